@@ -1,0 +1,136 @@
+"""Reading one Optagelse.dk extract into ``staging_applications`` (søgedata, indlæsning).
+
+The file is read by DuckDB as text; the CPR number is pseudonymised in the same statement
+that stages the row, and columns marked personal in ``data/config/column_map.yaml`` are never
+selected. Lines DuckDB cannot split into the header's columns go to the quarantine with their
+line number; their content is not kept, since it may hold a CPR number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from assets.sql import read_sql
+from overgang.encoding import TextFile, inspect, utf8_copy
+from overgang.pseudonymise import hmac_pads, pseudonym_sql
+from schemas.reference import column_map
+
+
+class FileRejected(ValueError):
+    """A whole file that cannot be loaded; the message names the file and what was expected."""
+
+
+@dataclass
+class StagedFile:
+    name: str
+    encoding: str
+    data_rows: int
+    rejected_lines: int
+
+
+# DuckDB's reject types, said so that no part of the line (which may hold a CPR) is echoed.
+REJECT_MESSAGES = {
+    "TOO MANY COLUMNS": "the line has more fields than the header",
+    "MISSING COLUMNS": "the line has fewer fields than the header",
+    "UNQUOTED VALUE": "a field has a quote character in the wrong place",
+    "INVALID UNICODE": "the line holds bytes that are not text",
+    "LINE SIZE OVER MAXIMUM": "the line is too long to be a data row",
+}
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.strip().strip('"').split()).casefold()
+
+
+def _header(text: TextFile) -> list[str]:
+    with text.path.open("r", encoding=text.encoding, newline="") as f:
+        line = f.readline().rstrip("\r\n")
+    return [c.strip().strip('"') for c in line.split(";")]
+
+
+def match_columns(header: list[str], file_name: str) -> dict[str, str]:
+    """Canonical column -> the file's own header name, or FileRejected naming what is missing."""
+    spec = column_map()["applications"]
+    by_norm = {_norm(h): h for h in header}
+    found, missing = {}, []
+    for canonical, entry in spec.items():
+        hit = next((by_norm[_norm(s)] for s in entry["source"] if _norm(s) in by_norm), None)
+        if hit is not None:
+            found[canonical] = hit
+        elif not entry.get("drop"):
+            missing.append(f"{canonical} (one of: {', '.join(entry['source'])})")
+    if len(header) < 2:
+        raise FileRejected(f"{file_name}: line 1 is not a semicolon-separated header "
+                           "(expected e.g. 'CPR;…;Uddannelse;…'). Is the file comma-separated or without a header?")
+    if missing:
+        raise FileRejected(f"{file_name}: the header lacks required columns: {'; '.join(missing)}. "
+                           "If the export uses other names, add them under `source` in data/config/column_map.yaml.")
+    return found
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, key: bytes, demo_key: bool, run_id: str | None) -> StagedFile:
+    text = inspect(path)
+    header = _header(text)
+    columns = match_columns(header, path.name)
+    readable = utf8_copy(text)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_extract AS SELECT * FROM read_csv($p, delim=';', quote='\"', escape='\"', "
+            "header=true, auto_detect=false, columns=$cols, store_rejects=true, "
+            "rejects_table='extract_rejects', rejects_scan='extract_reject_scans', null_padding=false)",
+            {"p": str(readable), "cols": {h: "VARCHAR" for h in header}},
+        )
+    except duckdb.Error as exc:
+        raise FileRejected(f"{path.name}: DuckDB could not read the file as semicolon-separated text "
+                           f"({type(exc).__name__}). Check that it is a CSV export with ';' between fields.") from None
+    finally:
+        if readable != path:
+            os.unlink(readable)
+
+    rejects = con.execute(
+        "SELECT DISTINCT ON (line) line, column_name, error_type FROM extract_rejects ORDER BY line").fetchall()
+    # File line of each parsed row: all lines after the header, minus blank and rejected lines.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE line_map AS "
+        "SELECT range AS line, row_number() OVER (ORDER BY range) - 1 AS raw_rowid FROM range(2, $n + 1) "
+        "WHERE range NOT IN (SELECT unnest($skip::BIGINT[]))",
+        {"n": text.lines, "skip": text.blank_lines + [r[0] for r in rejects]},
+    )
+    inner, outer = hmac_pads(key)
+    sql = read_sql("applications", "staging_applications").format(
+        pseudonym=pseudonym_sql(_quote(columns["cpr"])),
+        **{c: _quote(columns[c]) for c in columns},
+    )
+    con.execute(sql, {"source_file": path.name, "hmac_inner": inner, "hmac_outer": outer})
+    data_rows = con.execute("SELECT count(*) FROM raw_extract").fetchone()[0]
+    if rejects:
+        con.executemany(
+            "INSERT INTO quarantine (dataset, source_file, source_line, column_name, value, rule, message, run_id) "
+            "VALUES ('applications', ?, ?, ?, NULL, 'csv_structure', ?, ?)",
+            [(path.name, line, col, REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
+             for line, col, kind in rejects],
+        )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    con.execute(
+        "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
+        [path.name, digest, text.encoding, data_rows, len(rejects), demo_key],
+    )
+    con.execute("DROP TABLE raw_extract; DROP TABLE line_map")
+    return StagedFile(path.name, text.encoding, data_rows, len(rejects))
+
+
+def extract_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".txt") and p.is_file())
+    if not files:
+        raise FileRejected(f"No extracts (*.csv) found in {folder}. Set OVERGANG_INPUT_DIR or input_dir "
+                           "in data/config/pipeline.yaml to the folder holding the Optagelse.dk files.")
+    return files

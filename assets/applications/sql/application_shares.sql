@@ -1,0 +1,64 @@
+-- application_shares: søgetal by year x kommune x grade x education group.
+--
+-- National definition (Børne- og Undervisningsministeriet): the share of group X is pupils
+-- whose 1st priority is X divided by pupils in 9th and 10th grade who leave grundskolen.
+--   * 1st priority only;
+--   * 'direkte fra skole' only ('uden for skole' applicants are out);
+--   * 9th graders applying to 10th grade (TIENDE) are counted but out of the denominator;
+--   * 'øvrigt' (work, abroad, ...) stays in the denominator.
+-- Two geography bases: where the school is located ('school') and where the pupil lives
+-- ('residence'). kommune_code 0 is the whole country (Hele landet), as in StatBank.
+-- From 2023 'direkte fra skole' means enrolled at the moment of application: series_version
+-- marks the break.
+CREATE OR REPLACE TABLE application_shares AS
+WITH first_choice AS (
+    SELECT year, school_kommune, residence_kommune, grade, education_group
+    FROM applications
+    WHERE priority = 1 AND applicant_group = 'direct'
+),
+located AS (
+    SELECT year, 'school' AS geography_basis, school_kommune AS kommune_code, grade, education_group FROM first_choice
+    UNION ALL
+    SELECT year, 'residence', residence_kommune, grade, education_group FROM first_choice WHERE residence_kommune IS NOT NULL
+),
+with_country AS (
+    SELECT * FROM located
+    UNION ALL
+    SELECT year, geography_basis, 0, grade, education_group FROM located
+),
+counted AS (
+    SELECT year, geography_basis, kommune_code,
+           coalesce(grade::VARCHAR, '9+10') AS grade,
+           education_group, count(*)::BIGINT AS applicants
+    FROM with_country
+    GROUP BY GROUPING SETS ((year, geography_basis, kommune_code, grade, education_group),
+                            (year, geography_basis, kommune_code, education_group))
+),
+-- Every group appears in every cell, with 0 where nobody applied.
+grid AS (
+    SELECT DISTINCT c.year, c.geography_basis, c.kommune_code, c.grade, g."group" AS education_group,
+           g.in_denominator, g.sort_order
+    FROM counted c CROSS JOIN education_groups g
+),
+filled AS (
+    SELECT grid.*, coalesce(counted.applicants, 0) AS applicants
+    FROM grid LEFT JOIN counted USING (year, geography_basis, kommune_code, grade, education_group)
+)
+SELECT
+    year,
+    CASE WHEN year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
+    kommune_code,
+    coalesce(k.kommune_name, 'Hele landet')                        AS kommune_name,
+    geography_basis,
+    'leavers_excl_10th_grade_applicants'                           AS denominator_definition,
+    grade,
+    education_group,
+    applicants,
+    (sum(applicants) FILTER (WHERE in_denominator) OVER cell)::BIGINT AS denominator,
+    CASE WHEN in_denominator
+         THEN 100.0 * applicants / nullif(sum(applicants) FILTER (WHERE in_denominator) OVER cell, 0)
+    END                                                            AS share_pct
+FROM filled
+LEFT JOIN kommuner AS k USING (kommune_code)
+WINDOW cell AS (PARTITION BY year, geography_basis, kommune_code, grade)
+ORDER BY year, geography_basis, kommune_code, grade, sort_order;

@@ -1,0 +1,27 @@
+-- applications: validated application rows (søgninger), one per pupil, year and priority.
+-- Rows in quarantine are left out; `applicant_group` is 'direct' (direkte fra skole) or
+-- 'outside' (uden for skole), from the spellings in data/config/column_map.yaml.
+CREATE OR REPLACE TABLE applications AS
+SELECT
+    t.year,
+    CASE WHEN t.year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
+    t.pupil_id,
+    t.sex,
+    t.school_institution_number,
+    t.school_kommune,
+    t.residence_kommune,
+    t.grade,
+    m.applicant_group,
+    t.priority,
+    t.education_code,
+    c."group"                       AS education_group,
+    t.eux = 'J'                     AS eux,
+    t.application_date,
+    s.source_file,
+    s.source_line
+FROM ({typed}) AS t
+JOIN staging_applications AS s USING (row_id)
+JOIN applicant_types AS m ON m.applicant_type = t.applicant_type
+JOIN education_codes AS c ON c.code = t.education_code
+WHERE row_id NOT IN (SELECT row_id FROM quarantine WHERE row_id IS NOT NULL)
+ORDER BY t.year, t.school_kommune, t.pupil_id, t.priority;

@@ -1,0 +1,28 @@
+-- staging_applications: every data row of every extract, pseudonymised, as text.
+-- The CPR number is turned into `pupil_id` here and never stored; names, addresses and
+-- contact fields are not selected at all. Placeholders (names in curly brackets) are the source file's own
+-- column names, looked up in data/config/column_map.yaml.
+INSERT INTO staging_applications
+SELECT
+    nextval('staging_row_id')                                   AS row_id,
+    $source_file                                                AS source_file,
+    line_map.line                                               AS source_line,
+    CASE WHEN cpr_ok THEN {pseudonym} END                       AS pupil_id,
+    CASE WHEN cpr_ok THEN 'ok' WHEN nullif(trim({cpr}), '') IS NULL THEN 'missing' ELSE 'malformed' END AS cpr_status,
+    -- The last digit of a CPR number is odd for men and even for women.
+    CASE WHEN cpr_ok THEN CASE WHEN right(trim({cpr}), 1)::INTEGER % 2 = 1 THEN 'M' ELSE 'K' END END AS sex,
+    {school_institution_number}                                 AS school_institution_number,
+    {school_kommune}                                            AS school_kommune,
+    {residence_kommune}                                         AS residence_kommune,
+    {grade}                                                     AS grade,
+    {applicant_type}                                            AS applicant_type,
+    {priority}                                                  AS priority,
+    {education_code}                                            AS education_code,
+    {eux}                                                       AS eux,
+    {application_date}                                          AS application_date
+FROM (
+    SELECT *, rowid AS raw_rowid,
+           regexp_full_match(trim({cpr}), '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{{2}}-?[0-9]{{4}}') AS cpr_ok
+    FROM raw_extract
+) AS raw
+JOIN line_map USING (raw_rowid);

@@ -1,0 +1,55 @@
+"""Publishing the warehouse: a finished copy that analysts and the report read.
+
+Assets write to a working database during the run. Only when every table and blocking check
+is done is the working database copied into a new file, which then replaces the published
+one with ``os.replace`` (atomic on one file system). A reader with the old file open keeps
+its snapshot; a run that fails before this step leaves the published file untouched. The
+previous published file is kept beside it (``overgang.previous.duckdb``) for rollback.
+"""
+
+
+import os
+import time
+from pathlib import Path
+
+import duckdb as duckdb_lib
+from dagster import MaterializeResult, asset
+from dagster_duckdb import DuckDBResource
+
+from pipelines.resources import DUCKDB_POOL, ProjectSettings
+
+# Working tables that stay out of the published warehouse.
+NOT_PUBLISHED = ("staging_applications",)
+
+
+def publish(work_db: Path, published: Path, storage_version: str) -> dict:
+    published.parent.mkdir(parents=True, exist_ok=True)
+    new = published.with_name(published.stem + ".new.duckdb")
+    new.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with duckdb_lib.connect() as con:
+        con.execute("ATTACH ? AS work (READ_ONLY)", [str(work_db)])
+        con.execute(f"ATTACH ? AS pub (STORAGE_VERSION '{storage_version}')", [str(new)])
+        con.execute("COPY FROM DATABASE work TO pub")
+        for table in NOT_PUBLISHED:
+            con.execute(f"DROP TABLE IF EXISTS pub.{table}")
+        con.execute("DETACH pub")
+    previous = published.with_name(published.stem + ".previous.duckdb")
+    if published.exists():
+        previous.unlink(missing_ok=True)
+        os.link(published, previous)
+    os.replace(new, published)
+    return {"path": str(published), "bytes": published.stat().st_size,
+            "publish_seconds": round(time.perf_counter() - started, 3)}
+
+
+@asset(group_name="warehouse", kinds={"duckdb"}, pool=DUCKDB_POOL,
+       deps=["application_shares", "applications", "targets", "goals", "published_figures", "kommuner",
+             "education_codes", "education_groups", "applicant_types"])
+def warehouse(duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
+    """The published DuckDB warehouse (var/warehouse/overgang.duckdb), replaced atomically."""
+    settings = project.settings()
+    # Make sure no connection of this process holds the working file while it is copied.
+    with duckdb.get_connection() as con:
+        con.execute("CHECKPOINT")
+    return MaterializeResult(metadata=publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version))

@@ -1,0 +1,90 @@
+"""Text encodings of files analysts receive, and a UTF-8 copy DuckDB can read.
+
+Hand-made exports come as UTF-8, UTF-8 with a byte-order mark (Excel) or Windows-1252
+(StatBank, older Optagelse.dk exports). One pass over the file decides which, counts its
+lines and finds blank lines, so that row numbers reported to the analyst are file line numbers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHUNK = 1 << 22
+BOM = codecs.BOM_UTF8
+_BLANK = re.compile(rb"\n(?:\r?\n)+")
+
+
+class UnreadableFile(ValueError):
+    """A file that no supported encoding can decode, or that is empty."""
+
+
+@dataclass
+class TextFile:
+    path: Path
+    encoding: str  # 'utf-8', 'utf-8-sig' or 'cp1252'
+    lines: int  # physical lines, the last one counted even without a final newline
+    blank_lines: list[int] = field(default_factory=list)  # 1-based numbers of empty lines
+
+
+def inspect(path: Path) -> TextFile:
+    """Detect the encoding and map the lines of `path` in one streaming pass."""
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    cp1252_ok, utf8_ok = True, True
+    newlines, blanks, size = 0, [], 0
+    first = b""
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            if not first:
+                first = chunk[:3]
+            size += len(chunk)
+            if utf8_ok:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+            if not utf8_ok and cp1252_ok:
+                try:
+                    chunk.decode("cp1252")
+                except UnicodeDecodeError:
+                    cp1252_ok = False
+            # Blank lines are skipped by the CSV reader; remember them to keep line numbers right.
+            window = tail + chunk
+            for m in _BLANK.finditer(window):
+                if m.start() < len(tail) - 1:
+                    continue
+                base = newlines - tail.count(b"\n") + window.count(b"\n", 0, m.start()) + 1
+                blanks.extend(range(base + 1, base + m.group().count(b"\n")))
+            newlines += chunk.count(b"\n")
+            tail = chunk[-2:]
+        if utf8_ok:
+            try:
+                utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8_ok = False  # file ends inside a multi-byte character: truncated
+    if size == 0 or (size <= 3 and first == BOM):
+        raise UnreadableFile(f"{path.name}: the file is empty")
+    if utf8_ok:
+        encoding = "utf-8-sig" if first == BOM else "utf-8"
+    elif cp1252_ok:
+        encoding = "cp1252"
+    else:
+        raise UnreadableFile(f"{path.name}: the file is neither UTF-8 nor Windows-1252 text; "
+                             "save it again as CSV (UTF-8) from Excel")
+    lines = newlines + (0 if tail.endswith(b"\n") else 1)
+    return TextFile(path, encoding, lines, sorted(set(blanks)))
+
+
+def utf8_copy(text: TextFile, folder: Path | None = None) -> Path:
+    """A path DuckDB can read as UTF-8: the file itself, or a transcoded temporary copy."""
+    if text.encoding == "utf-8":
+        return text.path
+    out = Path(tempfile.mkstemp(suffix=".csv", dir=folder)[1])
+    with text.path.open("r", encoding=text.encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+    return out

@@ -1,0 +1,88 @@
+"""Where things are, and the analyst's settings from ``data/config/pipeline.yaml``.
+
+Every path can be moved with an environment variable so that tests, benchmarks and a
+municipality's own installation each get their own warehouse without touching code:
+
+- ``OVERGANG_HOME``: working folder for the warehouse, reports and Dagster's own storage
+  (default ``var/`` in the project folder).
+- ``OVERGANG_INPUT_DIR``: folder of Optagelse.dk extracts (default: the shipped sample).
+- ``OVERGANG_CPR_KEY`` / ``OVERGANG_CPR_KEY_FILE``: the key for pseudonymising CPR numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_DIR / "data"
+SAMPLE_DIR = DATA_DIR / "sample" / "optagelse"
+
+
+def _resolve(path: str | os.PathLike) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (PROJECT_DIR / p)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    input_dir: Path
+    config: dict
+
+    @classmethod
+    def load(cls) -> "Settings":
+        config = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
+        home = _resolve(os.environ.get("OVERGANG_HOME", "var"))
+        input_dir = _resolve(os.environ.get("OVERGANG_INPUT_DIR", config["input_dir"]))
+        return cls(home=home, input_dir=input_dir, config=config)
+
+    # The working database is what assets write to during a run; the published one is a
+    # finished copy that analysts and the report read (replaced atomically at the end).
+    @cached_property
+    def work_db(self) -> Path:
+        return self.home / "work" / "overgang.duckdb"
+
+    @cached_property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse" / "overgang.duckdb"
+
+    @cached_property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @cached_property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def kommune_code(self) -> int:
+        return int(self.config["municipality"]["kommune_code"])
+
+    @property
+    def peers(self) -> list[int]:
+        return [int(k) for k in self.config["municipality"].get("peers", [])]
+
+    @property
+    def max_quarantine_share(self) -> float:
+        return float(self.config["max_quarantine_share"])
+
+    @property
+    def storage_compatibility_version(self) -> str:
+        return str(self.config["storage_compatibility_version"])
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    """Point DAGSTER_HOME at the project's instance folder, with the repo's dagster.yaml in it."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    source = PROJECT_DIR / "dagster.yaml"
+    if not target.exists() or target.read_bytes() != source.read_bytes():
+        target.write_bytes(source.read_bytes())
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
