@@ -1,0 +1,51 @@
+"""Danish number and date formats for everything a council member reads (16,1 %; 3.443)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+LOCALE = "da_DK"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def da_pct(value, decimals: int = 1) -> str:
+    """16.1 -> '16,1 %' (a blank value is shown as a dash, never as 0)."""
+    if _missing(value):
+        return "–"
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return f"{format_decimal(round(float(value), decimals), format=fmt, locale=LOCALE)} %"
+
+
+def da_int(value) -> str:
+    """3443 -> '3.443'."""
+    if _missing(value):
+        return "–"
+    return format_decimal(int(value), format="#,##0", locale=LOCALE)
+
+
+def da_pp(value, decimals: int = 1) -> str:
+    """Percentage points with a sign: -1.9 -> '−1,9 procentpoint'."""
+    if _missing(value):
+        return "–"
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    return f"{sign}{format_decimal(abs(round(float(value), decimals)), format='#,##0.0', locale=LOCALE)} procentpoint"
+
+
+def da_date(value) -> str:
+    """A date or time in Danish long form: '23. november 2026' or '23. november 2026 kl. 14.05'."""
+    if _missing(value):
+        return "–"
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return format_datetime(value, "d. MMMM y 'kl.' HH.mm", locale=LOCALE)
+    if isinstance(value, date):
+        return format_date(value, "d. MMMM y", locale=LOCALE)
+    return str(value)
