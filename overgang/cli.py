@@ -1,0 +1,145 @@
+"""`overgang`: the analyst's entry point.
+
+    overgang run                  extracts -> validated warehouse -> council report (a Dagster run)
+    overgang report --kommune 259 the council report for another municipality
+    overgang generate DIR         synthetic extracts (the shipped sample, or benchmark volumes)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from overgang.numbers import da_int, da_pct
+from overgang.settings import Settings, prepare_dagster_home
+
+console = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    console.print(f"[bold red]Error:[/] {message}")
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Overgang: søgetal, måltal and completion goals for Danish municipalities."""
+
+
+def _failure_messages(result) -> list[str]:
+    messages = []
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        while error is not None and error.cause is not None:
+            error = error.cause
+        messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            messages.append(f"check {evaluation.check_name}: {evaluation.description}")
+    return messages
+
+
+def _summary(settings: Settings, kommune: int) -> None:
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        files = con.execute("SELECT count(*), sum(data_rows) FROM ingested_files").fetchone()
+        rules = con.execute("SELECT rule, count(*) FROM quarantine GROUP BY rule ORDER BY 2 DESC").fetchall()
+        sample = con.execute("SELECT source_file, source_line, column_name, value, rule FROM quarantine "
+                             "ORDER BY source_file, source_line LIMIT 5").fetchall()
+        eud = con.execute("""SELECT year, max(share_pct) FILTER (WHERE kommune_code = $k), max(share_pct) FILTER (WHERE kommune_code = 0)
+                             FROM application_shares WHERE education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school'
+                             GROUP BY year ORDER BY year DESC LIMIT 3""", {"k": kommune}).fetchall()
+    console.print(f"Loaded {files[0]} files, {da_int(files[1])} rows.")
+    if rules:
+        table = Table(title="Quarantine (rows that failed a rule; see table `quarantine`)")
+        for column in ("file", "line", "column", "value", "rule"):
+            table.add_column(column)
+        for row in sample:
+            table.add_row(*(str(v) for v in row))
+        console.print(table)
+        console.print("By rule: " + ", ".join(f"{r} {n}" for r, n in rules))
+    table = Table(title=f"EUD share, kommune {kommune} (schools in the kommune, 1st priority)")
+    table.add_column("year")
+    table.add_column(f"kommune {kommune}", justify="right")
+    table.add_column("national", justify="right")
+    for year, share, national in eud:
+        table.add_row(str(year), da_pct(share), da_pct(national))
+    console.print(table)
+
+
+@main.command()
+@click.option("--input", "input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of Optagelse.dk extracts (default: the shipped sample, or OVERGANG_INPUT_DIR).")
+def run(input_dir: Path | None) -> None:
+    """Run the main job: ingest, validate, aggregate, publish the warehouse, render the report."""
+    if input_dir:
+        os.environ["OVERGANG_INPUT_DIR"] = str(input_dir.resolve())
+    settings = Settings.load()
+    prepare_dagster_home(settings)
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import MAIN_JOB, build_definitions
+
+    console.print(f"Overgang: reading extracts in {settings.input_dir}")
+    started = time.perf_counter()
+    job = build_definitions(settings).get_job_def(MAIN_JOB)
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        for message in _failure_messages(result):
+            console.print(f"[bold red]✗[/] {message}")
+        _fail(f"the run stopped after {elapsed:.1f} s; the published warehouse ({settings.warehouse}) was not changed.")
+    _summary(settings, settings.kommune_code)
+    reports = sorted(settings.reports_dir.glob(f"rapport_{settings.kommune_code}_*.html"), key=os.path.getmtime)
+    console.print(f"[green]Done[/] in {elapsed:.1f} s (Dagster run {result.run_id[:8]}).")
+    console.print(f"Warehouse: {settings.warehouse}")
+    if reports:
+        console.print(f"Report:    {reports[-1]}")
+
+
+@main.command()
+@click.option("--kommune", type=int, default=None, help="Kommune code (default from data/config/pipeline.yaml).")
+@click.option("--year", type=int, default=None, help="Application year (default: newest in the warehouse).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Output HTML file.")
+def report(kommune: int | None, year: int | None, out: Path | None) -> None:
+    """Render the council report for a municipality from the published warehouse."""
+    from reports.render import ReportError, render_report
+
+    settings = Settings.load()
+    try:
+        path = render_report(settings, kommune or settings.kommune_code, year, out)
+    except ReportError as err:
+        _fail(str(err))
+    console.print(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--scale", type=float, default=1.0, help="Multiply every cohort (e.g. 25 for national volumes).")
+@click.option("--all-municipalities", is_flag=True, help="Generate all 98 municipalities, not only the sample's.")
+@click.option("--sample", is_flag=True, help="Write the shipped sample: with a few bad rows and the manifest.")
+def generate(out_dir: Path, scale: float, all_municipalities: bool, sample: bool) -> None:
+    """Write synthetic Optagelse.dk extracts (one semicolon-separated file per year)."""
+    from overgang.generator import generate as gen
+    from overgang.generator import write_manifest
+
+    paths = gen(out_dir, scale=scale, all_municipalities=all_municipalities, with_bad_rows=sample,
+                progress=lambda year, rows: console.print(f"{year}: {da_int(rows)} rows"))
+    if sample:
+        write_manifest(paths, out_dir.parent / "manifest.csv")
+    console.print(f"Wrote {len(paths)} files to {out_dir}")
+
+
+if __name__ == "__main__":
+    main()
