@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import click
@@ -20,6 +21,8 @@ from overgang.numbers import da_int, da_pct
 from overgang.settings import Settings, prepare_dagster_home
 
 console = Console(stderr=True)
+# Dagster flags its own beta parameters on every load; analysts cannot act on that.
+warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 
 
 def _fail(message: str) -> None:
@@ -30,19 +33,6 @@ def _fail(message: str) -> None:
 @click.group()
 def main() -> None:
     """Overgang: søgetal, måltal and completion goals for Danish municipalities."""
-
-
-def _failure_messages(result) -> list[str]:
-    messages = []
-    for event in result.get_step_failure_events():
-        error = event.step_failure_data.error
-        while error is not None and error.cause is not None:
-            error = error.cause
-        messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
-            messages.append(f"check {evaluation.check_name}: {evaluation.description}")
-    return messages
 
 
 def _summary(settings: Settings, kommune: int) -> None:
@@ -85,19 +75,15 @@ def run(input_dir: Path | None) -> None:
     prepare_dagster_home(settings)
     from dagster import DagsterInstance
 
-    from pipelines.definitions import MAIN_JOB, build_definitions
+    from pipelines.run import execute_main_job, failure_messages
 
     console.print(f"Overgang: reading extracts in {settings.input_dir}")
     started = time.perf_counter()
-    job = build_definitions(settings).get_job_def(MAIN_JOB)
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+        result = execute_main_job(settings, instance, quiet=True)
     elapsed = time.perf_counter() - started
     if not result.success:
-        for message in _failure_messages(result):
+        for message in failure_messages(result):
             console.print(f"[bold red]✗[/] {message}")
         _fail(f"the run stopped after {elapsed:.1f} s; the published warehouse ({settings.warehouse}) was not changed.")
     _summary(settings, settings.kommune_code)

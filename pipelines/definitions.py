@@ -10,6 +10,7 @@ import assets.reference.assets as reference
 import assets.report.assets as report
 import assets.warehouse.assets as warehouse
 from overgang.settings import Settings
+from pipelines.loggers import progress
 from pipelines.resources import ProjectSettings
 
 MODULES = [reference, applications, warehouse, report]
@@ -23,6 +24,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         assets=load_assets_from_modules(MODULES),
         asset_checks=load_asset_checks_from_modules(MODULES),
         jobs=[define_asset_job(MAIN_JOB, selection="*", description="Extracts to warehouse and council report.")],
+        loggers={"progress": progress},
         resources={
             "duckdb": DuckDBResource(database=str(settings.work_db)),
             "project": ProjectSettings.from_settings(settings),

@@ -32,17 +32,17 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     files = extract_files(settings.input_dir)
     key, demo = load_key(files)
     if demo:
-        context.log.warning("Pseudonymising with the DEMO key: accepted only because every file is the shipped sample.")
+        context.log.warning("DEMO key used for CPR pseudonyms (shipped sample only).")
     staged = []
     with duckdb.get_connection() as con:
         con.execute(read_sql("applications", "create_staging_applications"))
         con.execute(read_sql("applications", "quarantine"))
         con.execute("DELETE FROM quarantine WHERE dataset = 'applications'")
         for i, path in enumerate(files, 1):
-            result = stage_file(con, path, key, demo, context.run_id)
+            result = stage_file(con, path, key, demo, context.run.run_id)
             staged.append(result)
-            context.log.info(f"[{i}/{len(files)}] {result.name}: {result.data_rows} rows ({result.encoding}), "
-                             f"{result.rejected_lines} unreadable lines")
+            unreadable = f", {result.rejected_lines} unreadable lines" if result.rejected_lines else ""
+            context.log.info(f"[{i}/{len(files)}] {result.name}: {result.data_rows} rows, {result.encoding}{unreadable}")
     return MaterializeResult(metadata={
         "files": len(staged),
         "rows": sum(s.data_rows for s in staged),
@@ -59,7 +59,7 @@ def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mate
     with duckdb.get_connection() as con:
         frame = typed_frame(con)
         found = failures(frame)
-        quarantine_failures(con, found, context.run_id)
+        quarantine_failures(con, found, context.run.run_id)
         con.execute(read_sql("applications", "applications").format(typed=read_sql("applications", "application_rows_typed")))
         valid = con.execute("SELECT count(*) FROM applications").fetchone()[0]
         by_rule = dict(con.execute(

@@ -1,6 +1,7 @@
 -- application_rows_typed: staging rows cast to their types for validation.
--- TRY_CAST leaves NULL where a value cannot be cast; the schema then names the rule and the
--- quarantine shows the raw text from staging_applications.
+-- A number that cannot be read becomes -1 (never a valid code), so the schema's range or code
+-- rule catches it, and the quarantine shows the raw text from staging_applications. An empty
+-- field, or 'ukendt' for a kommune, is NULL (missing), which the schema allows or not.
 SELECT
     row_id,
     pupil_id,
@@ -9,11 +10,15 @@ SELECT
     year(parsed_date)::SMALLINT AS year,
     parsed_date AS application_date,
     nullif(trim(school_institution_number), '')            AS school_institution_number,
-    TRY_CAST(nullif(trim(school_kommune), '') AS SMALLINT)      AS school_kommune,
-    TRY_CAST(nullif(trim(residence_kommune), '') AS SMALLINT)   AS residence_kommune,
-    TRY_CAST(nullif(trim(grade), '') AS SMALLINT)               AS grade,
+    CASE WHEN lower(coalesce(trim(school_kommune), '')) IN ('', 'ukendt') THEN NULL
+         ELSE coalesce(TRY_CAST(trim(school_kommune) AS SMALLINT), -1) END    AS school_kommune,
+    CASE WHEN lower(coalesce(trim(residence_kommune), '')) IN ('', 'ukendt') THEN NULL
+         ELSE coalesce(TRY_CAST(trim(residence_kommune) AS SMALLINT), -1) END AS residence_kommune,
+    CASE WHEN coalesce(trim(grade), '') = '' THEN NULL
+         ELSE coalesce(TRY_CAST(trim(grade) AS SMALLINT), -1) END             AS grade,
     trim(applicant_type)                                        AS applicant_type,
-    TRY_CAST(nullif(trim(priority), '') AS SMALLINT)            AS priority,
+    CASE WHEN coalesce(trim(priority), '') = '' THEN NULL
+         ELSE coalesce(TRY_CAST(trim(priority) AS SMALLINT), -1) END          AS priority,
     lower(trim(education_code))                                 AS education_code,
     coalesce(upper(trim(eux)), '')                              AS eux
 FROM (
