@@ -1,9 +1,11 @@
 """Small-cell suppression (diskretionering) for anything published about children.
 
-A count of 1-4 is blanked (shown as "<5", never as 0). When a total is shown, one blanked
-cell could be recovered by subtraction, so a second cell is blanked too (complementary
-suppression): the smallest remaining non-zero count. A share is shown only when its count is
-not blanked and its denominator reaches the minimum.
+A count of 1-4 is blanked and shown as "<5", never as 0. When the total is published, blanked
+cells could be recovered by subtraction, so further cells are blanked (complementary
+suppression, smallest first) until no blanked cell's value is pinned down by the total and
+what is shown. What a reader knows of a blanked cell: "<5" means 1-4; a complementary cell
+("ikke offentliggjort") is at least 5. If even that cannot protect the cells, the total is
+withheld too.
 """
 
 from __future__ import annotations
@@ -13,20 +15,45 @@ import pandas as pd
 MIN_COUNT = 5
 
 
+def recoverable(counts: pd.Series, blank: pd.Series, min_count: int = MIN_COUNT) -> bool:
+    """True if the published total pins down the value of some blanked cell."""
+    hidden = counts[blank].astype(int)
+    if hidden.empty:
+        return False
+    total = int(hidden.sum())
+    small = hidden < min_count
+    lo = small.map({True: 1, False: min_count}).where(hidden > 0, 0)
+    hi = small.map({True: min_count - 1, False: total})
+    for i in hidden.index:
+        low = max(lo[i], total - (hi.sum() - hi[i]))
+        high = min(hi[i], total - (lo.sum() - lo[i]))
+        if low == high:
+            return True
+    return False
+
+
 def suppress_counts(counts: pd.Series, total_published: bool = True, min_count: int = MIN_COUNT) -> pd.Series:
     """True where the count must be blanked."""
     counts = counts.fillna(0).astype(int)
     blank = counts.between(1, min_count - 1)
-    if total_published and blank.sum() == 1:
+    if not total_published:
+        return blank
+    while blank.any() and recoverable(counts, blank, min_count):
         candidates = counts[~blank & (counts > 0)]
-        if len(candidates):
-            blank[candidates.idxmin()] = True
+        if candidates.empty:
+            break  # the total must go as well: see total_withheld()
+        blank[candidates.idxmin()] = True
     return blank
 
 
+def total_withheld(counts: pd.Series, blank: pd.Series, min_count: int = MIN_COUNT) -> bool:
+    return recoverable(counts.fillna(0).astype(int), blank, min_count)
+
+
 def suppress_frame(frame: pd.DataFrame, count: str, shares: list[str], denominator: int,
-                   min_count: int = MIN_COUNT, min_denominator: int = 0) -> pd.DataFrame:
-    """Copy of `frame` with blanked counts and shares set to None and a `blanked` column."""
+                   min_count: int = MIN_COUNT, min_denominator: int = 0) -> tuple[pd.DataFrame, bool]:
+    """Copy of `frame` with blanked counts and shares set to None, a `blanked` column, and
+    whether the total must be withheld too."""
     out = frame.copy().astype(object)
     blank = suppress_counts(frame[count], min_count=min_count)
     if denominator < min_denominator:
@@ -34,4 +61,4 @@ def suppress_frame(frame: pd.DataFrame, count: str, shares: list[str], denominat
     out["blanked"] = blank
     for column in [count, *shares]:
         out.loc[blank, column] = None
-    return out
+    return out, total_withheld(frame[count], blank, min_count)

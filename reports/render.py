@@ -42,7 +42,7 @@ class ReportData:
     eud_series: pd.DataFrame     # year, kommune, national, target
     groups: pd.DataFrame         # group, label, applicants, share (kommune), national share
     tenth_grade: int             # 9th graders applying to 10th grade this year
-    denominator: int
+    denominator: int | None      # None when publishing it would reveal a blanked cell
     goals: pd.DataFrame
     sources: pd.DataFrame
     run: dict
@@ -101,12 +101,12 @@ def load_report_data(con: duckdb.DuckDBPyConnection, kommune_code: int, year: in
     groups = groups[groups["group"].isin(GROUP_ORDER)].reset_index(drop=True)
     # Counts of 1-4 (and the cell that would reveal them) are blanked before publishing;
     # the national column is shown as is (all counts are large).
-    groups = suppress_frame(groups, "applicants", ["share"], denominator)
+    groups, withhold_total = suppress_frame(groups, "applicants", ["share"], denominator)
     return ReportData(
         kommune_code=kommune_code, kommune_name=name[0], year=year, eud_series=eud,
         groups=groups,
         tenth_grade=int(tenth.iloc[0]) if len(tenth) else 0,
-        denominator=denominator,
+        denominator=None if withhold_total else denominator,
         goals=goals.astype(object).where(goals.notna(), None), sources=sources,
         run={"loaded_at": sources["loaded_at"].max()},
     )
@@ -165,7 +165,7 @@ def render_html(data: ReportData, generated: datetime) -> str:
     eud_count = data.groups.loc[data.groups["group"] == "EUD", "applicants"].iloc[0]
     # Pupils who would have had to choose EUD as well for the share to reach the target.
     missing_pupils = None
-    if target is not None and eud_count is not None and this["kommune"] < target:
+    if target is not None and eud_count is not None and data.denominator and this["kommune"] < target:
         missing_pupils = math.ceil(round(target / 100 * data.denominator, 9)) - int(eud_count)
     return env.get_template("council_report.html.j2").render(
         d=data,

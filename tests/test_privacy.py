@@ -1,0 +1,69 @@
+"""No CPR number, name, address or phone number gets past ingestion."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pandas as pd
+import pytest
+
+from overgang.encoding import inspect
+from overgang.settings import SAMPLE_DIR
+
+CPR_SHAPE = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
+
+
+@pytest.fixture(scope="module")
+def personal() -> dict[str, set[str]]:
+    frames = [pd.read_csv(p, sep=";", dtype=str, encoding=inspect(p).encoding, keep_default_na=False)
+              for p in sorted(SAMPLE_DIR.glob("*.csv"))]
+    raw = pd.concat(frames)
+    cprs = set(raw["CPR"]) - {""}
+    return {
+        "cpr": cprs | {c.replace("-", "") for c in cprs},
+        "words": set(raw["Fornavn"]) | set(raw["Efternavn"]) | {a.rsplit(" ", 1)[0] for a in raw["Adresse"]},
+        "exact": set(raw["Adresse"]) | set(raw["Telefon"]),
+    }
+
+
+def _text_values(db) -> list[str]:
+    values = []
+    with duckdb.connect(str(db), read_only=True) as con:
+        columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                              "WHERE data_type = 'VARCHAR' AND NOT internal").fetchall()
+        for table, column in columns:
+            values += [v for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()]
+    assert values, f"no text found in {db}"
+    return values
+
+
+def _assert_clean(texts: list[str], personal, where: str) -> None:
+    for text in texts:
+        assert not CPR_SHAPE.search(text), f"CPR-shaped value in {where}: {text[:60]!r}"
+        assert text not in personal["exact"], f"address or phone number in {where}"
+        words = set(re.findall(r"[\wæøåÆØÅ]+", text))
+        leaked = words & personal["words"]
+        assert not leaked, f"name or street in {where}: {sorted(leaked)[:5]}"
+
+
+def test_warehouse_holds_no_personal_data(sample_run, personal):
+    for db in (sample_run.settings.warehouse, sample_run.settings.work_db):
+        _assert_clean(_text_values(db), personal, db.name)
+
+
+def test_report_holds_no_personal_data(sample_run, personal):
+    report = next(sample_run.settings.reports_dir.glob("rapport_169_*.html")).read_text(encoding="utf-8")
+    body = report.split("</head>", 1)[1]  # plotly.js itself is library code
+    _assert_clean([body], personal, "the report")
+    # The head holds plotly.js (library code, long digit runs); no CPR of the sample is in the body.
+    candidates = set(re.findall(r"\d{6}-?\d{4}", body))
+    assert not candidates & personal["cpr"]
+
+
+def test_dagster_run_storage_holds_no_cpr(sample_run, personal):
+    # Run logs and metadata are stored as plain text in SQLite files: scan their bytes.
+    blobs = b"".join(p.read_bytes() for p in (sample_run.settings.home / "dagster").rglob("*") if p.is_file())
+    assert blobs
+    sample = sorted(personal["cpr"])[:2000]
+    assert not [c for c in sample if c.encode() in blobs]

@@ -1,0 +1,73 @@
+"""The council report in a real browser: Debian's Chromium driven by Playwright, network blocked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from reports.render import render_report
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package.")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+def open_offline(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    blocked, errors = [], []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+               else (blocked.append(route.request.url), route.abort()))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    started = time.perf_counter()
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector("#chart-eud .main-svg")
+    page.wait_for_selector("#chart-groups .main-svg")
+    return page, blocked, errors, time.perf_counter() - started
+
+
+def test_report_2024_shows_the_published_shares(sample_run, browser):
+    path = render_report(sample_run.settings, 169, 2024)
+    page, blocked, errors, seconds = open_offline(browser, path)
+    assert blocked == [] and errors == []
+    assert page.locator("#card-eud-now .value").inner_text() == "23,7 %"
+    assert page.locator("#card-eud-previous .value").inner_text() == "16,1 %"
+    assert page.locator("#card-eud-target .value").inner_text() == "28 %"
+    # 28 % of the 426 leavers is 119.28, so 120 EUD applicants were needed; 101 applied.
+    assert "19 elever mere med EUD" in page.locator("#target-gap").inner_text()
+    # Every chart drew its traces (two lines and the måltal; two bar series).
+    assert page.locator("#chart-eud .scatterlayer .trace").count() == 3
+    assert page.locator("#chart-groups .barlayer .trace").count() == 2
+    assert "Databrud 2023" in page.locator("#chart-eud").inner_text()
+    rows = page.locator("#table-eud tbody tr").all_inner_texts()
+    assert any(r.startswith("2023 (databrud)") and "16,1 %" in r for r in rows)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "rapport_169_2024.png"), full_page=True)
+    print(f"report {path.stat().st_size / 1e6:.2f} MB, loaded and drawn in {seconds:.2f} s")
+
+
+def test_report_for_another_municipality(sample_run, browser):
+    path = render_report(sample_run.settings, 259)
+    page, blocked, errors, _ = open_offline(browser, path)
+    assert blocked == [] and errors == []
+    assert "Køge Kommune" in page.locator("header").inner_text()
+    assert page.locator("#chart-eud .scatterlayer .trace").count() == 2  # Køge has no måltal in data/targets

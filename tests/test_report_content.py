@@ -1,0 +1,84 @@
+"""Report details that need no browser: escaping, suppression, Danish formats, embedding."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from overgang.numbers import da_int, da_pct, da_pp
+from overgang.suppression import recoverable, suppress_counts, total_withheld
+from reports.render import load_report_data, render_html
+
+
+def test_danish_number_formats():
+    assert da_pct(16.1) == "16,1 %"
+    assert da_pct(23.66) == "23,7 %"
+    assert da_pct(28, 0) == "28 %"
+    assert da_int(3443) == "3.443"
+    assert da_pp(-4.3) == "−4,3 procentpoint"
+    assert da_pct(None) == "–"
+
+
+def test_markup_in_names_is_escaped(sample_run):
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        data = load_report_data(con, 169, 2024)
+    data.kommune_name = "<script>alert('x')</script>Høje"
+    html = render_html(data, datetime(2026, 11, 23, 14, 5))
+    body = html.split("</head>", 1)[1]
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;Høje" in body
+    assert "23. november 2026 kl. 14.05" in body
+
+
+def test_plotly_embedded_once_and_no_external_resources(sample_run):
+    report = next(sample_run.settings.reports_dir.glob("rapport_169_*.html")).read_text(encoding="utf-8")
+    assert report.count("plotly.js v") == 1
+    # plotly.js mentions its CDN in library code; the page itself loads nothing from outside
+    # (the browser test blocks and counts every request).
+    assert "<script src=" not in report and "<link " not in report
+    body = report.split("</head>", 1)[1]
+    assert "cdn.plot.ly" not in body and 'src="http' not in body
+
+
+def test_small_counts_blanked_in_published_group_table(sample_run):
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        data = load_report_data(con, 169, 2024)
+        raw = con.execute("""SELECT applicants FROM application_shares s JOIN education_groups g ON g."group" = s.education_group
+                             WHERE kommune_code = 169 AND year = 2024 AND grade = '9+10' AND geography_basis = 'school'
+                             AND education_group <> 'TIENDE' ORDER BY g.sort_order""").df()["applicants"]
+    # By hand from the warehouse: FGU 9, STU 4 -> STU is "<5" and FGU, the smallest other, is blanked too.
+    assert list(raw) == [101, 294, 9, 4, 18]
+    assert list(data.groups["blanked"]) == [False, False, True, True, False]
+    assert not data.groups["applicants"].dropna().astype(int).between(1, 4).any()
+    assert not recoverable(raw, data.groups["blanked"]) and data.denominator == 426
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=8))
+def test_suppression_property(counts):
+    series = pd.Series(counts)
+    blank = suppress_counts(series)
+    assert not series[~blank].between(1, 4).any()
+    # Either the total can be published without revealing any blanked cell, or it is withheld.
+    assert not recoverable(series, blank) or total_withheld(series, blank)
+    if blank.any() and not total_withheld(series, blank):
+        # By brute force: more than one value of every blanked cell fits the total and the labels.
+        hidden = series[blank]
+        for i in hidden.index:
+            lo, hi = (1, 4) if hidden[i] < 5 else (5, int(hidden.sum()))
+            others = hidden.drop(i)
+            o_lo = sum(1 if v < 5 else 5 for v in others)
+            o_hi = sum(4 if v < 5 else int(hidden.sum()) for v in others)
+            fits = [x for x in range(lo, hi + 1) if o_lo <= hidden.sum() - x <= o_hi]
+            assert len(fits) > 1, (counts, i, fits)
+
+
+def test_suppression_cases_by_hand():
+    # 3 is blanked; the total 53 would reveal it, so the next smallest (20) goes too.
+    assert list(suppress_counts(pd.Series([30, 3, 20]))) == [False, True, True]
+    # Two cells of 1: total of blanks is 2, so both must be 1; a third cell is blanked.
+    assert list(suppress_counts(pd.Series([1, 1, 40, 9]))) == [True, True, False, True]
+    assert not suppress_counts(pd.Series([0, 12, 40])).any()
