@@ -1,0 +1,26 @@
+# The two commands of README.md. Needs only Python 3.11+ and git: uv comes through pip.
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: run test dev setup bench
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		python3 -m pip install --user --quiet uv || python3 -m pip install --user --quiet --break-system-packages uv
+	@$(UV) sync --quiet
+
+## The main job on the data shipped in data/: warehouse and council report under var/.
+run: setup
+	$(UV) run overgang run
+
+## The tests (the browser test needs Debian's chromium; .ci/run installs it).
+test: setup
+	$(UV) run pytest
+
+## Dagster's UI on http://127.0.0.1:3000 with the same assets, runs stored under var/dagster.
+dev: setup
+	mkdir -p var/dagster && cp dagster.yaml var/dagster/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/var/dagster $(UV) run dagster dev
+
+## Time and peak memory of the main command (numbers in bench/results/).
+bench: setup
+	$(UV) run python bench/main_command.py
