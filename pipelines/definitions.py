@@ -7,13 +7,14 @@ from dagster_duckdb import DuckDBResource
 
 import assets.applications.assets as applications
 import assets.reference.assets as reference
+import assets.statbank.assets as statbank
 import assets.report.assets as report
 import assets.warehouse.assets as warehouse
 from overgang.settings import Settings
 from pipelines.loggers import progress
 from pipelines.resources import ProjectSettings
 
-MODULES = [reference, applications, warehouse, report]
+MODULES = [reference, applications, statbank, warehouse, report]
 MAIN_JOB = "overgang_main"
 
 

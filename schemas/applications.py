@@ -62,6 +62,7 @@ def application_schema() -> pa.DataFrameSchema:
             "school_institution_number": pa.Column(str, pa.Check.str_matches(r"^\d{6}$", name="six_digit_institution",
                                                    error="institution number must be six digits"), nullable=True,
                                                    description="The school's institution number (STIL), six digits."),
+            "school_name": pa.Column(str, nullable=True, description="The school's name as in the extract."),
             "school_kommune": pa.Column("Int64", pa.Check.isin(kommuner, name="known_kommune",
                                         error="kommune code must be one of the 98 municipalities in data/reference/kommuner.csv"),
                                         nullable=False, coerce=True, description="Kommune where the school is located."),

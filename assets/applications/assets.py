@@ -95,7 +95,24 @@ def quarantine_share(duckdb: DuckDBResource, project: ProjectSettings) -> AssetC
        deps=[applications, "education_groups", "kommuner"])
 def application_shares(duckdb: DuckDBResource) -> MaterializeResult:
     """Søgetal: 1st-priority shares by year, kommune (0 = national), grade and group (national definition)."""
+    return _build_table(duckdb, "application_shares")
+
+
+def _build_table(duckdb: DuckDBResource, table: str) -> MaterializeResult:
+    """Run sql/<table>.sql, which builds the table of that name."""
     with duckdb.get_connection() as con:
-        con.execute(read_sql("applications", "application_shares"))
-        rows = con.execute("SELECT count(*) FROM application_shares").fetchone()[0]
+        con.execute(read_sql("applications", table))
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return MaterializeResult(metadata={"rows": rows})
+
+
+@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[applications, "education_groups"])
+def school_application_shares(duckdb: DuckDBResource) -> MaterializeResult:
+    """Søgetal per school (skole), for the report's school table (suppressed there, not here)."""
+    return _build_table(duckdb, "school_application_shares")
+
+
+@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[applications, "education_groups"])
+def application_shares_by_sex(duckdb: DuckDBResource) -> MaterializeResult:
+    """Søgetal for boys and girls (drenge og piger), sex from the CPR number at ingestion."""
+    return _build_table(duckdb, "application_shares_by_sex")

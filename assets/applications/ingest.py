@@ -62,7 +62,7 @@ def match_columns(header: list[str], file_name: str) -> dict[str, str]:
         hit = next((by_norm[_norm(s)] for s in entry["source"] if _norm(s) in by_norm), None)
         if hit is not None:
             found[canonical] = hit
-        elif not entry.get("drop"):
+        elif not entry.get("drop") and not entry.get("optional"):
             missing.append(f"{canonical} (one of: {', '.join(entry['source'])})")
     if len(header) < 2:
         raise FileRejected(f"{file_name}: line 1 is not a semicolon-separated header "
@@ -106,10 +106,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, key: bytes, demo_key:
         {"n": text.lines, "skip": text.blank_lines + [r[0] for r in rejects]},
     )
     inner, outer = hmac_pads(key)
-    sql = read_sql("applications", "staging_applications").format(
-        pseudonym=pseudonym_sql(_quote(columns["cpr"])),
-        **{c: _quote(columns[c]) for c in columns},
-    )
+    sources = {c: (_quote(columns[c]) if c in columns else "NULL") for c in column_map()["applications"]}
+    sql = read_sql("applications", "staging_applications").format(pseudonym=pseudonym_sql(sources["cpr"]), **sources)
     con.execute(sql, {"source_file": path.name, "hmac_inner": inner, "hmac_outer": outer})
     data_rows = con.execute("SELECT count(*) FROM raw_extract").fetchone()[0]
     if rejects:

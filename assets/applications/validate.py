@@ -11,7 +11,7 @@ from schemas.applications import CHECK_COLUMN, application_schema
 
 # Columns whose raw value is never shown (the staged frame has no CPR, but be explicit).
 WITHHELD = {"cpr_status": "(CPR number withheld)"}
-RAW_COLUMNS = ["school_institution_number", "school_kommune", "residence_kommune", "grade",
+RAW_COLUMNS = ["school_institution_number", "school_name", "school_kommune", "residence_kommune", "grade",
                "applicant_type", "priority", "education_code", "eux", "application_date"]
 
 

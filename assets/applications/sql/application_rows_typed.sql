@@ -10,6 +10,7 @@ SELECT
     year(parsed_date)::SMALLINT AS year,
     parsed_date AS application_date,
     nullif(trim(school_institution_number), '')            AS school_institution_number,
+    nullif(trim(school_name), '')                               AS school_name,
     CASE WHEN lower(coalesce(trim(school_kommune), '')) IN ('', 'ukendt') THEN NULL
          ELSE coalesce(TRY_CAST(trim(school_kommune) AS SMALLINT), -1) END    AS school_kommune,
     CASE WHEN lower(coalesce(trim(residence_kommune), '')) IN ('', 'ukendt') THEN NULL

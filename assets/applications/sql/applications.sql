@@ -8,6 +8,7 @@ SELECT
     t.pupil_id,
     t.sex,
     t.school_institution_number,
+    t.school_name,
     t.school_kommune,
     t.residence_kommune,
     t.grade,

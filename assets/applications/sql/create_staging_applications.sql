@@ -8,6 +8,7 @@ CREATE OR REPLACE TABLE staging_applications (
     cpr_status VARCHAR NOT NULL,
     sex VARCHAR,
     school_institution_number VARCHAR,
+    school_name VARCHAR,
     school_kommune VARCHAR,
     residence_kommune VARCHAR,
     grade VARCHAR,

@@ -12,6 +12,7 @@ SELECT
     -- The last digit of a CPR number is odd for men and even for women.
     CASE WHEN cpr_ok THEN CASE WHEN right(trim({cpr}), 1)::INTEGER % 2 = 1 THEN 'M' ELSE 'K' END END AS sex,
     {school_institution_number}                                 AS school_institution_number,
+    {school_name}                                               AS school_name,
     {school_kommune}                                            AS school_kommune,
     {residence_kommune}                                         AS residence_kommune,
     {grade}                                                     AS grade,

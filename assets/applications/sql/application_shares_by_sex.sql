@@ -1,0 +1,38 @@
+-- application_shares_by_sex: søgetal for boys (M) and girls (K), 9th and 10th grade together,
+-- schools located in the kommune; kommune_code 0 is the whole country. Sex comes from the
+-- CPR number at ingestion; rows whose CPR could not be read have none and are left out.
+CREATE OR REPLACE TABLE application_shares_by_sex AS
+WITH first_choice AS (
+    SELECT year, school_kommune AS kommune_code, sex, education_group
+    FROM applications
+    WHERE priority = 1 AND applicant_group = 'direct' AND sex IS NOT NULL
+),
+with_country AS (
+    SELECT * FROM first_choice
+    UNION ALL
+    SELECT year, 0, sex, education_group FROM first_choice
+),
+counted AS (
+    SELECT year, kommune_code, sex, education_group, count(*)::BIGINT AS applicants FROM with_country GROUP BY ALL
+),
+grid AS (
+    SELECT DISTINCT c.year, c.kommune_code, c.sex, g."group" AS education_group, g.in_denominator, g.sort_order
+    FROM counted c CROSS JOIN education_groups g
+)
+SELECT
+    grid.year,
+    CASE WHEN grid.year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
+    grid.kommune_code,
+    'school' AS geography_basis,
+    'leavers_excl_10th_grade_applicants' AS denominator_definition,
+    grid.sex,
+    grid.education_group,
+    coalesce(c.applicants, 0) AS applicants,
+    (sum(coalesce(c.applicants, 0)) FILTER (WHERE grid.in_denominator) OVER cell)::BIGINT AS denominator,
+    CASE WHEN grid.in_denominator
+         THEN 100.0 * coalesce(c.applicants, 0) / nullif(sum(coalesce(c.applicants, 0)) FILTER (WHERE grid.in_denominator) OVER cell, 0)
+    END AS share_pct
+FROM grid
+LEFT JOIN counted c USING (year, kommune_code, sex, education_group)
+WINDOW cell AS (PARTITION BY grid.year, grid.kommune_code, grid.sex)
+ORDER BY grid.year, grid.kommune_code, grid.sex, grid.sort_order;
