@@ -62,3 +62,34 @@ def suppress_frame(frame: pd.DataFrame, count: str, shares: list[str], denominat
     for column in [count, *shares]:
         out.loc[blank, column] = None
     return out, total_withheld(frame[count], blank, min_count)
+
+
+def suppress_table(counts: pd.DataFrame, min_count: int = MIN_COUNT, min_row_total: int = 0) -> pd.DataFrame:
+    """Blanking for a table whose row totals and column totals are both published.
+
+    Rows with a total below `min_row_total` are blanked whole. Then rows and columns are
+    protected in turn (each against its own total) until nothing changes.
+    """
+    counts = counts.fillna(0).astype(int)
+    blank = counts.apply(lambda c: c.between(1, min_count - 1))
+    blank.loc[counts.sum(axis=1) < min_row_total] = True
+    changed = True
+    while changed:
+        changed = False
+        for axis in (0, 1):
+            lines = counts.T if axis == 0 else counts
+            marks = blank.T if axis == 0 else blank
+            for key in lines.index:
+                line, mark = lines.loc[key], marks.loc[key].copy()
+                while mark.any() and recoverable(line, mark, min_count):
+                    candidates = line[~mark & (line > 0)]
+                    if candidates.empty:
+                        break
+                    mark[candidates.idxmin()] = True
+                if not mark.equals(marks.loc[key]):
+                    changed = True
+                    if axis == 0:
+                        blank[key] = mark
+                    else:
+                        blank.loc[key] = mark
+    return blank

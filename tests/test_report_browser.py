@@ -45,23 +45,48 @@ def open_offline(browser, path: Path):
     return page, blocked, errors, time.perf_counter() - started
 
 
+CHARTS = ["chart-eud", "chart-gym", "chart-oevrige", "chart-groups", "chart-schools", "chart-completion"]
+
+
 def test_report_2024_shows_the_published_shares(sample_run, browser):
     path = render_report(sample_run.settings, 169, 2024)
     page, blocked, errors, seconds = open_offline(browser, path)
     assert blocked == [] and errors == []
-    assert page.locator("#card-eud-now .value").inner_text() == "23,7 %"
-    assert page.locator("#card-eud-previous .value").inner_text() == "16,1 %"
-    assert page.locator("#card-eud-target .value").inner_text() == "28 %"
+    for chart in CHARTS:
+        assert page.locator(f"#{chart} .main-svg").count() >= 1, chart
+    eud = page.locator("#card-htk_eud_maaltal")
+    assert eud.locator(".value").inner_text() == "23,7 %"
+    assert eud.locator(".previous").inner_text() == "16,1 %"
+    assert eud.locator(".target").inner_text() == "28 %"
+    assert eud.locator(".status").inner_text() == "Ikke nået"
     # 28 % of the 426 leavers is 119.28, so 120 EUD applicants were needed; 101 applied.
-    assert "19 elever mere med EUD" in page.locator("#target-gap").inner_text()
-    # Every chart drew its traces (two lines and the måltal; two bar series).
+    assert "19 elever mere med EUD" in eud.locator(".gap-people").inner_text()
+    assert eud.locator(".gap").inner_text() == "−4,3 procentpoint"
+    # STATUSU6 2024: 2,388 of 3,443 (69.36 %) against 404,435 of 601,166 nationally (67.28 %);
+    # 95 % of 3,443 is 3,270.85, so 3,271 - 2,388 = 883 more.
+    completion = page.locator("#card-htk_completion_95")
+    assert completion.locator(".value").inner_text() == "69,4 %"
+    assert completion.locator(".national").inner_text() == "67,3 %"
+    assert completion.locator(".status").inner_text() == "Nået (landsgennemsnittet)"
+    assert "883 flere unge" in completion.locator(".gap-people").inner_text()
+    # National goal: 75 % (2013) to 84 % (2023) is 0.9 pp a year, so 90.3 % in 2030: on track.
+    national = page.locator("#card-national_90_2030")
+    assert national.locator(".value").inner_text() == "84,0 %"
+    assert national.locator(".status").inner_text() == "På vej"
+    assert "90,3 % i 2030" in national.inner_text()
+    # Lines: kommune, national and måltal for EUD and GYM; no måltal for Øvrige.
     assert page.locator("#chart-eud .scatterlayer .trace").count() == 3
-    assert page.locator("#chart-groups .barlayer .trace").count() == 2
+    assert page.locator("#chart-gym .scatterlayer .trace").count() == 3
+    assert page.locator("#chart-oevrige .scatterlayer .trace").count() == 2
     assert "Databrud 2023" in page.locator("#chart-eud").inner_text()
-    rows = page.locator("#table-eud tbody tr").all_inner_texts()
+    rows = page.locator("#table-series tbody tr").all_inner_texts()
     assert any(r.startswith("2023 (databrud)") and "16,1 %" in r for r in rows)
+    assert "<5" in page.locator("#table-groups").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "rapport_169_2024.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "rapport_169_2024.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 6
     print(f"report {path.stat().st_size / 1e6:.2f} MB, loaded and drawn in {seconds:.2f} s")
 
 
@@ -71,3 +96,4 @@ def test_report_for_another_municipality(sample_run, browser):
     assert blocked == [] and errors == []
     assert "Køge Kommune" in page.locator("header").inner_text()
     assert page.locator("#chart-eud .scatterlayer .trace").count() == 2  # Køge has no måltal in data/targets
+    assert page.locator("#card-eud_share .status").inner_text() == "Intet måltal"

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb as duckdb_lib
-from dagster import MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
@@ -46,10 +46,12 @@ def publish(work_db: Path, published: Path, storage_version: str) -> dict:
 @asset(group_name="warehouse", kinds={"duckdb"}, pool=DUCKDB_POOL,
        deps=["application_shares", "school_application_shares", "application_shares_by_sex", "completion_status", "applications", "targets", "goals", "published_figures", "kommuner",
              "education_codes", "education_groups", "applicant_types"])
-def warehouse(duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
+def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
     """The published DuckDB warehouse (var/warehouse/overgang.duckdb), replaced atomically."""
     settings = project.settings()
-    # Make sure no connection of this process holds the working file while it is copied.
     with duckdb.get_connection() as con:
+        # Which run made this version: the report prints it in its footer.
+        con.execute("CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at",
+                    {"run": context.run.run_id})
         con.execute("CHECKPOINT")
     return MaterializeResult(metadata=publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version))
