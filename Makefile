@@ -24,3 +24,4 @@ dev: setup
 ## Time and peak memory of the main command (numbers in bench/results/).
 bench: setup
 	$(UV) run python bench/main_command.py
+	$(UV) run python bench/report.py

@@ -293,6 +293,11 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
                                  + " Opgøres ikke for den enkelte kommune.")
             card.gap_pp = float(last.value) - g.target_pct
             cards.append(card)
+        else:
+            # A goal an analyst added whose indicator Overgang cannot yet measure: shown, not hidden.
+            cards.append(GoalCard(g.goal_id, g.description_da, g.indicator_kind, None, g.indicator, None, g.target_pct,
+                                  None, "Ingen data", "status-none",
+                                  note=f"Overgang har endnu ingen tal for indikatoren '{g.indicator}'."))
     if not any(c.goal_id.startswith("eud") or "eud" in c.goal_id for c in cards):
         # No EUD måltal for this kommune in data/targets: still show where it stands.
         year = params["y"]

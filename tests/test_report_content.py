@@ -120,3 +120,23 @@ def test_table_suppression_property(rows):
         assert not recoverable(counts.loc[i], blank.loc[i]) or total_withheld(counts.loc[i], blank.loc[i])
     for column in counts.columns:
         assert not recoverable(counts[column], blank[column]) or total_withheld(counts[column], blank[column])
+
+
+def test_action_plan_flag_below_ten_percent(sample_run):
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        data = load_report_data(con, 169, 2024, sample_run.settings)
+    assert 'id="action-plan"' not in render_html(data, datetime(2026, 1, 1))
+    data.series["EUD"].loc[data.series["EUD"].year == 2024, "kommune"] = 9.9
+    assert 'id="action-plan"' in render_html(data, datetime(2026, 1, 1))
+
+
+def test_goal_added_by_an_analyst_gets_a_card(sample_run):
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        goals = con.execute("SELECT * FROM goals").df()
+    extra = goals.iloc[[0]].assign(goal_id="htk_transition_90", indicator="transition_15_months",
+                                   indicator_kind="transition", description_da="90 % i uddannelse 15 måneder efter 9. klasse")
+    from reports.data import _goal_cards
+    cards = _goal_cards(None, {"series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
+                               "groups": pd.DataFrame(), "denominator": None, "completion": pd.DataFrame(), "completion_year": None},
+                        extra, {"k": 169, "y": 2024})
+    assert [c.status for c in cards if c.goal_id == "htk_transition_90"] == ["Ingen data"]

@@ -1,0 +1,71 @@
+"""Size of the council report, the time to render it, and its load time in headless Chromium.
+
+Builds a warehouse from the shipped sample in a temporary OVERGANG_HOME, renders the report
+for Høje-Taastrup 2024, and opens it from file:// with the network blocked until every chart
+is drawn, several times. Results: bench/results/report.json.
+
+    uv run python bench/report.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHARTS = ["chart-eud", "chart-gym", "chart-oevrige", "chart-groups", "chart-schools", "chart-completion"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["OVERGANG_HOME"] = str(Path(tmp) / "home")
+        subprocess.run([sys.executable, "-m", "overgang.cli", "run"], cwd=ROOT, check=True, capture_output=True)
+        from overgang.settings import Settings
+        from reports.render import render_report
+
+        renders = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            path = render_report(Settings.load(), 169, 2024)
+            renders.append(time.perf_counter() - started)
+        loads = []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            for _ in range(args.repeat):
+                page = browser.new_page()
+                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+                started = time.perf_counter()
+                page.goto(path.as_uri(), wait_until="load")
+                for chart in CHARTS:
+                    page.wait_for_selector(f"#{chart} .main-svg")
+                loads.append(time.perf_counter() - started)
+                page.close()
+            browser.close()
+        result = {
+            "report": "Høje-Taastrup 2024 (shipped sample)",
+            "size_mb": round(path.stat().st_size / 1e6, 2),
+            "render_seconds_median": round(statistics.median(renders), 3),
+            "chromium_load_and_draw_seconds_median": round(statistics.median(loads), 3),
+            "chromium_load_all": [round(x, 3) for x in loads],
+            "repeat": args.repeat,
+            "measured_at": time.strftime("%Y-%m-%d %H:%M"),
+        }
+    (ROOT / "bench" / "results" / "report.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
