@@ -9,3 +9,26 @@ ASSETS_DIR = Path(__file__).resolve().parent
 
 def read_sql(domain: str, name: str) -> str:
     return (ASSETS_DIR / domain / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+class TableShapeChanged(RuntimeError):
+    pass
+
+
+def replace_years(con, table: str, select_sql: str, years: list[int], params: dict | None = None) -> int:
+    """Replace the rows of `years` in `table` by the result of `select_sql` (which filters on $years).
+
+    The table is created on first use. Other years are not touched, so reloading one spring's
+    extract recomputes only that year.
+    """
+    params = {**(params or {}), "years": years}
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({select_sql}) LIMIT 0", params)
+    have = [c for (c,) in con.execute(f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}' "
+                                       "AND database_name = current_database() ORDER BY column_index").fetchall()]
+    want = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM ({select_sql})", params).fetchall()]
+    if have != want:
+        raise TableShapeChanged(f"Table {table} in the working database has other columns than this version builds "
+                                f"({', '.join(sorted(set(have) ^ set(want)))}). Rebuild every year: overgang run --rebuild")
+    con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years})
+    con.execute(f"INSERT INTO {table} SELECT * FROM ({select_sql})", params)
+    return con.execute(f"SELECT count(*) FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years}).fetchone()[0]

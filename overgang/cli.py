@@ -67,8 +67,15 @@ def _summary(settings: Settings, kommune: int) -> None:
 @main.command()
 @click.option("--input", "input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of Optagelse.dk extracts (default: the shipped sample, or OVERGANG_INPUT_DIR).")
-def run(input_dir: Path | None) -> None:
+@click.option("--year", "year_range", default=None, metavar="YEAR[-YEAR]",
+              help="Only these application years (e.g. 2025 or 2023-2025); the others stay as they are.")
+@click.option("--rebuild", is_flag=True, help="Start from an empty working database (all years are rebuilt).")
+def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
     """Run the main job: ingest, validate, aggregate, publish the warehouse, render the report."""
+    years = None
+    if year_range:
+        first, _, last = year_range.partition("-")
+        years = (int(first), int(last or first))
     if input_dir:
         os.environ["OVERGANG_INPUT_DIR"] = str(input_dir.resolve())
     settings = Settings.load()
@@ -77,10 +84,12 @@ def run(input_dir: Path | None) -> None:
 
     from pipelines.run import execute_main_job, failure_messages
 
-    console.print(f"Overgang: reading extracts in {settings.input_dir}")
+    if rebuild:
+        settings.work_db.unlink(missing_ok=True)
+    console.print(f"Overgang: reading extracts in {settings.input_dir}" + (f" for {year_range}" if year_range else ""))
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
-        result = execute_main_job(settings, instance, quiet=True)
+        result = execute_main_job(settings, instance, quiet=True, years=years)
     elapsed = time.perf_counter() - started
     if not result.success:
         for message in failure_messages(result):

@@ -36,6 +36,10 @@ def _eux_only_with_eud(df: pd.DataFrame) -> pd.Series:
     return ~df["eux"].eq("J") | eud
 
 
+def _year_matches_file(df: pd.DataFrame) -> pd.Series:
+    return df["year"].isna() | df["year"].eq(df["file_year"])
+
+
 def _code_valid_in_year(df: pd.DataFrame) -> pd.Series:
     codes = education_codes().set_index("code")
     first = df["education_code"].map(codes["valid_from_year"]).fillna(0)
@@ -90,6 +94,8 @@ def application_schema() -> pa.DataFrameSchema:
                      error="'Direkte fra skole' applicants must have grade 9 or 10"),
             pa.Check(_eux_only_with_eud, name="eux_only_with_eud",
                      error="EUX = J is only allowed on an EUD application"),
+            pa.Check(_year_matches_file, name="year_matches_file",
+                     error="the application date is not in the year the file is for (see its name)"),
             pa.Check(_code_valid_in_year, name="code_valid_in_year",
                      error="education code did not exist that year (FGU from 2020; produktionsskole, EGU, KUU until 2019)"),
         ],
@@ -104,4 +110,5 @@ CHECK_COLUMN = {
     "grade_required": "grade",
     "eux_only_with_eud": "eux",
     "code_valid_in_year": "education_code",
+    "year_matches_file": "application_date",
 }

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.sql import read_sql
+from assets.sql import read_sql, replace_years
 from overgang.settings import DATA_DIR
 from pipelines.resources import write_table
 from schemas.reference import kommuner
@@ -36,7 +36,8 @@ def shares(tmp_path) -> pd.DataFrame:
                                        "applicant_group", "priority", "education_group"])
     apps["grade"] = apps["grade"].astype("Int16")
     write_table(con, "applications", apps)
-    con.execute(read_sql("applications", "application_shares"))
+    # The same call the asset makes, for both years in ROWS.
+    replace_years(con, "application_shares", read_sql("applications", "application_shares"), [2022, 2024])
     out = con.execute("SELECT * FROM application_shares").df()
     con.close()
     return out

@@ -1,5 +1,4 @@
-"""Application data (søgedata): ingestion, validation and søgetal."""
-
+"""Application data (søgedata): ingestion, validation and søgetal, one partition per application year."""
 
 from dagster import (
     AssetCheckResult,
@@ -12,37 +11,52 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.applications.ingest import extract_files, stage_file
+from assets.applications.ingest import FileRejected, extract_files_by_year, stage_file
 from assets.applications.validate import failures, quarantine_failures, typed_frame
-from assets.sql import read_sql
+from assets.sql import read_sql, replace_years
 from overgang.pseudonymise import load_key
+from pipelines.partitions import APPLICATION_YEARS, ONE_RUN, years_of
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
 
 GROUP = "applications"
+PARTITIONED = {"partitions_def": APPLICATION_YEARS, "backfill_policy": ONE_RUN, "pool": DUCKDB_POOL}
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
+@asset(group_name=GROUP, kinds={"duckdb"}, **PARTITIONED)
 def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
     """Optagelse.dk extracts staged in DuckDB (staging_applications), CPR pseudonymised.
 
-    Reads every CSV in the input folder (UTF-8, UTF-8 with BOM or Windows-1252), replaces the
-    CPR number by a keyed pseudonym and keeps only the non-personal columns.
+    Reads the CSV files of the run's years from the input folder (UTF-8, UTF-8 with BOM or
+    Windows-1252), replaces the CPR number by a keyed pseudonym and keeps only the
+    non-personal columns. A year's earlier rows are replaced, other years are not touched.
     """
     settings = project.settings()
-    files = extract_files(settings.input_dir)
-    key, demo = load_key(files)
+    years = years_of(context)
+    by_year = extract_files_by_year(settings.input_dir)
+    files = [p for y in years for p in by_year.get(y, [])]
+    if not files and not any(by_year.values()):
+        raise FileRejected(f"No extracts (*.csv) found in {settings.input_dir}.")
+    key, demo = load_key(files) if files else (b"", False)
     if demo:
         context.log.warning("DEMO key used for CPR pseudonyms (shipped sample only).")
     staged = []
     with duckdb.get_connection() as con:
         con.execute(read_sql("applications", "create_staging_applications"))
         con.execute(read_sql("applications", "quarantine"))
-        con.execute("DELETE FROM quarantine WHERE dataset = 'applications'")
-        for i, path in enumerate(files, 1):
-            result = stage_file(con, path, key, demo, context.run.run_id)
+        params = {"years": years}
+        con.execute("DELETE FROM partitions_in_progress WHERE year IN (SELECT unnest($years))", params)
+        con.execute("INSERT INTO partitions_in_progress SELECT unnest($years), $run, now()", {**params, "run": context.run.run_id})
+        for table in ("staging_applications", "ingested_files"):
+            con.execute(f"DELETE FROM {table} WHERE file_year IN (SELECT unnest($years))", params)
+        con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params)
+        for i, (year, path) in enumerate([(y, p) for y in years for p in by_year.get(y, [])], 1):
+            result = stage_file(con, path, year, key, demo, context.run.run_id)
             staged.append(result)
             unreadable = f", {result.rejected_lines} unreadable lines" if result.rejected_lines else ""
             context.log.info(f"[{i}/{len(files)}] {result.name}: {result.data_rows} rows, {result.encoding}{unreadable}")
+        missing = [y for y in years if y not in by_year]
+        if missing:
+            context.log.warning(f"No extract for {', '.join(map(str, missing))}: those years are empty.")
     return MaterializeResult(metadata={
         "files": len(staged),
         "rows": sum(s.data_rows for s in staged),
@@ -52,32 +66,38 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     })
 
 
-@asset(group_name=GROUP, kinds={"duckdb", "pandera"}, pool=DUCKDB_POOL,
-       deps=[application_extracts, "education_codes", "applicant_types", "kommuner"])
+@asset(group_name=GROUP, kinds={"duckdb", "pandera"}, deps=[application_extracts, "education_codes", "applicant_types", "kommuner"],
+       **PARTITIONED)
 def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Validated application rows (søgninger); failing rows go to the quarantine table."""
+    years = years_of(context)
     with duckdb.get_connection() as con:
-        frame = typed_frame(con)
+        frame = typed_frame(con, years)
         found = failures(frame)
         quarantine_failures(con, found, context.run.run_id)
-        con.execute(read_sql("applications", "applications").format(typed=read_sql("applications", "application_rows_typed")))
-        valid = con.execute("SELECT count(*) FROM applications").fetchone()[0]
+        select = read_sql("applications", "applications").format(typed=read_sql("applications", "application_rows_typed"))
+        valid = replace_years(con, "applications", select, years, {"run_id": context.run.run_id})
         by_rule = dict(con.execute(
-            "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' GROUP BY rule ORDER BY 2 DESC").fetchall())
+            "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
+            "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())
     return MaterializeResult(metadata={"valid_rows": valid, "staged_rows": len(frame),
                                        "quarantined_by_rule": MetadataValue.json(by_rule)})
 
 
 @asset_check(asset=applications, blocking=True, description=(
     "Share of input rows in quarantine must not exceed max_quarantine_share (data/config/pipeline.yaml)."))
-def quarantine_share(duckdb: DuckDBResource, project: ProjectSettings) -> AssetCheckResult:
+def quarantine_share(context, duckdb: DuckDBResource, project: ProjectSettings) -> AssetCheckResult:
     limit = project.settings().max_quarantine_share
+    years = years_of(context) if context.has_partition_key or context.has_partition_key_range else []
+    params = {"years": years}
     with duckdb.get_connection() as con:
-        total = con.execute("SELECT coalesce(sum(data_rows + rejected_lines), 0) FROM ingested_files").fetchone()[0]
+        total = con.execute("SELECT coalesce(sum(data_rows + rejected_lines), 0) FROM ingested_files "
+                            "WHERE file_year IN (SELECT unnest($years))", params).fetchone()[0]
         failed = con.execute("SELECT count(DISTINCT (source_file, source_line)) FROM quarantine "
-                             "WHERE dataset = 'applications'").fetchone()[0]
+                             "WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params).fetchone()[0]
         sample = con.execute("SELECT source_file, source_line, column_name, value, rule FROM quarantine "
-                             "WHERE dataset = 'applications' ORDER BY source_file, source_line LIMIT 10").df()
+                             "WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
+                             "ORDER BY source_file, source_line LIMIT 10", params).df()
     share = failed / total if total else 0.0
     passed = share <= limit
     return AssetCheckResult(
@@ -91,28 +111,26 @@ def quarantine_share(duckdb: DuckDBResource, project: ProjectSettings) -> AssetC
     )
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL,
-       deps=[applications, "education_groups", "kommuner"])
-def application_shares(duckdb: DuckDBResource) -> MaterializeResult:
-    """Søgetal: 1st-priority shares by year, kommune (0 = national), grade and group (national definition)."""
-    return _build_table(duckdb, "application_shares")
-
-
-def _build_table(duckdb: DuckDBResource, table: str) -> MaterializeResult:
-    """Run sql/<table>.sql, which builds the table of that name."""
+def _build_years(context: AssetExecutionContext, duckdb: DuckDBResource, table: str) -> MaterializeResult:
+    """Replace the run's years in `table` with the result of sql/<table>.sql."""
     with duckdb.get_connection() as con:
-        con.execute(read_sql("applications", table))
-        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        rows = replace_years(con, table, read_sql("applications", table), years_of(context))
     return MaterializeResult(metadata={"rows": rows})
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[applications, "education_groups"])
-def school_application_shares(duckdb: DuckDBResource) -> MaterializeResult:
+@asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups", "kommuner"], **PARTITIONED)
+def application_shares(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    """Søgetal: 1st-priority shares by year, kommune (0 = national), grade and group (national definition)."""
+    return _build_years(context, duckdb, "application_shares")
+
+
+@asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups"], **PARTITIONED)
+def school_application_shares(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Søgetal per school (skole), for the report's school table (suppressed there, not here)."""
-    return _build_table(duckdb, "school_application_shares")
+    return _build_years(context, duckdb, "school_application_shares")
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[applications, "education_groups"])
-def application_shares_by_sex(duckdb: DuckDBResource) -> MaterializeResult:
+@asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups"], **PARTITIONED)
+def application_shares_by_sex(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Søgetal for boys and girls (drenge og piger), sex from the CPR number at ingestion."""
-    return _build_table(duckdb, "application_shares_by_sex")
+    return _build_years(context, duckdb, "application_shares_by_sex")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, key: bytes, demo_key: bool, run_id: str | None) -> StagedFile:
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes, demo_key: bool, run_id: str | None) -> StagedFile:
     text = inspect(path)
     header = _header(text)
     columns = match_columns(header, path.name)
@@ -108,27 +109,41 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, key: bytes, demo_key:
     inner, outer = hmac_pads(key)
     sources = {c: (_quote(columns[c]) if c in columns else "NULL") for c in column_map()["applications"]}
     sql = read_sql("applications", "staging_applications").format(pseudonym=pseudonym_sql(sources["cpr"]), **sources)
-    con.execute(sql, {"source_file": path.name, "hmac_inner": inner, "hmac_outer": outer})
+    con.execute(sql, {"source_file": path.name, "file_year": year, "hmac_inner": inner, "hmac_outer": outer})
     data_rows = con.execute("SELECT count(*) FROM raw_extract").fetchone()[0]
     if rejects:
         con.executemany(
-            "INSERT INTO quarantine (dataset, source_file, source_line, column_name, value, rule, message, run_id) "
-            "VALUES ('applications', ?, ?, ?, NULL, 'csv_structure', ?, ?)",
-            [(path.name, line, col, REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
+            "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
+            "VALUES ('applications', ?, ?, ?, ?, NULL, 'csv_structure', ?, ?)",
+            [(year, path.name, line, col, REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
              for line, col, kind in rejects],
         )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     con.execute(
-        "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
-        [path.name, digest, text.encoding, data_rows, len(rejects), demo_key],
+        "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+        [path.name, year, digest, text.encoding, data_rows, len(rejects), demo_key],
     )
     con.execute("DROP TABLE raw_extract; DROP TABLE line_map")
     return StagedFile(path.name, text.encoding, data_rows, len(rejects))
 
 
-def extract_files(folder: Path) -> list[Path]:
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".txt") and p.is_file())
-    if not files:
-        raise FileRejected(f"No extracts (*.csv) found in {folder}. Set OVERGANG_INPUT_DIR or input_dir "
+YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+def extract_files_by_year(folder: Path) -> dict[int, list[Path]]:
+    """The extracts in `folder` by application year, read from the file name (optagelse_2025.csv)."""
+    if not folder.is_dir():
+        raise FileRejected(f"The input folder {folder} does not exist. Set OVERGANG_INPUT_DIR or input_dir "
                            "in data/config/pipeline.yaml to the folder holding the Optagelse.dk files.")
-    return files
+    by_year: dict[int, list[Path]] = {}
+    nameless = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".txt")):
+        match = YEAR_IN_NAME.search(path.name)
+        if match:
+            by_year.setdefault(int(match.group(1)), []).append(path)
+        else:
+            nameless.append(path.name)
+    if nameless:
+        raise FileRejected(f"Cannot tell the application year of {', '.join(nameless)}: rename each extract so its "
+                           "name holds the year, e.g. optagelse_2025.csv.")
+    return by_year

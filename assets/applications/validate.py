@@ -15,8 +15,8 @@ RAW_COLUMNS = ["school_institution_number", "school_name", "school_kommune", "re
                "applicant_type", "priority", "education_code", "eux", "application_date"]
 
 
-def typed_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    frame = con.sql(read_sql("applications", "application_rows_typed")).df()
+def typed_frame(con: duckdb.DuckDBPyConnection, years: list[int]) -> pd.DataFrame:
+    frame = con.execute(read_sql("applications", "application_rows_typed"), {"years": years}).df()
     frame["application_date"] = pd.to_datetime(frame["application_date"])
     return frame.set_index("row_id")
 
@@ -65,8 +65,8 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, found: pd.DataFrame, run
     withheld = " ".join(f"WHEN '{c}' THEN '{v}'" for c, v in WITHHELD.items())
     con.execute(
         f"""
-        INSERT INTO quarantine (dataset, source_file, source_line, row_id, column_name, value, rule, message, run_id)
-        SELECT 'applications', s.source_file, s.source_line, f.row_id, f.column_name,
+        INSERT INTO quarantine (dataset, year, source_file, source_line, row_id, column_name, value, rule, message, run_id)
+        SELECT 'applications', s.file_year, s.source_file, s.source_line, f.row_id, f.column_name,
                CASE f.column_name {withheld} ELSE {raw_value} END, f.rule, f.message, $run_id
         FROM found_failures f JOIN staging_applications s USING (row_id)
         ORDER BY s.source_file, s.source_line

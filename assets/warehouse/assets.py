@@ -16,7 +16,12 @@ import duckdb as duckdb_lib
 from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
+from assets.sql import read_sql
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
+
+
+class HalfBuiltYears(RuntimeError):
+    pass
 
 # Working tables that stay out of the published warehouse.
 NOT_PUBLISHED = ("staging_applications",)
@@ -50,6 +55,14 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
     """The published DuckDB warehouse (var/warehouse/overgang.duckdb), replaced atomically."""
     settings = project.settings()
     with duckdb.get_connection() as con:
+        con.execute(read_sql("applications", "create_staging_applications"))
+        con.execute("DELETE FROM partitions_in_progress WHERE run_id = $run", {"run": context.run.run_id})
+        half_built = con.execute("SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year").fetchall()
+        if half_built:
+            raise HalfBuiltYears(
+                f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by a run that did "
+                f"not finish ({half_built[0][1][:8]}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}. "
+                "The published warehouse is unchanged.")
         # Which run made this version: the report prints it in its footer.
         con.execute("CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at",
                     {"run": context.run.run_id})

@@ -4,6 +4,7 @@
 -- field, or 'ukendt' for a kommune, is NULL (missing), which the schema allows or not.
 SELECT
     row_id,
+    file_year,
     pupil_id,
     cpr_status,
     sex,
@@ -29,4 +30,5 @@ FROM (
                     TRY_STRPTIME(trim(application_date), '%d-%m-%Y'),
                     TRY_STRPTIME(trim(application_date), '%d.%m.%Y'))::DATE AS parsed_date
     FROM staging_applications
+    WHERE file_year IN (SELECT unnest($years))
 )

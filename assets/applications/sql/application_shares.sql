@@ -10,11 +10,10 @@
 -- ('residence'). kommune_code 0 is the whole country (Hele landet), as in StatBank.
 -- From 2023 'direkte fra skole' means enrolled at the moment of application: series_version
 -- marks the break.
-CREATE OR REPLACE TABLE application_shares AS
 WITH first_choice AS (
     SELECT year, school_kommune, residence_kommune, grade, education_group
     FROM applications
-    WHERE priority = 1 AND applicant_group = 'direct'
+    WHERE priority = 1 AND applicant_group = 'direct' AND year IN (SELECT unnest($years))
 ),
 located AS (
     SELECT year, 'school' AS geography_basis, school_kommune AS kommune_code, grade, education_group FROM first_choice
@@ -61,4 +60,4 @@ SELECT
 FROM filled
 LEFT JOIN kommuner AS k USING (kommune_code)
 WINDOW cell AS (PARTITION BY year, geography_basis, kommune_code, grade)
-ORDER BY year, geography_basis, kommune_code, grade, sort_order;
+ORDER BY year, geography_basis, kommune_code, grade, sort_order

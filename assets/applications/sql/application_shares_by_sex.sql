@@ -1,11 +1,10 @@
 -- application_shares_by_sex: søgetal for boys (M) and girls (K), 9th and 10th grade together,
 -- schools located in the kommune; kommune_code 0 is the whole country. Sex comes from the
 -- CPR number at ingestion; rows whose CPR could not be read have none and are left out.
-CREATE OR REPLACE TABLE application_shares_by_sex AS
 WITH first_choice AS (
     SELECT year, school_kommune AS kommune_code, sex, education_group
     FROM applications
-    WHERE priority = 1 AND applicant_group = 'direct' AND sex IS NOT NULL
+    WHERE priority = 1 AND applicant_group = 'direct' AND sex IS NOT NULL AND year IN (SELECT unnest($years))
 ),
 with_country AS (
     SELECT * FROM first_choice
@@ -35,4 +34,4 @@ SELECT
 FROM grid
 LEFT JOIN counted c USING (year, kommune_code, sex, education_group)
 WINDOW cell AS (PARTITION BY grid.year, grid.kommune_code, grid.sex)
-ORDER BY grid.year, grid.kommune_code, grid.sex, grid.sort_order;
+ORDER BY grid.year, grid.kommune_code, grid.sex, grid.sort_order

@@ -1,7 +1,7 @@
--- applications: validated application rows (søgninger), one per pupil, year and priority.
+-- applications: validated application rows (søgninger), one per pupil, year and priority,
+-- for the years in $years (the run's partitions).
 -- Rows in quarantine are left out; `applicant_group` is 'direct' (direkte fra skole) or
 -- 'outside' (uden for skole), from the spellings in data/config/column_map.yaml.
-CREATE OR REPLACE TABLE applications AS
 SELECT
     t.year,
     CASE WHEN t.year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
@@ -19,10 +19,11 @@ SELECT
     t.eux = 'J'                     AS eux,
     t.application_date,
     s.source_file,
-    s.source_line
+    s.source_line,
+    $run_id                         AS loaded_by_run
 FROM ({typed}) AS t
 JOIN staging_applications AS s USING (row_id)
 JOIN applicant_types AS m ON m.applicant_type = t.applicant_type
 JOIN education_codes AS c ON c.code = t.education_code
 WHERE row_id NOT IN (SELECT row_id FROM quarantine WHERE row_id IS NOT NULL)
-ORDER BY t.year, t.school_kommune, t.pupil_id, t.priority;
+ORDER BY t.year, t.school_kommune, t.pupil_id, t.priority

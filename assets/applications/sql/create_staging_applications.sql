@@ -1,7 +1,9 @@
--- Empty staging tables for a fresh load of the extracts.
-CREATE OR REPLACE SEQUENCE staging_row_id START 1;
-CREATE OR REPLACE TABLE staging_applications (
+-- Working tables for staged extracts; kept between runs so that one year can be reloaded
+-- without touching the others (rows carry the year of the file they came from).
+CREATE SEQUENCE IF NOT EXISTS staging_row_id START 1;
+CREATE TABLE IF NOT EXISTS staging_applications (
     row_id BIGINT PRIMARY KEY,
+    file_year SMALLINT NOT NULL,
     source_file VARCHAR NOT NULL,
     source_line BIGINT NOT NULL,
     pupil_id UBIGINT,
@@ -18,12 +20,20 @@ CREATE OR REPLACE TABLE staging_applications (
     eux VARCHAR,
     application_date VARCHAR
 );
-CREATE OR REPLACE TABLE ingested_files (
+CREATE TABLE IF NOT EXISTS ingested_files (
     source_file VARCHAR PRIMARY KEY,
+    file_year SMALLINT NOT NULL,
     sha256 VARCHAR NOT NULL,
     encoding VARCHAR NOT NULL,
     data_rows BIGINT NOT NULL,
     rejected_lines BIGINT NOT NULL,
     pseudonymised_with_demo_key BOOLEAN NOT NULL,
     loaded_at TIMESTAMP NOT NULL
+);
+-- Years a run has started to rebuild; removed when that run publishes. A year left here by a
+-- failed or killed run stops publishing until the year is rebuilt.
+CREATE TABLE IF NOT EXISTS partitions_in_progress (
+    year SMALLINT NOT NULL,
+    run_id VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL
 );

@@ -4,6 +4,7 @@
 -- which is never shown.
 CREATE TABLE IF NOT EXISTS quarantine (
     dataset VARCHAR NOT NULL,
+    year SMALLINT,
     source_file VARCHAR NOT NULL,
     source_line BIGINT,
     row_id BIGINT,

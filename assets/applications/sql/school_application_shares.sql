@@ -2,11 +2,11 @@
 -- Same definition as application_shares (1st priority, 'direkte fra skole', 10th-grade
 -- applicants out of the denominator). Not suppressed here: the warehouse is for the
 -- municipality's analysts; the report blanks small cells before publishing.
-CREATE OR REPLACE TABLE school_application_shares AS
 WITH first_choice AS (
     SELECT year, school_kommune AS kommune_code, school_institution_number, school_name, education_group
     FROM applications
     WHERE priority = 1 AND applicant_group = 'direct' AND school_institution_number IS NOT NULL
+      AND year IN (SELECT unnest($years))
 ),
 counted AS (
     SELECT year, kommune_code, school_institution_number, education_group, count(*)::BIGINT AS applicants
@@ -37,4 +37,4 @@ SELECT
 FROM grid
 LEFT JOIN counted c USING (year, kommune_code, school_institution_number, education_group)
 WINDOW school AS (PARTITION BY grid.year, grid.school_institution_number)
-ORDER BY grid.year, grid.kommune_code, grid.school_institution_number, grid.sort_order;
+ORDER BY grid.year, grid.kommune_code, grid.school_institution_number, grid.sort_order

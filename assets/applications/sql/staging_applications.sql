@@ -5,6 +5,7 @@
 INSERT INTO staging_applications
 SELECT
     nextval('staging_row_id')                                   AS row_id,
+    $file_year                                                  AS file_year,
     $source_file                                                AS source_file,
     line_map.line                                               AS source_line,
     CASE WHEN cpr_ok THEN {pseudonym} END                       AS pupil_id,
