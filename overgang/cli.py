@@ -136,5 +136,85 @@ def generate(out_dir: Path, scale: float, all_municipalities: bool, sample: bool
     console.print(f"Wrote {len(paths)} files to {out_dir}")
 
 
+def _published(settings: Settings):
+    import duckdb
+
+    if not settings.warehouse.exists():
+        _fail(f"No published warehouse at {settings.warehouse}: run `overgang run` first.")
+    # Read-only: never blocks a run, which publishes by replacing the file, not writing into it.
+    return duckdb.connect(str(settings.warehouse), read_only=True)
+
+
+def _print_result(con, sql: str, as_csv: bool) -> None:
+    relation = con.sql(sql)
+    if relation is None:
+        return
+    frame = relation.df()
+    if as_csv:
+        click.echo(frame.to_csv(index=False), nl=False)
+        return
+    table = Table(show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "iuf" else "left")
+    for row in frame.head(1000).itertuples(index=False):
+        table.add_row(*("" if v is None or v != v else str(v) for v in row))
+    Console().print(table)
+    if len(frame) > 1000:
+        console.print(f"({len(frame)} rows, first 1000 shown; use --csv for all)")
+
+
+@main.command()
+@click.argument("sql")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV to standard output instead of a table.")
+def query(sql: str, as_csv: bool) -> None:
+    """Run SQL against the published warehouse, read-only (views in schema `analyst`)."""
+    import duckdb
+
+    with _published(Settings.load()) as con:
+        try:
+            _print_result(con, sql, as_csv)
+        except duckdb.Error as err:
+            _fail(str(err))
+
+
+@main.command()
+def shell() -> None:
+    """An interactive SQL prompt on the published warehouse, read-only. End statements with ';'."""
+    import duckdb
+
+    settings = Settings.load()
+    with _published(settings) as con:
+        console.print(f"Read-only: {settings.warehouse}. Try: FROM analyst.application_shares LIMIT 5;  (quit with Ctrl-D)")
+        buffer = ""
+        while True:
+            try:
+                line = input("overgang> " if not buffer else "      ...> ")
+            except EOFError:
+                break
+            buffer += line + "\n"
+            if buffer.strip().endswith(";"):
+                try:
+                    _print_result(con, buffer, False)
+                except duckdb.Error as err:
+                    console.print(f"[red]{err}[/]")
+                buffer = ""
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here instead of standard output (e.g. docs/data_dictionary.md).")
+def dictionary(out: Path | None) -> None:
+    """The data dictionary of the analyst views, from the published warehouse."""
+    from overgang.dictionary import dictionary_markdown
+
+    with _published(Settings.load()) as con:
+        text = dictionary_markdown(con)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {out}")
+    else:
+        click.echo(text)
+
+
 if __name__ == "__main__":
     main()

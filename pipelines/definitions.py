@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, define_asset_job, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 from dagster_duckdb import DuckDBResource
 
 import assets.applications.assets as applications
@@ -11,11 +11,14 @@ import assets.statbank.assets as statbank
 import assets.report.assets as report
 import assets.warehouse.assets as warehouse
 from overgang.settings import Settings
+from pipelines.jobs import MAIN_JOB, main_job, statbank_job
 from pipelines.loggers import progress
 from pipelines.resources import ProjectSettings
+from pipelines.schedules import spring_applications, statbank_refresh
+from pipelines.sensors import changed_extracts
 
 MODULES = [reference, applications, statbank, warehouse, report]
-MAIN_JOB = "overgang_main"
+__all__ = ["MAIN_JOB", "build_definitions", "defs"]
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
@@ -24,7 +27,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
         assets=load_assets_from_modules(MODULES),
         asset_checks=load_asset_checks_from_modules(MODULES),
-        jobs=[define_asset_job(MAIN_JOB, selection="*", description="Extracts to warehouse and council report.")],
+        jobs=[main_job, statbank_job],
+        schedules=[spring_applications, statbank_refresh],
+        sensors=[changed_extracts],
         loggers={"progress": progress},
         resources={
             "duckdb": DuckDBResource(database=str(settings.work_db)),

@@ -9,6 +9,7 @@ previous published file is kept beside it (``overgang.previous.duckdb``) for rol
 
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.sql import read_sql
+from overgang.dictionary import create_views, dictionary_markdown, export_parquet
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
 
 
@@ -24,7 +26,7 @@ class HalfBuiltYears(RuntimeError):
     pass
 
 # Working tables that stay out of the published warehouse.
-NOT_PUBLISHED = ("staging_applications",)
+NOT_PUBLISHED = ("staging_applications", "partitions_in_progress")
 
 
 def publish(work_db: Path, published: Path, storage_version: str) -> dict:
@@ -39,11 +41,24 @@ def publish(work_db: Path, published: Path, storage_version: str) -> dict:
         for table in NOT_PUBLISHED:
             con.execute(f"DROP TABLE IF EXISTS pub.{table}")
         con.execute("DETACH pub")
+    # Views, comments, dictionary and Parquet are made from the new file as analysts will open it.
+    parquet_new = published.parent / "parquet.new"
+    shutil.rmtree(parquet_new, ignore_errors=True)
+    with duckdb_lib.connect(str(new)) as con:
+        create_views(con)
+        dictionary = dictionary_markdown(con)
+        export_parquet(con, parquet_new)
     previous = published.with_name(published.stem + ".previous.duckdb")
     if published.exists():
         previous.unlink(missing_ok=True)
         os.link(published, previous)
-    os.replace(new, published)
+    os.replace(new, published)  # the moment of publishing: atomic on one file system
+    parquet = published.parent / "parquet"
+    shutil.rmtree(published.parent / "parquet.previous", ignore_errors=True)
+    if parquet.exists():
+        parquet.rename(published.parent / "parquet.previous")
+    parquet_new.rename(parquet)
+    (published.parent / "data_dictionary.md").write_text(dictionary, encoding="utf-8")
     return {"path": str(published), "bytes": published.stat().st_size,
             "publish_seconds": round(time.perf_counter() - started, 3)}
 
