@@ -20,7 +20,7 @@ from rich.table import Table
 from overgang.numbers import da_int, da_pct
 from overgang.settings import Settings, prepare_dagster_home
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 # Dagster flags its own beta parameters on every load; analysts cannot act on that.
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 

@@ -11,7 +11,7 @@ import logging
 from dagster import logger
 from rich.console import Console
 
-_console = Console(stderr=True, highlight=False)
+_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class ProgressHandler(logging.Handler):

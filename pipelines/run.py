@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from dagster import DagsterInstance, ExecuteInProcessResult
+import os
+import socket
+
+from dagster import DagsterInstance, DagsterRunStatus, ExecuteInProcessResult, RunsFilter
 
 from overgang.settings import Settings
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from pipelines.definitions import MAIN_JOB, build_definitions
 from pipelines.partitions import APPLICATION_YEARS
+
+PID_TAG = "overgang/process"
 
 
 def execute_main_job(settings: Settings, instance: DagsterInstance, quiet: bool = False,
@@ -21,8 +26,38 @@ def execute_main_job(settings: Settings, instance: DagsterInstance, quiet: bool 
     keys = APPLICATION_YEARS.get_partition_keys()
     first, last = (str(years[0]), str(years[1])) if years else (keys[0], keys[-1])
     run_config = {"loggers": {"progress": {}}} if quiet else {}
-    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    recover_dead_runs(instance)
+    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last,
+            PID_TAG: f"{socket.gethostname()}:{os.getpid()}"}
     return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_dead_runs(instance: DagsterInstance) -> list[str]:
+    """Mark as failed the runs this machine started whose process is gone (killed, power cut).
+
+    Without the daemon's run monitoring nothing else would notice: such a run keeps its slot in
+    the DuckDB pool, and every later run would wait for it for ever.
+    """
+    recovered = []
+    host = socket.gethostname()
+    for run in instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
+        owner = run.tags.get(PID_TAG, "")
+        run_host, _, pid = owner.rpartition(":")
+        if run_host == host and pid.isdigit() and not _alive(int(pid)):
+            instance.report_run_failed(run, "The process running it is gone (killed or the machine stopped).")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            recovered.append(run.run_id)
+    return recovered
 
 
 def failure_messages(result: ExecuteInProcessResult) -> list[str]:

@@ -1,0 +1,187 @@
+"""Running unattended: yearly partitions, safe publishing, schedules, sensors, analyst access."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import SkipReason, build_schedule_context, build_sensor_context, instance_for_test
+
+from overgang.generator import generate
+from overgang.settings import PROJECT_DIR, SAMPLE_DIR, Settings
+from pipelines.resources import ProjectSettings
+from pipelines.run import execute_main_job, failure_messages
+from pipelines.schedules import spring_applications, statbank_refresh
+from pipelines.sensors import changed_extracts
+from schemas.warehouse import VIEWS
+from tests.conftest import TEST_KEY, run_pipeline
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory) -> Path:
+    """A larger synthetic input (two years, three times the sample), so a run takes a moment."""
+    folder = tmp_path_factory.mktemp("input")
+    generate(folder, scale=3, years=(2023, 2024))
+    return folder
+
+
+def _cli(home: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "OVERGANG_HOME": str(home), "OVERGANG_CPR_KEY": TEST_KEY, "PYTHONUNBUFFERED": "1"}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.Popen([sys.executable, "-m", "overgang.cli", "run", *args], cwd=PROJECT_DIR, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_backfill_of_one_year_touches_only_that_year(sample_run, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(sample_run.settings.home / "work", home / "work")
+    settings = Settings(home=home, input_dir=SAMPLE_DIR, config=Settings.load().config)
+    (home / "dagster").mkdir(parents=True)
+    with instance_for_test(temp_dir=str(home / "dagster")) as instance:
+        result = execute_main_job(settings, instance, years=(2024, 2024))
+    assert result.success, failure_messages(result)
+    partitions = {(e.asset_key.to_user_string(), e.partition) for e in result.get_asset_materialization_events()}
+    assert ("applications", "2024") in partitions and ("application_shares", "2024") in partitions
+    assert {p for _, p in partitions if p is not None} == {"2024"}
+    first_run = sample_run.result.run_id
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        runs = dict(con.execute("SELECT year, any_value(loaded_by_run) FROM applications GROUP BY year").fetchall())
+        eud = con.execute("""SELECT year, round(share_pct, 1) FROM application_shares WHERE kommune_code = 169
+                             AND education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school'
+                             AND year IN (2023, 2024) ORDER BY year""").fetchall()
+    assert runs[2024] == result.run_id
+    assert all(runs[y] == first_run for y in runs if y != 2024)
+    assert eud == [(2023, 16.1), (2024, 23.7)]
+
+
+def test_run_while_an_analyst_holds_the_warehouse_open(two_years, tmp_path):
+    home = tmp_path / "home"
+    first = run_pipeline_with_key(home, two_years)
+    before = _published_run(first.settings.warehouse)
+    # A separate process opens the published file read-only and keeps reading it during the run.
+    reader = subprocess.Popen([sys.executable, "-c", f"""
+import duckdb, sys, time
+con = duckdb.connect({str(first.settings.warehouse)!r}, read_only=True)
+print("open", flush=True)
+runs = set()
+for _ in range(150):
+    runs.add(con.execute("SELECT run_id FROM publication").fetchone()[0])
+    con.execute("SELECT sum(applicants) FROM analyst.application_shares").fetchone()
+    time.sleep(0.1)
+print(sorted(runs), flush=True)
+"""], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "open"
+    second = run_pipeline_with_key(home, two_years)
+    out, err = reader.communicate(timeout=60)
+    assert second.result.success and reader.returncode == 0, err
+    assert out.strip() == str([before])          # the reader kept its snapshot throughout
+    assert _published_run(second.settings.warehouse) == second.result.run_id
+    assert second.settings.warehouse.with_name("overgang.previous.duckdb").exists()
+
+
+def test_killed_run_leaves_published_warehouse_unchanged(two_years, tmp_path):
+    home = tmp_path / "home"
+    first = run_pipeline_with_key(home, two_years)
+    published = first.settings.warehouse
+    digest = _sha(published)
+
+    run = _cli(home, "--input", str(two_years), "--year", "2024")
+    for line in run.stdout:  # kill -9 right after the extract is staged, mid-run
+        if "optagelse_2024.csv:" in line:
+            os.kill(run.pid, signal.SIGKILL)
+            break
+    run.wait(timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    assert _sha(published) == digest
+
+    # 2024 is half-built in the working database: publishing anything else is refused ...
+    other = _cli(home, "--input", str(two_years), "--year", "2023")
+    output = other.communicate(timeout=300)[0]
+    assert other.returncode == 1
+    assert "years 2024 were left half-built" in output and "published warehouse is unchanged" in output
+    assert _sha(published) == digest
+    # ... until the year is rebuilt.
+    rerun = _cli(home, "--input", str(two_years), "--year", "2024")
+    assert rerun.communicate(timeout=300)[0] and rerun.returncode == 0
+    assert _sha(published) != digest
+
+
+def run_pipeline_with_key(home: Path, input_dir: Path):
+    os.environ["OVERGANG_CPR_KEY"] = TEST_KEY
+    try:
+        run = run_pipeline(home, input_dir)
+    finally:
+        del os.environ["OVERGANG_CPR_KEY"]
+    assert run.result.success, failure_messages(run.result)
+    return run
+
+
+def _published_run(path: Path) -> str:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT run_id FROM publication").fetchone()[0]
+
+
+def test_spring_schedule_requests_this_years_partition():
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 3, 20, 6, 0))
+    request = spring_applications(context)
+    assert request.partition_key == "2026" and request.run_key == "spring-2026"
+    monthly = statbank_refresh(build_schedule_context(scheduled_execution_time=datetime(2026, 4, 2, 7, 0)))
+    assert monthly.run_key == "statbank-2026-04"
+
+
+def test_sensor_requests_runs_for_new_and_changed_years(tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_DIR, inbox)
+    project = ProjectSettings(home=str(tmp_path / "home"), input_dir=str(inbox))
+    first = changed_extracts(build_sensor_context(resources={"project": project}))
+    assert sorted(r.partition_key for r in first.run_requests) == [str(y) for y in range(2015, 2026)]
+    again = changed_extracts(build_sensor_context(resources={"project": project}, cursor=first.cursor))
+    assert isinstance(again, SkipReason)
+    with (inbox / "optagelse_2024.csv").open("a", encoding="utf-8") as f:
+        f.write("\n")  # a corrected file for 2024
+    third = changed_extracts(build_sensor_context(resources={"project": project}, cursor=first.cursor))
+    assert [r.partition_key for r in third.run_requests] == ["2024"]
+
+
+def test_dictionary_covers_every_column_of_every_view(sample_run):
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'analyst'").fetchall())
+        columns = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
+                              "WHERE schema_name = 'analyst'").fetchall()
+        from overgang.dictionary import dictionary_markdown
+        generated = dictionary_markdown(con)
+    assert set(views) == set(VIEWS) and all(views.values())
+    assert columns and all(comment for _, _, comment in columns)
+    assert {(t, c) for t, c, _ in columns} == {(v, c) for v, s in VIEWS.items() for c in s.columns}
+    for table, column, _ in columns:
+        assert f"`{column}`" in generated.split(f"## analyst.{table}\n", 1)[1].split("\n## ", 1)[0]
+    # The committed copy for newcomers is the generated one.
+    assert (PROJECT_DIR / "docs" / "data_dictionary.md").read_text(encoding="utf-8") == generated
+    parquet = sorted(p.name for p in (sample_run.settings.warehouse.parent / "parquet").glob("*.parquet"))
+    assert "application_shares.parquet" in parquet and len(parquet) == 6
+
+
+def test_query_command_reads_the_published_warehouse(sample_run):
+    env = {**os.environ, "OVERGANG_HOME": str(sample_run.settings.home)}
+    out = subprocess.run([sys.executable, "-m", "overgang.cli", "query", "--csv",
+                          "SELECT year, round(share_pct, 1) AS eud FROM analyst.application_shares WHERE kommune_code = 169 "
+                          "AND education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school' AND year IN (2023, 2024) "
+                          "ORDER BY year"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["year,eud", "2023,16.1", "2024,23.7"]
+    bad = subprocess.run([sys.executable, "-m", "overgang.cli", "query", "DELETE FROM main.goals"],
+                         cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "read-only" in bad.stderr.lower()
