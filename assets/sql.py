@@ -32,3 +32,23 @@ def replace_years(con, table: str, select_sql: str, years: list[int], params: di
     con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years})
     con.execute(f"INSERT INTO {table} SELECT * FROM ({select_sql})", params)
     return con.execute(f"SELECT count(*) FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years}).fetchone()[0]
+
+
+# Bump when the working tables change shape: an older working database is then refused with
+# advice, instead of failing somewhere inside a run.
+WORK_SCHEMA_VERSION = 2
+
+
+def ensure_work_schema(con) -> None:
+    """Create the working tables, or refuse a working database made by another version."""
+    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+    if "overgang_schema" in tables:
+        version = con.execute("SELECT max(version) FROM overgang_schema").fetchone()[0]
+    else:
+        version = 1 if "staging_applications" in tables else None
+    if version is not None and version != WORK_SCHEMA_VERSION:
+        raise TableShapeChanged(f"The working database was made by another version of Overgang (layout {version}, "
+                                f"this version uses {WORK_SCHEMA_VERSION}). Rebuild it from the extracts: overgang run --rebuild")
+    con.execute(read_sql("applications", "create_staging_applications"))
+    con.execute(read_sql("applications", "quarantine"))
+    con.execute(f"CREATE TABLE IF NOT EXISTS overgang_schema AS SELECT {WORK_SCHEMA_VERSION} AS version")

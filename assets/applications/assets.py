@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.applications.ingest import FileRejected, extract_files_by_year, stage_file
 from assets.applications.validate import failures, quarantine_failures, typed_frame
-from assets.sql import read_sql, replace_years
+from assets.sql import ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import load_key
 from pipelines.partitions import APPLICATION_YEARS, ONE_RUN, years_of
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
@@ -41,8 +41,7 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
         context.log.warning("DEMO key used for CPR pseudonyms (shipped sample only).")
     staged = []
     with duckdb.get_connection() as con:
-        con.execute(read_sql("applications", "create_staging_applications"))
-        con.execute(read_sql("applications", "quarantine"))
+        ensure_work_schema(con)
         params = {"years": years}
         con.execute("DELETE FROM partitions_in_progress WHERE year IN (SELECT unnest($years))", params)
         con.execute("INSERT INTO partitions_in_progress SELECT unnest($years), $run, now()", {**params, "run": context.run.run_id})

@@ -17,7 +17,7 @@ import duckdb as duckdb_lib
 from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from assets.sql import read_sql
+from assets.sql import ensure_work_schema
 from overgang.dictionary import create_views, dictionary_markdown, export_parquet
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
 
@@ -26,7 +26,7 @@ class HalfBuiltYears(RuntimeError):
     pass
 
 # Working tables that stay out of the published warehouse.
-NOT_PUBLISHED = ("staging_applications", "partitions_in_progress")
+NOT_PUBLISHED = ("staging_applications", "partitions_in_progress", "overgang_schema")
 
 
 def publish(work_db: Path, published: Path, storage_version: str) -> dict:
@@ -70,7 +70,7 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
     """The published DuckDB warehouse (var/warehouse/overgang.duckdb), replaced atomically."""
     settings = project.settings()
     with duckdb.get_connection() as con:
-        con.execute(read_sql("applications", "create_staging_applications"))
+        ensure_work_schema(con)
         con.execute("DELETE FROM partitions_in_progress WHERE run_id = $run", {"run": context.run.run_id})
         half_built = con.execute("SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year").fetchall()
         if half_built:
