@@ -7,6 +7,11 @@ Codes come from the data files (``data/reference/kommuner.csv``,
 ``data/config/education_codes.csv``, ``data/config/column_map.yaml``), so the rules follow the
 configuration. Each check has a short ``name`` (the rule in the quarantine) and an ``error``
 (the sentence an analyst reads).
+
+The same schema is checked inside DuckDB at national scale (``schemas/sql.py``): built-in
+checks are translated, and each frame-wide check carries its SQL (the condition a valid row
+meets) in ``statistics["sql"]`` next to its pandas function. ``tests/test_validation_sql.py``
+checks that both give the same failures.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import pandera.pandas as pa
 from schemas.reference import applicant_type_values, education_codes, kommune_codes
 
 MAX_PRIORITY = 20
+DATE_MISSING = "application date is missing or not a date (YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY)"
 
 
 def _one_first_priority(df: pd.DataFrame) -> pd.Series:
@@ -47,8 +53,21 @@ def _code_valid_in_year(df: pd.DataFrame) -> pd.Series:
     return df["year"].isna() | df["year"].between(first, last)
 
 
+def _sql_list(values) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def _sql_code_valid_in_year() -> str:
+    codes = education_codes()
+    cases = [f"WHEN '{r.code}' THEN year BETWEEN {0 if pd.isna(r.valid_from_year) else int(r.valid_from_year)} "
+             f"AND {9999 if pd.isna(r.valid_to_year) else int(r.valid_to_year)}"
+             for r in codes.itertuples() if not (pd.isna(r.valid_from_year) and pd.isna(r.valid_to_year))]
+    return f"year IS NULL OR coalesce(CASE education_code {' '.join(cases)} END, true)"
+
+
 def application_schema() -> pa.DataFrameSchema:
     kommuner = kommune_codes()
+    eud_codes = education_codes().query("group == 'EUD'").code
     return pa.DataFrameSchema(
         {
             "cpr_status": pa.Column(str, pa.Check.isin(["ok"], name="cpr_shaped",
@@ -60,9 +79,11 @@ def application_schema() -> pa.DataFrameSchema:
                              description="Sex from the CPR number's last digit (M = dreng, K = pige)."),
             "year": pa.Column("Int64", pa.Check.in_range(2000, 2100, name="plausible_year",
                                                           error="application year must be between 2000 and 2100"),
-                              nullable=False, coerce=True, description="Application year (from the application date)."),
+                              nullable=False, coerce=True, description="Application year (from the application date).",
+                              metadata={"report_as": "application_date", "missing": DATE_MISSING}),
             "application_date": pa.Column("datetime64[ns]", nullable=False,
-                                          coerce=True, description="Date of the application (ansøgningsdato), YYYY-MM-DD."),
+                                          coerce=True, description="Date of the application (ansøgningsdato), YYYY-MM-DD.",
+                                          metadata={"missing": DATE_MISSING}),
             "school_institution_number": pa.Column(str, pa.Check.str_matches(r"^\d{6}$", name="six_digit_institution",
                                                    error="institution number must be six digits"), nullable=True,
                                                    description="The school's institution number (STIL), six digits."),
@@ -89,14 +110,20 @@ def application_schema() -> pa.DataFrameSchema:
         },
         checks=[
             pa.Check(_one_first_priority, name="one_first_priority",
-                     error="a pupil may have only one 1st priority per year"),
+                     error="a pupil may have only one 1st priority per year",
+                     statistics={"sql": "NOT (priority = 1 AND pupil_id IS NOT NULL AND "
+                                        "count(*) FILTER (WHERE priority = 1) OVER (PARTITION BY year, pupil_id) > 1)"}),
             pa.Check(_grade_for_direct, name="grade_required",
-                     error="'Direkte fra skole' applicants must have grade 9 or 10"),
+                     error="'Direkte fra skole' applicants must have grade 9 or 10",
+                     statistics={"sql": f"coalesce(applicant_type NOT IN ({_sql_list(applicant_type_values('direct'))}), true) "
+                                        "OR grade IS NOT NULL"}),
             pa.Check(_eux_only_with_eud, name="eux_only_with_eud",
-                     error="EUX = J is only allowed on an EUD application"),
+                     error="EUX = J is only allowed on an EUD application",
+                     statistics={"sql": f"coalesce(eux <> 'J', true) OR education_code IN ({_sql_list(eud_codes)})"}),
             pa.Check(_year_matches_file, name="year_matches_file",
-                     error="the application date is not in the year the file is for (see its name)"),
-            pa.Check(_code_valid_in_year, name="code_valid_in_year",
+                     error="the application date is not in the year the file is for (see its name)",
+                     statistics={"sql": "year IS NULL OR year = file_year"}),
+            pa.Check(_code_valid_in_year, name="code_valid_in_year", statistics={"sql": _sql_code_valid_in_year()},
                      error="education code did not exist that year (FGU from 2020; produktionsskole, EGU, KUU until 2019)"),
         ],
         strict=False,

@@ -12,7 +12,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.applications.ingest import FileRejected, extract_files_by_year, stage_file
-from assets.applications.validate import failures, quarantine_failures, typed_frame
+from assets.applications.validate import quarantine_failures, stage_typed_rows
 from assets.sql import ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import load_key
 from pipelines.partitions import APPLICATION_YEARS, ONE_RUN, years_of
@@ -71,15 +71,14 @@ def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mate
     """Validated application rows (søgninger); failing rows go to the quarantine table."""
     years = years_of(context)
     with duckdb.get_connection() as con:
-        frame = typed_frame(con, years)
-        found = failures(frame)
-        quarantine_failures(con, found, context.run.run_id)
-        select = read_sql("applications", "applications").format(typed=read_sql("applications", "application_rows_typed"))
+        staged = stage_typed_rows(con, years)
+        quarantine_failures(con, context.run.run_id)
+        select = read_sql("applications", "applications").format(typed="typed_rows")
         valid = replace_years(con, "applications", select, years, {"run_id": context.run.run_id})
         by_rule = dict(con.execute(
             "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
             "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())
-    return MaterializeResult(metadata={"valid_rows": valid, "staged_rows": len(frame),
+    return MaterializeResult(metadata={"valid_rows": valid, "staged_rows": staged,
                                        "quarantined_by_rule": MetadataValue.json(by_rule)})
 
 
