@@ -8,6 +8,7 @@ lines and finds blank lines, so that row numbers reported to the analyst are fil
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pathlib import Path
 CHUNK = 1 << 22
 BOM = codecs.BOM_UTF8
 _BLANK = re.compile(rb"\n(?:\r?\n)+")
+# Where Windows-1252 and Latin-1 differ (€, curly quotes, dashes, Š, Ž, ...).
+_CP1252_ONLY = re.compile(rb"[\x80-\x9f]")
 
 
 class UnreadableFile(ValueError):
@@ -28,6 +31,8 @@ class TextFile:
     encoding: str  # 'utf-8', 'utf-8-sig' or 'cp1252'
     lines: int  # physical lines, the last one counted even without a final newline
     blank_lines: list[int] = field(default_factory=list)  # 1-based numbers of empty lines
+    sha256: str = ""  # of the file's bytes: the same file loaded twice is recognised
+    latin1_compatible: bool = False  # a Windows-1252 file DuckDB can read as Latin-1 directly
 
 
 def inspect(path: Path) -> TextFile:
@@ -37,8 +42,11 @@ def inspect(path: Path) -> TextFile:
     newlines, blanks, size = 0, [], 0
     first = b""
     tail = b""
+    digest = hashlib.sha256()
+    cp1252_only = False
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
+            digest.update(chunk)
             if not first:
                 first = chunk[:3]
             size += len(chunk)
@@ -52,6 +60,7 @@ def inspect(path: Path) -> TextFile:
                     chunk.decode("cp1252")
                 except UnicodeDecodeError:
                     cp1252_ok = False
+                cp1252_only = cp1252_only or bool(_CP1252_ONLY.search(chunk))
             # Blank lines are skipped by the CSV reader; remember them to keep line numbers right.
             window = tail + chunk
             for m in _BLANK.finditer(window):
@@ -76,7 +85,18 @@ def inspect(path: Path) -> TextFile:
         raise UnreadableFile(f"{path.name}: the file is neither UTF-8 nor Windows-1252 text; "
                              "save it again as CSV (UTF-8) from Excel")
     lines = newlines + (0 if tail.endswith(b"\n") else 1)
-    return TextFile(path, encoding, lines, sorted(set(blanks)))
+    return TextFile(path, encoding, lines, sorted(set(blanks)), digest.hexdigest(),
+                    latin1_compatible=encoding == "cp1252" and not cp1252_only)
+
+
+def duckdb_readable(text: TextFile, folder: Path | None = None) -> tuple[Path, str]:
+    """A path and encoding DuckDB reads natively: the file itself where it can (UTF-8, or a
+    Windows-1252 file without the characters where it differs from Latin-1), else a UTF-8 copy."""
+    if text.encoding == "utf-8":
+        return text.path, "utf-8"
+    if text.latin1_compatible:
+        return text.path, "latin-1"
+    return utf8_copy(text, folder), "utf-8"
 
 
 def utf8_copy(text: TextFile, folder: Path | None = None) -> Path:

@@ -35,8 +35,11 @@ def _sample_hashes() -> dict[str, str]:
 
 
 def is_shipped_sample(path: Path) -> bool:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return _sample_hashes().get(path.name) == digest
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    return _sample_hashes().get(path.name) == digest.hexdigest()
 
 
 def load_key(files: list[Path]) -> tuple[bytes, bool]:
@@ -76,7 +79,11 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
 
 
 def pseudonym_sql(column: str, inner: str = "$hmac_inner", outer: str = "$hmac_outer") -> str:
-    """SQL for the 64-bit pseudonym of a CPR column (normalised to ten digits first)."""
-    normalised = f"regexp_replace({column}, '[^0-9]', '', 'g')"
+    """SQL for the 64-bit pseudonym of a CPR column (normalised to ten digits first).
+
+    The column must already be CPR-shaped (ddmmyy-xxxx or ddmmyyxxxx, spaces around allowed):
+    staging checks that before it hashes.
+    """
+    normalised = f"replace(trim({column}), '-', '')"
     digest = f"sha256({outer} || unhex(sha256({inner} || encode({normalised}))))"
     return f"('0x' || left({digest}, 16))::UBIGINT"

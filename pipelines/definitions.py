@@ -32,7 +32,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         sensors=[changed_extracts],
         loggers={"progress": progress},
         resources={
-            "duckdb": DuckDBResource(database=str(settings.work_db)),
+            "duckdb": DuckDBResource(database=str(settings.work_db), connection_config=dict(settings.config["duckdb"])),
             "project": ProjectSettings.from_settings(settings),
         },
     )

@@ -47,3 +47,15 @@ def test_empty_and_undecodable_files(tmp_path):
     binary.write_bytes(b"a;b\n\x81\x8d\x90;\xff\xfe\n")  # undefined in Windows-1252, invalid UTF-8
     with pytest.raises(UnreadableFile, match="neither UTF-8 nor Windows-1252"):
         inspect(binary)
+
+
+def test_windows_1252_read_as_latin1_only_where_they_agree(tmp_path):
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes("Skolens navn\nSkovlyskolen Ærø\n".encode("cp1252"))
+    euro = tmp_path / "euro.csv"
+    euro.write_bytes("Skolens navn\nSkole – €\n".encode("cp1252"))  # dash and euro differ from Latin-1
+    assert inspect(plain).latin1_compatible and not inspect(euro).latin1_compatible
+    from overgang.encoding import duckdb_readable
+    assert duckdb_readable(inspect(plain)) == (plain, "latin-1")
+    copy, encoding = duckdb_readable(inspect(euro), tmp_path)
+    assert encoding == "utf-8" and copy.read_text(encoding="utf-8") == "Skolens navn\nSkole – €\n"

@@ -18,7 +18,7 @@ from tests.extracts import row, write_extract
 def test_sql_hmac_matches_python(key, cpr):
     inner, outer = hmac_pads(key)
     got = duckdb.execute(f"SELECT {pseudonym_sql('$cpr')}", {"cpr": cpr, "hmac_inner": inner, "hmac_outer": outer}).fetchone()[0]
-    digits = "".join(ch for ch in cpr if ch.isdigit())
+    digits = cpr.strip().replace("-", "")
     expected = int(hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:16], 16)
     assert got == expected
 

@@ -8,7 +8,6 @@ line number; their content is not kept, since it may hold a CPR number.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from assets.sql import read_sql
-from overgang.encoding import TextFile, inspect, utf8_copy
+from overgang.encoding import TextFile, duckdb_readable, inspect
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
 from schemas.reference import column_map
 
@@ -82,13 +81,15 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
     text = inspect(path)
     header = _header(text)
     columns = match_columns(header, path.name)
-    readable = utf8_copy(text)
+    readable, encoding = duckdb_readable(text)
+    # Only the columns Overgang uses are kept: names and addresses are never materialised.
+    used = ", ".join(_quote(columns[c]) for c in columns if not column_map()["applications"][c].get("drop"))
     try:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE raw_extract AS SELECT * FROM read_csv($p, delim=';', quote='\"', escape='\"', "
-            "header=true, auto_detect=false, columns=$cols, store_rejects=true, "
+            f"CREATE OR REPLACE TEMP TABLE raw_extract AS SELECT {used} FROM read_csv($p, delim=';', quote='\"', escape='\"', "
+            "header=true, auto_detect=false, columns=$cols, store_rejects=true, encoding=$enc, "
             "rejects_table='extract_rejects', rejects_scan='extract_reject_scans', null_padding=false)",
-            {"p": str(readable), "cols": {h: "VARCHAR" for h in header}},
+            {"p": str(readable), "cols": {h: "VARCHAR" for h in header}, "enc": encoding},
         )
     except duckdb.Error as exc:
         raise FileRejected(f"{path.name}: DuckDB could not read the file as semicolon-separated text "
@@ -109,7 +110,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
     inner, outer = hmac_pads(key)
     sources = {c: (_quote(columns[c]) if c in columns else "NULL") for c in column_map()["applications"]}
     sql = read_sql("applications", "staging_applications").format(pseudonym=pseudonym_sql(sources["cpr"]), **sources)
-    con.execute(sql, {"source_file": path.name, "file_year": year, "hmac_inner": inner, "hmac_outer": outer})
+    first_row_id = con.execute("SELECT coalesce(max(row_id), 0) + 1 FROM staging_applications").fetchone()[0]
+    con.execute(sql, {"source_file": path.name, "file_year": year, "first_row_id": first_row_id,
+                      "hmac_inner": inner, "hmac_outer": outer})
     data_rows = con.execute("SELECT count(*) FROM raw_extract").fetchone()[0]
     if rejects:
         con.executemany(
@@ -118,10 +121,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
             [(year, path.name, line, col, REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
              for line, col, kind in rejects],
         )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     con.execute(
         "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-        [path.name, year, digest, text.encoding, data_rows, len(rejects), demo_key],
+        [path.name, year, text.sha256, text.encoding, data_rows, len(rejects), demo_key],
     )
     con.execute("DROP TABLE raw_extract; DROP TABLE line_map")
     return StagedFile(path.name, text.encoding, data_rows, len(rejects))

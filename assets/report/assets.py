@@ -4,12 +4,13 @@
 from dagster import MaterializeResult, asset
 
 from pipelines.resources import ProjectSettings
-from reports.render import render_report
 
 
 @asset(group_name="report", kinds={"html"}, deps=["warehouse"])
 def council_report(project: ProjectSettings) -> MaterializeResult:
     """Self-contained HTML report in Danish for the configured municipality and newest year."""
+    from reports.render import render_report  # plotly is only needed here
+
     settings = project.settings()
     path = render_report(settings, settings.kommune_code)
     return MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})

@@ -1,8 +1,9 @@
 -- Working tables for staged extracts; kept between runs so that one year can be reloaded
 -- without touching the others (rows carry the year of the file they came from).
-CREATE SEQUENCE IF NOT EXISTS staging_row_id START 1;
+-- row_id is unique (each file's rows are numbered after the highest so far); no index is kept,
+-- because maintaining one costs more than the rare lookups by row_id save.
 CREATE TABLE IF NOT EXISTS staging_applications (
-    row_id BIGINT PRIMARY KEY,
+    row_id BIGINT NOT NULL,
     file_year SMALLINT NOT NULL,
     source_file VARCHAR NOT NULL,
     source_line BIGINT NOT NULL,

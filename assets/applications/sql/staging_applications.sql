@@ -4,7 +4,7 @@
 -- column names, looked up in data/config/column_map.yaml.
 INSERT INTO staging_applications
 SELECT
-    nextval('staging_row_id')                                   AS row_id,
+    $first_row_id + line_map.raw_rowid                          AS row_id,
     $file_year                                                  AS file_year,
     $source_file                                                AS source_file,
     line_map.line                                               AS source_line,

@@ -1,0 +1,253 @@
+"""National-scale benchmark: Overgang's ingest -> validate -> aggregate against the floor and
+against the usual approach, at 1 M and 10 M application rows.
+
+    uv run python bench/scale.py                 # 1M and 10M, 3 repetitions each
+    uv run python bench/scale.py --sizes 1m --repeat 1
+
+Measured, each in its own process (wall time and peak RSS of that process and its children):
+  pipeline   a Dagster run of the assets application_extracts -> applications (+ quarantine and
+             its blocking check) -> application_shares for all years, in a fresh home
+  floor      (a) plain DuckDB SQL doing the same reads and writes into a DuckDB file: the CSVs
+             read, CPR pseudonymised, staged, typed applications written, søgetal aggregated
+  bare       (a') DuckDB reading the CSVs and computing the same aggregate, nothing written
+  pandas     (b) pandas (pyarrow engine) reading the CSVs and pandera validating the same rules
+  increment  the pipeline for one new year after ten loaded years, against its full rebuild
+Data come from the project's generator (cached under bench/data/, not committed).
+Results: bench/results/scale.json and a table on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+SIZES = {"1m": 0.88, "10m": 8.8}  # generator scale giving about 1 and 10 million rows
+KEY = "benchmark-key-not-secret"
+MEMORY_LIMIT = "1GB"
+
+
+def _files(size: str) -> list[Path]:
+    folder = DATA / size
+    marker = folder / ".complete"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"generating {size} rows into {folder} ...", flush=True)
+        from overgang.generator import generate
+
+        generate(folder, scale=SIZES[size], all_municipalities=True,
+                 progress=lambda y, n: print(f"  {y}: {n:,} rows", flush=True))
+        marker.write_text("ok")
+    return sorted(folder.glob("optagelse_*.csv"))
+
+
+# -- the measured pieces, each run in a child process ------------------------------------------
+
+def run_pipeline(size: str, home: str, years: str | None) -> dict:
+    os.environ.update(OVERGANG_HOME=home, OVERGANG_INPUT_DIR=str(DATA / size), OVERGANG_CPR_KEY=KEY)
+    from dagster import AssetKey, DagsterInstance
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from overgang.settings import Settings, prepare_dagster_home
+    from pipelines.definitions import build_definitions
+    from pipelines.partitions import APPLICATION_YEARS
+
+    settings = Settings.load()
+    prepare_dagster_home(settings)
+    defs = build_definitions(settings)
+    keys = APPLICATION_YEARS.get_partition_keys()
+    first, last = (years.split("-") + [years])[:2] if years else (keys[0], keys[-1])
+    job = defs.resolve_implicit_global_asset_job_def()
+    wanted = [AssetKey(k) for k in ("application_extracts", "applications", "application_shares", "kommuner",
+                                    "education_codes", "education_groups", "applicant_types")]
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, asset_selection=wanted, raise_on_error=True, run_config={"loggers": {"progress": {}}},
+            tags={ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)})
+    assert result.success
+    import duckdb
+
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        rows = con.execute("SELECT count(*) FROM applications").fetchone()[0]
+    return {"rows_loaded": rows}
+
+
+def _floor_sql(files: list[Path], db: str) -> list[tuple[str, dict]]:
+    from assets.sql import read_sql
+    from overgang.pseudonymise import hmac_pads, pseudonym_sql
+    from overgang.settings import DATA_DIR
+
+    inner, outer = hmac_pads(KEY.encode())
+    reads = " UNION ALL ".join(
+        f"SELECT * FROM read_csv('{f}', delim=';', header=true, all_varchar=true, "
+        f"encoding='{'latin-1' if int(f.stem[-4:]) < 2020 else 'utf-8'}')" for f in files)
+    return [
+        (f"SET memory_limit = '{MEMORY_LIMIT}'", {}),
+        (f"CREATE TABLE kommuner AS FROM read_csv('{DATA_DIR / 'reference' / 'kommuner.csv'}')", {}),
+        (f"CREATE TABLE education_codes AS FROM read_csv('{DATA_DIR / 'config' / 'education_codes.csv'}')", {}),
+        (f"CREATE TABLE education_groups AS FROM read_csv('{DATA_DIR / 'config' / 'education_groups.csv'}')", {}),
+        (f"""CREATE TABLE staging AS SELECT {pseudonym_sql('"CPR"')} AS pupil_id, "Skolens institutionsnummer" AS inst,
+                "Skolens kommunenr" AS school_kommune, "Bopælskommunenr" AS residence_kommune, "Klassetrin" AS grade,
+                "Ansøgertype" AS applicant_type, "Prioritet" AS priority, "Uddannelse" AS education_code,
+                "EUX" AS eux, "Ansøgningsdato" AS application_date FROM ({reads})""",
+         {"hmac_inner": inner, "hmac_outer": outer}),
+        ("""CREATE TABLE applications AS SELECT year(application_date::DATE)::SMALLINT AS year, pupil_id,
+                TRY_CAST(school_kommune AS SMALLINT) AS school_kommune, TRY_CAST(residence_kommune AS SMALLINT) AS residence_kommune,
+                TRY_CAST(grade AS SMALLINT) AS grade, CASE WHEN applicant_type = 'Direkte fra skole' THEN 'direct' ELSE 'outside' END AS applicant_group,
+                TRY_CAST(priority AS SMALLINT) AS priority, education_code, c."group" AS education_group
+            FROM staging JOIN education_codes c ON c.code = staging.education_code""", {}),
+        ("CREATE TABLE application_shares AS " + read_sql("applications", "application_shares"),
+         {"years": list(range(2000, 2100))}),
+    ]
+
+
+def run_floor(size: str, db: str) -> dict:
+    import duckdb
+
+    with duckdb.connect(db) as con:
+        for sql, params in _floor_sql(_files(size), db):
+            con.execute(sql, params)
+        return {"rows_loaded": con.execute("SELECT count(*) FROM applications").fetchone()[0]}
+
+
+def run_bare(size: str) -> dict:
+    import duckdb
+
+    files = _files(size)
+    reads = " UNION ALL ".join(
+        f"SELECT \"Skolens kommunenr\" AS k, \"Uddannelse\" AS code, \"Ansøgningsdato\" AS d, \"Prioritet\" AS p, "
+        f"\"Ansøgertype\" AS t FROM read_csv('{f}', delim=';', header=true, all_varchar=true, "
+        f"encoding='{'latin-1' if int(f.stem[-4:]) < 2020 else 'utf-8'}')" for f in files)
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    rows = con.execute(f"""SELECT year(d::DATE) AS year, k, code, count(*) FROM ({reads})
+                           WHERE p = '1' AND t = 'Direkte fra skole' GROUP BY ALL""").fetchall()
+    return {"groups": len(rows)}
+
+
+def run_pandas(size: str) -> dict:
+    import pandas as pd
+
+    from schemas.applications import application_schema
+
+    frames = []
+    for f in _files(size):
+        raw = pd.read_csv(f, sep=";", dtype=str, engine="pyarrow", encoding="cp1252" if int(f.stem[-4:]) < 2020 else "utf-8")
+        typed = pd.DataFrame({
+            "cpr_status": raw["CPR"].str.fullmatch(r"\d{6}-?\d{4}").map({True: "ok", False: "malformed"}),
+            "pupil_id": pd.array(pd.util.hash_pandas_object(raw["CPR"], index=False).to_numpy(), dtype="UInt64"),
+            "sex": None,
+            "year": pd.to_datetime(raw["Ansøgningsdato"], errors="coerce").dt.year.astype("Int64"),
+            "file_year": int(f.stem[-4:]),
+            "application_date": pd.to_datetime(raw["Ansøgningsdato"], errors="coerce"),
+            "school_institution_number": raw["Skolens institutionsnummer"],
+            "school_name": raw["Skolens navn"],
+            "school_kommune": pd.to_numeric(raw["Skolens kommunenr"], errors="coerce").astype("Int64"),
+            "residence_kommune": pd.to_numeric(raw["Bopælskommunenr"], errors="coerce").astype("Int64"),
+            "grade": pd.to_numeric(raw["Klassetrin"], errors="coerce").astype("Int64"),
+            "applicant_type": raw["Ansøgertype"],
+            "priority": pd.to_numeric(raw["Prioritet"], errors="coerce").astype("Int64"),
+            "education_code": raw["Uddannelse"],
+            "eux": raw["EUX"].fillna(""),
+        })
+        frames.append(typed)
+    frame = pd.concat(frames, ignore_index=True)
+    import pandera.pandas as pa
+
+    try:
+        application_schema().validate(frame, lazy=True)
+        failures = 0
+    except pa.errors.SchemaErrors as err:
+        failures = len(err.failure_cases)
+    return {"rows_validated": len(frame), "failure_cases": failures}
+
+
+# -- measuring --------------------------------------------------------------------------------
+
+def measure(args: list[str]) -> tuple[float, float, dict]:
+    """Wall time and peak RSS (MB) of `python bench/scale.py _child ARGS` and its children."""
+    code = ("import resource, subprocess, sys, json; "
+            f"r = subprocess.run([sys.executable, {str(Path(__file__))!r}, '_child', *sys.argv[1:]], capture_output=True, text=True); "
+            "sys.stderr.write(r.stderr[-3000:] if r.returncode else ''); "
+            "print(json.dumps({'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'out': r.stdout.strip().splitlines()[-1] if r.stdout.strip() else '{}', 'rc': r.returncode}))")
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if out.returncode != 0 or not out.stdout.strip():
+        sys.exit(f"{args} failed:\n{out.stderr[-3000:]}")
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    if info["rc"] != 0:
+        sys.exit(f"{args} failed:\n{out.stderr[-3000:]}")
+    return wall, info["rss"] / 1024, json.loads(info["out"])
+
+
+def child(argv: list[str]) -> None:
+    mode, size, *rest = argv
+    if mode == "pipeline":
+        result = run_pipeline(size, rest[0], rest[1] if len(rest) > 1 else None)
+    elif mode == "floor":
+        result = run_floor(size, rest[0])
+    elif mode == "bare":
+        result = run_bare(size)
+    else:
+        result = run_pandas(size)
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1m,10m")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-pandas", action="store_true")
+    args = parser.parse_args()
+    results = {"measured_at": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{os.cpu_count()} cores", "sizes": {}}
+    out_file = ROOT / "bench" / "results" / "scale.json"
+    for size in args.sizes.split(","):
+        files = _files(size)
+        rows = sum(1 for f in files for _ in f.open("rb")) - len(files)
+        entry = {"rows": rows, "bytes": sum(f.stat().st_size for f in files)}
+        modes = ["pipeline", "floor", "bare"] + ([] if args.skip_pandas else ["pandas"])
+        for mode in modes:
+            walls, peaks = [], []
+            for i in range(args.repeat):
+                with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+                    extra = {"pipeline": [str(Path(tmp) / "home")], "floor": [str(Path(tmp) / "floor.duckdb")]}.get(mode, [])
+                    wall, rss, info = measure([mode, size, *extra])
+                walls.append(wall)
+                peaks.append(rss)
+                print(f"{size} {mode:9s} run {i + 1}: {wall:6.1f} s  {rss:7.0f} MB  {info}", flush=True)
+            entry[mode] = {"seconds": round(statistics.median(walls), 2), "peak_rss_mb": round(statistics.median(peaks)),
+                           "all_seconds": [round(w, 2) for w in walls]}
+        # One new year after ten loaded, against the full rebuild just measured.
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            home = str(Path(tmp) / "home")
+            measure(["pipeline", size, home, "2015-2024"])
+            walls = [measure(["pipeline", size, home, "2025"])[0] for _ in range(args.repeat)]
+        entry["increment"] = {"seconds": round(statistics.median(walls), 2),
+                              "share_of_full": round(statistics.median(walls) / entry["pipeline"]["seconds"], 3)}
+        p, a, b = entry["pipeline"], entry["floor"], entry["bare"]
+        entry["ratios"] = {"pipeline_over_floor": round(p["seconds"] / a["seconds"], 2),
+                           "pipeline_over_bare": round(p["seconds"] / b["seconds"], 2)}
+        if "pandas" in entry:
+            entry["ratios"].update(pandas_over_pipeline_time=round(entry["pandas"]["seconds"] / p["seconds"], 2),
+                                   pandas_over_pipeline_memory=round(entry["pandas"]["peak_rss_mb"] / p["peak_rss_mb"], 2))
+        results["sizes"][size] = entry
+        out_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_child":
+        child(sys.argv[2:])
+    else:
+        main()
