@@ -1,7 +1,7 @@
 # The two commands of README.md. Needs only Python 3.11+ and git: uv comes through pip.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run test dev setup bench
+.PHONY: run test dev setup bench bench-scale
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -25,3 +25,8 @@ dev: setup
 bench: setup
 	$(UV) run python bench/main_command.py
 	$(UV) run python bench/report.py
+
+## National scale: 1 M and 10 M rows, pipeline against the DuckDB floor and pandas+pandera (about 30 min).
+bench-scale: setup
+	$(UV) run python bench/scale.py --sizes 1m,10m --repeat 3
+	$(UV) run python bench/report.py --input bench/data/10m --repeat 3

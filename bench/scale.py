@@ -140,9 +140,18 @@ def run_pandas(size: str) -> dict:
 
     from schemas.applications import application_schema
 
+    import pyarrow as pa_arrow
+    import pyarrow.csv as pacsv
+
     frames = []
     for f in _files(size):
-        raw = pd.read_csv(f, sep=";", dtype=str, engine="pyarrow", encoding="cp1252" if int(f.stem[-4:]) < 2020 else "utf-8")
+        # pandas' own pyarrow engine infers numbers before dtype=str applies (101002 -> '101002.0'),
+        # so read through pyarrow with every column as text, then hand the table to pandas.
+        header = f.open(encoding="cp1252" if int(f.stem[-4:]) < 2020 else "utf-8").readline().strip().replace('"', "").split(";")
+        raw = pacsv.read_csv(f, read_options=pacsv.ReadOptions(encoding="cp1252" if int(f.stem[-4:]) < 2020 else "utf8"),
+                             parse_options=pacsv.ParseOptions(delimiter=";"),
+                             convert_options=pacsv.ConvertOptions(column_types={c: pa_arrow.string() for c in header})).to_pandas()
+        raw = raw.replace("", None)  # as the pipeline's typed view: an empty field is missing
         typed = pd.DataFrame({
             "cpr_status": raw["CPR"].str.fullmatch(r"\d{6}-?\d{4}").map({True: "ok", False: "malformed"}),
             "pupil_id": pd.array(pd.util.hash_pandas_object(raw["CPR"], index=False).to_numpy(), dtype="UInt64"),

@@ -16,7 +16,7 @@ import pandas as pd
 from overgang.numbers import da_pct
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
-from overgang.suppression import suppress_frame, suppress_table
+from overgang.suppression import suppress_counts, suppress_frame, suppress_table
 
 TARGET_GROUPS = {"EUD": "EUD", "GYM": "GYM", "OEVRIGE": "Øvrige"}
 DETAIL_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
@@ -95,7 +95,9 @@ def _publishable_shares(wide: pd.DataFrame, small: dict, column_totals_published
     if column_totals_published:
         blank = suppress_table(counts, small["min_count"], small["min_denominator"])
     else:
-        blank = counts.apply(lambda row: suppress_frame(row.to_frame("n"), "n", [], int(row.sum()), small["min_count"])[0]["blanked"].astype(bool), axis=1)
+        # Rows are separate areas: each is protected against its own total only.
+        blank = counts.apply(lambda row: suppress_counts(row, min_count=small["min_count"]), axis=1)
+        blank.loc[wide["denominator"] < small["min_denominator"]] = True
     out = pd.DataFrame(index=wide.index)
     out["denominator"] = wide["denominator"]
     out["small"] = wide["denominator"] < small["min_denominator"]

@@ -5,6 +5,8 @@
 SELECT
     row_id,
     file_year,
+    source_file,
+    source_line,
     pupil_id,
     cpr_status,
     sex,
@@ -25,8 +27,9 @@ SELECT
     coalesce(upper(trim(eux)), '')                              AS eux
 FROM (
     SELECT *,
-           -- Danish exports write dates ISO or day first.
-           coalesce(TRY_STRPTIME(trim(application_date), '%Y-%m-%d'),
+           -- Danish exports write dates ISO or day first; the ISO cast is the fast common case.
+           coalesce(TRY_CAST(trim(application_date) AS DATE),
+                    TRY_STRPTIME(trim(application_date), '%Y-%m-%d'),
                     TRY_STRPTIME(trim(application_date), '%d-%m-%Y'),
                     TRY_STRPTIME(trim(application_date), '%d.%m.%Y'))::DATE AS parsed_date
     FROM staging_applications

@@ -18,13 +18,11 @@ SELECT
     c."group"                       AS education_group,
     t.eux = 'J'                     AS eux,
     t.application_date,
-    s.source_file,
-    s.source_line,
+    t.source_file,
+    t.source_line,
     $run_id                         AS loaded_by_run
 FROM ({typed}) AS t
-JOIN staging_applications AS s USING (row_id)
 JOIN applicant_types AS m ON m.applicant_type = t.applicant_type
 JOIN education_codes AS c ON c.code = t.education_code
-WHERE s.file_year IN (SELECT unnest($years))
+WHERE t.file_year IN (SELECT unnest($years))
   AND row_id NOT IN (SELECT row_id FROM quarantine WHERE row_id IS NOT NULL)
-ORDER BY t.year, t.school_kommune, t.pupil_id, t.priority
