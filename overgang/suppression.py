@@ -50,14 +50,12 @@ def total_withheld(counts: pd.Series, blank: pd.Series, min_count: int = MIN_COU
     return recoverable(counts.fillna(0).astype(int), blank, min_count)
 
 
-def suppress_frame(frame: pd.DataFrame, count: str, shares: list[str], denominator: int,
-                   min_count: int = MIN_COUNT, min_denominator: int = 0) -> tuple[pd.DataFrame, bool]:
+def suppress_frame(frame: pd.DataFrame, count: str, shares: list[str],
+                   min_count: int = MIN_COUNT) -> tuple[pd.DataFrame, bool]:
     """Copy of `frame` with blanked counts and shares set to None, a `blanked` column, and
     whether the total must be withheld too."""
     out = frame.copy().astype(object)
     blank = suppress_counts(frame[count], min_count=min_count)
-    if denominator < min_denominator:
-        blank[:] = True
     out["blanked"] = blank
     for column in [count, *shares]:
         out.loc[blank, column] = None

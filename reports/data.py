@@ -78,15 +78,20 @@ _SHARES = """FROM application_shares s JOIN education_groups g ON g."group" = s.
              WHERE s.geography_basis = 'school' AND g.in_denominator"""
 
 
-def _target_group_counts(con, params: dict, where: str, by: str) -> pd.DataFrame:
-    """Counts per måltal group (EUD, GYM, OEVRIGE) with the denominator, one row per `by`."""
-    frame = _df(con, f"""
-        SELECT {by} AS row_key, g.target_group, sum(s.applicants)::BIGINT AS applicants, max(s.denominator) AS denominator
-        {_SHARES} AND {where} GROUP BY ALL""", params)
-    wide = frame.pivot_table(index="row_key", columns="target_group", values="applicants", aggfunc="sum").reindex(
+def _wide(frame: pd.DataFrame, key: str = "row_key") -> pd.DataFrame:
+    """Long counts (key, target_group, applicants, denominator) to one row per key: a column
+    per måltal group (EUD, GYM, OEVRIGE; 0 where nobody applied) and the denominator."""
+    wide = frame.pivot_table(index=key, columns="target_group", values="applicants", aggfunc="sum").reindex(
         columns=list(TARGET_GROUPS), fill_value=0).fillna(0).astype(int)
-    wide["denominator"] = frame.groupby("row_key")["denominator"].max()
+    wide["denominator"] = frame.groupby(key)["denominator"].max()
     return wide
+
+
+def _target_group_counts(con, params: dict, where: str, by: str) -> pd.DataFrame:
+    """Counts per måltal group with the denominator, one row per `by`, from application_shares."""
+    return _wide(_df(con, f"""
+        SELECT {by} AS row_key, g.target_group, sum(s.applicants)::BIGINT AS applicants, max(s.denominator) AS denominator
+        {_SHARES} AND {where} GROUP BY ALL""", params))
 
 
 def _publishable_shares(wide: pd.DataFrame, small: dict, column_totals_published: bool = True) -> pd.DataFrame:
@@ -103,7 +108,7 @@ def _publishable_shares(wide: pd.DataFrame, small: dict, column_totals_published
     out["small"] = wide["denominator"] < small["min_denominator"]
     for group in TARGET_GROUPS:
         share = 100 * counts[group] / wide["denominator"]
-        out[group] = share.where(~blank[group]).astype(object).where(~blank[group], None)
+        out[group] = share.astype(object).where(~blank[group], None)
         out[f"blanked_{group}"] = blank[group]
     return out
 
@@ -143,7 +148,7 @@ def _groups(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | None, i
     denominator = int(groups["denominator"].dropna().iloc[0])
     groups = groups[groups["group"].isin(DETAIL_GROUPS)].reset_index(drop=True)
     # The national column is shown as is: all its counts are large.
-    groups, withhold_total = suppress_frame(groups, "applicants", ["share"], denominator, small["min_count"])
+    groups, withhold_total = suppress_frame(groups, "applicants", ["share"], small["min_count"])
     return groups, (None if withhold_total else denominator), int(tenth.iloc[0]) if len(tenth) else 0
 
 
@@ -155,9 +160,7 @@ def _schools(con, params: dict, small: dict) -> pd.DataFrame:
         WHERE s.kommune_code = $k AND s.year = $y AND g.in_denominator GROUP BY ALL""", params)
     if frame.empty:
         return pd.DataFrame()
-    counts = frame.pivot_table(index="school_institution_number", columns="target_group", values="applicants",
-                               aggfunc="sum").reindex(columns=list(TARGET_GROUPS), fill_value=0).fillna(0).astype(int)
-    counts["denominator"] = frame.groupby("school_institution_number")["denominator"].max()
+    counts = _wide(frame, "school_institution_number")
     out = _publishable_shares(counts, small)
     names = frame.groupby("school_institution_number")["school_name"].first()
     out["school_name"] = names.reindex(out.index).fillna("(uden navn)")
@@ -211,7 +214,7 @@ def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | Non
     for code, label in ((params["k"], "kommune"), (0, "Hele landet")):
         part = frame[frame.kommune_code == code].set_index("status")["persons"].reindex(list(STATUS_LABELS))
         total = int(part.sum())
-        safe, withhold = suppress_frame(part.rename("persons").to_frame(), "persons", [], total, small["min_count"])
+        safe, withhold = suppress_frame(part.rename("persons").to_frame(), "persons", [], small["min_count"])
         for status, row in safe.iterrows():
             out.append({"area": label, "status": status, "label": STATUS_LABELS[status],
                         "persons": row["persons"], "share": None if row["blanked"] else 100 * part[status] / total,
@@ -332,9 +335,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, kommune_code: int, year: in
     sexes = _df(con, """SELECT s.sex AS row_key, g.target_group, sum(s.applicants)::BIGINT AS applicants, max(s.denominator) AS denominator
                         FROM application_shares_by_sex s JOIN education_groups g ON g."group" = s.education_group
                         WHERE s.kommune_code = $k AND s.year = $y AND g.in_denominator GROUP BY ALL""", params)
-    sex_wide = sexes.pivot_table(index="row_key", columns="target_group", values="applicants", aggfunc="sum").reindex(
-        columns=list(TARGET_GROUPS), fill_value=0).fillna(0).astype(int)
-    sex_wide["denominator"] = sexes.groupby("row_key")["denominator"].max()
+    sex_wide = _wide(sexes)
     completion, completion_year = _completion(con, params, small)
     goals = _df(con, """SELECT * FROM goals WHERE (scope = 'national' OR kommune_code = $k)
                         AND (valid_from_year IS NULL OR valid_from_year <= $y) AND (valid_to_year IS NULL OR valid_to_year >= $y)
