@@ -35,6 +35,15 @@ class TextFile:
     latin1_compatible: bool = False  # a Windows-1252 file DuckDB can read as Latin-1 directly
 
 
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks (extracts can be gigabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def inspect(path: Path) -> TextFile:
     """Detect the encoding and map the lines of `path` in one streaming pass."""
     utf8 = codecs.getincrementaldecoder("utf-8")()

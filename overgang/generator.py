@@ -12,7 +12,6 @@ randomness only decides which pupil gets which label, school, name and extra pri
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import yaml
 
+from overgang.encoding import sha256_file
 from overgang.settings import DATA_DIR
 
 GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
@@ -295,5 +295,5 @@ def generate(out_dir: Path, scale: float = 1.0, all_municipalities: bool = False
 
 def write_manifest(paths: list[Path], manifest: Path) -> None:
     """Content hashes of the shipped sample: only these exact files may use the demo key."""
-    lines = ["file,sha256"] + [f"{p.name},{hashlib.sha256(p.read_bytes()).hexdigest()}" for p in sorted(paths)]
+    lines = ["file,sha256"] + [f"{p.name},{sha256_file(p)}" for p in sorted(paths)]
     manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")

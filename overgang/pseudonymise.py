@@ -18,6 +18,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from overgang.encoding import sha256_file
 from overgang.settings import DATA_DIR, PROJECT_DIR
 
 # Clearly a demonstration key: accepted only for the exact files listed in the sample manifest.
@@ -35,11 +36,7 @@ def _sample_hashes() -> dict[str, str]:
 
 
 def is_shipped_sample(path: Path) -> bool:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 22):
-            digest.update(chunk)
-    return _sample_hashes().get(path.name) == digest.hexdigest()
+    return _sample_hashes().get(path.name) == sha256_file(path)
 
 
 def load_key(files: list[Path]) -> tuple[bytes, bool]:
