@@ -104,6 +104,63 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
 
 
 @main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--no-run", is_flag=True, help="Only check and file them; load at the next run.")
+def load(files: tuple[Path, ...], no_run: bool) -> None:
+    """Load files directly, as the inbox does: recognise, check, keep a copy in processed/, run."""
+    from assets.inbox.receive import receive
+
+    settings = Settings.load()
+    outcomes = [receive(path, settings, copy=True) for path in files]
+    for o in outcomes:
+        colour = {"accepted": "green", "duplicate": "yellow", "rejected": "red"}[o.outcome]
+        what = f"{o.kind}" + (f" {o.year}" if o.year else "") if o.kind else ""
+        console.print(f"[{colour}]{o.outcome}[/] {o.file} {what}: {o.message}")
+    accepted = [o for o in outcomes if o.outcome == "accepted"]
+    if accepted and not no_run:
+        prepare_dagster_home(settings)
+        from dagster import DagsterInstance
+
+        from pipelines.run import execute_main_job, execute_sources_job, failure_messages
+
+        years = sorted({o.year for o in accepted if o.kind == "applications"})
+        with DagsterInstance.get() as instance:
+            results = []
+            if years:
+                console.print(f"Loading application years {years[0]}-{years[-1]} …")
+                results.append(execute_main_job(settings, instance, quiet=True, years=(years[0], years[-1])))
+            if any(o.kind != "applications" for o in accepted):
+                console.print("Loading targets, goals, StatBank, published tables and profilmodel …")
+                results.append(execute_sources_job(settings, instance, quiet=True))
+        for result in results:
+            if not result.success:
+                for message in failure_messages(result):
+                    console.print(f"[bold red]✗[/] {message}")
+                _fail("the run stopped; the published warehouse was not changed.")
+        _summary(settings, settings.kommune_code)
+    if any(o.outcome == "rejected" for o in outcomes):
+        _fail(f"{sum(o.outcome == 'rejected' for o in outcomes)} file(s) rejected; the reasons are above and in "
+              f"{settings.inbox_dir / 'rejected'}.")
+
+
+@main.command()
+@click.option("--table", default="STATUSU6", help="StatBank table pinned in data/config/statbank.yaml.")
+@click.option("--format", "fmt", type=click.Choice(["CSV", "JSONSTAT"]), default=None, help="Format to ask the API for.")
+def statbank(table: str, fmt: str | None) -> None:
+    """Fetch a StatBank table through the API into the inbox (then `overgang load` it, or let the sensor)."""
+    from assets.statbank.api import StatBankError, fetch_table
+
+    settings = Settings.load()
+    try:
+        path = fetch_table(table, settings.inbox_dir, fmt=fmt)
+    except StatBankError as err:
+        _fail(str(err))
+    except Exception as err:  # network errors: say so plainly
+        _fail(f"could not reach StatBank ({type(err).__name__}: {err}).")
+    console.print(f"Saved {path}")
+
+
+@main.command()
 @click.option("--kommune", type=int, default=None, help="Kommune code (default from data/config/pipeline.yaml).")
 @click.option("--year", type=int, default=None, help="Application year (default: newest in the warehouse).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Output HTML file.")

@@ -18,7 +18,10 @@ def _literal(text: str) -> str:
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """Create analyst.<view> for every table in VIEWS, with table and column comments."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
     for name, schema in VIEWS.items():
+        if name not in tables:
+            continue  # e.g. no extracts loaded yet: only published tables
         columns = ", ".join(f'"{c}"' for c in schema.columns)
         con.execute(f"CREATE OR REPLACE VIEW {SCHEMA}.{name} AS SELECT {columns} FROM main.{name}")
         con.execute(f"COMMENT ON VIEW {SCHEMA}.{name} IS {_literal(description(name))}")

@@ -6,6 +6,7 @@ municipality's own installation each get their own warehouse without touching co
 - ``OVERGANG_HOME``: working folder for the warehouse, reports and Dagster's own storage
   (default ``var/`` in the project folder).
 - ``OVERGANG_INPUT_DIR``: folder of Optagelse.dk extracts (default: the shipped sample).
+- ``OVERGANG_INBOX``: the inbox folder analysts drop files into (default ``data/inbox``).
 - ``OVERGANG_CPR_KEY`` / ``OVERGANG_CPR_KEY_FILE``: the key for pseudonymising CPR numbers.
 """
 
@@ -33,6 +34,7 @@ class Settings:
     home: Path
     input_dir: Path
     config: dict
+    inbox: Path | None = None  # None: OVERGANG_INBOX, else inbox_dir in pipeline.yaml
 
     @classmethod
     def load(cls) -> "Settings":
@@ -54,6 +56,12 @@ class Settings:
     @cached_property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @cached_property
+    def inbox_dir(self) -> Path:
+        if self.inbox is not None:
+            return self.inbox
+        return _resolve(os.environ.get("OVERGANG_INBOX", self.config.get("inbox_dir", "data/inbox")))
 
     @cached_property
     def dagster_home(self) -> Path:

@@ -6,18 +6,20 @@ from dagster import Definitions, load_asset_checks_from_modules, load_assets_fro
 from dagster_duckdb import DuckDBResource
 
 import assets.applications.assets as applications
+import assets.profilmodel.assets as profilmodel
+import assets.published.assets as published
 import assets.reference.assets as reference
 import assets.statbank.assets as statbank
 import assets.report.assets as report
 import assets.warehouse.assets as warehouse
 from overgang.settings import Settings
-from pipelines.jobs import MAIN_JOB, main_job, statbank_job
+from pipelines.jobs import MAIN_JOB, main_job, sources_job, statbank_job
 from pipelines.loggers import progress
 from pipelines.resources import ProjectSettings
 from pipelines.schedules import spring_applications, statbank_refresh
-from pipelines.sensors import changed_extracts
+from pipelines.sensors import changed_extracts, inbox_files
 
-MODULES = [reference, applications, statbank, warehouse, report]
+MODULES = [reference, applications, published, profilmodel, statbank, warehouse, report]
 __all__ = ["MAIN_JOB", "build_definitions", "defs"]
 
 
@@ -27,9 +29,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
         assets=load_assets_from_modules(MODULES),
         asset_checks=load_asset_checks_from_modules(MODULES),
-        jobs=[main_job, statbank_job],
+        jobs=[main_job, statbank_job, sources_job],
         schedules=[spring_applications, statbank_refresh],
-        sensors=[changed_extracts],
+        sensors=[changed_extracts, inbox_files],
         loggers={"progress": progress},
         resources={
             "duckdb": DuckDBResource(database=str(settings.work_db), connection_config=dict(settings.config["duckdb"])),

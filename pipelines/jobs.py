@@ -16,3 +16,10 @@ main_job = define_asset_job(MAIN_JOB, selection=AssetSelection.all(), executor_d
 statbank_job = define_asset_job(STATBANK_JOB, selection=AssetSelection.assets("completion_status").downstream(),
                                 executor_def=in_process_executor,
                                 description="Re-read StatBank tables, republish the warehouse and the report.")
+
+SOURCES_JOB = "sources_refresh"
+# Small sources an analyst drops into the inbox (not extracts): re-read them all and republish.
+SOURCE_ASSETS = ["targets", "goals", "completion_status", "published_application_shares", "profilmodel_projections"]
+sources_job = define_asset_job(SOURCES_JOB, selection=AssetSelection.assets(*SOURCE_ASSETS).downstream(),
+                               executor_def=in_process_executor,
+                               description="Re-read targets, goals, StatBank, published tables and profilmodel; republish.")

@@ -20,14 +20,16 @@ class ProjectSettings(ConfigurableResource):
 
     home: str
     input_dir: str
+    inbox_dir: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ProjectSettings":
-        return cls(home=str(settings.home), input_dir=str(settings.input_dir))
+        return cls(home=str(settings.home), input_dir=str(settings.input_dir), inbox_dir=str(settings.inbox_dir))
 
     def settings(self) -> Settings:
         base = Settings.load()
-        return Settings(home=Path(self.home), input_dir=Path(self.input_dir), config=base.config)
+        return Settings(home=Path(self.home), input_dir=Path(self.input_dir), config=base.config,
+                        inbox=Path(self.inbox_dir))
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:

@@ -11,6 +11,7 @@ from overgang.settings import Settings
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from pipelines.definitions import MAIN_JOB, build_definitions
+from pipelines.jobs import SOURCES_JOB
 from pipelines.partitions import APPLICATION_YEARS
 
 PID_TAG = "overgang/process"
@@ -30,6 +31,15 @@ def execute_main_job(settings: Settings, instance: DagsterInstance, quiet: bool 
     tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last,
             PID_TAG: f"{socket.gethostname()}:{os.getpid()}"}
     return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
+
+
+def execute_sources_job(settings: Settings, instance: DagsterInstance, quiet: bool = False) -> ExecuteInProcessResult:
+    """Re-read the small sources (targets, goals, StatBank, published tables, profilmodel) and republish."""
+    job = build_definitions(settings).resolve_job_def(SOURCES_JOB)
+    recover_dead_runs(instance)
+    return job.execute_in_process(instance=instance, raise_on_error=False,
+                                  run_config={"loggers": {"progress": {}}} if quiet else {},
+                                  tags={PID_TAG: f"{socket.gethostname()}:{os.getpid()}"})
 
 
 def _alive(pid: int) -> bool:

@@ -7,9 +7,10 @@ import json
 
 from dagster import RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from assets.applications.ingest import extract_files_by_year
+from assets.applications.ingest import extract_sources
 from overgang.encoding import sha256_file
-from pipelines.jobs import MAIN_JOB
+from assets.inbox.receive import receive, waiting
+from pipelines.jobs import MAIN_JOB, SOURCES_JOB, main_job, sources_job
 from pipelines.partitions import APPLICATION_YEARS
 from pipelines.resources import ProjectSettings
 
@@ -23,7 +24,7 @@ def _digest(paths) -> str:
         description="A year whose extract files are new or changed (by content) is reloaded: one run for that year only.")
 def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings):
     seen = json.loads(context.cursor) if context.cursor else {}
-    by_year = extract_files_by_year(project.settings().input_dir)
+    by_year = extract_sources(project.settings())
     valid = set(APPLICATION_YEARS.get_partition_keys())
     current, requests = {}, []
     for year, paths in sorted(by_year.items()):
@@ -38,3 +39,29 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
     if not requests:
         return SkipReason("No new or changed extracts.")
     return SensorResult(run_requests=requests, cursor=cursor)
+
+
+@sensor(jobs=[main_job, sources_job], minimum_interval_seconds=60,
+        description="Files dropped into the inbox: recognised by content, moved to processed/ or rejected/ "
+                    "(with a reason file), and loaded: an extract reloads its year, any other source the sources job.")
+def inbox_files(context: SensorEvaluationContext, project: ProjectSettings):
+    settings = project.settings()
+    settle = float(settings.config.get("inbox_settle_seconds", 10))
+    requests, sources = [], []
+    for path in waiting(settings, settle):
+        outcome = receive(path, settings)
+        context.log.info(f"{outcome.file}: {outcome.outcome} ({outcome.message})")
+        if outcome.outcome != "accepted":
+            continue
+        if outcome.kind == "applications":
+            requests.append(RunRequest(job_name=MAIN_JOB, partition_key=str(outcome.year),
+                                       run_key=f"inbox-{outcome.sha256[:16]}", tags={"overgang/file": outcome.file}))
+        else:
+            sources.append(outcome)
+    if sources:
+        key = hashlib.sha256("".join(o.sha256 for o in sources).encode()).hexdigest()[:16]
+        requests.append(RunRequest(job_name=SOURCES_JOB, run_key=f"inbox-sources-{key}",
+                                   tags={"overgang/file": ", ".join(o.file for o in sources)[:200]}))
+    if not requests:
+        return SkipReason("Nothing new loaded from the inbox.")
+    return SensorResult(run_requests=requests)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 from schemas.completion import completion_status_schema
+from schemas.profilmodel import profilmodel_schema
+from schemas.published import published_application_shares_schema
 from schemas.reference import education_codes_schema, goals_schema, kommuner_schema, targets_schema
 
 _YEAR = pa.Column(int, description="Application year (ansøgningsår); the spring the pupils applied.")
@@ -62,7 +64,7 @@ application_shares_by_sex_schema = pa.DataFrameSchema(
 
 quarantine_schema = pa.DataFrameSchema(
     {
-        "dataset": pa.Column(str, description="Which input: applications (Optagelse.dk extracts) or completion_status (StatBank)."),
+        "dataset": pa.Column(str, description="Which input: applications (Optagelse.dk extracts), completion_status (StatBank), published_application_shares, profilmodel_projections, targets or goals."),
         "year": pa.Column(int, nullable=True, description="Application year of the file the row came from."),
         "source_file": pa.Column(str, description="File name."),
         "source_line": pa.Column(int, nullable=True, description="Line number in the file (the header is line 1)."),
@@ -86,6 +88,8 @@ VIEWS: dict[str, pa.DataFrameSchema] = {
     "targets": targets_schema,
     "goals": goals_schema,
     "completion_status": completion_status_schema,
+    "published_application_shares": published_application_shares_schema(),
+    "profilmodel_projections": profilmodel_schema,
     "quarantine": quarantine_schema,
     "kommuner": kommuner_schema,
     "education_codes": education_codes_schema,

@@ -21,7 +21,7 @@ class Run:
 
 
 def run_pipeline(home: Path, input_dir: Path) -> Run:
-    settings = Settings(home=home, input_dir=input_dir, config=Settings.load().config)
+    settings = Settings(home=home, input_dir=input_dir, config=Settings.load().config, inbox=home.parent / "inbox")
     (home / "dagster").mkdir(parents=True, exist_ok=True)
     with instance_for_test(temp_dir=str(home / "dagster")) as instance:
         result = execute_main_job(settings, instance)
@@ -30,9 +30,10 @@ def run_pipeline(home: Path, input_dir: Path) -> Run:
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
-    for name in ("OVERGANG_HOME", "OVERGANG_INPUT_DIR", "OVERGANG_CPR_KEY", "OVERGANG_CPR_KEY_FILE", "DAGSTER_HOME"):
+    for name in ("OVERGANG_HOME", "OVERGANG_INPUT_DIR", "OVERGANG_INBOX", "OVERGANG_CPR_KEY", "OVERGANG_CPR_KEY_FILE", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OVERGANG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("OVERGANG_INBOX", str(tmp_path / "inbox"))
 
 
 @pytest.fixture(scope="session")

@@ -145,7 +145,7 @@ def test_spring_schedule_requests_this_years_partition():
 def test_sensor_requests_runs_for_new_and_changed_years(tmp_path):
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE_DIR, inbox)
-    project = ProjectSettings(home=str(tmp_path / "home"), input_dir=str(inbox))
+    project = ProjectSettings(home=str(tmp_path / "home"), input_dir=str(inbox), inbox_dir=str(tmp_path / "dropbox"))
     first = changed_extracts(build_sensor_context(resources={"project": project}))
     assert sorted(r.partition_key for r in first.run_requests) == [str(y) for y in range(2015, 2026)]
     again = changed_extracts(build_sensor_context(resources={"project": project}, cursor=first.cursor))

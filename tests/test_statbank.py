@@ -6,16 +6,16 @@ import math
 
 import duckdb
 import pytest
-import yaml
 
 from assets.statbank.reader import danish_number, read_statbank
-from overgang.settings import DATA_DIR, PROJECT_DIR
+from overgang.settings import DATA_DIR
 
 
 @pytest.fixture(scope="module")
 def statusu6():
-    spec = yaml.safe_load((DATA_DIR / "config" / "statbank.yaml").read_text(encoding="utf-8"))["files"][0]
-    return read_statbank(PROJECT_DIR / spec["path"], spec)
+    frame, layout = read_statbank(DATA_DIR / "statbank" / "statusu6_2024_by_kommune.csv")
+    assert layout["name"] == "statuses_as_columns"
+    return frame
 
 
 def test_hoeje_taastrup_2024_counts(statusu6):

@@ -11,7 +11,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.applications.ingest import FileRejected, extract_files_by_year, stage_file
+from assets.applications.ingest import FileRejected, extract_sources, stage_file
 from assets.applications.validate import quarantine_failures, stage_typed_rows
 from assets.sql import ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import load_key
@@ -32,10 +32,10 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     """
     settings = project.settings()
     years = years_of(context)
-    by_year = extract_files_by_year(settings.input_dir)
+    by_year = extract_sources(settings)
     files = [p for y in years for p in by_year.get(y, [])]
     if not files and not any(by_year.values()):
-        raise FileRejected(f"No extracts (*.csv) found in {settings.input_dir}.")
+        raise FileRejected(f"No extracts (*.csv) found in {settings.input_dir} or accepted by the inbox ({settings.inbox_dir}).")
     key, demo = load_key(files) if files else (b"", False)
     if demo:
         context.log.warning("DEMO key used for CPR pseudonyms (shipped sample only).")

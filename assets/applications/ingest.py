@@ -15,14 +15,13 @@ from pathlib import Path
 
 import duckdb
 
+from assets.sources.files import inbox_extracts
+from assets.sources.tables import FileRejected
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
+from overgang.settings import Settings
 from schemas.reference import column_map
-
-
-class FileRejected(ValueError):
-    """A whole file that cannot be loaded; the message names the file and what was expected."""
 
 
 @dataclass
@@ -149,3 +148,12 @@ def extract_files_by_year(folder: Path) -> dict[int, list[Path]]:
         raise FileRejected(f"Cannot tell the application year of {', '.join(nameless)}: rename each extract so its "
                            "name holds the year, e.g. optagelse_2025.csv.")
     return by_year
+
+
+def extract_sources(settings: Settings) -> dict[int, list[Path]]:
+    """The extracts of each application year: the input folder's, unless the inbox accepted one
+    for that year (a corrected or newer extract replaces the year as a whole)."""
+    from_inbox = inbox_extracts(settings)
+    if not settings.input_dir.is_dir() and from_inbox:
+        return from_inbox
+    return extract_files_by_year(settings.input_dir) | from_inbox

@@ -7,11 +7,14 @@ goals (målsætninger) and published figures (offentliggjorte tal) all live as f
 
 
 import pandas as pd
-from dagster import MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
+from assets.reference.config_files import read_config_table
+from assets.sources.files import source_files
+from assets.sources.quarantine import replace_quarantine
 from overgang.settings import DATA_DIR
-from pipelines.resources import DUCKDB_POOL, write_table
+from pipelines.resources import DUCKDB_POOL, ProjectSettings, write_table
 from schemas import reference
 
 GROUP = "reference"
@@ -50,18 +53,37 @@ def applicant_types(duckdb: DuckDBResource) -> MaterializeResult:
     return _load(duckdb, "applicant_types", frame, "data/config/column_map.yaml")
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
-def targets(duckdb: DuckDBResource) -> MaterializeResult:
-    """Municipal måltal: target shares per year and group, with who decided them and the source."""
-    frame = reference.targets_schema.validate(pd.read_csv(DATA_DIR / "targets" / "maaltal.csv"))
-    return _load(duckdb, "targets", frame, "data/targets/maaltal.csv")
+def _load_config(context, duckdb: DuckDBResource, project: ProjectSettings, name: str, schema, key: list[str]) -> MaterializeResult:
+    """Every CSV or YAML file of `name` (shipped, then from the inbox); where two files give the
+    same key, the later file wins, so a corrected file replaces the rows it repeats."""
+    frames, failures, files = [], [], source_files(project.settings(), name)
+    for path in files:
+        frame, failed = read_config_table(path, schema, name)
+        frames.append(frame)
+        failures.extend(failed)
+        context.log.info(f"{path.name}: {len(frame)} {name}, {len(failed)} in quarantine")
+    frame = pd.concat(frames, ignore_index=True).drop_duplicates(key, keep="last").drop(columns="source_line")
+    frame = schema.validate(frame)
+    with duckdb.get_connection() as con:
+        rows = write_table(con, name, frame)
+        replace_quarantine(con, name, failures, context.run.run_id)
+    return MaterializeResult(metadata={"rows": rows, "quarantined": len(failures),
+                                       "files": ", ".join(p.name for p in files)})
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
-def goals(duckdb: DuckDBResource) -> MaterializeResult:
-    """Completion and application goals (målsætninger), dated and sourced."""
-    frame = reference.goals_schema.validate(pd.read_csv(DATA_DIR / "goals" / "goals.csv"))
-    return _load(duckdb, "goals", frame, "data/goals/goals.csv")
+def targets(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
+    """Municipal måltal: target shares per year and group, with who decided them and the source
+    (data/targets/*.csv|yaml and the inbox)."""
+    return _load_config(context, duckdb, project, "targets", reference.targets_schema,
+                        ["kommune_code", "target_year", "target_group", "decided_year"])
+
+
+@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
+def goals(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
+    """Completion and application goals (målsætninger), dated and sourced (data/goals/*.csv|yaml
+    and the inbox)."""
+    return _load_config(context, duckdb, project, "goals", reference.goals_schema, ["goal_id"])
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)

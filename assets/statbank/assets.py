@@ -1,33 +1,33 @@
 """Danmarks Statistik StatBank tables: youth-education status (uddannelsesstatus)."""
 
 import pandas as pd
-import yaml
-from dagster import MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from assets.sql import read_sql
-from assets.statbank.reader import read_statbank
-from overgang.settings import DATA_DIR, PROJECT_DIR
-from pipelines.resources import DUCKDB_POOL, write_table
+from assets.sources.files import source_files
+from assets.sources.quarantine import Failure, replace_quarantine
+from assets.statbank.reader import config, read_statbank
+from pipelines.resources import DUCKDB_POOL, ProjectSettings, write_table
 from schemas.completion import STATUSES, completion_status_schema, completion_wide_schema
 
 
 @asset(group_name="statbank", kinds={"duckdb", "pandera"}, pool=DUCKDB_POOL)
-def completion_status(context, duckdb: DuckDBResource) -> MaterializeResult:
+def completion_status(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
     """Status of young people by kommune (STATUSU6: completed, in progress, dropped out, none).
 
     Observed figures, one of the three kinds of completion number: never on one axis with
-    the profilmodel's projections or transition rates.
+    the profilmodel's projections or transition rates. Files from data/statbank/ and the inbox;
+    a later file replaces an earlier one's figures for the same table, year and area.
     """
-    config = yaml.safe_load((DATA_DIR / "config" / "statbank.yaml").read_text(encoding="utf-8"))
     frames, quarantined = [], []
-    for spec in config["files"]:
-        path = PROJECT_DIR / spec["path"]
-        wide = read_statbank(path, spec)
+    for path in source_files(project.settings(), "statbank"):
+        wide, layout = read_statbank(path)
+        table = config()["tables"][layout["table"]]
         unknown = wide[wide["kommune_code"].isna()]
         for r in unknown.itertuples():
-            quarantined.append((path.name, r.source_line, "area", r.area, "known_area",
-                                "area is not a municipality or 'Hele landet' (e.g. Christiansø)"))
+            quarantined.append(Failure(path.name, int(r.source_line), "area", r.area, "known_area",
+                                       "area is not a municipality or 'Hele landet' (e.g. Christiansø)",
+                                       None if pd.isna(r.year) else int(r.year)))
         wide = completion_wide_schema.validate(wide[wide["kommune_code"].notna()], lazy=True)
         long = wide.melt(id_vars=["year", "kommune_code", "area"], value_vars=["total", *STATUSES],
                          var_name="status", value_name="persons")
@@ -35,15 +35,14 @@ def completion_status(context, duckdb: DuckDBResource) -> MaterializeResult:
         long = long.merge(totals, on=["year", "kommune_code"])
         long["share_pct"] = (100 * long["persons"] / long["all_persons"].where(long["all_persons"] > 0)).astype(float)
         long = long.rename(columns={"area": "area_name"}).assign(
-            table_code=spec["table"], age_group=spec["age_group"], geography_basis=spec["geography_basis"],
+            table_code=layout["table"], age_group=table["age_group"], geography_basis=table["geography_basis"],
             source_file=path.name)
         frames.append(long)
-        context.log.info(f"{path.name} ({spec['table']}): {len(wide)} areas, {len(unknown)} not municipalities")
-    result = completion_status_schema.validate(pd.concat(frames, ignore_index=True)[list(completion_status_schema.columns)])
+        context.log.info(f"{path.name} ({layout['table']}, layout {layout['name']}): {len(wide)} areas, "
+                         f"{len(unknown)} not municipalities")
+    result = pd.concat(frames, ignore_index=True).drop_duplicates(["table_code", "year", "kommune_code", "status"], keep="last")
+    result = completion_status_schema.validate(result[list(completion_status_schema.columns)])
     with duckdb.get_connection() as con:
         write_table(con, "completion_status", result)
-        con.execute(read_sql("applications", "quarantine"))
-        con.execute("DELETE FROM quarantine WHERE dataset = 'completion_status'")
-        con.executemany("INSERT INTO quarantine (dataset, source_file, source_line, column_name, value, rule, message) "
-                        "VALUES ('completion_status', ?, ?, ?, ?, ?, ?)", quarantined)
+        replace_quarantine(con, "completion_status", quarantined, context.run.run_id)
     return MaterializeResult(metadata={"rows": len(result), "quarantined": len(quarantined)})

@@ -1,43 +1,94 @@
 """Reading StatBank files downloaded by hand: Windows-1252 or UTF-8, with or without a header
-row, Danish number formats (2.351 / 7,3), areas named in Danish ("Hele landet" = 0)."""
+row, statuses or years as columns or one row per figure, Danish number formats (2.351 / 7,3),
+areas named in Danish ("Hele landet" = 0). Layouts are listed in data/config/statbank.yaml.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-from overgang.encoding import inspect
-from schemas.reference import kommuner
+from assets.sources.areas import area_code
+from assets.sources.tables import FileRejected, SourceTable, norm, read_rows
+from assets.sources.values import danish_number, numbers
+from overgang.settings import DATA_DIR
 
-NATIONAL = "Hele landet"
-
-
-def danish_number(text: str) -> float:
-    """'2.351' -> 2351, '7,3' -> 7.3, '..' or '' (StatBank's blank) -> NaN."""
-    text = str(text).strip()
-    if text in ("", "..", "-"):
-        return float("nan")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text) or "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    return float(text)
+__all__ = ["config", "danish_number", "match_layout", "read_statbank"]
+YEAR = re.compile(r"^\d{4}$")
 
 
-def area_codes(areas: pd.Series) -> pd.Series:
-    """Kommune code for each area name; 0 for the whole country; NA for anything else."""
-    codes = dict(zip(kommuner().kommune_name, kommuner().kommune_code)) | {NATIONAL: 0}
-    return areas.str.strip().map(codes).astype("Int64")
+@cache
+def config() -> dict:
+    return yaml.safe_load((DATA_DIR / "config" / "statbank.yaml").read_text(encoding="utf-8"))
 
 
-def read_statbank(path: Path, spec: dict) -> pd.DataFrame:
-    """One row per area and period with the spec's measure columns as numbers."""
-    text = inspect(path)
-    frame = pd.read_csv(path, sep=spec.get("delimiter", ";"), header=0 if spec.get("header") else None,
-                        names=spec["columns"], dtype=str, encoding=text.encoding, keep_default_na=False)
-    for measure in spec["measures"]:
-        frame[measure] = frame[measure].map(danish_number)
-    frame["year"] = frame["year"].astype(int)
-    frame["kommune_code"] = area_codes(frame["area"])
-    frame["source_line"] = range(2 if spec.get("header") else 1, len(frame) + (2 if spec.get("header") else 1))
-    return frame
+def _statuses(table: str) -> dict[str, str]:
+    spec = config()["tables"][table]["statuses"]
+    return {norm(label): status for status, labels in spec.items() for label in labels}
+
+
+def match_layout(path: Path) -> tuple[dict, SourceTable] | None:
+    """The first layout in the configuration the file fits, with the file read by it."""
+    for layout in config()["layouts"]:
+        try:
+            table = read_rows(path, header=layout["header"])
+        except FileRejected:
+            raise
+        if not table.rows:
+            continue
+        first = table.rows[0]
+        columns = layout["columns"]
+        if layout["kind"] == "years_as_columns":
+            years = table.header[len(columns):]
+            if (layout["header"] and years and all(YEAR.match(y) for y in years)
+                    and norm(first[0]) in _statuses(layout["table"])):
+                return layout, table
+            continue
+        if len(first) != len(columns):
+            continue
+        if layout["header"] and [norm(h) for h in table.header] != [norm(h) for h in layout.get("header_names", [])]:
+            continue
+        named = dict(zip(columns, first))
+        if YEAR.match(named.get("year", "")) and area_code(named["area"]) is not None:
+            return layout, table
+    return None
+
+
+def read_statbank(path: Path) -> tuple[pd.DataFrame, dict]:
+    """One row per area and year, a column per status (persons), with `source_line`."""
+    found = match_layout(path)
+    if found is None:
+        names = ", ".join(layout["name"] for layout in config()["layouts"])
+        raise FileRejected(f"{path.name}: not a StatBank table in a known layout ({names}; see "
+                           "data/config/statbank.yaml). Expected e.g. \"I alt\",\"2024\",\"Hele landet\",601166,...")
+    layout, table = found
+    statuses = _statuses(layout["table"])
+    columns = layout["columns"]
+    if layout["kind"] == "statuses_as_columns":
+        wide = pd.DataFrame([r[:len(columns)] for r in table.rows], columns=columns, dtype=str)
+        wide["source_line"] = table.lines
+    else:
+        if layout["kind"] == "years_as_columns":
+            years = table.header[len(columns):]
+            records = [(r[0], r[1], year, r[len(columns) + i] if len(columns) + i < len(r) else "", line)
+                       for r, line in zip(table.rows, table.lines) for i, year in enumerate(years)]
+        else:
+            records = [(*r[:4], line) for r, line in zip(table.rows, table.lines)]
+        long = pd.DataFrame(records, columns=["status", "area", "year", "value", "source_line"])
+        long["status"] = long["status"].map(lambda s: statuses.get(norm(s), s))
+        unknown = sorted(set(long["status"]) - set(statuses.values()))
+        if unknown:
+            raise FileRejected(f"{path.name}: unknown status label(s) {', '.join(unknown)}; add them under "
+                               f"tables.{layout['table']}.statuses in data/config/statbank.yaml.")
+        wide = long.pivot_table(index=["year", "area"], columns="status", values="value", aggfunc="first").reset_index()
+        wide["source_line"] = long.groupby(["year", "area"])["source_line"].min().values
+    measures = list(config()["tables"][layout["table"]]["statuses"])
+    for measure in measures:
+        wide[measure] = numbers(wide[measure]) if measure in wide else float("nan")
+    wide["year"] = pd.to_numeric(wide["year"], errors="coerce").astype("Int64")
+    wide["kommune_code"] = wide["area"].map(area_code).astype("Int64")
+    return wide, layout

@@ -64,7 +64,7 @@ def publish(work_db: Path, published: Path, storage_version: str) -> dict:
 
 
 @asset(group_name="warehouse", kinds={"duckdb"}, pool=DUCKDB_POOL,
-       deps=["application_shares", "school_application_shares", "application_shares_by_sex", "completion_status", "applications", "targets", "goals", "published_figures", "kommuner",
+       deps=["application_shares", "school_application_shares", "application_shares_by_sex", "completion_status", "published_application_shares", "profilmodel_projections", "applications", "targets", "goals", "published_figures", "kommuner",
              "education_codes", "education_groups", "applicant_types"])
 def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
     """The published DuckDB warehouse (var/warehouse/overgang.duckdb), replaced atomically."""

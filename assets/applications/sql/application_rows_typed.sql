@@ -24,7 +24,8 @@ SELECT
     CASE WHEN coalesce(trim(priority), '') = '' THEN NULL
          ELSE coalesce(TRY_CAST(trim(priority) AS SMALLINT), -1) END          AS priority,
     lower(trim(education_code))                                 AS education_code,
-    coalesce(upper(trim(eux)), '')                              AS eux
+    coalesce(upper(trim(eux)), '')                              AS eux,
+    nullif(trim(application_status), '')                        AS application_status
 FROM (
     SELECT *,
            -- Danish exports write dates ISO or day first; the ISO cast is the fast common case.

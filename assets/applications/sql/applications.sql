@@ -18,6 +18,7 @@ SELECT
     c."group"                       AS education_group,
     t.eux = 'J'                     AS eux,
     t.application_date,
+    t.application_status,
     t.source_file,
     t.source_line,
     $run_id                         AS loaded_by_run

@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS staging_applications (
     priority VARCHAR,
     education_code VARCHAR,
     eux VARCHAR,
-    application_date VARCHAR
+    application_date VARCHAR,
+    application_status VARCHAR
 );
 CREATE TABLE IF NOT EXISTS ingested_files (
     source_file VARCHAR PRIMARY KEY,

@@ -21,7 +21,8 @@ SELECT
     {priority}                                                  AS priority,
     {education_code}                                            AS education_code,
     {eux}                                                       AS eux,
-    {application_date}                                          AS application_date
+    {application_date}                                          AS application_date,
+    {application_status}                                        AS application_status
 FROM (
     SELECT *, rowid AS raw_rowid,
            regexp_full_match(trim({cpr}), '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{{2}}-?[0-9]{{4}}') AS cpr_ok

@@ -1,0 +1,189 @@
+"""What kind of file an analyst dropped into the inbox, told from its content.
+
+The header (or, for a StatBank export without one, the first row) decides the kind; for an
+Optagelse.dk extract the application dates decide the year, and a year in the file name must
+agree with them. A file that fits no kind is refused with what each kind would need.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from assets.applications.ingest import YEAR_IN_NAME, match_columns as match_extract_columns
+from assets.profilmodel.reader import read_profilmodel
+from assets.published.reader import layout as published_layout
+from assets.published.reader import read_published
+from assets.reference.config_files import read_config_table
+from assets.sources.tables import FileRejected, norm, read_xlsx_rows
+from assets.statbank.reader import match_layout, read_statbank
+from schemas.reference import column_map, goals_schema, targets_schema
+
+HEAD_BYTES = 1 << 16
+SAMPLE_ROWS = 5000
+SMALL_FILE = 50 << 20  # above this a CSV can only be an extract: never read it whole in Python
+
+
+@dataclass
+class Recognised:
+    kind: str
+    year: int | None = None
+    detail: str = ""
+
+
+def _head(path: Path) -> tuple[str, str]:
+    """The first 64 KB as text, and the encoding it decodes with."""
+    with path.open("rb") as f:
+        raw = f.read(HEAD_BYTES)
+    if not raw.strip(b"\xef\xbb\xbf \r\n\t"):
+        raise FileRejected(f"{path.name}: the file is empty.")
+    if b"\x00" in raw:
+        raise FileRejected(f"{path.name}: not a text file in UTF-8 or Windows-1252 (it holds NUL bytes: UTF-16 or a "
+                           "binary file?). Save it from Excel as 'CSV UTF-8' or as .xlsx.")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as err:
+            if encoding == "utf-8-sig" and err.start >= len(raw) - 3:
+                return raw[:err.start].decode(encoding), encoding  # a character cut by the 64 KB boundary
+    raise FileRejected(f"{path.name}: the file is neither UTF-8 nor Windows-1252 text; save it again as CSV (UTF-8).")
+
+
+def _header_cells(line: str) -> list[str]:
+    delimiter = max((";", "\t", ","), key=line.count)
+    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+
+
+def _ends_mid_line(path: Path, width: int, delimiter: str = ";") -> int | None:
+    """Fields on the last line when the file ends without a line break and the line is short."""
+    with path.open("rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - 4096))
+        tail = f.read()
+    if tail.endswith((b"\n", b"\r")):
+        return None
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    fields = len(next(csv.reader([last], delimiter=delimiter), []))
+    return fields if fields < width else None
+
+
+def extract_year(path: Path, header: list[str], encoding: str) -> int:
+    """The application year of an extract: the year most of its application dates fall in."""
+    columns = match_extract_columns(header, path.name)
+    position = header.index(columns["application_date"])
+    years = Counter()
+    with path.open("r", encoding=encoding, newline="", errors="replace") as f:
+        reader = csv.reader(f, delimiter=";")
+        next(reader, None)
+        for i, record in enumerate(reader):
+            if i >= SAMPLE_ROWS:
+                break
+            if len(record) > position:
+                found = re.search(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)", record[position])
+                if found:
+                    years[int(found.group(1))] += 1
+    if not years:
+        raise FileRejected(f"{path.name}: an Optagelse.dk extract, but no application date (column "
+                           f"'{columns['application_date']}') could be read, so its year is unknown.")
+    year = years.most_common(1)[0][0]
+    named = YEAR_IN_NAME.search(path.name)
+    if named and int(named.group(1)) != year:
+        raise FileRejected(f"{path.name}: the name says {named.group(1)}, but the application dates are from {year}. "
+                           "Rename the file, or check that it is the right extract.")
+    if year > date.today().year:
+        raise FileRejected(f"{path.name}: the application dates are from {year}, a year that has not begun. "
+                           "Check the dates in the extract.")
+    return year
+
+
+def _kinds_by_header(header: list[str]) -> list[tuple[int, str]]:
+    """How many of each kind's column names the header holds, best first."""
+    names = {norm(h) for h in header}
+    spellings = {
+        "applications": [s for e in column_map()["applications"].values() for s in e["source"]],
+        "published_application_shares": [s for e in column_map()["published_application_shares"].values() for s in e["source"]],
+        "profilmodel": [s for e in column_map()["profilmodel"].values() for s in e["source"]],
+        "targets": list(targets_schema.columns),
+        "goals": list(goals_schema.columns),
+    }
+    return sorted(((sum(norm(s) in names for s in v), k) for k, v in spellings.items()), reverse=True)
+
+
+EXPECTED = ("an Optagelse.dk extract (header with CPR;...;Uddannelse;Ansøgningsdato), a søgetal table "
+            "(Kommune, År, and Uddannelsesgruppe or EUD/GYM/Øvrige columns), profilmodel results (Kommune, Årgang, "
+            "År efter 9. klasse, Andel), targets or goals (the columns of data/targets/maaltal.csv or "
+            "data/goals/goals.csv, or YAML), or a StatBank table (see data/config/statbank.yaml)")
+
+
+def recognise(path: Path, tolerance_pp: float = 0.2) -> Recognised:
+    """The file's kind (and year, for an extract), or FileRejected saying what was expected."""
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return _recognise_yaml(path)
+    if suffix not in (".csv", ".txt", ".xlsx"):
+        raise FileRejected(f"{path.name}: Overgang reads .csv, .txt, .xlsx and .yaml files; expected {EXPECTED}.")
+    if suffix == ".xlsx":
+        header = read_xlsx_rows(path).header
+    else:
+        text, encoding = _head(path)
+        first = text.splitlines()[0] if text.splitlines() else ""
+        header = _header_cells(first)
+    ranked = _kinds_by_header(header)
+    if suffix != ".xlsx" and ranked[0][1] == "applications" and ranked[0][0] >= 3:
+        match_extract_columns(header, path.name)
+        short = _ends_mid_line(path, len(header))
+        if short is not None:
+            raise FileRejected(f"{path.name}: the file ends in the middle of its last line ({short} of {len(header)} "
+                               "fields, no final line break). It looks truncated: copy or export it again.")
+        year = extract_year(path, header, encoding)
+        return Recognised("applications", year, f"Optagelse.dk extract for {year}")
+    if path.stat().st_size > SMALL_FILE:
+        raise FileRejected(f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {EXPECTED}.")
+    if published_layout(header) is not None:
+        frame, _ = read_published(path, tolerance_pp)
+        return Recognised("published_application_shares", None, f"published søgetal table, {len(frame)} figures")
+    best_score, best = ranked[0]
+    if best == "profilmodel" and best_score >= 3:
+        frame, _ = read_profilmodel(path)
+        return Recognised("profilmodel", None, f"profilmodel results, {len(frame)} rows")
+    for kind, schema in (("targets", targets_schema), ("goals", goals_schema)):
+        required = [c for c, col in schema.columns.items() if not col.nullable]
+        if all(norm(c) in {norm(h) for h in header} for c in required):
+            frame, _ = read_config_table(path, schema, kind)
+            return Recognised(kind, None, f"{kind}, {len(frame)} rows")
+    if suffix != ".xlsx" and match_layout(path) is not None:
+        frame, layout = read_statbank(path)
+        return Recognised("statbank", None, f"StatBank {layout['table']} ({layout['name']}), {len(frame)} areas and years")
+    if best_score >= 2:
+        # Close to a known kind: say which of its columns are missing.
+        if best == "applications":
+            match_extract_columns(header, path.name)
+        elif best in ("published_application_shares", "profilmodel"):
+            from assets.sources.tables import match_columns
+            match_columns(header, column_map()[best], path.name, best.replace("_", " "))
+        else:
+            schema = targets_schema if best == "targets" else goals_schema
+            missing = [c for c, col in schema.columns.items() if not col.nullable and norm(c) not in {norm(h) for h in header}]
+            raise FileRejected(f"{path.name}: read as {best}, but the header lacks: {', '.join(missing)}.")
+    raise FileRejected(f"{path.name}: unknown layout (header: {'; '.join(header[:8])[:200]}). Expected {EXPECTED}.")
+
+
+def _recognise_yaml(path: Path) -> Recognised:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise FileRejected(f"{path.name}: not valid YAML text ({str(err).splitlines()[0]}).") from None
+    for kind, schema in (("targets", targets_schema), ("goals", goals_schema)):
+        if isinstance(data, dict) and kind in data:
+            frame, _ = read_config_table(path, schema, kind)
+            return Recognised(kind, None, f"{kind}, {len(frame)} rows")
+    raise FileRejected(f"{path.name}: a YAML file must hold a list under 'targets:' or 'goals:' "
+                       "(a description of a table must have the table's name: <table>.yaml beside <table>.csv).")

@@ -1,0 +1,38 @@
+"""Reading profilmodel results (the ministry's projections) an analyst has as CSV or Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from assets.sources.files import sidecar
+from assets.sources.quarantine import Failure, split_valid
+from assets.sources.tables import FileRejected, frame_of, match_columns, read_rows
+from assets.sources.values import areas, numbers, whole_numbers
+from schemas.profilmodel import profilmodel_schema
+from schemas.reference import column_map
+
+
+def read_profilmodel(path: Path) -> tuple[pd.DataFrame, list[Failure]]:
+    table = read_rows(path)
+    columns = match_columns(table.header, column_map()["profilmodel"], path.name, "profilmodel results")
+    meta_path = sidecar(path)
+    meta = (yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}) if meta_path else {}
+    raw = frame_of(table, columns)
+    if "vintage" not in raw and "vintage" not in meta:
+        raise FileRejected(f"{path.name}: profilmodel results must say which year's profilmodel they come from "
+                           f"(back-series change every year): add a column 'Profilmodel' or a file {path.stem}.yaml "
+                           "beside it with 'vintage: 2023'.")
+    frame = pd.DataFrame({
+        "vintage": raw["vintage"] if "vintage" in raw else str(meta["vintage"]),
+        "kommune_code": areas(raw["area"]),
+        "cohort": whole_numbers(raw["cohort"]),
+        "horizon_years": whole_numbers(raw["horizon_years"]),
+        "projected_pct": numbers(raw["pct"]),
+        "source_file": path.name,
+        "source_line": raw["source_line"],
+    })
+    return split_valid(frame, profilmodel_schema, path.name,
+                       raw.rename(columns={"area": "kommune_code", "pct": "projected_pct"}))

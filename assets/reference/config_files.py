@@ -1,0 +1,63 @@
+"""Targets and goals an analyst keeps as CSV or YAML (måltal, målsætninger), read with the line
+of every row so that a mistake is reported where the analyst can find it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from assets.sources.quarantine import Failure, split_valid
+from assets.sources.tables import FileRejected, frame_of, match_columns, read_rows
+
+TRUE = {"true", "ja", "j", "yes", "1", "sand"}
+FALSE = {"false", "nej", "n", "no", "0", "falsk"}
+
+
+def _yaml_rows(path: Path, section: str) -> pd.DataFrame:
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise FileRejected(f"{path.name}: not valid YAML ({str(err).splitlines()[0]}).") from None
+    if not isinstance(data, dict) or not isinstance(data.get(section), list):
+        raise FileRejected(f"{path.name}: expected a list under '{section}:' (one entry per {section[:-1]}).")
+    items = next(v for k, v in node.value if k.value == section).value
+    rows = []
+    for item, record in zip(items, data[section]):
+        if not isinstance(record, dict):
+            raise FileRejected(f"{path.name}, line {item.start_mark.line + 1}: each entry under '{section}:' must be "
+                               "a set of 'key: value' pairs.")
+        rows.append({k: "" if v is None else str(v) for k, v in record.items()} | {"source_line": item.start_mark.line + 1})
+    return pd.DataFrame(rows, dtype=str)
+
+
+def read_config_table(path: Path, schema: pa.DataFrameSchema, section: str) -> tuple[pd.DataFrame, list[Failure]]:
+    """Rows of a targets or goals file (CSV with the schema's column names, or YAML) that pass
+    the schema, and the failures (file, line, column, value, rule)."""
+    spec = {name: {"source": [name], "optional": column.nullable} for name, column in schema.columns.items()}
+    if path.suffix.lower() in (".yaml", ".yml"):
+        raw = _yaml_rows(path, section)
+        unknown = set(raw.columns) - set(spec) - {"source_line"}
+        if unknown:
+            raise FileRejected(f"{path.name}: unknown keys {', '.join(sorted(unknown))}; the keys are "
+                               f"{', '.join(spec)} (see docs/data_dictionary.md, analyst.{section}).")
+        match_columns(list(raw.columns), spec, path.name, section)
+    else:
+        table = read_rows(path)
+        raw = frame_of(table, match_columns(table.header, spec, path.name, section))
+    frame = raw.replace({"": None})
+    for name, column in schema.columns.items():
+        if name not in frame:
+            frame[name] = None
+        elif str(column.dtype) == "bool":
+            frame[name] = frame[name].map(lambda v: True if str(v).lower() in TRUE else False if str(v).lower() in FALSE else v)
+    frame = frame[[*schema.columns, "source_line"]]
+    checked = schema.update_columns({}).add_columns({"source_line": pa.Column(int)})
+    valid, failures = split_valid(frame, checked, path.name, raw)
+    for failure in failures:
+        failure.message = f"{failure.message} ({section})"
+    return valid, failures

@@ -1,0 +1,61 @@
+"""Where each source's files are: shipped in ``data/``, plus what the inbox accepted.
+
+The inbox keeps accepted files under ``<inbox>/processed/<kind>/`` (extracts under a folder
+per application year), so the pipeline re-reads them on every run and a corrected file is
+simply the newer one in its place; older ones are moved to ``processed/superseded/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from overgang.settings import DATA_DIR, Settings
+
+KINDS = ("applications", "published_application_shares", "statbank", "targets", "goals", "profilmodel")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
+CONFIG_SUFFIXES = (".csv", ".yaml", ".yml")
+# What the project ships for each source (a municipality adds its own through the inbox).
+SHIPPED = {
+    "targets": DATA_DIR / "targets",
+    "goals": DATA_DIR / "goals",
+    "statbank": DATA_DIR / "statbank",
+    "published_application_shares": DATA_DIR / "published",
+    "profilmodel": DATA_DIR / "profilmodel",
+}
+
+
+def processed_dir(settings: Settings, kind: str) -> Path:
+    return settings.inbox_dir / "processed" / kind
+
+
+def _files(folder: Path, suffixes) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    # A sidecar (<name>.yaml beside <name>.csv) describes its table; it is not a table itself.
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    stems = {p.stem for p in files if p.suffix.lower() not in (".yaml", ".yml")}
+    return [p for p in files if not (p.suffix.lower() in (".yaml", ".yml") and p.stem in stems)]
+
+
+def source_files(settings: Settings, kind: str) -> list[Path]:
+    suffixes = CONFIG_SUFFIXES if kind in ("targets", "goals") else TABLE_SUFFIXES
+    shipped = _files(SHIPPED[kind], suffixes) if kind in SHIPPED else []
+    return shipped + _files(processed_dir(settings, kind), suffixes)
+
+
+def sidecar(path: Path) -> Path | None:
+    """The description file beside a table: <name>.yaml or <name>.yml."""
+    for suffix in (".yaml", ".yml"):
+        candidate = path.with_suffix(suffix)
+        if candidate.exists() and candidate != path:
+            return candidate
+    return None
+
+
+def inbox_extracts(settings: Settings) -> dict[int, list[Path]]:
+    """Extracts the inbox accepted, by application year (one folder per year)."""
+    root = processed_dir(settings, "applications")
+    if not root.is_dir():
+        return {}
+    return {int(d.name): sorted(p for p in d.iterdir() if p.is_file())
+            for d in sorted(root.iterdir()) if d.is_dir() and d.name.isdigit() and any(d.iterdir())}

@@ -1,0 +1,89 @@
+"""Row-level failures of small source tables: checked with their pandera schema, and what fails
+goes to the ``quarantine`` table with file, line, column, value and rule (nothing is dropped)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from assets.sql import read_sql
+
+
+@dataclass
+class Failure:
+    source_file: str
+    source_line: int | None
+    column_name: str | None
+    value: str | None
+    rule: str
+    message: str
+    year: int | None = None
+
+
+def _messages(schema: pa.DataFrameSchema) -> dict[tuple[str | None, str], str]:
+    out = {}
+    for name, column in schema.columns.items():
+        for check in column.checks:
+            out[(name, check.name)] = check.error or str(check)
+    for check in schema.checks:
+        out[(None, check.name)] = check.error or str(check)
+    return out
+
+
+def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema, source_file: str,
+                raw: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Failure]]:
+    """Validate lazily; the rows that pass, and one Failure per failing row and rule.
+
+    `raw` is the text as read (same index), so the quarantine shows what the file said, not
+    the value after parsing. A check on the whole frame without row positions fails every row.
+    """
+    try:
+        return schema.validate(frame, lazy=True), []
+    except SchemaErrors as err:
+        cases = err.failure_cases
+    messages = _messages(schema)
+    # pandera reports a check by its `error` text where it has one: back to the rule's name.
+    names = {message: name for (_, name), message in messages.items()}
+    raw = frame if raw is None else raw
+    failures, bad = [], set()
+    for case in cases.itertuples():
+        column = case.column if isinstance(case.column, str) and case.column in frame.columns else None
+        check = str(case.check)
+        rule = names.get(check) or (check.split("(")[0] if check else "schema")
+        if rule == "coerce_dtype":
+            wanted = check.split("(")[1].strip("')")
+            rule, check = "readable_value", f"the value cannot be read as {wanted}"
+        index = case.index
+        rows = [index] if index is not None and not pd.isna(index) and index in frame.index else list(frame.index)
+        for i in rows:
+            bad.add(i)
+            value = raw.at[i, column] if column and column in raw.columns else None
+            failures.append(Failure(source_file, int(frame.at[i, "source_line"]), column,
+                                    None if value is None or pd.isna(value) else str(value), rule,
+                                    messages.get((column, check), messages.get((None, check), check)),
+                                    _year(frame, i)))
+    valid = frame.drop(index=sorted(bad))
+    return schema.validate(valid, lazy=True), failures
+
+
+def _year(frame: pd.DataFrame, i) -> int | None:
+    for name in ("year", "target_year"):
+        if name in frame.columns:
+            value = pd.to_numeric(pd.Series([frame.at[i, name]]), errors="coerce").iloc[0]
+            return None if pd.isna(value) or not 0 <= value < 10000 else int(value)
+    return None
+
+
+def replace_quarantine(con, dataset: str, failures: list[Failure], run_id: str | None = None) -> None:
+    """The quarantine rows of `dataset` become `failures` (a source is always re-read whole)."""
+    con.execute(read_sql("applications", "quarantine"))
+    con.execute("DELETE FROM quarantine WHERE dataset = ?", [dataset])
+    if failures:
+        con.executemany(
+            "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(dataset, f.year, f.source_file, f.source_line, f.column_name, f.value, f.rule, f.message, run_id)
+             for f in failures])

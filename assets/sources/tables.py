@@ -1,0 +1,147 @@
+"""Small tables an analyst has in hand: CSV (';', ',' or tab; UTF-8, UTF-8 with BOM or
+Windows-1252) or Excel ``.xlsx``, read as text with the file line (or sheet row) of every row,
+and their columns matched to Overgang's names through ``data/config/column_map.yaml``.
+
+Student-level extracts are read by DuckDB instead (``assets/applications/ingest.py``); these
+tables are small (a few hundred rows), so the standard library's csv module and openpyxl do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from overgang.encoding import UnreadableFile, inspect
+
+
+class FileRejected(ValueError):
+    """A whole file that cannot be loaded; the message names the file and what was expected."""
+
+
+@dataclass
+class SourceTable:
+    path: Path
+    rows: list[list[str]]  # data rows, text as in the file
+    lines: list[int]  # file line (CSV) or sheet row (xlsx) of each data row
+    header: list[str] = field(default_factory=list)
+    encoding: str = "xlsx"
+    delimiter: str = ""
+
+
+def norm(name: str) -> str:
+    """Header spellings compared without case, quotes or doubled spaces."""
+    return " ".join(str(name).strip().strip('"').split()).casefold()
+
+
+def _text(path: Path) -> tuple[str, str]:
+    with path.open("rb") as f:
+        head = f.read(4096)
+    # UTF-16 (Excel's "Unicode text") and binary files are full of NUL bytes.
+    if b"\x00" in head:
+        raise FileRejected(f"{path.name}: this is not a text file in UTF-8 or Windows-1252 (it holds NUL bytes: "
+                           "UTF-16 or a binary file?). Save it from Excel as 'CSV UTF-8' or as .xlsx.")
+    try:
+        text = inspect(path)
+    except UnreadableFile as err:
+        raise FileRejected(str(err)) from None
+    return path.read_text(encoding=text.encoding), text.encoding
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ";"
+
+
+def read_csv_rows(path: Path, header: bool = True) -> SourceTable:
+    content, encoding = _text(path)
+    if not content.strip():
+        raise FileRejected(f"{path.name}: the file is empty (no header and no rows).")
+    delimiter = _delimiter(content.lstrip("\ufeff").splitlines()[0])
+    reader = csv.reader(io.StringIO(content.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    rows, lines, head = [], [], []
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        if header and not head:
+            head = [c.strip() for c in record]
+            continue
+        rows.append([c.strip() for c in record])
+        lines.append(reader.line_num)
+    width = len(head) if header else max((len(r) for r in rows), default=0)
+    # A cut-off copy or download ends in the middle of a line, without a final newline.
+    if rows and not content.endswith(("\n", "\r")) and len(rows[-1]) < width:
+        raise FileRejected(f"{path.name}: the file ends in the middle of line {lines[-1]} ({len(rows[-1])} of {width} "
+                           "fields, no final line break). It looks truncated: copy or download it again.")
+    return SourceTable(path, rows, lines, head, encoding, delimiter)
+
+
+def _cell(value) -> str:
+    """An Excel cell as the text a Danish CSV export would hold (decimal comma, no '.0')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
+    return str(value).strip()
+
+
+def read_xlsx_rows(path: Path, header: bool = True) -> SourceTable:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise FileRejected(f"{path.name}: not a readable Excel .xlsx file ({type(err).__name__}); it may be truncated "
+                           "or saved in another format (.xls is not read: save it as .xlsx or CSV).") from None
+    sheet = book.worksheets[0]
+    rows, lines, head = [], [], []
+    for number, record in enumerate(sheet.iter_rows(values_only=True), 1):
+        cells = [_cell(v) for v in record]
+        if not any(cells):
+            continue
+        if header and not head:
+            head = cells
+            continue
+        rows.append(cells)
+        lines.append(number)
+    book.close()
+    if not head and not rows:
+        raise FileRejected(f"{path.name}: the first sheet is empty (no header and no rows).")
+    return SourceTable(path, rows, lines, head)
+
+
+def read_rows(path: Path, header: bool = True) -> SourceTable:
+    if path.suffix.lower() == ".xlsx":
+        return read_xlsx_rows(path, header)
+    return read_csv_rows(path, header)
+
+
+def match_columns(header: list[str], spec: dict, file_name: str, what: str) -> dict[str, int]:
+    """Canonical column -> its position in `header`; FileRejected naming what is missing."""
+    position = {norm(h): i for i, h in enumerate(header)}
+    found, missing = {}, []
+    for canonical, entry in spec.items():
+        hit = next((position[norm(s)] for s in entry["source"] if norm(s) in position), None)
+        if hit is not None:
+            found[canonical] = hit
+        elif not entry.get("drop") and not entry.get("optional"):
+            missing.append(f"{canonical} (one of: {', '.join(entry['source'])})")
+    if missing:
+        raise FileRejected(f"{file_name}: read as {what}, but the header lacks: {'; '.join(missing)}. If the file "
+                           "uses other names, add them under `source` in data/config/column_map.yaml.")
+    return found
+
+
+def frame_of(table: SourceTable, columns: dict[str, int]) -> pd.DataFrame:
+    """The mapped columns as text, with `source_line` (missing fields are empty text)."""
+    data = {name: [r[i] if i < len(r) else "" for r in table.rows] for name, i in columns.items()}
+    frame = pd.DataFrame(data, dtype=str)
+    frame["source_line"] = table.lines
+    return frame

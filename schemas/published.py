@@ -1,0 +1,61 @@
+"""Rules for published søgetal tables (offentliggjorte søgetal) loaded from CSV or Excel.
+
+A published table says, as data, which denominator and which geography basis it uses: the
+same share means different things under different definitions (see the domain brief).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandera.pandas as pa
+
+from schemas.reference import kommune_codes
+
+# Denominators seen in published tables. The first is the ministry's definition, the one
+# Overgang computes from extracts (application_shares.denominator_definition).
+DENOMINATORS = {
+    "leavers_excl_10th_grade_applicants": "9th and 10th graders leaving grundskolen, without 10th-grade applicants (ministry)",
+    "youth_education_applicants": "only pupils applying to a youth education",
+    "all_applicants": "all applicants including 10th-grade applicants",
+}
+GEOGRAPHY = ["school", "residence"]
+PUBLISHED_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
+
+
+def published_application_shares_schema() -> pa.DataFrameSchema:
+    this_year = date.today().year
+    return pa.DataFrameSchema(
+        {
+            "year": pa.Column("Int64", [
+                pa.Check.ge(2000, name="plausible_year", error="year must be 2000 or later"),
+                pa.Check.le(this_year, name="not_future_year", error=f"year lies in the future (after {this_year})")],
+                nullable=False, description="Application year of the figures."),
+            "kommune_code": pa.Column("Int64", pa.Check.isin([0, *kommune_codes()], name="known_area",
+                                      error="area is not one of the 98 municipalities or the whole country"),
+                                      nullable=False, description="Kommune; 0 = Hele landet."),
+            "grade": pa.Column(str, pa.Check.isin(["9", "10", "9+10"], name="known_grade",
+                               error="grade must be 9, 10 or both (9+10)"), description="'9', '10' or '9+10'."),
+            "education_group": pa.Column(str, pa.Check.isin(PUBLISHED_GROUPS, name="known_group",
+                                         error="group must be one listed under published_groups in data/config/column_map.yaml"),
+                                         description="EUD, GYM, FGU, STU or OEVRIGT, as the table groups them."),
+            "applicants": pa.Column("Int64", pa.Check.ge(0, name="non_negative", error="a count cannot be negative"),
+                                    nullable=True, description="Count, where the table gives counts."),
+            "share_pct": pa.Column(float, pa.Check.in_range(0, 100, name="percentage_range",
+                                   error="a percentage must be between 0 and 100"),
+                                   nullable=True, description="Share in percent as published (rounded), where the table gives shares."),
+            "denominator_definition": pa.Column(str, pa.Check.isin(list(DENOMINATORS), name="known_denominator",
+                                                error=f"denominator must be one of {', '.join(DENOMINATORS)}"),
+                                                description="What the share is a share of: " + "; ".join(f"{k} = {v}" for k, v in DENOMINATORS.items()) + "."),
+            "geography_basis": pa.Column(str, pa.Check.isin(GEOGRAPHY, name="known_geography",
+                                         error="geography_basis must be school or residence"),
+                                         description="school = pupils of schools in the kommune; residence = pupils living there."),
+            "source_file": pa.Column(str, description="The file the figures were loaded from."),
+            "source_line": pa.Column(int, description="Line (CSV) or row (Excel) in that file."),
+            "source": pa.Column(str, nullable=True, description="Where the table was published (from its description file)."),
+        },
+        checks=pa.Check(lambda df: df["applicants"].notna() | df["share_pct"].notna(), name="has_value",
+                        error="the row has neither a count nor a percentage"),
+        name="published_application_shares", strict=True, coerce=True,
+        description="Søgetal as published by a kommune or the ministry (not computed by Overgang), with their denominator and geography.",
+    )
