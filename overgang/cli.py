@@ -40,16 +40,17 @@ def _summary(settings: Settings, kommune: int) -> None:
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         files = con.execute("SELECT count(*), sum(data_rows) FROM ingested_files").fetchone()
-        rules = con.execute("SELECT rule, count(*) FROM quarantine GROUP BY rule ORDER BY 2 DESC").fetchall()
-        sample = con.execute("SELECT source_file, source_line, column_name, value, rule FROM quarantine "
-                             "ORDER BY source_file, source_line LIMIT 5").fetchall()
+        rules = con.execute("SELECT dataset || ': ' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC").fetchall()
+        # The newest problems first: what the analyst just loaded.
+        sample = con.execute("SELECT dataset, source_file, source_line, column_name, value, rule FROM quarantine "
+                             "ORDER BY quarantined_at DESC, source_file, source_line LIMIT 8").fetchall()
         eud = con.execute("""SELECT year, max(share_pct) FILTER (WHERE kommune_code = $k), max(share_pct) FILTER (WHERE kommune_code = 0)
                              FROM application_shares WHERE education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school'
                              GROUP BY year ORDER BY year DESC LIMIT 3""", {"k": kommune}).fetchall()
     console.print(f"Loaded {files[0]} files, {da_int(files[1])} rows.")
     if rules:
         table = Table(title="Quarantine (rows that failed a rule; see table `quarantine`)")
-        for column in ("file", "line", "column", "value", "rule"):
+        for column in ("dataset", "file", "line", "column", "value", "rule"):
             table.add_column(column)
         for row in sample:
             table.add_row(*(str(v) for v in row))

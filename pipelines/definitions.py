@@ -9,6 +9,7 @@ import assets.applications.assets as applications
 import assets.profilmodel.assets as profilmodel
 import assets.published.assets as published
 import assets.reference.assets as reference
+import assets.sources.checks as source_checks
 import assets.statbank.assets as statbank
 import assets.report.assets as report
 import assets.warehouse.assets as warehouse
@@ -19,7 +20,7 @@ from pipelines.resources import ProjectSettings
 from pipelines.schedules import spring_applications, statbank_refresh
 from pipelines.sensors import changed_extracts, inbox_files
 
-MODULES = [reference, applications, published, profilmodel, statbank, warehouse, report]
+MODULES = [reference, applications, published, profilmodel, statbank, source_checks, warehouse, report]
 __all__ = ["MAIN_JOB", "build_definitions", "defs"]
 
 

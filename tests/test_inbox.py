@@ -176,3 +176,72 @@ def test_inbox_sensor_files_and_requests_runs(tmp_path):
     assert fresh.exists(), "a file still being written (changed in the last seconds) is left alone"
     assert isinstance(inbox_files(build_sensor_context(resources={"project": project})), SkipReason)
     assert [p.name for p in source_files(project.settings(), "targets")][-1] == "maaltal_2026.csv"
+
+
+REAL_HEADER = ("CPR;Fornavn;Efternavn;Adresse;Postnr;By;Mobilnummer;E-mail;Forælders navn;Adressebeskyttelse;"
+               "Skolens institutionsnummer;Skolens navn;Skolens kommunenr;Bopælskommunenr;Klassetrin;Ansøgertype;"
+               "Prioritet;Uddannelse;EUX;Status;Ansøgningsdato")
+REAL_ROWS = [
+    # A: 9th grade, two priorities; only the 1st counts.
+    "010108-1235;Aya;Aasen;Ahornvej 1;2630;Taastrup;20304050;aya@example.dk;Anne Aasen;N;169001;Nordskolen;169;169;9;Direkte fra skole;1;stx;;Modtaget;2024-02-20",
+    "010108-1235;Aya;Aasen;Ahornvej 1;2630;Taastrup;20304050;aya@example.dk;Anne Aasen;N;169001;Nordskolen;169;169;9;Direkte fra skole;2;eud_gf1;N;Modtaget;2024-02-20",
+    # B: 10th grade with address protection: no address, kommune of residence 'ukendt'.
+    "020208-1236;Bo;Berg;;;;;;;J;169001;Nordskolen;0169;ukendt;10;Direkte fra skole;1;eud_gf1;J;Modtaget;20-02-2024",
+    # C: 9th grade applying to 10th grade: counted, but not in the denominator.
+    "030308-1238;Cai;Carlsen;Birkevej 2;2630;Taastrup;30405060;cai@example.dk;Cecilie Carlsen;N;169001;Nordskolen;169;169;9;Direkte fra skole;1;10kl;;Tilbagetrukket;2024-02-21",
+    # D: 'uden for skole' (older applicant, no grade): not in the søgetal.
+    "040405-1240;Dan;Dahl;Egevej 3;2630;Taastrup;40506070;dan@example.dk;;N;;;169;169;;Uden for skole;1;hhx;;Modtaget;2024-02-22",
+]
+
+
+def test_extract_as_received_real_columns(settings, keyed):
+    """Several priorities, status, address protection, 'ukendt', 10th grade, 'uden for skole' and
+    extra personal columns (mobile, e-mail, a parent's name) that no configuration mentions."""
+    settings.inbox_dir.mkdir(parents=True)
+    path = settings.inbox_dir / "Optagelse marts.csv"
+    path.write_bytes(("\r\n".join([REAL_HEADER, *REAL_ROWS]) + "\r\n").encode("cp1252"))
+    outcome = receive(path, settings)
+    assert (outcome.outcome, outcome.kind, outcome.year) == ("accepted", "applications", 2024)
+    (settings.home / "dagster").mkdir(parents=True)
+    with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
+        result = execute_main_job(settings, instance, years=(2024, 2024))
+    assert result.success, failure_messages(result)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        shares = con.execute("SELECT education_group, applicants, denominator, share_pct FROM application_shares "
+                             "WHERE year = 2024 AND kommune_code = 169 AND grade = '9+10' AND geography_basis = 'school' "
+                             "AND applicants > 0 ORDER BY 1").fetchall()
+        statuses = con.execute("SELECT application_status, count(*) FROM applications GROUP BY 1 ORDER BY 1").fetchall()
+        residence = con.execute("SELECT residence_kommune FROM applications WHERE grade = 10").fetchall()
+        quarantined = con.execute("SELECT count(*) FROM quarantine WHERE dataset = 'applications'").fetchone()[0]
+        text = [v for (t, c) in con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
+                                             "AND NOT internal").fetchall()
+                for (v,) in con.execute(f'SELECT DISTINCT "{c}"::VARCHAR FROM "{t}"').fetchall() if v]
+    # By hand: denominator = A and B (C applies to 10th grade, D is not 'direkte fra skole').
+    assert shares == [("EUD", 1, 2, 50.0), ("GYM", 1, 2, 50.0), ("TIENDE", 1, 2, None)]
+    assert statuses == [("Modtaget", 4), ("Tilbagetrukket", 1)] and residence == [(None,)] and quarantined == 0
+    personal = ["Aasen", "Ahornvej", "20304050", "aya@example.dk", "Anne Aasen", "Cecilie", "010108-1235", "0101081235"]
+    assert not [v for v in text for p in personal if p in str(v)]
+
+
+def test_overgang_load_command(tmp_path, keyed):
+    """`overgang load` with a good and a bad file: the good one is in the warehouse, the bad one
+    is named with its reason, the exit code says something was refused, the originals stay."""
+    import subprocess
+    import sys
+
+    from overgang.settings import PROJECT_DIR
+
+    good = write_extract(tmp_path / "optagelse_2024.csv", TWO_ROWS)
+    bad = tmp_path / "maaltal_forkert.csv"
+    bad.write_text("kommune_code,target_year\r\n169,2026\r\n", encoding="utf-8")
+    env = {**os.environ, "OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox"),
+           "OVERGANG_INPUT_DIR": str(tmp_path / "no_sample")}
+    done = subprocess.run([sys.executable, "-m", "overgang.cli", "load", str(good), str(bad)], cwd=PROJECT_DIR, env=env,
+                          capture_output=True, text=True, timeout=300)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert "accepted optagelse_2024.csv applications 2024" in " ".join(out.split())
+    assert "rejected maaltal_forkert.csv" in out and "target_group" in out
+    assert good.exists() and bad.exists()
+    with duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM applications WHERE year = 2024").fetchone()[0] == 2

@@ -26,7 +26,9 @@ def test_every_asset_materialised(sample_run):
     assert {"application_extracts", "applications", "application_shares", "targets", "goals",
             "warehouse", "council_report"} <= done
     assert planned <= done
-    assert all(e.passed for e in sample_run.result.get_asset_check_evaluations())
+    failed = {e.check_name for e in sample_run.result.get_asset_check_evaluations() if not e.passed}
+    # The one warning: Christiansø, a StatBank area that is not a municipality, held back.
+    assert failed == {"completion_status_rows_held_back"}
 
 
 def test_hoeje_taastrup_eud_share_matches_press_release(shares):
