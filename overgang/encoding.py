@@ -19,6 +19,9 @@ BOM = codecs.BOM_UTF8
 _BLANK = re.compile(rb"\n(?:\r?\n)+")
 # Where Windows-1252 and Latin-1 differ (€, curly quotes, dashes, Š, Ž, ...).
 _CP1252_ONLY = re.compile(rb"[\x80-\x9f]")
+# Danish and common letters as UTF-8 (Æ Ø Å æ ø å é ü ö ä): in a file that is otherwise
+# Windows-1252 they mean two encodings were mixed, e.g. rows pasted from another export.
+_UTF8_LETTER = re.compile(rb"\xc3[\x85\x86\x98\xa4\xa5\xa6\xa9\xb6\xb8\xbc]")
 
 
 class UnreadableFile(ValueError):
@@ -53,17 +56,21 @@ def inspect(path: Path) -> TextFile:
     tail = b""
     digest = hashlib.sha256()
     cp1252_only = False
+    first_utf8_line = first_bad_line = None
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
             if not first:
                 first = chunk[:3]
             size += len(chunk)
+            if first_utf8_line is None and (m := _UTF8_LETTER.search(chunk)):
+                first_utf8_line = newlines + chunk.count(b"\n", 0, m.start()) + 1
             if utf8_ok:
                 try:
                     utf8.decode(chunk)
-                except UnicodeDecodeError:
+                except UnicodeDecodeError as err:
                     utf8_ok = False
+                    first_bad_line = newlines + chunk.count(b"\n", 0, max(err.start, 0)) + 1
             if not utf8_ok and cp1252_ok:
                 try:
                     chunk.decode("cp1252")
@@ -88,6 +95,9 @@ def inspect(path: Path) -> TextFile:
         raise UnreadableFile(f"{path.name}: the file is empty")
     if utf8_ok:
         encoding = "utf-8-sig" if first == BOM else "utf-8"
+    elif cp1252_ok and first_utf8_line is not None:
+        raise UnreadableFile(f"{path.name}: mixed encodings: line {first_utf8_line} is UTF-8 but line {first_bad_line} "
+                             "is not (Windows-1252?). Save the whole file again in one encoding (CSV UTF-8).")
     elif cp1252_ok:
         encoding = "cp1252"
     else:
@@ -101,8 +111,8 @@ def inspect(path: Path) -> TextFile:
 def duckdb_readable(text: TextFile, folder: Path | None = None) -> tuple[Path, str]:
     """A path and encoding DuckDB reads natively: the file itself where it can (UTF-8, or a
     Windows-1252 file without the characters where it differs from Latin-1), else a UTF-8 copy."""
-    if text.encoding == "utf-8":
-        return text.path, "utf-8"
+    if text.encoding in ("utf-8", "utf-8-sig"):
+        return text.path, "utf-8"  # DuckDB skips a byte-order mark itself
     if text.latin1_compatible:
         return text.path, "latin-1"
     return utf8_copy(text, folder), "utf-8"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import os
 from pathlib import Path
 
@@ -84,3 +85,12 @@ def pseudonym_sql(column: str, inner: str = "$hmac_inner", outer: str = "$hmac_o
     normalised = f"replace(trim({column}), '-', '')"
     digest = f"sha256({outer} || unhex(sha256({inner} || encode({normalised}))))"
     return f"('0x' || left({digest}, 16))::UBIGINT"
+
+
+# Ten digits shaped like a CPR number (ddmmyy-xxxx or ddmmyyxxxx), wherever they appear.
+CPR_IN_TEXT = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
+
+
+def scrub(text: str) -> str:
+    """Text safe to show or store: anything shaped like a CPR number is replaced."""
+    return CPR_IN_TEXT.sub("(CPR withheld)", text)

@@ -21,6 +21,7 @@ DENOMINATORS = {
 }
 GEOGRAPHY = ["school", "residence"]
 PUBLISHED_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
+FIGURE_KEY = ["year", "kommune_code", "grade", "education_group", "denominator_definition", "geography_basis"]
 
 
 def published_application_shares_schema() -> pa.DataFrameSchema:
@@ -54,8 +55,12 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
             "source_line": pa.Column(int, description="Line (CSV) or row (Excel) in that file."),
             "source": pa.Column(str, nullable=True, description="Where the table was published (from its description file)."),
         },
-        checks=pa.Check(lambda df: df["applicants"].notna() | df["share_pct"].notna(), name="has_value",
-                        error="the row has neither a count nor a percentage"),
+        checks=[
+            pa.Check(lambda df: df["applicants"].notna() | df["share_pct"].notna(), name="has_value",
+                     error="the row has neither a count nor a percentage"),
+            pa.Check(lambda df: ~df.duplicated(FIGURE_KEY, keep=False), name="one_row_per_figure",
+                     error="the same area, year, grade and group appear twice in the table"),
+        ],
         name="published_application_shares", strict=True, coerce=True,
         description="Søgetal as published by a kommune or the ministry (not computed by Overgang), with their denominator and geography.",
     )

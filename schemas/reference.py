@@ -46,6 +46,7 @@ targets_schema = pa.DataFrameSchema(
         "target_pct": pa.Column(float, pa.Check.in_range(0, 100), description="Target share of leavers, percent."),
         "value_basis": pa.Column(str, pa.Check.isin(["published", "interpolated"]), description="Published by the kommune, or interpolated between published values."),
         "decided_year": pa.Column(int, description="Year the target was decided."),
+        "decided_on": pa.Column("datetime64[ns]", nullable=True, description="Date of the decision (meeting date), where known."),
         "decided_by": pa.Column(str, description="Body that set the target."),
         "stated_growth_pp_per_year": pa.Column(float, nullable=True, description="Growth rate stated with the target (percentage points a year), if any."),
         "source": pa.Column(str, description="Where the target is published."),

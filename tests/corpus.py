@@ -104,6 +104,12 @@ CASES = [
     Case("a PDF", _bytes("rapport.pdf", b"%PDF-1.7"), "rejected", "reads .csv, .txt, .xlsx and .yaml"),
     Case("profilmodel without vintage", _text("profil.csv", "Kommune;Årgang;År efter 9. klasse;Andel\r\n169;2023;25;88,1\r\n"),
          "rejected", "vintage"),
+    Case("mixed encodings in one file", _bytes("blandet.csv", LONG.encode() + "Køge;2024;9+10;EUD;100\r\n".encode("utf-8")
+                                                 + "Høje-Taastrup;2024;9+10;EUD;100\r\n".encode("cp1252")),
+         "rejected", "mixed encodings: line 1 is UTF-8 but line 3 is not"),
+    Case("extract without its header line (CPR withheld in the message)",
+         _text("optagelse_2024.csv", "010108-1235;Aya;Aasen;Ahornvej 1;2630;Taastrup;169001;Nordskolen;169;169;9;"
+                                     "Direkte fra skole;1;stx;;2024-02-20\r\n"), "rejected", "(CPR withheld)"),
     # --- accepted, with the failing rows in quarantine -----------------------------------
     Case("percentages that do not add up", _text("soegetal_2024.csv",
          LONG + "169;2024;9+10;EUD;23,7\r\n169;2024;9+10;GYM;70,1\r\n169;2024;9+10;Øvrige;3,2\r\n"
@@ -127,6 +133,12 @@ CASES = [
          [["Kommune", "År", "Klassetrin", "EUD", "GYM", "Øvrige"], [169, 2024, "9", 101, 300, 25], ["0169", 2024, "10", -3, 80, 12]],
          sidecar=SIDE + "unit: count\n"), "accepted", kind="published_application_shares",
          quarantine=[("non_negative", 3, "applicants", "-3")]),
+    Case("UTF-8 with BOM, decimal comma, a figure given twice", _text("soegetal_bom.csv",
+         LONG + "169;2024;9;EUD;21,5\r\n169;2024;9;GYM;72,4\r\n169;2024;9;Øvrige;6,1\r\n169;2024;9;Øvrige;6,1\r\n",
+         "utf-8-sig", sidecar=SIDE), "accepted", kind="published_application_shares",
+         # Both copies are held back, and then the rest of 9th grade no longer adds up to 100.
+         quarantine=[("one_row_per_figure", 4, None, None), ("one_row_per_figure", 5, None, None),
+                     ("shares_sum_to_100", 2, "share_pct", "21.5"), ("shares_sum_to_100", 3, "share_pct", "72.4")]),
     Case("targets with an impossible percentage", _text("maaltal_2026.csv",
          "kommune_code,target_year,target_group,target_pct,value_basis,decided_year,decided_by,stated_growth_pp_per_year,source\r\n"
          "169,2026,EUD,31,published,2025,Børne- og Skoleudvalget,1.3,test\r\n"

@@ -53,6 +53,7 @@ def test_each_file_gets_its_outcome(case: Case, settings: Settings, keyed):
     assert not path.exists(), "the inbox is emptied: every file ends in processed/ or rejected/"
     if case.outcome == "rejected":
         assert case.reason in outcome.message
+        assert "010108-1235" not in outcome.message, "no CPR number in any message"
         assert path.name in outcome.message, "the message names the file"
         reason = outcome.stored_as.with_name(outcome.stored_as.name + ".reason.txt")
         assert outcome.stored_as.exists() and case.reason in reason.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from assets.inbox.recognise import recognise
 from assets.sources.files import processed_dir, sidecar
 from assets.sources.tables import FileRejected
 from overgang.encoding import sha256_file
+from overgang.pseudonymise import scrub
 from overgang.settings import Settings
 
 LEDGER_COLUMNS = ["received_at", "file", "sha256", "outcome", "kind", "year", "stored_as", "message"]
@@ -100,7 +101,7 @@ def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
     try:
         found = recognise(path, float(settings.config.get("published_sum_tolerance_pp", 0.2)))
     except FileRejected as err:
-        message = str(err)
+        message = scrub(str(err))
         target = _free(settings.inbox_dir / "rejected" / path.name)
         _place(path, target, copy)
         if meta is not None:

@@ -10,6 +10,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from assets.sql import read_sql
+from overgang.pseudonymise import scrub
 
 
 @dataclass
@@ -48,9 +49,11 @@ def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema, source_file: st
     # pandera reports a check by its `error` text where it has one: back to the rule's name.
     names = {message: name for (_, name), message in messages.items()}
     raw = frame if raw is None else raw
-    failures, bad = [], set()
+    failures, bad, seen = [], set(), set()
     for case in cases.itertuples():
-        column = case.column if isinstance(case.column, str) and case.column in frame.columns else None
+        # A rule on the whole row (pandera repeats it for every column): one failure per row.
+        whole_row = case.schema_context == "DataFrameSchema"
+        column = case.column if not whole_row and isinstance(case.column, str) and case.column in frame.columns else None
         check = str(case.check)
         rule = names.get(check) or (check.split("(")[0] if check else "schema")
         if rule == "coerce_dtype":
@@ -59,10 +62,13 @@ def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema, source_file: st
         index = case.index
         rows = [index] if index is not None and not pd.isna(index) and index in frame.index else list(frame.index)
         for i in rows:
+            if (i, check, column) in seen:
+                continue
+            seen.add((i, check, column))
             bad.add(i)
             value = raw.at[i, column] if column and column in raw.columns else None
             failures.append(Failure(source_file, int(frame.at[i, "source_line"]), column,
-                                    None if value is None or pd.isna(value) else str(value), rule,
+                                    None if value is None or pd.isna(value) else scrub(str(value)), rule,
                                     messages.get((column, check), messages.get((None, check), check)),
                                     _year(frame, i)))
     valid = frame.drop(index=sorted(bad))
