@@ -21,12 +21,13 @@ def _literal(value) -> str:
     return str(value)
 
 
-def check_condition(column: str, check: pa.Check) -> str:
-    """SQL that is true for a valid value of `column` (NULLs pass, as in pandera)."""
+def check_condition(column: str, check: pa.Check, relation: str = "") -> str:
+    """SQL that is true for a valid value of `column` (NULLs pass, as in pandera). A frame-wide
+    check's SQL may name the checked relation as {relation} (e.g. for duplicates)."""
     stats = check.statistics or {}
     col = f'"{column}"'
     if "sql" in stats:
-        return stats["sql"]
+        return stats["sql"].replace("{relation}", relation)
     if "allowed_values" in stats:
         return f"{col} IS NULL OR {col} IN ({', '.join(_literal(v) for v in stats['allowed_values'])})"
     if "min_value" in stats and "max_value" in stats:
@@ -40,30 +41,36 @@ def check_condition(column: str, check: pa.Check) -> str:
     raise Untranslatable(f"check {check.name!r} on {column!r} has no SQL translation")
 
 
-def _filter(condition: str, default: str) -> str:
-    """WHERE, or QUALIFY for a condition with a window function (e.g. duplicates per pupil)."""
-    clause = "QUALIFY" if " OVER " in condition.upper() else "WHERE"
-    return f"{clause} NOT coalesce(({condition}), {default})"
-
-
-def failures_sql(schema: pa.DataFrameSchema, relation: str, key: str = "row_id",
-                 column_for_check: dict[str, str] | None = None) -> str:
-    """SELECT key, column_name, rule, message for every (row, rule) that fails."""
-    parts = []
+def rules(schema: pa.DataFrameSchema, relation: str,
+          column_for_check: dict[str, str] | None = None) -> list[tuple[str, str, str, str]]:
+    """(SQL true when the row breaks the rule, column shown, rule name, message) for every rule."""
+    out = []
     for name, column in schema.columns.items():
         meta = column.metadata or {}
         shown = meta.get("report_as", name)  # e.g. year is derived from application_date
         if not column.nullable:
             missing = meta.get("missing", f"{name} is missing or not a valid {column.dtype}")
-            parts.append(f"SELECT {key}, '{shown}' AS column_name, 'required_value' AS rule, "
-                         f"{_literal(missing)} AS message "
-                         f'FROM {relation} WHERE "{name}" IS NULL')
+            out.append((f'"{name}" IS NULL', shown, "required_value", missing))
         for check in column.checks:
-            parts.append(f"SELECT {key}, '{shown}', {_literal(check.name)}, {_literal(check.error or check.name)} "
-                         f"FROM {relation} {_filter(check_condition(name, check), 'false')}")
+            out.append((f"NOT coalesce(({check_condition(name, check)}), false)", shown, check.name, check.error or check.name))
     for check in schema.checks:
         target = (column_for_check or {}).get(check.name)
-        parts.append(f"SELECT {key}, {_literal(target) if target else 'NULL'}, {_literal(check.name)}, "
-                     f"{_literal(check.error or check.name)} FROM {relation} "
-                     f"{_filter(check_condition('', check), 'true')}")
-    return "\nUNION ALL\n".join(parts)
+        out.append((f"NOT coalesce(({check_condition('', check, relation)}), true)", target, check.name, check.error or check.name))
+    return out
+
+
+def failures_sql(schema: pa.DataFrameSchema, relation: str, key: str = "row_id",
+                 column_for_check: dict[str, str] | None = None) -> str:
+    """SELECT key, column_name, rule, message for every (row, rule) that fails.
+
+    One scan of `relation` evaluates every rule into a flag per row; only the rows with a flag set
+    (a handful) are kept, and unpacked into one line per broken rule.
+    """
+    found = rules(schema, relation, column_for_check)
+    flags = ", ".join(f"({condition}) AS f{i}" for i, (condition, *_) in enumerate(found))
+    any_flag = " OR ".join(f"f{i}" for i in range(len(found)))
+    unpack = "\nUNION ALL\n".join(
+        f"SELECT {key}, {_literal(column) if column else 'NULL'} AS column_name, {_literal(rule)} AS rule, "
+        f"{_literal(message)} AS message FROM flagged WHERE f{i}"
+        for i, (_, column, rule, message) in enumerate(found))
+    return f"WITH flagged AS MATERIALIZED (SELECT {key}, {flags} FROM {relation} WHERE {any_flag})\n{unpack}"
