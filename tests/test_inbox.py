@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from dagster import SkipReason, build_sensor_context, instance_for_test
 
@@ -20,8 +21,9 @@ from overgang.settings import Settings
 from pipelines.resources import ProjectSettings
 from pipelines.run import execute_main_job, execute_sources_job, failure_messages
 from pipelines.sensors import inbox_files
+from schemas.published import FIGURE_KEY
 from schemas.reference import goals_schema, targets_schema
-from tests.corpus import CASES, TWO_ROWS, Case
+from tests.corpus import CASES, LONG as LONG_HEADER, SIDE, TWO_ROWS, Case
 from tests.extracts import row, write_extract
 
 
@@ -246,3 +248,20 @@ def test_overgang_load_command(tmp_path, keyed):
     assert good.exists() and bad.exists()
     with duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM applications WHERE year = 2024").fetchone()[0] == 2
+
+
+def test_later_file_wins_whatever_its_name(settings):
+    """A correction is read after what it corrects (arrival order, from the ledger), so its
+    figures replace the earlier ones even when its name sorts first."""
+    settings.inbox_dir.mkdir(parents=True)
+    for name, eud, gym in (("z_marts.csv", "20,0", "73,0"), ("a_rettelse.csv", "21,0", "72,0")):
+        path = settings.inbox_dir / name
+        path.write_text(f"{LONG_HEADER}169;2024;9+10;EUD;{eud}\r\n169;2024;9+10;GYM;{gym}\r\n169;2024;9+10;Øvrige;7,0\r\n",
+                        encoding="utf-8")
+        path.with_suffix(".yaml").write_text(SIDE, encoding="utf-8")
+        assert receive(path, settings).outcome == "accepted"
+    files = source_files(settings, "published_application_shares")
+    assert [p.name for p in files] == ["z_marts.csv", "a_rettelse.csv"]
+    frames = [read_published(p, 0.2)[0] for p in files]
+    merged = pd.concat(frames).drop_duplicates(FIGURE_KEY, keep="last")
+    assert merged.set_index("education_group")["share_pct"].to_dict() == {"EUD": 21.0, "GYM": 72.0, "OEVRIGT": 7.0}

@@ -9,7 +9,7 @@ from assets.published.reader import read_published
 from assets.sources.files import source_files
 from assets.sources.quarantine import replace_quarantine
 from pipelines.resources import DUCKDB_POOL, ProjectSettings, write_table
-from schemas.published import published_application_shares_schema
+from schemas.published import FIGURE_KEY, published_application_shares_schema
 
 
 def empty(schema) -> pd.DataFrame:
@@ -31,6 +31,8 @@ def published_application_shares(context: AssetExecutionContext, duckdb: DuckDBR
         failures.extend(failed)
         context.log.info(f"{path.name}: {len(frame)} figures, {len(failed)} in quarantine")
     result = pd.concat(frames, ignore_index=True) if frames else empty(published_application_shares_schema())
+    # A later file (a correction, or a newer publication) replaces the same figure from an earlier one.
+    result = result.drop_duplicates(FIGURE_KEY, keep="last")
     with duckdb.get_connection() as con:
         write_table(con, "published_application_shares", result)
         replace_quarantine(con, "published_application_shares", failures, context.run.run_id)

@@ -7,6 +7,7 @@ simply the newer one in its place; older ones are moved to ``processed/supersede
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from overgang.settings import DATA_DIR, Settings
@@ -37,10 +38,23 @@ def _files(folder: Path, suffixes) -> list[Path]:
     return [p for p in files if not (p.suffix.lower() in (".yaml", ".yml") and p.stem in stems)]
 
 
+def _accepted_order(settings: Settings) -> dict[str, int]:
+    """Position of each accepted file in the inbox's ledger (the order files arrived in)."""
+    ledger = settings.inbox_dir / "processed" / "ledger.csv"
+    if not ledger.exists():
+        return {}
+    with ledger.open(encoding="utf-8", newline="") as f:
+        return {row["stored_as"]: i for i, row in enumerate(csv.DictReader(f)) if row["outcome"] == "accepted"}
+
+
 def source_files(settings: Settings, kind: str) -> list[Path]:
+    """Shipped files first, then the inbox's in the order they arrived: where two files give the
+    same figure, readers keep the later one, so a correction wins."""
     suffixes = CONFIG_SUFFIXES if kind in ("targets", "goals") else TABLE_SUFFIXES
     shipped = _files(SHIPPED[kind], suffixes) if kind in SHIPPED else []
-    return shipped + _files(processed_dir(settings, kind), suffixes)
+    order = _accepted_order(settings)
+    accepted = sorted(_files(processed_dir(settings, kind), suffixes), key=lambda p: (order.get(str(p), len(order)), p.name))
+    return shipped + accepted
 
 
 def sidecar(path: Path) -> Path | None:
