@@ -83,40 +83,46 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
     readable, encoding = duckdb_readable(text)
     # Only the columns Overgang uses are kept: names and addresses are never materialised.
     used = ", ".join(_quote(columns[c]) for c in columns if not column_map()["applications"][c].get("drop"))
+    extract = (f"(SELECT {used} FROM read_csv($p, delim=';', quote='\"', escape='\"', header=true, auto_detect=false, "
+               "columns=$cols, store_rejects=true, encoding=$enc, rejects_table='extract_rejects', "
+               "rejects_scan='extract_reject_scans', null_padding=false))")
+    inner, outer = hmac_pads(key)
+    sources = {c: (_quote(columns[c]) if c in columns else "NULL") for c in column_map()["applications"]}
+    sql = read_sql("applications", "staging_applications").format(
+        pseudonym=pseudonym_sql(sources["cpr"]), extract=extract, **sources)
+    first_row_id = con.execute("SELECT coalesce(max(row_id), 0) + 1 FROM staging_applications").fetchone()[0]
+    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE raw_extract AS SELECT {used} FROM read_csv($p, delim=';', quote='\"', escape='\"', "
-            "header=true, auto_detect=false, columns=$cols, store_rejects=true, encoding=$enc, "
-            "rejects_table='extract_rejects', rejects_scan='extract_reject_scans', null_padding=false)",
-            {"p": str(readable), "cols": {h: "VARCHAR" for h in header}, "enc": encoding},
-        )
+        # Read, pseudonymise and store in one parallel pass. Insertion order is DuckDB's default,
+        # and the numbering below depends on it: the rows' positions are their order in the file.
+        con.execute("SET preserve_insertion_order = true")
+        data_rows = con.execute(sql, {"source_file": path.name, "file_year": year, "p": str(readable),
+                                      "cols": {h: "VARCHAR" for h in header}, "enc": encoding,
+                                      "hmac_inner": inner, "hmac_outer": outer}).fetchone()[0]
+        rejects = con.execute(
+            "SELECT DISTINCT ON (line) line, column_name, error_type FROM extract_rejects ORDER BY line").fetchall()
+        base = con.execute("SELECT min(rowid) FROM staging_applications WHERE row_id IS NULL").fetchone()[0]
+        con.execute("UPDATE staging_applications SET row_id = $first + (rowid - $base), source_line = rowid - $base + 2 "
+                    "WHERE row_id IS NULL", {"first": first_row_id, "base": base})
+        skipped = text.blank_lines + [r[0] for r in rejects]
+        if skipped:
+            # Rows after a blank or unreadable line sit further down the file than their position says.
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE line_map AS "
+                "SELECT range AS line, row_number() OVER (ORDER BY range) - 1 AS position FROM range(2, $n + 1) "
+                "WHERE range NOT IN (SELECT unnest($skip::BIGINT[]))", {"n": text.lines, "skip": skipped})
+            con.execute("UPDATE staging_applications AS s SET source_line = m.line FROM line_map AS m "
+                        "WHERE s.row_id = $first + m.position AND s.row_id >= $first AND s.source_line <> m.line",
+                        {"first": first_row_id})
+            con.execute("DROP TABLE line_map")
+        con.execute("COMMIT")
     except duckdb.Error as exc:
+        con.execute("ROLLBACK")
         raise FileRejected(f"{path.name}: DuckDB could not read the file as semicolon-separated text "
                            f"({type(exc).__name__}). Check that it is a CSV export with ';' between fields.") from None
     finally:
         if readable != path:
             os.unlink(readable)
-
-    rejects = con.execute(
-        "SELECT DISTINCT ON (line) line, column_name, error_type FROM extract_rejects ORDER BY line").fetchall()
-    skipped = text.blank_lines + [r[0] for r in rejects]
-    if skipped:
-        # File line of each parsed row: all lines after the header, minus blank and rejected lines.
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE line_map AS "
-            "SELECT range AS line, row_number() OVER (ORDER BY range) - 1 AS raw_rowid FROM range(2, $n + 1) "
-            "WHERE range NOT IN (SELECT unnest($skip::BIGINT[]))",
-            {"n": text.lines, "skip": skipped},
-        )
-    lines = ({"source_line": "line_map.line", "line_join": "JOIN line_map USING (raw_rowid)"} if skipped
-             else {"source_line": "raw.raw_rowid + 2", "line_join": ""})
-    inner, outer = hmac_pads(key)
-    sources = {c: (_quote(columns[c]) if c in columns else "NULL") for c in column_map()["applications"]}
-    sql = read_sql("applications", "staging_applications").format(pseudonym=pseudonym_sql(sources["cpr"]), **lines, **sources)
-    first_row_id = con.execute("SELECT coalesce(max(row_id), 0) + 1 FROM staging_applications").fetchone()[0]
-    con.execute(sql, {"source_file": path.name, "file_year": year, "first_row_id": first_row_id,
-                      "hmac_inner": inner, "hmac_outer": outer})
-    data_rows = con.execute("SELECT count(*) FROM raw_extract").fetchone()[0]
     if rejects:
         con.executemany(
             "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
@@ -128,7 +134,6 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
         "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
         [path.name, year, text.sha256, text.encoding, data_rows, len(rejects), demo_key],
     )
-    con.execute("DROP TABLE raw_extract; DROP TABLE IF EXISTS line_map")
     return StagedFile(path.name, text.encoding, data_rows, len(rejects))
 
 

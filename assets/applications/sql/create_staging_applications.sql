@@ -1,12 +1,13 @@
 -- Working tables for staged extracts; kept between runs so that one year can be reloaded
 -- without touching the others (rows carry the year of the file they came from).
 -- row_id is unique (each file's rows are numbered after the highest so far); no index is kept,
--- because maintaining one costs more than the rare lookups by row_id save.
+-- because maintaining one costs more than the rare lookups by row_id save. row_id and
+-- source_line are filled in right after a file's rows are inserted (ingest.py), in one transaction.
 CREATE TABLE IF NOT EXISTS staging_applications (
-    row_id BIGINT NOT NULL,
+    row_id BIGINT,
     file_year SMALLINT NOT NULL,
     source_file VARCHAR NOT NULL,
-    source_line BIGINT NOT NULL,
+    source_line BIGINT,
     pupil_id UBIGINT,
     cpr_status VARCHAR NOT NULL,
     sex VARCHAR,

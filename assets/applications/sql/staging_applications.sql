@@ -1,14 +1,15 @@
 -- staging_applications: every data row of every extract, pseudonymised, as text.
 -- The CPR number is turned into `pupil_id` here and never stored; names, addresses and
 -- contact fields are not selected at all. Placeholders (names in curly brackets) are the source file's own
--- column names, looked up in data/config/column_map.yaml. A file without blank or unreadable
--- lines has its n-th row on line n + 1; otherwise line_map says which line each row is on.
+-- column names, looked up in data/config/column_map.yaml. {extract} is the file, read once by
+-- read_csv in parallel; DuckDB keeps the rows in file order, so ingest.py numbers them (row_id,
+-- source_line) from their position afterwards.
 INSERT INTO staging_applications
 SELECT
-    $first_row_id + raw.raw_rowid                               AS row_id,
+    NULL                                                        AS row_id,
     $file_year                                                  AS file_year,
     $source_file                                                AS source_file,
-    {source_line}                                               AS source_line,
+    NULL                                                        AS source_line,
     CASE WHEN cpr_ok THEN {pseudonym} END                       AS pupil_id,
     CASE WHEN cpr_ok THEN 'ok' WHEN nullif(trim({cpr}), '') IS NULL THEN 'missing' ELSE 'malformed' END AS cpr_status,
     -- The last digit of a CPR number is odd for men and even for women.
@@ -25,8 +26,7 @@ SELECT
     {application_date}                                          AS application_date,
     {application_status}                                        AS application_status
 FROM (
-    SELECT *, rowid AS raw_rowid,
+    SELECT *,
            regexp_full_match(trim({cpr}), '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{{2}}-?[0-9]{{4}}') AS cpr_ok
-    FROM raw_extract
-) AS raw
-{line_join};
+    FROM {extract}
+) AS raw;
