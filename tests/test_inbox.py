@@ -32,6 +32,11 @@ def settings(tmp_path) -> Settings:
     return Settings(home=tmp_path / "home", input_dir=tmp_path / "none", config=Settings.load().config, inbox=tmp_path / "inbox")
 
 
+def _run_years(settings: Settings, instance, year: int = 2024) -> None:
+    result = execute_main_job(settings, instance, years=(year, year))
+    assert result.success, failure_messages(result)
+
+
 def _failures(kind: str, path: Path):
     if kind == "published_application_shares":
         return read_published(path, 0.2)[1]
@@ -107,15 +112,13 @@ def test_corrected_extract_replaces_its_year(settings, keyed):
     receive(write_extract(settings.inbox_dir / "optagelse_2024.csv", TWO_ROWS), settings)
     (settings.home / "dagster").mkdir(parents=True)
     with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
-        first = execute_main_job(settings, instance, years=(2024, 2024))
-        assert first.success, failure_messages(first)
+        _run_years(settings, instance)
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
             before = con.execute("SELECT education_group, applicants FROM application_shares WHERE year = 2024 AND kommune_code = 169 "
                                  "AND grade = '9+10' AND geography_basis = 'school' AND applicants > 0 ORDER BY 1").fetchall()
         corrected = [*TWO_ROWS, row(CPR="030308-1238", Uddannelse="eud_gf1")]
         receive(write_extract(settings.inbox_dir / "optagelse_2024_rettet.csv", corrected), settings)
-        second = execute_main_job(settings, instance, years=(2024, 2024))
-        assert second.success, failure_messages(second)
+        _run_years(settings, instance)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         after = con.execute("SELECT education_group, applicants FROM application_shares WHERE year = 2024 AND kommune_code = 169 "
                             "AND grade = '9+10' AND geography_basis = 'school' AND applicants > 0 ORDER BY 1").fetchall()
@@ -136,8 +139,7 @@ def test_sources_from_the_inbox_reach_the_warehouse(settings, keyed):
     receive(write_extract(settings.inbox_dir / "optagelse_2024.csv", TWO_ROWS), settings)
     (settings.home / "dagster").mkdir(parents=True)
     with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
-        extracts = execute_main_job(settings, instance, years=(2024, 2024))
-        assert extracts.success, failure_messages(extracts)
+        _run_years(settings, instance)
         result = execute_sources_job(settings, instance)
     assert result.success, failure_messages(result)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
@@ -207,8 +209,7 @@ def test_extract_as_received_real_columns(settings, keyed):
     assert (outcome.outcome, outcome.kind, outcome.year) == ("accepted", "applications", 2024)
     (settings.home / "dagster").mkdir(parents=True)
     with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
-        result = execute_main_job(settings, instance, years=(2024, 2024))
-    assert result.success, failure_messages(result)
+        _run_years(settings, instance)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         shares = con.execute("SELECT education_group, applicants, denominator, share_pct FROM application_shares "
                              "WHERE year = 2024 AND kommune_code = 169 AND grade = '9+10' AND geography_basis = 'school' "

@@ -17,6 +17,7 @@ import duckdb
 
 from assets.sources.files import inbox_extracts
 from assets.sources.tables import FileRejected
+from assets.sources.tables import match_columns as match_table_columns
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
@@ -42,10 +43,6 @@ REJECT_MESSAGES = {
 }
 
 
-def _norm(name: str) -> str:
-    return " ".join(name.strip().strip('"').split()).casefold()
-
-
 def _header(text: TextFile) -> list[str]:
     with text.path.open("r", encoding=text.encoding, newline="") as f:
         line = f.readline().rstrip("\r\n")
@@ -54,22 +51,11 @@ def _header(text: TextFile) -> list[str]:
 
 def match_columns(header: list[str], file_name: str) -> dict[str, str]:
     """Canonical column -> the file's own header name, or FileRejected naming what is missing."""
-    spec = column_map()["applications"]
-    by_norm = {_norm(h): h for h in header}
-    found, missing = {}, []
-    for canonical, entry in spec.items():
-        hit = next((by_norm[_norm(s)] for s in entry["source"] if _norm(s) in by_norm), None)
-        if hit is not None:
-            found[canonical] = hit
-        elif not entry.get("drop") and not entry.get("optional"):
-            missing.append(f"{canonical} (one of: {', '.join(entry['source'])})")
     if len(header) < 2:
         raise FileRejected(f"{file_name}: line 1 is not a semicolon-separated header "
                            "(expected e.g. 'CPR;…;Uddannelse;…'). Is the file comma-separated or without a header?")
-    if missing:
-        raise FileRejected(f"{file_name}: the header lacks required columns: {'; '.join(missing)}. "
-                           "If the export uses other names, add them under `source` in data/config/column_map.yaml.")
-    return found
+    found = match_table_columns(header, column_map()["applications"], file_name, "an Optagelse.dk extract")
+    return {canonical: header[i] for canonical, i in found.items()}
 
 
 def _quote(identifier: str) -> str:

@@ -8,7 +8,6 @@ agree with them. A file that fits no kind is refused with what each kind would n
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass

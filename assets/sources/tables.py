@@ -134,8 +134,8 @@ def match_columns(header: list[str], spec: dict, file_name: str, what: str) -> d
         elif not entry.get("drop") and not entry.get("optional"):
             missing.append(f"{canonical} (one of: {', '.join(entry['source'])})")
     if missing:
-        raise FileRejected(f"{file_name}: read as {what}, but the header lacks: {'; '.join(missing)}. If the file "
-                           "uses other names, add them under `source` in data/config/column_map.yaml.")
+        raise FileRejected(f"{file_name}: the header lacks required columns for {what}: {'; '.join(missing)}. If the "
+                           "file uses other names, add them under `source` in data/config/column_map.yaml.")
     return found
 
 
