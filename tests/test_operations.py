@@ -57,7 +57,7 @@ def test_backfill_of_one_year_touches_only_that_year(sample_run, tmp_path):
     assert {p for _, p in partitions if p is not None} == {"2024"}
     first_run = sample_run.result.run_id
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        runs = dict(con.execute("SELECT year, any_value(loaded_by_run) FROM applications GROUP BY year").fetchall())
+        runs = dict(con.execute("SELECT year, run_id FROM year_loads").fetchall())
         eud = con.execute("""SELECT year, round(share_pct, 1) FROM application_shares WHERE kommune_code = 169
                              AND education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school'
                              AND year IN (2023, 2024) ORDER BY year""").fetchall()

@@ -74,7 +74,10 @@ def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mate
         staged = stage_typed_rows(con, years)
         quarantine_failures(con, context.run.run_id)
         select = read_sql("applications", "applications").format(typed="typed_rows")
-        valid = replace_years(con, "applications", select, years, {"run_id": context.run.run_id})
+        valid = replace_years(con, "applications", select, years)
+        con.execute("DELETE FROM year_loads WHERE year IN (SELECT unnest($years))", {"years": years})
+        con.execute("INSERT INTO year_loads SELECT year, $run, count(*), now() FROM applications "
+                    "WHERE year IN (SELECT unnest($years)) GROUP BY year", {"years": years, "run": context.run.run_id})
         by_rule = dict(con.execute(
             "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
             "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())

@@ -1,10 +1,10 @@
 -- applications: validated application rows (søgninger), one per pupil, year and priority,
 -- for the years in $years (the run's partitions).
--- Rows in quarantine are left out; `applicant_group` is 'direct' (direkte fra skole) or
+-- Which run loaded each year is in year_loads (one row a year, not a value on every row: at
+-- 10 M rows, per-row constants cost seconds to write). Rows in quarantine are left out; `applicant_group` is 'direct' (direkte fra skole) or
 -- 'outside' (uden for skole), from the spellings in data/config/column_map.yaml.
 SELECT
     t.year,
-    CASE WHEN t.year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
     t.pupil_id,
     t.sex,
     t.school_institution_number,
@@ -20,8 +20,7 @@ SELECT
     t.application_date,
     t.application_status,
     t.source_file,
-    t.source_line,
-    $run_id                         AS loaded_by_run
+    t.source_line
 FROM ({typed}) AS t
 JOIN applicant_types AS m ON m.applicant_type = t.applicant_type
 JOIN education_codes AS c ON c.code = t.education_code

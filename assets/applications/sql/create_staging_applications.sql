@@ -40,3 +40,10 @@ CREATE TABLE IF NOT EXISTS partitions_in_progress (
     run_id VARCHAR NOT NULL,
     started_at TIMESTAMP NOT NULL
 );
+-- The run that last loaded each application year into `applications`.
+CREATE TABLE IF NOT EXISTS year_loads (
+    year SMALLINT PRIMARY KEY,
+    run_id VARCHAR NOT NULL,
+    rows BIGINT NOT NULL,
+    loaded_at TIMESTAMP NOT NULL
+);
