@@ -127,6 +127,16 @@ def series_table(data: ReportData) -> list[dict]:
     return table.reset_index().to_dict("records")
 
 
+VENDOR = Path(__file__).resolve().parent / "vendor"
+
+
+def plotly_bundle() -> str:
+    """plotly.js to embed once: the basic partial bundle (scatter and bar, all the report draws)
+    when it matches the plotly.js version plotly.py writes figures for, else the full library."""
+    basic = VENDOR / f"plotly-basic-{plotly.offline.get_plotlyjs_version()}.min.js"
+    return basic.read_text(encoding="utf-8") if basic.exists() else plotly.offline.get_plotlyjs()
+
+
 def render_html(data: ReportData, generated: datetime) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp)
@@ -137,7 +147,7 @@ def render_html(data: ReportData, generated: datetime) -> str:
         groups_chart=_div(groups_figure(data), "chart-groups"),
         schools_chart=_div(schools_figure(data), "chart-schools"),
         completion_chart=_div(completion_figure(data), "chart-completion"),
-        plotly_js=plotly.offline.get_plotlyjs(),
+        plotly_js=plotly_bundle(),
         generated=generated, series_break=SERIES_BREAK_YEAR,
     )
 
