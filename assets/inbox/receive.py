@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assets.inbox.recognise import recognise
-from assets.sources.files import processed_dir, sidecar
+from assets.sources.files import ledger_path, ledger_rows, processed_dir, sidecar
 from assets.sources.tables import FileRejected
 from overgang.encoding import sha256_file
 from overgang.pseudonymise import scrub
@@ -35,12 +35,8 @@ class Outcome:
     sha256: str
 
 
-def _ledger(settings: Settings) -> Path:
-    return settings.inbox_dir / "processed" / "ledger.csv"
-
-
 def _record(settings: Settings, outcome: Outcome) -> None:
-    path = _ledger(settings)
+    path = ledger_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
     with path.open("a", encoding="utf-8", newline="") as f:
@@ -53,13 +49,9 @@ def _record(settings: Settings, outcome: Outcome) -> None:
 
 def _loaded_as(settings: Settings, sha256: str) -> Path | None:
     """Where a file with this content is loaded now (None if never, or since replaced)."""
-    path = _ledger(settings)
-    if not path.exists():
-        return None
-    with path.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["sha256"] == sha256 and row["outcome"] == "accepted" and Path(row["stored_as"]).exists():
-                return Path(row["stored_as"])
+    for row in ledger_rows(settings):
+        if row["sha256"] == sha256 and row["outcome"] == "accepted" and Path(row["stored_as"]).exists():
+            return Path(row["stored_as"])
     return None
 
 

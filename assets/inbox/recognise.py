@@ -21,7 +21,7 @@ from assets.profilmodel.reader import read_profilmodel
 from assets.published.reader import layout as published_layout
 from assets.published.reader import read_published
 from assets.reference.config_files import read_config_table
-from assets.sources.tables import FileRejected, norm, read_xlsx_rows
+from assets.sources.tables import FileRejected, match_columns, norm, read_xlsx_rows
 from assets.statbank.reader import match_layout, read_statbank
 from schemas.reference import column_map, goals_schema, targets_schema
 
@@ -166,7 +166,6 @@ def recognise(path: Path, tolerance_pp: float = 0.2) -> Recognised:
         if best == "applications":
             match_extract_columns(header, path.name)
         elif best in ("published_application_shares", "profilmodel"):
-            from assets.sources.tables import match_columns
             match_columns(header, column_map()[best], path.name, best.replace("_", " "))
         else:
             schema = targets_schema if best == "targets" else goals_schema

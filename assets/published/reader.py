@@ -18,7 +18,7 @@ from assets.sources.files import sidecar
 from assets.sources.quarantine import Failure, split_valid
 from assets.sources.tables import FileRejected, SourceTable, frame_of, match_columns, norm, read_rows
 from assets.sources.values import areas, numbers, whole_numbers
-from schemas.published import DENOMINATORS, PUBLISHED_GROUPS, published_application_shares_schema
+from schemas.published import DENOMINATORS, published_application_shares_schema
 from schemas.reference import column_map
 
 SIDECAR_EXAMPLE = ("denominator: leavers_excl_10th_grade_applicants   # or " + " / ".join(list(DENOMINATORS)[1:]) + "\n"
@@ -67,7 +67,7 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
     spec = {k: v for k, v in column_map()["published_application_shares"].items() if not (kind == "wide" and k == "group")}
     columns = match_columns(table.header, spec, path.name, "a published søgetal table")
     meta = describe(path, list(columns))
-    raw = _long(table, columns, group_columns, meta, path) if kind == "wide" else frame_of(table, columns)
+    raw = _wide_to_long(table, columns, group_columns, meta, path) if kind == "wide" else frame_of(table, columns)
     frame = pd.DataFrame({
         "year": whole_numbers(raw["year"]),
         "kommune_code": areas(raw["area"]),
@@ -87,7 +87,7 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
     return _sum_to_100(valid, failures, tolerance_pp)
 
 
-def _long(table: SourceTable, columns: dict[str, int], group_columns: dict[str, int], meta: dict, path: Path) -> pd.DataFrame:
+def _wide_to_long(table: SourceTable, columns: dict[str, int], group_columns: dict[str, int], meta: dict, path: Path) -> pd.DataFrame:
     unit = str(meta.get("unit", "")).lower()
     if unit not in ("pct", "count"):
         raise FileRejected(f"{path.name}: a table with one column per group must say whether the figures are "
@@ -120,5 +120,3 @@ def _sum_to_100(valid: pd.DataFrame, failures: list[Failure], tolerance_pp: floa
     keep = [(line, group) not in dropped for line, group in zip(valid["source_line"], valid["education_group"])]
     return valid[keep], failures
 
-
-__all__ = ["read_published", "layout", "PUBLISHED_GROUPS"]

@@ -12,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.reference.config_files import read_config_table
 from assets.sources.files import source_files
-from assets.sources.quarantine import replace_quarantine
+from assets.sources.load import load_source
 from overgang.settings import DATA_DIR
 from pipelines.resources import DUCKDB_POOL, ProjectSettings, write_table
 from schemas import reference
@@ -54,21 +54,9 @@ def applicant_types(duckdb: DuckDBResource) -> MaterializeResult:
 
 
 def _load_config(context, duckdb: DuckDBResource, project: ProjectSettings, name: str, schema, key: list[str]) -> MaterializeResult:
-    """Every CSV or YAML file of `name` (shipped, then from the inbox); where two files give the
-    same key, the later file wins, so a corrected file replaces the rows it repeats."""
-    frames, failures, files = [], [], source_files(project.settings(), name)
-    for path in files:
-        frame, failed = read_config_table(path, schema, name)
-        frames.append(frame)
-        failures.extend(failed)
-        context.log.info(f"{path.name}: {len(frame)} {name}, {len(failed)} in quarantine")
-    frame = pd.concat(frames, ignore_index=True).drop_duplicates(key, keep="last").drop(columns="source_line")
-    frame = schema.validate(frame)
-    with duckdb.get_connection() as con:
-        rows = write_table(con, name, frame)
-        replace_quarantine(con, name, failures, context.run.run_id)
-    return MaterializeResult(metadata={"rows": rows, "quarantined": len(failures),
-                                       "files": ", ".join(p.name for p in files)})
+    """Every CSV or YAML file of `name`: shipped, then from the inbox in arrival order."""
+    return load_source(context, duckdb, name, source_files(project.settings(), name),
+                       lambda path: read_config_table(path, schema, name), schema, key)
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)

@@ -56,7 +56,7 @@ def read_config_table(path: Path, schema: pa.DataFrameSchema, section: str) -> t
         elif str(column.dtype) == "bool":
             frame[name] = frame[name].map(lambda v: True if str(v).lower() in TRUE else False if str(v).lower() in FALSE else v)
     frame = frame[[*schema.columns, "source_line"]]
-    checked = schema.update_columns({}).add_columns({"source_line": pa.Column(int)})
+    checked = schema.add_columns({"source_line": pa.Column(int)})
     valid, failures = split_valid(frame, checked, path.name, raw)
     for failure in failures:
         failure.message = f"{failure.message} ({section})"

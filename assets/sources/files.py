@@ -38,13 +38,22 @@ def _files(folder: Path, suffixes) -> list[Path]:
     return [p for p in files if not (p.suffix.lower() in (".yaml", ".yml") and p.stem in stems)]
 
 
+def ledger_path(settings: Settings) -> Path:
+    """The inbox's record of every file received: hash, outcome, where it was put, why."""
+    return settings.inbox_dir / "processed" / "ledger.csv"
+
+
+def ledger_rows(settings: Settings) -> list[dict[str, str]]:
+    path = ledger_path(settings)
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def _accepted_order(settings: Settings) -> dict[str, int]:
-    """Position of each accepted file in the inbox's ledger (the order files arrived in)."""
-    ledger = settings.inbox_dir / "processed" / "ledger.csv"
-    if not ledger.exists():
-        return {}
-    with ledger.open(encoding="utf-8", newline="") as f:
-        return {row["stored_as"]: i for i, row in enumerate(csv.DictReader(f)) if row["outcome"] == "accepted"}
+    """Position of each accepted file in the ledger (the order files arrived in)."""
+    return {row["stored_as"]: i for i, row in enumerate(ledger_rows(settings)) if row["outcome"] == "accepted"}
 
 
 def source_files(settings: Settings, kind: str) -> list[Path]:

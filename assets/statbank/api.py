@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import date
 from pathlib import Path
 
@@ -71,9 +72,9 @@ def jsonstat_rows(document: dict) -> tuple[list[str], list[list[str]]]:
         labels.append([category.get("label", {}).get(code, code) for code in order])
     values = data["value"]
     if isinstance(values, dict):
-        values = [values.get(str(i)) for i in range(_product(sizes))]
-    rows, n = [], len(values)
-    for position in range(n):
+        values = [values.get(str(i)) for i in range(math.prod(sizes))]
+    rows = []
+    for position in range(len(values)):
         rest, cells = position, []
         for size, dim_labels in zip(reversed(sizes), reversed(labels)):
             cells.append(dim_labels[rest % size])
@@ -81,13 +82,6 @@ def jsonstat_rows(document: dict) -> tuple[list[str], list[list[str]]]:
         value = values[position]
         rows.append([*reversed(cells), "" if value is None else str(value)])
     return [str(i).upper() for i in ids] + ["INDHOLD"], rows
-
-
-def _product(sizes) -> int:
-    total = 1
-    for size in sizes:
-        total *= size
-    return total
 
 
 def fetch_table(table: str, dest: Path, client: StatBankClient | None = None, fmt: str | None = None) -> Path:

@@ -32,12 +32,13 @@ def _statuses(table: str) -> dict[str, str]:
 
 
 def match_layout(path: Path) -> tuple[dict, SourceTable] | None:
-    """The first layout in the configuration the file fits, with the file read by it."""
+    """The first layout in the configuration the file fits, with the file read by it (the file
+    is read at most twice: with and without a header row)."""
+    readings: dict[bool, SourceTable] = {}
     for layout in config()["layouts"]:
-        try:
-            table = read_rows(path, header=layout["header"])
-        except FileRejected:
-            raise
+        if layout["header"] not in readings:
+            readings[layout["header"]] = read_rows(path, header=layout["header"])
+        table = readings[layout["header"]]
         if not table.rows:
             continue
         first = table.rows[0]
