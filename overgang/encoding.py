@@ -39,6 +39,9 @@ class TextFile:
     blank_lines: list[int] = field(default_factory=list)  # 1-based numbers of empty lines
     sha256: str = ""  # of the file's bytes: the same file loaded twice is recognised
     latin1_compatible: bool = False  # a Windows-1252 file DuckDB can read as Latin-1 directly
+    # False when only the start was decoded and blank lines were not looked for (quick_inspect):
+    # the reader must check that every line arrived and was valid UTF-8, or inspect in full.
+    checked: bool = True
 
 
 def sha256_file(path: Path) -> str:
@@ -106,6 +109,32 @@ def inspect(path: Path) -> TextFile:
     lines = newlines + (0 if tail.endswith(b"\n") else 1)
     return TextFile(path, encoding, lines, sorted(set(blanks)), digest.hexdigest(),
                     latin1_compatible=encoding == "cp1252" and not cp1252_only)
+
+
+def quick_inspect(path: Path) -> TextFile:
+    """`inspect` for the common case, at half its cost: a file that starts as UTF-8 is hashed
+    and its lines counted in one read, without decoding every byte or looking for blank lines.
+
+    At national scale those two parts are half the pre-pass (0.23 of 0.5 s per 128 MB extract).
+    DuckDB decodes as it reads and rejects a line that is not UTF-8, and the line count tells
+    whether any line was skipped; on either, the reader falls back to `inspect` for the exact
+    diagnosis. A file that does not start as UTF-8 is inspected in full at once."""
+    with path.open("rb") as f:
+        head = f.read(CHUNK)
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head)  # the chunk may end inside a character
+        except UnicodeDecodeError:
+            return inspect(path)
+        if len(head) <= 3 and head in (b"", BOM):
+            return inspect(path)  # empty: inspect says so
+        digest = hashlib.sha256(head)
+        newlines, last = head.count(b"\n"), head[-1:]
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    encoding = "utf-8-sig" if head.startswith(BOM) else "utf-8"
+    return TextFile(path, encoding, newlines + (0 if last == b"\n" else 1), [], digest.hexdigest(), checked=False)
 
 
 def duckdb_readable(text: TextFile, folder: Path | None = None) -> tuple[Path, str]:

@@ -59,3 +59,57 @@ def test_windows_1252_read_as_latin1_only_where_they_agree(tmp_path):
     assert duckdb_readable(inspect(plain)) == (plain, "latin-1")
     copy, encoding = duckdb_readable(inspect(euro), tmp_path)
     assert encoding == "utf-8" and copy.read_text(encoding="utf-8") == "Skolens navn\nSkole – €\n"
+
+
+# quick_inspect judges the encoding from the first 4 MB only; DuckDB then decodes the rest and
+# the staged rows are counted against the lines. These files hide what matters past 4 MB.
+def _big_extract(path, late_line: bytes, early_text: str = "Nordskolen", blank_at: int | None = None):
+    from overgang.generator import HEADER
+    from tests.extracts import row
+
+    rows = [row(CPR=f"{(i % 28) + 1:02d}0108-{i % 10000:04d}", Prioritet=str(i // 10000 + 1), Adresse="Vej 1",
+                **{"Skolens navn": early_text}) for i in range(40_000)]
+    lines = [";".join(HEADER).encode("utf-8")] + [";".join(r[c] for c in HEADER).encode("utf-8") for r in rows]
+    assert sum(len(line) + 2 for line in lines) > (1 << 22)
+    lines.append(late_line)
+    if blank_at:
+        lines.insert(blank_at - 1, b"")
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    return path, len(lines)
+
+
+def _late_row(encoding: str) -> bytes:
+    from overgang.generator import HEADER
+    from tests.extracts import row
+
+    return ";".join(row(CPR="020208-4321")[c] for c in HEADER).encode(encoding)
+
+
+def _stage(tmp_path, path):
+    import duckdb
+
+    from assets.applications.ingest import stage_file
+    from assets.sql import ensure_work_schema
+
+    con = duckdb.connect(str(tmp_path / "work.duckdb"))
+    ensure_work_schema(con)
+    return con, stage_file(con, path, 2024, b"test-key", False, "run")
+
+
+def test_mixed_encodings_past_the_first_4_mb_are_refused_with_both_lines(tmp_path):
+    # The header's own letters (Bopælskommunenr) are UTF-8; the last line is Windows-1252.
+    path, lines = _big_extract(tmp_path / "optagelse_2024.csv", _late_row("cp1252"))
+    with pytest.raises(UnreadableFile, match=f"mixed encodings: line 1 is UTF-8 but line {lines} is not"):
+        _stage(tmp_path, path)
+
+
+def test_utf8_file_with_a_blank_line_keeps_its_line_numbers(tmp_path):
+    # A blank line 3 moves every later row one line down; the quick pre-pass does not look for it.
+    path, lines = _big_extract(tmp_path / "optagelse_2024.csv", _late_row("utf-8"), blank_at=3)
+    con, staged = _stage(tmp_path, path)
+    assert (staged.encoding, staged.data_rows, staged.rejected_lines) == ("utf-8", 40_001, 0)
+    # The late row's letters came through, on the line it is on.
+    assert con.execute("SELECT school_name FROM staging_applications WHERE source_line = $n",
+                       {"n": lines}).fetchall() == [("Høje-Taastrup Nordskole",)]
+    assert con.execute("SELECT max(source_line), count(DISTINCT source_line) FROM staging_applications").fetchone() \
+        == (lines, 40_001)

@@ -19,7 +19,7 @@ from assets.sources.files import inbox_extracts
 from assets.sources.tables import FileRejected
 from assets.sources.tables import match_columns as match_table_columns
 from assets.sql import read_sql
-from overgang.encoding import TextFile, duckdb_readable, inspect
+from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
 from overgang.settings import Settings
 from schemas.reference import column_map
@@ -39,8 +39,10 @@ REJECT_MESSAGES = {
     "MISSING COLUMNS": "the line has fewer fields than the header",
     "UNQUOTED VALUE": "a field has a quote character in the wrong place",
     "INVALID UNICODE": "the line holds bytes that are not text",
+    "INVALID ENCODING": "the line holds bytes that are not text in the file's encoding",
     "LINE SIZE OVER MAXIMUM": "the line is too long to be a data row",
 }
+UNDECODABLE = {"INVALID UNICODE", "INVALID ENCODING"}
 
 
 def _header(text: TextFile) -> list[str]:
@@ -63,7 +65,23 @@ def _quote(identifier: str) -> str:
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes, demo_key: bool, run_id: str | None) -> StagedFile:
-    text = inspect(path)
+    text = quick_inspect(path)
+    staged = _stage(con, path, text, year, key, demo_key, run_id)
+    if staged is None:
+        # A line DuckDB could not decode, or fewer rows than lines: the full pre-pass finds out
+        # which encoding the file has (or that it mixes two) and where the blank lines are.
+        text = inspect(path)
+        staged = _stage(con, path, text, year, key, demo_key, run_id)
+    data_rows, rejects = staged
+    return StagedFile(path.name, text.encoding, data_rows, len(rejects))
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, year: int, key: bytes, demo_key: bool,
+           run_id: str | None) -> tuple[int, list[tuple]] | None:
+    """Stage the file's rows, its unreadable lines in quarantine and its row in ingested_files,
+    in one transaction (one commit: a second one cost 0.5 s a file at 10 M rows). Returns (data
+    rows, rejected lines), or None, with nothing written, when `text` was only quick-inspected
+    and the read shows it needs the full pre-pass."""
     header = _header(text)
     columns = match_columns(header, path.name)
     readable, encoding = duckdb_readable(text)
@@ -87,6 +105,10 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
                                       "hmac_inner": inner, "hmac_outer": outer}).fetchone()[0]
         rejects = con.execute(
             "SELECT DISTINCT ON (line) line, column_name, error_type FROM extract_rejects ORDER BY line").fetchall()
+        if not text.checked and (any(kind in UNDECODABLE for _, _, kind in rejects)
+                                 or data_rows + len(rejects) + 1 != text.lines):
+            con.execute("ROLLBACK")
+            return None
         base = con.execute("SELECT min(rowid) FROM staging_applications WHERE row_id IS NULL").fetchone()[0]
         con.execute("UPDATE staging_applications SET row_id = $first + (rowid - $base), source_line = rowid - $base + 2 "
                     "WHERE row_id IS NULL", {"first": first_row_id, "base": base})
@@ -101,6 +123,17 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
                         "WHERE s.row_id = $first + m.position AND s.row_id >= $first AND s.source_line <> m.line",
                         {"first": first_row_id})
             con.execute("DROP TABLE line_map")
+        if rejects:
+            con.executemany(
+                "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
+                "VALUES ('applications', ?, ?, ?, ?, NULL, 'csv_structure', ?, ?)",
+                [(year, path.name, line, col, REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
+                 for line, col, kind in rejects],
+            )
+        con.execute(
+            "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [path.name, year, text.sha256, text.encoding, data_rows, len(rejects), demo_key],
+        )
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
@@ -109,18 +142,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
     finally:
         if readable != path:
             os.unlink(readable)
-    if rejects:
-        con.executemany(
-            "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
-            "VALUES ('applications', ?, ?, ?, ?, NULL, 'csv_structure', ?, ?)",
-            [(year, path.name, line, col, REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
-             for line, col, kind in rejects],
-        )
-    con.execute(
-        "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-        [path.name, year, text.sha256, text.encoding, data_rows, len(rejects), demo_key],
-    )
-    return StagedFile(path.name, text.encoding, data_rows, len(rejects))
+    return data_rows, rejects
 
 
 YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
