@@ -10,7 +10,7 @@ from datetime import date
 
 import pandera.pandas as pa
 
-from schemas.reference import kommune_codes
+from schemas.reference import area_column, percentage_column, source_columns
 
 # Denominators seen in published tables. The first is the ministry's definition, the one
 # Overgang computes from extracts (application_shares.denominator_definition).
@@ -32,9 +32,7 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
                 pa.Check.ge(2000, name="plausible_year", error="year must be 2000 or later"),
                 pa.Check.le(this_year, name="not_future_year", error=f"year lies in the future (after {this_year})")],
                 nullable=False, description="Application year of the figures."),
-            "kommune_code": pa.Column("Int64", pa.Check.isin([0, *kommune_codes()], name="known_area",
-                                      error="area is not one of the 98 municipalities or the whole country"),
-                                      nullable=False, description="Kommune; 0 = Hele landet."),
+            "kommune_code": area_column("Kommune; 0 = Hele landet."),
             "grade": pa.Column(str, pa.Check.isin(["9", "10", "9+10"], name="known_grade",
                                error="grade must be 9, 10 or both (9+10)"), description="'9', '10' or '9+10'."),
             "education_group": pa.Column(str, pa.Check.isin(PUBLISHED_GROUPS, name="known_group",
@@ -42,17 +40,15 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
                                          description="EUD, GYM, FGU, STU or OEVRIGT, as the table groups them."),
             "applicants": pa.Column("Int64", pa.Check.ge(0, name="non_negative", error="a count cannot be negative"),
                                     nullable=True, description="Count, where the table gives counts."),
-            "share_pct": pa.Column(float, pa.Check.in_range(0, 100, name="percentage_range",
-                                   error="a percentage must be between 0 and 100"),
-                                   nullable=True, description="Share in percent as published (rounded), where the table gives shares."),
+            "share_pct": percentage_column("Share in percent as published (rounded), where the table gives shares.",
+                                           nullable=True),
             "denominator_definition": pa.Column(str, pa.Check.isin(list(DENOMINATORS), name="known_denominator",
                                                 error=f"denominator must be one of {', '.join(DENOMINATORS)}"),
                                                 description="What the share is a share of: " + "; ".join(f"{k} = {v}" for k, v in DENOMINATORS.items()) + "."),
             "geography_basis": pa.Column(str, pa.Check.isin(GEOGRAPHY, name="known_geography",
                                          error="geography_basis must be school or residence"),
                                          description="school = pupils of schools in the kommune; residence = pupils living there."),
-            "source_file": pa.Column(str, description="The file the figures were loaded from."),
-            "source_line": pa.Column(int, description="Line (CSV) or row (Excel) in that file."),
+            **source_columns(),
             "source": pa.Column(str, nullable=True, description="Where the table was published (from its description file)."),
         },
         checks=[

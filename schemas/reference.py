@@ -99,3 +99,22 @@ def column_map() -> dict:
 def applicant_type_values(kind: str | None = None) -> list[str]:
     types = column_map()["applicant_types"]
     return [v for k, vs in types.items() if kind in (None, k) for v in vs]
+
+
+# Columns shared by the tables read from files analysts have (published søgetal, profilmodel).
+def area_column(description: str) -> pa.Column:
+    """A kommune code, or 0 for the whole country (Hele landet)."""
+    return pa.Column("Int64", pa.Check.isin([0, *kommune_codes()], name="known_area",
+                     error="area is not one of the 98 municipalities or the whole country"),
+                     nullable=False, description=description)
+
+
+def percentage_column(description: str, nullable: bool = False) -> pa.Column:
+    return pa.Column(float, pa.Check.in_range(0, 100, name="percentage_range", error="a percentage must be between 0 and 100"),
+                     nullable=nullable, description=description)
+
+
+def source_columns() -> dict[str, pa.Column]:
+    """Where each row was read: the file, and its line (CSV) or sheet row (Excel)."""
+    return {"source_file": pa.Column(str, description="The file the figures were loaded from."),
+            "source_line": pa.Column(int, description="Line (CSV) or row (Excel) in that file.")}
