@@ -80,6 +80,14 @@ class Settings:
         return float(self.config["max_quarantine_share"])
 
     @property
+    def published_sum_tolerance_pp(self) -> float:
+        return float(self.config["published_sum_tolerance_pp"])
+
+    @property
+    def inbox_settle_seconds(self) -> float:
+        return float(self.config["inbox_settle_seconds"])
+
+    @property
     def storage_compatibility_version(self) -> str:
         return str(self.config["storage_compatibility_version"])
 

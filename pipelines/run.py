@@ -23,23 +23,25 @@ def execute_main_job(settings: Settings, instance: DagsterInstance, quiet: bool 
 
     `quiet` swaps Dagster's console log for the compact progress log.
     """
-    job = build_definitions(settings).resolve_job_def(MAIN_JOB)
     keys = APPLICATION_YEARS.get_partition_keys()
     first, last = (str(years[0]), str(years[1])) if years else (keys[0], keys[-1])
-    run_config = {"loggers": {"progress": {}}} if quiet else {}
-    recover_dead_runs(instance)
-    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last,
-            PID_TAG: f"{socket.gethostname()}:{os.getpid()}"}
-    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
+    return _execute(MAIN_JOB, settings, instance, quiet,
+                    {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last})
 
 
 def execute_sources_job(settings: Settings, instance: DagsterInstance, quiet: bool = False) -> ExecuteInProcessResult:
     """Re-read the small sources (targets, goals, StatBank, published tables, profilmodel) and republish."""
-    job = build_definitions(settings).resolve_job_def(SOURCES_JOB)
+    return _execute(SOURCES_JOB, settings, instance, quiet)
+
+
+def _execute(job_name: str, settings: Settings, instance: DagsterInstance, quiet: bool,
+             tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
+    """Run a job in this process, tagged with the process so a dead run can be recognised later."""
+    job = build_definitions(settings).resolve_job_def(job_name)
     recover_dead_runs(instance)
     return job.execute_in_process(instance=instance, raise_on_error=False,
                                   run_config={"loggers": {"progress": {}}} if quiet else {},
-                                  tags={PID_TAG: f"{socket.gethostname()}:{os.getpid()}"})
+                                  tags={**(tags or {}), PID_TAG: f"{socket.gethostname()}:{os.getpid()}"})
 
 
 def _alive(pid: int) -> bool:

@@ -46,9 +46,8 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
                     "(with a reason file), and loaded: an extract reloads its year, any other source the sources job.")
 def inbox_files(context: SensorEvaluationContext, project: ProjectSettings):
     settings = project.settings()
-    settle = float(settings.config.get("inbox_settle_seconds", 10))
     requests, sources = [], []
-    for path in waiting(settings, settle):
+    for path in waiting(settings, settings.inbox_settle_seconds):
         outcome = receive(path, settings)
         context.log.info(f"{outcome.file}: {outcome.outcome} ({outcome.message})")
         if outcome.outcome != "accepted":

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 from dagster import SkipReason, build_sensor_context, instance_for_test
 
@@ -17,6 +16,7 @@ from assets.profilmodel.reader import read_profilmodel
 from assets.published.reader import read_published
 from assets.reference.config_files import read_config_table
 from assets.sources.files import source_files
+from assets.sources.load import later_wins
 from overgang.settings import Settings
 from pipelines.resources import ProjectSettings
 from pipelines.run import execute_main_job, execute_sources_job, failure_messages
@@ -264,5 +264,5 @@ def test_later_file_wins_whatever_its_name(settings):
     files = source_files(settings, "published_application_shares")
     assert [p.name for p in files] == ["z_marts.csv", "a_rettelse.csv"]
     frames = [read_published(p, 0.2)[0] for p in files]
-    merged = pd.concat(frames).drop_duplicates(FIGURE_KEY, keep="last")
+    merged = later_wins(frames, FIGURE_KEY)
     assert merged.set_index("education_group")["share_pct"].to_dict() == {"EUD": 21.0, "GYM": 72.0, "OEVRIGT": 7.0}

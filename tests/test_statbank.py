@@ -7,7 +7,8 @@ import math
 import duckdb
 import pytest
 
-from assets.statbank.reader import danish_number, read_statbank
+from assets.sources.values import danish_number
+from assets.statbank.reader import read_statbank
 from overgang.settings import DATA_DIR
 
 

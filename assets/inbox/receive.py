@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assets.inbox.recognise import recognise
-from assets.sources.files import ledger_path, ledger_rows, processed_dir, sidecar
+from assets.sources.files import ledger_path, ledger_rows, processed_dir, sidecar, without_descriptions
 from assets.sources.tables import FileRejected
 from overgang.encoding import sha256_file
 from overgang.pseudonymise import scrub
@@ -91,7 +91,7 @@ def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
         _record(settings, outcome)
         return outcome
     try:
-        found = recognise(path, float(settings.config.get("published_sum_tolerance_pp", 0.2)))
+        found = recognise(path, settings.published_sum_tolerance_pp)
     except FileRejected as err:
         message = scrub(str(err))
         target = _free(settings.inbox_dir / "rejected" / path.name)
@@ -129,6 +129,4 @@ def waiting(settings: Settings, settle_seconds: float = 0) -> list[Path]:
     now = datetime.now().timestamp()
     files = [p for p in sorted(inbox.iterdir()) if p.is_file() and not p.name.startswith(".")
              and p.name not in IGNORED and not p.name.endswith(".part")]
-    tables = {p.stem for p in files if p.suffix.lower() not in (".yaml", ".yml")}
-    return [p for p in files if not (p.suffix.lower() in (".yaml", ".yml") and p.stem in tables)
-            and now - p.stat().st_mtime >= settle_seconds]
+    return [p for p in without_descriptions(files) if now - p.stat().st_mtime >= settle_seconds]

@@ -21,7 +21,7 @@ from assets.profilmodel.reader import read_profilmodel
 from assets.published.reader import layout as published_layout
 from assets.published.reader import read_published
 from assets.reference.config_files import read_config_table
-from assets.sources.tables import FileRejected, match_columns, norm, read_xlsx_rows
+from assets.sources.tables import FileRejected, delimiter_of, match_columns, norm, read_xlsx_rows
 from assets.statbank.reader import match_layout, read_statbank
 from schemas.reference import column_map, goals_schema, targets_schema
 
@@ -56,8 +56,7 @@ def _head(path: Path) -> tuple[str, str]:
 
 
 def _header_cells(line: str) -> list[str]:
-    delimiter = max((";", "\t", ","), key=line.count)
-    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter_of(line)))]
 
 
 def _ends_mid_line(path: Path, width: int, delimiter: str = ";") -> int | None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from assets.sources.files import sidecar
+from assets.sources.files import description
 from assets.sources.quarantine import Failure, split_valid
 from assets.sources.tables import FileRejected, frame_of, match_columns, read_rows
 from assets.sources.values import areas, numbers, whole_numbers
@@ -18,8 +17,7 @@ from schemas.reference import column_map
 def read_profilmodel(path: Path) -> tuple[pd.DataFrame, list[Failure]]:
     table = read_rows(path)
     columns = match_columns(table.header, column_map()["profilmodel"], path.name, "profilmodel results")
-    meta_path = sidecar(path)
-    meta = (yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}) if meta_path else {}
+    meta = description(path, "vintage: 2023        # which year's profilmodel the figures come from")
     raw = frame_of(table, columns)
     if "vintage" not in raw and "vintage" not in meta:
         raise FileRejected(f"{path.name}: profilmodel results must say which year's profilmodel they come from "

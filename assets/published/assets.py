@@ -19,7 +19,7 @@ def published_application_shares(context: AssetExecutionContext, duckdb: DuckDBR
     """Published søgetal tables from data/published/ and the inbox, each row with its
     denominator definition and geography basis; percentages checked to add up to 100."""
     settings = project.settings()
-    read = partial(read_published, tolerance_pp=float(settings.config.get("published_sum_tolerance_pp", 0.2)))
+    read = partial(read_published, tolerance_pp=settings.published_sum_tolerance_pp)
     return load_source(context, duckdb, "published_application_shares",
                        source_files(settings, "published_application_shares"), read,
                        published_application_shares_schema(), FIGURE_KEY)

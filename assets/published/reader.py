@@ -12,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from assets.sources.files import sidecar
+from assets.sources.files import description
 from assets.sources.quarantine import Failure, split_valid
 from assets.sources.tables import FileRejected, SourceTable, frame_of, match_columns, norm, read_rows
 from assets.sources.values import areas, numbers, whole_numbers
@@ -46,10 +45,7 @@ def layout(header: list[str]) -> tuple[str, dict[str, int]] | None:
 
 
 def describe(path: Path, frame_columns: list[str]) -> dict:
-    meta_path = sidecar(path)
-    meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) if meta_path else {}
-    if not isinstance(meta, dict):
-        raise FileRejected(f"{meta_path.name}: expected 'key: value' lines describing {path.name}, e.g.\n{SIDECAR_EXAMPLE}")
+    meta = description(path, SIDECAR_EXAMPLE)
     for key in ("denominator", "geography_basis"):
         if key not in meta and key not in frame_columns:
             raise FileRejected(f"{path.name}: a published søgetal table must say its {key.replace('_', ' ')}. "

@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from schemas.reference import kommuner
+from schemas.reference import kommune_codes, kommuner
 
 NATIONAL = 0
 # StatBank says "Hele landet" and 000; other tables say "Landet" or "Hele Danmark".
 NATIONAL_NAMES = ["Hele landet", "Landet", "Hele Danmark", "Danmark", "Landsplan", "Landsgennemsnit"]
+
+
+@cache
+def _codes() -> frozenset[int]:
+    return frozenset(kommune_codes())
 
 
 @cache
@@ -25,7 +30,7 @@ def area_code(text: str) -> int | None:
     text = " ".join(str(text).split())
     if re.fullmatch(r"\d{1,4}", text):
         code = int(text)
-        return code if code == NATIONAL or code in set(kommuner().kommune_code) else None
+        return code if code == NATIONAL or code in _codes() else None
     key = re.sub(r"\s*\(\d+\)$", "", text).casefold()
     key = re.sub(r"\s+kommune$", "", key)
     return _by_name().get(key)

@@ -10,11 +10,15 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import yaml
+
+from assets.sources.tables import FileRejected
 from overgang.settings import DATA_DIR, Settings
 
 KINDS = ("applications", "published_application_shares", "statbank", "targets", "goals", "profilmodel")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
-CONFIG_SUFFIXES = (".csv", ".yaml", ".yml")
+YAML_SUFFIXES = (".yaml", ".yml")
+CONFIG_SUFFIXES = (".csv", *YAML_SUFFIXES)
 # What the project ships for each source (a municipality adds its own through the inbox).
 SHIPPED = {
     "targets": DATA_DIR / "targets",
@@ -29,13 +33,17 @@ def processed_dir(settings: Settings, kind: str) -> Path:
     return settings.inbox_dir / "processed" / kind
 
 
+def without_descriptions(files: list[Path]) -> list[Path]:
+    """`files` less the description files: a <name>.yaml beside a <name>.csv describes its
+    table (sidecar) and is not a table itself."""
+    tables = {p.stem for p in files if p.suffix.lower() not in YAML_SUFFIXES}
+    return [p for p in files if not (p.suffix.lower() in YAML_SUFFIXES and p.stem in tables)]
+
+
 def _files(folder: Path, suffixes) -> list[Path]:
     if not folder.is_dir():
         return []
-    # A sidecar (<name>.yaml beside <name>.csv) describes its table; it is not a table itself.
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
-    stems = {p.stem for p in files if p.suffix.lower() not in (".yaml", ".yml")}
-    return [p for p in files if not (p.suffix.lower() in (".yaml", ".yml") and p.stem in stems)]
+    return without_descriptions(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes))
 
 
 def ledger_path(settings: Settings) -> Path:
@@ -68,11 +76,27 @@ def source_files(settings: Settings, kind: str) -> list[Path]:
 
 def sidecar(path: Path) -> Path | None:
     """The description file beside a table: <name>.yaml or <name>.yml."""
-    for suffix in (".yaml", ".yml"):
+    for suffix in YAML_SUFFIXES:
         candidate = path.with_suffix(suffix)
         if candidate.exists() and candidate != path:
             return candidate
     return None
+
+
+def description(path: Path, example: str) -> dict:
+    """What the description file beside `path` says ({} without one); FileRejected, with
+    `example`, when it is not 'key: value' lines."""
+    meta_path = sidecar(path)
+    if meta_path is None:
+        return {}
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        meta = "unreadable"
+    meta = {} if meta is None else meta  # an empty file says nothing; the reader asks for what it needs
+    if not isinstance(meta, dict):
+        raise FileRejected(f"{meta_path.name}: expected 'key: value' lines describing {path.name}, e.g.\n{example}")
+    return meta
 
 
 def inbox_extracts(settings: Settings) -> dict[int, list[Path]]:

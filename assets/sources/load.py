@@ -15,6 +15,12 @@ from assets.sources.quarantine import Failure, replace_quarantine
 from pipelines.resources import write_table
 
 
+def later_wins(frames: list[pd.DataFrame], key: list[str]) -> pd.DataFrame:
+    """The files' rows in reading order; where two give the same `key`, the later file's row
+    is kept, so a correction replaces what it corrects."""
+    return pd.concat(frames, ignore_index=True).drop_duplicates(key, keep="last")
+
+
 def load_source(context: AssetExecutionContext, duckdb: DuckDBResource, table: str, paths: list[Path],
                 read: Callable[[Path], tuple[pd.DataFrame, list[Failure]]], schema: pa.DataFrameSchema,
                 key: list[str]) -> MaterializeResult:
@@ -28,7 +34,7 @@ def load_source(context: AssetExecutionContext, duckdb: DuckDBResource, table: s
         failures.extend(failed)
         context.log.info(f"{path.name}: {len(frame)} rows, {len(failed)} in quarantine")
     if frames:
-        result = pd.concat(frames, ignore_index=True).drop_duplicates(key, keep="last")
+        result = later_wins(frames, key)
     else:
         result = pd.DataFrame({name: pd.Series(dtype="object") for name in schema.columns})
     result = schema.validate(result[list(schema.columns)])

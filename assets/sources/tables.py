@@ -52,7 +52,8 @@ def _text(path: Path) -> tuple[str, str]:
     return path.read_text(encoding=text.encoding), text.encoding
 
 
-def _delimiter(first_line: str) -> str:
+def delimiter_of(first_line: str) -> str:
+    """The separator a header line uses: ';' (Danish Excel), tab or ','."""
     counts = {d: first_line.count(d) for d in (";", "\t", ",")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ";"
@@ -62,7 +63,7 @@ def read_csv_rows(path: Path, header: bool = True) -> SourceTable:
     content, encoding = _text(path)
     if not content.strip():
         raise FileRejected(f"{path.name}: the file is empty (no header and no rows).")
-    delimiter = _delimiter(content.lstrip("\ufeff").splitlines()[0])
+    delimiter = delimiter_of(content.lstrip("\ufeff").splitlines()[0])
     reader = csv.reader(io.StringIO(content.lstrip("\ufeff"), newline=""), delimiter=delimiter)
     rows, lines, head = [], [], []
     for record in reader:

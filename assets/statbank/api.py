@@ -28,13 +28,14 @@ class StatBankClient:
         self.http = httpx.Client(base_url=base_url or api["base_url"], timeout=timeout or api["timeout_seconds"],
                                  transport=transport, headers={"User-Agent": "overgang (municipal statistics)"})
 
-    def _json(self, response: httpx.Response) -> dict:
+    @staticmethod
+    def _ok(response: httpx.Response) -> httpx.Response:
         if response.status_code != 200:
             raise StatBankError(f"StatBank answered {response.status_code} for {response.request.url}: {response.text[:300]}")
-        return response.json()
+        return response
 
     def tableinfo(self, table: str, lang: str = "da") -> dict:
-        return self._json(self.http.get(f"/tableinfo/{table}", params={"lang": lang, "format": "JSON"}))
+        return self._ok(self.http.get(f"/tableinfo/{table}", params={"lang": lang, "format": "JSON"})).json()
 
     def check_variables(self, table: str, variables: dict[str, list[str]], info: dict) -> None:
         """Variables pinned in the configuration must still exist in the table (codes change)."""
@@ -51,10 +52,7 @@ class StatBankClient:
     def data(self, table: str, variables: dict[str, list[str]], fmt: str = "CSV", lang: str = "da") -> httpx.Response:
         body = {"table": table, "format": fmt, "lang": lang, "valuePresentation": "Value",
                 "variables": [{"code": code, "values": values} for code, values in variables.items()]}
-        response = self.http.post("/data", json=body)
-        if response.status_code != 200:
-            raise StatBankError(f"StatBank answered {response.status_code} for {table}: {response.text[:300]}")
-        return response
+        return self._ok(self.http.post("/data", json=body))
 
 
 def jsonstat_rows(document: dict) -> tuple[list[str], list[list[str]]]:

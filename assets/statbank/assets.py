@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.sources.files import source_files
+from assets.sources.load import later_wins
 from assets.sources.quarantine import Failure, replace_quarantine
 from assets.statbank.reader import config, read_statbank
 from pipelines.resources import DUCKDB_POOL, ProjectSettings, write_table
@@ -40,7 +41,7 @@ def completion_status(context: AssetExecutionContext, duckdb: DuckDBResource, pr
         frames.append(long)
         context.log.info(f"{path.name} ({layout['table']}, layout {layout['name']}): {len(wide)} areas, "
                          f"{len(unknown)} not municipalities")
-    result = pd.concat(frames, ignore_index=True).drop_duplicates(["table_code", "year", "kommune_code", "status"], keep="last")
+    result = later_wins(frames, ["table_code", "year", "kommune_code", "status"])
     result = completion_status_schema.validate(result[list(completion_status_schema.columns)])
     with duckdb.get_connection() as con:
         write_table(con, "completion_status", result)

@@ -14,10 +14,9 @@ import yaml
 
 from assets.sources.areas import area_code
 from assets.sources.tables import FileRejected, SourceTable, norm, read_rows
-from assets.sources.values import danish_number, numbers
+from assets.sources.values import numbers
 from overgang.settings import DATA_DIR
 
-__all__ = ["config", "danish_number", "match_layout", "read_statbank"]
 YEAR = re.compile(r"^\d{4}$")
 
 
