@@ -36,7 +36,7 @@ def replace_years(con, table: str, select_sql: str, years: list[int], params: di
 
 # Bump when the working tables change shape: an older working database is then refused with
 # advice, instead of failing somewhere inside a run.
-WORK_SCHEMA_VERSION = 5
+WORK_SCHEMA_VERSION = 6  # 6: staging_applications.cpr_found_in, year_keys
 
 
 def ensure_work_schema(con) -> None:

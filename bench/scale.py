@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 SIZES = {"1m": 0.88, "10m": 8.8}  # generator scale giving about 1 and 10 million rows
-KEY = "benchmark-key-not-secret"
+KEY = "benchmark-key-not-secret-" + "0" * 40
 MEMORY_LIMIT = "1GB"
 
 

@@ -105,13 +105,16 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-run", is_flag=True, help="Only check and file them; load at the next run.")
 def load(files: tuple[Path, ...], no_run: bool) -> None:
     """Load files directly, as the inbox does: recognise, check, keep a copy in processed/, run."""
     from assets.inbox.receive import receive
 
     settings = Settings.load()
+    missing = [str(p) for p in files if not p.exists() and not p.is_symlink()]
+    if missing:
+        _fail(f"no such file: {', '.join(missing)}")
     outcomes = [receive(path, settings, copy=True) for path in files]
     for o in outcomes:
         colour = {"accepted": "green", "duplicate": "yellow", "rejected": "red"}[o.outcome]
@@ -195,67 +198,139 @@ def generate(out_dir: Path, scale: float, all_municipalities: bool, sample: bool
 
 
 def _published(settings: Settings):
-    import duckdb
+    from overgang.sql_console import connect_locked
 
     if not settings.warehouse.exists():
         _fail(f"No published warehouse at {settings.warehouse}: run `overgang run` first.")
     # Read-only: never blocks a run, which publishes by replacing the file, not writing into it.
-    return duckdb.connect(str(settings.warehouse), read_only=True)
+    return connect_locked(settings.warehouse)
 
 
-def _print_result(con, sql: str, as_csv: bool) -> None:
-    relation = con.sql(sql)
-    if relation is None:
-        return
-    frame = relation.df()
-    if as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
-        return
-    table = Table(show_lines=False)
-    for column in frame.columns:
-        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "iuf" else "left")
-    for row in frame.head(1000).itertuples(index=False):
-        table.add_row(*("" if v is None or v != v else str(v) for v in row))
-    Console().print(table)
-    if len(frame) > 1000:
-        console.print(f"({len(frame)} rows, first 1000 shown; use --csv for all)")
+class _Printer:
+    """Prints a result as a table (at most 1,000 rows), CSV or JSON."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def __call__(self, columns: list[str], types: list[str], rows: list[tuple]) -> None:
+        from overgang.sql_console import as_csv, as_json, is_numeric, text
+
+        if self.mode == "csv":
+            click.echo(as_csv(columns, rows), nl=False)
+            return
+        if self.mode == "json":
+            click.echo(as_json(columns, rows), nl=False)
+            return
+        table = Table(show_lines=False)
+        for column, kind in zip(columns, types):
+            table.add_column(str(column), justify="right" if is_numeric(kind) else "left")
+        for row in rows[:1000]:
+            table.add_row(*(text(v) for v in row))
+        Console().print(table)
+        if len(rows) > 1000:
+            console.print(f"({len(rows)} rows, first 1000 shown; use --csv or --json for all)")
 
 
 @main.command()
 @click.argument("sql")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV to standard output instead of a table.")
-def query(sql: str, as_csv: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Write a JSON list of rows to standard output.")
+def query(sql: str, as_csv: bool, as_json: bool) -> None:
     """Run SQL against the published warehouse, read-only (views in schema `analyst`)."""
-    import duckdb
+    from overgang.sql_console import ConsoleError, run
 
-    with _published(Settings.load()) as con:
+    settings = Settings.load()
+    with _published(settings) as con:
+        console.print(f"[dim]Read-only: {settings.warehouse}[/]")
         try:
-            _print_result(con, sql, as_csv)
-        except duckdb.Error as err:
+            result = run(con, sql, settings.warehouse)
+        except ConsoleError as err:
             _fail(str(err))
+        if result is not None:
+            _Printer("csv" if as_csv else "json" if as_json else "table")(*result)
 
 
 @main.command()
 def shell() -> None:
-    """An interactive SQL prompt on the published warehouse, read-only. End statements with ';'."""
-    import duckdb
+    """An interactive SQL prompt on the published warehouse, read-only. End statements with ';'.
+
+    .tables lists tables and views, .schema NAME their columns, .mode csv|json|table, .quit ends."""
+    from overgang.sql_console import ConsoleError, dot_command, run
 
     settings = Settings.load()
+    history = _shell_history(settings)
+    show = _Printer("table")
     with _published(settings) as con:
-        console.print(f"Read-only: {settings.warehouse}. Try: FROM analyst.application_shares LIMIT 5;  (quit with Ctrl-D)")
+        console.print(f"Read-only: {settings.warehouse}. Try: FROM analyst.application_shares LIMIT 5;  "
+                      "(.tables, .schema NAME, .quit)")
         buffer = ""
         while True:
             try:
                 line = input("overgang> " if not buffer else "      ...> ")
             except EOFError:
                 break
-            buffer += line + "\n"
-            if buffer.strip().endswith(";"):
-                try:
-                    _print_result(con, buffer, False)
-                except duckdb.Error as err:
-                    console.print(f"[red]{err}[/]")
+            except KeyboardInterrupt:  # Ctrl-C drops the statement being typed, as in psql
                 buffer = ""
+                click.echo()
+                continue
+            try:
+                if not buffer and line.strip().startswith("."):
+                    if not dot_command(con, line, show, settings.warehouse):
+                        break
+                    continue
+                buffer += line + "\n"
+                if buffer.strip().endswith(";"):
+                    sql, buffer = buffer, ""
+                    result = run(con, sql, settings.warehouse)
+                    if result is not None:
+                        show(*result)
+            except ConsoleError as err:
+                console.print(f"[red]{err}[/]")
+    if history:
+        history()
+
+
+def _shell_history(settings: Settings):
+    """Line editing and history (kept in the home folder) where readline exists; the function
+    that saves it, or None."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    path = settings.home / ".shell_history"
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        try:
+            readline.write_history_file(path)
+        except OSError:
+            pass
+    return save
+
+
+@main.group()
+def key() -> None:
+    """The secret key that turns CPR numbers into pseudonyms."""
+
+
+@key.command("new")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def key_new(path: Path) -> None:
+    """Write a new random 256-bit key to PATH, readable by you only (never overwrites)."""
+    from overgang.pseudonymise import new_key_file
+
+    try:
+        written = new_key_file(path)
+    except FileExistsError:
+        _fail(f"{path} already exists; a key is never overwritten (pupils could no longer be followed across "
+              "years). Choose another path, or remove the old key yourself if you mean to start over.")
+    console.print(f"Wrote a new key to {written} (mode 600). Point Overgang at it:\n"
+                  f"  export OVERGANG_CPR_KEY_FILE={written}\n"
+                  "Keep a copy in a safe place: without it, next year's pupils cannot be linked to this year's.")
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""Text encodings of files analysts receive, and a UTF-8 copy DuckDB can read.
+"""Text encodings of files analysts receive, and a UTF-8 copy (in memory) DuckDB can read.
 
 Hand-made exports come as UTF-8, UTF-8 with a byte-order mark (Excel) or Windows-1252
 (StatBank, older Optagelse.dk exports). One pass over the file decides which, counts its
@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,22 +139,33 @@ def quick_inspect(path: Path) -> TextFile:
     return TextFile(path, encoding, newlines + (0 if last == b"\n" else 1), [], digest.hexdigest(), checked=False)
 
 
-def duckdb_readable(text: TextFile, folder: Path | None = None) -> tuple[Path, str]:
-    """A path and encoding DuckDB reads natively: the file itself where it can (UTF-8, or a
-    Windows-1252 file without the characters where it differs from Latin-1), else a UTF-8 copy."""
+@contextmanager
+def duckdb_readable(text: TextFile, con) -> Iterator[tuple[str, str]]:
+    """A path and encoding DuckDB reads natively, for as long as the block runs: the file itself
+    where it can (UTF-8, or a Windows-1252 file without the characters where it differs from
+    Latin-1), else a UTF-8 copy held in memory.
+
+    The copy is never written to disk: an extract holds CPR numbers, names and addresses, and a
+    temporary file would outlive a killed process (in the system temp folder, for anyone to read).
+    In memory it dies with the process. It costs the file's size in RAM, once, for the rare
+    Windows-1252 export with €, dashes or curly quotes."""
     if text.encoding in ("utf-8", "utf-8-sig"):
-        return text.path, "utf-8"  # DuckDB skips a byte-order mark itself
+        yield str(text.path), "utf-8"  # DuckDB skips a byte-order mark itself
+        return
     if text.latin1_compatible:
-        return text.path, "latin-1"
-    return utf8_copy(text, folder), "utf-8"
+        yield str(text.path), "latin-1"
+        return
+    from fsspec.implementations.memory import MemoryFileSystem
 
-
-def utf8_copy(text: TextFile, folder: Path | None = None) -> Path:
-    """A path DuckDB can read as UTF-8: the file itself, or a transcoded temporary copy."""
-    if text.encoding == "utf-8":
-        return text.path
-    out = Path(tempfile.mkstemp(suffix=".csv", dir=folder)[1])
-    with text.path.open("r", encoding=text.encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(CHUNK):
-            dst.write(chunk)
-    return out
+    memory = MemoryFileSystem()  # one store per process, shared by every instance
+    if "memory" not in con.list_filesystems():
+        con.register_filesystem(memory)
+    name = f"/overgang-transcoded/{uuid.uuid4().hex}.csv"
+    try:
+        with text.path.open("r", encoding=text.encoding, newline="") as src, memory.open(name, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                dst.write(chunk.encode("utf-8"))
+        yield f"memory://{name}", "utf-8"
+    finally:
+        if memory.exists(name):
+            memory.rm(name)

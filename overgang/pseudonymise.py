@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import re
+import hmac
 import os
+import re
+import secrets
 from pathlib import Path
 
 from overgang.encoding import sha256_file
@@ -27,8 +29,19 @@ DEMO_KEY = b"OVERGANG-DEMO-KEY-ONLY-FOR-THE-SHIPPED-SYNTHETIC-SAMPLE"
 MANIFEST = DATA_DIR / "sample" / "manifest.csv"
 
 
+MIN_KEY_BYTES = 32  # 256 bits as hex is 64 characters; 32 bytes of any text is the floor
+
+
 class MissingKey(RuntimeError):
     pass
+
+
+HOW_TO_MAKE_A_KEY = (
+    "Create a secret key once, keep it outside the warehouse folder, and point Overgang at it:\n"
+    "  uv run overgang key new ~/.overgang-cpr-key\n"
+    "  export OVERGANG_CPR_KEY_FILE=~/.overgang-cpr-key\n"
+    "Use the same key every year, or pupils cannot be followed across years."
+)
 
 
 def _sample_hashes() -> dict[str, str]:
@@ -40,32 +53,80 @@ def is_shipped_sample(path: Path) -> bool:
     return _sample_hashes().get(path.name) == sha256_file(path)
 
 
+def _checked(key: bytes, where: str) -> bytes:
+    """The key, or MissingKey when it is too weak to keep pseudonyms from a brute force.
+
+    There are only a few million CPR numbers: with a short or guessable key every pseudonym can
+    be reversed by trying them all, so length is the one thing checked (entropy cannot be)."""
+    key = key.strip()
+    if key == DEMO_KEY:
+        raise MissingKey(f"{where} holds the demonstration key, which is public and accepted only for the "
+                         f"shipped sample.\n{HOW_TO_MAKE_A_KEY}")
+    if len(key) < MIN_KEY_BYTES:
+        state = "is empty" if not key else f"is only {len(key)} bytes long"
+        raise MissingKey(f"{where} {state}; a CPR key must be at least {MIN_KEY_BYTES} bytes of random text, "
+                         f"or pseudonyms can be reversed by trying every CPR number.\n{HOW_TO_MAKE_A_KEY}")
+    return key
+
+
+def key_warnings() -> list[str]:
+    """Advice about the configured key that does not stop a run (a key file others can read)."""
+    key_file = os.environ.get("OVERGANG_CPR_KEY_FILE")
+    if not key_file or os.environ.get("OVERGANG_CPR_KEY"):
+        return []
+    path = _key_path(key_file)
+    if path.exists() and path.stat().st_mode & 0o077:
+        return [f"the CPR key file {path} can be read by other users (mode {path.stat().st_mode & 0o777:o}); "
+                f"make it private: chmod 600 {path}"]
+    return []
+
+
+def _key_path(key_file: str) -> Path:
+    path = Path(key_file).expanduser()
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
 def load_key(files: list[Path]) -> tuple[bytes, bool]:
     """The configured key, or the demo key when every file is the shipped sample.
 
-    Returns (key, is_demo).
+    Returns (key, is_demo). A configured key that is empty, shorter than MIN_KEY_BYTES or the
+    demo key is refused, never silently replaced.
     """
     if key := os.environ.get("OVERGANG_CPR_KEY"):
-        return key.encode("utf-8"), False
+        return _checked(key.encode("utf-8"), "OVERGANG_CPR_KEY"), False
     if key_file := os.environ.get("OVERGANG_CPR_KEY_FILE"):
-        path = Path(key_file).expanduser()
-        if not path.is_absolute():
-            path = PROJECT_DIR / path
-        if not path.exists():
-            raise MissingKey(f"OVERGANG_CPR_KEY_FILE points to {path}, which does not exist.")
-        return path.read_bytes().strip(), False
+        path = _key_path(key_file)
+        if not path.is_file():
+            raise MissingKey(f"OVERGANG_CPR_KEY_FILE points to {path}, which is not a file.\n{HOW_TO_MAKE_A_KEY}")
+        return _checked(path.read_bytes(), f"The key file {path}"), False
     not_sample = [p.name for p in files if not is_shipped_sample(p)]
     if not not_sample:
         return DEMO_KEY, True
     raise MissingKey(
         "No key for pseudonymising CPR numbers is configured, and these files are not the "
-        f"shipped sample: {', '.join(not_sample[:5])}{' …' if len(not_sample) > 5 else ''}.\n"
-        "Create a secret key once, keep it outside the warehouse folder, and set it, e.g.:\n"
-        "  python -c \"import secrets; print(secrets.token_hex(32))\" > ~/.overgang-cpr-key\n"
-        "  chmod 600 ~/.overgang-cpr-key\n"
-        "  export OVERGANG_CPR_KEY_FILE=~/.overgang-cpr-key\n"
-        "Use the same key every year, or pupils cannot be followed across years."
+        f"shipped sample: {', '.join(scrub(n) for n in not_sample[:5])}{' …' if len(not_sample) > 5 else ''}.\n"
+        + HOW_TO_MAKE_A_KEY
     )
+
+
+def new_key_file(path: Path) -> Path:
+    """Write a new 256-bit key (64 hex characters) to `path`, readable by its owner only.
+
+    Refuses to overwrite: replacing a key breaks the link between years (see README)."""
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: never overwrite an existing key; mode 0600 from the start, not chmod afterwards.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    return path
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A name for the key that reveals nothing about it: stored in the warehouse so that rows
+    pseudonymised with two different keys are never mixed. HMAC of a fixed label, not a hash of
+    the key itself, so the fingerprint cannot be used to test guesses of pseudonyms."""
+    return hmac.new(key, b"overgang key fingerprint v1", hashlib.sha256).hexdigest()[:16]
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
@@ -87,10 +148,24 @@ def pseudonym_sql(column: str, inner: str = "$hmac_inner", outer: str = "$hmac_o
     return f"('0x' || left({digest}, 16))::UBIGINT"
 
 
-# Ten digits shaped like a CPR number (ddmmyy-xxxx or ddmmyyxxxx), wherever they appear.
-CPR_IN_TEXT = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
+# A CPR-shaped value: ddmmyy and four digits, with a dash or spaces between them or none
+# (0102031234, 010203-1234, 010203 1234, 010203 - 1234), not inside a longer run of digits.
+# The date part is loose on purpose (day 00-39, month 00-19): a typo'd or fictitious CPR number
+# is still personal data, and a false positive only holds a row back. No other value Overgang
+# reads has ten digits in a row: institution numbers have six, kommune codes three or four,
+# dates are written with a four-digit year (2025-03-01, 01-03-2025, 01.03.2025), so they can
+# never fit (six digits in a row, then four). The same pattern is used in SQL (RE2 has no
+# look-behind, so the edges are written as groups there) and in Python.
+_CPR_CORE = r"[0-3][0-9][01][0-9]{3} *-? *[0-9]{4}"
+CPR_PATTERN_SQL = rf"(^|[^0-9]){_CPR_CORE}([^0-9]|$)"
+CPR_IN_TEXT = re.compile(rf"(?<![0-9]){_CPR_CORE}(?![0-9])")
+CPR_WITHHELD = "(CPR withheld)"
+
+
+def has_cpr(text: str) -> bool:
+    return CPR_IN_TEXT.search(text) is not None
 
 
 def scrub(text: str) -> str:
     """Text safe to show or store: anything shaped like a CPR number is replaced."""
-    return CPR_IN_TEXT.sub("(CPR withheld)", text)
+    return CPR_IN_TEXT.sub(CPR_WITHHELD, text)

@@ -11,7 +11,8 @@ from dagster import ExecuteInProcessResult, instance_for_test
 from overgang.settings import SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job
 
-TEST_KEY = "test-key-not-secret"
+# Long enough to be accepted (32 bytes or more), and plainly not a real key.
+TEST_KEY = "test-key-not-secret-" + "0" * 44
 
 
 @dataclass

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from overgang.encoding import UnreadableFile, inspect, utf8_copy
+import duckdb
+
+from overgang.encoding import UnreadableFile, duckdb_readable, inspect
+
+
+def _read_by_duckdb(text) -> str:
+    """The file's first column as DuckDB reads it through duckdb_readable."""
+    con = duckdb.connect()
+    with duckdb_readable(text, con) as (path, encoding):
+        rows = con.execute("SELECT * FROM read_csv($p, delim='|', header=false, auto_detect=false, "
+                           "columns={'a': 'VARCHAR'}, encoding=$e)", {"p": path, "e": encoding}).fetchall()
+    return "\n".join(r[0] for r in rows)
 
 
 @pytest.mark.parametrize("encoding, data, expected", [
@@ -18,8 +29,8 @@ def test_detects_encoding(tmp_path, encoding, data, expected):
     path.write_bytes(data)
     text = inspect(path)
     assert text.encoding == expected
-    copy = utf8_copy(text, tmp_path)
-    assert copy.read_text(encoding="utf-8").lstrip("\ufeff").startswith("Bopæl" if encoding != "ascii" else "a;b")
+    # one column ("|" never occurs): "a;b" is one field
+    assert _read_by_duckdb(text).lstrip("\ufeff").startswith("Bopæl" if encoding != "ascii" else "a;b")
 
 
 def test_counts_lines_and_blank_lines(tmp_path):
@@ -55,10 +66,29 @@ def test_windows_1252_read_as_latin1_only_where_they_agree(tmp_path):
     euro = tmp_path / "euro.csv"
     euro.write_bytes("Skolens navn\nSkole – €\n".encode("cp1252"))  # dash and euro differ from Latin-1
     assert inspect(plain).latin1_compatible and not inspect(euro).latin1_compatible
-    from overgang.encoding import duckdb_readable
-    assert duckdb_readable(inspect(plain)) == (plain, "latin-1")
-    copy, encoding = duckdb_readable(inspect(euro), tmp_path)
-    assert encoding == "utf-8" and copy.read_text(encoding="utf-8") == "Skolens navn\nSkole – €\n"
+    con = duckdb.connect()
+    with duckdb_readable(inspect(plain), con) as readable:
+        assert readable == (str(plain), "latin-1")
+    with duckdb_readable(inspect(euro), con) as (path, encoding):
+        assert encoding == "utf-8" and path.startswith("memory://")
+    assert _read_by_duckdb(inspect(euro)) == "Skolens navn\nSkole – €"
+
+
+def test_windows_1252_copy_is_never_on_disk(tmp_path, monkeypatch):
+    # The copy of an extract (CPR numbers, names) lives in memory only: nothing is written to the
+    # system temp folder or beside the file while it is read, and nothing is left after.
+    import tempfile
+    tmp = tmp_path / "systemtmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    euro = tmp_path / "euro.csv"
+    euro.write_bytes("Skolens navn\n010203-1234 Skole – €\n".encode("cp1252"))
+    con = duckdb.connect()
+    with duckdb_readable(inspect(euro), con) as (path, _):
+        assert list(tmp.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["euro.csv", "systemtmp"]
+    from fsspec.implementations.memory import MemoryFileSystem
+    assert not MemoryFileSystem().exists(path.removeprefix("memory://"))
 
 
 # quick_inspect judges the encoding from the first 4 MB only; DuckDB then decodes the rest and

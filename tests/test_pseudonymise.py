@@ -8,7 +8,15 @@ import hmac
 import duckdb
 import pytest
 
-from overgang.pseudonymise import DEMO_KEY, MissingKey, hmac_pads, load_key, pseudonym_sql
+from overgang.pseudonymise import (
+    DEMO_KEY,
+    MissingKey,
+    hmac_pads,
+    key_fingerprint,
+    key_warnings,
+    load_key,
+    pseudonym_sql,
+)
 from overgang.settings import SAMPLE_DIR
 from tests.extracts import row, write_extract
 
@@ -42,8 +50,73 @@ def test_demo_key_only_for_the_shipped_sample(tmp_path):
 def test_configured_key_is_used(tmp_path, monkeypatch):
     other = write_extract(tmp_path / "x.csv", [row()])
     key_file = tmp_path / "key"
-    key_file.write_text("from-a-file\n")
+    key_file.write_text("from-a-file-" + "f" * 40 + "\n")
+    key_file.chmod(0o600)
     monkeypatch.setenv("OVERGANG_CPR_KEY_FILE", str(key_file))
-    assert load_key([other]) == (b"from-a-file", False)
-    monkeypatch.setenv("OVERGANG_CPR_KEY", "from-env")
-    assert load_key([other]) == (b"from-env", False)
+    assert load_key([other]) == (b"from-a-file-" + b"f" * 40, False)
+    assert key_warnings() == []
+    monkeypatch.setenv("OVERGANG_CPR_KEY", "from-env-" + "e" * 40)
+    assert load_key([other]) == (b"from-env-" + b"e" * 40, False)
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"", "is empty"),
+    (b"   \n\t\n", "is empty"),
+    (b"k", "is only 1 bytes long"),
+    (b"  " + b"x" * 31 + b"\n", "is only 31 bytes long"),  # whitespace does not count
+    (DEMO_KEY + b"\n", "demonstration key"),
+])
+def test_weak_key_files_are_refused_with_how_to_make_one(tmp_path, monkeypatch, content, says):
+    other = write_extract(tmp_path / "x.csv", [row()])
+    key_file = tmp_path / "key"
+    key_file.write_bytes(content)
+    monkeypatch.setenv("OVERGANG_CPR_KEY_FILE", str(key_file))
+    with pytest.raises(MissingKey) as err:
+        load_key([other])
+    assert says in str(err.value) and "overgang key new" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["", " ", "short", DEMO_KEY.decode()])
+def test_weak_key_in_the_environment_is_refused(tmp_path, monkeypatch, value):
+    other = write_extract(tmp_path / "x.csv", [row()])
+    monkeypatch.setenv("OVERGANG_CPR_KEY", value)
+    if value == "":  # an empty variable is no key at all: refused as missing
+        with pytest.raises(MissingKey, match="No key"):
+            load_key([other])
+        return
+    with pytest.raises(MissingKey, match="OVERGANG_CPR_KEY"):
+        load_key([other])
+
+
+def test_key_file_others_can_read_is_warned_about(tmp_path, monkeypatch):
+    key_file = tmp_path / "key"
+    key_file.write_text("k" * 64)
+    key_file.chmod(0o644)
+    monkeypatch.setenv("OVERGANG_CPR_KEY_FILE", str(key_file))
+    assert load_key([])[0] == b"k" * 64
+    (warning,) = key_warnings()
+    assert "chmod 600" in warning and "644" in warning
+
+
+def test_key_new_writes_a_private_256_bit_key_and_never_overwrites(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from overgang.cli import main
+
+    path = tmp_path / "keys" / "cpr-key"
+    result = CliRunner().invoke(main, ["key", "new", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_mode & 0o777 == 0o600
+    key = path.read_text().strip()
+    assert len(bytes.fromhex(key)) == 32
+    again = CliRunner().invoke(main, ["key", "new", str(path)])
+    assert again.exit_code == 1 and "already exists" in again.output
+    assert path.read_text().strip() == key
+    monkeypatch.setenv("OVERGANG_CPR_KEY_FILE", str(path))
+    assert load_key([])[0] == key.encode()
+
+
+def test_fingerprint_names_the_key_without_revealing_it():
+    a, b = key_fingerprint(b"a" * 32), key_fingerprint(b"b" * 32)
+    assert a != b and len(a) == 16 and a == key_fingerprint(b"a" * 32)
+    assert a not in hashlib.sha256(b"a" * 32).hexdigest()

@@ -14,12 +14,28 @@ from dagster_duckdb import DuckDBResource
 from assets.applications.ingest import FileRejected, extract_sources, stage_file
 from assets.applications.validate import quarantine_failures, stage_typed_rows
 from assets.sql import ensure_work_schema, read_sql, replace_years
-from overgang.pseudonymise import load_key
+from overgang.pseudonymise import key_fingerprint, key_warnings, load_key
 from pipelines.partitions import APPLICATION_YEARS, ONE_RUN, years_of
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
 
 GROUP = "applications"
 PARTITIONED = {"partitions_def": APPLICATION_YEARS, "backfill_policy": ONE_RUN, "pool": DUCKDB_POOL}
+
+
+def refuse_mixed_keys(con, years: list[int], fingerprint: str) -> None:
+    """Stop before staging when years outside this run were pseudonymised with another key.
+
+    A pupil's pseudonym differs between keys, so mixed years would count one pupil as two and
+    break the link from year to year; the analyst chooses: the old key, or every year again."""
+    other = con.execute("SELECT list(year ORDER BY year), any_value(key_fingerprint) FROM year_keys "
+                        "WHERE year NOT IN (SELECT unnest($years)) AND key_fingerprint <> $fp",
+                        {"years": years, "fp": fingerprint}).fetchone()
+    if other[0]:
+        raise FileRejected(
+            f"The years {', '.join(map(str, other[0]))} in this warehouse were pseudonymised with another CPR key "
+            f"(fingerprint {other[1]}; this run's key has {fingerprint}). Pseudonyms of two keys cannot be linked, "
+            "so they are never mixed. Use the key those years were loaded with, or load every year again with the "
+            "new key: overgang run --rebuild (with every year's extract in the input folder or inbox).")
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, **PARTITIONED)
@@ -39,12 +55,15 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     key, demo = load_key(files) if files else (b"", False)
     if demo:
         context.log.warning("DEMO key used for CPR pseudonyms (shipped sample only).")
+    for warning in key_warnings():
+        context.log.warning(warning)
     staged = []
     with duckdb.get_connection() as con:
         ensure_work_schema(con)
         params = {"years": years}
         con.execute("DELETE FROM partitions_in_progress WHERE year IN (SELECT unnest($years))", params)
         con.execute("INSERT INTO partitions_in_progress SELECT unnest($years), $run, now()", {**params, "run": context.run.run_id})
+        refuse_mixed_keys(con, years, key_fingerprint(key))
         for table in ("staging_applications", "ingested_files"):
             con.execute(f"DELETE FROM {table} WHERE file_year IN (SELECT unnest($years))", params)
         con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params)
@@ -53,6 +72,8 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
             staged.append(result)
             unreadable = f", {result.rejected_lines} unreadable lines" if result.rejected_lines else ""
             context.log.info(f"[{i}/{len(files)}] {result.name}: {result.data_rows} rows, {result.encoding}{unreadable}")
+        con.execute("INSERT OR REPLACE INTO year_keys SELECT DISTINCT file_year, $fp FROM ingested_files "
+                    "WHERE file_year IN (SELECT unnest($years))", {**params, "fp": key_fingerprint(key)})
         missing = [y for y in years if y not in by_year]
         if missing:
             context.log.warning(f"No extract for {', '.join(map(str, missing))}: those years are empty.")

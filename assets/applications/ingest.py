@@ -8,7 +8,6 @@ line number; their content is not kept, since it may hold a CPR number.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from assets.sources.tables import FileRejected
 from assets.sources.tables import match_columns as match_table_columns
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
-from overgang.pseudonymise import hmac_pads, pseudonym_sql
+from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD, has_cpr, hmac_pads, pseudonym_sql, scrub
 from overgang.settings import Settings
 from schemas.reference import column_map
 
@@ -64,6 +63,25 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def cpr_guarded(sources: dict[str, str]) -> dict[str, str]:
+    """The staging statement's column expressions, with every column but the CPR column guarded:
+    a CPR-shaped value (overgang.pseudonymise.CPR_PATTERN_SQL) is replaced by a marker before the
+    row is stored, and `cpr_found_in` names the columns it was found in, for the quarantine.
+
+    One regular expression over the whole row (fields joined by '|', which is not a digit, so two
+    fields never join into a false CPR) decides whether any column needs looking at; only those
+    rare rows are matched column by column."""
+    pattern = "'" + CPR_PATTERN_SQL + "'"
+    others = {c: e for c, e in sources.items() if c != "cpr" and e != "NULL"}
+    hit = {c: f"(cpr_in_row AND regexp_matches({e}, {pattern}))" for c, e in others.items()}
+    guarded = {c: f"CASE WHEN {hit[c]} THEN '{CPR_WITHHELD}' ELSE {e} END" if c in hit else e
+               for c, e in sources.items()}
+    row = "concat_ws('|', " + ", ".join(others.values()) + ")" if others else "''"
+    found = "nullif(concat_ws(',', " + ", ".join(f"CASE WHEN {h} THEN '{c}' END" for c, h in hit.items()) + "), '')"
+    return {**guarded, "cpr": sources["cpr"], "cpr_in_row": f"regexp_matches({row}, {pattern})",
+            "cpr_found_in": found if hit else "NULL"}
+
+
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes, demo_key: bool, run_id: str | None) -> StagedFile:
     text = quick_inspect(path)
     staged = _stage(con, path, text, year, key, demo_key, run_id)
@@ -84,23 +102,30 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, year: int
     and the read shows it needs the full pre-pass."""
     header = _header(text)
     columns = match_columns(header, path.name)
-    readable, encoding = duckdb_readable(text)
+    with duckdb_readable(text, con) as (readable, encoding):
+        return _stage_readable(con, path, text, header, columns, readable, encoding, year, key, demo_key, run_id)
+
+
+def _stage_readable(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, header: list[str],
+                    columns: dict[str, str], readable: str, encoding: str, year: int, key: bytes, demo_key: bool,
+                    run_id: str | None) -> tuple[int, list[tuple]] | None:
     # Only the columns Overgang uses are kept: names and addresses are never materialised.
-    used = ", ".join(_quote(columns[c]) for c in columns if not column_map()["applications"][c].get("drop"))
+    kept = [c for c in columns if not column_map()["applications"][c].get("drop")]
+    used = ", ".join(_quote(columns[c]) for c in kept)
     extract = (f"(SELECT {used} FROM read_csv($p, delim=';', quote='\"', escape='\"', header=true, auto_detect=false, "
                "columns=$cols, store_rejects=true, encoding=$enc, rejects_table='extract_rejects', "
                "rejects_scan='extract_reject_scans', null_padding=false))")
     inner, outer = hmac_pads(key)
-    sources = {c: (_quote(columns[c]) if c in columns else "NULL") for c in column_map()["applications"]}
+    sources = {c: (_quote(columns[c]) if c in kept else "NULL") for c in column_map()["applications"]}
     sql = read_sql("applications", "staging_applications").format(
-        pseudonym=pseudonym_sql(sources["cpr"]), extract=extract, **sources)
+        pseudonym=pseudonym_sql(sources["cpr"]), extract=extract, **cpr_guarded(sources))
     first_row_id = con.execute("SELECT coalesce(max(row_id), 0) + 1 FROM staging_applications").fetchone()[0]
     con.execute("BEGIN TRANSACTION")
     try:
         # Read, pseudonymise and store in one parallel pass. Insertion order is DuckDB's default,
         # and the numbering below depends on it: the rows' positions are their order in the file.
         con.execute("SET preserve_insertion_order = true")
-        data_rows = con.execute(sql, {"source_file": path.name, "file_year": year, "p": str(readable),
+        data_rows = con.execute(sql, {"source_file": path.name, "file_year": year, "p": readable,
                                       "cols": {h: "VARCHAR" for h in header}, "enc": encoding,
                                       "hmac_inner": inner, "hmac_outer": outer}).fetchone()[0]
         rejects = con.execute(
@@ -139,9 +164,6 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, year: int
         con.execute("ROLLBACK")
         raise FileRejected(f"{path.name}: DuckDB could not read the file as semicolon-separated text "
                            f"({type(exc).__name__}). Check that it is a CSV export with ';' between fields.") from None
-    finally:
-        if readable != path:
-            os.unlink(readable)
     return data_rows, rejects
 
 
@@ -155,7 +177,12 @@ def extract_files_by_year(folder: Path) -> dict[int, list[Path]]:
                            "in data/config/pipeline.yaml to the folder holding the Optagelse.dk files.")
     by_year: dict[int, list[Path]] = {}
     nameless = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".txt")):
+    candidates = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".txt"))
+    if with_cpr := [scrub(p.name) for p in candidates if has_cpr(p.name)]:
+        # The name would be stored on every row and shown in every message: refused before reading.
+        raise FileRejected(f"The names of {', '.join(with_cpr)} in {folder} hold a CPR-shaped number (withheld here). "
+                           "Rename the files without it (e.g. optagelse_2025.csv); nothing was read.")
+    for path in candidates:
         match = YEAR_IN_NAME.search(path.name)
         if match:
             by_year.setdefault(int(match.group(1)), []).append(path)

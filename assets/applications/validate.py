@@ -14,6 +14,8 @@ from schemas.sql import failures_sql
 
 # Columns whose raw value is never shown (the staged rows hold no CPR, but say so explicitly).
 WITHHELD = {"cpr_status": "(CPR number withheld)"}
+CPR_MESSAGE = ("a CPR-shaped number in this column (not the CPR column): the value is withheld and the row "
+               "is not loaded; correct the export so the CPR number is only in its own column")
 RAW_COLUMNS = ["school_institution_number", "school_name", "school_kommune", "residence_kommune", "grade",
                "applicant_type", "priority", "education_code", "eux", "application_date"]
 
@@ -45,6 +47,18 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, run_id: str | None) -> i
         ORDER BY s.source_file, s.source_line
         """,
         {"run_id": run_id},
+    )
+    # A CPR number in another column was withheld at staging; the row is held back, and the
+    # quarantine names the column but never the value.
+    con.execute(
+        """
+        INSERT INTO quarantine (dataset, year, source_file, source_line, row_id, column_name, value, rule, message, run_id)
+        SELECT 'applications', file_year, source_file, source_line, row_id, unnest(string_split(cpr_found_in, ',')),
+               NULL, 'cpr_in_wrong_column', $message, $run_id
+        FROM typed_rows WHERE cpr_found_in IS NOT NULL
+        ORDER BY source_file, source_line
+        """,
+        {"run_id": run_id, "message": CPR_MESSAGE},
     )
     return con.execute("SELECT count(DISTINCT row_id) FROM quarantine WHERE run_id = $r AND dataset = 'applications'",
                        {"r": run_id}).fetchone()[0]

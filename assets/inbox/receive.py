@@ -8,7 +8,9 @@ same file dropped twice changes nothing.
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +19,7 @@ from assets.inbox.recognise import recognise
 from assets.sources.files import ledger_path, ledger_rows, processed_dir, sidecar, without_descriptions
 from assets.sources.tables import FileRejected
 from overgang.encoding import sha256_file
-from overgang.pseudonymise import scrub
+from overgang.pseudonymise import has_cpr, scrub
 from overgang.settings import Settings
 
 LEDGER_COLUMNS = ["received_at", "file", "sha256", "outcome", "kind", "year", "stored_as", "message"]
@@ -75,9 +77,42 @@ def _supersede(settings: Settings, old: Path) -> None:
             _place(path, _free(folder / path.name), copy=False)
 
 
+def not_a_plain_file(path: Path) -> str | None:
+    """Why `path` is not read (a link, device, pipe, socket or folder), or None for a regular file.
+
+    Looked at with lstat, never opened: a link named .csv could point at a system file, and a
+    pipe or device would block or never end."""
+    mode = path.lstat().st_mode
+    for test, what in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _refuse_unread(path: Path, settings: Settings, what: str, copy: bool) -> Outcome:
+    """Reject a file without reading it. `overgang load` (copy) leaves it where it is; the inbox
+    moves the entry itself (a link stays a link) to rejected/."""
+    message = (f"{scrub(path.name)} is {what}, not a file; nothing was read. Put a copy of the file itself "
+               "(a regular file) into the inbox, or give its real path to overgang load.")
+    target = None
+    if not copy:
+        target = _free(settings.inbox_dir / "rejected" / scrub(path.name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(path, target)  # rename moves a link or pipe itself, never what it points at
+        target.with_name(target.name + ".reason.txt").write_text(f"{message}\n", encoding="utf-8")
+    outcome = Outcome(scrub(path.name), "rejected", None, None, target, message, "")
+    _record(settings, outcome)
+    return outcome
+
+
 def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
     """Take one file: accept it into processed/, or reject it with a reason. `copy` leaves the
     original where it is (``overgang load``); the inbox itself moves files."""
+    if (what := not_a_plain_file(path)) is not None:
+        return _refuse_unread(path, settings, what, copy)
+    if has_cpr(path.name):
+        return _refuse_cpr_name(path, settings, copy)
     sha = sha256_file(path)
     meta = sidecar(path)
     already = _loaded_as(settings, sha)
@@ -120,6 +155,23 @@ def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
     return outcome
 
 
+def _refuse_cpr_name(path: Path, settings: Settings, copy: bool) -> Outcome:
+    """A file whose name holds a CPR-shaped number: refused before it is read, and kept under a
+    name with the number withheld, so the number reaches no ledger, log or table."""
+    safe = scrub(path.name)
+    message = (f"{safe}: the file name holds a CPR-shaped number (withheld here); nothing was read. Rename the "
+               "file without it (e.g. optagelse_2025.csv) and load it again.")
+    target = None
+    if not copy:  # overgang load leaves the file where it is
+        target = _free(settings.inbox_dir / "rejected" / safe)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(path, target)
+        target.with_name(target.name + ".reason.txt").write_text(f"{message}\n", encoding="utf-8")
+    outcome = Outcome(safe, "rejected", None, None, target, message, "")
+    _record(settings, outcome)
+    return outcome
+
+
 def waiting(settings: Settings, settle_seconds: float = 0) -> list[Path]:
     """Files in the inbox to take now: not a description beside its table, not still being
     written (changed in the last `settle_seconds`)."""
@@ -127,6 +179,8 @@ def waiting(settings: Settings, settle_seconds: float = 0) -> list[Path]:
     if not inbox.is_dir():
         return []
     now = datetime.now().timestamp()
-    files = [p for p in sorted(inbox.iterdir()) if p.is_file() and not p.name.startswith(".")
-             and p.name not in IGNORED and not p.name.endswith(".part")]
-    return [p for p in without_descriptions(files) if now - p.stat().st_mtime >= settle_seconds]
+    # Links, pipes and devices are listed too (lstat, never followed), so that they are rejected
+    # with a reason instead of lying there unexplained; folders are the inbox's own structure.
+    files = [p for p in sorted(inbox.iterdir()) if not p.is_dir() or p.is_symlink()]
+    files = [p for p in files if not p.name.startswith(".") and p.name not in IGNORED and not p.name.endswith(".part")]
+    return [p for p in without_descriptions(files) if now - p.lstat().st_mtime >= settle_seconds]

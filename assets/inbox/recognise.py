@@ -170,7 +170,10 @@ def recognise(path: Path, tolerance_pp: float = 0.2) -> Recognised:
             schema = targets_schema if best == "targets" else goals_schema
             missing = [c for c, col in schema.columns.items() if not col.nullable and norm(c) not in {norm(h) for h in header}]
             raise FileRejected(f"{path.name}: read as {best}, but the header lacks: {', '.join(missing)}.")
-    raise FileRejected(f"{path.name}: unknown layout (header: {'; '.join(header[:8])[:200]}). Expected {EXPECTED}.")
+    # The header is not quoted: a reason file is kept and shown, and the first line of an unknown
+    # file may be anything (a CPR number, or a system file's content).
+    raise FileRejected(f"{path.name}: unknown layout (a first line of {len(header)} fields, none that Overgang "
+                       f"recognises). Expected {EXPECTED}.")
 
 
 def _recognise_yaml(path: Path) -> Recognised:

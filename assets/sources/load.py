@@ -11,7 +11,7 @@ import pandera.pandas as pa
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 from dagster_duckdb import DuckDBResource
 
-from assets.sources.quarantine import Failure, replace_quarantine
+from assets.sources.quarantine import Failure, replace_quarantine, withhold_cpr
 from pipelines.resources import write_table
 
 
@@ -30,6 +30,8 @@ def load_source(context: AssetExecutionContext, duckdb: DuckDBResource, table: s
     frames, failures = [], []
     for path in paths:
         frame, failed = read(path)
+        frame, withheld = withhold_cpr(frame, path.name)
+        failed = failed + withheld
         frames.append(frame)
         failures.extend(failed)
         context.log.info(f"{path.name}: {len(frame)} rows, {len(failed)} in quarantine")

@@ -10,7 +10,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from assets.sql import read_sql
-from overgang.pseudonymise import scrub
+from overgang.pseudonymise import has_cpr, scrub
 
 
 @dataclass
@@ -75,6 +75,28 @@ def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema, source_file: st
     return schema.validate(valid, lazy=True), failures
 
 
+CPR_MESSAGE = ("a CPR-shaped number in this column: the value is withheld and the row is not loaded; "
+               "a table of figures must not hold CPR numbers")
+
+
+def withhold_cpr(frame: pd.DataFrame, source_file: str) -> tuple[pd.DataFrame, list[Failure]]:
+    """Rows with a CPR-shaped number in any text cell, taken out before anything is stored.
+
+    Small tables (targets, goals, published figures, StatBank, profilmodel) have free-text
+    columns (a decision, a source, an area name) that the schema accepts whatever they hold."""
+    failures, bad = [], set()
+    for column in frame.columns:
+        if frame[column].dtype != object:
+            continue
+        hits = frame[column].map(lambda v: isinstance(v, str) and has_cpr(v))
+        for i in frame.index[hits]:
+            bad.add(i)
+            line = frame.at[i, "source_line"] if "source_line" in frame.columns else None
+            failures.append(Failure(source_file, None if line is None or pd.isna(line) else int(line), column, None,
+                                    "cpr_in_wrong_column", CPR_MESSAGE, _year(frame, i)))
+    return frame.drop(index=sorted(bad)), failures
+
+
 def _year(frame: pd.DataFrame, i) -> int | None:
     for name in ("year", "target_year"):
         if name in frame.columns:
@@ -91,5 +113,7 @@ def replace_quarantine(con, dataset: str, failures: list[Failure], run_id: str |
         con.executemany(
             "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(dataset, f.year, f.source_file, f.source_line, f.column_name, f.value, f.rule, f.message, run_id)
+            # Withheld here, once for every reader, whatever a reader put in the value or message.
+            [(dataset, f.year, scrub(f.source_file), f.source_line, f.column_name,
+              None if f.value is None else scrub(str(f.value)), f.rule, scrub(f.message), run_id)
              for f in failures])

@@ -17,10 +17,17 @@ from pathlib import Path
 import pandas as pd
 
 from overgang.encoding import UnreadableFile, inspect
+from overgang.pseudonymise import scrub
 
 
 class FileRejected(ValueError):
-    """A whole file that cannot be loaded; the message names the file and what was expected."""
+    """A whole file that cannot be loaded; the message names the file and what was expected.
+
+    The message is shown, logged and kept in reason files: anything CPR-shaped in it (a value
+    or a file name quoted by mistake) is withheld here, once for every caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(scrub(message))
 
 
 @dataclass

@@ -25,7 +25,8 @@ SELECT
          ELSE coalesce(TRY_CAST(trim(priority) AS SMALLINT), -1) END          AS priority,
     lower(trim(education_code))                                 AS education_code,
     coalesce(upper(trim(eux)), '')                              AS eux,
-    nullif(trim(application_status), '')                        AS application_status
+    nullif(trim(application_status), '')                        AS application_status,
+    cpr_found_in
 FROM (
     SELECT *,
            -- Danish exports write dates ISO or day first; the ISO cast is the fast common case.

@@ -21,7 +21,9 @@ CREATE TABLE IF NOT EXISTS staging_applications (
     education_code VARCHAR,
     eux VARCHAR,
     application_date VARCHAR,
-    application_status VARCHAR
+    application_status VARCHAR,
+    -- Columns where a CPR-shaped number was found and withheld (comma-separated; NULL: none).
+    cpr_found_in VARCHAR
 );
 CREATE TABLE IF NOT EXISTS ingested_files (
     source_file VARCHAR PRIMARY KEY,
@@ -46,4 +48,10 @@ CREATE TABLE IF NOT EXISTS year_loads (
     run_id VARCHAR NOT NULL,
     rows BIGINT NOT NULL,
     loaded_at TIMESTAMP NOT NULL
+);
+-- Which CPR key pseudonymised each application year, by fingerprint (never the key itself):
+-- pseudonyms of two keys cannot be linked, so a run refuses to mix them in one warehouse.
+CREATE TABLE IF NOT EXISTS year_keys (
+    year SMALLINT PRIMARY KEY,
+    key_fingerprint VARCHAR NOT NULL
 );

@@ -1,6 +1,8 @@
 -- staging_applications: every data row of every extract, pseudonymised, as text.
 -- The CPR number is turned into `pupil_id` here and never stored; names, addresses and
--- contact fields are not selected at all. Placeholders (names in curly brackets) are the source file's own
+-- contact fields are not selected at all. Every other column is guarded (ingest.cpr_guarded): a
+-- CPR number typed into the wrong column is replaced by '(CPR withheld)' before the row is
+-- stored, and `cpr_found_in` names the column(s) so the row goes to quarantine. Placeholders (names in curly brackets) are the source file's own
 -- column names, looked up in data/config/column_map.yaml. {extract} is the file, read once by
 -- read_csv in parallel; DuckDB keeps the rows in file order, so ingest.py numbers them (row_id,
 -- source_line) from their position afterwards.
@@ -24,9 +26,11 @@ SELECT
     {education_code}                                            AS education_code,
     {eux}                                                       AS eux,
     {application_date}                                          AS application_date,
-    {application_status}                                        AS application_status
+    {application_status}                                        AS application_status,
+    {cpr_found_in}                                              AS cpr_found_in
 FROM (
     SELECT *,
-           regexp_full_match(trim({cpr}), '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{{2}}-?[0-9]{{4}}') AS cpr_ok
+           regexp_full_match(trim({cpr}), '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{{2}}-?[0-9]{{4}}') AS cpr_ok,
+           coalesce({cpr_in_row}, false) AS cpr_in_row
     FROM {extract}
 ) AS raw;
