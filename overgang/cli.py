@@ -25,6 +25,13 @@ console = Console(stderr=True, soft_wrap=True)
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 
 
+def _warn_about_key() -> None:
+    from overgang.pseudonymise import key_warnings
+
+    for warning in key_warnings():
+        console.print(f"[yellow]Warning:[/] {warning}")
+
+
 def _fail(message: str) -> None:
     console.print(f"[bold red]Error:[/] {message}")
     sys.exit(1)
@@ -81,6 +88,7 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
         os.environ["OVERGANG_INPUT_DIR"] = str(input_dir.resolve())
     settings = Settings.load()
     prepare_dagster_home(settings)
+    _warn_about_key()
     from dagster import DagsterInstance
 
     from pipelines.run import execute_main_job, failure_messages
