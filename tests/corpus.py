@@ -107,9 +107,9 @@ CASES = [
     Case("mixed encodings in one file", _bytes("blandet.csv", LONG.encode() + "Køge;2024;9+10;EUD;100\r\n".encode("utf-8")
                                                  + "Høje-Taastrup;2024;9+10;EUD;100\r\n".encode("cp1252")),
          "rejected", "mixed encodings: line 1 is UTF-8 but line 3 is not"),
-    Case("extract without its header line (CPR withheld in the message)",
+    Case("extract without its header line (no line content in the message)",
          _text("optagelse_2024.csv", "010108-1235;Aya;Aasen;Ahornvej 1;2630;Taastrup;169001;Nordskolen;169;169;9;"
-                                     "Direkte fra skole;1;stx;;2024-02-20\r\n"), "rejected", "(CPR withheld)"),
+                                     "Direkte fra skole;1;stx;;2024-02-20\r\n"), "rejected", "a first line of 16 fields"),
     # --- accepted, with the failing rows in quarantine -----------------------------------
     Case("percentages that do not add up", _text("soegetal_2024.csv",
          LONG + "169;2024;9+10;EUD;23,7\r\n169;2024;9+10;GYM;70,1\r\n169;2024;9+10;Øvrige;3,2\r\n"

@@ -281,3 +281,15 @@ def test_a_symlink_to_a_system_file_is_refused_without_reading_it(hostile):
     rejected = hostile["inbox"] / "rejected"
     assert not any("root:" in p.read_text(errors="replace") for p in rejected.glob("*")) if rejected.exists() else True
     assert not (rejected / "passwd.csv").exists()
+
+
+def test_an_input_folder_file_named_with_a_cpr_number_is_refused_unread(tmp_path):
+    from assets.applications.ingest import FileRejected, extract_files_by_year
+
+    folder = tmp_path / "input"
+    _write(folder / "optagelse_2024.csv", [_row(1, 2024)])
+    _write(folder / f"optagelse_2023_{IN_NAME}.csv", [_row(1, 2023)])
+    with pytest.raises(FileRejected) as err:
+        extract_files_by_year(folder)
+    message = str(err.value)
+    assert "CPR-shaped number" in message and not any(f.decode() in message for f in _forms(IN_NAME))
