@@ -20,6 +20,9 @@ statbank_job = define_asset_job(STATBANK_JOB, selection=AssetSelection.assets("c
 SOURCES_JOB = "sources_refresh"
 # Small sources an analyst drops into the inbox (not extracts): re-read them all and republish.
 SOURCE_ASSETS = ["targets", "goals", "completion_status", "published_application_shares", "profilmodel_projections"]
-sources_job = define_asset_job(SOURCES_JOB, selection=AssetSelection.assets(*SOURCE_ASSETS).downstream(),
+# The reference tables (kommuner, codes, groups) come along: they are cheap, and a municipality
+# with public figures only has no main run that would have loaded them.
+sources_job = define_asset_job(SOURCES_JOB, selection=AssetSelection.assets(*SOURCE_ASSETS).downstream()
+                               | AssetSelection.groups("reference"),
                                executor_def=in_process_executor,
                                description="Re-read targets, goals, StatBank, published tables and profilmodel; republish.")

@@ -20,7 +20,8 @@ DENOMINATORS = {
     "all_applicants": "all applicants including 10th-grade applicants",
 }
 GEOGRAPHY = ["school", "residence"]
-PUBLISHED_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
+# OEVRIGE: a three-way table's other group (FGU, STU and the rest); OEVRIGT: the rest beside FGU and STU.
+PUBLISHED_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT", "OEVRIGE"]
 FIGURE_KEY = ["year", "kommune_code", "grade", "education_group", "denominator_definition", "geography_basis"]
 
 
@@ -37,11 +38,14 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
                                error="grade must be 9, 10 or both (9+10)"), description="'9', '10' or '9+10'."),
             "education_group": pa.Column(str, pa.Check.isin(PUBLISHED_GROUPS, name="known_group",
                                          error="group must be one listed under published_groups in data/config/column_map.yaml"),
-                                         description="EUD, GYM, FGU, STU or OEVRIGT, as the table groups them."),
+                                         description="EUD, GYM, FGU, STU, OEVRIGT (work, abroad, ...) or OEVRIGE (a three-way table's other group: FGU, STU and the rest), as the table groups them."),
             "applicants": pa.Column("Int64", pa.Check.ge(0, name="non_negative", error="a count cannot be negative"),
                                     nullable=True, description="Count, where the table gives counts."),
             "share_pct": percentage_column("Share in percent as published (rounded), where the table gives shares.",
                                            nullable=True),
+            "group_sum_pct": pa.Column(float, nullable=True, description=(
+                "Sum of the published shares of this area, year and grade: about 100 in a complete table; "
+                "further off only where the table is described as rounded (kept, with this sum as the flag).")),
             "denominator_definition": pa.Column(str, pa.Check.isin(list(DENOMINATORS), name="known_denominator",
                                                 error=f"denominator must be one of {', '.join(DENOMINATORS)}"),
                                                 description="What the share is a share of: " + "; ".join(f"{k} = {v}" for k, v in DENOMINATORS.items()) + "."),

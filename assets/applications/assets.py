@@ -133,6 +133,18 @@ def quarantine_share(context, duckdb: DuckDBResource, project: ProjectSettings) 
     )
 
 
+SHARE_TABLES = ("application_shares", "school_application_shares", "application_shares_by_sex")
+
+
+def ensure_application_tables(con) -> None:
+    """The pupil-level tables, empty, where no extract was ever loaded: a warehouse of public
+    figures alone (published søgetal, måltal, StatBank) publishes with the same views."""
+    stage_typed_rows(con, [])
+    replace_years(con, "applications", read_sql("applications", "applications").format(typed="typed_rows"), [])
+    for table in SHARE_TABLES:
+        replace_years(con, table, read_sql("applications", table), [])
+
+
 def _build_years(context: AssetExecutionContext, duckdb: DuckDBResource, table: str) -> MaterializeResult:
     """Replace the run's years in `table` with the result of sql/<table>.sql."""
     with duckdb.get_connection() as con:

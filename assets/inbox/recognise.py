@@ -18,7 +18,7 @@ import yaml
 
 from assets.applications.ingest import YEAR_IN_NAME, match_columns as match_extract_columns
 from assets.profilmodel.reader import read_profilmodel
-from assets.published.reader import layout as published_layout
+from assets.published.reader import find_published
 from assets.published.reader import read_published
 from assets.reference.config_files import read_config_table
 from assets.sources.tables import FileRejected, delimiter_of, match_columns, norm, read_xlsx_rows
@@ -145,7 +145,7 @@ def recognise(path: Path, tolerance_pp: float = 0.2) -> Recognised:
         return Recognised("applications", year, f"Optagelse.dk extract for {year}")
     if path.stat().st_size > SMALL_FILE:
         raise FileRejected(f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {EXPECTED}.")
-    if published_layout(header) is not None:
+    if find_published(path) is not None:
         frame, _ = read_published(path, tolerance_pp)
         return Recognised("published_application_shares", None, f"published søgetal table, {len(frame)} figures")
     best_score, best = ranked[0]

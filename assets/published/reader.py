@@ -1,7 +1,11 @@
-"""Reading a published søgetal table (offentliggjorte søgetal), CSV or Excel, long or wide.
+"""Reading a published søgetal table (offentliggjorte søgetal), CSV or Excel, as it was written.
 
 Long: one row per area, year, (grade) and group, with `Antal` and/or `Procent`.
 Wide: one row per area and year, one column per group (EUD, GYM, Øvrige, ...).
+Groups by years: one row per group, one column per year, as municipal web pages print it,
+often with the area only in a title line above the table ("Søgetal for Høje-Taastrup Kommune").
+Three-way tables (EUD, GYM, Øvrige) and five-way tables (EUD, GYM, FGU, STU, Øvrigt) keep
+their own "other" group (OEVRIGE against OEVRIGT); a label no group is known by stops the file.
 What the figures count comes from the description file beside the table (<name>.yaml) or
 from its `Nævner`/`Geografisk grundlag` columns; without it the table is refused, because
 a share without its denominator cannot be compared with anything.
@@ -9,6 +13,8 @@ a share without its denominator cannot be compared with anything.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -16,32 +22,71 @@ import pandas as pd
 from assets.sources.files import description
 from assets.sources.quarantine import Failure, split_valid
 from assets.sources.tables import FileRejected, SourceTable, frame_of, match_columns, norm, read_rows
+from assets.sources.areas import NATIONAL_NAMES
 from assets.sources.values import areas, numbers, whole_numbers
 from schemas.published import DENOMINATORS, published_application_shares_schema
-from schemas.reference import column_map
+from schemas.reference import column_map, kommuner
 
 SIDECAR_EXAMPLE = ("denominator: leavers_excl_10th_grade_applicants   # or " + " / ".join(list(DENOMINATORS)[1:]) + "\n"
                    "geography_basis: school                          # or residence\n"
-                   "unit: pct                                        # wide tables: pct or count\n"
+                   "unit: pct                                        # pct or count (a '%' in the figures says pct)\n"
+                   "area: Høje-Taastrup                              # when the table has no area column\n"
+                   "grade: 9+10                                      # when the table has no grade column\n"
+                   "rounded: true                                    # keep groups that do not add up to 100\n"
                    "source: https://...                              # where it was published")
+YEAR_CELL = re.compile(r"^(19|20)\d{2}$")
+HEADER_SEARCH_ROWS = 10  # a title and a blank line or two may stand above the table's header
+
+
+@dataclass
+class Layout:
+    """Where a søgetal table sits in its file and which way it is turned.
+
+    long:            a row per (area,) year, (grade,) group, with a count and/or percentage column
+    wide:            a row per (area and) year, a column per group
+    groups_by_years: a row per group, a column per year (as municipal web pages print it)
+    """
+    kind: str
+    header_at: int  # index of the header among the file's non-empty rows; rows above it are a title
+    columns: dict[str, int] = field(default_factory=dict)  # group (wide) or year (groups_by_years) -> position
 
 
 def _lookup(section: str) -> dict[str, str]:
     return {norm(spelling): canonical for canonical, spellings in column_map()[section].items() for spelling in spellings}
 
 
-def layout(header: list[str]) -> tuple[str, dict[str, int]] | None:
-    """'long' or 'wide' with the group columns (wide), or None when this is no søgetal table."""
+def _ignored() -> set[str]:
+    return {norm(s) for s in column_map()["published_ignored"]}
+
+
+def find_layout(rows: list[list[str]]) -> Layout | None:
+    """The table's layout and header row, or None when this is no søgetal table."""
     spec = column_map()["published_application_shares"]
     known = {norm(s) for entry in spec.values() for s in entry["source"]}
-    names = {norm(h) for h in header}
-    if not any(norm(s) in names for s in spec["year"]["source"]) or not any(norm(s) in names for s in spec["area"]["source"]):
-        return None
     groups = _lookup("published_groups")
-    wide = {groups[norm(h)]: i for i, h in enumerate(header) if norm(h) in groups and norm(h) not in known}
-    if any(norm(s) in names for s in spec["group"]["source"]):
-        return "long", {}
-    return ("wide", wide) if len(wide) >= 2 else None
+    for i, header in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = {norm(h) for h in header}
+        if any(norm(s) in names for s in spec["year"]["source"]):
+            if any(norm(s) in names for s in spec["group"]["source"]):
+                return Layout("long", i)
+            wide = {groups[norm(h)]: j for j, h in enumerate(header) if norm(h) in groups and norm(h) not in known}
+            return Layout("wide", i, wide) if wide else None
+        years = {h.strip(): j for j, h in enumerate(header) if YEAR_CELL.match(h.strip())}
+        labels = [r[0] for r in rows[i + 1:] if r]
+        if years and labels and any(norm(label) in groups for label in labels):
+            return Layout("groups_by_years", i, years)
+    return None
+
+
+def find_published(path: Path) -> Layout | None:
+    """The layout of `path` if it is a published søgetal table (for recognising inbox files)."""
+    return find_layout(read_rows(path, header=False).rows)
+
+
+def layout(header: list[str]) -> tuple[str, dict[str, int]] | None:
+    """'long' or 'wide' with the group columns (wide), or None: the kind a header line alone says."""
+    found = find_layout([header])
+    return None if found is None or found.kind == "groups_by_years" else (found.kind, found.columns)
 
 
 def describe(path: Path, frame_columns: list[str]) -> dict:
@@ -53,57 +98,142 @@ def describe(path: Path, frame_columns: list[str]) -> dict:
     return meta
 
 
+def _area_in_title(title: list[list[str]]) -> str | None:
+    """The one municipality (or the whole country) a title names, e.g. 'Søgetal for Høje-Taastrup
+    Kommune 2021-2024'; None when it names none or several."""
+    text = " " + " ".join(" ".join(r) for r in title).casefold() + " "
+    names = [str(n) for n in kommuner().kommune_name] + NATIONAL_NAMES
+    found = {n for n in names if re.search(rf"(?<![\w-]){re.escape(n.casefold())}(?![\w-])", text)}
+    # "Hele landet" also contains "landet": keep only names not inside a longer one found.
+    found = {n for n in found if not any(n != m and n.casefold() in m.casefold() for m in found)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _unit(meta: dict, values: list[str], path: Path) -> str:
+    unit = str(meta.get("unit", "")).lower()
+    if unit in ("pct", "count"):
+        return unit
+    if any("%" in v for v in values):
+        return "pct"
+    raise FileRejected(f"{path.name}: a table with one column per group (or per year) must say whether the figures "
+                       f"are percentages or counts: add 'unit: pct' or 'unit: count' to {path.stem}.yaml.")
+
+
 def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[Failure]]:
-    table = read_rows(path)
-    found = layout(table.header)
+    raw = read_rows(path, header=False)
+    found = find_layout(raw.rows)
     if found is None:
-        raise FileRejected(f"{path.name}: not a søgetal table: expected a header with area (Kommune), year (År) and "
-                           "either a group column (Uddannelsesgruppe) or one column per group (EUD, GYM, Øvrige).")
-    kind, group_columns = found
-    spec = {k: v for k, v in column_map()["published_application_shares"].items() if not (kind == "wide" and k == "group")}
-    columns = match_columns(table.header, spec, path.name, "a published søgetal table")
-    meta = describe(path, list(columns))
-    raw = _wide_to_long(table, columns, group_columns, meta, path) if kind == "wide" else frame_of(table, columns)
+        raise FileRejected(f"{path.name}: not a søgetal table: expected a header with year (År) and either a group "
+                           "column (Uddannelsesgruppe) or one column per group (EUD, GYM, Øvrige), or groups as rows "
+                           "and years as columns.")
+    title = raw.rows[:found.header_at]
+    table = SourceTable(path, raw.rows[found.header_at + 1:], raw.lines[found.header_at + 1:], raw.rows[found.header_at],
+                        raw.encoding, raw.delimiter)
+    spec = {k: v for k, v in column_map()["published_application_shares"].items()
+            if not (found.kind != "long" and k == "group")}
+    meta = description(path, SIDECAR_EXAMPLE)
+    if found.kind == "groups_by_years":
+        raw_frame = _groups_by_years(table, found.columns, meta, path)
+    else:
+        # Area may come from the description or the title instead of a column.
+        spec["area"] = {**spec["area"], "optional": True}
+        columns = match_columns(table.header, spec, path.name, "a published søgetal table")
+        raw_frame = (_wide_to_long(table, columns, found.columns, meta, path) if found.kind == "wide"
+                     else frame_of(table, columns))
+    if "area" not in raw_frame:
+        area = meta.get("area") or _area_in_title(title)
+        if area is None:
+            raise FileRejected(f"{path.name}: the table names no area (kommune): add 'area: <kommune name or code>' "
+                               f"to {path.stem}.yaml.")
+        raw_frame["area"] = str(area)
+    describe(path, list(raw_frame.columns))
+    groups = raw_frame["group"].map(lambda g: _lookup("published_groups").get(norm(g), g))
     frame = pd.DataFrame({
-        "year": whole_numbers(raw["year"]),
-        "kommune_code": areas(raw["area"]),
-        "grade": raw["grade"].map(lambda g: _lookup("published_grades").get(norm(g), g)) if "grade" in raw
+        "year": whole_numbers(raw_frame["year"]),
+        "kommune_code": areas(raw_frame["area"]),
+        "grade": raw_frame["grade"].map(lambda g: _lookup("published_grades").get(norm(g), g)) if "grade" in raw_frame
         else str(meta.get("grade", "9+10")),
-        "education_group": raw["group"].map(lambda g: _lookup("published_groups").get(norm(g), g)),
-        "applicants": whole_numbers(raw["count"]) if "count" in raw else pd.NA,
-        "share_pct": numbers(raw["pct"]) if "pct" in raw else float("nan"),
-        "denominator_definition": raw["denominator"] if "denominator" in raw else meta.get("denominator"),
-        "geography_basis": raw["geography_basis"] if "geography_basis" in raw else meta.get("geography_basis"),
+        "education_group": _resolve_other(groups),
+        "applicants": whole_numbers(raw_frame["count"]) if "count" in raw_frame else pd.NA,
+        "share_pct": numbers(raw_frame["pct"]) if "pct" in raw_frame else float("nan"),
+        "group_sum_pct": float("nan"),
+        "denominator_definition": raw_frame["denominator"] if "denominator" in raw_frame else meta.get("denominator"),
+        "geography_basis": raw_frame["geography_basis"] if "geography_basis" in raw_frame else meta.get("geography_basis"),
         "source_file": path.name,
-        "source_line": raw["source_line"],
+        "source_line": raw_frame["source_line"],
         "source": str(meta.get("source", "")) or None,
     })
-    valid, failures = split_valid(frame, published_application_shares_schema(), path.name, raw.rename(
+    valid, failures = split_valid(frame, published_application_shares_schema(), path.name, raw_frame.rename(
         columns={"area": "kommune_code", "group": "education_group", "count": "applicants", "pct": "share_pct"}))
-    return _sum_to_100(valid, failures, tolerance_pp)
+    # Whether the table holds all groups is told from every row it has, valid or not.
+    complete = set(frame["education_group"]) in COMPLETE_SETS
+    return _sum_to_100(valid, failures, tolerance_pp, checked=complete and not meta.get("rounded", False))
+
+
+def _resolve_other(groups: pd.Series) -> pd.Series:
+    """A table's 'other' group means what its other groups leave over: beside FGU and STU it is
+    work, abroad and the like (OEVRIGT); in a three-way table (EUD, GYM, other) it holds FGU and
+    STU too (OEVRIGE), whichever of 'Øvrige' or 'Øvrigt' the table writes."""
+    five_way = groups.isin(["FGU", "STU"]).any()
+    return groups.replace({"OEVRIGE": "OEVRIGT"} if five_way else {"OEVRIGT": "OEVRIGE"})
+
+
+def _unknown_labels(labels: list[str], path: Path, what: str) -> None:
+    groups, ignored = _lookup("published_groups"), _ignored()
+    unknown = sorted({label for label in labels if norm(label) not in groups and norm(label) not in ignored})
+    if unknown:
+        raise FileRejected(f"{path.name}: {what} {', '.join(repr(u) for u in unknown)} is no education group Overgang "
+                           "knows; add the spelling under published_groups (or published_ignored, for a total) in "
+                           "data/config/column_map.yaml, so that no figure is left out without a word.")
+
+
+def _groups_by_years(table: SourceTable, years: dict[str, int], meta: dict, path: Path) -> pd.DataFrame:
+    rows = [(r, line) for r, line in zip(table.rows, table.lines) if r and r[0].strip()]
+    _unknown_labels([r[0] for r, _ in rows], path, "the row")
+    ignored = _ignored()
+    rows = [(r, line) for r, line in rows if norm(r[0]) not in ignored]
+    values = [r[j] if j < len(r) else "" for r, _ in rows for j in years.values()]
+    unit = _unit(meta, values, path)
+    records = [{"year": year, "group": r[0], unit: r[j] if j < len(r) else "", "source_line": line}
+               for r, line in rows for year, j in years.items()]
+    frame = pd.DataFrame(records, columns=["year", "group", unit, "source_line"], dtype=str)
+    frame["source_line"] = frame["source_line"].astype(int)
+    return frame[frame[unit].str.strip() != ""].reset_index(drop=True)
 
 
 def _wide_to_long(table: SourceTable, columns: dict[str, int], group_columns: dict[str, int], meta: dict, path: Path) -> pd.DataFrame:
-    unit = str(meta.get("unit", "")).lower()
-    if unit not in ("pct", "count"):
-        raise FileRejected(f"{path.name}: a table with one column per group must say whether the figures are "
-                           f"percentages or counts: add 'unit: pct' or 'unit: count' to {path.stem}.yaml.")
+    spec = column_map()["published_application_shares"]
+    known = {norm(s) for entry in spec.values() for s in entry["source"]}
+    _unknown_labels([h for h in table.header if h.strip() and norm(h) not in known], path, "the column")
+    values = [r[p] for r in table.rows for p in group_columns.values() if p < len(r)]
+    unit = _unit(meta, values, path)
     base = frame_of(table, columns)
     parts = []
     for group, position in group_columns.items():
         part = base.copy()
         part["group"] = group
-        part["pct" if unit == "pct" else "count"] = [r[position] if position < len(r) else "" for r in table.rows]
+        part[unit] = [r[position] if position < len(r) else "" for r in table.rows]
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
 
-def _sum_to_100(valid: pd.DataFrame, failures: list[Failure], tolerance_pp: float) -> tuple[pd.DataFrame, list[Failure]]:
-    """Published percentages are rounded: the groups of one area, year and grade must add up to
-    100 within the tolerance, or the table (or our reading of it) is wrong."""
-    shares = valid[valid["share_pct"].notna()]
+COMPLETE_SETS = [{"EUD", "GYM", "OEVRIGE"}, {"EUD", "GYM", "FGU", "STU", "OEVRIGT"}]
+
+
+def _sum_to_100(valid: pd.DataFrame, failures: list[Failure], tolerance_pp: float,
+                checked: bool) -> tuple[pd.DataFrame, list[Failure]]:
+    """Published percentages are rounded: in a table of all groups (three- or five-way), the
+    groups of one area, year and grade must add up to 100 within the tolerance, or the table (or
+    our reading of it) is wrong. Every row carries its groups' sum (`group_sum_pct`); a table
+    described as `rounded: true` keeps rows that are further off, with that sum as their flag.
+    A table of fewer groups (EUD only) has nothing to add up."""
     keys = ["year", "kommune_code", "grade", "denominator_definition", "geography_basis"]
+    shares = valid[valid["share_pct"].notna()]
     sums = shares.groupby(keys)["share_pct"].agg(["sum", "count"])
+    valid = valid.merge(sums["sum"].rename("_sum").reset_index(), on=keys, how="left")
+    valid["group_sum_pct"] = valid.pop("_sum").round(6)
+    if not checked:
+        return valid, failures
     off = sums[(sums["sum"] - 100).abs() > tolerance_pp + 1e-9]
     if off.empty:
         return valid, failures
@@ -111,8 +241,8 @@ def _sum_to_100(valid: pd.DataFrame, failures: list[Failure], tolerance_pp: floa
     for r in bad.itertuples():
         failures.append(Failure(r.source_file, int(r.source_line), "share_pct", f"{r.share_pct:g}", "shares_sum_to_100",
                                 f"the {r.count} groups of this area, year and grade add up to {r.sum:.1f} %, not 100 "
-                                f"(± {tolerance_pp}); a group is missing or a figure is mistyped", int(r.year)))
+                                f"(± {tolerance_pp}); a group is missing or a figure is mistyped (a table that is "
+                                "rounded by its publisher can say 'rounded: true' in its description)", int(r.year)))
     dropped = set(zip(bad["source_line"], bad["education_group"]))
     keep = [(line, group) not in dropped for line, group in zip(valid["source_line"], valid["education_group"])]
     return valid[keep], failures
-

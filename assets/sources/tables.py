@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,11 +67,27 @@ def delimiter_of(first_line: str) -> str:
     return best if counts[best] else ";"
 
 
+def table_delimiter_of(content: str, lines: int = 20) -> str:
+    """The separator of a table that may have a title line above it ("Søgetal for Høje-Taastrup
+    Kommune, 9. og 10. klasse"): the one that splits most of the first lines into the same number
+    (two or more) of fields. Decimal commas ("16,1%") give ',' ragged rows, so ';' wins there."""
+    head = [line for line in content.splitlines()[:lines * 2] if line.strip()][:lines]
+    if not head:
+        return ";"
+    best, best_score = delimiter_of(head[0]), 0
+    for candidate in (";", "\t", ","):
+        widths = Counter(len(r) for r in csv.reader(head, delimiter=candidate))
+        width, count = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
+        if width >= 2 and count > best_score:
+            best, best_score = candidate, count
+    return best
+
+
 def read_csv_rows(path: Path, header: bool = True) -> SourceTable:
     content, encoding = _text(path)
     if not content.strip():
         raise FileRejected(f"{path.name}: the file is empty (no header and no rows).")
-    delimiter = delimiter_of(content.lstrip("\ufeff").splitlines()[0])
+    delimiter = table_delimiter_of(content.lstrip("\ufeff"))
     reader = csv.reader(io.StringIO(content.lstrip("\ufeff"), newline=""), delimiter=delimiter)
     rows, lines, head = [], [], []
     for record in reader:

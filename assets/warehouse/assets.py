@@ -17,6 +17,7 @@ import duckdb as duckdb_lib
 from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
+from assets.applications.assets import ensure_application_tables
 from assets.sql import ensure_work_schema
 from overgang.dictionary import create_views, dictionary_markdown, export_parquet
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
@@ -71,6 +72,7 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
     settings = project.settings()
     with duckdb.get_connection() as con:
         ensure_work_schema(con)
+        ensure_application_tables(con)
         con.execute("DELETE FROM partitions_in_progress WHERE run_id = $run", {"run": context.run.run_id})
         half_built = con.execute("SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year").fetchall()
         if half_built:
