@@ -48,3 +48,74 @@ def test_in_warehouse_with_christiansoe_in_quarantine(sample_run):
         quarantined = con.execute("SELECT value, rule FROM quarantine WHERE dataset = 'completion_status'").fetchall()
     assert persons == {"total": 3443, "completed": 2388, "in_progress": 528, "dropped_out": 298, "no_registered_education": 229}
     assert quarantined == [("Christiansø", "known_area")]
+
+
+# A multi-year hand export of STATUSU6 with years as columns and no header, as StatBank writes it
+# when the analyst puts the time on the columns, with an extra variable to filter on. Without its
+# description it cannot be read (which column is which year?); with it, it gives a trend.
+MULTI_YEAR = [("Fuldført ungdomsuddannelse", "I alt", "Høje-Taastrup", [2301, 2355, 2388]),
+              ("Fuldført ungdomsuddannelse", "Mænd", "Høje-Taastrup", [1100, 1130, 1150]),
+              ("Igangværende ungdomsuddannelse", "I alt", "Høje-Taastrup", [560, 541, 528]),
+              ("Afbrudt ungdomsuddannelse", "I alt", "Høje-Taastrup", [310, 305, 298]),
+              ("Ingen registreret ungdomsuddannelse", "I alt", "Høje-Taastrup", [240, 231, 229]),
+              ("I alt", "I alt", "Høje-Taastrup", [3411, 3432, 3443])]
+DESCRIBED = "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\nfilter: {køn: I alt}\n"
+
+
+def _multi_year(folder, description: str | None = DESCRIBED):
+    text = "".join(f'"{s}","{k}","{a}",' + ",".join(f"{v:,}".replace(",", ".") for v in values) + "\r\n"
+                   for s, k, a, values in MULTI_YEAR)
+    path = folder / "statusu6_trend.csv"
+    path.write_bytes(text.encode("cp1252"))
+    if description is not None:
+        path.with_suffix(".yaml").write_text(description, encoding="utf-8")
+    return path
+
+
+def test_headerless_multi_year_export_read_by_its_description(tmp_path):
+    frame, layout = read_statbank(_multi_year(tmp_path))
+    assert layout["name"] == "described in statusu6_trend.yaml"
+    trend = frame.set_index("year")[["total", "completed", "in_progress", "dropped_out", "no_registered_education"]]
+    assert trend.to_dict("index") == {2022: dict(total=3411, completed=2301, in_progress=560, dropped_out=310,
+                                                 no_registered_education=240),
+                                      2023: dict(total=3432, completed=2355, in_progress=541, dropped_out=305,
+                                                 no_registered_education=231),
+                                      2024: dict(total=3443, completed=2388, in_progress=528, dropped_out=298,
+                                                 no_registered_education=229)}
+    assert set(frame.kommune_code) == {169}
+
+
+@pytest.mark.parametrize("description, says", [
+    (None, "not a StatBank table in a known layout"),
+    ("table: STATUSU99\ncolumns: [status, area]\nyears: [2024]\n", "not pinned"),
+    ("table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2023, 2024]\nfilter: {køn: I alt}\n", "3 columns and 2 years"),
+    ("table: STATUSU6\ncolumns: [køn, area]\nyears: [2022, 2023, 2024]\n", "with status and area"),
+])
+def test_a_wrong_or_missing_description_is_said(tmp_path, description, says):
+    from assets.sources.tables import FileRejected
+
+    with pytest.raises(FileRejected) as err:
+        read_statbank(_multi_year(tmp_path, description))
+    assert says in str(err.value)
+
+
+def test_inbox_recognises_it_and_the_warehouse_gets_the_trend(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from overgang.settings import PROJECT_DIR
+
+    (tmp_path / "mine").mkdir()
+    path = _multi_year(tmp_path / "mine")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
+    env |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
+    done = subprocess.run([sys.executable, "-m", "overgang.cli", "load", str(path)], cwd=PROJECT_DIR,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert "accepted" in done.stderr and "StatBank STATUSU6" in done.stderr, done.stderr[-3000:]
+    stored = tmp_path / "inbox" / "processed" / "statbank"
+    assert sorted(p.name for p in stored.iterdir()) == ["statusu6_trend.csv", "statusu6_trend.yaml"]
+    with duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb"), read_only=True) as con:
+        completed = con.execute("SELECT year, persons FROM analyst.completion_status WHERE kommune_code = 169 "
+                                "AND status = 'completed' ORDER BY year").fetchall()
+    assert completed == [(2022, 2301), (2023, 2355), (2024, 2388)]

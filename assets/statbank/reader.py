@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from assets.sources.areas import area_code
+from assets.sources.files import description
 from assets.sources.tables import FileRejected, SourceTable, norm, read_rows
 from assets.sources.values import numbers
 from overgang.settings import DATA_DIR
@@ -30,9 +31,46 @@ def _statuses(table: str) -> dict[str, str]:
     return {norm(label): status for status, labels in spec.items() for label in labels}
 
 
+DESCRIPTION_EXAMPLE = ("table: STATUSU6                      # a table pinned in data/config/statbank.yaml\n"
+                       "columns: [status, area]               # the file's first columns, in order\n"
+                       "years: [2020, 2021, 2022, 2023, 2024] # the columns after them, one per year\n"
+                       "filter: {uddannelse: I alt}           # optional: keep rows where another column says this")
+
+
+def described_layout(path: Path) -> dict | None:
+    """The layout a description beside the file (<name>.yaml) gives, or None without one.
+
+    A hand export without a header cannot say which variables its columns hold; its description
+    can: the table, the variables in order (status, area, year, value, or another variable of the
+    table to filter on) and, for years as columns, which years."""
+    meta = description(path, DESCRIPTION_EXAMPLE)
+    if "table" not in meta:
+        return None
+    table = str(meta["table"]).upper()
+    if table not in config()["tables"]:
+        raise FileRejected(f"{path.name}: its description names table {table}, which is not pinned in "
+                           f"data/config/statbank.yaml (pinned: {', '.join(config()['tables'])}).")
+    columns = meta.get("columns")
+    years = [str(y) for y in meta.get("years") or []]
+    filters = meta.get("filter") or {}
+    if (not isinstance(columns, list) or not {"status", "area"} <= set(map(str, columns))
+            or not isinstance(filters, dict) or not all(YEAR.match(y) for y in years)):
+        raise FileRejected(f"{path.name}: its description must name the columns in order (with status and area) and "
+                           f"the years of the year columns, e.g.\n{DESCRIPTION_EXAMPLE}")
+    columns = [str(c) for c in columns]
+    kind = "years_as_columns" if years else ("long" if "value" in columns else "statuses_as_columns")
+    if kind != "years_as_columns" and "year" not in columns:
+        raise FileRejected(f"{path.name}: its description gives no year: a 'year' column or a list of years, e.g.\n"
+                           f"{DESCRIPTION_EXAMPLE}")
+    return {"name": f"described in {path.stem}.yaml", "table": table, "kind": kind, "header": bool(meta.get("header")),
+            "columns": columns, "years": years, "filter": {str(k): str(v) for k, v in filters.items()}}
+
+
 def match_layout(path: Path) -> tuple[dict, SourceTable] | None:
-    """The first layout in the configuration the file fits, with the file read by it (the file
-    is read at most twice: with and without a header row)."""
+    """The layout the file's description gives, else the first layout in the configuration the
+    file fits, with the file read by it (at most twice: with and without a header row)."""
+    if (described := described_layout(path)) is not None:
+        return described, read_rows(path, header=described["header"])
     readings: dict[bool, SourceTable] = {}
     for layout in config()["layouts"]:
         if layout["header"] not in readings:
@@ -72,12 +110,19 @@ def read_statbank(path: Path) -> tuple[pd.DataFrame, dict]:
         wide = pd.DataFrame([r[:len(columns)] for r in table.rows], columns=columns, dtype=str)
         wide["source_line"] = table.lines
     else:
+        at = {name: i for i, name in enumerate(columns)}
+        rows = [(r, line) for r, line in zip(table.rows, table.lines)
+                if all(norm(r[at[var]]) == norm(label) for var, label in layout.get("filter", {}).items())]
         if layout["kind"] == "years_as_columns":
-            years = table.header[len(columns):]
-            records = [(r[0], r[1], year, r[len(columns) + i] if len(columns) + i < len(r) else "", line)
-                       for r, line in zip(table.rows, table.lines) for i, year in enumerate(years)]
+            years = layout.get("years") or table.header[len(columns):]
+            for r, line in rows:
+                if len(r) != len(columns) + len(years):
+                    raise FileRejected(f"{path.name}: line {line} has {len(r)} fields, but the layout "
+                                       f"({layout['name']}) has {len(columns)} columns and {len(years)} years.")
+            records = [(r[at["status"]], r[at["area"]], year, r[len(columns) + i], line)
+                       for r, line in rows for i, year in enumerate(years)]
         else:
-            records = [(*r[:4], line) for r, line in zip(table.rows, table.lines)]
+            records = [(r[at["status"]], r[at["area"]], r[at["year"]], r[at["value"]], line) for r, line in rows]
         long = pd.DataFrame(records, columns=["status", "area", "year", "value", "source_line"])
         long["status"] = long["status"].map(lambda s: statuses.get(norm(s), s))
         unknown = sorted(set(long["status"]) - set(statuses.values()))
