@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from overgang.numbers import da_int, da_pct
-from overgang.settings import Settings, prepare_dagster_home
+from overgang.settings import SAMPLE_DIR, Settings, prepare_dagster_home
 
 console = Console(stderr=True, soft_wrap=True)
 # Dagster flags its own beta parameters on every load; analysts cannot act on that.
@@ -96,6 +96,9 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
     if rebuild:
         settings.work_db.unlink(missing_ok=True)
     console.print(f"Overgang: reading extracts in {settings.input_dir}" + (f" for {year_range}" if year_range else ""))
+    if settings.input_dir == SAMPLE_DIR:
+        console.print("[yellow]No input folder given: the shipped SYNTHETIC sample is loaded (not real figures); "
+                      "give your own with --input FOLDER.[/]")
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
         result = execute_main_job(settings, instance, quiet=True, years=years)

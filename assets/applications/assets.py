@@ -1,5 +1,7 @@
 """Application data (søgedata): ingestion, validation and søgetal, one partition per application year."""
 
+from pathlib import Path
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -14,7 +16,7 @@ from dagster_duckdb import DuckDBResource
 from assets.applications.ingest import FileRejected, extract_sources, stage_file
 from assets.applications.validate import quarantine_failures, stage_typed_rows
 from assets.sql import ensure_work_schema, read_sql, replace_years
-from overgang.pseudonymise import key_fingerprint, key_warnings, load_key
+from overgang.pseudonymise import is_shipped_sample, key_fingerprint, key_warnings, load_key
 from pipelines.partitions import APPLICATION_YEARS, ONE_RUN, years_of
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
 
@@ -22,14 +24,37 @@ GROUP = "applications"
 PARTITIONED = {"partitions_def": APPLICATION_YEARS, "backfill_policy": ONE_RUN, "pool": DUCKDB_POOL}
 
 
-def refuse_mixed_keys(con, years: list[int], fingerprint: str) -> None:
-    """Stop before staging when years outside this run were pseudonymised with another key.
+def synthetic_files(files: list[Path]) -> bool:
+    """True when the run's files are the shipped synthetic sample, False when none is; the two
+    are never mixed in one run."""
+    shipped = [p.name for p in files if is_shipped_sample(p)]
+    if shipped and len(shipped) != len(files):
+        real = sorted({p.name for p in files} - set(shipped))
+        raise FileRejected(f"The shipped synthetic sample ({', '.join(shipped[:3])}{' …' if len(shipped) > 3 else ''}) "
+                           f"and real extracts ({', '.join(real[:3])}{' …' if len(real) > 3 else ''}) would be loaded "
+                           "together. Synthetic and real figures are never mixed: give only your own extracts "
+                           "(overgang run --input FOLDER).")
+    return bool(shipped)
+
+
+def refuse_mixing(con, years: list[int], fingerprint: str, synthetic: bool) -> None:
+    """Stop before staging when years outside this run were pseudonymised with another key, or
+    are synthetic where this run is real (or the other way round).
 
     A pupil's pseudonym differs between keys, so mixed years would count one pupil as two and
-    break the link from year to year; the analyst chooses: the old key, or every year again."""
-    other = con.execute("SELECT list(year ORDER BY year), any_value(key_fingerprint) FROM year_keys "
-                        "WHERE year NOT IN (SELECT unnest($years)) AND key_fingerprint <> $fp",
-                        {"years": years, "fp": fingerprint}).fetchone()
+    break the link from year to year; synthetic years beside real ones would be read as real.
+    The analyst chooses: the old key (or own data only), or every year again."""
+    other = con.execute("SELECT list(year ORDER BY year) FILTER (WHERE key_fingerprint <> $fp), "
+                        "any_value(key_fingerprint) FILTER (WHERE key_fingerprint <> $fp), "
+                        "list(year ORDER BY year) FILTER (WHERE synthetic <> $synthetic) FROM year_keys "
+                        "WHERE year NOT IN (SELECT unnest($years))",
+                        {"years": years, "fp": fingerprint, "synthetic": synthetic}).fetchone()
+    if other[2]:
+        kinds = ("synthetic (the shipped sample)", "real") if not synthetic else ("real", "synthetic (the shipped sample)")
+        raise FileRejected(
+            f"The years {', '.join(map(str, other[2]))} in this warehouse are {kinds[0]}, this run's extracts are "
+            f"{kinds[1]}; the two are never mixed. Use another OVERGANG_HOME for your own data, or load every year "
+            "again from your own extracts: overgang run --rebuild --input FOLDER.")
     if other[0]:
         raise FileRejected(
             f"The years {', '.join(map(str, other[0]))} in this warehouse were pseudonymised with another CPR key "
@@ -53,6 +78,9 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     if not files and not any(by_year.values()):
         raise FileRejected(f"No extracts (*.csv) found in {settings.input_dir} or accepted by the inbox ({settings.inbox_dir}).")
     key, demo = load_key(files) if files else (b"", False)
+    synthetic = synthetic_files(files)
+    if synthetic:
+        context.log.warning("The shipped SYNTHETIC sample is loaded: these are not real figures.")
     if demo:
         context.log.warning("DEMO key used for CPR pseudonyms (shipped sample only).")
     for warning in key_warnings():
@@ -61,9 +89,10 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     with duckdb.get_connection() as con:
         ensure_work_schema(con)
         params = {"years": years}
+        # Checked before anything is marked or deleted: a refusal leaves the working database as it was.
+        refuse_mixing(con, years, key_fingerprint(key), synthetic)
         con.execute("DELETE FROM partitions_in_progress WHERE year IN (SELECT unnest($years))", params)
         con.execute("INSERT INTO partitions_in_progress SELECT unnest($years), $run, now()", {**params, "run": context.run.run_id})
-        refuse_mixed_keys(con, years, key_fingerprint(key))
         for table in ("staging_applications", "ingested_files"):
             con.execute(f"DELETE FROM {table} WHERE file_year IN (SELECT unnest($years))", params)
         con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params)
@@ -72,8 +101,9 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
             staged.append(result)
             unreadable = f", {result.rejected_lines} unreadable lines" if result.rejected_lines else ""
             context.log.info(f"[{i}/{len(files)}] {result.name}: {result.data_rows} rows, {result.encoding}{unreadable}")
-        con.execute("INSERT OR REPLACE INTO year_keys SELECT DISTINCT file_year, $fp FROM ingested_files "
-                    "WHERE file_year IN (SELECT unnest($years))", {**params, "fp": key_fingerprint(key)})
+        con.execute("INSERT OR REPLACE INTO year_keys SELECT DISTINCT file_year, $fp, $synthetic FROM ingested_files "
+                    "WHERE file_year IN (SELECT unnest($years))",
+                    {**params, "fp": key_fingerprint(key), "synthetic": synthetic})
         missing = [y for y in years if y not in by_year]
         if missing:
             context.log.warning(f"No extract for {', '.join(map(str, missing))}: those years are empty.")

@@ -80,8 +80,10 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
                 f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by a run that did "
                 f"not finish ({half_built[0][1][:8]}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}. "
                 "The published warehouse is unchanged.")
-        # Which run made this version: the report prints it in its footer.
-        con.execute("CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at",
+        # Which run made this version (the report prints it in its footer), and whether any of it
+        # is the shipped synthetic sample (the report then says so on every page).
+        con.execute("CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at, "
+                    "coalesce((SELECT bool_or(synthetic) FROM year_keys), false) AS synthetic_data",
                     {"run": context.run.run_id})
         con.execute("CHECKPOINT")
     return MaterializeResult(metadata=publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version))

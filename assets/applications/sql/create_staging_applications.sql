@@ -49,9 +49,11 @@ CREATE TABLE IF NOT EXISTS year_loads (
     rows BIGINT NOT NULL,
     loaded_at TIMESTAMP NOT NULL
 );
--- Which CPR key pseudonymised each application year, by fingerprint (never the key itself):
--- pseudonyms of two keys cannot be linked, so a run refuses to mix them in one warehouse.
+-- Which CPR key pseudonymised each application year, by fingerprint (never the key itself), and
+-- whether the year is the shipped synthetic sample: pseudonyms of two keys cannot be linked, and
+-- synthetic years must not pass for real ones, so a run refuses to mix either in one warehouse.
 CREATE TABLE IF NOT EXISTS year_keys (
     year SMALLINT PRIMARY KEY,
-    key_fingerprint VARCHAR NOT NULL
+    key_fingerprint VARCHAR NOT NULL,
+    synthetic BOOLEAN NOT NULL
 );

@@ -1,0 +1,46 @@
+"""Synthetic figures never pass for real ones: the shipped sample and real extracts are never
+loaded into one warehouse, and a warehouse built from the sample says so."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from assets.applications.assets import refuse_mixing, synthetic_files
+from assets.sql import ensure_work_schema
+from assets.sources.tables import FileRejected
+from overgang.settings import SAMPLE_DIR
+from tests.extracts import row, write_extract
+
+
+def test_sample_and_real_files_in_one_run_are_refused(tmp_path):
+    sample = sorted(SAMPLE_DIR.glob("*.csv"))
+    assert synthetic_files(sample) is True
+    real = write_extract(tmp_path / "optagelse_2026.csv", [row()])
+    assert synthetic_files([real]) is False
+    with pytest.raises(FileRejected, match="never mixed"):
+        synthetic_files([sample[0], real])
+
+
+def test_a_sample_file_changed_by_one_byte_is_not_the_sample(tmp_path):
+    copy = tmp_path / SAMPLE_DIR.glob("*.csv").__next__().name
+    shutil.copyfile(next(SAMPLE_DIR.glob("*.csv")), copy)
+    copy.write_bytes(copy.read_bytes() + b"\r\n")
+    assert synthetic_files([copy]) is False
+
+
+@pytest.mark.parametrize("stored, run, says", [
+    ((2023, "a" * 16, True), ("a" * 16, False), "are synthetic"),
+    ((2023, "a" * 16, False), ("a" * 16, True), "are real"),
+    ((2023, "a" * 16, False), ("b" * 16, False), "another CPR key"),
+])
+def test_a_run_refuses_to_mix_with_the_years_already_loaded(tmp_path, stored, run, says):
+    with duckdb.connect(str(tmp_path / "work.duckdb")) as con:
+        ensure_work_schema(con)
+        con.execute("INSERT INTO year_keys VALUES (?, ?, ?)", list(stored))
+        with pytest.raises(FileRejected, match=says):
+            refuse_mixing(con, [2024], *run)
+        refuse_mixing(con, [2023], *run)  # replacing the very year is allowed
+        refuse_mixing(con, [2024], stored[1], stored[2])  # same key and kind: fine
