@@ -179,16 +179,37 @@ def statbank(table: str, fmt: str | None) -> None:
 @click.option("--kommune", type=int, default=None, help="Kommune code (default from data/config/pipeline.yaml).")
 @click.option("--year", type=int, default=None, help="Application year (default: newest in the warehouse).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Output HTML file.")
-def report(kommune: int | None, year: int | None, out: Path | None) -> None:
+@click.option("--all", "every", is_flag=True,
+              help="Every kommune with data for the year, and the national overview (landsoversigt) linking them.")
+def report(kommune: int | None, year: int | None, out: Path | None, every: bool) -> None:
     """Render the council report for a municipality from the published warehouse."""
     from reports.render import ReportError, render_report
 
     settings = Settings.load()
     try:
+        if every:
+            _report_all(settings, year)
+            return
         path = render_report(settings, kommune or settings.kommune_code, year, out)
     except ReportError as err:
         _fail(str(err))
     console.print(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def _report_all(settings: Settings, year: int | None) -> None:
+    import duckdb
+
+    from reports.overview import kommuner_with_data, render_overview
+    from reports.render import render_report
+
+    overview = render_overview(settings, year)
+    year = int(overview.stem.rsplit("_", 1)[1])
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        codes = kommuner_with_data(con, year)
+    for code in codes:
+        render_report(settings, code, year)
+    console.print(f"{len(codes)} reports for {year} in {settings.reports_dir}")
+    console.print(f"Overview: {overview}")
 
 
 @main.command()
