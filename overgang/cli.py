@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from overgang.numbers import da_int, da_pct
@@ -33,7 +34,7 @@ def _warn_about_key() -> None:
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]Error:[/] {message}")
+    console.print(f"[bold red]Error:[/] {escape(message)}")
     sys.exit(1)
 
 
@@ -60,7 +61,7 @@ def _summary(settings: Settings, kommune: int) -> None:
         for column in ("dataset", "file", "line", "column", "value", "rule"):
             table.add_column(column)
         for row in sample:
-            table.add_row(*(str(v) for v in row))
+            table.add_row(*(escape(str(v)) for v in row))
         console.print(table)
         console.print("By rule: " + ", ".join(f"{r} {n}" for r, n in rules))
     table = Table(title=f"EUD share, kommune {kommune} (schools in the kommune, 1st priority)")
@@ -95,7 +96,7 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
 
     if rebuild:
         settings.work_db.unlink(missing_ok=True)
-    console.print(f"Overgang: reading extracts in {settings.input_dir}" + (f" for {year_range}" if year_range else ""))
+    console.print(f"Overgang: reading extracts in {escape(str(settings.input_dir))}" + (f" for {year_range}" if year_range else ""))
     if settings.input_dir == SAMPLE_DIR:
         console.print("[yellow]No input folder given: the shipped SYNTHETIC sample is loaded (not real figures); "
                       "give your own with --input FOLDER.[/]")
@@ -105,7 +106,7 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
     elapsed = time.perf_counter() - started
     if not result.success:
         for message in failure_messages(result):
-            console.print(f"[bold red]✗[/] {message}")
+            console.print(f"[bold red]✗[/] {escape(message)}")
         _fail(f"the run stopped after {elapsed:.1f} s; the published warehouse ({settings.warehouse}) was not changed.")
     _summary(settings, settings.kommune_code)
     reports = sorted(settings.reports_dir.glob(f"rapport_{settings.kommune_code}_*.html"), key=os.path.getmtime)
@@ -130,7 +131,7 @@ def load(files: tuple[Path, ...], no_run: bool) -> None:
     for o in outcomes:
         colour = {"accepted": "green", "duplicate": "yellow", "rejected": "red"}[o.outcome]
         what = f"{o.kind}" + (f" {o.year}" if o.year else "") if o.kind else ""
-        console.print(f"[{colour}]{o.outcome}[/] {o.file} {what}: {o.message}")
+        console.print(f"[{colour}]{o.outcome}[/] {escape(o.file)} {what}: {escape(o.message)}")
     accepted = [o for o in outcomes if o.outcome == "accepted"]
     if accepted and not no_run:
         prepare_dagster_home(settings)
@@ -150,7 +151,7 @@ def load(files: tuple[Path, ...], no_run: bool) -> None:
         for result in results:
             if not result.success:
                 for message in failure_messages(result):
-                    console.print(f"[bold red]✗[/] {message}")
+                    console.print(f"[bold red]✗[/] {escape(message)}")
                 _fail("the run stopped; the published warehouse was not changed.")
         _summary(settings, settings.kommune_code)
     if any(o.outcome == "rejected" for o in outcomes):
@@ -251,13 +252,13 @@ class _Printer:
             click.echo(as_csv(columns, rows), nl=False)
             return
         if self.mode == "json":
-            click.echo(as_json(columns, rows), nl=False)
+            click.echo(as_json(rows), nl=False)
             return
         table = Table(show_lines=False)
         for column, kind in zip(columns, types):
-            table.add_column(str(column), justify="right" if is_numeric(kind) else "left")
+            table.add_column(escape(str(column)), justify="right" if is_numeric(kind) else "left")
         for row in rows[:1000]:
-            table.add_row(*(text(v) for v in row))
+            table.add_row(*(escape(text(v)) for v in row))  # a value is text, never rich markup
         Console().print(table)
         if len(rows) > 1000:
             console.print(f"({len(rows)} rows, first 1000 shown; use --csv or --json for all)")
@@ -275,7 +276,7 @@ def query(sql: str, as_csv: bool, as_json: bool) -> None:
     with _published(settings) as con:
         console.print(f"[dim]Read-only: {settings.warehouse}[/]")
         try:
-            result = run(con, sql, settings.warehouse)
+            result = run(con, sql, settings.warehouse, as_json=as_json)
         except ConsoleError as err:
             _fail(str(err))
         if result is not None:
@@ -313,11 +314,11 @@ def shell() -> None:
                 buffer += line + "\n"
                 if buffer.strip().endswith(";"):
                     sql, buffer = buffer, ""
-                    result = run(con, sql, settings.warehouse)
+                    result = run(con, sql, settings.warehouse, as_json=show.mode == "json")
                     if result is not None:
                         show(*result)
             except ConsoleError as err:
-                console.print(f"[red]{err}[/]")
+                console.print(f"[red]{escape(str(err))}[/]")
     if history:
         history()
 
@@ -337,6 +338,13 @@ def _shell_history(settings: Settings):
     readline.set_history_length(1000)
 
     def save() -> None:
+        # An analyst may type a CPR number while looking for a pupil: never kept on disk.
+        from overgang.pseudonymise import scrub
+
+        for i in range(readline.get_current_history_length()):
+            item = readline.get_history_item(i + 1)
+            if item is not None and scrub(item) != item:
+                readline.replace_history_item(i, scrub(item))
         try:
             readline.write_history_file(path)
         except OSError:

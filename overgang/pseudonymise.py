@@ -13,6 +13,7 @@ against Python's ``hmac`` module.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import hmac
@@ -61,7 +62,10 @@ def _checked(key: bytes, where: str) -> bytes:
 
     There are only a few million CPR numbers: with a short or guessable key every pseudonym can
     be reversed by trying them all, so length is the one thing checked (entropy cannot be)."""
-    key = key.strip()
+    if b"\x00" in key:
+        raise MissingKey(f"{where} holds NUL bytes: it was saved as UTF-16 text (PowerShell's '>' does that), so "
+                         f"its length says nothing about its secret.\n{HOW_TO_MAKE_A_KEY}")
+    key = key.removeprefix(codecs.BOM_UTF8).strip()
     if key == DEMO_KEY:
         raise MissingKey(f"{where} holds the demonstration key, which is public and accepted only for the "
                          f"shipped sample.\n{HOW_TO_MAKE_A_KEY}")
@@ -70,6 +74,16 @@ def _checked(key: bytes, where: str) -> bytes:
         raise MissingKey(f"{where} {state}; a CPR key must be at least {MIN_KEY_BYTES} bytes of random text, "
                          f"or pseudonyms can be reversed by trying every CPR number.\n{HOW_TO_MAKE_A_KEY}")
     return key
+
+
+def _refuse_key_in_home(path: Path) -> None:
+    """A key kept under OVERGANG_HOME sits beside the pseudonyms it reverses, in the folder that
+    is shared (warehouse, Parquet, reports) and backed up with them."""
+    home = Path(os.environ.get("OVERGANG_HOME", "var")).expanduser()
+    home = (home if home.is_absolute() else PROJECT_DIR / home).resolve()
+    if path.resolve().is_relative_to(home):
+        raise MissingKey(f"The CPR key {path} lies inside the Overgang home folder {home}, beside the warehouse "
+                         f"whose pseudonyms it reverses. Keep it outside, readable by you only.\n{HOW_TO_MAKE_A_KEY}")
 
 
 def key_warnings() -> list[str]:
@@ -101,6 +115,9 @@ def load_key(files: list[Path]) -> tuple[bytes, bool]:
         path = _key_path(key_file)
         if not path.is_file():
             raise MissingKey(f"OVERGANG_CPR_KEY_FILE points to {path}, which is not a file.\n{HOW_TO_MAKE_A_KEY}")
+        _refuse_key_in_home(path)
+        if path.stat().st_size > 4096:
+            raise MissingKey(f"The key file {path} is {path.stat().st_size:,} bytes: not a key file.\n{HOW_TO_MAKE_A_KEY}")
         return _checked(path.read_bytes(), f"The key file {path}"), False
     not_sample = [p.name for p in files if not is_shipped_sample(p)]
     if not not_sample:
@@ -117,6 +134,7 @@ def new_key_file(path: Path) -> Path:
 
     Refuses to overwrite: replacing a key breaks the link between years (see README)."""
     path = path.expanduser()
+    _refuse_key_in_home(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # O_EXCL: never overwrite an existing key; mode 0600 from the start, not chmod afterwards.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -152,14 +170,19 @@ def pseudonym_sql(column: str, inner: str = "$hmac_inner", outer: str = "$hmac_o
 
 
 # A CPR-shaped value: ddmmyy and four digits, with a dash or spaces between them or none
-# (0102031234, 010203-1234, 010203 1234, 010203 - 1234), not inside a longer run of digits.
+# (0102031234, 010203-1234, 010203 1234, 010203 - 1234, 010203–1234), not inside a longer run
+# of digits.
 # The date part is loose on purpose (day 00-39, month 00-19): a typo'd or fictitious CPR number
 # is still personal data, and a false positive only holds a row back. No other value Overgang
 # reads has ten digits in a row: institution numbers have six, kommune codes three or four,
 # dates are written with a four-digit year (2025-03-01, 01-03-2025, 01.03.2025), so they can
 # never fit (six digits in a row, then four). The same pattern is used in SQL (RE2 has no
 # look-behind, so the edges are written as groups there) and in Python.
-_CPR_CORE = r"[0-3][0-9][01][0-9]{3} *-? *[0-9]{4}"
+# Office programs write the separator in other characters: Word's autocorrected en dash, its
+# non-breaking hyphen, Excel's and web pages' non-breaking spaces. They all count.
+_SPACES = " \u00a0\u2007\u2009\u202f"
+_DASHES = "\\-.\u2010\u2011\u2012\u2013\u2014\u2212"  # and a dot: 010203.1234
+_CPR_CORE = rf"[0-3][0-9][01][0-9]{{3}}[{_SPACES}]*[{_DASHES}]?[{_SPACES}]*[0-9]{{4}}"
 CPR_PATTERN_SQL = rf"(^|[^0-9]){_CPR_CORE}([^0-9]|$)"
 CPR_IN_TEXT = re.compile(rf"(?<![0-9]){_CPR_CORE}(?![0-9])")
 CPR_WITHHELD = "(CPR withheld)"

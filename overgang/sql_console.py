@@ -11,11 +11,8 @@ open the same file read-only.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import decimal
 import io
 import json
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,20 +27,31 @@ class ConsoleError(Exception):
 
 
 def connect_locked(path: Path) -> duckdb.DuckDBPyConnection:
-    """The published warehouse, read-only, with external access off and the settings locked."""
-    con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    """The published warehouse, read-only, with external access off and the settings locked.
+
+    No temp folder either: DuckDB lets a connection without external access still write into
+    its temp folder (<warehouse>.tmp), so COPY … TO could write there."""
+    con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False, "temp_directory": ""})
     con.execute("SET lock_configuration = true")
     return con
 
 
-def run(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> tuple[list[str], list[str], list[tuple]] | None:
+def run(con: duckdb.DuckDBPyConnection, sql: str, path: Path, as_json: bool = False
+        ) -> tuple[list[str], list[str], list[tuple]] | None:
     """(column names, DuckDB types, rows) of the last statement in `sql`, or None when it
-    returns no rows (e.g. SET). DuckDB's errors become ConsoleError with a plain message."""
+    returns no rows (e.g. SET). Values come back as DuckDB itself writes them (cast to text in
+    DuckDB: intervals with months, infinite dates, lists, structs, exact decimals, values no
+    Python type can hold); with `as_json`, one JSON text per row from DuckDB's to_json.
+    DuckDB's errors become ConsoleError with a plain message."""
     try:
         relation = con.sql(sql)
         if relation is None:
             return None
-        return list(relation.columns), [str(t) for t in relation.types], relation.fetchall()
+        columns, types = list(relation.columns), [str(t) for t in relation.types]
+        if as_json:
+            return columns, types, relation.query("q", "SELECT to_json(q)::VARCHAR FROM q").fetchall()
+        texts = ", ".join(f'CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for c in columns)
+        return columns, types, relation.query("q", f"SELECT {texts} FROM q").fetchall()
     except duckdb.PermissionException:
         raise ConsoleError(OUTSIDE.format(path=path)) from None
     except duckdb.InvalidInputException as err:
@@ -57,42 +65,9 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> tuple[list[str]
         raise ConsoleError(message) from None
 
 
-def text(value) -> str:
-    """One value as an analyst expects to read it: NULL as NULL, lists and structs as DuckDB
-    writes them, dates ISO, decimals exactly."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    if isinstance(value, (decimal.Decimal, uuid.UUID)):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_inner(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_inner(k)}: {_inner(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, bytes):
-        return value.hex()
-    return str(value)
-
-
-def _inner(value) -> str:
-    return f"'{value}'" if isinstance(value, str) else text(value)
-
-
-def _jsonable(value):
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
-    return text(value)
+def text(value: str | None) -> str:
+    """A value as DuckDB wrote it; NULL for a missing one (never an empty cell or 0)."""
+    return "NULL" if value is None else value
 
 
 def as_csv(columns: list[str], rows: list[tuple]) -> str:
@@ -100,12 +75,13 @@ def as_csv(columns: list[str], rows: list[tuple]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     # Empty for NULL in CSV (what spreadsheet tools read as missing).
-    writer.writerows(["" if v is None else text(v) for v in row] for row in rows)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
     return out.getvalue()
 
 
-def as_json(columns: list[str], rows: list[tuple]) -> str:
-    return json.dumps([dict(zip(columns, map(_jsonable, row))) for row in rows], ensure_ascii=False, indent=1) + "\n"
+def as_json(rows: list[tuple]) -> str:
+    """A JSON list of the rows DuckDB wrote as JSON objects (run(..., as_json=True))."""
+    return json.dumps([json.loads(row[0]) for row in rows], ensure_ascii=False, indent=1) + "\n"
 
 
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
@@ -123,31 +99,34 @@ def tables_sql() -> str:
             "WHERE database_name = current_database() AND NOT internal ORDER BY 1")
 
 
-def schema_sql(name: str) -> tuple[str, dict]:
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def schema_sql(name: str) -> str:
     schema, _, table = name.rpartition(".")
-    where = "table_name = $t" + (" AND schema_name = $s" if schema else "")
-    params = {"t": table, **({"s": schema} if schema else {})}
-    return (f"SELECT schema_name || '.' || table_name AS relation, column_name, data_type, comment FROM duckdb_columns() "
-            f"WHERE database_name = current_database() AND {where} ORDER BY schema_name, table_name, column_index", params)
+    where = f"table_name = {_literal(table)}" + (f" AND schema_name = {_literal(schema)}" if schema else "")
+    return ("SELECT schema_name || '.' || table_name AS relation, column_name, data_type, comment FROM duckdb_columns() "
+            f"WHERE database_name = current_database() AND {where} ORDER BY schema_name, table_name, column_index")
 
 
 def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable, path: Path) -> bool:
-    """Run a dot command of the shell; False for .quit."""
+    """Run a dot command of the shell; False for .quit. `show` prints a result in its `mode`."""
     command, _, argument = line.strip().partition(" ")
     argument = argument.strip().rstrip(";")
     if command in (".quit", ".exit", ".q"):
         return False
-    if command == ".tables":
-        show(*run(con, tables_sql(), path))
-    elif command == ".schema" and argument:
-        sql, params = schema_sql(argument)
-        relation = con.execute(sql, params)
-        rows = relation.fetchall()
-        if not rows:
-            raise ConsoleError(f"No table or view named {argument!r}; .tables lists them.")
-        show([d[0] for d in relation.description], ["VARCHAR"] * 4, rows)
-    elif command == ".mode" and argument in ("table", "csv", "json"):
+    if command == ".mode" and argument in ("table", "csv", "json"):
         show.mode = argument  # type: ignore[attr-defined]
+        return True
+    if command == ".tables":
+        sql = tables_sql()
+    elif command == ".schema" and argument:
+        sql = schema_sql(argument)
     else:
         raise ConsoleError(".tables, .schema NAME, .mode table|csv|json, .quit; SQL statements end with ';'")
+    result = run(con, sql, path, as_json=show.mode == "json")  # type: ignore[attr-defined]
+    if not result[2]:
+        raise ConsoleError(f"No table or view named {argument!r}; .tables lists them.")
+    show(*result)
     return True

@@ -107,8 +107,8 @@ def test_a_rounded_table_keeps_rows_that_do_not_add_up_with_their_sum(tmp_path):
 
 
 @pytest.mark.parametrize("text, says", [
-    ("Kommune;År;EUD;GYM;Produktionsskole\r\n169;2024;20%;70%;10%\r\n", "'Produktionsskole'"),
-    ("Søgetal 2024\r\nUddannelse;2024\r\nEUD;20%\r\nGYM;70%\r\nHøjskole;10%\r\n", "'Højskole'"),
+    ("Kommune;År;EUD;GYM;Produktionsskole\r\n169;2024;20%;70%;10%\r\n", "the heading of column 5"),
+    ("Søgetal 2024\r\nUddannelse;2024\r\nEUD;20%\r\nGYM;70%\r\nHøjskole;10%\r\n", "the row label on line 5"),
     ("Søgetal for Køge og Greve\r\nUddannelse;2024\r\nEUD;20%\r\n", "names no area"),
     ("Uddannelse;2024\r\nEUD;20\r\n", "unit: pct"),
 ])

@@ -149,10 +149,13 @@ def _stage_readable(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, 
                         {"first": first_row_id})
             con.execute("DROP TABLE line_map")
         if rejects:
+            # DuckDB names the column by the file's own header cell: stored under Overgang's name.
+            canonical = {source: name for name, source in columns.items()}
             con.executemany(
                 "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
                 "VALUES ('applications', ?, ?, ?, ?, NULL, 'csv_structure', ?, ?)",
-                [(year, path.name, line, col, REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
+                [(year, path.name, line, canonical.get(col, scrub(col or "") or None),
+                  REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
                  for line, col, kind in rejects],
             )
         con.execute(

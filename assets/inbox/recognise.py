@@ -20,7 +20,7 @@ from assets.applications.ingest import YEAR_IN_NAME, match_columns as match_extr
 from assets.profilmodel.reader import read_profilmodel
 from assets.published.reader import find_published
 from assets.published.reader import read_published
-from assets.reference.config_files import read_config_table
+from assets.reference.config_files import read_config_table, yaml_error_line
 from assets.sources.tables import FileRejected, delimiter_of, match_columns, norm, read_xlsx_rows
 from assets.statbank.reader import match_layout, read_statbank
 from schemas.reference import column_map, goals_schema, targets_schema
@@ -180,7 +180,7 @@ def _recognise_yaml(path: Path) -> Recognised:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise FileRejected(f"{path.name}: not valid YAML text ({str(err).splitlines()[0]}).") from None
+        raise FileRejected(f"{path.name}: not valid YAML text{yaml_error_line(err)}.") from None
     for kind, schema in (("targets", targets_schema), ("goals", goals_schema)):
         if isinstance(data, dict) and kind in data:
             frame, _ = read_config_table(path, schema, kind)

@@ -178,18 +178,20 @@ def _resolve_other(groups: pd.Series) -> pd.Series:
     return groups.replace({"OEVRIGE": "OEVRIGT"} if five_way else {"OEVRIGT": "OEVRIGE"})
 
 
-def _unknown_labels(labels: list[str], path: Path, what: str) -> None:
+def _unknown_labels(labels: list[str], where: list[str], path: Path) -> None:
+    """Stop at a group label no configuration knows, naming where it is (the label itself is not
+    quoted: a reason is kept and shown, and a cell may hold anything)."""
     groups, ignored = _lookup("published_groups"), _ignored()
-    unknown = sorted({label for label in labels if norm(label) not in groups and norm(label) not in ignored})
+    unknown = [w for label, w in zip(labels, where) if norm(label) not in groups and norm(label) not in ignored]
     if unknown:
-        raise FileRejected(f"{path.name}: {what} {', '.join(repr(u) for u in unknown)} is no education group Overgang "
-                           "knows; add the spelling under published_groups (or published_ignored, for a total) in "
+        raise FileRejected(f"{path.name}: {', '.join(unknown[:10])} names no education group Overgang knows; add its "
+                           "spelling under published_groups (or published_ignored, for a total) in "
                            "data/config/column_map.yaml, so that no figure is left out without a word.")
 
 
 def _groups_by_years(table: SourceTable, years: dict[str, int], meta: dict, path: Path) -> pd.DataFrame:
     rows = [(r, line) for r, line in zip(table.rows, table.lines) if r and r[0].strip()]
-    _unknown_labels([r[0] for r, _ in rows], path, "the row")
+    _unknown_labels([r[0] for r, _ in rows], [f"the row label on line {line}" for _, line in rows], path)
     ignored = _ignored()
     rows = [(r, line) for r, line in rows if norm(r[0]) not in ignored]
     values = [r[j] if j < len(r) else "" for r, _ in rows for j in years.values()]
@@ -204,7 +206,8 @@ def _groups_by_years(table: SourceTable, years: dict[str, int], meta: dict, path
 def _wide_to_long(table: SourceTable, columns: dict[str, int], group_columns: dict[str, int], meta: dict, path: Path) -> pd.DataFrame:
     spec = column_map()["published_application_shares"]
     known = {norm(s) for entry in spec.values() for s in entry["source"]}
-    _unknown_labels([h for h in table.header if h.strip() and norm(h) not in known], path, "the column")
+    others = [(h, i) for i, h in enumerate(table.header) if h.strip() and norm(h) not in known]
+    _unknown_labels([h for h, _ in others], [f"the heading of column {i + 1}" for _, i in others], path)
     values = [r[p] for r in table.rows for p in group_columns.values() if p < len(r)]
     unit = _unit(meta, values, path)
     base = frame_of(table, columns)

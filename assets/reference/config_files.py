@@ -16,13 +16,19 @@ TRUE = {"true", "ja", "j", "yes", "1", "sand"}
 FALSE = {"false", "nej", "n", "no", "0", "falsk"}
 
 
+def yaml_error_line(err: yaml.YAMLError) -> str:
+    """Where a YAML error is (' at line N'), without the parser's message, which quotes the file."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    return f" (a syntax error at line {mark.line + 1})" if mark is not None else ""
+
+
 def _yaml_rows(path: Path, section: str) -> pd.DataFrame:
     text = path.read_text(encoding="utf-8-sig")
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise FileRejected(f"{path.name}: not valid YAML ({str(err).splitlines()[0]}).") from None
+        raise FileRejected(f"{path.name}: not valid YAML{yaml_error_line(err)}.") from None
     if not isinstance(data, dict) or not isinstance(data.get(section), list):
         raise FileRejected(f"{path.name}: expected a list under '{section}:' (one entry per {section[:-1]}).")
     items = next(v for k, v in node.value if k.value == section).value
@@ -43,7 +49,10 @@ def read_config_table(path: Path, schema: pa.DataFrameSchema, section: str) -> t
         raw = _yaml_rows(path, section)
         unknown = set(raw.columns) - set(spec) - {"source_line"}
         if unknown:
-            raise FileRejected(f"{path.name}: unknown keys {', '.join(sorted(unknown))}; the keys are "
+            # The keys themselves are not quoted: a reason is kept and shown, and a key may be anything.
+            lines = sorted(set(raw.loc[raw[sorted(unknown)].notna().any(axis=1), "source_line"].astype(int)))
+            where = f" (in the entries at line {', '.join(map(str, lines))})" if lines else ""
+            raise FileRejected(f"{path.name}: {len(unknown)} key(s) that Overgang does not know{where}; the keys are "
                                f"{', '.join(spec)} (see docs/data_dictionary.md, analyst.{section}).")
         match_columns(list(raw.columns), spec, path.name, section)
     else:

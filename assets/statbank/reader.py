@@ -125,10 +125,13 @@ def read_statbank(path: Path) -> tuple[pd.DataFrame, dict]:
             records = [(r[at["status"]], r[at["area"]], r[at["year"]], r[at["value"]], line) for r, line in rows]
         long = pd.DataFrame(records, columns=["status", "area", "year", "value", "source_line"])
         long["status"] = long["status"].map(lambda s: statuses.get(norm(s), s))
-        unknown = sorted(set(long["status"]) - set(statuses.values()))
-        if unknown:
-            raise FileRejected(f"{path.name}: unknown status label(s) {', '.join(unknown)}; add them under "
-                               f"tables.{layout['table']}.statuses in data/config/statbank.yaml.")
+        unknown = long[~long["status"].isin(set(statuses.values()))]
+        if not unknown.empty:
+            # Named by line, not quoted: a reason is kept and shown, and a label may be anything.
+            lines = sorted(set(unknown["source_line"]))
+            raise FileRejected(f"{path.name}: the status on line(s) {', '.join(map(str, lines[:10]))} is not one Overgang "
+                               f"knows for {layout['table']}; add its spelling under tables.{layout['table']}.statuses "
+                               "in data/config/statbank.yaml.")
         wide = long.pivot_table(index=["year", "area"], columns="status", values="value", aggfunc="first").reset_index()
         wide["source_line"] = long.groupby(["year", "area"])["source_line"].min().values
     measures = list(config()["tables"][layout["table"]]["statuses"])
