@@ -73,11 +73,14 @@ def cpr_guarded(sources: dict[str, str]) -> dict[str, str]:
     rare rows are matched column by column."""
     pattern = "'" + CPR_PATTERN_SQL + "'"
     others = {c: e for c, e in sources.items() if c != "cpr" and e != "NULL"}
-    hit = {c: f"(cpr_in_row AND regexp_matches({e}, {pattern}))" for c, e in others.items()}
-    guarded = {c: f"CASE WHEN {hit[c]} THEN '{CPR_WITHHELD}' ELSE {e} END" if c in hit else e
-               for c, e in sources.items()}
+    hit = {c: f"regexp_matches({e}, {pattern})" for c, e in others.items()}
+    # The outer CASE keeps the common row (no CPR anywhere) to a plain column reference: DuckDB
+    # evaluates a THEN branch only for the rows its WHEN selects.
+    guarded = {c: (f"CASE WHEN cpr_in_row THEN CASE WHEN {hit[c]} THEN '{CPR_WITHHELD}' ELSE {e} END ELSE {e} END"
+                   if c in hit else e) for c, e in sources.items()}
     row = "concat_ws('|', " + ", ".join(others.values()) + ")" if others else "''"
-    found = "nullif(concat_ws(',', " + ", ".join(f"CASE WHEN {h} THEN '{c}' END" for c, h in hit.items()) + "), '')"
+    found = ("CASE WHEN cpr_in_row THEN nullif(concat_ws(',', "
+             + ", ".join(f"CASE WHEN {h} THEN '{c}' END" for c, h in hit.items()) + "), '') END")
     return {**guarded, "cpr": sources["cpr"], "cpr_in_row": f"regexp_matches({row}, {pattern})",
             "cpr_found_in": found if hit else "NULL"}
 
