@@ -200,13 +200,15 @@ def report(kommune: int | None, year: int | None, out: Path | None, every: bool)
 def _report_all(settings: Settings, year: int | None) -> None:
     import duckdb
 
-    from reports.overview import kommuner_with_data, render_overview
-    from reports.render import render_report
+    from reports.overview import kommuner_with_data, overview_year, render_overview
+    from reports.render import ReportError, render_report
 
-    overview = render_overview(settings, year)
-    year = int(overview.stem.rsplit("_", 1)[1])
+    if not settings.warehouse.exists():
+        raise ReportError(f"No published warehouse at {settings.warehouse}: run `overgang run` first.")
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        year = overview_year(con, year)
         codes = kommuner_with_data(con, year)
+    overview = render_overview(settings, year)
     for code in codes:
         render_report(settings, code, year)
     console.print(f"{len(codes)} reports for {year} in {settings.reports_dir}")

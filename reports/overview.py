@@ -43,6 +43,15 @@ def report_name(kommune_code: int, year: int) -> str:
     return f"rapport_{kommune_code}_{year}.html"
 
 
+def overview_year(con: duckdb.DuckDBPyConnection, year: int | None) -> int:
+    """The year asked for, or the newest with applications for any kommune."""
+    if year is None:
+        year = con.execute("SELECT max(year) FROM application_shares WHERE kommune_code <> 0").fetchone()[0]
+    if year is None:
+        raise ReportError("The warehouse has no applications for any kommune: load Optagelse.dk extracts first.")
+    return year
+
+
 def kommuner_with_data(con: duckdb.DuckDBPyConnection, year: int) -> list[int]:
     return [k for (k,) in con.execute("SELECT DISTINCT kommune_code FROM application_shares WHERE year = $y "
                                       "AND kommune_code <> 0 ORDER BY 1", {"y": year}).fetchall()]
@@ -127,10 +136,7 @@ def render_overview(settings: Settings, year: int | None = None, out: Path | Non
     if not settings.warehouse.exists():
         raise ReportError(f"No published warehouse at {settings.warehouse}: run `overgang run` first.")
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        if year is None:
-            year = con.execute("SELECT max(year) FROM application_shares WHERE kommune_code <> 0").fetchone()[0]
-        if year is None:
-            raise ReportError("The warehouse has no applications for any kommune: load Optagelse.dk extracts first.")
+        year = overview_year(con, year)
         rows = overview_rows(con, year, settings)
         if not rows:
             raise ReportError(f"No kommune has applications for {year}.")
