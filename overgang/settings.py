@@ -24,6 +24,10 @@ DATA_DIR = PROJECT_DIR / "data"
 SAMPLE_DIR = DATA_DIR / "sample" / "optagelse"
 
 
+INTAKE_DEFAULTS = {"max_field_bytes": 131072, "max_line_bytes": 1 << 20, "max_xlsx_uncompressed_bytes": 100 << 20,
+                   "max_xlsx_rows": 100_000, "max_seconds_per_file": 120}
+
+
 def _resolve(path: str | os.PathLike) -> Path:
     p = Path(path).expanduser()
     return p if p.is_absolute() else (PROJECT_DIR / p)
@@ -78,6 +82,15 @@ class Settings:
     @property
     def max_quarantine_share(self) -> float:
         return float(self.config["max_quarantine_share"])
+
+    @property
+    def max_shrink_share(self) -> float:
+        return float(self.config.get("max_shrink_share", 0.2))
+
+    @property
+    def intake(self) -> dict:
+        """Limits on a file taken in (data/config/pipeline.yaml: intake)."""
+        return {**INTAKE_DEFAULTS, **(self.config.get("intake") or {})}
 
     @property
     def published_sum_tolerance_pp(self) -> float:

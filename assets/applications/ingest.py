@@ -31,6 +31,9 @@ class StagedFile:
     encoding: str
     data_rows: int
     rejected_lines: int
+    lines: int = 0
+    blank_lines: int = 0
+    unaccounted_lines: int = 0
 
 
 # DuckDB's reject types, said so that no part of the line (which may hold a CPR) is echoed.
@@ -73,7 +76,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
         text = inspect(path)
         staged = _stage(con, path, text, year, key, demo_key, run_id)
     data_rows, rejects = staged
-    return StagedFile(path.name, text.encoding, data_rows, len(rejects))
+    unaccounted = text.lines - 1 - len(text.blank_lines) - data_rows - len(rejects)
+    return StagedFile(path.name, text.encoding, data_rows, len(rejects), text.lines, len(text.blank_lines), unaccounted)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, year: int, key: bytes, demo_key: bool,
@@ -134,6 +138,14 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, year: int
             "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [path.name, year, text.sha256, text.encoding, data_rows, len(rejects), demo_key],
         )
+        # The row ledger's first half: every physical line is the header, blank, a staged row or
+        # a rejected line; what is left was joined into another row (a quote never closed).
+        con.execute("DELETE FROM file_ledger WHERE source_file = ?", [path.name])
+        con.execute(
+            "INSERT INTO file_ledger (source_file, file_year, lines, header_lines, blank_lines, staged_rows, rejected_lines, "
+            "unaccounted_lines, first_rejected_line, run_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+            [path.name, year, text.lines, len(text.blank_lines), data_rows, len(rejects),
+             text.lines - 1 - len(text.blank_lines) - data_rows - len(rejects), rejects[0][0] if rejects else None, run_id])
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")

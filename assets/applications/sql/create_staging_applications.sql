@@ -47,3 +47,26 @@ CREATE TABLE IF NOT EXISTS year_loads (
     rows BIGINT NOT NULL,
     loaded_at TIMESTAMP NOT NULL
 );
+-- The row ledger: every line of every extract accounted for. At staging:
+--   lines = header_lines + blank_lines + staged_rows + rejected_lines + unaccounted_lines
+-- (unaccounted: lines DuckDB joined into another row, e.g. after a quote that is never closed);
+-- after validation:
+--   staged_rows = valid_rows + quarantined_rows + duplicate_rows.
+-- The blocking check `row_ledger` stops a run for a file or a year that does not balance or
+-- that holds too many bad lines; nothing downstream (and nothing published) sees such a year.
+CREATE TABLE IF NOT EXISTS file_ledger (
+    source_file VARCHAR NOT NULL,
+    file_year SMALLINT NOT NULL,
+    lines BIGINT NOT NULL,
+    header_lines BIGINT NOT NULL,
+    blank_lines BIGINT NOT NULL,
+    staged_rows BIGINT NOT NULL,
+    rejected_lines BIGINT NOT NULL,
+    unaccounted_lines BIGINT NOT NULL,
+    first_rejected_line BIGINT,
+    duplicate_rows BIGINT,
+    quarantined_rows BIGINT,
+    valid_rows BIGINT,
+    quarantined_by_rule VARCHAR,
+    run_id VARCHAR
+);
