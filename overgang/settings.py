@@ -6,7 +6,7 @@ municipality's own installation each get their own warehouse without touching co
 - ``OVERGANG_HOME``: working folder for the warehouse, reports and Dagster's own storage
   (default ``var/`` in the project folder).
 - ``OVERGANG_INPUT_DIR``: folder of Optagelse.dk extracts (default: the shipped sample).
-- ``OVERGANG_INBOX``: the inbox folder analysts drop files into (default ``data/inbox``).
+- ``OVERGANG_INBOX``: the inbox folder analysts drop files into (default ``$OVERGANG_HOME/inbox``).
 - ``OVERGANG_CPR_KEY`` / ``OVERGANG_CPR_KEY_FILE``: the key for pseudonymising CPR numbers.
 """
 
@@ -65,7 +65,9 @@ class Settings:
     def inbox_dir(self) -> Path:
         if self.inbox is not None:
             return self.inbox
-        return _resolve(os.environ.get("OVERGANG_INBOX", self.config.get("inbox_dir", "data/inbox")))
+        configured = os.environ.get("OVERGANG_INBOX") or self.config.get("inbox_dir")
+        # Default: inside OVERGANG_HOME, so each home has its own inbox and ledger.
+        return _resolve(configured) if configured else self.home / "inbox"
 
     @cached_property
     def dagster_home(self) -> Path:

@@ -99,11 +99,14 @@ def test_same_file_twice_changes_nothing(settings, keyed):
     again = settings.inbox_dir / "kopi_2024.csv"
     again.write_bytes(data)
     outcome = receive(again, settings)
-    assert outcome.outcome == "duplicate" and "already loaded" in outcome.message
-    assert [p.name for p in (settings.inbox_dir / "processed" / "applications" / "2024").iterdir()] == ["optagelse_2024.csv"]
+    assert outcome.outcome == "duplicate" and "already received (its run has not finished)" in outcome.message
+    # Not current before a run has loaded it: it waits in pending/.
+    year = settings.inbox_dir / "processed" / "applications" / "2024"
+    assert [p.name for p in year.iterdir()] == ["pending"]
+    assert [p.name for p in (year / "pending").iterdir()] == ["optagelse_2024.csv"]
     assert (settings.inbox_dir / "processed" / "duplicates" / "kopi_2024.csv").exists()
     ledger = (settings.inbox_dir / "processed" / "ledger.csv").read_text(encoding="utf-8").splitlines()
-    assert [line.split(",")[3] for line in ledger[1:]] == ["accepted", "duplicate"]
+    assert [line.split(",")[3] for line in ledger[1:]] == ["received", "duplicate"]
 
 
 def test_corrected_extract_replaces_its_year(settings, keyed):
@@ -175,7 +178,7 @@ def test_inbox_sensor_files_and_requests_runs(tmp_path):
     result = inbox_files(build_sensor_context(resources={"project": project}))
     by_job = {(r.job_name, r.partition_key) for r in result.run_requests}
     assert by_job == {("overgang_main", "2024"), ("sources_refresh", None)}
-    assert (inbox / "processed" / "applications" / "2024" / "optagelse_2024.csv").exists()
+    assert (inbox / "processed" / "applications" / "2024" / "pending" / "optagelse_2024.csv").exists()
     assert (inbox / "processed" / "targets" / "maaltal_2026.csv").exists()
     assert (inbox / "rejected" / "noget.csv.reason.txt").exists()
     assert fresh.exists(), "a file still being written (changed in the last seconds) is left alone"

@@ -47,6 +47,7 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
         params = {"years": years}
         con.execute("DELETE FROM partitions_in_progress WHERE year IN (SELECT unnest($years))", params)
         con.execute("INSERT INTO partitions_in_progress SELECT unnest($years), $run, now()", {**params, "run": context.run.run_id})
+        con.execute("DELETE FROM partition_steps WHERE year IN (SELECT unnest($years))", params)
         for table in ("staging_applications", "ingested_files", "file_ledger"):
             con.execute(f"DELETE FROM {table} WHERE file_year IN (SELECT unnest($years))", params)
         con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params)
@@ -91,6 +92,7 @@ def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mate
             "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())
         update_ledger(con, years)
         ledger = ledger_rows(con, years)
+        step_done(con, years, context.run.run_id, "applications")
     for row in ledger:
         context.log.info(f"{row['source_file']} ({row['file_year']}): {row['lines']} lines = 1 header + {row['blank_lines']} blank "
                          f"+ {row['rejected_lines']} unreadable + {row['unaccounted_lines']} unaccounted + {row['staged_rows']} rows "
@@ -156,7 +158,21 @@ def _build_years(context: AssetExecutionContext, duckdb: DuckDBResource, table: 
     """Replace the run's years in `table` with the result of sql/<table>.sql."""
     with duckdb.get_connection() as con:
         rows = replace_years(con, table, read_sql("applications", table), years_of(context))
+        step_done(con, years_of(context), context.run.run_id, table)
     return MaterializeResult(metadata={"rows": rows})
+
+
+# The steps that build a year to the end; when a run has done all of them for a year, the year
+# is whole in the working database even if that run publishes nothing (a UI materialisation).
+YEAR_STEPS = ("applications", "application_shares", "school_application_shares", "application_shares_by_sex")
+
+
+def step_done(con, years: list[int], run_id: str, step: str) -> None:
+    params = {"years": years, "run": run_id}
+    con.execute("INSERT INTO partition_steps SELECT unnest($years), $run, $step", {**params, "step": step})
+    con.execute(f"""DELETE FROM partitions_in_progress p WHERE p.run_id = $run AND p.year IN (SELECT unnest($years))
+                    AND (SELECT count(DISTINCT step) FROM partition_steps s WHERE s.year = p.year AND s.run_id = p.run_id
+                         AND s.step IN ({', '.join(repr(x) for x in YEAR_STEPS)})) = {len(YEAR_STEPS)}""", params)
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups", "kommuner"], **PARTITIONED)

@@ -18,6 +18,7 @@ import duckdb
 from assets.sources.files import inbox_extracts
 from assets.sources.tables import FileRejected
 from assets.sources.tables import match_columns as match_table_columns
+from assets.sources.tables import norm
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
@@ -59,6 +60,16 @@ def match_columns(header: list[str], file_name: str) -> dict[str, str]:
     if len(header) < 2:
         raise FileRejected(f"{file_name}: line 1 is not a semicolon-separated header "
                            "(expected e.g. 'CPR;…;Uddannelse;…'). Is the file comma-separated or without a header?")
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(header, 1):
+        if name.strip():
+            seen.setdefault(norm(name), []).append(i)
+    twice = [(header[fields[0] - 1], fields) for fields in seen.values() if len(fields) > 1]
+    if twice:
+        # read_csv would give both the same name: every row would be one field short and be lost.
+        raise FileRejected(f"{file_name}: the header names a column more than once: " + "; ".join(
+            f"'{name}' (fields {', '.join(map(str, fields))})" for name, fields in twice)
+            + ". Remove or rename the extra column and export the file again.")
     found = match_table_columns(header, column_map()["applications"], file_name, "an Optagelse.dk extract")
     return {canonical: header[i] for canonical, i in found.items()}
 

@@ -70,3 +70,11 @@ CREATE TABLE IF NOT EXISTS file_ledger (
     quarantined_by_rule VARCHAR,
     run_id VARCHAR
 );
+-- Which steps of a year a run has finished. A year leaves partitions_in_progress when its run
+-- has built it to the end (applications and the three søgetal tables), also when the run was
+-- started from the UI without the warehouse step: the next run may then publish it.
+CREATE TABLE IF NOT EXISTS partition_steps (
+    year SMALLINT NOT NULL,
+    run_id VARCHAR NOT NULL,
+    step VARCHAR NOT NULL
+);
