@@ -42,6 +42,9 @@ class TextFile:
     # False when only the start was decoded and blank lines were not looked for (quick_inspect):
     # the reader must check that every line arrived and was valid UTF-8, or inspect in full.
     checked: bool = True
+    # Some lines end in CRLF and others in LF (rows pasted from another export): DuckDB's reader
+    # takes one line end per file, so it reads a normalised copy (duckdb_readable).
+    mixed_newlines: bool = False
 
 
 def sha256_file(path: Path) -> str:
@@ -63,9 +66,12 @@ def inspect(path: Path) -> TextFile:
     digest = hashlib.sha256()
     cp1252_only = False
     first_utf8_line = first_bad_line = None
+    crlf, previous = 0, b""
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
+            crlf += chunk.count(b"\r\n") + (previous == b"\r" and chunk[:1] == b"\n")
+            previous = chunk[-1:]
             if not first:
                 first = chunk[:3]
             size += len(chunk)
@@ -108,7 +114,7 @@ def inspect(path: Path) -> TextFile:
                              "save it again as CSV (UTF-8) from Excel")
     lines = newlines + (0 if tail.endswith(b"\n") else 1)
     return TextFile(path, encoding, lines, sorted(set(blanks)), digest.hexdigest(),
-                    latin1_compatible=encoding == "cp1252" and not cp1252_only)
+                    latin1_compatible=encoding == "cp1252" and not cp1252_only, mixed_newlines=0 < crlf < newlines)
 
 
 def quick_inspect(path: Path) -> TextFile:
@@ -128,18 +134,23 @@ def quick_inspect(path: Path) -> TextFile:
         if len(head) <= 3 and head in (b"", BOM):
             return inspect(path)  # empty: inspect says so
         digest = hashlib.sha256(head)
-        newlines, last = head.count(b"\n"), head[-1:]
+        newlines, last, crlf = head.count(b"\n"), head[-1:], head.count(b"\r\n")
         while chunk := f.read(CHUNK):
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             last = chunk[-1:]
     encoding = "utf-8-sig" if head.startswith(BOM) else "utf-8"
-    return TextFile(path, encoding, newlines + (0 if last == b"\n" else 1), [], digest.hexdigest(), checked=False)
+    return TextFile(path, encoding, newlines + (0 if last == b"\n" else 1), [], digest.hexdigest(), checked=False,
+                    mixed_newlines=0 < crlf < newlines)
 
 
 def duckdb_readable(text: TextFile, folder: Path | None = None) -> tuple[Path, str]:
     """A path and encoding DuckDB reads natively: the file itself where it can (UTF-8, or a
-    Windows-1252 file without the characters where it differs from Latin-1), else a UTF-8 copy."""
+    Windows-1252 file without the characters where it differs from Latin-1), else a UTF-8 copy
+    (also for a file with mixed line ends, whose copy ends every line in LF)."""
+    if text.mixed_newlines:
+        return utf8_copy(text, folder, newlines=True), "utf-8"
     if text.encoding in ("utf-8", "utf-8-sig"):
         return text.path, "utf-8"  # DuckDB skips a byte-order mark itself
     if text.latin1_compatible:
@@ -147,12 +158,18 @@ def duckdb_readable(text: TextFile, folder: Path | None = None) -> tuple[Path, s
     return utf8_copy(text, folder), "utf-8"
 
 
-def utf8_copy(text: TextFile, folder: Path | None = None) -> Path:
-    """A path DuckDB can read as UTF-8: the file itself, or a transcoded temporary copy."""
-    if text.encoding == "utf-8":
+def utf8_copy(text: TextFile, folder: Path | None = None, newlines: bool = False) -> Path:
+    """A path DuckDB can read as UTF-8: the file itself, or a transcoded temporary copy
+    (`newlines`: with every CRLF turned into LF)."""
+    if text.encoding == "utf-8" and not newlines:
         return text.path
     out = Path(tempfile.mkstemp(suffix=".csv", dir=folder)[1])
     with text.path.open("r", encoding=text.encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
+        carry = ""
         while chunk := src.read(CHUNK):
-            dst.write(chunk)
+            chunk = carry + chunk
+            carry = "\r" if newlines and chunk.endswith("\r") else ""
+            chunk = chunk[:-1] if carry else chunk
+            dst.write(chunk.replace("\r\n", "\n") if newlines else chunk)
+        dst.write(carry)
     return out
