@@ -68,31 +68,39 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     })
 
 
+def build_applications(con, years: list[int], run_id: str | None) -> dict:
+    """Validate the staged rows of `years`: duplicates and failures to quarantine, the rest to
+    `applications`, one row per year in year_loads, and the row ledger's second half."""
+    ensure_work_schema(con)
+    # Validation's own rules are recomputed (also when this asset is materialised alone);
+    # unreadable lines (csv_structure) belong to the staging step.
+    con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND rule <> 'csv_structure' "
+                "AND year IN (SELECT unnest($years))", {"years": years})
+    staged = stage_typed_rows(con, years)
+    duplicates = quarantine_duplicates(con, years, run_id)
+    quarantine_failures(con, run_id)
+    select = read_sql("applications", "applications").format(typed="typed_rows")
+    valid = replace_years(con, "applications", select, years)
+    con.execute("DELETE FROM year_loads WHERE year IN (SELECT unnest($years))", {"years": years})
+    con.execute("INSERT INTO year_loads SELECT year, $run, count(*), now() FROM applications "
+                "WHERE year IN (SELECT unnest($years)) GROUP BY year", {"years": years, "run": run_id})
+    by_rule = dict(con.execute(
+        "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
+        "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())
+    update_ledger(con, years)
+    return {"valid": valid, "staged": staged, "duplicates": duplicates, "by_rule": by_rule}
+
+
 @asset(group_name=GROUP, kinds={"duckdb", "pandera"}, deps=[application_extracts, "education_codes", "applicant_types", "kommuner"],
        **PARTITIONED)
 def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Validated application rows (søgninger); failing rows go to the quarantine table."""
     years = years_of(context)
     with duckdb.get_connection() as con:
-        ensure_work_schema(con)
-        # Validation's own rules are recomputed (also when this asset is materialised alone);
-        # unreadable lines (csv_structure) belong to the staging step.
-        con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND rule <> 'csv_structure' "
-                    "AND year IN (SELECT unnest($years))", {"years": years})
-        staged = stage_typed_rows(con, years)
-        duplicates = quarantine_duplicates(con, years, context.run.run_id)
-        quarantine_failures(con, context.run.run_id)
-        select = read_sql("applications", "applications").format(typed="typed_rows")
-        valid = replace_years(con, "applications", select, years)
-        con.execute("DELETE FROM year_loads WHERE year IN (SELECT unnest($years))", {"years": years})
-        con.execute("INSERT INTO year_loads SELECT year, $run, count(*), now() FROM applications "
-                    "WHERE year IN (SELECT unnest($years)) GROUP BY year", {"years": years, "run": context.run.run_id})
-        by_rule = dict(con.execute(
-            "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
-            "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())
-        update_ledger(con, years)
+        counts = build_applications(con, years, context.run.run_id)
         ledger = ledger_rows(con, years)
         step_done(con, years, context.run.run_id, "applications")
+    valid, staged, duplicates, by_rule = counts["valid"], counts["staged"], counts["duplicates"], counts["by_rule"]
     for row in ledger:
         context.log.info(f"{row['source_file']} ({row['file_year']}): {row['lines']} lines = 1 header + {row['blank_lines']} blank "
                          f"+ {row['rejected_lines']} unreadable + {row['unaccounted_lines']} unaccounted + {row['staged_rows']} rows "

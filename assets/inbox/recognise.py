@@ -84,15 +84,15 @@ def _kb(n: int) -> str:
 
 def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
     """One streaming pass over an extract, in bounded memory: every line is at most
-    `max_line_bytes` long and every quote is closed. FileRejected naming the line otherwise, or
-    when the pass runs past `deadline` (time.monotonic)."""
-    line, current, quotes = 1, 0, 0
+    `max_line_bytes` long, every line closes the quotes it opens (an extract has no fields over
+    several lines: an open quote would swallow the lines after it), and lines end in LF or CRLF.
+    FileRejected naming the line otherwise, or when the pass runs past `deadline` (time.monotonic)."""
+    line, current, open_quote, carriage_returns = 1, 0, False, False
     with path.open("rb") as f:
         while chunk := f.read(SCAN_CHUNK):
             if time.monotonic() > deadline:
                 raise FileRejected(f"{path.name}: checking the file took longer than the limit per file "
                                    "(intake.max_seconds_per_file in data/config/pipeline.yaml); it was not loaded.")
-            quotes += chunk.count(b'"')
             parts = chunk.split(b"\n")
             lengths = [current + len(parts[0]), *map(len, parts[1:])]
             longest = max(lengths[:-1]) if len(parts) > 1 else lengths[0]
@@ -100,28 +100,24 @@ def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
                 at = line + (lengths.index(longest) if len(parts) > 1 else 0)
                 raise FileRejected(f"{path.name}: line {at:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
                                    "not a row of an Optagelse.dk extract (a line break missing, or a binary file?).")
+            if b'"' in chunk:
+                for i, part in enumerate(parts):
+                    open_quote ^= bool(part.count(b'"') % 2)
+                    if open_quote and i < len(parts) - 1:
+                        raise FileRejected(f"{path.name}: line {line + i:,} opens a quote (\") that is never closed on that "
+                                           "line, so the lines after it would be read as one field. Correct the line or "
+                                           "export the file again.")
+            carriage_returns = carriage_returns or (len(parts) == 1 and b"\r" in chunk)
             line += len(parts) - 1
             current = lengths[-1]
     if current > max_line_bytes:
         raise FileRejected(f"{path.name}: line {line:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
                            "not a row of an Optagelse.dk extract (a line break missing, or a binary file?).")
-    if quotes % 2:
-        _unclosed_quote(path)
-
-
-def _unclosed_quote(path: Path) -> None:
-    """Name the first line whose quotes are not closed (only called when the count is odd)."""
-    line, carry = 0, b""
-    with path.open("rb") as f:
-        while chunk := f.read(SCAN_CHUNK):
-            parts = (carry + chunk).split(b"\n")
-            carry = parts.pop()
-            for text in parts:
-                line += 1
-                if text.count(b'"') % 2:
-                    raise FileRejected(f"{path.name}: line {line:,} opens a quote (\") that is never closed, so every line "
-                                       "after it would be read as part of one field. Correct the line or export the file again.")
-    raise FileRejected(f"{path.name}: the last line opens a quote (\") that is never closed. Export the file again.")
+    if open_quote:
+        raise FileRejected(f"{path.name}: the last line ({line:,}) opens a quote (\") that is never closed. Export the file again.")
+    if line == 1 and carriage_returns:
+        raise FileRejected(f"{path.name}: the lines end in CR only (old Mac line ends): save the file again as CSV "
+                           "with Windows (CRLF) or Unix (LF) line ends.")
 
 
 def extract_year(path: Path, header: list[str], encoding: str, max_field_bytes: int = INTAKE_DEFAULTS["max_field_bytes"]) -> int:

@@ -110,6 +110,7 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
                     {"run": context.run.run_id})
         con.execute("CHECKPOINT")
         published_files = con.execute("SELECT file_year, sha256 FROM ingested_files").fetchall()
+    context.log.info(f"publishing {settings.warehouse} …")
     metadata = publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version)
     if not metadata["previous"].endswith(".duckdb") and metadata["previous"] != "none":
         context.log.warning(f"The warehouse that was published before this run is damaged: {metadata['previous']}.")
