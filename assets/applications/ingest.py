@@ -52,7 +52,8 @@ UNDECODABLE = {"INVALID UNICODE", "INVALID ENCODING"}
 def _header(text: TextFile) -> list[str]:
     with text.path.open("r", encoding=text.encoding, newline="") as f:
         line = f.readline().rstrip("\r\n")
-    return [c.strip().strip('"') for c in line.split(";")]
+    # An empty header cell (trailing ';;') gets a name of its own: read_csv needs one per column.
+    return [c.strip().strip('"') or f"(empty column {i})" for i, c in enumerate(line.split(";"), 1)]
 
 
 def match_columns(header: list[str], file_name: str) -> dict[str, str]:
