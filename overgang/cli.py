@@ -43,9 +43,44 @@ def main() -> None:
     """Overgang: søgetal, måltal and completion goals for Danish municipalities."""
 
 
-def _summary(settings: Settings, kommune: int) -> None:
+def _ledger_table(settings: Settings, years: list[int] | None) -> None:
+    """The row ledger of the published years: every line of every file accounted for."""
     import duckdb
 
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'file_ledger'").fetchone()[0]:
+            return
+        rows = con.execute("SELECT file_year, source_file, lines, blank_lines, rejected_lines, unaccounted_lines, staged_rows, "
+                           "valid_rows, quarantined_rows, duplicate_rows FROM file_ledger "
+                           + ("WHERE file_year IN (SELECT unnest($y)) " if years else "")
+                           + "ORDER BY file_year, source_file", {"y": years} if years else {}).fetchall()
+    if not rows:
+        return
+    table = Table(title="Row ledger (lines = header + blank + unreadable + rows; rows = valid + quarantine + duplicates)")
+    for column in ("year", "file", "lines", "blank", "unreadable", "rows", "valid", "quarantine", "duplicates"):
+        table.add_column(column, justify="left" if column == "file" else "right")
+    for year, name, lines, blank, rejected, unaccounted, staged, valid, quarantined, duplicates in rows:
+        table.add_row(str(year), name, da_int(lines), da_int(blank), da_int(rejected + unaccounted), da_int(staged),
+                      da_int(valid or 0), da_int(quarantined or 0), da_int(duplicates or 0))
+    console.print(table)
+
+
+def _summary(settings: Settings, kommune: int, years: list[int] | None = None) -> None:
+    import duckdb
+
+    try:
+        _summary_of(settings, kommune, years)
+    except duckdb.Error as err:
+        from pipelines.run import explain
+
+        _fail(explain(f"the published warehouse {settings.warehouse} cannot be read ({str(err).splitlines()[0]}).", settings)
+              + " Run `overgang rollback` to put the previous version back.")
+
+
+def _summary_of(settings: Settings, kommune: int, years: list[int] | None) -> None:
+    import duckdb
+
+    _ledger_table(settings, years)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         files = con.execute("SELECT count(*), sum(data_rows) FROM ingested_files").fetchone()
         rules = con.execute("SELECT dataset || ': ' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC").fetchall()
@@ -73,28 +108,79 @@ def _summary(settings: Settings, kommune: int) -> None:
     console.print(table)
 
 
+def _year_range(year_range: str | None) -> tuple[int, int] | None:
+    if not year_range:
+        return None
+    first, _, last = year_range.partition("-")
+    if not (first.strip().isdigit() and (not last or last.strip().isdigit())):
+        _fail(f"--year {year_range}: expected a year or a range, e.g. 2025 or 2023-2025.")
+    return int(first), int(last or first)
+
+
+def _report_result(settings: Settings, result, elapsed: float, years: list[int] | None) -> bool:
+    """Say exactly what the run published and what it did not. True when it succeeded."""
+    from pipelines.run import failure_messages, published_in
+
+    if result.success:
+        return True
+    for message in failure_messages(result, settings):
+        console.print(f"[bold red]✗[/] {escape(message)}")
+    what = f"years {years[0]}-{years[-1]}" if years and len(years) > 1 else (f"year {years[0]}" if years else "the run's data")
+    if published_in(result):
+        console.print(f"[yellow]The warehouse was published by this run (Dagster run {result.run_id[:8]}): {settings.warehouse} "
+                      f"now holds {what}.[/] What failed came after publishing; see above (e.g. `overgang report` "
+                      "renders the report again).")
+    else:
+        console.print(f"Nothing was published: the published warehouse ({settings.warehouse}) is as it was before this run"
+                      f" after {elapsed:.1f} s; {what} stay as published before.")
+    return False
+
+
+def _guard(action):
+    """Run `action`, turning a locked home or a machine problem (disk full, read-only, damaged
+    file) into a message with what to do instead of a traceback."""
+    import duckdb
+
+    from pipelines.run import RunLocked, explain
+
+    settings = Settings.load()
+    try:
+        return action()
+    except RunLocked as err:
+        _fail(str(err))
+    except (OSError, duckdb.Error) as err:
+        _fail(explain(f"{type(err).__name__}: {err}", settings))
+
+
 @main.command()
 @click.option("--input", "input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of Optagelse.dk extracts (default: the shipped sample, or OVERGANG_INPUT_DIR).")
 @click.option("--year", "year_range", default=None, metavar="YEAR[-YEAR]",
               help="Only these application years (e.g. 2025 or 2023-2025); the others stay as they are.")
 @click.option("--rebuild", is_flag=True, help="Start from an empty working database (all years are rebuilt).")
-def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
+@click.option("--accept-smaller", is_flag=True,
+              help="Publish a year even if it has more than max_shrink_share fewer valid rows than the published one.")
+@click.option("--wait", is_flag=True, help="If another run is using this home, wait for it instead of stopping.")
+def run(input_dir: Path | None, year_range: str | None, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
     """Run the main job: ingest, validate, aggregate, publish the warehouse, render the report."""
-    years = None
-    if year_range:
-        first, _, last = year_range.partition("-")
-        years = (int(first), int(last or first))
+    years = _year_range(year_range)
     if input_dir:
         os.environ["OVERGANG_INPUT_DIR"] = str(input_dir.resolve())
+    _guard(lambda: _run(years, year_range, rebuild, accept_smaller, wait))
+
+
+def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
     settings = Settings.load()
     prepare_dagster_home(settings)
     _warn_about_key()
     from dagster import DagsterInstance
 
-    from pipelines.run import execute_main_job, failure_messages
+    from pipelines.run import execute_main_job, lock_holder
 
     if rebuild:
+        holder = lock_holder(settings.home)
+        if holder and not wait:
+            _fail(f"Another run is using {settings.home}: {holder}. Nothing was started.")
         settings.work_db.unlink(missing_ok=True)
     console.print(f"Overgang: reading extracts in {escape(str(settings.input_dir))}" + (f" for {year_range}" if year_range else ""))
     if settings.input_dir == SAMPLE_DIR:
@@ -102,15 +188,15 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
                       "give your own with --input FOLDER.[/]")
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
-        result = execute_main_job(settings, instance, quiet=True, years=years)
+        result = execute_main_job(settings, instance, quiet=True, years=years, accept_smaller=accept_smaller, wait=wait)
     elapsed = time.perf_counter() - started
-    if not result.success:
-        for message in failure_messages(result):
-            console.print(f"[bold red]✗[/] {escape(message)}")
-        _fail(f"the run stopped after {elapsed:.1f} s; the published warehouse ({settings.warehouse}) was not changed.")
-    _summary(settings, settings.kommune_code)
+    span = list(range(years[0], years[1] + 1)) if years else None
+    if not _report_result(settings, result, elapsed, span):
+        _fail(f"the run stopped after {elapsed:.1f} s (Dagster run {result.run_id[:8]}).")
+    _summary(settings, settings.kommune_code, span)
     reports = sorted(settings.reports_dir.glob(f"rapport_{settings.kommune_code}_*.html"), key=os.path.getmtime)
-    console.print(f"[green]Done[/] in {elapsed:.1f} s (Dagster run {result.run_id[:8]}).")
+    console.print(f"[green]Done[/] in {elapsed:.1f} s (Dagster run {result.run_id[:8]}): published "
+                  + (f"application years {year_range}" if year_range else "every application year") + ".")
     console.print(f"Warehouse: {settings.warehouse}")
     if reports:
         console.print(f"Report:    {reports[-1]}")
@@ -119,20 +205,34 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-run", is_flag=True, help="Only check and file them; load at the next run.")
-def load(files: tuple[Path, ...], no_run: bool) -> None:
+@click.option("--accept-smaller", is_flag=True,
+              help="Publish an extract even if it has more than max_shrink_share fewer valid rows than the published one.")
+@click.option("--wait", is_flag=True, help="If another run is using this home, wait for it instead of stopping.")
+def load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
     """Load files directly, as the inbox does: recognise, check, keep a copy in processed/, run."""
-    from assets.inbox.receive import receive
+    _guard(lambda: _load(files, no_run, accept_smaller, wait))
+
+
+def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
+    from assets.inbox.receive import Outcome, fail_pending, receive, wait_until_settled
 
     settings = Settings.load()
     missing = [str(p) for p in files if not p.exists() and not p.is_symlink()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
-    outcomes = [receive(path, settings, copy=True) for path in files]
+    outcomes = []
+    for path in files:
+        # A file still being copied is not read at a line boundary: wait until it stops growing.
+        if not wait_until_settled(path, settings.inbox_settle_seconds, report=console.print):
+            outcomes.append(Outcome(path.name, "rejected", None, None, None, f"{path.name} kept changing: not loaded.", ""))
+            continue
+        outcomes.append(receive(path, settings, copy=True))
     for o in outcomes:
-        colour = {"accepted": "green", "duplicate": "yellow", "rejected": "red"}[o.outcome]
+        colour = {"accepted": "green", "duplicate": "yellow", "rejected": "red", "waiting": "yellow"}[o.outcome]
         what = f"{o.kind}" + (f" {o.year}" if o.year else "") if o.kind else ""
         console.print(f"[{colour}]{o.outcome}[/] {escape(o.file)} {what}: {escape(o.message)}")
     accepted = [o for o in outcomes if o.outcome == "accepted"]
+    failed = False
     if accepted and not no_run:
         prepare_dagster_home(settings)
         from dagster import DagsterInstance
@@ -140,23 +240,70 @@ def load(files: tuple[Path, ...], no_run: bool) -> None:
         from pipelines.run import execute_main_job, execute_sources_job, failure_messages
 
         years = sorted({o.year for o in accepted if o.kind == "applications"})
+        started = time.perf_counter()
         with DagsterInstance.get() as instance:
-            results = []
             if years:
                 console.print(f"Loading application years {years[0]}-{years[-1]} …")
-                results.append(execute_main_job(settings, instance, quiet=True, years=(years[0], years[-1])))
+                result = execute_main_job(settings, instance, quiet=True, years=(years[0], years[-1]),
+                                          accept_smaller=accept_smaller, wait=wait)
+                if not _report_result(settings, result, time.perf_counter() - started, years):
+                    failed = True
+                    reason = " ".join(failure_messages(result, settings))
+                    for o in fail_pending(settings, years, reason[:2000], {o.sha256 for o in accepted}):
+                        console.print(f"[red]failed[/] {escape(o.file)}: moved to {escape(str(o.stored_as))}; "
+                                      f"the year's earlier extract stays current. Load it again once fixed.")
             if any(o.kind != "applications" for o in accepted):
                 console.print("Loading targets, goals, StatBank, published tables and profilmodel …")
-                results.append(execute_sources_job(settings, instance, quiet=True))
-        for result in results:
-            if not result.success:
-                for message in failure_messages(result):
-                    console.print(f"[bold red]✗[/] {escape(message)}")
-                _fail("the run stopped; the published warehouse was not changed.")
-        _summary(settings, settings.kommune_code)
+                result = execute_sources_job(settings, instance, quiet=True, wait=wait)
+                failed = not _report_result(settings, result, time.perf_counter() - started, None) or failed
+        if failed:
+            _fail("the run stopped; see above for what was published and what was not.")
+        _summary(settings, settings.kommune_code, years or None)
     if any(o.outcome == "rejected" for o in outcomes):
         _fail(f"{sum(o.outcome == 'rejected' for o in outcomes)} file(s) rejected; the reasons are above and in "
               f"{settings.inbox_dir / 'rejected'}.")
+
+
+@main.command()
+def rollback() -> None:
+    """Put the previous published warehouse back (after a bad load, or a damaged file)."""
+    _guard(_rollback)
+
+
+def _rollback() -> None:
+    import shutil
+
+    from assets.warehouse.assets import sane
+    from pipelines.run import run_lock
+
+    settings = Settings.load()
+    current = settings.warehouse
+    previous = current.with_name(current.stem + ".previous.duckdb")
+    if not previous.exists():
+        _fail(f"No previous warehouse at {previous}: nothing to roll back to (it is made when a run publishes over an "
+              "existing warehouse).")
+    problem = sane(previous)
+    if problem is not None:
+        _fail(f"The previous warehouse {previous} cannot be used ({problem}); rebuild instead: overgang run --rebuild")
+    import duckdb
+
+    with run_lock(settings.home, "rollback", "rollback"):
+        with duckdb.connect(str(previous), read_only=True) as con:
+            run_id, published_at = con.execute("SELECT run_id, published_at FROM publication").fetchone()
+        aside = current.with_name(current.stem + ".rolled-back.duckdb")
+        if current.exists():
+            os.replace(current, aside)
+        os.replace(previous, current)
+        parquet, parquet_previous = current.parent / "parquet", current.parent / "parquet.previous"
+        if parquet_previous.exists():
+            shutil.rmtree(current.parent / "parquet.rolled-back", ignore_errors=True)
+            if parquet.exists():
+                parquet.rename(current.parent / "parquet.rolled-back")
+            parquet_previous.rename(parquet)
+    console.print(f"Rolled back: {current} is again the version published by run {run_id[:8]} at {published_at:%Y-%m-%d %H:%M}."
+                  + (f" The replaced file is kept as {aside.name}." if aside.exists() else ""))
+    console.print("The working database still holds the newer data: the next `overgang run` publishes it again unless "
+                  "you correct or remove the file that caused the problem.")
 
 
 @main.command()

@@ -44,6 +44,9 @@ class TextFile:
     # False when only the start was decoded and blank lines were not looked for (quick_inspect):
     # the reader must check that every line arrived and was valid UTF-8, or inspect in full.
     checked: bool = True
+    # Some lines end in CRLF and others in LF (rows pasted from another export): DuckDB's reader
+    # takes one line end per file, so it reads a normalised copy (duckdb_readable).
+    mixed_newlines: bool = False
 
 
 def sha256_file(path: Path) -> str:
@@ -65,9 +68,12 @@ def inspect(path: Path) -> TextFile:
     digest = hashlib.sha256()
     cp1252_only = False
     first_utf8_line = first_bad_line = None
+    crlf, previous = 0, b""
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
+            crlf += chunk.count(b"\r\n") + (previous == b"\r" and chunk[:1] == b"\n")
+            previous = chunk[-1:]
             if not first:
                 first = chunk[:3]
             size += len(chunk)
@@ -110,7 +116,7 @@ def inspect(path: Path) -> TextFile:
                              "save it again as CSV (UTF-8) from Excel")
     lines = newlines + (0 if tail.endswith(b"\n") else 1)
     return TextFile(path, encoding, lines, sorted(set(blanks)), digest.hexdigest(),
-                    latin1_compatible=encoding == "cp1252" and not cp1252_only)
+                    latin1_compatible=encoding == "cp1252" and not cp1252_only, mixed_newlines=0 < crlf < newlines)
 
 
 def quick_inspect(path: Path) -> TextFile:
@@ -130,31 +136,35 @@ def quick_inspect(path: Path) -> TextFile:
         if len(head) <= 3 and head in (b"", BOM):
             return inspect(path)  # empty: inspect says so
         digest = hashlib.sha256(head)
-        newlines, last = head.count(b"\n"), head[-1:]
+        newlines, last, crlf = head.count(b"\n"), head[-1:], head.count(b"\r\n")
         while chunk := f.read(CHUNK):
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             last = chunk[-1:]
     encoding = "utf-8-sig" if head.startswith(BOM) else "utf-8"
-    return TextFile(path, encoding, newlines + (0 if last == b"\n" else 1), [], digest.hexdigest(), checked=False)
+    return TextFile(path, encoding, newlines + (0 if last == b"\n" else 1), [], digest.hexdigest(), checked=False,
+                    mixed_newlines=0 < crlf < newlines)
 
 
 @contextmanager
 def duckdb_readable(text: TextFile, con) -> Iterator[tuple[str, str]]:
     """A path and encoding DuckDB reads natively, for as long as the block runs: the file itself
     where it can (UTF-8, or a Windows-1252 file without the characters where it differs from
-    Latin-1), else a UTF-8 copy held in memory.
+    Latin-1), else a UTF-8 copy held in memory (also for a file with mixed line ends, whose copy
+    ends every line in LF).
 
     The copy is never written to disk: an extract holds CPR numbers, names and addresses, and a
     temporary file would outlive a killed process (in the system temp folder, for anyone to read).
     In memory it dies with the process. It costs the file's size in RAM, once, for the rare
-    Windows-1252 export with €, dashes or curly quotes."""
-    if text.encoding in ("utf-8", "utf-8-sig"):
-        yield str(text.path), "utf-8"  # DuckDB skips a byte-order mark itself
-        return
-    if text.latin1_compatible:
-        yield str(text.path), "latin-1"
-        return
+    Windows-1252 export with €, dashes or curly quotes, or a file with mixed line ends."""
+    if not text.mixed_newlines:
+        if text.encoding in ("utf-8", "utf-8-sig"):
+            yield str(text.path), "utf-8"  # DuckDB skips a byte-order mark itself
+            return
+        if text.latin1_compatible:
+            yield str(text.path), "latin-1"
+            return
     from fsspec.implementations.memory import MemoryFileSystem
 
     memory = MemoryFileSystem()  # one store per process, shared by every instance
@@ -163,8 +173,14 @@ def duckdb_readable(text: TextFile, con) -> Iterator[tuple[str, str]]:
     name = f"/overgang-transcoded/{uuid.uuid4().hex}.csv"
     try:
         with text.path.open("r", encoding=text.encoding, newline="") as src, memory.open(name, "wb") as dst:
+            carry = ""
             while chunk := src.read(CHUNK):
-                dst.write(chunk.encode("utf-8"))
+                chunk = carry + chunk
+                # A CRLF split across two chunks: keep the CR for the next one.
+                carry = "\r" if text.mixed_newlines and chunk.endswith("\r") else ""
+                chunk = chunk[:-1] if carry else chunk
+                dst.write((chunk.replace("\r\n", "\n") if text.mixed_newlines else chunk).encode("utf-8"))
+            dst.write(carry.encode("utf-8"))
         yield f"memory://{name}", "utf-8"
     finally:
         if memory.exists(name):

@@ -6,7 +6,7 @@ municipality's own installation each get their own warehouse without touching co
 - ``OVERGANG_HOME``: working folder for the warehouse, reports and Dagster's own storage
   (default ``var/`` in the project folder).
 - ``OVERGANG_INPUT_DIR``: folder of Optagelse.dk extracts (default: the shipped sample).
-- ``OVERGANG_INBOX``: the inbox folder analysts drop files into (default ``data/inbox``).
+- ``OVERGANG_INBOX``: the inbox folder analysts drop files into (default ``$OVERGANG_HOME/inbox``).
 - ``OVERGANG_CPR_KEY`` / ``OVERGANG_CPR_KEY_FILE``: the key for pseudonymising CPR numbers.
 """
 
@@ -22,6 +22,10 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 SAMPLE_DIR = DATA_DIR / "sample" / "optagelse"
+
+
+INTAKE_DEFAULTS = {"max_field_bytes": 131072, "max_line_bytes": 1 << 20, "max_xlsx_uncompressed_bytes": 100 << 20,
+                   "max_xlsx_rows": 100_000, "max_seconds_per_file": 120}
 
 
 def _resolve(path: str | os.PathLike) -> Path:
@@ -61,7 +65,9 @@ class Settings:
     def inbox_dir(self) -> Path:
         if self.inbox is not None:
             return self.inbox
-        return _resolve(os.environ.get("OVERGANG_INBOX", self.config.get("inbox_dir", "data/inbox")))
+        configured = os.environ.get("OVERGANG_INBOX") or self.config.get("inbox_dir")
+        # Default: inside OVERGANG_HOME, so each home has its own inbox and ledger.
+        return _resolve(configured) if configured else self.home / "inbox"
 
     @cached_property
     def dagster_home(self) -> Path:
@@ -78,6 +84,15 @@ class Settings:
     @property
     def max_quarantine_share(self) -> float:
         return float(self.config["max_quarantine_share"])
+
+    @property
+    def max_shrink_share(self) -> float:
+        return float(self.config.get("max_shrink_share", 0.2))
+
+    @property
+    def intake(self) -> dict:
+        """Limits on a file taken in (data/config/pipeline.yaml: intake)."""
+        return {**INTAKE_DEFAULTS, **(self.config.get("intake") or {})}
 
     @property
     def published_sum_tolerance_pp(self) -> float:

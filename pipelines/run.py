@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import json
 import os
 import socket
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, ExecuteInProcessResult, RunsFilter
+from dagster._core.utils import make_new_run_id
 
 from overgang.settings import Settings
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from assets.applications.assets import ACCEPT_SMALLER_TAG
 from pipelines.definitions import MAIN_JOB, build_definitions
 from pipelines.jobs import SOURCES_JOB
 from pipelines.partitions import APPLICATION_YEARS
@@ -17,31 +25,95 @@ from pipelines.partitions import APPLICATION_YEARS
 PID_TAG = "overgang/process"
 
 
+class RunLocked(RuntimeError):
+    """Another run holds this home's lock; the message names it."""
+
+
+def _holder(path: Path) -> str:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not info:
+        return "another run"
+    return (f"run {info.get('run_id', '?')} ({info.get('job', '?')}, process {info.get('pid', '?')} on {info.get('host', '?')}, "
+            f"started {info.get('started', '?')})")
+
+
+@contextmanager
+def run_lock(home: Path, run_id: str, job_name: str, wait: bool = False):
+    """One run at a time per OVERGANG_HOME: an exclusive lock on ``<home>/run.lock`` naming the
+    holder's run id. The operating system releases it when the holder dies (kill -9 included), so
+    it never goes stale. Without `wait`, a second run stops at once with RunLocked saying who holds it."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "run.lock"
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise RunLocked(f"Another run is using {home}: {_holder(path)}. Nothing was started; wait until it has "
+                                "finished (or use --wait) and run again.") from None
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"run_id": run_id, "job": job_name, "pid": os.getpid(), "host": socket.gethostname(),
+                                 "started": datetime.now().isoformat(timespec="seconds")}))
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def lock_holder(home: Path) -> str | None:
+    """Who holds the home's run lock now (None when nobody does)."""
+    path = home / "run.lock"
+    if not path.exists():
+        return None
+    with path.open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _holder(path)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
 def execute_main_job(settings: Settings, instance: DagsterInstance, quiet: bool = False,
-                     years: tuple[int, int] | None = None) -> ExecuteInProcessResult:
+                     years: tuple[int, int] | None = None, accept_smaller: bool = False,
+                     wait: bool = False) -> ExecuteInProcessResult:
     """Run every asset for the application years `years` (first, last; default all) in one run.
 
-    `quiet` swaps Dagster's console log for the compact progress log.
+    `quiet` swaps Dagster's console log for the compact progress log; `accept_smaller` lets a
+    year through whose valid rows fall more than max_shrink_share below the published year's.
+    RunLocked when another run uses the same home (unless `wait`).
     """
     keys = APPLICATION_YEARS.get_partition_keys()
     first, last = (str(years[0]), str(years[1])) if years else (keys[0], keys[-1])
-    return _execute(MAIN_JOB, settings, instance, quiet,
-                    {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last})
+    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    if accept_smaller:
+        tags[ACCEPT_SMALLER_TAG] = "true"
+    return _execute(MAIN_JOB, settings, instance, quiet, tags, wait)
 
 
-def execute_sources_job(settings: Settings, instance: DagsterInstance, quiet: bool = False) -> ExecuteInProcessResult:
+def execute_sources_job(settings: Settings, instance: DagsterInstance, quiet: bool = False,
+                        wait: bool = False) -> ExecuteInProcessResult:
     """Re-read the small sources (targets, goals, StatBank, published tables, profilmodel) and republish."""
-    return _execute(SOURCES_JOB, settings, instance, quiet)
+    return _execute(SOURCES_JOB, settings, instance, quiet, wait=wait)
 
 
 def _execute(job_name: str, settings: Settings, instance: DagsterInstance, quiet: bool,
-             tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
-    """Run a job in this process, tagged with the process so a dead run can be recognised later."""
+             tags: dict[str, str] | None = None, wait: bool = False) -> ExecuteInProcessResult:
+    """Run a job in this process, tagged with the process so a dead run can be recognised later,
+    holding the home's run lock throughout."""
     job = build_definitions(settings).resolve_job_def(job_name)
-    recover_dead_runs(instance)
-    return job.execute_in_process(instance=instance, raise_on_error=False,
-                                  run_config={"loggers": {"progress": {}}} if quiet else {},
-                                  tags={**(tags or {}), PID_TAG: f"{socket.gethostname()}:{os.getpid()}"})
+    run_id = make_new_run_id()
+    with run_lock(settings.home, run_id, job_name, wait):
+        recover_dead_runs(instance)
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                      run_config={"loggers": {"progress": {}}} if quiet else {},
+                                      tags={**(tags or {}), PID_TAG: f"{socket.gethostname()}:{os.getpid()}"})
 
 
 def _alive(pid: int) -> bool:
@@ -72,15 +144,42 @@ def recover_dead_runs(instance: DagsterInstance) -> list[str]:
     return recovered
 
 
-def failure_messages(result: ExecuteInProcessResult) -> list[str]:
+def explain(text: str, settings: Settings | None = None) -> str:
+    """Advice for failures that come from the machine, not the data: a full disk, a read-only or
+    inaccessible home, a damaged database file."""
+    home = f" ({settings.home})" if settings else ""
+    lowered = text.lower()
+    if "no space left" in lowered or "disk full" in lowered or f"[errno {errno.ENOSPC}]" in lowered:
+        return (text + f" → The disk holding OVERGANG_HOME{home} is full. Free space (the working database and one "
+                "more copy of the warehouse must fit) and run again; the published warehouse is unchanged.")
+    if "read-only file system" in lowered or f"[errno {errno.EROFS}]" in lowered:
+        return (text + f" → OVERGANG_HOME{home} is on a read-only file system. Mount it writable, or set "
+                "OVERGANG_HOME to a writable folder, and run again.")
+    if "permission denied" in lowered or f"[errno {errno.EACCES}]" in lowered:
+        return (text + f" → This user may not write in OVERGANG_HOME{home}. Fix its permissions or set OVERGANG_HOME "
+                "to a folder this user owns, and run again.")
+    if "not a valid duckdb database" in lowered or "corrupt" in lowered or "checksum" in lowered:
+        return (text + " → A DuckDB file is damaged. The working database: rebuild it with `overgang run --rebuild`. "
+                "The published warehouse: `overgang rollback` puts the previous version back.")
+    return text
+
+
+def failure_messages(result: ExecuteInProcessResult, settings: Settings | None = None) -> list[str]:
     """What stopped a run, in the words of the asset or check that stopped it."""
     messages = []
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
+        if error is not None and error.cls_name == "DagsterAssetCheckFailedError":
+            continue  # the check's own description below says why
         while error is not None and error.cause is not None:
             error = error.cause
-        messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+        messages.append(explain(f"{event.step_key}: {error.message.strip() if error else 'failed'}", settings))
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
             messages.append(f"check {evaluation.check_name}: {evaluation.description}")
     return messages
+
+
+def published_in(result: ExecuteInProcessResult) -> bool:
+    """Whether this run replaced the published warehouse (its `warehouse` step succeeded)."""
+    return any(e.asset_key.to_user_string() == "warehouse" for e in result.get_asset_materialization_events())

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 
-from dagster import RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import DagsterRunStatus, RunRequest, RunsFilter, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
 from assets.applications.ingest import extract_sources
 from overgang.encoding import sha256_file
-from assets.inbox.receive import receive, waiting
+from assets.inbox.receive import fail_pending, pending_extracts, receive, waiting
+from assets.sources.files import ledger_rows
+from assets.sources.tables import FileRejected
 from pipelines.jobs import MAIN_JOB, SOURCES_JOB, main_job, sources_job
 from pipelines.partitions import APPLICATION_YEARS
 from pipelines.resources import ProjectSettings
@@ -24,7 +26,11 @@ def _digest(paths) -> str:
         description="A year whose extract files are new or changed (by content) is reloaded: one run for that year only.")
 def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings):
     seen = json.loads(context.cursor) if context.cursor else {}
-    by_year = extract_sources(project.settings())
+    try:
+        by_year = extract_sources(project.settings())
+    except (FileRejected, OSError) as err:
+        context.log.error(str(err))
+        return SkipReason(f"Input folder not read: {err}")
     valid = set(APPLICATION_YEARS.get_partition_keys())
     current, requests = {}, []
     for year, paths in sorted(by_year.items()):
@@ -32,7 +38,11 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
         if key not in valid:
             context.log.warning(f"Extract for {year} ignored: no such application year partition.")
             continue
-        current[key] = _digest(paths)
+        try:
+            current[key] = _digest(paths)
+        except OSError as err:  # a file removed or unreadable while we looked: next tick
+            context.log.warning(f"Extract for {year} not read now: {err}")
+            continue
         if seen.get(key) != current[key]:
             requests.append(RunRequest(partition_key=key, run_key=f"{key}-{current[key][:16]}"))
     cursor = json.dumps(current, sort_keys=True)
@@ -47,14 +57,24 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
 def inbox_files(context: SensorEvaluationContext, project: ProjectSettings):
     settings = project.settings()
     requests, sources = [], []
-    for path in waiting(settings, settings.inbox_settle_seconds):
-        outcome = receive(path, settings)
+    # Extracts whose run failed: to rejected/ with the reason, the earlier extract stays current,
+    # and the year is rebuilt from it (the failed run may have left it half-built).
+    for year, sha in _settle_failed_runs(context, settings):
+        requests.append(RunRequest(job_name=MAIN_JOB, partition_key=str(year), run_key=f"restore-{year}-{sha[:16]}",
+                                   tags={"overgang/restore": str(year)}))
+    try:
+        candidates = waiting(settings, settings.inbox_settle_seconds)
+    except OSError as err:
+        return SkipReason(f"The inbox {settings.inbox_dir} cannot be read: {err}")
+    for path in candidates:
+        outcome = receive(path, settings)  # its own error boundary: never raises for one file
         context.log.info(f"{outcome.file}: {outcome.outcome} ({outcome.message})")
         if outcome.outcome != "accepted":
             continue
         if outcome.kind == "applications":
             requests.append(RunRequest(job_name=MAIN_JOB, partition_key=str(outcome.year),
-                                       run_key=f"inbox-{outcome.sha256[:16]}", tags={"overgang/file": outcome.file}))
+                                       run_key=f"inbox-{outcome.sha256[:16]}",
+                                       tags={"overgang/file": outcome.file, SHA_TAG: outcome.sha256}))
         else:
             sources.append(outcome)
     if sources:
@@ -64,3 +84,29 @@ def inbox_files(context: SensorEvaluationContext, project: ProjectSettings):
     if not requests:
         return SkipReason("Nothing new loaded from the inbox.")
     return SensorResult(run_requests=requests)
+
+
+SHA_TAG = "overgang/sha256"
+FAILED = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
+
+
+def _settle_failed_runs(context: SensorEvaluationContext, settings) -> list[tuple[int, str]]:
+    """Pending extracts whose run failed move to rejected/ with the reason; returns their years."""
+    pending = pending_extracts(settings)
+    if not pending:
+        return []
+    try:
+        instance = context.instance
+    except Exception:  # a sensor evaluated without an instance (tests): nothing to look up
+        return []
+    received = {row["stored_as"]: row["sha256"] for row in ledger_rows(settings) if row["outcome"] == "received"}
+    years = []
+    for year, path in pending.items():
+        sha = received.get(str(path))
+        runs = instance.get_runs(filters=RunsFilter(tags={SHA_TAG: sha}), limit=1) if sha else []
+        if runs and runs[0].status in FAILED:
+            reason = f"run {runs[0].run_id[:8]} {runs[0].status.value.lower()} (its log in the Dagster UI says why)."
+            for outcome in fail_pending(settings, [year], reason, {sha}):
+                context.log.warning(outcome.message)
+                years.append((year, sha))
+    return years

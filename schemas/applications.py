@@ -31,6 +31,14 @@ def _one_first_priority(df: pd.DataFrame) -> pd.Series:
     return ~dup.reindex(df.index, fill_value=False)
 
 
+def _has_first_priority(df: pd.DataFrame) -> pd.Series:
+    known = df["pupil_id"].notna() & df["year"].notna()
+    first = known & df["priority"].eq(1).fillna(False)
+    keys = set(zip(df.loc[first, "year"], df.loc[first, "pupil_id"]))
+    has = pd.Series([(y, p) in keys for y, p in zip(df["year"], df["pupil_id"])], index=df.index, dtype=bool)
+    return ~known | has
+
+
 def _grade_for_direct(df: pd.DataFrame) -> pd.Series:
     direct = df["applicant_type"].isin(applicant_type_values("direct"))
     return ~direct | df["grade"].notna()
@@ -115,6 +123,12 @@ def application_schema() -> pa.DataFrameSchema:
                      statistics={"sql": "NOT (priority = 1 AND pupil_id IS NOT NULL AND (year, pupil_id) IN ("
                                         "SELECT (year, pupil_id) FROM {relation} WHERE priority = 1 AND pupil_id IS NOT NULL "
                                         "GROUP BY year, pupil_id HAVING count(*) > 1))"}),
+            # Without a 1st priority a pupil would leave the søgetal (numerator and denominator)
+            # without a trace; each of the pupil's rows is held back instead, under this rule.
+            pa.Check(_has_first_priority, name="missing_first_priority",
+                     error="the pupil has no 1st-priority application this year (only 2nd or later priorities)",
+                     statistics={"sql": "pupil_id IS NULL OR year IS NULL OR (year, pupil_id) IN ("
+                                        "SELECT (year, pupil_id) FROM {relation} WHERE priority = 1 AND pupil_id IS NOT NULL)"}),
             pa.Check(_grade_for_direct, name="grade_required",
                      error="'Direkte fra skole' applicants must have grade 9 or 10",
                      statistics={"sql": f"coalesce(applicant_type NOT IN ({_sql_list(applicant_type_values('direct'))}), true) "
@@ -136,6 +150,7 @@ def application_schema() -> pa.DataFrameSchema:
 # Which column a frame-wide check is about, for the quarantine's `column_name`.
 CHECK_COLUMN = {
     "one_first_priority": "priority",
+    "missing_first_priority": "priority",
     "grade_required": "grade",
     "eux_only_with_eud": "eux",
     "code_valid_in_year": "education_code",

@@ -47,12 +47,45 @@ def _failures(kind: str, path: Path):
     return []
 
 
-def test_corpus_has_at_least_twenty_bad_files():
+def test_corpus_has_at_least_sixty_files():
     assert sum(c.outcome == "rejected" or bool(c.quarantine) for c in CASES) >= 20
+    assert len(CASES) >= 60 and len({c.name for c in CASES}) == len(CASES)
+
+
+def _ledger(path: Path, year: int) -> tuple[tuple, list[str]]:
+    """Stage and validate one extract in a real DuckDB database, as the run does: its row ledger
+    (lines, blank, staged, rejected, unaccounted, valid, quarantined, duplicates) and what the
+    blocking check says about it."""
+    import pandas as pd
+
+    from assets.applications.assets import build_applications
+    from assets.applications.ingest import stage_file
+    from assets.applications.ledger import ledger_problems, ledger_rows
+    from assets.sql import ensure_work_schema
+    from pipelines.resources import write_table
+    from schemas import reference
+
+    with duckdb.connect() as con:
+        ensure_work_schema(con)
+        write_table(con, "kommuner", reference.kommuner())
+        write_table(con, "education_codes", reference.education_codes())
+        write_table(con, "applicant_types", pd.DataFrame(
+            [(v, g) for g, values in reference.column_map()["applicant_types"].items() for v in values],
+            columns=["applicant_type", "applicant_group"]))
+        stage_file(con, path, year, b"k" * 32, False, "test")
+        build_applications(con, [year], "test")
+        rows = ledger_rows(con, [year])
+    (r,) = rows
+    return ((r["lines"], r["blank_lines"], r["staged_rows"], r["rejected_lines"], r["unaccounted_lines"], r["valid_rows"],
+             r["quarantined_rows"], r["duplicate_rows"]), ledger_problems(rows, Settings.load().max_quarantine_share))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_file_gets_its_outcome(case: Case, settings: Settings, keyed):
+    if case.intake:
+        config = Settings.load().config
+        settings = Settings(home=settings.home, input_dir=settings.input_dir, inbox=settings.inbox_dir,
+                            config={**config, "intake": {**config["intake"], **case.intake}})
     settings.inbox_dir.mkdir(parents=True)
     path = case.write(settings.inbox_dir)
     outcome = receive(path, settings)
@@ -66,6 +99,15 @@ def test_each_file_gets_its_outcome(case: Case, settings: Settings, keyed):
         assert outcome.stored_as.exists() and case.reason in reason.read_text(encoding="utf-8")
         return
     assert outcome.kind == case.kind and outcome.stored_as.exists()
+    if case.ledger is not None:
+        ledger, problems = _ledger(outcome.stored_as, outcome.year)
+        lines, blank, staged, rejected, unaccounted, valid, quarantined, duplicates = ledger
+        assert lines == 1 + blank + staged + rejected + unaccounted and staged == valid + quarantined + duplicates
+        assert ledger == case.ledger
+        if case.stops:
+            assert len(problems) == 1 and path.name in problems[0] and case.stops in problems[0], problems
+        else:
+            assert problems == []
     failures = _failures(case.kind, outcome.stored_as)
     assert sorted((f.rule, f.source_line, f.column_name, f.value) for f in failures) == sorted(case.quarantine)
     assert all(f.source_file == path.name and f.message for f in failures)
@@ -99,11 +141,14 @@ def test_same_file_twice_changes_nothing(settings, keyed):
     again = settings.inbox_dir / "kopi_2024.csv"
     again.write_bytes(data)
     outcome = receive(again, settings)
-    assert outcome.outcome == "duplicate" and "already loaded" in outcome.message
-    assert [p.name for p in (settings.inbox_dir / "processed" / "applications" / "2024").iterdir()] == ["optagelse_2024.csv"]
+    assert outcome.outcome == "duplicate" and "already received (its run has not finished)" in outcome.message
+    # Not current before a run has loaded it: it waits in pending/.
+    year = settings.inbox_dir / "processed" / "applications" / "2024"
+    assert [p.name for p in year.iterdir()] == ["pending"]
+    assert [p.name for p in (year / "pending").iterdir()] == ["optagelse_2024.csv"]
     assert (settings.inbox_dir / "processed" / "duplicates" / "kopi_2024.csv").exists()
     ledger = (settings.inbox_dir / "processed" / "ledger.csv").read_text(encoding="utf-8").splitlines()
-    assert [line.split(",")[3] for line in ledger[1:]] == ["accepted", "duplicate"]
+    assert [line.split(",")[3] for line in ledger[1:]] == ["received", "duplicate"]
 
 
 def test_corrected_extract_replaces_its_year(settings, keyed):
@@ -175,7 +220,7 @@ def test_inbox_sensor_files_and_requests_runs(tmp_path):
     result = inbox_files(build_sensor_context(resources={"project": project}))
     by_job = {(r.job_name, r.partition_key) for r in result.run_requests}
     assert by_job == {("overgang_main", "2024"), ("sources_refresh", None)}
-    assert (inbox / "processed" / "applications" / "2024" / "optagelse_2024.csv").exists()
+    assert (inbox / "processed" / "applications" / "2024" / "pending" / "optagelse_2024.csv").exists()
     assert (inbox / "processed" / "targets" / "maaltal_2026.csv").exists()
     assert (inbox / "rejected" / "noget.csv.reason.txt").exists()
     assert fresh.exists(), "a file still being written (changed in the last seconds) is left alone"

@@ -19,7 +19,9 @@ def test_malformed_rows_go_to_quarantine(tmp_path, keyed):
     rows[29] = row(CPR="170108-7777", Klassetrin="ni")                        # file line 31
     rows[39] = row(CPR="ikke et cpr")                                         # file line 41
     rows[49] = row(CPR="180108-7777", Ansøgningsdato="31-02-2024")            # line 51: no such date
-    rows[59] = row(CPR="010108-1000")                                         # line 61: 2nd 1st priority of line 2's pupil
+    rows[59] = row(CPR="010108-1000", Uddannelse="hhx")                       # line 61: 2nd 1st priority of line 2's pupil
+    rows[69] = dict(rows[4])                                                  # line 71: an exact copy of line 6
+    rows[79] = row(CPR="190108-7777", Prioritet="2")                          # line 81: no 1st priority
     path = write_extract(tmp_path / "in" / "optagelse_2024.csv", rows, encoding="cp1252",
                          raw_lines={100: "010108-9999;Too;Many;Fields;" + ";".join(["x"] * 20)})  # line 100
     run = run_pipeline(tmp_path / "home", path.parent)
@@ -35,10 +37,17 @@ def test_malformed_rows_go_to_quarantine(tmp_path, keyed):
     assert ("optagelse_2024.csv", 2, "priority", "1", "one_first_priority") in q
     assert ("optagelse_2024.csv", 61, "priority", "1", "one_first_priority") in q
     assert ("optagelse_2024.csv", 100, None, None, "csv_structure") in q
-    assert len({line for _, line, *_ in q}) == 8
-    # Nothing is lost: every data line is either in `applications` or in quarantine.
+    assert ("optagelse_2024.csv", 71, None, None, "duplicate_row") in q
+    assert ("optagelse_2024.csv", 81, "priority", "2", "missing_first_priority") in q
+    assert len({line for _, line, *_ in q}) == 10
+    # Nothing is lost: every data line is either in `applications` or in quarantine, and the
+    # ledger says so for the file.
     valid = con.execute("SELECT count(*) FROM applications").fetchone()[0]
-    assert valid + 8 == 601
+    assert valid + 10 == 601
+    assert con.execute("SELECT lines, blank_lines, staged_rows, rejected_lines, unaccounted_lines, valid_rows, "
+                       "quarantined_rows, duplicate_rows FROM file_ledger").fetchall() == [(602, 0, 600, 1, 0, 591, 8, 1)]
+    duplicate = con.execute("SELECT message FROM quarantine WHERE rule = 'duplicate_row'").fetchone()[0]
+    assert "exact copy of optagelse_2024.csv line 6" in duplicate
     # The message a person reads names the rule in words, and never the CPR number.
     messages = " ".join(m for (m,) in con.execute("SELECT message FROM quarantine").fetchall())
     assert "kommune code must be one of the 98" in messages
@@ -52,7 +61,8 @@ def test_run_stops_when_too_many_rows_fail(tmp_path, keyed):
     assert not run.result.success
     evaluation = next(e for e in run.result.get_asset_check_evaluations() if e.check_name == "quarantine_share")
     assert not evaluation.passed
-    assert "9 of 59 rows (15.25%) are in quarantine; the limit is 2.00%" in evaluation.description
+    assert ("optagelse_2024.csv (2024): 9 of 59 rows (15.25%) are in quarantine or unreadable (limit 2.00%): "
+            "known_education_code 9.") in evaluation.description
     # Nothing downstream ran and nothing was published.
     assert not run.settings.warehouse.exists()
 

@@ -14,13 +14,15 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.applications.ingest import FileRejected, extract_sources, stage_file
-from assets.applications.validate import quarantine_failures, stage_typed_rows
+from assets.applications.ledger import ledger_rows, ledger_problems, shrunk_years, update_ledger
+from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
 from assets.sql import ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import is_shipped_sample, key_fingerprint, key_warnings, load_key
 from pipelines.partitions import APPLICATION_YEARS, ONE_RUN, years_of
 from pipelines.resources import DUCKDB_POOL, ProjectSettings
 
 GROUP = "applications"
+ACCEPT_SMALLER_TAG = "overgang/accept-smaller"
 PARTITIONED = {"partitions_def": APPLICATION_YEARS, "backfill_policy": ONE_RUN, "pool": DUCKDB_POOL}
 
 
@@ -93,7 +95,8 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
         refuse_mixing(con, years, key_fingerprint(key), synthetic)
         con.execute("DELETE FROM partitions_in_progress WHERE year IN (SELECT unnest($years))", params)
         con.execute("INSERT INTO partitions_in_progress SELECT unnest($years), $run, now()", {**params, "run": context.run.run_id})
-        for table in ("staging_applications", "ingested_files"):
+        con.execute("DELETE FROM partition_steps WHERE year IN (SELECT unnest($years))", params)
+        for table in ("staging_applications", "ingested_files", "file_ledger"):
             con.execute(f"DELETE FROM {table} WHERE file_year IN (SELECT unnest($years))", params)
         con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params)
         for i, (year, path) in enumerate([(y, p) for y in years for p in by_year.get(y, [])], 1):
@@ -116,49 +119,75 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     })
 
 
+def build_applications(con, years: list[int], run_id: str | None) -> dict:
+    """Validate the staged rows of `years`: duplicates and failures to quarantine, the rest to
+    `applications`, one row per year in year_loads, and the row ledger's second half."""
+    ensure_work_schema(con)
+    # Validation's own rules are recomputed (also when this asset is materialised alone);
+    # unreadable lines (csv_structure) belong to the staging step.
+    con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND rule <> 'csv_structure' "
+                "AND year IN (SELECT unnest($years))", {"years": years})
+    staged = stage_typed_rows(con, years)
+    duplicates = quarantine_duplicates(con, years, run_id)
+    quarantine_failures(con, run_id)
+    select = read_sql("applications", "applications").format(typed="typed_rows")
+    valid = replace_years(con, "applications", select, years)
+    con.execute("DELETE FROM year_loads WHERE year IN (SELECT unnest($years))", {"years": years})
+    con.execute("INSERT INTO year_loads SELECT year, $run, count(*), now() FROM applications "
+                "WHERE year IN (SELECT unnest($years)) GROUP BY year", {"years": years, "run": run_id})
+    by_rule = dict(con.execute(
+        "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
+        "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())
+    update_ledger(con, years)
+    return {"valid": valid, "staged": staged, "duplicates": duplicates, "by_rule": by_rule}
+
+
 @asset(group_name=GROUP, kinds={"duckdb", "pandera"}, deps=[application_extracts, "education_codes", "applicant_types", "kommuner"],
        **PARTITIONED)
 def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Validated application rows (søgninger); failing rows go to the quarantine table."""
     years = years_of(context)
     with duckdb.get_connection() as con:
-        staged = stage_typed_rows(con, years)
-        quarantine_failures(con, context.run.run_id)
-        select = read_sql("applications", "applications").format(typed="typed_rows")
-        valid = replace_years(con, "applications", select, years)
-        con.execute("DELETE FROM year_loads WHERE year IN (SELECT unnest($years))", {"years": years})
-        con.execute("INSERT INTO year_loads SELECT year, $run, count(*), now() FROM applications "
-                    "WHERE year IN (SELECT unnest($years)) GROUP BY year", {"years": years, "run": context.run.run_id})
-        by_rule = dict(con.execute(
-            "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
-            "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())
-    return MaterializeResult(metadata={"valid_rows": valid, "staged_rows": staged,
-                                       "quarantined_by_rule": MetadataValue.json(by_rule)})
+        counts = build_applications(con, years, context.run.run_id)
+        ledger = ledger_rows(con, years)
+        step_done(con, years, context.run.run_id, "applications")
+    valid, staged, duplicates, by_rule = counts["valid"], counts["staged"], counts["duplicates"], counts["by_rule"]
+    for row in ledger:
+        context.log.info(f"{row['source_file']} ({row['file_year']}): {row['lines']} lines = 1 header + {row['blank_lines']} blank "
+                         f"+ {row['rejected_lines']} unreadable + {row['unaccounted_lines']} unaccounted + {row['staged_rows']} rows "
+                         f"({row['valid_rows']} valid, {row['quarantined_rows']} in quarantine, {row['duplicate_rows']} duplicates)")
+    return MaterializeResult(metadata={"valid_rows": valid, "staged_rows": staged, "duplicate_rows": duplicates,
+                                       "quarantined_by_rule": MetadataValue.json(by_rule),
+                                       "row_ledger": MetadataValue.json(ledger)})
 
 
 @asset_check(asset=applications, blocking=True, description=(
-    "Share of input rows in quarantine must not exceed max_quarantine_share (data/config/pipeline.yaml)."))
+    "Row ledger, per file and per year (not pooled): every line of a file is a staged row, a rejected line, the "
+    "header or blank, and every staged row is valid, in quarantine or a duplicate; the share of bad lines of each "
+    "file and of each year must not exceed max_quarantine_share (data/config/pipeline.yaml)."))
 def quarantine_share(context, duckdb: DuckDBResource, project: ProjectSettings) -> AssetCheckResult:
     limit = project.settings().max_quarantine_share
     years = years_of(context) if context.has_partition_key or context.has_partition_key_range else []
     params = {"years": years}
     with duckdb.get_connection() as con:
-        total = con.execute("SELECT coalesce(sum(data_rows + rejected_lines), 0) FROM ingested_files "
-                            "WHERE file_year IN (SELECT unnest($years))", params).fetchone()[0]
-        failed = con.execute("SELECT count(DISTINCT (source_file, source_line)) FROM quarantine "
-                             "WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params).fetchone()[0]
+        ledger = ledger_rows(con, years)
         sample = con.execute("SELECT source_file, source_line, column_name, value, rule FROM quarantine "
                              "WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
                              "ORDER BY source_file, source_line LIMIT 10", params).df()
-    share = failed / total if total else 0.0
-    passed = share <= limit
+    problems = ledger_problems(ledger, limit)
+    bad = sum(r["rejected_lines"] + r["unaccounted_lines"] + (r["quarantined_rows"] or 0) for r in ledger)
+    total = sum(r["lines"] - r["header_lines"] - r["blank_lines"] for r in ledger)
+    share = bad / total if total else 0.0
+    passed = not problems
     return AssetCheckResult(
         passed=passed,
         severity=AssetCheckSeverity.ERROR,
-        description=(f"{failed} of {total} rows ({share:.2%}) are in quarantine; the limit is {limit:.2%}."
-                     + ("" if passed else " The run stops here: correct the files (see the quarantine table) "
-                        "or raise max_quarantine_share in data/config/pipeline.yaml.")),
-        metadata={"quarantined_rows": failed, "input_rows": total, "share": share, "limit": limit,
+        description=(f"{bad} of {total} rows ({share:.2%}) are in quarantine or unreadable; the limit is {limit:.2%} "
+                     "for each file and each year." if passed else
+                     " ".join(problems) + " The run stops here and the published warehouse keeps the year as it was: "
+                     "correct the file (see the quarantine table) or raise max_quarantine_share in data/config/pipeline.yaml."),
+        metadata={"quarantined_rows": bad, "input_rows": total, "share": share, "limit": limit,
+                  "row_ledger": MetadataValue.json(ledger),
                   "sample": MetadataValue.json(sample.astype(str).to_dict(orient="records"))},
     )
 
@@ -175,11 +204,46 @@ def ensure_application_tables(con) -> None:
         replace_years(con, table, read_sql("applications", table), [])
 
 
+@asset_check(asset=applications, blocking=True, description=(
+    "A year's valid rows must not fall below those of the extract now published for it by more than "
+    "max_shrink_share (data/config/pipeline.yaml), unless the run is tagged overgang/accept-smaller "
+    "(overgang run/load --accept-smaller)."))
+def year_not_smaller(context, duckdb: DuckDBResource, project: ProjectSettings) -> AssetCheckResult:
+    settings = project.settings()
+    years = years_of(context) if context.has_partition_key or context.has_partition_key_range else []
+    accepted = context.run.tags.get(ACCEPT_SMALLER_TAG, "") == "true"
+    with duckdb.get_connection() as con:
+        shrunk = shrunk_years(con, settings.warehouse, years, settings.max_shrink_share)
+    lines = [s.message(settings.max_shrink_share) for s in shrunk]
+    if accepted and shrunk:
+        lines.append("Accepted: the run was started with --accept-smaller.")
+    return AssetCheckResult(
+        passed=accepted or not shrunk, severity=AssetCheckSeverity.ERROR,
+        description=" ".join(lines) if lines else (f"No year shrank by more than {settings.max_shrink_share:.0%} "
+                                                   "against the published warehouse."),
+        metadata={"shrunk": MetadataValue.json([s.__dict__ for s in shrunk]), "accept_smaller": accepted},
+    )
+
+
 def _build_years(context: AssetExecutionContext, duckdb: DuckDBResource, table: str) -> MaterializeResult:
     """Replace the run's years in `table` with the result of sql/<table>.sql."""
     with duckdb.get_connection() as con:
         rows = replace_years(con, table, read_sql("applications", table), years_of(context))
+        step_done(con, years_of(context), context.run.run_id, table)
     return MaterializeResult(metadata={"rows": rows})
+
+
+# The steps that build a year to the end; when a run has done all of them for a year, the year
+# is whole in the working database even if that run publishes nothing (a UI materialisation).
+YEAR_STEPS = ("applications", "application_shares", "school_application_shares", "application_shares_by_sex")
+
+
+def step_done(con, years: list[int], run_id: str, step: str) -> None:
+    params = {"years": years, "run": run_id}
+    con.execute("INSERT INTO partition_steps SELECT unnest($years), $run, $step", {**params, "step": step})
+    con.execute(f"""DELETE FROM partitions_in_progress p WHERE p.run_id = $run AND p.year IN (SELECT unnest($years))
+                    AND (SELECT count(DISTINCT step) FROM partition_steps s WHERE s.year = p.year AND s.run_id = p.run_id
+                         AND s.step IN ({', '.join(repr(x) for x in YEAR_STEPS)})) = {len(YEAR_STEPS)}""", params)
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups", "kommuner"], **PARTITIONED)

@@ -17,6 +17,7 @@ import duckdb
 from assets.sources.files import inbox_extracts
 from assets.sources.tables import FileRejected
 from assets.sources.tables import match_columns as match_table_columns
+from assets.sources.tables import norm
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
 from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD, has_cpr, hmac_pads, pseudonym_sql, scrub
@@ -30,6 +31,9 @@ class StagedFile:
     encoding: str
     data_rows: int
     rejected_lines: int
+    lines: int = 0
+    blank_lines: int = 0
+    unaccounted_lines: int = 0
 
 
 # DuckDB's reject types, said so that no part of the line (which may hold a CPR) is echoed.
@@ -47,7 +51,8 @@ UNDECODABLE = {"INVALID UNICODE", "INVALID ENCODING"}
 def _header(text: TextFile) -> list[str]:
     with text.path.open("r", encoding=text.encoding, newline="") as f:
         line = f.readline().rstrip("\r\n")
-    return [c.strip().strip('"') for c in line.split(";")]
+    # An empty header cell (trailing ';;') gets a name of its own: read_csv needs one per column.
+    return [c.strip().strip('"') or f"(empty column {i})" for i, c in enumerate(line.split(";"), 1)]
 
 
 def match_columns(header: list[str], file_name: str) -> dict[str, str]:
@@ -55,6 +60,16 @@ def match_columns(header: list[str], file_name: str) -> dict[str, str]:
     if len(header) < 2:
         raise FileRejected(f"{file_name}: line 1 is not a semicolon-separated header "
                            "(expected e.g. 'CPR;…;Uddannelse;…'). Is the file comma-separated or without a header?")
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(header, 1):
+        if name.strip():
+            seen.setdefault(norm(name), []).append(i)
+    twice = [(header[fields[0] - 1], fields) for fields in seen.values() if len(fields) > 1]
+    if twice:
+        # read_csv would give both the same name: every row would be one field short and be lost.
+        raise FileRejected(f"{file_name}: the header names a column more than once: " + "; ".join(
+            f"'{name}' (fields {', '.join(map(str, fields))})" for name, fields in twice)
+            + ". Remove or rename the extra column and export the file again.")
     found = match_table_columns(header, column_map()["applications"], file_name, "an Optagelse.dk extract")
     return {canonical: header[i] for canonical, i in found.items()}
 
@@ -94,7 +109,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
         text = inspect(path)
         staged = _stage(con, path, text, year, key, demo_key, run_id)
     data_rows, rejects = staged
-    return StagedFile(path.name, text.encoding, data_rows, len(rejects))
+    unaccounted = text.lines - 1 - len(text.blank_lines) - data_rows - len(rejects)
+    return StagedFile(path.name, text.encoding, data_rows, len(rejects), text.lines, len(text.blank_lines), unaccounted)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, year: int, key: bytes, demo_key: bool,
@@ -165,6 +181,14 @@ def _stage_readable(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, 
             "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [path.name, year, text.sha256, text.encoding, data_rows, len(rejects), demo_key],
         )
+        # The row ledger's first half: every physical line is the header, blank, a staged row or
+        # a rejected line; what is left was joined into another row (a quote never closed).
+        con.execute("DELETE FROM file_ledger WHERE source_file = ?", [path.name])
+        con.execute(
+            "INSERT INTO file_ledger (source_file, file_year, lines, header_lines, blank_lines, staged_rows, rejected_lines, "
+            "unaccounted_lines, first_rejected_line, run_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+            [path.name, year, text.lines, len(text.blank_lines), data_rows, len(rejects),
+             text.lines - 1 - len(text.blank_lines) - data_rows - len(rejects), rejects[0][0] if rejects else None, run_id])
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")

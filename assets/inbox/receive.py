@@ -1,16 +1,27 @@
 """The inbox (indbakke): a file dropped there is recognised, checked as a whole, and moved to
-``processed/<kind>/`` (extracts: ``processed/applications/<year>/``) or to ``rejected/`` with
-``<name>.reason.txt`` beside it. Nothing is deleted: a file it replaces goes to
-``processed/superseded/``. ``processed/ledger.csv`` records every file's content hash, so the
-same file dropped twice changes nothing.
+``processed/<kind>/`` or to ``rejected/`` with ``<name>.reason.txt`` beside it. Nothing is
+deleted: a file it replaces goes to ``processed/superseded/``. ``processed/ledger.csv`` records
+every file's content hash, so the same file dropped twice changes nothing.
+
+An extract becomes its year's current extract only when a run has loaded it: it waits in
+``processed/applications/<year>/pending/`` (ledger: ``received``); the run that publishes it moves
+it up and the year's earlier extract to ``superseded/`` (``loaded``); a run that fails moves it to
+``rejected/`` with the run's reason (``failed``) and the earlier extract stays current.
+
+Every file is taken in its own error boundary, under a lock (two ``overgang load`` of one file at
+once: the second is a duplicate): whatever goes wrong with one file is a rejection with a reason,
+never an exception that stops the files beside it.
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
 import shutil
 import stat
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +40,7 @@ IGNORED = {"README.md", "ledger.csv"}
 @dataclass
 class Outcome:
     file: str
-    outcome: str  # accepted, duplicate or rejected
+    outcome: str  # accepted, duplicate, rejected, or waiting (still being written: left in the inbox)
     kind: str | None
     year: int | None
     stored_as: Path | None
@@ -37,7 +48,7 @@ class Outcome:
     sha256: str
 
 
-def _record(settings: Settings, outcome: Outcome) -> None:
+def _record(settings: Settings, outcome: Outcome, word: str | None = None) -> None:
     path = ledger_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
@@ -45,16 +56,41 @@ def _record(settings: Settings, outcome: Outcome) -> None:
         writer = csv.writer(f)
         if new:
             writer.writerow(LEDGER_COLUMNS)
-        writer.writerow([datetime.now().isoformat(timespec="seconds"), outcome.file, outcome.sha256, outcome.outcome,
+        writer.writerow([datetime.now().isoformat(timespec="seconds"), outcome.file, outcome.sha256, word or outcome.outcome,
                          outcome.kind or "", outcome.year or "", outcome.stored_as or "", outcome.message])
 
 
 def _loaded_as(settings: Settings, sha256: str) -> Path | None:
-    """Where a file with this content is loaded now (None if never, or since replaced)."""
-    for row in ledger_rows(settings):
-        if row["sha256"] == sha256 and row["outcome"] == "accepted" and Path(row["stored_as"]).exists():
+    """Where a file with this content is loaded (or waits for its run) now; None if never, or since
+    replaced or failed."""
+    for row in reversed(ledger_rows(settings)):
+        if row["sha256"] == sha256 and row["outcome"] in ("accepted", "received", "loaded") and Path(row["stored_as"]).exists():
             return Path(row["stored_as"])
     return None
+
+
+@contextmanager
+def inbox_lock(settings: Settings):
+    """One taker of files at a time per inbox (the sensor, `overgang load`, a second `load`)."""
+    settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.inbox_dir / ".receive.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _reject(settings: Settings, path: Path, meta: Path | None, message: str, sha: str, copy: bool) -> Outcome:
+    target = _free(settings.inbox_dir / "rejected" / path.name)
+    _place(path, target, copy)
+    if meta is not None:
+        _place(meta, target.with_name(target.stem + meta.suffix), copy)
+    target.with_name(target.name + ".reason.txt").write_text(
+        f"{path.name} was not loaded.\n\n{message}\n\nCorrect the file and drop it into the inbox again.\n", encoding="utf-8")
+    outcome = Outcome(path.name, "rejected", None, None, target, message, sha)
+    _record(settings, outcome)
+    return outcome
 
 
 def _free(target: Path) -> Path:
@@ -104,21 +140,44 @@ def _refuse_unread(path: Path, settings: Settings, what: str, copy: bool) -> Out
     outcome = Outcome(scrub(path.name), "rejected", None, None, target, message, "")
     _record(settings, outcome)
     return outcome
+def _signature(path: Path) -> tuple[int, int]:
+    info = path.lstat()  # a link is never followed (it is refused unread)
+    return info.st_size, info.st_mtime_ns
 
 
 def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
     """Take one file: accept it into processed/, or reject it with a reason. `copy` leaves the
-    original where it is (``overgang load``); the inbox itself moves files."""
+    original where it is (``overgang load``); the inbox itself moves files. Nothing raised by one
+    file escapes: it becomes the file's rejection."""
+    with inbox_lock(settings):
+        try:
+            return _receive(path, settings, copy)
+        except Exception as err:  # the error boundary: one file's problem never stops the others
+            detail = scrub(str(err).strip().splitlines()[0][:300]) if str(err).strip() else ""
+            message = (f"{path.name}: the file could not be taken in ({type(err).__name__}{': ' + detail if detail else ''}). "
+                       "Check that it is a complete export; if it is, report this message.")
+            try:
+                return _reject(settings, path, sidecar(path), message, "", copy)
+            except OSError as again:
+                return Outcome(path.name, "rejected", None, None, None, f"{message} It could not be moved to rejected/ "
+                               f"either ({again.strerror}): it is left where it is.", "")
+
+
+def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
+    # Looked at before anything follows the path or reads the file (stat, hash, recognise).
     if (what := not_a_plain_file(path)) is not None:
         return _refuse_unread(path, settings, what, copy)
     if has_cpr(path.name):
         return _refuse_cpr_name(path, settings, copy)
+    before = _signature(path)
     sha = sha256_file(path)
     meta = sidecar(path)
     already = _loaded_as(settings, sha)
     if already is not None:
+        waits = already.parent.name == "pending"
         outcome = Outcome(path.name, "duplicate", None, None, already,
-                          f"already loaded as {already.relative_to(settings.inbox_dir)}: nothing changes", sha)
+                          f"already {'received (its run has not finished)' if waits else 'loaded'} as "
+                          f"{already.relative_to(settings.inbox_dir)}: nothing changes", sha)
         if not copy:
             for p in (path, meta):
                 if p is not None:
@@ -126,23 +185,18 @@ def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
         _record(settings, outcome)
         return outcome
     try:
-        found = recognise(path, settings.published_sum_tolerance_pp)
+        found = recognise(path, settings.published_sum_tolerance_pp, settings.intake)
     except FileRejected as err:
-        message = scrub(str(err))
-        target = _free(settings.inbox_dir / "rejected" / path.name)
-        _place(path, target, copy)
-        if meta is not None:
-            _place(meta, target.with_name(target.stem + meta.suffix), copy)
-        target.with_name(target.name + ".reason.txt").write_text(
-            f"{path.name} was not loaded.\n\n{message}\n\nCorrect the file and drop it into the inbox again.\n", encoding="utf-8")
-        outcome = Outcome(path.name, "rejected", None, None, target, message, sha)
-        _record(settings, outcome)
-        return outcome
+        return _reject(settings, path, meta, scrub(str(err)), sha, copy)
+    if _signature(path) != before:
+        # Still being copied or written: taken at a line boundary it would pass as a short file.
+        return Outcome(path.name, "waiting", None, None, None,
+                       "the file changed while it was read (still being copied?): left in place, tried again later", sha)
     if found.kind == "applications":
-        folder = processed_dir(settings, "applications") / str(found.year)
-        # One extract per year: a newer one for the same year replaces the year as a whole.
+        # Not current yet: the extract waits for its run; the run that publishes it makes it current.
+        folder = processed_dir(settings, "applications") / str(found.year) / "pending"
         for old in sorted(folder.glob("*")) if folder.is_dir() else []:
-            _supersede(settings, old)
+            _supersede(settings, old)  # an earlier extract for the year still waiting: this one replaces it
     else:
         folder = processed_dir(settings, found.kind)
         if (folder / path.name).exists():
@@ -151,7 +205,7 @@ def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
     if meta is not None:
         _place(meta, folder / meta.name, copy)
     outcome = Outcome(path.name, "accepted", found.kind, found.year, stored, found.detail, sha)
-    _record(settings, outcome)
+    _record(settings, outcome, "received" if found.kind == "applications" else "accepted")
     return outcome
 
 
@@ -170,6 +224,59 @@ def _refuse_cpr_name(path: Path, settings: Settings, copy: bool) -> Outcome:
     outcome = Outcome(safe, "rejected", None, None, target, message, "")
     _record(settings, outcome)
     return outcome
+def pending_extracts(settings: Settings) -> dict[int, Path]:
+    """Extracts received but not yet loaded by a successful run, by year."""
+    root = processed_dir(settings, "applications")
+    found = {}
+    for folder in sorted(root.glob("*/pending")) if root.is_dir() else []:
+        files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
+        if files and folder.parent.name.isdigit():
+            found[int(folder.parent.name)] = files[-1]
+    return found
+
+
+def promote(settings: Settings, published: dict[int, set[str]]) -> list[Outcome]:
+    """Make each pending extract whose content (SHA-256) is now published for its year the year's
+    current extract; the one it replaces moves to superseded/. Called right after publishing."""
+    done = []
+    with inbox_lock(settings):
+        received = {row["stored_as"]: row for row in ledger_rows(settings) if row["outcome"] == "received"}
+        for year, path in pending_extracts(settings).items():
+            row = received.get(str(path))
+            if row is None or row["sha256"] not in published.get(year, set()):
+                continue
+            folder = path.parent.parent
+            for old in sorted(p for p in folder.iterdir() if p.is_file()):
+                _supersede(settings, old)
+            stored = _place(path, folder / path.name, copy=False)
+            outcome = Outcome(path.name, "loaded", "applications", year, stored, f"Optagelse.dk extract for {year}, published",
+                              row["sha256"])
+            _record(settings, outcome)
+            done.append(outcome)
+    return done
+
+
+def fail_pending(settings: Settings, years: list[int] | None, reason: str, sha256: set[str] | None = None) -> list[Outcome]:
+    """Move pending extracts of `years` (or with these contents) to rejected/ with the run's reason:
+    the year's current extract stays current, and the file can be loaded again once fixed."""
+    done = []
+    with inbox_lock(settings):
+        received = {row["stored_as"]: row for row in ledger_rows(settings) if row["outcome"] == "received"}
+        for year, path in pending_extracts(settings).items():
+            sha = received.get(str(path), {}).get("sha256", "")
+            if (years is not None and year not in years) or (sha256 is not None and sha not in sha256):
+                continue
+            current = [p.name for p in path.parent.parent.iterdir() if p.is_file()]
+            stays = f"The extract loaded before ({', '.join(current)}) stays current." if current else "No earlier extract is loaded for the year."
+            message = scrub(f"{path.name}: the run that was to load it failed: {reason} {stays} "
+                            "Correct the cause and load the file again (overgang load FILE).")
+            target = _free(settings.inbox_dir / "rejected" / path.name)
+            _place(path, target, copy=False)
+            target.with_name(target.name + ".reason.txt").write_text(f"{path.name} was not loaded.\n\n{message}\n", encoding="utf-8")
+            outcome = Outcome(path.name, "failed", "applications", year, target, message, sha)
+            _record(settings, outcome)
+            done.append(outcome)
+    return done
 
 
 def waiting(settings: Settings, settle_seconds: float = 0) -> list[Path]:
@@ -184,3 +291,21 @@ def waiting(settings: Settings, settle_seconds: float = 0) -> list[Path]:
     files = [p for p in sorted(inbox.iterdir()) if not p.is_dir() or p.is_symlink()]
     files = [p for p in files if not p.name.startswith(".") and p.name not in IGNORED and not p.name.endswith(".part")]
     return [p for p in without_descriptions(files) if now - p.lstat().st_mtime >= settle_seconds]
+
+
+def wait_until_settled(path: Path, settle_seconds: float, timeout: float = 3600, report=None) -> bool:
+    """Wait until `path` has not changed (size, modification time) for `settle_seconds`: a file
+    still being copied is not read at a line boundary. False when it kept changing until `timeout`."""
+    waited_from = time.monotonic()
+    told = False
+    while True:
+        size, mtime = _signature(path)
+        quiet = time.time() - mtime / 1e9
+        if quiet >= settle_seconds:
+            return True
+        if time.monotonic() - waited_from > timeout:
+            return False
+        if report and not told:
+            report(f"{path.name} changed {quiet:.0f} s ago: waiting until it has not changed for {settle_seconds:.0f} s …")
+            told = True
+        time.sleep(min(1.0, settle_seconds - quiet + 0.05))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -21,8 +22,9 @@ from assets.profilmodel.reader import read_profilmodel
 from assets.published.reader import find_published
 from assets.published.reader import read_published
 from assets.reference.config_files import read_config_table, yaml_error_line
-from assets.sources.tables import FileRejected, delimiter_of, match_columns, norm, read_xlsx_rows
+from assets.sources.tables import FileRejected, check_xlsx_size, delimiter_of, match_columns, norm, read_xlsx_rows
 from assets.statbank.reader import match_layout, read_statbank
+from overgang.settings import INTAKE_DEFAULTS
 from schemas.reference import column_map, goals_schema, targets_schema
 
 HEAD_BYTES = 1 << 16
@@ -73,21 +75,74 @@ def _ends_mid_line(path: Path, width: int, delimiter: str = ";") -> int | None:
     return fields if fields < width else None
 
 
-def extract_year(path: Path, header: list[str], encoding: str) -> int:
+SCAN_CHUNK = 1 << 22
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:,.0f} KB" if n < (1 << 20) else f"{n / (1 << 20):,.0f} MB"
+
+
+def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
+    """One streaming pass over an extract, in bounded memory: every line is at most
+    `max_line_bytes` long, every line closes the quotes it opens (an extract has no fields over
+    several lines: an open quote would swallow the lines after it), and lines end in LF or CRLF.
+    FileRejected naming the line otherwise, or when the pass runs past `deadline` (time.monotonic)."""
+    line, current, open_quote, carriage_returns = 1, 0, False, False
+    with path.open("rb") as f:
+        while chunk := f.read(SCAN_CHUNK):
+            if time.monotonic() > deadline:
+                raise FileRejected(f"{path.name}: checking the file took longer than the limit per file "
+                                   "(intake.max_seconds_per_file in data/config/pipeline.yaml); it was not loaded.")
+            parts = chunk.split(b"\n")
+            lengths = [current + len(parts[0]), *map(len, parts[1:])]
+            longest = max(lengths[:-1]) if len(parts) > 1 else lengths[0]
+            if longest > max_line_bytes:
+                at = line + (lengths.index(longest) if len(parts) > 1 else 0)
+                raise FileRejected(f"{path.name}: line {at:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
+                                   "not a row of an Optagelse.dk extract (a line break missing, or a binary file?).")
+            if b'"' in chunk:
+                for i, part in enumerate(parts):
+                    open_quote ^= bool(part.count(b'"') % 2)
+                    if open_quote and i < len(parts) - 1:
+                        raise FileRejected(f"{path.name}: line {line + i:,} opens a quote (\") that is never closed on that "
+                                           "line, so the lines after it would be read as one field. Correct the line or "
+                                           "export the file again.")
+            carriage_returns = carriage_returns or (len(parts) == 1 and b"\r" in chunk)
+            line += len(parts) - 1
+            current = lengths[-1]
+    if current > max_line_bytes:
+        raise FileRejected(f"{path.name}: line {line:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
+                           "not a row of an Optagelse.dk extract (a line break missing, or a binary file?).")
+    if open_quote:
+        raise FileRejected(f"{path.name}: the last line ({line:,}) opens a quote (\") that is never closed. Export the file again.")
+    if line == 1 and carriage_returns:
+        raise FileRejected(f"{path.name}: the lines end in CR only (old Mac line ends): save the file again as CSV "
+                           "with Windows (CRLF) or Unix (LF) line ends.")
+
+
+def extract_year(path: Path, header: list[str], encoding: str, max_field_bytes: int = INTAKE_DEFAULTS["max_field_bytes"]) -> int:
     """The application year of an extract: the year most of its application dates fall in."""
     columns = match_extract_columns(header, path.name)
     position = header.index(columns["application_date"])
     years = Counter()
-    with path.open("r", encoding=encoding, newline="", errors="replace") as f:
-        reader = csv.reader(f, delimiter=";")
-        next(reader, None)
-        for i, record in enumerate(reader):
-            if i >= SAMPLE_ROWS:
-                break
-            if len(record) > position:
-                found = re.search(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)", record[position])
-                if found:
-                    years[int(found.group(1))] += 1
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max_field_bytes)
+    try:
+        with path.open("r", encoding=encoding, newline="", errors="replace") as f:
+            reader = csv.reader(f, delimiter=";")
+            next(reader, None)
+            for i, record in enumerate(reader):
+                if i >= SAMPLE_ROWS:
+                    break
+                if len(record) > position:
+                    found = re.search(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)", record[position])
+                    if found:
+                        years[int(found.group(1))] += 1
+    except csv.Error:
+        raise FileRejected(f"{path.name}: line {reader.line_num + 1:,} holds a field longer than {_kb(max_field_bytes)} "
+                           "(intake.max_field_bytes), or a quote that is never closed: not an Optagelse.dk extract row.") from None
+    finally:
+        csv.field_size_limit(limit)
     if not years:
         raise FileRejected(f"{path.name}: an Optagelse.dk extract, but no application date (column "
                            f"'{columns['application_date']}') could be read, so its year is unknown.")
@@ -121,18 +176,30 @@ EXPECTED = ("an Optagelse.dk extract (header with CPR;...;Uddannelse;Ansøgnings
             "data/goals/goals.csv, or YAML), or a StatBank table (see data/config/statbank.yaml)")
 
 
-def recognise(path: Path, tolerance_pp: float = 0.2) -> Recognised:
-    """The file's kind (and year, for an extract), or FileRejected saying what was expected."""
+def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None) -> Recognised:
+    """The file's kind (and year, for an extract), or FileRejected saying what was expected.
+    `limits` (settings.intake) bound what one file may cost: field and line length, an .xlsx
+    file's unpacked size and rows, seconds per file."""
+    limits = {**INTAKE_DEFAULTS, **(limits or {})}
+    deadline = time.monotonic() + float(limits["max_seconds_per_file"])
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
+        if path.stat().st_size > limits["max_line_bytes"]:
+            raise FileRejected(f"{path.name}: a YAML file larger than {_kb(limits['max_line_bytes'])} is not a table of "
+                               "targets or goals.")
         return _recognise_yaml(path)
     if suffix not in (".csv", ".txt", ".xlsx"):
         raise FileRejected(f"{path.name}: Overgang reads .csv, .txt, .xlsx and .yaml files; expected {EXPECTED}.")
     if suffix == ".xlsx":
-        header = read_xlsx_rows(path).header
+        check_xlsx_size(path, limits["max_xlsx_uncompressed_bytes"])
+        header = read_xlsx_rows(path, max_rows=limits["max_xlsx_rows"], deadline=deadline).header
     else:
         text, encoding = _head(path)
-        first = text.splitlines()[0] if text.splitlines() else ""
+        lines = text.splitlines()
+        first = lines[0] if lines else ""
+        if len(lines) < 2 and path.stat().st_size > HEAD_BYTES:
+            raise FileRejected(f"{path.name}: the first line is longer than {_kb(HEAD_BYTES)}: not a header row "
+                               "(a file without line breaks, or a binary file?).")
         header = _header_cells(first)
     ranked = _kinds_by_header(header)
     if suffix != ".xlsx" and ranked[0][1] == "applications" and ranked[0][0] >= 3:
@@ -141,7 +208,8 @@ def recognise(path: Path, tolerance_pp: float = 0.2) -> Recognised:
         if short is not None:
             raise FileRejected(f"{path.name}: the file ends in the middle of its last line ({short} of {len(header)} "
                                "fields, no final line break). It looks truncated: copy or export it again.")
-        year = extract_year(path, header, encoding)
+        scan_extract(path, int(limits["max_line_bytes"]), deadline)
+        year = extract_year(path, header, encoding, int(limits["max_field_bytes"]))
         return Recognised("applications", year, f"Optagelse.dk extract for {year}")
     if path.stat().st_size > SMALL_FILE:
         raise FileRejected(f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {EXPECTED}.")

@@ -100,9 +100,18 @@ def description(path: Path, example: str) -> dict:
 
 
 def inbox_extracts(settings: Settings) -> dict[int, list[Path]]:
-    """Extracts the inbox accepted, by application year (one folder per year)."""
+    """Extracts the inbox accepted, by application year (one folder per year): the one waiting in
+    ``pending/`` for its run if there is one (the run loads it), else the year's current one."""
     root = processed_dir(settings, "applications")
     if not root.is_dir():
         return {}
-    return {int(d.name): sorted(p for p in d.iterdir() if p.is_file())
-            for d in sorted(root.iterdir()) if d.is_dir() and d.name.isdigit() and any(d.iterdir())}
+    found = {}
+    for d in sorted(root.iterdir()):
+        if not (d.is_dir() and d.name.isdigit()):
+            continue
+        pending = sorted((p for p in (d / "pending").iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime) \
+            if (d / "pending").is_dir() else []
+        current = sorted(p for p in d.iterdir() if p.is_file())
+        if pending or current:
+            found[int(d.name)] = pending[-1:] or current
+    return found

@@ -117,9 +117,35 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def read_xlsx_rows(path: Path, header: bool = True) -> SourceTable:
-    from openpyxl import load_workbook
+def check_xlsx_size(path: Path, limit: int) -> None:
+    """Refuse an .xlsx file whose parts unpack to more than `limit` bytes, before openpyxl opens
+    it (an 11 MB file can unpack to 4 GB): the sizes are read from the zip directory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise FileRejected(f"{path.name}: not a readable Excel .xlsx file ({type(err).__name__}); it may be truncated "
+                           "or saved in another format (.xls is not read: save it as .xlsx or CSV).") from None
+    if unpacked > limit:
+        raise FileRejected(f"{path.name}: the Excel file unpacks to {unpacked / (1 << 20):,.0f} MB, more than the limit of "
+                           f"{limit / (1 << 20):,.0f} MB (intake.max_xlsx_uncompressed_bytes in data/config/pipeline.yaml). "
+                           "A table of figures is far smaller: save the sheet you mean as CSV or a smaller .xlsx.")
 
+
+def _intake_limits() -> dict:
+    from overgang.settings import Settings
+
+    return Settings.load().intake
+
+
+def read_xlsx_rows(path: Path, header: bool = True, max_rows: int | None = None, deadline: float | None = None) -> SourceTable:
+    from openpyxl import load_workbook
+    import time
+
+    limits = _intake_limits()
+    check_xlsx_size(path, int(limits["max_xlsx_uncompressed_bytes"]))
+    max_rows = int(limits["max_xlsx_rows"]) if max_rows is None else max_rows
+    deadline = time.monotonic() + float(limits["max_seconds_per_file"]) if deadline is None else deadline
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
@@ -128,6 +154,12 @@ def read_xlsx_rows(path: Path, header: bool = True) -> SourceTable:
     sheet = book.worksheets[0]
     rows, lines, head = [], [], []
     for number, record in enumerate(sheet.iter_rows(values_only=True), 1):
+        if number > max_rows or (number % 1000 == 0 and time.monotonic() > deadline):
+            book.close()
+            what = (f"more than {max_rows:,} rows (intake.max_xlsx_rows)" if number > max_rows else
+                    "longer to read than the limit per file (intake.max_seconds_per_file)")
+            raise FileRejected(f"{path.name}: the first sheet has {what} in data/config/pipeline.yaml; a table of "
+                               "figures is far smaller. Save the sheet you mean as CSV or a smaller .xlsx.")
         cells = [_cell(v) for v in record]
         if not any(cells):
             continue

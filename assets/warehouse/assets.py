@@ -29,7 +29,19 @@ class HalfBuiltYears(RuntimeError):
 # Working tables that stay out of the published warehouse.
 # year_keys holds the CPR key's fingerprint: with it, a guessed key is tested with one HMAC; it is
 # needed only where runs check that keys are not mixed.
-NOT_PUBLISHED = ("staging_applications", "partitions_in_progress", "overgang_schema", "year_keys")
+NOT_PUBLISHED = ("staging_applications", "partitions_in_progress", "partition_steps", "overgang_schema", "year_keys")
+
+
+def sane(path: Path) -> str | None:
+    """Why the published file at `path` is not a usable warehouse (None when it is): it must open
+    and hold its publication row and the applications table."""
+    try:
+        with duckdb_lib.connect(str(path), read_only=True) as con:
+            run = con.execute("SELECT run_id FROM publication").fetchone()
+            con.execute("SELECT count(*) FROM applications").fetchone()
+    except (duckdb_lib.Error, OSError) as err:
+        return f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"
+    return None if run else "no publication row"
 
 
 def publish(work_db: Path, published: Path, storage_version: str) -> dict:
@@ -52,9 +64,18 @@ def publish(work_db: Path, published: Path, storage_version: str) -> dict:
         dictionary = dictionary_markdown(con)
         export_parquet(con, parquet_new)
     previous = published.with_name(published.stem + ".previous.duckdb")
+    kept = None
     if published.exists():
-        previous.unlink(missing_ok=True)
-        os.link(published, previous)
+        # Only a good file becomes `previous`: a damaged one (a truncated copy, a disk that filled)
+        # would overwrite the last version rollback can return to.
+        problem = sane(published)
+        if problem is None:
+            tmp = previous.with_name(previous.name + ".tmp")
+            tmp.unlink(missing_ok=True)
+            os.link(published, tmp)
+            os.replace(tmp, previous)
+        else:
+            kept = f"the published file could not be opened ({problem}); it was not kept as previous"
     os.replace(new, published)  # the moment of publishing: atomic on one file system
     parquet = published.parent / "parquet"
     shutil.rmtree(published.parent / "parquet.previous", ignore_errors=True)
@@ -63,7 +84,8 @@ def publish(work_db: Path, published: Path, storage_version: str) -> dict:
     parquet_new.rename(parquet)
     (published.parent / "data_dictionary.md").write_text(dictionary, encoding="utf-8")
     return {"path": str(published), "bytes": published.stat().st_size,
-            "publish_seconds": round(time.perf_counter() - started, 3)}
+            "publish_seconds": round(time.perf_counter() - started, 3),
+            "previous": kept or (str(previous) if previous.exists() else "none")}
 
 
 @asset(group_name="warehouse", kinds={"duckdb"}, pool=DUCKDB_POOL,
@@ -78,14 +100,32 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
         con.execute("DELETE FROM partitions_in_progress WHERE run_id = $run", {"run": context.run.run_id})
         half_built = con.execute("SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year").fetchall()
         if half_built:
+            run = context.instance.get_run_by_id(half_built[0][1])
+            status = run.status.value.lower() if run is not None else "unknown"
+            why = ("a run that did not finish" if status != "success" else
+                   "a run that succeeded but built only part of the year (materialised from the UI without the assets "
+                   "downstream of application_extracts)")
             raise HalfBuiltYears(
-                f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by a run that did "
-                f"not finish ({half_built[0][1][:8]}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}. "
-                "The published warehouse is unchanged.")
+                f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by {why} "
+                f"({half_built[0][1][:8]}, {status}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}, or "
+                "in the UI launch job overgang_main for the year. The published warehouse is unchanged.")
         # Which run made this version (the report prints it in its footer), and whether any of it
         # is the shipped synthetic sample (the report then says so on every page).
         con.execute("CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at, "
                     "coalesce((SELECT bool_or(synthetic) FROM year_keys), false) AS synthetic_data",
                     {"run": context.run.run_id})
         con.execute("CHECKPOINT")
-    return MaterializeResult(metadata=publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version))
+        published_files = con.execute("SELECT file_year, sha256 FROM ingested_files").fetchall()
+    context.log.info(f"publishing {settings.warehouse} …")
+    metadata = publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version)
+    if not metadata["previous"].endswith(".duckdb") and metadata["previous"] != "none":
+        context.log.warning(f"The warehouse that was published before this run is damaged: {metadata['previous']}.")
+    # The extracts this publication holds become their years' current extracts in the inbox.
+    from assets.inbox.receive import promote
+
+    by_year: dict[int, set[str]] = {}
+    for year, sha in published_files:
+        by_year.setdefault(int(year), set()).add(sha)
+    for outcome in promote(settings, by_year):
+        context.log.info(f"{outcome.file}: now the current extract for {outcome.year}")
+    return MaterializeResult(metadata=metadata)

@@ -57,3 +57,34 @@ CREATE TABLE IF NOT EXISTS year_keys (
     key_fingerprint VARCHAR NOT NULL,
     synthetic BOOLEAN NOT NULL
 );
+-- The row ledger: every line of every extract accounted for. At staging:
+--   lines = header_lines + blank_lines + staged_rows + rejected_lines + unaccounted_lines
+-- (unaccounted: lines DuckDB joined into another row, e.g. after a quote that is never closed);
+-- after validation:
+--   staged_rows = valid_rows + quarantined_rows + duplicate_rows.
+-- The blocking check `row_ledger` stops a run for a file or a year that does not balance or
+-- that holds too many bad lines; nothing downstream (and nothing published) sees such a year.
+CREATE TABLE IF NOT EXISTS file_ledger (
+    source_file VARCHAR NOT NULL,
+    file_year SMALLINT NOT NULL,
+    lines BIGINT NOT NULL,
+    header_lines BIGINT NOT NULL,
+    blank_lines BIGINT NOT NULL,
+    staged_rows BIGINT NOT NULL,
+    rejected_lines BIGINT NOT NULL,
+    unaccounted_lines BIGINT NOT NULL,
+    first_rejected_line BIGINT,
+    duplicate_rows BIGINT,
+    quarantined_rows BIGINT,
+    valid_rows BIGINT,
+    quarantined_by_rule VARCHAR,
+    run_id VARCHAR
+);
+-- Which steps of a year a run has finished. A year leaves partitions_in_progress when its run
+-- has built it to the end (applications and the three søgetal tables), also when the run was
+-- started from the UI without the warehouse step: the next run may then publish it.
+CREATE TABLE IF NOT EXISTS partition_steps (
+    year SMALLINT NOT NULL,
+    run_id VARCHAR NOT NULL,
+    step VARCHAR NOT NULL
+);
