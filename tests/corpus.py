@@ -106,7 +106,7 @@ CASES = [
                                                    sidecar=SIDE), "rejected", "unit: pct"),
     Case("StatBank table with an unknown status", _text("status_bred.csv",
          '"";"";"2023";"2024"\r\n"I alt";"Høje-Taastrup";3400;3443\r\n"Noget andet";"Høje-Taastrup";1;2\r\n'),
-         "rejected", "unknown status label(s) Noget andet"),
+         "rejected", "the status on line(s) 3 is not one Overgang knows"),
     Case("YAML that is neither targets nor goals", _text("noter.yaml", "hej: verden\n"), "rejected", "under 'targets:'"),
     Case("a PDF", _bytes("rapport.pdf", b"%PDF-1.7"), "rejected", "reads .csv, .txt, .xlsx and .yaml"),
     Case("profilmodel without vintage", _text("profil.csv", "Kommune;Årgang;År efter 9. klasse;Andel\r\n169;2023;25;88,1\r\n"),
