@@ -19,7 +19,7 @@ The rule (``README.md``, "Små tal"):
   always means 5 or more; ``"<5"`` is never shown for a count of 5 or more.
 - **The audit** proves it: for every hidden cell, the smallest and largest integer values
   consistent with every published count and sum and with the bounds the labels imply are
-  found by integer linear programming (HiGHS via ``scipy.optimize.linprog``). A cell is
+  found by integer linear programming (HiGHS via ``scipy.optimize.milp``, the integer form of ``linprog``). A cell is
   protected when that interval spans at least ``MIN_SPAN`` (3), i.e. at least four possible
   values (``protected``). Secondary cells are added until every hidden cell is protected.
 """
@@ -29,7 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
 
 MIN_COUNT = 5
 MIN_SPAN = 3
@@ -83,7 +84,7 @@ def protected(low: int, high: int, min_count: int = MIN_COUNT, min_span: int = M
 def intervals(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT,
               first_failure: int | None = None, cache: dict | None = None) -> dict[str, tuple[int, int]]:
     """For each hidden cell: the smallest and largest integer value consistent with every shown
-    count, every sum and the label bounds (integer programs solved by HiGHS).
+    count, every sum and the label bounds (integer programs solved by HiGHS, scipy.optimize.milp).
 
     With `first_failure` (a minimum span), stops at the first cell whose interval is narrower
     and returns what it has. `cache` keeps the answers of unchanged pieces between calls."""
@@ -131,7 +132,8 @@ def intervals(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_CO
         if cache is not None and signature in cache:
             found = cache[signature]
         else:
-            found = _solve_piece([hidden[i] for i in members], [box[i] for i in members], members, eqs, first_failure)
+            found = _solve_piece([hidden[i] for i in members], [box[i] for i in members], members, eqs, first_failure,
+                                 [cube.values[hidden[i]] for i in members])
             if cache is not None and len(found) == len(members):
                 cache[signature] = found
         out.update(found)
@@ -140,7 +142,7 @@ def intervals(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_CO
     return out
 
 
-def _solve_piece(names, box, members, eqs, first_failure) -> dict[str, tuple[int, int]]:
+def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[str, tuple[int, int]]:
     if not eqs:
         return {n: (int(lo), int(min(hi, BIG))) for n, (lo, hi) in zip(names, box)}
     local = {i: j for j, i in enumerate(members)}
@@ -150,6 +152,8 @@ def _solve_piece(names, box, members, eqs, first_failure) -> dict[str, tuple[int
             a[r, local[i]] = v
     b = np.array([b for _, b in eqs])
     integrality = np.ones(len(members))
+    constraint = LinearConstraint(csr_array(a), b, b)
+    limits = Bounds([lo for lo, _ in box], [hi for _, hi in box])
     out = {}
     # A sum with a single hidden cell gives it away without any solving.
     for coef, rhs in eqs:
@@ -161,13 +165,17 @@ def _solve_piece(names, box, members, eqs, first_failure) -> dict[str, tuple[int
         c = np.zeros(len(members))
         c[j] = 1.0
         ends = []
-        for sign in (1.0, -1.0):
-            res = linprog(sign * c, A_eq=a, b_eq=b, bounds=box, method="highs", integrality=integrality)
+        for sign in (-1.0, 1.0):
+            if truths is not None and first_failure is not None and ends and ends[0] - truths[j] >= first_failure:
+                # Already wide enough above the true value: the lower end cannot make it narrower.
+                ends.append(truths[j])
+                break
+            res = milp(sign * c, constraints=constraint, bounds=limits, integrality=integrality)
             if res.status != 0:
                 raise DisclosureError(f"audit could not solve for {name}: {res.message}")
             ends.append(int(round(sign * res.fun)))
-        out[name] = (ends[0], ends[1])
-        if first_failure is not None and ends[1] - ends[0] < first_failure:
+        out[name] = (ends[1], ends[0])
+        if first_failure is not None and ends[0] - ends[1] < first_failure:
             return out
     return out
 
@@ -222,14 +230,23 @@ def protect(cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0,
     raise DisclosureError("suppression did not converge")
 
 
+_PROVEN: set = set()
+
+
 def check(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT, min_span: int = MIN_SPAN) -> None:
-    """The audit as a gate: raises if a label lies or a hidden cell is not protected."""
+    """The audit as a gate: raises if a label lies or a hidden cell is not protected. A cube
+    and labelling that passed once in this process is not solved again."""
+    signature = (tuple(sorted(cube.values.items())), tuple(cube.sums), tuple(sorted((c, l or "") for c, l in labels.items())),
+                 min_count, min_span)
+    if signature in _PROVEN:
+        return
     for cell, label in labels.items():
         if label == PRIMARY and cube.values[cell] >= min_count:
             raise DisclosureError(f"{cell} is labelled {PRIMARY} but is {min_count} or more")
         if label == SECONDARY and cube.values[cell] < min_count:
             raise DisclosureError(f"{cell} is labelled {SECONDARY} but is under {min_count}")
-    failed = failures(cube, labels, min_count, min_span)
+    failed = failures(cube, labels, min_count, min_span, first=True)
     if failed:
         cell, (lo, hi) = sorted(failed.items())[0]
         raise DisclosureError(f"{len(failed)} hidden cell(s) not protected, e.g. {cell}: a reader can narrow it to {lo}-{hi}")
+    _PROVEN.add(signature)
