@@ -88,20 +88,24 @@ def _df(con, sql: str, params: dict) -> pd.DataFrame:
     return con.execute(sql, {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}).df()
 
 
+def _loaded_kommuner(con) -> dict[int, int]:
+    return dict(con.execute("""SELECT year, count(DISTINCT kommune_code) FROM application_shares
+                               WHERE kommune_code <> 0 AND geography_basis = 'school' GROUP BY year""").fetchall())
+
+
 def full_country(con, year: int) -> bool:
     """True when the loaded extracts cover every municipality in `year` (then the warehouse's
     national rows are the country, not a partial sum)."""
-    loaded, = con.execute("""SELECT count(DISTINCT kommune_code) FROM application_shares
-                             WHERE year = $y AND kommune_code <> 0 AND geography_basis = 'school'""", {"y": year}).fetchone()
+    loaded = _loaded_kommuner(con).get(year, 0)
     total, = con.execute("SELECT count(*) FROM kommuner").fetchone()
     return loaded >= total
 
 
-def national_shares(con, year: int) -> tuple[dict[str, float], str | None]:
+def national_shares(con, year: int, every_kommune: bool | None = None) -> tuple[dict[str, float], str | None]:
     """National shares per group for `year`, rounded to one decimal, and where they come from:
     the warehouse when every municipality is loaded, else a published table
     (published_application_shares, then reference/published_figures.csv), else nothing."""
-    if full_country(con, year):
+    if every_kommune if every_kommune is not None else full_country(con, year):
         rows = con.execute("""SELECT s.education_group, sum(s.applicants), max(s.denominator) FROM application_shares s
                               WHERE s.kommune_code = 0 AND s.year = $y AND s.grade = '9+10' AND s.geography_basis = 'school'
                               GROUP BY ALL""", {"y": year}).fetchall()
@@ -357,7 +361,7 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
                                  eud["kommune"].get(year - 1), None, national, "Intet måltal", "status-none",
                                  note="Kommunens måltal kan tilføjes i data/targets/maaltal.csv."))
     k, y = params["k"], params["y"]
-    labels = {int(r.year): r.label for r in frame.reset_index().itertuples() if isinstance(r.label, str)}
+    labels = {int(y): v for y, v in frame["label"].items() if isinstance(v, str)} if "label" in frame else {}
     for card in cards:
         if card.value_label.startswith("EUD-andel"):
             if card.value is not None:
@@ -392,7 +396,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, kommune_code: int, year: in
     cells = load_published(con, small, [kommune_code], [y for y in years if y <= year])
     cells.update(load_published(con, small, peers, [year]))
     pub = cells[(kommune_code, year)]
-    nationals = {y: national_shares(con, y) for y in years if y <= year}
+    loaded = _loaded_kommuner(con)
+    total_kommuner, = con.execute("SELECT count(*) FROM kommuner").fetchone()
+    nationals = {y: national_shares(con, y, loaded.get(y, 0) >= total_kommuner) for y in years if y <= year}
     groups = _groups(con, params, pub, nationals[year][0])
     completion, completion_year, completion_cube = _completion(con, params, small)
     goals = _df(con, """SELECT * FROM goals WHERE (scope = 'national' OR kommune_code = $k)

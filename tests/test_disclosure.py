@@ -115,10 +115,62 @@ def test_attacker_pins_nothing_in_every_report_and_the_publication_set(sample_ru
     assert len(knowledge.counts) > 1000
 
 
+SOURCE_COLUMNS = ("landet", "måltal", "interval")
+
+
+def _unmarked_numbers(page: str) -> list[str]:
+    """Numbers in the kommune's tables that do not say which cell they show (the attacker would
+    not see them): only national, target and interval columns and source rows may be unmarked."""
+    found = []
+    body = page.split("</head>", 1)[1]
+    for table_id, table in re.findall(r'<table id="(table-[a-z]+)">(.*?)</table>', body, re.S):
+        if table_id in ("table-goals", "table-sources"):
+            continue
+        heads = [re.sub(r"<[^>]+>", "", h).strip().lower() for h in re.findall(r"<th[^>]*>(.*?)</th>", table.split("</thead>")[0])]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[-1], re.S):
+            cells = re.findall(r"<(td|th)([^>]*)>(.*?)</\1>", row, re.S)
+            if cells and "offentliggjorte" in cells[0][2] or "alle kommuner" in row:
+                continue  # a national or region row from a published source
+            for i, (_, attrs, inner) in enumerate(cells):
+                text = re.sub(r"<[^>]+>", "", inner).strip()
+                if i == 0 or "data-cell" in attrs or not re.search(r"\d", text) or text == "100 %":
+                    continue
+                head = heads[i] if i < len(heads) else ""
+                if any(word in head for word in SOURCE_COLUMNS) or (table_id == "table-completion" and i >= 3):
+                    continue
+                found.append(f"{table_id}: {head!r} {text!r}")
+    return found
+
+
+def test_every_number_says_which_cell_it_shows(every_report):
+    _, paths = every_report
+    for path in paths:
+        assert _unmarked_numbers(path.read_text(encoding="utf-8")) == [], path.name
+
+
+def test_publication_set_is_apart_from_the_internal_warehouse(sample_run):
+    folder = sample_run.settings.publication_dir
+    assert folder != sample_run.settings.warehouse.parent
+    with duckdb.connect(str(folder / "overgang_publication.duckdb"), read_only=True) as con:
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        small = con.execute("SELECT count(*) FROM cells WHERE applicants BETWEEN 0 AND 4").fetchone()[0]
+        marks = dict(con.execute("SELECT mark, count(*) FROM cells GROUP BY mark").fetchall())
+    assert tables == {"cells"} and views == {"soegetal", "soegetal_split"}
+    assert small == 0 and marks["<5"] > 300 and marks["x"] > 50
+    assert sorted(p.name for p in (folder / "parquet").glob("*.parquet")) == ["soegetal.parquet", "soegetal_split.parquet"]
+    # The internal warehouse says what it is, on every view analysts query.
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        comments = [c for (c,) in con.execute("SELECT comment FROM duckdb_views() WHERE schema_name = 'analyst'").fetchall()]
+        assert con.execute("SELECT count(*) FROM applications").fetchone()[0] > 1000  # pupil level: internal only
+    assert comments and all(c.startswith("INTERNAL, not for publication") for c in comments)
+
+
 def test_workbook_holds_what_the_page_shows(every_report):
     _, paths = every_report
-    page = paths[0].read_text(encoding="utf-8")
-    book = pd.read_excel(paths[0].with_suffix(".xlsx"), sheet_name=None)
+    path = paths[0].parent / "rapport_169_2024.html"
+    page = path.read_text(encoding="utf-8")
+    book = pd.read_excel(path.with_suffix(".xlsx"), sheet_name=None)
     groups = book["Grupper"]
     body = page.split('id="table-groups"', 1)[1].split("</table>", 1)[0]
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body)]
