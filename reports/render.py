@@ -199,15 +199,22 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
 
 def write_workbook(data: ReportData, path: Path) -> Path:
     """The report's tables as an .xlsx workbook (publication set): the same cells, marks and rounding."""
+    import xlsxwriter
+
     tmp = path.with_suffix(".tmp.xlsx")
-    with pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
-        for name, frame in report_tables(data).items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-        pd.DataFrame({"Note": [
-            "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
-            f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
-            f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}."]}).to_excel(
-            writer, sheet_name="Om tallene", index=False)
+    sheets = report_tables(data)
+    sheets["Om tallene"] = pd.DataFrame({"Note": [
+        "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
+        f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
+        f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}."]})
+    book = xlsxwriter.Workbook(str(tmp))
+    bold = book.add_format({"bold": True})
+    for name, frame in sheets.items():
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
+        for i, row in enumerate(frame.itertuples(index=False), start=1):
+            sheet.write_row(i, 0, [None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
+    book.close()
     tmp.replace(path)
     return path
 
