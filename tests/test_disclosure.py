@@ -227,19 +227,20 @@ def test_a_failing_report_is_not_written(sample_run, tmp_path, monkeypatch):
 
 
 def test_single_kommune_extract(keyed, tmp_path):
-    """Stevns alone: 'Hele landet' and the region are never Stevns itself; the attack fails."""
-    folder = tmp_path / "stevns"
+    """Høje-Taastrup alone: 'Hele landet' and the region are never Høje-Taastrup itself; the attack fails."""
+    folder = tmp_path / "hoeje_taastrup"
     folder.mkdir()
     for path in sorted(SAMPLE_DIR.glob("optagelse_202[345].csv")):
         frame = pd.read_csv(path, sep=";", dtype=str, encoding=inspect(path).encoding, keep_default_na=False)
-        frame[frame["Skolens kommunenr"] == "336"].to_csv(folder / path.name, sep=";", index=False, encoding="utf-8")
+        frame[frame["Skolens kommunenr"] == "169"].to_csv(folder / path.name, sep=";", index=False, encoding="utf-8")
     run = run_pipeline(tmp_path / "home", folder)
     assert run.result.success
     pages = []
     for year in (2023, 2024, 2025):
-        path = render_report(run.settings, 336, year, tmp_path / f"r{year}.html")
+        path = render_report(run.settings, 169, year, tmp_path / f"r{year}.html")
         pages.append(path.read_text(encoding="utf-8"))
-    # 2023: the national figures come from the published table (EUD 19.4 %), not from Stevns.
+    # 2023: the national figures come from the published table (EUD 19.4 %), not from the
+    # kommune's own 16.1 %.
     assert "19,4 %" in pages[0].split('id="table-series"', 1)[1].split("</table>", 1)[0]
     comparison = pages[0].split('id="table-comparison"', 1)[1].split("</table>", 1)[0]
     assert "Hele landet" in comparison and "offentliggjorte tal" in comparison
@@ -247,7 +248,7 @@ def test_single_kommune_extract(keyed, tmp_path):
     for page in pages[1:]:
         comparison = page.split('id="table-comparison"', 1)[1].split("</section>", 1)[0]
         assert "<td>Hele landet" not in comparison and "landstal vises ikke" in comparison
-        assert "Region Sjælland: ingen offentliggjort kilde" in comparison
+        assert "Region Hovedstaden: ingen offentliggjort kilde" in comparison
     truth = _truth(run.settings.warehouse)
     knowledge, found = attack(pages, run.settings.publication_dir, truth)
     assert_protected(knowledge, found, truth)
