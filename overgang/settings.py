@@ -58,6 +58,12 @@ class Settings:
         return self.home / "warehouse" / "overgang.duckdb"
 
     @cached_property
+    def publication_dir(self) -> Path:
+        """The publication set: protected figures only (assets/warehouse/publication.py). The
+        warehouse above is internal and unsuppressed."""
+        return self.home / "publication"
+
+    @cached_property
     def reports_dir(self) -> Path:
         return self.home / "reports"
 

@@ -1,93 +1,252 @@
-"""Small-cell suppression (diskretionering) for anything published about children.
+"""Small-cell protection (diskretionering) for everything published about children, and its audit.
 
-A count of 1-4 is blanked and shown as "<5", never as 0. When the total is published, blanked
-cells could be recovered by subtraction, so further cells are blanked (complementary
-suppression, smallest first) until no blanked cell's value is pinned down by the total and
-what is shown. What a reader knows of a blanked cell: "<5" means 1-4; a complementary cell
-("ikke offentliggjort") is at least 5. If even that cannot protect the cells, the total is
-withheld too.
+The unit is a *cube*: every count published about one kommune and one year (groups, 9th/10th
+grade, boys/girls, schools), with the sums that tie them together (a total is the sum of its
+parts; Øvrige = FGU + STU + øvrigt; the grades, the sexes and the schools each add up to the
+kommune). Different kommuner and different years are different pupils: no published sum links
+two cubes (national and region figures come from published sources, never from the loaded
+kommuner), so each cube is protected on its own and every report shows the same cells of it.
+
+The rule (``README.md``, "Små tal"):
+
+- **Primary cells**: every count of 0-4 is hidden and shown as ``"<5"``. Zero is included: a
+  printed 0 would tell a reader that a "<5" next to it is at least 1, and that everybody in a
+  row made the other choices.
+- **Rows under the minimum denominator** (e.g. a school with fewer than 20 leavers): the whole
+  row is hidden and its total shown as ``"<20"``.
+- **Secondary cells**: a hidden cell must not be computable from what is shown. Further cells
+  (the smallest count in a sum with the exposed cell) are hidden and shown as ``"x"``, which
+  always means 5 or more; ``"<5"`` is never shown for a count of 5 or more.
+- **The audit** proves it: for every hidden cell, the smallest and largest integer values
+  consistent with every published count and sum and with the bounds the labels imply are
+  found by integer linear programming (HiGHS via ``scipy.optimize.milp``, the integer form of ``linprog``). A cell is
+  protected when that interval spans at least ``MIN_SPAN`` (3), i.e. at least four possible
+  values (``protected``). Secondary cells are added until every hidden cell is protected.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
 
 MIN_COUNT = 5
+MIN_SPAN = 3
+PRIMARY = "<5"
+SECONDARY = "x"
+BIG = 10**7
 
 
-def recoverable(counts: pd.Series, blank: pd.Series, min_count: int = MIN_COUNT) -> bool:
-    """True if the published total pins down the value of some blanked cell."""
-    hidden = counts[blank].astype(int)
-    if hidden.empty:
-        return False
-    total = int(hidden.sum())
-    small = hidden < min_count
-    lo = small.map({True: 1, False: min_count}).where(hidden > 0, 0)
-    hi = small.map({True: min_count - 1, False: total})
-    for i in hidden.index:
-        low = max(lo[i], total - (hi.sum() - hi[i]))
-        high = min(hi[i], total - (lo.sum() - lo[i]))
-        if low == high:
-            return True
-    return False
+class DisclosureError(RuntimeError):
+    """A hidden cell could be pinned down from what would be published."""
 
 
-def suppress_counts(counts: pd.Series, total_published: bool = True, min_count: int = MIN_COUNT) -> pd.Series:
-    """True where the count must be blanked."""
-    counts = counts.fillna(0).astype(int)
-    blank = counts.between(1, min_count - 1)
-    if not total_published:
-        return blank
-    while blank.any() and recoverable(counts, blank, min_count):
-        candidates = counts[~blank & (counts > 0)]
-        if candidates.empty:
-            break  # the total must go as well: see total_withheld()
-        blank[candidates.idxmin()] = True
-    return blank
+def small_row_label(min_denominator: int) -> str:
+    return f"<{min_denominator}"
 
 
-def total_withheld(counts: pd.Series, blank: pd.Series, min_count: int = MIN_COUNT) -> bool:
-    return recoverable(counts.fillna(0).astype(int), blank, min_count)
+@dataclass
+class Cube:
+    """Counts (cell name -> value), the sums that tie them together and the rows that are too
+    small to show (their total cell -> the cells of the row)."""
+
+    values: dict[str, int]
+    sums: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    rows: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def totals(self) -> set[str]:
+        return {total for total, _ in self.sums}
 
 
-def suppress_frame(frame: pd.DataFrame, count: str, shares: list[str],
-                   min_count: int = MIN_COUNT) -> tuple[pd.DataFrame, bool]:
-    """Copy of `frame` with blanked counts and shares set to None, a `blanked` column, and
-    whether the total must be withheld too."""
-    out = frame.copy().astype(object)
-    blank = suppress_counts(frame[count], min_count=min_count)
-    out["blanked"] = blank
-    for column in [count, *shares]:
-        out.loc[blank, column] = None
-    return out, total_withheld(frame[count], blank, min_count)
+def bounds(label: str | None, value: int, min_count: int = MIN_COUNT) -> tuple[float, float]:
+    """What a reader knows of a cell from its label."""
+    if label is None:
+        return value, value
+    if label == PRIMARY:
+        return 0, min_count - 1
+    if label == SECONDARY:
+        return min_count, BIG
+    if label.startswith("<"):
+        return 0, int(label[1:]) - 1
+    raise ValueError(f"unknown label {label!r}")
 
 
-def suppress_table(counts: pd.DataFrame, min_count: int = MIN_COUNT, min_row_total: int = 0) -> pd.DataFrame:
-    """Blanking for a table whose row totals and column totals are both published.
+def protected(low: int, high: int, min_count: int = MIN_COUNT, min_span: int = MIN_SPAN) -> bool:
+    """The protection rule: the values a reader cannot rule out span at least `min_span`
+    (3: at least four values, e.g. 1-4, 0-3 or 12-15). A "<5" cell keeps at least the
+    uncertainty of "between 1 and 4"; a hidden larger count is known to no better than
+    four values."""
+    return high - low >= min_span
 
-    Rows with a total below `min_row_total` are blanked whole. Then rows and columns are
-    protected in turn (each against its own total) until nothing changes.
-    """
-    counts = counts.fillna(0).astype(int)
-    blank = counts.apply(lambda c: c.between(1, min_count - 1))
-    blank.loc[counts.sum(axis=1) < min_row_total] = True
-    changed = True
-    while changed:
-        changed = False
-        for axis in (0, 1):
-            lines = counts.T if axis == 0 else counts
-            marks = blank.T if axis == 0 else blank
-            for key in lines.index:
-                line, mark = lines.loc[key], marks.loc[key].copy()
-                while mark.any() and recoverable(line, mark, min_count):
-                    candidates = line[~mark & (line > 0)]
-                    if candidates.empty:
-                        break
-                    mark[candidates.idxmin()] = True
-                if not mark.equals(marks.loc[key]):
-                    changed = True
-                    if axis == 0:
-                        blank[key] = mark
-                    else:
-                        blank.loc[key] = mark
-    return blank
+
+def intervals(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT,
+              first_failure: int | None = None, cache: dict | None = None) -> dict[str, tuple[int, int]]:
+    """For each hidden cell: the smallest and largest integer value consistent with every shown
+    count, every sum and the label bounds (integer programs solved by HiGHS, scipy.optimize.milp).
+
+    With `first_failure` (a minimum span), stops at the first cell whose interval is narrower
+    and returns what it has. `cache` keeps the answers of unchanged pieces between calls."""
+    hidden = [c for c in cube.values if labels.get(c) is not None]
+    if not hidden:
+        return {}
+    index = {c: i for i, c in enumerate(hidden)}
+    # Each sum as  total - parts = 0, with shown cells moved to the right-hand side.
+    rows, rhs = [], []
+    for total, parts in cube.sums:
+        coef, known = {}, 0.0
+        for cell, sign in [(total, 1.0)] + [(p, -1.0) for p in parts]:
+            if cell in index:
+                coef[index[cell]] = coef.get(index[cell], 0.0) + sign
+            else:
+                known -= sign * cube.values[cell]
+        coef = {i: a for i, a in coef.items() if a}
+        if coef:
+            rows.append(coef)
+            rhs.append(known)
+    # Connected pieces of the hidden cells through the sums: each solved on its own.
+    parent = list(range(len(hidden)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for coef in rows:
+        first, *rest = coef
+        for j in rest:
+            parent[find(j)] = find(first)
+    pieces: dict[int, list[int]] = {}
+    for i in range(len(hidden)):
+        pieces.setdefault(find(i), []).append(i)
+    equations: dict[int, list] = {}
+    for coef, b in zip(rows, rhs):
+        equations.setdefault(find(next(iter(coef))), []).append((coef, b))
+    out = {}
+    box = [bounds(labels[c], cube.values[c], min_count) for c in hidden]
+    for root, members in sorted(pieces.items(), key=lambda kv: len(kv[1])):
+        eqs = equations.get(root, [])
+        signature = (tuple((hidden[i], labels[hidden[i]]) for i in members), tuple(b for _, b in eqs))
+        if cache is not None and signature in cache:
+            found = cache[signature]
+        else:
+            found = _solve_piece([hidden[i] for i in members], [box[i] for i in members], members, eqs, first_failure,
+                                 [cube.values[hidden[i]] for i in members])
+            if cache is not None and len(found) == len(members):
+                cache[signature] = found
+        out.update(found)
+        if first_failure is not None and any(hi - lo < first_failure for lo, hi in found.values()):
+            return out
+    return out
+
+
+def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[str, tuple[int, int]]:
+    if not eqs:
+        return {n: (int(lo), int(min(hi, BIG))) for n, (lo, hi) in zip(names, box)}
+    local = {i: j for j, i in enumerate(members)}
+    a = np.zeros((len(eqs), len(members)))
+    for r, (coef, _) in enumerate(eqs):
+        for i, v in coef.items():
+            a[r, local[i]] = v
+    b = np.array([b for _, b in eqs])
+    integrality = np.ones(len(members))
+    constraint = LinearConstraint(csr_array(a), b, b)
+    limits = Bounds([lo for lo, _ in box], [hi for _, hi in box])
+    out = {}
+    # A sum with a single hidden cell gives it away without any solving.
+    for coef, rhs in eqs:
+        if len(coef) == 1:
+            (i, v), = coef.items()
+            out[names[local[i]]] = (int(round(rhs / v)),) * 2
+            return out
+    for j, name in enumerate(names):
+        c = np.zeros(len(members))
+        c[j] = 1.0
+        ends = []
+        for sign in (-1.0, 1.0):
+            if truths is not None and first_failure is not None and ends and ends[0] - truths[j] >= first_failure:
+                # Already wide enough above the true value: the lower end cannot make it narrower.
+                ends.append(truths[j])
+                break
+            res = milp(sign * c, constraints=constraint, bounds=limits, integrality=integrality)
+            if res.status != 0:
+                raise DisclosureError(f"audit could not solve for {name}: {res.message}")
+            ends.append(int(round(sign * res.fun)))
+        out[name] = (ends[1], ends[0])
+        if first_failure is not None and ends[0] - ends[1] < first_failure:
+            return out
+    return out
+
+
+def failures(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT,
+             min_span: int = MIN_SPAN, first: bool = False, cache: dict | None = None) -> dict[str, tuple[int, int]]:
+    """Hidden cells the audit finds unprotected, with their interval (with `first`: one at most)."""
+    found = intervals(cube, labels, min_count, first_failure=min_span if first else None, cache=cache)
+    return {c: iv for c, iv in found.items() if not protected(*iv, min_count=min_count, min_span=min_span)}
+
+
+def _hide(cube: Cube, labels: dict, cell: str, min_count: int) -> None:
+    labels[cell] = PRIMARY if cube.values[cell] < min_count else SECONDARY
+
+
+def protect(cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0,
+            min_span: int = MIN_SPAN) -> dict[str, str | None]:
+    """Labels for every cell of the cube: None (shown), "<5" (0-4), "x" (hidden to protect
+    another cell; 5 or more) or "<20" (the total of a row too small to show)."""
+    labels: dict[str, str | None] = {c: None for c in cube.values}
+    for cell, value in cube.values.items():
+        if value < min_count:
+            labels[cell] = PRIMARY
+    for total, cells in cube.rows.items():
+        if cube.values[total] < min_denominator:
+            labels[total] = small_row_label(min_denominator)
+            for cell in cells:
+                _hide(cube, labels, cell, min_count)
+    totals = cube.totals()
+    cache: dict = {}
+    for _ in range(len(cube.values) + 1):
+        failed = failures(cube, labels, min_count, min_span, first=True, cache=cache)
+        if not failed:
+            return labels
+        cell = min(failed)
+        # Candidates: shown cells in a sum with the exposed cell; if there are none, one sum further.
+        near, shown = {cell}, []
+        while not shown:
+            grown = {c for total, parts in cube.sums if near & {total, *parts} for c in (total, *parts)}
+            if grown <= near:
+                raise DisclosureError(f"cannot protect {cell}: every related cell is hidden already")
+            near |= grown
+            shown = [c for c in sorted(near) if labels[c] is None]
+        # The smallest shown part first; a total only when no part is left.
+        pick = min(shown, key=lambda c: (c in totals, cube.values[c], c))
+        _hide(cube, labels, pick, min_count)
+        if pick in cube.rows:
+            # A row whose total is hidden shows no shares either.
+            for c in cube.rows[pick]:
+                if labels[c] is None:
+                    _hide(cube, labels, c, min_count)
+    raise DisclosureError("suppression did not converge")
+
+
+_PROVEN: set = set()
+
+
+def check(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT, min_span: int = MIN_SPAN) -> None:
+    """The audit as a gate: raises if a label lies or a hidden cell is not protected. A cube
+    and labelling that passed once in this process is not solved again."""
+    signature = (tuple(sorted(cube.values.items())), tuple(cube.sums), tuple(sorted((c, l or "") for c, l in labels.items())),
+                 min_count, min_span)
+    if signature in _PROVEN:
+        return
+    for cell, label in labels.items():
+        if label == PRIMARY and cube.values[cell] >= min_count:
+            raise DisclosureError(f"{cell} is labelled {PRIMARY} but is {min_count} or more")
+        if label == SECONDARY and cube.values[cell] < min_count:
+            raise DisclosureError(f"{cell} is labelled {SECONDARY} but is under {min_count}")
+    failed = failures(cube, labels, min_count, min_span, first=True)
+    if failed:
+        cell, (lo, hi) = sorted(failed.items())[0]
+        raise DisclosureError(f"{len(failed)} hidden cell(s) not protected, e.g. {cell}: a reader can narrow it to {lo}-{hi}")
+    _PROVEN.add(signature)

@@ -1,7 +1,9 @@
-"""What the council report shows, read from the published warehouse and made safe to publish.
+"""What the council report shows, read from the internal warehouse and made safe to publish.
 
-Every number here comes from a table named in its query; small cells are blanked here, before
-anything reaches the template (``overgang/suppression.py``).
+Every count and share of the kommune's pupils comes from its protected cells
+(``reports/cells.py``, ``overgang/suppression.py``): the same cells, hidden the same way, in
+every table, chart, earlier year and peer comparison. National and region figures come from
+published sources (or a load of every municipality), never from a sum of the loaded kommuner.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import pandas as pd
 from overgang.numbers import da_pct
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
-from overgang.suppression import suppress_counts, suppress_frame, suppress_table
+from overgang.suppression import Cube, protect
+from reports.cells import DETAIL, TARGET, Published, load_published, share_pct
 
 TARGET_GROUPS = {"EUD": "EUD", "GYM": "GYM", "OEVRIGE": "Øvrige"}
 DETAIL_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
@@ -44,6 +47,12 @@ class GoalCard:
     gap_people: int | None = None
     gap_people_text: str = ""
     note: str = ""
+    # Which protected cells the value and last year's value show (for the audit), or the mark of a hidden one.
+    value_cell: str | None = None
+    value_of: str | None = None
+    previous_cell: str | None = None
+    previous_of: str | None = None
+    value_label_mark: str | None = None
 
 
 @dataclass
@@ -67,6 +76,11 @@ class ReportData:
     sources: pd.DataFrame
     publication: dict
     small_cell: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)        # (kommune, year) -> Published: every cube the report shows
+    completion_cube: tuple | None = None             # (Cube, labels) of the completion table
+    notes: dict = field(default_factory=dict)        # why a table or figure is left out
+    tenth_label: str | None = None
+    denominator_label: str | None = None
 
 
 def _df(con, sql: str, params: dict) -> pd.DataFrame:
@@ -74,152 +88,178 @@ def _df(con, sql: str, params: dict) -> pd.DataFrame:
     return con.execute(sql, {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}).df()
 
 
-_SHARES = """FROM application_shares s JOIN education_groups g ON g."group" = s.education_group
-             WHERE s.geography_basis = 'school' AND g.in_denominator"""
+def _loaded_kommuner(con) -> dict[int, int]:
+    return dict(con.execute("""SELECT year, count(DISTINCT kommune_code) FROM application_shares
+                               WHERE kommune_code <> 0 AND geography_basis = 'school' GROUP BY year""").fetchall())
 
 
-def _wide(frame: pd.DataFrame, key: str = "row_key") -> pd.DataFrame:
-    """Long counts (key, target_group, applicants, denominator) to one row per key: a column
-    per måltal group (EUD, GYM, OEVRIGE; 0 where nobody applied) and the denominator."""
-    wide = frame.pivot_table(index=key, columns="target_group", values="applicants", aggfunc="sum").reindex(
-        columns=list(TARGET_GROUPS), fill_value=0).fillna(0).astype(int)
-    wide["denominator"] = frame.groupby(key)["denominator"].max()
-    return wide
+def full_country(con, year: int) -> bool:
+    """True when the loaded extracts cover every municipality in `year` (then the warehouse's
+    national rows are the country, not a partial sum)."""
+    loaded = _loaded_kommuner(con).get(year, 0)
+    total, = con.execute("SELECT count(*) FROM kommuner").fetchone()
+    return loaded >= total
 
 
-def _target_group_counts(con, params: dict, where: str, by: str) -> pd.DataFrame:
-    """Counts per måltal group with the denominator, one row per `by`, from application_shares."""
-    return _wide(_df(con, f"""
-        SELECT {by} AS row_key, g.target_group, sum(s.applicants)::BIGINT AS applicants, max(s.denominator) AS denominator
-        {_SHARES} AND {where} GROUP BY ALL""", params))
+def national_shares(con, year: int, every_kommune: bool | None = None) -> tuple[dict[str, float], str | None]:
+    """National shares per group for `year`, rounded to one decimal, and where they come from:
+    the warehouse when every municipality is loaded, else a published table
+    (published_application_shares, then reference/published_figures.csv), else nothing."""
+    if every_kommune if every_kommune is not None else full_country(con, year):
+        rows = con.execute("""SELECT s.education_group, sum(s.applicants), max(s.denominator) FROM application_shares s
+                              WHERE s.kommune_code = 0 AND s.year = $y AND s.grade = '9+10' AND s.geography_basis = 'school'
+                              GROUP BY ALL""", {"y": year}).fetchall()
+        out = {g: share_pct(int(a), int(d)) for g, a, d in rows if d}
+        groups = dict(con.execute('SELECT "group", target_group FROM education_groups').fetchall())
+        for t in TARGET:
+            parts = [(a, d) for g, a, d in rows if groups.get(g) == t and d]
+            if parts:
+                out[t] = share_pct(sum(int(a) for a, _ in parts), int(parts[0][1]))
+        return out, "alle kommuner indlæst"
+    rows = con.execute("""SELECT education_group, share_pct FROM published_application_shares
+                          WHERE kommune_code = 0 AND year = $y AND grade = '9+10' AND share_pct IS NOT NULL""",
+                       {"y": year}).fetchall()
+    if rows:
+        return {g: round(float(v), 1) for g, v in rows}, "offentliggjort tabel"
+    rows = con.execute("""SELECT "group", value FROM published_figures WHERE scope = 'national'
+                          AND measure = 'soegetal_share' AND year = $y""", {"y": year}).fetchall()
+    if rows:
+        return {g: round(float(v), 1) for g, v in rows}, "offentliggjorte tal (reference/published_figures.csv)"
+    return {}, None
 
 
-def _publishable_shares(wide: pd.DataFrame, small: dict, column_totals_published: bool = True) -> pd.DataFrame:
-    """Shares per måltal group with blanked cells as None and a `blanked_<group>` flag."""
-    counts = wide[list(TARGET_GROUPS)]
-    if column_totals_published:
-        blank = suppress_table(counts, small["min_count"], small["min_denominator"])
-    else:
-        # Rows are separate areas: each is protected against its own total only.
-        blank = counts.apply(lambda row: suppress_counts(row, min_count=small["min_count"]), axis=1)
-        blank.loc[wide["denominator"] < small["min_denominator"]] = True
-    out = pd.DataFrame(index=wide.index)
-    out["denominator"] = wide["denominator"]
-    out["small"] = wide["denominator"] < small["min_denominator"]
-    for group in TARGET_GROUPS:
-        share = 100 * counts[group] / wide["denominator"]
-        out[group] = share.astype(object).where(~blank[group], None)
-        out[f"blanked_{group}"] = blank[group]
-    return out
+def region_shares(con, region: str, year: int) -> dict[str, float]:
+    slug = region.lower().replace(" ", "_").replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    rows = con.execute("""SELECT "group", value FROM published_figures WHERE scope = $s
+                          AND measure = 'soegetal_share' AND year = $y""", {"s": slug, "y": year}).fetchall()
+    return {g: round(float(v), 1) for g, v in rows}
 
 
-def _series(con, params: dict, small: dict) -> dict[str, pd.DataFrame]:
-    frame = _df(con, f"""
-        SELECT s.year, g.target_group,
-               sum(s.applicants) FILTER (WHERE s.kommune_code = $k)::BIGINT AS applicants,
-               max(s.denominator) FILTER (WHERE s.kommune_code = $k) AS denominator,
-               100.0 * sum(s.applicants) FILTER (WHERE s.kommune_code = 0) / max(s.denominator) FILTER (WHERE s.kommune_code = 0) AS national
-        {_SHARES} AND s.grade = '9+10' AND s.kommune_code IN ($k, 0) AND s.year <= $y
-        GROUP BY ALL ORDER BY s.year""", params)
+def _split_frame(pub: Published, kind: str, small: dict) -> pd.DataFrame:
+    """One row per shown row of a split (grade, sex, school): pupils and shares per måltal group."""
+    rows = []
+    for key in pub.split_rows(kind):
+        row = {"row_key": key.split(":", 1)[1], "cell": key, "denominator": pub.count(f"{key}/n"),
+               "label_n": pub.label(f"{key}/n")}
+        for t in TARGET:
+            row[t] = pub.share(f"{key}/{t}", f"{key}/n")
+            row[f"label_{t}"] = pub.label(f"{key}/{t}") or (pub.label(f"{key}/n") and "x")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _series(con, params: dict, cells: dict, nationals: dict) -> dict[str, pd.DataFrame]:
     targets = _df(con, "SELECT target_year AS year, target_group, target_pct AS target FROM targets WHERE kommune_code = $k", params)
     out = {}
+    years = sorted(y for (k, y) in cells if k == params["k"] and y <= params["y"])
     for group in TARGET_GROUPS:
-        f = frame[frame.target_group == group].merge(targets[targets.target_group == group][["year", "target"]], on="year", how="outer")
-        f = f.sort_values("year").reset_index(drop=True)
-        share = 100 * f["applicants"] / f["denominator"]
-        hidden = f["applicants"].between(1, small["min_count"] - 1) | (f["denominator"] < small["min_denominator"])
-        f["kommune"] = share.where(~hidden)
+        rows = []
+        for y in years:
+            pub = cells[(params["k"], y)]
+            rows.append({"year": y, "kommune": pub.share(f"g/{group}", "g/n"), "label": pub.label(f"g/{group}"),
+                         "cell": f"{params['k']}/{y}/g/{group}", "national": nationals.get(y, ({}, None))[0].get(group)})
+        f = pd.DataFrame(rows, columns=["year", "kommune", "label", "cell", "national"])
+        t = targets[targets.target_group == group][["year", "target"]]
+        f = f.merge(t, on="year", how="outer").sort_values("year").reset_index(drop=True)
         # Måltal ahead of the report year are drawn; later application years are not.
-        out[group] = f[(f.year <= params["y"]) | f["applicants"].isna()][["year", "kommune", "national", "target"]]
+        out[group] = f[(f.year <= params["y"]) | f["cell"].isna()][["year", "kommune", "label", "cell", "national", "target"]]
     return out
 
 
-def _groups(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | None, int]:
-    groups = _df(con, """
-        SELECT g."group", g.label_da, g.short_label_da,
-               max(s.applicants) FILTER (WHERE s.kommune_code = $k) AS applicants,
-               max(s.share_pct) FILTER (WHERE s.kommune_code = $k) AS share,
-               max(s.share_pct) FILTER (WHERE s.kommune_code = 0)  AS national,
-               max(s.denominator) FILTER (WHERE s.kommune_code = $k) AS denominator
-        FROM application_shares s JOIN education_groups g ON g."group" = s.education_group
-        WHERE s.geography_basis = 'school' AND s.grade = '9+10' AND s.year = $y
-        GROUP BY g."group", g.label_da, g.short_label_da, g.sort_order ORDER BY g.sort_order""", params)
-    tenth = groups.loc[groups["group"] == "TIENDE", "applicants"]
-    denominator = int(groups["denominator"].dropna().iloc[0])
-    groups = groups[groups["group"].isin(DETAIL_GROUPS)].reset_index(drop=True)
-    # The national column is shown as is: all its counts are large.
-    groups, withhold_total = suppress_frame(groups, "applicants", ["share"], small["min_count"])
-    return groups, (None if withhold_total else denominator), int(tenth.iloc[0]) if len(tenth) else 0
-
-
-def _schools(con, params: dict, small: dict) -> pd.DataFrame:
-    frame = _df(con, """
-        SELECT s.school_institution_number, any_value(s.school_name) AS school_name, g.target_group,
-               sum(s.applicants)::BIGINT AS applicants, max(s.denominator) AS denominator
-        FROM school_application_shares s JOIN education_groups g ON g."group" = s.education_group
-        WHERE s.kommune_code = $k AND s.year = $y AND g.in_denominator GROUP BY ALL""", params)
-    if frame.empty:
-        return pd.DataFrame()
-    counts = _wide(frame, "school_institution_number")
-    out = _publishable_shares(counts, small)
-    names = frame.groupby("school_institution_number")["school_name"].first()
-    out["school_name"] = names.reindex(out.index).fillna("(uden navn)")
-    lows, highs = [], []
-    for inst, row in counts.iterrows():
-        shown = not out.loc[inst, "blanked_EUD"] and not out.loc[inst, "small"]
-        lo, hi = wilson_interval(int(row["EUD"]), int(row["denominator"])) if shown else (None, None)
-        lo, hi = (None, None) if lo is None or math.isnan(lo) else (lo, hi)
-        lows.append(lo)
-        highs.append(hi)
-    out["EUD_low"], out["EUD_high"] = lows, highs
-    out["denominator"] = out["denominator"].where(~out["small"])
-    return out.reset_index().sort_values("school_name").reset_index(drop=True)
-
-
-def _comparison(con, params: dict, peers: list[int], region: str, small: dict) -> pd.DataFrame:
-    where = "s.grade = '9+10' AND s.year = $y"
+def _groups(con, params: dict, pub: Published, national: dict) -> pd.DataFrame:
+    meta = _df(con, """SELECT "group", label_da, short_label_da FROM education_groups WHERE list_contains($gs, "group")
+                       ORDER BY sort_order""", {"gs": DETAIL})
     rows = []
+    for m in meta.itertuples():
+        cell = f"g/{m.group}"
+        rows.append({"group": m.group, "label_da": m.label_da, "short_label_da": m.short_label_da, "cell": cell,
+                     "applicants": pub.count(cell), "label": pub.label(cell), "share": pub.share(cell, "g/n"),
+                     "national": national.get(m.group)})
+    out = pd.DataFrame(rows)
+    out["blanked"] = out["label"].notna()
+    return out
+
+
+def _schools(pub: Published, small: dict) -> pd.DataFrame:
+    frame = _split_frame(pub, "school", small)
+    if frame.empty:
+        return frame
+    frame["school_institution_number"] = frame["row_key"]
+    frame["school_name"] = [pub.school_names.get(c, "(uden navn)") for c in frame["cell"]]
+    lows, highs = [], []
+    for r in frame.itertuples():
+        if r.EUD is None or pd.isna(r.EUD):
+            lows.append(None)
+            highs.append(None)
+            continue
+        lo, hi = wilson_interval(pub.cube.values[f"{r.cell}/EUD"], pub.cube.values[f"{r.cell}/n"])
+        lows.append(None if lo is None or math.isnan(lo) else round(lo, 1))
+        highs.append(None if hi is None or math.isnan(hi) else round(hi, 1))
+    frame["EUD_low"], frame["EUD_high"] = lows, highs
+    # The pooled row ("Øvrige skoler") last, the schools by name.
+    frame["_pool"] = frame["row_key"] == "pool"
+    return frame.sort_values(["_pool", "school_name"]).drop(columns="_pool").reset_index(drop=True)
+
+
+def _comparison(con, params: dict, cells: dict, peers: list[int], region: str, national: tuple) -> tuple[pd.DataFrame, list[str]]:
     named = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
+    rows, notes = [], []
     for code in [params["k"]] + [p for p in peers if p != params["k"]]:
-        wide = _target_group_counts(con, {**params, "c": code}, f"{where} AND s.kommune_code = $c", "s.kommune_code")
-        if len(wide):
-            rows.append((f"{named[code]}" + (" (sammenligningskommune)" if code != params["k"] else ""), wide))
-    region_wide = _df(con, f"""
-        SELECT g.target_group, sum(s.applicants)::BIGINT AS applicants
-        {_SHARES} AND {where} AND s.kommune_code IN (SELECT kommune_code FROM kommuner WHERE region = $r)
-        GROUP BY ALL""", {**params, "r": region})
-    if len(region_wide):
-        counts = region_wide.set_index("target_group")["applicants"].reindex(list(TARGET_GROUPS), fill_value=0)
-        wide = counts.to_frame().T
-        wide["denominator"] = int(counts.sum())
-        rows.append((f"{region} (kommuner med data)", wide))
-    national = _target_group_counts(con, params, f"{where} AND s.kommune_code = 0", "s.kommune_code")
-    rows.append(("Hele landet", national))
-    frames = []
-    for label, wide in rows:
-        wide = wide.reset_index(drop=True)
-        wide.index = [label]
-        # Each row against its own total; the rows are separate areas.
-        frames.append(_publishable_shares(wide, small, column_totals_published=False))
-    return pd.concat(frames).reset_index(names="area")
+        pub = cells.get((code, params["y"]))
+        if pub is None:
+            notes.append(f"{named.get(code, code)}: ingen data indlæst for {params['y']}.")
+            continue
+        row = {"area": named[code] + (" (sammenligningskommune)" if code != params["k"] else ""), "cell": f"{code}/{params['y']}/g",
+               "denominator": pub.count("g/n"), "label_n": pub.label("g/n"), "source": "indlæste udtræk"}
+        for t in TARGET:
+            row[t] = pub.share(f"g/{t}", "g/n")
+            row[f"label_{t}"] = pub.label(f"g/{t}")
+        rows.append(row)
+    reg = region_shares(con, region, params["y"])
+    if reg:
+        rows.append({"area": region, "cell": None, "denominator": None, "label_n": None, "source": "offentliggjorte tal",
+                     **{t: reg.get(t) for t in TARGET}, **{f"label_{t}": None for t in TARGET}})
+    else:
+        notes.append(f"{region}: ingen offentliggjort kilde for {params['y']}; regionen vises ikke "
+                     "(en sum af de indlæste kommuner er ikke regionens tal).")
+    shares, source = national
+    if source:
+        rows.append({"area": "Hele landet", "cell": None, "denominator": None, "label_n": None, "source": source,
+                     **{t: shares.get(t) for t in TARGET}, **{f"label_{t}": None for t in TARGET}})
+    else:
+        notes.append(f"Hele landet: ingen offentliggjort kilde for {params['y']}, og udtrækkene dækker ikke alle kommuner; "
+                     "landstal vises ikke.")
+    return pd.DataFrame(rows), notes
 
 
-def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | None]:
+def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | None, tuple | None]:
     latest = con.execute("SELECT max(year) FROM completion_status WHERE kommune_code = $k AND year <= $y", params).fetchone()[0]
     if latest is None:
-        return pd.DataFrame(), None
+        return pd.DataFrame(), None, None
     frame = _df(con, """SELECT kommune_code, status, persons FROM completion_status
                         WHERE year = $cy AND kommune_code IN ($k, 0) AND status <> 'total'""", {**params, "cy": latest})
     out = []
-    for code, label in ((params["k"], "kommune"), (0, "Hele landet")):
-        part = frame[frame.kommune_code == code].set_index("status")["persons"].reindex(list(STATUS_LABELS))
-        total = int(part.sum())
-        safe, withhold = suppress_frame(part.rename("persons").to_frame(), "persons", [], small["min_count"])
-        for status, row in safe.iterrows():
-            out.append({"area": label, "status": status, "label": STATUS_LABELS[status],
-                        "persons": row["persons"], "share": None if row["blanked"] else 100 * part[status] / total,
-                        "total": None if withhold else total})
-    return pd.DataFrame(out), latest
+    mine = frame[frame.kommune_code == params["k"]].set_index("status")["persons"].reindex(list(STATUS_LABELS)).fillna(0).astype(int)
+    cube = Cube({**{f"c/{s}": int(v) for s, v in mine.items()}, "c/total": int(mine.sum())},
+                [("c/total", tuple(f"c/{s}" for s in STATUS_LABELS))])
+    labels = protect(cube, small["min_count"])
+    total = cube.values["c/total"]
+    for status in STATUS_LABELS:
+        cell = f"c/{status}"
+        shown = labels[cell] is None and labels["c/total"] is None and total
+        out.append({"area": "kommune", "status": status, "label": STATUS_LABELS[status], "cell": cell,
+                    "persons": cube.values[cell] if labels[cell] is None else None, "mark": labels[cell],
+                    "share": share_pct(cube.values[cell], total) if shown else None,
+                    "total": total if labels["c/total"] is None else None})
+    # Danmarks Statistik's own national row (a published source), as it is.
+    nat = frame[frame.kommune_code == 0].set_index("status")["persons"].reindex(list(STATUS_LABELS))
+    ntotal = int(nat.fillna(0).sum())
+    for status in STATUS_LABELS:
+        v = nat[status]
+        out.append({"area": "Hele landet", "status": status, "label": STATUS_LABELS[status], "cell": None,
+                    "persons": None if pd.isna(v) else int(v), "mark": None,
+                    "share": None if pd.isna(v) or not ntotal else share_pct(int(v), ntotal), "total": ntotal or None})
+    return pd.DataFrame(out), latest, (cube, labels)
 
 
 def _status(value, target, national, or_national: bool, deadline, year, trend) -> tuple[str, str]:
@@ -236,9 +276,18 @@ def _status(value, target, national, or_national: bool, deadline, year, trend) -
     return "Ikke nået", "status-not-met"
 
 
+class _Plain(dict):
+    """Series values by year with a missing or NaN value as None."""
+
+    def get(self, key, default=None):
+        v = super().get(key, default)
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
 def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[GoalCard]:
     cards = []
-    eud = data["series"]["EUD"].set_index("year")
+    frame = data["series"]["EUD"].set_index("year")
+    eud = {c: _Plain(frame[c].to_dict()) for c in ("kommune", "national", "target")}
     for g in goals.itertuples():
         if g.indicator == "eud_application_share" and g.scope == "kommune":
             year = params["y"]
@@ -251,6 +300,7 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
                             eud["kommune"].get(year - 1), target, national, status, css,
                             note="Andel af afgangselever fra kommunens skoler med en erhvervsuddannelse som 1. prioritet.")
             denominator, count = data["denominator"], data["groups"].set_index("group").loc["EUD", "applicants"]
+            count = None if count is None or pd.isna(count) else count
             if value is not None and value < target:
                 card.gap_pp = value - target
                 if denominator and count is not None:
@@ -273,7 +323,7 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
                             g.target_pct, national, status, css,
                             note="Danmarks Statistik (STATUSU6): status for alle 18–25-årige efter grundskolens beliggenhed. "
                                  "Målet gælder en hel årgang; de yngste er endnu i gang, så tallet undervurderer den endelige andel.")
-            if value is not None and value < g.target_pct and mine["total"]:
+            if value is not None and value < g.target_pct and mine["total"] and mine["persons"] is not None and not pd.isna(mine["persons"]):
                 card.gap_pp = value - g.target_pct
                 card.gap_people = math.ceil(round(g.target_pct / 100 * mine["total"], 9)) - int(mine["persons"])
                 card.gap_people_text = f"{card.gap_people} flere unge med fuldført ungdomsuddannelse ville nå 95 %"
@@ -310,6 +360,19 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
         cards.insert(0, GoalCard("eud_share", f"EUD-andel {year}", "søgning", value, f"EUD-andel {year}",
                                  eud["kommune"].get(year - 1), None, national, "Intet måltal", "status-none",
                                  note="Kommunens måltal kan tilføjes i data/targets/maaltal.csv."))
+    k, y = params["k"], params["y"]
+    labels = {int(y): v for y, v in frame["label"].items() if isinstance(v, str)} if "label" in frame else {}
+    for card in cards:
+        if card.value_label.startswith("EUD-andel"):
+            if card.value is not None:
+                card.value_cell, card.value_of = f"{k}/{y}/g/EUD", f"{k}/{y}/g/n"
+            elif y in labels:
+                card.value_cell, card.value_label_mark = f"{k}/{y}/g/EUD", labels[y]
+            if card.previous is not None:
+                card.previous_cell, card.previous_of = f"{k}/{y - 1}/g/EUD", f"{k}/{y - 1}/g/n"
+        elif card.kind == "observeret" and card.value_label.startswith("18–25") and card.value is not None:
+            cy = data["completion_year"]
+            card.value_cell, card.value_of = f"{k}/c{cy}/c/completed", f"{k}/c{cy}/c/total"
     return cards
 
 
@@ -329,31 +392,51 @@ def load_report_data(con: duckdb.DuckDBPyConnection, kommune_code: int, year: in
     if year not in years:
         raise ReportError(f"No applications for kommune {kommune_code} in {year}; years loaded: {', '.join(map(str, years))}.")
     params = {"k": kommune_code, "y": year}
-    groups, denominator, tenth = _groups(con, params, small)
-    grades = _publishable_shares(_target_group_counts(
-        con, params, "s.kommune_code = $k AND s.year = $y AND s.grade IN ('9', '10')", "s.grade"), small)
-    sexes = _df(con, """SELECT s.sex AS row_key, g.target_group, sum(s.applicants)::BIGINT AS applicants, max(s.denominator) AS denominator
-                        FROM application_shares_by_sex s JOIN education_groups g ON g."group" = s.education_group
-                        WHERE s.kommune_code = $k AND s.year = $y AND g.in_denominator GROUP BY ALL""", params)
-    sex_wide = _wide(sexes)
-    completion, completion_year = _completion(con, params, small)
+    peers = [p for p in settings.peers if p != kommune_code]
+    cells = load_published(con, small, [kommune_code], [y for y in years if y <= year])
+    cells.update(load_published(con, small, peers, [year]))
+    pub = cells[(kommune_code, year)]
+    loaded = _loaded_kommuner(con)
+    total_kommuner, = con.execute("SELECT count(*) FROM kommuner").fetchone()
+    nationals = {y: national_shares(con, y, loaded.get(y, 0) >= total_kommuner) for y in years if y <= year}
+    groups = _groups(con, params, pub, nationals[year][0])
+    completion, completion_year, completion_cube = _completion(con, params, small)
     goals = _df(con, """SELECT * FROM goals WHERE (scope = 'national' OR kommune_code = $k)
                         AND (valid_from_year IS NULL OR valid_from_year <= $y) AND (valid_to_year IS NULL OR valid_to_year >= $y)
                         ORDER BY scope = 'kommune' DESC, indicator_kind = 'application' DESC, deadline_year NULLS FIRST""", params)
-    series = _series(con, params, small)
+    series = _series(con, params, cells, nationals)
+    denominator = pub.count("g/n")
     parts = {"series": series, "groups": groups, "denominator": denominator, "completion": completion,
              "completion_year": completion_year}
+    comparison, comparison_notes = _comparison(con, params, cells, peers, found[1], nationals[year])
+    notes = {"comparison": comparison_notes}
+    why = {"grade": "9. og 10. klasse", "sex": "drenge og piger", "school": "skolerne"}
+    for kind in pub.left_out:
+        notes[kind] = (f"Fordelingen på {why[kind]} offentliggøres ikke for {year}: mindst én gruppe har færre end "
+                       f"{small['min_count']} elever eller {small['min_denominator']} afgangselever, og den kan ikke skjules, "
+                       "uden at tallene kan regnes ud af de andre tabeller.")
+    if not nationals[year][1]:
+        notes["national"] = (f"Landstal for {year} vises ikke: udtrækkene dækker ikke alle kommuner, og der er ikke "
+                             "indlæst en offentliggjort landstabel for året.")
+    grades = _split_frame(pub, "grade", small)
+    sexes = _split_frame(pub, "sex", small)
+    grade_names = {"9": "9. klasse", "10": "10. klasse"}
+    sex_names = {"M": "Drenge", "K": "Piger"}
+    if len(grades):
+        grades = grades.set_index("row_key").reindex([g for g in ("9", "10") if g in set(grades.row_key)]).rename(index=grade_names)
+    if len(sexes):
+        sexes = sexes.set_index("row_key").reindex([s for s in ("M", "K") if s in set(sexes.row_key)]).rename(index=sex_names)
     publication = con.execute("SELECT run_id, published_at FROM publication").df().iloc[0].to_dict()
     return ReportData(
         kommune_code=kommune_code, kommune_name=found[0], region=found[1], year=year, series=series,
-        groups=groups, denominator=denominator, tenth_grade=tenth,
-        grades=grades.reindex([g for g in ("9", "10") if g in grades.index]).rename(index={"9": "9. klasse", "10": "10. klasse"}),
-        sexes=_publishable_shares(sex_wide, small).reindex([s for s in ("M", "K") if s in sex_wide.index]).rename(index={"M": "Drenge", "K": "Piger"}),
-        schools=_schools(con, params, small),
-        comparison=_comparison(con, params, settings.peers, found[1], small),
+        groups=groups, denominator=denominator, tenth_grade=pub.count("t/TIENDE"),
+        grades=grades, sexes=sexes,
+        schools=_schools(pub, small),
+        comparison=comparison,
         completion=completion, completion_year=completion_year,
         goal_cards=_goal_cards(con, parts, goals, params),
         goals=goals.astype(object).where(goals.notna(), None),
         sources=con.execute("SELECT source_file, encoding, data_rows, loaded_at FROM ingested_files ORDER BY source_file").df(),
-        publication=publication, small_cell=small,
+        publication=publication, small_cell=small, cells=cells, completion_cube=completion_cube, notes=notes,
+        tenth_label=pub.label("t/TIENDE"), denominator_label=pub.label("g/n"),
     )

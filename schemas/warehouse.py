@@ -106,5 +106,10 @@ DESCRIPTIONS = {
 }
 
 
+INTERNAL = ("INTERNAL, not for publication: unsuppressed figures (small cells included) for the municipality's "
+            "own analysts; do not share outside the administration. Publishable figures are in the publication set "
+            "(var/publication/, small cells protected). ")
+
+
 def description(name: str) -> str:
-    return VIEWS[name].description or DESCRIPTIONS.get(name, "")
+    return INTERNAL + (VIEWS[name].description or DESCRIPTIONS.get(name, ""))

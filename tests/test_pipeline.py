@@ -24,7 +24,7 @@ def test_every_asset_materialised(sample_run):
     planned = {k.to_user_string() for k in sample_run.result.dagster_run.asset_selection or []}
     done = {e.asset_key.to_user_string() for e in sample_run.result.get_asset_materialization_events()}
     assert {"application_extracts", "applications", "application_shares", "targets", "goals",
-            "warehouse", "council_report"} <= done
+            "warehouse", "council_report", "publication_set"} <= done
     assert planned <= done
     failed = {e.check_name for e in sample_run.result.get_asset_check_evaluations() if not e.passed}
     # The one warning: Christiansø, a StatBank area that is not a municipality, held back.

@@ -6,12 +6,10 @@ from datetime import datetime
 
 import duckdb
 import pandas as pd
-from hypothesis import given
-from hypothesis import strategies as st
 
 from overgang.numbers import da_int, da_pct, da_pp
 from overgang.stats import wilson_interval
-from overgang.suppression import recoverable, suppress_counts, suppress_table, total_withheld
+from overgang.suppression import intervals
 from reports.render import load_report_data, render_html
 
 
@@ -55,54 +53,30 @@ def test_small_counts_blanked_in_published_group_table(sample_run):
         raw = con.execute("""SELECT applicants FROM application_shares s JOIN education_groups g ON g."group" = s.education_group
                              WHERE kommune_code = 169 AND year = 2024 AND grade = '9+10' AND geography_basis = 'school'
                              AND education_group <> 'TIENDE' ORDER BY g.sort_order""").df()["applicants"]
-    # By hand from the warehouse: FGU 9, STU 4 -> STU is "<5" and FGU, the smallest other, is blanked too.
+    # By hand from the warehouse: FGU 9, STU 4, øvrigt 18; Øvrige (31) is shown in the trend.
+    # STU is "<5"; Øvrige - øvrigt = FGU + STU = 13 would reveal it, so FGU is hidden too ("x").
     assert list(raw) == [101, 294, 9, 4, 18]
-    assert list(data.groups["blanked"]) == [False, False, True, True, False]
-    assert not data.groups["applicants"].dropna().astype(int).between(1, 4).any()
-    assert not recoverable(raw, data.groups["blanked"]) and data.denominator == 426
-
-
-@given(st.lists(st.integers(min_value=0, max_value=60), min_size=2, max_size=8))
-def test_suppression_property(counts):
-    series = pd.Series(counts)
-    blank = suppress_counts(series)
-    assert not series[~blank].between(1, 4).any()
-    # Either the total can be published without revealing any blanked cell, or it is withheld.
-    assert not recoverable(series, blank) or total_withheld(series, blank)
-    if blank.any() and not total_withheld(series, blank):
-        # By brute force: more than one value of every blanked cell fits the total and the labels.
-        hidden = series[blank]
-        for i in hidden.index:
-            lo, hi = (1, 4) if hidden[i] < 5 else (5, int(hidden.sum()))
-            others = hidden.drop(i)
-            o_lo = sum(1 if v < 5 else 5 for v in others)
-            o_hi = sum(4 if v < 5 else int(hidden.sum()) for v in others)
-            fits = [x for x in range(lo, hi + 1) if o_lo <= hidden.sum() - x <= o_hi]
-            assert len(fits) > 1, (counts, i, fits)
-
-
-def test_suppression_cases_by_hand():
-    # 3 is blanked; the total 53 would reveal it, so the next smallest (20) goes too.
-    assert list(suppress_counts(pd.Series([30, 3, 20]))) == [False, True, True]
-    # Two cells of 1: total of blanks is 2, so both must be 1; a third cell is blanked.
-    assert list(suppress_counts(pd.Series([1, 1, 40, 9]))) == [True, True, False, True]
-    assert not suppress_counts(pd.Series([0, 12, 40])).any()
+    assert list(data.groups["label"]) == [None, None, "x", "<5", None]
+    assert not data.groups["applicants"].dropna().astype(int).between(0, 4).any()
+    pub = data.cells[(169, 2024)]
+    # FGU + STU = 13 with STU 0-4: FGU is 9-13, STU 0-4 (any of five values).
+    assert intervals(pub.cube, pub.labels) == {"g/FGU": (9, 13), "g/STU": (0, 4)}
+    assert data.denominator == 426
 
 
 def test_school_table_suppressed_by_hand(sample_run):
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
         schools = load_report_data(con, 169, 2024, sample_run.settings).schools.set_index("school_institution_number")
     # Counts (EUD, GYM, Øvrige) from the warehouse: 169001 16/42/3, 169002 11/37/2, 169003 11/46/5,
-    # 169004 12/41/5, 169005 51/128/16. Øvrige 3 and 2 are "<5"; each school's total would reveal
-    # them, so its next smallest cell (EUD 16 and 11) is blanked as well. Column totals then leave
-    # every blanked cell with more than one possible value.
-    blanked = schools[["blanked_EUD", "blanked_GYM", "blanked_OEVRIGE"]]
-    assert blanked.loc["169001"].tolist() == [True, False, True]
-    assert blanked.loc["169002"].tolist() == [True, False, True]
-    assert not blanked.loc[["169003", "169004", "169005"]].any().any()
+    # 169004 12/41/5, 169005 51/128/16. 169001 and 169002 have a group under 5: they are pooled
+    # ("Øvrige skoler (2)": 27/79/5 of 111), which can be shown whole; nothing is hidden.
+    assert list(schools.index) == ["169005", "169003", "169004", "pool"]
+    assert schools.loc["pool", "school_name"] == "Øvrige skoler (2)" and schools.loc["pool", "denominator"] == 111
+    assert round(schools.loc["pool", "OEVRIGE"], 1) == 4.5
+    assert not schools[["label_EUD", "label_GYM", "label_OEVRIGE", "label_n"]].notna().any().any()
     # 11 of 62 leavers: Wilson 95 % interval 10.2 %-29.0 %.
-    assert round(schools.loc["169003", "EUD"], 1) == 17.7
-    assert (round(schools.loc["169003", "EUD_low"], 1), round(schools.loc["169003", "EUD_high"], 1)) == (10.2, 29.0)
+    assert schools.loc["169003", "EUD"] == 17.7
+    assert (schools.loc["169003", "EUD_low"], schools.loc["169003", "EUD_high"]) == (10.2, 29.0)
 
 
 def test_wilson_interval_by_hand():
@@ -110,18 +84,6 @@ def test_wilson_interval_by_hand():
     low, high = wilson_interval(16, 61)
     assert (round(low, 2), round(high, 2)) == (16.84, 38.44)
     assert wilson_interval(0, 20)[0] == 0 and wilson_interval(20, 20)[1] == 100
-
-
-@given(st.lists(st.lists(st.integers(min_value=0, max_value=40), min_size=3, max_size=3), min_size=1, max_size=6))
-def test_table_suppression_property(rows):
-    counts = pd.DataFrame(rows, columns=["EUD", "GYM", "OEVRIGE"])
-    blank = suppress_table(counts)
-    assert not counts[~blank].stack().between(1, 4).any()
-    # No row total and no column total pins down a blanked cell (where blanking can prevent it).
-    for i in counts.index:
-        assert not recoverable(counts.loc[i], blank.loc[i]) or total_withheld(counts.loc[i], blank.loc[i])
-    for column in counts.columns:
-        assert not recoverable(counts[column], blank[column]) or total_withheld(counts[column], blank[column])
 
 
 def test_action_plan_flag_below_ten_percent(sample_run):

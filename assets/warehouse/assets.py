@@ -129,3 +129,14 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
     for outcome in promote(settings, by_year):
         context.log.info(f"{outcome.file}: now the current extract for {outcome.year}")
     return MaterializeResult(metadata=metadata)
+
+
+@asset(group_name="warehouse", kinds={"duckdb", "parquet"}, deps=["warehouse"])
+def publication_set(project: ProjectSettings) -> MaterializeResult:
+    """The publication set (var/publication/): protected søgetal of every kommune and year, audited,
+    apart from the internal warehouse. See assets/warehouse/publication.py."""
+    from assets.warehouse.publication import write_publication_set
+
+    settings = project.settings()
+    return MaterializeResult(metadata=write_publication_set(
+        settings.warehouse, settings.publication_dir, settings.config["small_cell"], settings.storage_compatibility_version))

@@ -1,0 +1,110 @@
+"""The publication set: what may leave the municipality, kept apart from the internal warehouse.
+
+The internal warehouse (``var/warehouse/overgang.duckdb``) holds pupil-level rows and
+unsuppressed søgetal for the municipality's own analysts. The publication set
+(``var/publication/``) holds only the protected cells of every kommune and year
+(``reports/cells.py``): counts and shares with small cells hidden and marked exactly as in the
+council reports, as a DuckDB file with views, as Parquet, and beside each report an .xlsx
+workbook of its tables. It is written only after every cube passes the disclosure audit
+(``overgang/suppression.check``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from overgang.suppression import check
+from reports.cells import DETAIL, TARGET, load_published, share_pct
+
+README = """Overgang: publication set (offentliggørelsessæt)
+
+Only protected figures: counts of 0-4 are hidden ("<5"); further cells are hidden where they
+could otherwise be worked out ("x", always 5 or more); "<20" marks a row with fewer than 20
+pupils. Shares are percentages with one decimal. The same cells are hidden in every council
+report. Every hidden cell has passed an audit by integer linear programming: a reader who
+combines everything here can narrow it to no fewer than four possible values.
+
+Files: overgang_publication.duckdb (views soegetal, soegetal_split), parquet/*.parquet.
+The internal warehouse (../warehouse/overgang.duckdb) is NOT for publication.
+"""
+
+VIEWS = {
+    "soegetal": ("Søgetal per kommune, year and education group (1st priority, 9th+10th grade, schools in the kommune), "
+                 "protected: applicants and share_pct are NULL where mark is '<5' (0-4), 'x' (hidden to protect "
+                 "another cell, 5 or more) or '<20'. Groups: EUD, GYM, FGU, STU, OEVRIGT, OEVRIGE (= FGU+STU+OEVRIGT), "
+                 "n (leavers, the denominator), TIENDE (9th graders applying to 10th grade, not in the denominator).",
+                 "SELECT kommune_code, kommune_name, year, education_group, applicants, share_pct, mark FROM cells WHERE part = 'groups'"),
+    "soegetal_split": ("Søgetal by 9th/10th grade, sex and school (part = grade, sex, school; a pooled row "
+                       "'pool' holds the schools too small to show alone), protected like soegetal. A split is "
+                       "missing for a kommune and year when it could not be shown without revealing a small cell.",
+                       "SELECT kommune_code, kommune_name, year, part, row_key, row_name, education_group, applicants, "
+                       "share_pct, mark FROM cells WHERE part <> 'groups'"),
+}
+
+
+def publication_rows(con: duckdb.DuckDBPyConnection, small: dict) -> pd.DataFrame:
+    names = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
+    rows = []
+    for (k, y), pub in sorted(load_published(con, small).items()):
+        check(pub.cube, pub.labels)
+        base = {"kommune_code": k, "kommune_name": names.get(k), "year": y}
+        for group in DETAIL + ["OEVRIGE", "n"]:
+            cell = f"g/{group}"
+            rows.append({**base, "part": "groups", "row_key": None, "row_name": None, "education_group": group,
+                         "applicants": pub.count(cell), "share_pct": pub.share(cell, "g/n") if group != "n" else None,
+                         "mark": pub.label(cell)})
+        rows.append({**base, "part": "groups", "row_key": None, "row_name": None, "education_group": "TIENDE",
+                     "applicants": pub.count("t/TIENDE"), "share_pct": None, "mark": pub.label("t/TIENDE")})
+        for kind in ("grade", "sex", "school"):
+            for key in pub.split_rows(kind):
+                row_key = key.split(":", 1)[1]
+                for group in TARGET + ["n"]:
+                    cell = f"{key}/{group}"
+                    rows.append({**base, "part": kind, "row_key": row_key, "row_name": pub.school_names.get(key, row_key),
+                                 "education_group": group, "applicants": pub.count(cell),
+                                 "share_pct": pub.share(cell, f"{key}/n") if group != "n" else None,
+                                 "mark": pub.label(cell)})
+    frame = pd.DataFrame(rows)
+    frame["applicants"] = frame["applicants"].astype("Int64")
+    frame["share_pct"] = frame["share_pct"].astype("Float64")
+    return frame
+
+
+def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_version: str) -> dict:
+    """Build the publication set from the internal warehouse into `folder`, replacing it whole."""
+    started = time.perf_counter()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        frame = publication_rows(con, small)
+    new = folder.with_name(folder.name + ".new")
+    shutil.rmtree(new, ignore_errors=True)
+    (new / "parquet").mkdir(parents=True)
+    db = new / "overgang_publication.duckdb"
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{db}' AS pub (STORAGE_VERSION '{storage_version}')")
+        con.execute("USE pub")
+        con.register("frame", frame)
+        con.execute("CREATE TABLE cells AS SELECT * FROM frame")
+        con.execute("COMMENT ON TABLE cells IS 'Protected cells of every kommune and year: publishable. See the views.'")
+        for name, (text, sql) in VIEWS.items():
+            con.execute(f"CREATE VIEW {name} AS {sql}")
+            con.execute(f"COMMENT ON VIEW {name} IS '{text.replace(chr(39), chr(39) * 2)}'")
+            con.execute(f"COPY (FROM {name}) TO '{new / 'parquet' / (name + '.parquet')}' (FORMAT parquet)")
+        con.execute("USE memory")
+        con.execute("DETACH pub")
+    (new / "README.txt").write_text(README, encoding="utf-8")
+    old = folder.with_name(folder.name + ".previous")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    new.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return {"path": str(folder), "cells": len(frame), "hidden": int(frame["mark"].notna().sum()),
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+__all__ = ["write_publication_set", "publication_rows", "share_pct"]

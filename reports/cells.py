@@ -1,0 +1,200 @@
+"""The publishable cells of one kommune and year: counts from the warehouse, protected once.
+
+Every table, chart and workbook that shows a count or share of a kommune's pupils takes it
+from here, so a cell hidden in one place is hidden everywhere (previous years in the trend,
+a peer in the comparison, the publication set). The cube and its sums are described in
+``overgang/suppression.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from overgang.suppression import PRIMARY, Cube, DisclosureError, protect
+
+TARGET = ["EUD", "GYM", "OEVRIGE"]
+DETAIL = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
+SPLITS = ("grade", "sex", "school")
+
+
+def share_pct(count: int, denominator: int) -> float:
+    """A share as published: percent with one decimal (the table, the chart and the workbook
+    all carry this number, never the unrounded one)."""
+    return round(100.0 * count / denominator, 1)
+
+
+@dataclass
+class Published:
+    kommune_code: int
+    year: int
+    cube: Cube
+    labels: dict[str, str | None]
+    school_names: dict[str, str]
+    left_out: tuple[str, ...] = ()
+    pooled_schools: int = 0
+
+    def shown(self, cell: str) -> bool:
+        return self.labels.get(cell) is None and cell in self.cube.values
+
+    def count(self, cell: str) -> int | None:
+        return self.cube.values[cell] if self.shown(cell) else None
+
+    def label(self, cell: str) -> str | None:
+        return self.labels.get(cell)
+
+    def share(self, cell: str, total: str) -> float | None:
+        if not (self.shown(cell) and self.shown(total)) or self.cube.values[total] == 0:
+            return None
+        return share_pct(self.cube.values[cell], self.cube.values[total])
+
+    def split_rows(self, kind: str) -> list[str]:
+        return sorted({c.split("/")[0] for c in self.cube.values if c.startswith(kind + ":")})
+
+
+def build_cube(groups: dict[str, int], grades: dict, sexes: dict, schools: dict, leave_out: tuple = ()) -> Cube:
+    """groups: detail group -> count (and TIENDE); grades/sexes/schools: row key -> {target group -> count}.
+    Splits named in `leave_out` are not published at all (no cells, no sums)."""
+    values = {f"g/{g}": int(groups.get(g, 0)) for g in DETAIL}
+    values["g/OEVRIGE"] = sum(values[f"g/{g}"] for g in ("FGU", "STU", "OEVRIGT"))
+    values["g/n"] = sum(values[f"g/{g}"] for g in DETAIL)
+    values["t/TIENDE"] = int(groups.get("TIENDE", 0))
+    sums = [("g/n", tuple(f"g/{g}" for g in DETAIL)), ("g/OEVRIGE", ("g/FGU", "g/STU", "g/OEVRIGT"))]
+    rows = {"g/n": tuple(f"g/{g}" for g in DETAIL) + ("g/OEVRIGE",)}
+    for kind, split in (("grade", grades), ("sex", sexes), ("school", schools)):
+        if kind in leave_out:
+            continue
+        keys = [f"{kind}:{k}" for k in sorted(split)]
+        for key, raw in zip(keys, (split[k] for k in sorted(split))):
+            for t in TARGET:
+                values[f"{key}/{t}"] = int(raw.get(t, 0))
+            values[f"{key}/n"] = sum(values[f"{key}/{t}"] for t in TARGET)
+            sums.append((f"{key}/n", tuple(f"{key}/{t}" for t in TARGET)))
+            rows[f"{key}/n"] = tuple(f"{key}/{t}" for t in TARGET)
+        if keys:
+            for t in TARGET:
+                sums.append((f"g/{t}" if t != "OEVRIGE" else "g/OEVRIGE", tuple(f"{k}/{t}" for k in keys)))
+            sums.append(("g/n", tuple(f"{k}/n" for k in keys)))
+    return Cube(values, sums, rows)
+
+
+_CACHE: dict = {}
+# When a kommune is so small that its splits cannot be protected together with the groups,
+# they are left out of the publication whole, in this order (publish less, not a leak).
+LEAVE_OUT_ORDER = ("sex", "school", "grade")
+POOL = "pool"
+
+
+def _clean(row: dict, small: dict) -> bool:
+    """A split row that can be shown as it is: every group 5 or more and enough pupils for shares."""
+    return all(row.get(t, 0) >= small["min_count"] for t in TARGET) and sum(row.get(t, 0) for t in TARGET) >= small["min_denominator"]
+
+
+def publishable_splits(p: dict, small: dict) -> tuple[dict, tuple[str, ...], int]:
+    """Publish less: a split (9th/10th grade, boys/girls) is shown only when every one of its
+    cells can be shown; schools that cannot be shown are pooled into one row "other schools",
+    itself shown only when it can be (the smallest shown schools join the pool until it can,
+    or the school table is left out). Returns the splits, what was left out and the pool size."""
+    splits, left_out, pooled = {}, [], 0
+    for kind in ("grade", "sex"):
+        if all(_clean(row, small) for row in p[kind].values()):
+            splits[kind] = p[kind]
+        else:
+            left_out.append(kind)
+    shown = {k: v for k, v in p["school"].items() if _clean(v, small)}
+    pool = {k: v for k, v in p["school"].items() if k not in shown}
+
+    def pooled_row():
+        return {t: sum(v.get(t, 0) for v in pool.values()) for t in TARGET}
+
+    while pool and not _clean(pooled_row(), small) and shown:
+        smallest = min(shown, key=lambda k: (sum(shown[k].values()), k))
+        pool[smallest] = shown.pop(smallest)
+    if pool and not _clean(pooled_row(), small):
+        left_out.append("school")
+    else:
+        splits["school"] = dict(shown)
+        if pool:
+            splits["school"][POOL] = pooled_row()
+            pooled = len(pool)
+    return splits, tuple(left_out), pooled
+
+
+def _protected(p: dict, small: dict):
+    key = (repr(sorted((k, sorted(v.items()) if isinstance(v, dict) else v) for k, v in p.items() if k != "names")),
+           small["min_count"], small["min_denominator"])
+    if key not in _CACHE:
+        splits, left_out, pooled = publishable_splits(p, small)
+        for n in range(len(LEAVE_OUT_ORDER) + 1):
+            leave = tuple(dict.fromkeys(left_out + LEAVE_OUT_ORDER[:n]))
+            cube = build_cube(p["groups"], splits.get("grade", {}), splits.get("sex", {}), splits.get("school", {}), leave)
+            try:
+                _CACHE[key] = cube, protect(cube, small["min_count"], small["min_denominator"]), leave, pooled
+                break
+            except DisclosureError:
+                if n == len(LEAVE_OUT_ORDER):
+                    raise
+    return _CACHE[key]
+
+
+def load_published(con: duckdb.DuckDBPyConnection, small: dict, kommuner: list[int] | None = None,
+                   years: list[int] | None = None) -> dict[tuple[int, int], Published]:
+    """The protected cube of every (kommune, year) asked for (all loaded ones by default)."""
+    where, params = ["s.kommune_code <> 0"], {}
+    if kommuner is not None:
+        where.append("list_contains($ks, s.kommune_code::INTEGER)")
+        params["ks"] = [int(k) for k in kommuner]
+    if years is not None:
+        where.append("list_contains($ys, s.year::INTEGER)")
+        params["ys"] = [int(y) for y in years]
+    cond = " AND ".join(where)
+    groups = con.execute(f"""
+        SELECT s.kommune_code, s.year, s.grade, s.education_group, g.target_group, g.in_denominator, s.applicants
+        FROM application_shares s JOIN education_groups g ON g."group" = s.education_group
+        WHERE s.geography_basis = 'school' AND {cond}""", params).fetchall()
+    sexes = con.execute(f"""
+        SELECT s.kommune_code, s.year, s.sex, g.target_group, sum(s.applicants)::BIGINT
+        FROM application_shares_by_sex s JOIN education_groups g ON g."group" = s.education_group
+        WHERE g.in_denominator AND {cond} GROUP BY ALL""", params).fetchall()
+    schools = con.execute(f"""
+        SELECT s.kommune_code, s.year, s.school_institution_number, any_value(s.school_name), g.target_group,
+               sum(s.applicants)::BIGINT
+        FROM school_application_shares s JOIN education_groups g ON g."group" = s.education_group
+        WHERE g.in_denominator AND {cond} GROUP BY ALL""", params).fetchall()
+    parts: dict = {}
+
+    def part(k, y):
+        return parts.setdefault((int(k), int(y)), {"groups": {}, "grade": {}, "sex": {}, "school": {}, "names": {}})
+
+    for k, y, grade, group, target, in_den, n in groups:
+        p = part(k, y)
+        if grade == "9+10":
+            p["groups"][group] = p["groups"].get(group, 0) + int(n)
+        elif in_den:
+            row = p["grade"].setdefault(grade, {})
+            row[target] = row.get(target, 0) + int(n)
+    for k, y, sex, target, n in sexes:
+        row = part(k, y)["sex"].setdefault(sex, {})
+        row[target] = row.get(target, 0) + int(n)
+    for k, y, school, name, target, n in schools:
+        p = part(k, y)
+        row = p["school"].setdefault(school, {})
+        row[target] = row.get(target, 0) + int(n)
+        p["names"][f"school:{school}"] = name or "(uden navn)"
+    out = {}
+    for (k, y), p in parts.items():
+        if not p["groups"]:
+            continue
+        for grade in ("9", "10"):
+            p["grade"].setdefault(grade, {})
+        for sex in ("M", "K"):
+            p["sex"].setdefault(sex, {})
+        cube, labels, left_out, pooled = _protected(p, small)
+        names = dict(p["names"])
+        names[f"school:{POOL}"] = f"Øvrige skoler ({pooled})"
+        out[(k, y)] = Published(k, y, cube, labels, names, left_out, pooled)
+    return out
+
+
+__all__ = ["PRIMARY", "DETAIL", "TARGET", "Published", "build_cube", "load_published", "share_pct"]
