@@ -109,7 +109,7 @@ def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> go
     for i, region in enumerate(regions, 1):
         # The 2023 series break, drawn on every time series (see SERIES_BREAK_YEAR).
         fig.add_vline(x=SERIES_BREAK_YEAR - 0.5, line={"color": COLOURS["break"], "dash": "dash", "width": 1},
-                      row=1, col=i)
+                      row=1, col=i, exclude_empty_subplots=False)
         for r in rows:
             if r.region == region and not r.trend.empty:
                 fig.add_scatter(x=r.trend["year"], y=r.trend["share"].round(1), mode="lines", name=r.kommune_name,

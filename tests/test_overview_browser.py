@@ -82,3 +82,10 @@ def test_the_overview_shows_what_each_report_shows_and_hides_what_it_hides(overv
     ranking_json = html.split('id="chart-ranking"', 1)[1].split("</script>", 1)[0]
     for code in hidden:
         assert f'"{names[str(code)]}"' not in ranking_json
+
+
+def test_the_2023_break_is_drawn_in_every_region_panel(overview):
+    path, _, _ = overview
+    html = path.read_text(encoding="utf-8").split("</head>", 1)[1]
+    regions = html.split('id="chart-regions"', 1)[1].split("</script>", 1)[0]
+    assert regions.count('"x0":2022.5') == 5  # one dashed line per region
