@@ -426,7 +426,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, kommune_code: int, year: in
         grades = grades.set_index("row_key").reindex([g for g in ("9", "10") if g in set(grades.row_key)]).rename(index=grade_names)
     if len(sexes):
         sexes = sexes.set_index("row_key").reindex([s for s in ("M", "K") if s in set(sexes.row_key)]).rename(index=sex_names)
-    publication = con.execute("SELECT run_id, published_at FROM publication").df().iloc[0].to_dict()
+    # synthetic_data: the warehouse holds the shipped synthetic sample (the report says so on every page).
+    publication = con.execute("SELECT * FROM publication").df().iloc[0].to_dict()
+    publication["synthetic_data"] = bool(publication.get("synthetic_data", False))
     return ReportData(
         kommune_code=kommune_code, kommune_name=found[0], region=found[1], year=year, series=series,
         groups=groups, denominator=denominator, tenth_grade=pub.count("t/TIENDE"),

@@ -121,12 +121,13 @@ def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> go
     return fig
 
 
-def render_overview_html(rows: list[OverviewRow], year: int, national: float | None, generated: datetime) -> str:
+def render_overview_html(rows: list[OverviewRow], year: int, national: float | None, generated: datetime,
+                         synthetic: bool = False) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp)
     regions = region_summaries(rows)
     return env.get_template("overview.html.j2").render(
-        rows=rows, year=year, national=national, regions=regions, generated=generated,
+        rows=rows, year=year, national=national, regions=regions, generated=generated, synthetic=synthetic,
         ranking_chart=_div(ranking_figure(rows, year), "chart-ranking"),
         regions_chart=_div(regions_figure(rows, [r["region"] for r in regions], year), "chart-regions"),
         plotly_js=plotly_bundle())
@@ -140,11 +141,12 @@ def render_overview(settings: Settings, year: int | None = None, out: Path | Non
         rows = overview_rows(con, year, settings)
         if not rows:
             raise ReportError(f"No kommune has applications for {year}.")
-        national = _value(load_report_data(con, rows[0].kommune_code, year, settings).series["EUD"]
-                          .set_index("year")["national"].get(year))
+        first = load_report_data(con, rows[0].kommune_code, year, settings)
+        national = _value(first.series["EUD"].set_index("year")["national"].get(year))
+        synthetic = first.publication["synthetic_data"]
     out = out or settings.reports_dir / f"landsoversigt_{year}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(render_overview_html(rows, year, national, datetime.now()), encoding="utf-8")
+    tmp.write_text(render_overview_html(rows, year, national, datetime.now(), synthetic), encoding="utf-8")
     tmp.replace(out)
     return out

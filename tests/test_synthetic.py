@@ -13,6 +13,7 @@ from assets.sql import ensure_work_schema
 from assets.sources.tables import FileRejected
 from overgang.settings import SAMPLE_DIR
 from tests.extracts import row, write_extract
+from tests.test_report_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 
 def test_sample_and_real_files_in_one_run_are_refused(tmp_path):
@@ -44,3 +45,25 @@ def test_a_run_refuses_to_mix_with_the_years_already_loaded(tmp_path, stored, ru
             refuse_mixing(con, [2024], *run)
         refuse_mixing(con, [2023], *run)  # replacing the very year is allowed
         refuse_mixing(con, [2024], stored[1], stored[2])  # same key and kind: fine
+
+
+def test_reports_from_the_sample_say_synthetic_on_every_printed_page(sample_run, browser):
+    from datetime import datetime
+
+    from reports.data import load_report_data
+    from reports.render import render_html, render_report
+
+    path = render_report(sample_run.settings, 169, 2025)
+    page = browser.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    mark = page.locator("#synthetic-mark")
+    assert "Syntetiske data – ikke rigtige tal" in mark.inner_text()
+    # Printed, the mark is a fixed element: Chromium repeats it at the top of every page.
+    page.emulate_media(media="print")
+    assert mark.evaluate("e => getComputedStyle(e).position") == "fixed"
+    page.close()
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        data = load_report_data(con, 169, 2025, sample_run.settings)
+    assert data.publication["synthetic_data"] is True
+    data.publication["synthetic_data"] = False  # as a warehouse of real extracts says
+    assert "synthetic-mark" not in render_html(data, datetime.now())
