@@ -149,7 +149,11 @@ def _split_frame(pub: Published, kind: str, small: dict) -> pd.DataFrame:
 
 
 def _series(con, params: dict, cells: dict, nationals: dict) -> dict[str, pd.DataFrame]:
-    targets = _df(con, "SELECT target_year AS year, target_group, target_pct AS target FROM targets WHERE kommune_code = $k", params)
+    # A later decision supersedes an earlier one for the same year and group (both stay in `targets`).
+    targets = _df(con, """SELECT target_year AS year, target_group, target_pct AS target FROM targets WHERE kommune_code = $k
+                          QUALIFY row_number() OVER (PARTITION BY target_year, target_group
+                                                     ORDER BY decided_year DESC NULLS LAST, decided_on DESC NULLS LAST) = 1""",
+                  params)
     out = {}
     years = sorted(y for (k, y) in cells if k == params["k"] and y <= params["y"])
     for group in TARGET_GROUPS:

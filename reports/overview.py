@@ -62,9 +62,11 @@ def overview_rows(con: duckdb.DuckDBPyConnection, year: int, settings: Settings)
     for code in kommuner_with_data(con, year):
         data = load_report_data(con, code, year, settings)
         eud = data.series["EUD"].set_index("year")
-        share = _value(eud["kommune"].get(year))
+        # A value the report shows has no label; a labelled one ("x", "<5") is hidden there.
+        shown = eud["kommune"].where(eud["label"].isna()) if "label" in eud else eud["kommune"]
+        share = _value(shown.get(year))
         target = _value(eud["target"].get(year))
-        trend = eud["kommune"].dropna().reset_index().rename(columns={"kommune": "share"})
+        trend = shown.dropna().reset_index().rename(columns={"kommune": "share"})
         rows.append(OverviewRow(code, data.kommune_name, data.region, share, target,
                                 None if share is None or target is None else share - target,
                                 report_name(code, year), trend[trend.year <= year]))

@@ -14,6 +14,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.applications.ingest import FileRejected, extract_sources, stage_file
+from assets.sources.files import own_sources
 from assets.applications.ledger import ledger_rows, ledger_problems, shrunk_years, update_ledger
 from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
 from assets.sql import ensure_work_schema, read_sql, replace_years
@@ -78,7 +79,10 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     by_year = extract_sources(settings)
     files = [p for y in years for p in by_year.get(y, [])]
     if not files and not any(by_year.values()):
-        raise FileRejected(f"No extracts (*.csv) found in {settings.input_dir} or accepted by the inbox ({settings.inbox_dir}).")
+        if not own_sources(settings):
+            raise FileRejected(f"No extracts (*.csv) found in {settings.input_dir} or accepted by the inbox "
+                               f"({settings.inbox_dir}).")
+        context.log.warning("No Optagelse.dk extracts: the warehouse holds the public figures loaded into the inbox.")
     key, demo = load_key(files) if files else (b"", False)
     synthetic = synthetic_files(files)
     if synthetic:

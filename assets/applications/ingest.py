@@ -14,14 +14,14 @@ from pathlib import Path
 
 import duckdb
 
-from assets.sources.files import inbox_extracts
+from assets.sources.files import inbox_extracts, own_sources
 from assets.sources.tables import FileRejected
 from assets.sources.tables import match_columns as match_table_columns
 from assets.sources.tables import norm
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
 from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD, has_cpr, hmac_pads, pseudonym_sql, scrub
-from overgang.settings import Settings
+from overgang.settings import SAMPLE_DIR, Settings
 from schemas.reference import column_map
 
 
@@ -228,6 +228,9 @@ def extract_sources(settings: Settings) -> dict[int, list[Path]]:
     """The extracts of each application year: the input folder's, unless the inbox accepted one
     for that year (a corrected or newer extract replaces the year as a whole)."""
     from_inbox = inbox_extracts(settings)
+    if settings.input_dir == SAMPLE_DIR and (from_inbox or own_sources(settings)):
+        # This home holds the analyst's own data: the synthetic sample is never loaded beside it.
+        return from_inbox
     if not settings.input_dir.is_dir() and from_inbox:
         return from_inbox
     return extract_files_by_year(settings.input_dir) | from_inbox

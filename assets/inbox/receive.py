@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
 import os
 import shutil
 import stat
@@ -170,8 +171,11 @@ def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
     if has_cpr(path.name):
         return _refuse_cpr_name(path, settings, copy)
     before = _signature(path)
-    sha = sha256_file(path)
     meta = sidecar(path)
+    # A table and its description are one: the same table with a corrected description (another
+    # area, unit or denominator) is new, not a duplicate.
+    sha = sha256_file(path) if meta is None else hashlib.sha256(
+        (sha256_file(path) + sha256_file(meta)).encode()).hexdigest()
     already = _loaded_as(settings, sha)
     if already is not None:
         waits = already.parent.name == "pending"

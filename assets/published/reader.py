@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.sources.files import description
+from assets.sources.files import description, yes
 from assets.sources.quarantine import Failure, split_valid
 from assets.sources.tables import FileRejected, SourceTable, frame_of, match_columns, norm, read_rows
-from assets.sources.areas import NATIONAL_NAMES
+from assets.sources.areas import NATIONAL_NAMES, area_code
 from assets.sources.values import areas, numbers, whole_numbers
 from schemas.published import DENOMINATORS, published_application_shares_schema
 from schemas.reference import column_map, kommuner
@@ -60,10 +60,15 @@ def _ignored() -> set[str]:
 
 
 def find_layout(rows: list[list[str]]) -> Layout | None:
-    """The table's layout and header row, or None when this is no søgetal table."""
+    """The table's layout and header row, or None when this is no søgetal table.
+
+    A header naming a year column (År) makes a long or wide table. Otherwise the header is the
+    row with the most year headings above rows labelled with groups: a title line may hold a year
+    too ("Søgetal | 2024" above the table)."""
     spec = column_map()["published_application_shares"]
     known = {norm(s) for entry in spec.values() for s in entry["source"]}
     groups = _lookup("published_groups")
+    best: Layout | None = None
     for i, header in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = {norm(h) for h in header}
         if any(norm(s) in names for s in spec["year"]["source"]):
@@ -74,8 +79,9 @@ def find_layout(rows: list[list[str]]) -> Layout | None:
         years = {h.strip(): j for j, h in enumerate(header) if YEAR_CELL.match(h.strip())}
         labels = [r[0] for r in rows[i + 1:] if r]
         if years and labels and any(norm(label) in groups for label in labels):
-            return Layout("groups_by_years", i, years)
-    return None
+            if best is None or len(years) > len(best.columns):
+                best = Layout("groups_by_years", i, years)
+    return best
 
 
 def find_published(path: Path) -> Layout | None:
@@ -103,10 +109,26 @@ def _area_in_title(title: list[list[str]]) -> str | None:
     Kommune 2021-2024'; None when it names none or several."""
     text = " " + " ".join(" ".join(r) for r in title).casefold() + " "
     names = [str(n) for n in kommuner().kommune_name] + NATIONAL_NAMES
-    found = {n for n in names if re.search(rf"(?<![\w-]){re.escape(n.casefold())}(?![\w-])", text)}
+    # "Københavns Kommune": a name in the genitive counts too.
+    found = {n for n in names if re.search(rf"(?<![\w-]){re.escape(n.casefold())}s?(?![\w-])", text)}
     # "Hele landet" also contains "landet": keep only names not inside a longer one found.
     found = {n for n in found if not any(n != m and n.casefold() in m.casefold() for m in found)}
     return found.pop() if len(found) == 1 else None
+
+
+def _area(meta: dict, title: list[list[str]], path: Path) -> str:
+    """The area of a table without an area column: its description's, or its title's; when both
+    name one they must agree (a description copied from last year's file would move the figures)."""
+    titled = _area_in_title(title)
+    described = str(meta["area"]) if meta.get("area") not in (None, "") else None
+    if described is not None and titled is not None and area_code(described) != area_code(titled):
+        raise FileRejected(f"{path.name}: the title names {titled}, but {path.stem}.yaml says area: {described}. "
+                           "Correct the one that is wrong.")
+    area = described or titled
+    if area is None:
+        raise FileRejected(f"{path.name}: the table names no area (kommune), or more than one: add "
+                           f"'area: <kommune name or code>' to {path.stem}.yaml.")
+    return area
 
 
 def _unit(meta: dict, values: list[str], path: Path) -> str:
@@ -139,13 +161,9 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
         spec["area"] = {**spec["area"], "optional": True}
         columns = match_columns(table.header, spec, path.name, "a published søgetal table")
         raw_frame = (_wide_to_long(table, columns, found.columns, meta, path) if found.kind == "wide"
-                     else frame_of(table, columns))
+                     else _long(table, columns, path))
     if "area" not in raw_frame:
-        area = meta.get("area") or _area_in_title(title)
-        if area is None:
-            raise FileRejected(f"{path.name}: the table names no area (kommune): add 'area: <kommune name or code>' "
-                               f"to {path.stem}.yaml.")
-        raw_frame["area"] = str(area)
+        raw_frame["area"] = _area(meta, title, path)
     describe(path, list(raw_frame.columns))
     groups = raw_frame["group"].map(lambda g: _lookup("published_groups").get(norm(g), g))
     frame = pd.DataFrame({
@@ -153,9 +171,9 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
         "kommune_code": areas(raw_frame["area"]),
         "grade": raw_frame["grade"].map(lambda g: _lookup("published_grades").get(norm(g), g)) if "grade" in raw_frame
         else str(meta.get("grade", "9+10")),
-        "education_group": _resolve_other(groups),
+        "education_group": _resolve_other(groups, raw_frame, meta),
         "applicants": whole_numbers(raw_frame["count"]) if "count" in raw_frame else pd.NA,
-        "share_pct": numbers(raw_frame["pct"]) if "pct" in raw_frame else float("nan"),
+        "share_pct": _percentages(raw_frame["pct"], path) if "pct" in raw_frame else float("nan"),
         "group_sum_pct": float("nan"),
         "denominator_definition": raw_frame["denominator"] if "denominator" in raw_frame else meta.get("denominator"),
         "geography_basis": raw_frame["geography_basis"] if "geography_basis" in raw_frame else meta.get("geography_basis"),
@@ -167,15 +185,29 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
         columns={"area": "kommune_code", "group": "education_group", "count": "applicants", "pct": "share_pct"}))
     # Whether the table holds all groups is told from every row it has, valid or not.
     complete = set(frame["education_group"]) in COMPLETE_SETS
-    return _sum_to_100(valid, failures, tolerance_pp, checked=complete and not meta.get("rounded", False))
+    return _sum_to_100(valid, failures, tolerance_pp, checked=complete and not yes(meta.get("rounded"), "rounded", path))
 
 
-def _resolve_other(groups: pd.Series) -> pd.Series:
-    """A table's 'other' group means what its other groups leave over: beside FGU and STU it is
-    work, abroad and the like (OEVRIGT); in a three-way table (EUD, GYM, other) it holds FGU and
-    STU too (OEVRIGE), whichever of 'Øvrige' or 'Øvrigt' the table writes."""
-    five_way = groups.isin(["FGU", "STU"]).any()
-    return groups.replace({"OEVRIGE": "OEVRIGT"} if five_way else {"OEVRIGT": "OEVRIGE"})
+def _percentages(values: pd.Series, path: Path) -> pd.Series:
+    """Percentages as written; from Excel, a table whose every share lies between 0 and 1 holds
+    fractions (a cell formatted '0,0 %' without its format kept): read as percentages. No table of
+    søgetal has every group at 1 % or less."""
+    pct = numbers(values)
+    shown = pct.dropna()
+    written_as_pct = values.astype(str).str.contains("%").any()
+    if path.suffix.lower() == ".xlsx" and not written_as_pct and len(shown) and shown.between(0, 1).all() and shown.gt(0).any():
+        return pct * 100
+    return pct
+
+
+def _resolve_other(groups: pd.Series, raw: pd.DataFrame, meta: dict) -> pd.Series:
+    """A table's 'other' group means what the other groups beside it leave over: beside FGU and
+    STU it is work, abroad and the like (OEVRIGT); in a three-way set (EUD, GYM, other) it holds
+    FGU and STU too (OEVRIGE), whichever of 'Øvrige' or 'Øvrigt' the table writes. Decided per
+    area, year and grade: one long table may hold a three-way year beside a five-way one."""
+    keys = [raw[c] if c in raw else pd.Series(str(meta.get(c, "")), index=raw.index) for c in ("area", "year", "grade")]
+    five_way = groups.isin(["FGU", "STU"]).groupby(keys).transform("any")
+    return groups.mask(five_way & groups.eq("OEVRIGE"), "OEVRIGT").mask(~five_way & groups.eq("OEVRIGT"), "OEVRIGE")
 
 
 def _unknown_labels(labels: list[str], where: list[str], path: Path) -> None:
@@ -189,7 +221,27 @@ def _unknown_labels(labels: list[str], where: list[str], path: Path) -> None:
                            "data/config/column_map.yaml, so that no figure is left out without a word.")
 
 
+def _long(table: SourceTable, columns: dict[str, int], path: Path) -> pd.DataFrame:
+    frame = frame_of(table, columns)
+    _unknown_labels(list(frame["group"]), [f"the group on line {line}" for line in frame["source_line"]], path)
+    return frame[~frame["group"].map(norm).isin(_ignored())].reset_index(drop=True)
+
+
 def _groups_by_years(table: SourceTable, years: dict[str, int], meta: dict, path: Path) -> pd.DataFrame:
+    # Every heading right of the labels is a year, each once: a column left out or read twice
+    # would drop or move figures without a word ("2024 (foreløbig)"; 9th and 10th grade side by
+    # side under one more header line; a count and a percentage under the same year).
+    headings = [(i + 1, h.strip()) for i, h in enumerate(table.header) if i > 0 and h.strip()]
+    odd = [f"column {i}" for i, h in headings if not YEAR_CELL.match(h)]
+    seen: dict[str, list[int]] = {}
+    for i, h in headings:
+        seen.setdefault(h, []).append(i)
+    twice = [f"{h} (columns {', '.join(map(str, cols))})" for h, cols in seen.items() if len(cols) > 1]
+    if odd or twice:
+        raise FileRejected(f"{path.name}: with groups as rows, every column after the first must be one year, each "
+                           f"once. " + (f"Not a year: {', '.join(odd)}. " if odd else "")
+                           + (f"A year given twice: {', '.join(twice)}. " if twice else "")
+                           + "Keep one table per grade and per unit (percentages or counts) in a file.")
     rows = [(r, line) for r, line in zip(table.rows, table.lines) if r and r[0].strip()]
     _unknown_labels([r[0] for r, _ in rows], [f"the row label on line {line}" for _, line in rows], path)
     ignored = _ignored()
@@ -208,6 +260,17 @@ def _wide_to_long(table: SourceTable, columns: dict[str, int], group_columns: di
     known = {norm(s) for entry in spec.values() for s in entry["source"]}
     others = [(h, i) for i, h in enumerate(table.header) if h.strip() and norm(h) not in known]
     _unknown_labels([h for h, _ in others], [f"the heading of column {i + 1}" for _, i in others], path)
+    # Two columns of one group (EUD and Erhvervsuddannelser; Øvrige beside Øvrigt) would overwrite
+    # each other's figures.
+    groups, by_group = _lookup("published_groups"), {}
+    for h, i in others:
+        if norm(h) in groups:
+            by_group.setdefault({"OEVRIGT": "OEVRIGE"}.get(groups[norm(h)], groups[norm(h)]), []).append(i + 1)
+    twice = [cols for cols in by_group.values() if len(cols) > 1]
+    if twice:
+        raise FileRejected(f"{path.name}: " + "; ".join(" and ".join(f"column {c}" for c in cols) for cols in twice)
+                           + " hold the same education group (an other group can be Øvrige or Øvrigt, not both). "
+                             "Keep one column per group.")
     values = [r[p] for r in table.rows for p in group_columns.values() if p < len(r)]
     unit = _unit(meta, values, path)
     base = frame_of(table, columns)

@@ -74,6 +74,12 @@ def source_files(settings: Settings, kind: str) -> list[Path]:
     return shipped + accepted
 
 
+def own_sources(settings: Settings) -> list[Path]:
+    """The analyst's own tables the inbox accepted (published søgetal, måltal, goals, StatBank,
+    profilmodel): not the shipped ones, not extracts."""
+    return [p for kind in SHIPPED for p in _files(processed_dir(settings, kind), (*CONFIG_SUFFIXES, *TABLE_SUFFIXES))]
+
+
 def sidecar(path: Path) -> Path | None:
     """The description file beside a table: <name>.yaml or <name>.yml."""
     for suffix in YAML_SUFFIXES:
@@ -97,6 +103,20 @@ def description(path: Path, example: str) -> dict:
     if not isinstance(meta, dict):
         raise FileRejected(f"{meta_path.name}: expected 'key: value' lines describing {path.name}, e.g.\n{example}")
     return meta
+
+
+YES = {"true", "yes", "ja", "j", "1", "sand"}
+NO = {"false", "no", "nej", "n", "0", "falsk", ""}
+
+
+def yes(value, key: str, path: Path) -> bool:
+    """A yes/no of a description file ('rounded: nej' is no); anything else is refused."""
+    text = str(value).strip().casefold() if value is not None else ""
+    if isinstance(value, bool):
+        return value
+    if text in YES or text in NO:
+        return text in YES
+    raise FileRejected(f"{path.name}: the description says {key}: {value!s:.20}; write {key}: ja or {key}: nej.")
 
 
 def inbox_extracts(settings: Settings) -> dict[int, list[Path]]:

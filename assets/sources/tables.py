@@ -68,19 +68,18 @@ def delimiter_of(first_line: str) -> str:
 
 
 def table_delimiter_of(content: str, lines: int = 20) -> str:
-    """The separator of a table that may have a title line above it ("Søgetal for Høje-Taastrup
-    Kommune, 9. og 10. klasse"): the one that splits most of the first lines into the same number
-    (two or more) of fields. Decimal commas ("16,1%") give ',' ragged rows, so ';' wins there."""
+    """The separator of a table that may have title lines above it ("Søgetal, Køge Kommune" or
+    "Kilde: Optagelse.dk, STIL"): ';' (Danish Excel), tab, then ',', the first that splits at least
+    two of the first lines into the same number (two or more) of fields. Decimal commas and commas
+    in titles make ',' split too, so it is tried last; without any, the header line decides."""
     head = [line for line in content.splitlines()[:lines * 2] if line.strip()][:lines]
     if not head:
         return ";"
-    best, best_score = delimiter_of(head[0]), 0
     for candidate in (";", "\t", ","):
-        widths = Counter(len(r) for r in csv.reader(head, delimiter=candidate))
-        width, count = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
-        if width >= 2 and count > best_score:
-            best, best_score = candidate, count
-    return best
+        widths = Counter(len(r) for r in csv.reader(head, delimiter=candidate) if len(r) >= 2)
+        if widths and max(widths.values()) >= min(2, len(head)):
+            return candidate
+    return delimiter_of(head[0])
 
 
 def read_csv_rows(path: Path, header: bool = True) -> SourceTable:
@@ -106,10 +105,13 @@ def read_csv_rows(path: Path, header: bool = True) -> SourceTable:
     return SourceTable(path, rows, lines, head, encoding, delimiter)
 
 
-def _cell(value) -> str:
-    """An Excel cell as the text a Danish CSV export would hold (decimal comma, no '.0')."""
+def _cell(value, number_format: str = "General") -> str:
+    """An Excel cell as the text a Danish CSV export would hold (decimal comma, no '.0'). A cell
+    formatted as a percentage holds a fraction (0.237 shows as 23,7 %): written as the percentage."""
     if value is None:
         return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (number_format or ""):
+        return _cell(round(value * 100, 10)) + "%"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
@@ -153,14 +155,14 @@ def read_xlsx_rows(path: Path, header: bool = True, max_rows: int | None = None,
                            "or saved in another format (.xls is not read: save it as .xlsx or CSV).") from None
     sheet = book.worksheets[0]
     rows, lines, head = [], [], []
-    for number, record in enumerate(sheet.iter_rows(values_only=True), 1):
+    for number, record in enumerate(sheet.iter_rows(), 1):
         if number > max_rows or (number % 1000 == 0 and time.monotonic() > deadline):
             book.close()
             what = (f"more than {max_rows:,} rows (intake.max_xlsx_rows)" if number > max_rows else
                     "longer to read than the limit per file (intake.max_seconds_per_file)")
             raise FileRejected(f"{path.name}: the first sheet has {what} in data/config/pipeline.yaml; a table of "
                                "figures is far smaller. Save the sheet you mean as CSV or a smaller .xlsx.")
-        cells = [_cell(v) for v in record]
+        cells = [_cell(c.value, getattr(c, "number_format", "General")) for c in record]
         if not any(cells):
             continue
         if header and not head:

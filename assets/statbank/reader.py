@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from assets.sources.areas import area_code
-from assets.sources.files import description
+from assets.sources.files import description, yes
 from assets.sources.tables import FileRejected, SourceTable, norm, read_rows
 from assets.sources.values import numbers
 from overgang.settings import DATA_DIR
@@ -58,11 +58,16 @@ def described_layout(path: Path) -> dict | None:
         raise FileRejected(f"{path.name}: its description must name the columns in order (with status and area) and "
                            f"the years of the year columns, e.g.\n{DESCRIPTION_EXAMPLE}")
     columns = [str(c) for c in columns]
+    if set(filters) - set(columns):
+        raise FileRejected(f"{path.name}: its description filters on {', '.join(sorted(set(filters) - set(columns)))}, "
+                           f"which is not one of its columns ({', '.join(columns)}).")
+    if len(set(years)) != len(years):
+        raise FileRejected(f"{path.name}: its description lists a year more than once ({', '.join(years)}).")
     kind = "years_as_columns" if years else ("long" if "value" in columns else "statuses_as_columns")
     if kind != "years_as_columns" and "year" not in columns:
         raise FileRejected(f"{path.name}: its description gives no year: a 'year' column or a list of years, e.g.\n"
                            f"{DESCRIPTION_EXAMPLE}")
-    return {"name": f"described in {path.stem}.yaml", "table": table, "kind": kind, "header": bool(meta.get("header")),
+    return {"name": f"described in {path.stem}.yaml", "table": table, "kind": kind, "header": yes(meta.get("header"), "header", path),
             "columns": columns, "years": years, "filter": {str(k): str(v) for k, v in filters.items()}}
 
 
@@ -112,9 +117,15 @@ def read_statbank(path: Path) -> tuple[pd.DataFrame, dict]:
     else:
         at = {name: i for i, name in enumerate(columns)}
         rows = [(r, line) for r, line in zip(table.rows, table.lines)
-                if all(norm(r[at[var]]) == norm(label) for var, label in layout.get("filter", {}).items())]
+                if all(len(r) > at[var] and norm(r[at[var]]) == norm(label) for var, label in layout.get("filter", {}).items())]
+        if layout.get("filter") and not rows:
+            raise FileRejected(f"{path.name}: no row has what the filter of its description asks for "
+                               f"({', '.join(f'{k}: {v}' for k, v in layout['filter'].items())}).")
         if layout["kind"] == "years_as_columns":
             years = layout.get("years") or table.header[len(columns):]
+            if layout.get("years") and layout["header"] and table.header[len(columns):] != years:
+                raise FileRejected(f"{path.name}: the header's years ({', '.join(table.header[len(columns):])}) are not the "
+                                   f"years its description lists ({', '.join(years)}).")
             for r, line in rows:
                 if len(r) != len(columns) + len(years):
                     raise FileRejected(f"{path.name}: line {line} has {len(r)} fields, but the layout "
@@ -132,6 +143,12 @@ def read_statbank(path: Path) -> tuple[pd.DataFrame, dict]:
             raise FileRejected(f"{path.name}: the status on line(s) {', '.join(map(str, lines[:10]))} is not one Overgang "
                                f"knows for {layout['table']}; add its spelling under tables.{layout['table']}.statuses "
                                "in data/config/statbank.yaml.")
+        repeated = long[long.duplicated(["status", "area", "year"], keep=False)]
+        if not repeated.empty:
+            # A further variable (sex, education) left unfiltered: keeping one row would keep any.
+            raise FileRejected(f"{path.name}: lines {', '.join(map(str, sorted(set(repeated['source_line']))[:6]))} give "
+                               "the same status, area and year more than once: the file has a further variable. Name "
+                               "it in the description's columns and keep its total with a filter, e.g. filter: {køn: I alt}.")
         wide = long.pivot_table(index=["year", "area"], columns="status", values="value", aggfunc="first").reset_index()
         wide["source_line"] = long.groupby(["year", "area"])["source_line"].min().values
     measures = list(config()["tables"][layout["table"]]["statuses"])
