@@ -191,6 +191,16 @@ def _hide(cube: Cube, labels: dict, cell: str, min_count: int) -> None:
     labels[cell] = PRIMARY if cube.values[cell] < min_count else SECONDARY
 
 
+# Cubes and labellings whose every hidden cell the integer programs have shown to be protected
+# (in this process): by protect()'s last pass or by check().
+_PROVEN: set = set()
+
+
+def _signature(cube: Cube, labels: dict, min_count: int, min_span: int) -> tuple:
+    return (tuple(sorted(cube.values.items())), tuple(cube.sums), tuple(sorted((c, l or "") for c, l in labels.items())),
+            min_count, min_span)
+
+
 def protect(cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0,
             min_span: int = MIN_SPAN) -> dict[str, str | None]:
     """Labels for every cell of the cube: None (shown), "<5" (0-4), "x" (hidden to protect
@@ -209,6 +219,8 @@ def protect(cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0,
     for _ in range(len(cube.values) + 1):
         failed = failures(cube, labels, min_count, min_span, first=True, cache=cache)
         if not failed:
+            # This last pass solved every piece (or reused an unchanged piece's answer): a proof.
+            _PROVEN.add(_signature(cube, labels, min_count, min_span))
             return labels
         cell = min(failed)
         # Candidates: shown cells in a sum with the exposed cell; if there are none, one sum further.
@@ -230,21 +242,18 @@ def protect(cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0,
     raise DisclosureError("suppression did not converge")
 
 
-_PROVEN: set = set()
-
-
 def check(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT, min_span: int = MIN_SPAN) -> None:
     """The audit as a gate: raises if a label lies or a hidden cell is not protected. A cube
-    and labelling that passed once in this process is not solved again."""
-    signature = (tuple(sorted(cube.values.items())), tuple(cube.sums), tuple(sorted((c, l or "") for c, l in labels.items())),
-                 min_count, min_span)
-    if signature in _PROVEN:
-        return
+    and labelling already proven in this process (by protect()'s last pass, which solves every
+    hidden cell, or an earlier check) is not solved again."""
+    signature = _signature(cube, labels, min_count, min_span)
     for cell, label in labels.items():
         if label == PRIMARY and cube.values[cell] >= min_count:
             raise DisclosureError(f"{cell} is labelled {PRIMARY} but is {min_count} or more")
         if label == SECONDARY and cube.values[cell] < min_count:
             raise DisclosureError(f"{cell} is labelled {SECONDARY} but is under {min_count}")
+    if signature in _PROVEN:
+        return
     failed = failures(cube, labels, min_count, min_span, first=True)
     if failed:
         cell, (lo, hi) = sorted(failed.items())[0]
