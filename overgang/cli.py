@@ -379,13 +379,22 @@ def generate(out_dir: Path, scale: float, all_municipalities: bool, sample: bool
     console.print(f"Wrote {len(paths)} files to {out_dir}")
 
 
-def _published(settings: Settings):
+def _opened(settings: Settings, publication: bool = False) -> tuple[Path, str]:
+    """Which file `query` and `shell` open, and what to say about it."""
+    if publication:
+        return (settings.publication_dir / "overgang_publication.duckdb",
+                "the publication set (protected figures only: may be shared)")
+    return settings.warehouse, "the INTERNAL warehouse (pupil-level, unsuppressed: not for publication)"
+
+
+def _published(settings: Settings, publication: bool = False):
     from overgang.sql_console import connect_locked
 
-    if not settings.warehouse.exists():
-        _fail(f"No published warehouse at {settings.warehouse}: run `overgang run` first.")
+    path, _ = _opened(settings, publication)
+    if not path.exists():
+        _fail(f"No published file at {path}: run `overgang run` first.")
     # Read-only: never blocks a run, which publishes by replacing the file, not writing into it.
-    return connect_locked(settings.warehouse)
+    return connect_locked(path)
 
 
 class _Printer:
@@ -417,15 +426,18 @@ class _Printer:
 @click.argument("sql")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV to standard output instead of a table.")
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON list of rows to standard output.")
-def query(sql: str, as_csv: bool, as_json: bool) -> None:
+@click.option("--publication", is_flag=True, help="Open the publication set (protected figures) instead of the "
+              "internal warehouse.")
+def query(sql: str, as_csv: bool, as_json: bool, publication: bool) -> None:
     """Run SQL against the published warehouse, read-only (views in schema `analyst`)."""
     from overgang.sql_console import ConsoleError, run
 
     settings = Settings.load()
-    with _published(settings) as con:
-        console.print(f"[dim]Read-only: {settings.warehouse}[/]")
+    path, what = _opened(settings, publication)
+    with _published(settings, publication) as con:
+        console.print(f"[dim]Read-only: {escape(what)}, {escape(str(path))}[/]")
         try:
-            result = run(con, sql, settings.warehouse, as_json=as_json)
+            result = run(con, sql, path, as_json=as_json)
         except ConsoleError as err:
             _fail(str(err))
         if result is not None:
@@ -433,7 +445,9 @@ def query(sql: str, as_csv: bool, as_json: bool) -> None:
 
 
 @main.command()
-def shell() -> None:
+@click.option("--publication", is_flag=True, help="Open the publication set (protected figures) instead of the "
+              "internal warehouse.")
+def shell(publication: bool) -> None:
     """An interactive SQL prompt on the published warehouse, read-only. End statements with ';'.
 
     .tables lists tables and views, .schema NAME their columns, .mode csv|json|table, .quit ends."""
@@ -442,8 +456,9 @@ def shell() -> None:
     settings = Settings.load()
     history = _shell_history(settings)
     show = _Printer("table")
-    with _published(settings) as con:
-        console.print(f"Read-only: {settings.warehouse}. Try: FROM analyst.application_shares LIMIT 5;  "
+    path, what = _opened(settings, publication)
+    with _published(settings, publication) as con:
+        console.print(f"Read-only: {escape(what)}, {escape(str(path))}. Try: .tables;  "
                       "(.tables, .schema NAME, .quit)")
         buffer = ""
         while True:
@@ -457,13 +472,13 @@ def shell() -> None:
                 continue
             try:
                 if not buffer and line.strip().startswith("."):
-                    if not dot_command(con, line, show, settings.warehouse):
+                    if not dot_command(con, line, show, path):
                         break
                     continue
                 buffer += line + "\n"
                 if buffer.strip().endswith(";"):
                     sql, buffer = buffer, ""
-                    result = run(con, sql, settings.warehouse, as_json=show.mode == "json")
+                    result = run(con, sql, path, as_json=show.mode == "json")
                     if result is not None:
                         show(*result)
             except ConsoleError as err:
