@@ -62,7 +62,7 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
     if s["target"].notna().any():
         fig.add_scatter(x=years, y=_values(s["target"]), name="Måltal", mode="markers+lines",
                         line={"color": COLOURS["target"], "dash": "dot"}, marker={"symbol": "diamond", "size": 9},
-                        hovertemplate="Måltal %{x}: %{y:.0f} %<extra></extra>")
+                        hovertemplate="Måltal %{x}: %{y:.1~f} %<extra></extra>")
     fig.add_vline(x=SERIES_BREAK_YEAR - 0.5, line={"color": COLOURS["break"], "dash": "dash", "width": 1})
     fig.add_annotation(x=SERIES_BREAK_YEAR - 0.5, y=1, yref="paper", text="Databrud 2023", showarrow=False,
                        xanchor="left", yanchor="top", font={"size": 11, "color": COLOURS["break"]})
@@ -232,8 +232,15 @@ def plotly_bundle() -> str:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp)
+    env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct)
     return env
+
+
+def target_pct(value) -> str:
+    """A måltal as the council decided it: 30 -> '30 %', 17.5 -> '17,5 %' (never rounded away)."""
+    if value is None or value != value:
+        return da_pct(value)
+    return da_pct(value, 0 if float(value).is_integer() else 1)
 
 
 def render_html(data: ReportData, generated: datetime) -> str:
