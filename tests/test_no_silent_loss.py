@@ -377,3 +377,30 @@ def test_partition_materialised_from_the_ui_then_a_cli_run(published_2024, tmp_p
         result = execute_main_job(settings, instance, years=(2023, 2023))
         assert result.success, failure_messages(result)
     assert _rows(settings, 2023) == 300 and _rows(settings, 2024) == 300
+
+
+def test_sensor_moves_an_extract_whose_run_failed_to_rejected(tmp_path, keyed):
+    """A run the inbox sensor started for an extract fails: on its next tick the sensor moves the
+    extract to rejected/ with the run named, keeps the year's current extract, and asks for a run
+    that rebuilds the year from it."""
+    from dagster import DagsterRunStatus
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    from pipelines.sensors import SHA_TAG
+
+    inbox = tmp_path / "inbox"
+    project = ProjectSettings(home=str(tmp_path / "home"), input_dir=str(tmp_path / "none"), inbox_dir=str(inbox))
+    settings = project.settings()
+    current = write_extract(inbox / "processed" / "applications" / "2024" / "optagelse_2024.csv", THREE_HUNDRED)
+    outcome = receive(write_extract(tmp_path / "optagelse_2024_ny.csv", THREE_HUNDRED[:290]), settings, copy=True)
+    assert outcome.stored_as.parent.name == "pending"
+    with instance_for_test() as instance:
+        instance.add_run(DagsterRun(job_name="overgang_main", run_id="f" * 8 + "-0000-0000-0000-000000000000",
+                                    status=DagsterRunStatus.FAILURE, tags={SHA_TAG: outcome.sha256}))
+        result = inbox_files(build_sensor_context(instance=instance, resources={"project": project}))
+    assert [(r.partition_key, r.tags.get("overgang/restore")) for r in result.run_requests] == [("2024", "2024")]
+    reason = (inbox / "rejected" / "optagelse_2024_ny.csv.reason.txt").read_text(encoding="utf-8")
+    assert "the run that was to load it failed: run ffffffff failure" in reason
+    assert "The extract loaded before (optagelse_2024.csv) stays current." in reason
+    assert current.exists() and not outcome.stored_as.exists()
+    assert _outcomes(inbox) == ["received", "failed"]
