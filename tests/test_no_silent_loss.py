@@ -359,7 +359,7 @@ def test_partition_materialised_from_the_ui_then_a_cli_run(published_2024, tmp_p
     folder = tmp_path / "good"
     write_extract(folder / "optagelse_2023.csv", many(300, Ansøgningsdato="2023-02-20"))
     with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
-        job = build_definitions(settings).get_implicit_global_asset_job_def()
+        job = build_definitions(settings).resolve_implicit_global_asset_job_def()
         only_extracts = job.execute_in_process(instance=instance, partition_key="2024", raise_on_error=False,
                                                asset_selection=[AssetKey("application_extracts")])
         assert only_extracts.success
