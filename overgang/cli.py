@@ -131,8 +131,9 @@ def _report_result(settings: Settings, result, elapsed: float, years: list[int] 
                       f"now holds {what}.[/] What failed came after publishing; see above (e.g. `overgang report` "
                       "renders the report again).")
     else:
-        console.print(f"Nothing was published: the published warehouse ({settings.warehouse}) is as it was before this run"
-                      f" after {elapsed:.1f} s; {what} stay as published before.")
+        stays = "stay" if years and len(years) > 1 else "stays"
+        console.print(f"Nothing was published (the run stopped after {elapsed:.1f} s): the published warehouse "
+                      f"({settings.warehouse}) is as it was before this run; {what} {stays} as published before.")
     return False
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
-from dagster_duckdb import DuckDBResource
 
 import assets.applications.assets as applications
 import assets.profilmodel.assets as profilmodel
@@ -16,7 +15,7 @@ import assets.warehouse.assets as warehouse
 from overgang.settings import Settings
 from pipelines.jobs import MAIN_JOB, main_job, sources_job, statbank_job
 from pipelines.loggers import progress
-from pipelines.resources import ProjectSettings
+from pipelines.resources import ProjectSettings, WorkDatabase
 from pipelines.schedules import spring_applications, statbank_refresh
 from pipelines.sensors import changed_extracts, inbox_files
 
@@ -35,7 +34,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         sensors=[changed_extracts, inbox_files],
         loggers={"progress": progress},
         resources={
-            "duckdb": DuckDBResource(database=str(settings.work_db), connection_config=dict(settings.config["duckdb"])),
+            "duckdb": WorkDatabase(database=str(settings.work_db), connection_config=dict(settings.config["duckdb"])),
             "project": ProjectSettings.from_settings(settings),
         },
     )

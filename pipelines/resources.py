@@ -6,13 +6,32 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from contextlib import contextmanager
+
 from dagster import ConfigurableResource
+from dagster_duckdb import DuckDBResource
 
 from overgang.settings import Settings
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml gives it limit 1,
 # because DuckDB allows one writing process per file.
 DUCKDB_POOL = "duckdb_warehouse"
+
+
+class WorkDatabase(DuckDBResource):
+    """DuckDBResource whose connection is closed however the block ends. dagster_duckdb closes it
+    only when the block ends normally: after a file was rejected inside it, the working database
+    stayed open in the process, and the next publish in that process (`overgang load` runs the
+    main job, then the sources job) failed with "Unique file handle conflict"."""
+
+    @contextmanager
+    def get_connection(self):
+        inner = super().get_connection()
+        con = inner.__enter__()
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 class ProjectSettings(ConfigurableResource):

@@ -272,7 +272,7 @@ def fail_pending(settings: Settings, years: list[int] | None, reason: str, sha25
                 continue
             current = [p.name for p in path.parent.parent.iterdir() if p.is_file()]
             stays = f"The extract loaded before ({', '.join(current)}) stays current." if current else "No earlier extract is loaded for the year."
-            message = scrub(f"{path.name}: the run that was to load it failed: {reason} {stays} "
+            message = scrub(f"{path.name}: the run that was to load it failed: {' '.join(reason.split())} {stays} "
                             "Correct the cause and load the file again (overgang load FILE).")
             target = _free(settings.inbox_dir / "rejected" / path.name)
             _place(path, target, copy=False)

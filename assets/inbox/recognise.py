@@ -139,7 +139,7 @@ def extract_year(path: Path, header: list[str], encoding: str, max_field_bytes: 
                     if found:
                         years[int(found.group(1))] += 1
     except csv.Error:
-        raise FileRejected(f"{path.name}: line {reader.line_num + 1:,} holds a field longer than {_kb(max_field_bytes)} "
+        raise FileRejected(f"{path.name}: line {reader.line_num:,} holds a field longer than {_kb(max_field_bytes)} "
                            "(intake.max_field_bytes), or a quote that is never closed: not an Optagelse.dk extract row.") from None
     finally:
         csv.field_size_limit(limit)

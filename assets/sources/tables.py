@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -142,7 +143,6 @@ def _intake_limits() -> dict:
 
 def read_xlsx_rows(path: Path, header: bool = True, max_rows: int | None = None, deadline: float | None = None) -> SourceTable:
     from openpyxl import load_workbook
-    import time
 
     limits = _intake_limits()
     check_xlsx_size(path, int(limits["max_xlsx_uncompressed_bytes"]))

@@ -99,23 +99,26 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
         ensure_application_tables(con)
         con.execute("DELETE FROM partitions_in_progress WHERE run_id = $run", {"run": context.run.run_id})
         half_built = con.execute("SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year").fetchall()
-        if half_built:
-            run = context.instance.get_run_by_id(half_built[0][1])
-            status = run.status.value.lower() if run is not None else "unknown"
-            why = ("a run that did not finish" if status != "success" else
-                   "a run that succeeded but built only part of the year (materialised from the UI without the assets "
-                   "downstream of application_extracts)")
-            raise HalfBuiltYears(
-                f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by {why} "
-                f"({half_built[0][1][:8]}, {status}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}, or "
-                "in the UI launch job overgang_main for the year. The published warehouse is unchanged.")
-        # Which run made this version (the report prints it in its footer), and whether any of it
-        # is the shipped synthetic sample (the report then says so on every page).
-        con.execute("CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at, "
-                    "coalesce((SELECT bool_or(synthetic) FROM year_keys), false) AS synthetic_data",
-                    {"run": context.run.run_id})
-        con.execute("CHECKPOINT")
+        if not half_built:
+            # Which run made this version (the report prints it in its footer), and whether any of it
+            # is the shipped synthetic sample (the report then says so on every page).
+            con.execute("CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at, "
+                        "coalesce((SELECT bool_or(synthetic) FROM year_keys), false) AS synthetic_data",
+                        {"run": context.run.run_id})
+            con.execute("CHECKPOINT")
         published_files = con.execute("SELECT file_year, sha256 FROM ingested_files").fetchall()
+    # Raised outside the connection's block: dagster_duckdb closes the connection only when the
+    # block ends normally, and a connection left open would stop this process's next publish.
+    if half_built:
+        run = context.instance.get_run_by_id(half_built[0][1])
+        status = run.status.value.lower() if run is not None else "unknown"
+        why = ("a run that did not finish" if status != "success" else
+               "a run that succeeded but built only part of the year (materialised from the UI without the assets "
+               "downstream of application_extracts)")
+        raise HalfBuiltYears(
+            f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by {why} "
+            f"({half_built[0][1][:8]}, {status}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}, or "
+            "in the UI launch job overgang_main for the year. The published warehouse is unchanged.")
     context.log.info(f"publishing {settings.warehouse} …")
     metadata = publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version)
     if not metadata["previous"].endswith(".duckdb") and metadata["previous"] != "none":
