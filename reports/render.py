@@ -141,7 +141,10 @@ def _div(fig: go.Figure | None, div_id: str) -> str:
     spec = fig.to_plotly_json()
     spec["layout"]["template"] = _template()
     return pio.to_html(spec, full_html=False, include_plotlyjs=False, div_id=div_id, validate=False,
-                       config={"displaylogo": False, "responsive": True})
+                       # A chart is part of a document, not an app: no toolbar (its buttons were the
+                       # first Tab stops, and "share" does nothing offline), no zoom by scroll or touch.
+                       config={"displaylogo": False, "responsive": True, "displayModeBar": False,
+                               "scrollZoom": False})
 
 
 def series_table(data: ReportData) -> list[dict]:
