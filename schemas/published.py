@@ -43,6 +43,9 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
                                     nullable=True, description="Count, where the table gives counts."),
             "share_pct": percentage_column("Share in percent as published (rounded), where the table gives shares.",
                                            nullable=True),
+            "suppressed_as": pa.Column(str, nullable=True, description=(
+                "The publisher's small-cell mark ('<5', 'x') where the table blanks the figure; the count and share "
+                "are then missing, as published.")),
             "group_sum_pct": pa.Column(float, nullable=True, description=(
                 "Sum of the published shares of this area, year and grade: about 100 in a complete table; "
                 "further off only where the table is described as rounded (kept, with this sum as the flag).")),
@@ -56,8 +59,8 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
             "source": pa.Column(str, nullable=True, description="Where the table was published (from its description file)."),
         },
         checks=[
-            pa.Check(lambda df: df["applicants"].notna() | df["share_pct"].notna(), name="has_value",
-                     error="the row has neither a count nor a percentage"),
+            pa.Check(lambda df: df["applicants"].notna() | df["share_pct"].notna() | df["suppressed_as"].notna(),
+                     name="has_value", error="the row has neither a count nor a percentage nor a small-cell mark"),
             pa.Check(lambda df: ~df.duplicated(FIGURE_KEY, keep=False), name="one_row_per_figure",
                      error="the same area, year, grade and group appear twice in the table"),
         ],

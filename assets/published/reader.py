@@ -174,6 +174,7 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
         "education_group": _resolve_other(groups, raw_frame, meta),
         "applicants": whole_numbers(raw_frame["count"]) if "count" in raw_frame else pd.NA,
         "share_pct": _percentages(raw_frame["pct"], path) if "pct" in raw_frame else float("nan"),
+        "suppressed_as": _marks(raw_frame),
         "group_sum_pct": float("nan"),
         "denominator_definition": raw_frame["denominator"] if "denominator" in raw_frame else meta.get("denominator"),
         "geography_basis": raw_frame["geography_basis"] if "geography_basis" in raw_frame else meta.get("geography_basis"),
@@ -186,6 +187,19 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
     # Whether the table holds all groups is told from every row it has, valid or not.
     complete = set(frame["education_group"]) in COMPLETE_SETS
     return _sum_to_100(valid, failures, tolerance_pp, checked=complete and not yes(meta.get("rounded"), "rounded", path))
+
+
+SMALL_CELL_MARK = r"<\s*\d+|x|X"
+
+
+def _marks(raw: pd.DataFrame) -> pd.Series:
+    """The publisher's small-cell marks ('<5', 'x'): a blanked figure as published, not a missing one."""
+    marks = pd.Series(None, index=raw.index, dtype=object)
+    for column in ("count", "pct"):
+        if column in raw:
+            text = raw[column].astype(str).str.strip()
+            marks = marks.fillna(text.where(text.str.fullmatch(SMALL_CELL_MARK)).str.replace(" ", ""))
+    return marks
 
 
 def _percentages(values: pd.Series, path: Path) -> pd.Series:
