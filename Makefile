@@ -1,7 +1,7 @@
 # The two commands of README.md. Needs only Python 3.11+ and git: uv comes through pip.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run test dev setup bench bench-scale
+.PHONY: run test lint dev setup bench bench-scale
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -14,9 +14,14 @@ setup:
 run: setup
 	$(UV) run overgang run
 
-## The tests (the browser test needs Debian's chromium; .ci/run installs it).
-test: setup
+## The tests (the browser test needs Debian's chromium; .ci/run installs it), after the linters.
+test: setup lint
 	$(UV) run pytest
+
+## Lint and format check (ruff; rules in pyproject.toml). `uv run ruff format .` formats.
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
 
 ## Dagster's UI on http://127.0.0.1:3000 with the same assets, runs stored under var/dagster.
 dev: setup

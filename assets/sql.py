@@ -23,15 +23,24 @@ def replace_years(con, table: str, select_sql: str, years: list[int], params: di
     """
     params = {**(params or {}), "years": years}
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({select_sql}) LIMIT 0", params)
-    have = [c for (c,) in con.execute(f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}' "
-                                       "AND database_name = current_database() ORDER BY column_index").fetchall()]
+    have = [
+        c
+        for (c,) in con.execute(
+            f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}' "
+            "AND database_name = current_database() ORDER BY column_index"
+        ).fetchall()
+    ]
     want = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM ({select_sql})", params).fetchall()]
     if have != want:
-        raise TableShapeChanged(f"Table {table} in the working database has other columns than this version builds "
-                                f"({', '.join(sorted(set(have) ^ set(want)))}). Rebuild every year: overgang run --rebuild")
+        raise TableShapeChanged(
+            f"Table {table} in the working database has other columns than this version builds "
+            f"({', '.join(sorted(set(have) ^ set(want)))}). Rebuild every year: overgang run --rebuild"
+        )
     con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years})
     con.execute(f"INSERT INTO {table} SELECT * FROM ({select_sql})", params)
-    return con.execute(f"SELECT count(*) FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years}).fetchone()[0]
+    return con.execute(
+        f"SELECT count(*) FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years}
+    ).fetchone()[0]
 
 
 # Bump when the working tables change shape: an older working database is then refused with
@@ -41,14 +50,21 @@ WORK_SCHEMA_VERSION = 6  # 6: staging_applications.cpr_found_in, year_keys
 
 def ensure_work_schema(con) -> None:
     """Create the working tables, or refuse a working database made by another version."""
-    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+    tables = {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
     if "overgang_schema" in tables:
         version = con.execute("SELECT max(version) FROM overgang_schema").fetchone()[0]
     else:
         version = 1 if "staging_applications" in tables else None
     if version is not None and version != WORK_SCHEMA_VERSION:
-        raise TableShapeChanged(f"The working database was made by another version of Overgang (layout {version}, "
-                                f"this version uses {WORK_SCHEMA_VERSION}). Rebuild it from the extracts: overgang run --rebuild")
+        raise TableShapeChanged(
+            f"The working database was made by another version of Overgang (layout {version}, "
+            f"this version uses {WORK_SCHEMA_VERSION}). Rebuild it from the extracts: overgang run --rebuild"
+        )
     con.execute(read_sql("applications", "create_staging_applications"))
     con.execute(read_sql("applications", "quarantine"))
     con.execute(f"CREATE TABLE IF NOT EXISTS overgang_schema AS SELECT {WORK_SCHEMA_VERSION} AS version")

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from assets.applications import ingest  # noqa: E402
 from scale import _files  # noqa: E402
+
+from assets.applications import ingest  # noqa: E402
 
 
 def _stage_all(files: list[Path], guarded: bool) -> float:
@@ -59,7 +60,7 @@ def main() -> None:
     wall, cpu = {"guarded": [], "unguarded": []}, {"guarded": [], "unguarded": []}
     for i in range(args.repeat):
         # Alternate the order so that neither always runs with a warmer page cache.
-        for guarded in ((True, False) if i % 2 == 0 else (False, True)):
+        for guarded in (True, False) if i % 2 == 0 else (False, True):
             name = "guarded" if guarded else "unguarded"
             w, c = _stage_all(files, guarded)
             wall[name].append(w)
@@ -68,14 +69,23 @@ def main() -> None:
     cpu_medians = {k: statistics.median(v) for k, v in cpu.items()}
     # CPU time (all of DuckDB's threads) is reported beside wall time: on a shared machine it is
     # the steadier measure of the work the guard adds.
-    result = {"size": args.size, "files": len(files), "repeat": args.repeat, "seconds": wall, "cpu_seconds": cpu,
-              "median_seconds": medians, "median_cpu_seconds": cpu_medians,
-              "overhead_pct": round(100 * (medians["guarded"] / medians["unguarded"] - 1), 1),
-              "cpu_overhead_pct": round(100 * (cpu_medians["guarded"] / cpu_medians["unguarded"] - 1), 1)}
+    result = {
+        "size": args.size,
+        "files": len(files),
+        "repeat": args.repeat,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "median_seconds": medians,
+        "median_cpu_seconds": cpu_medians,
+        "overhead_pct": round(100 * (medians["guarded"] / medians["unguarded"] - 1), 1),
+        "cpu_overhead_pct": round(100 * (cpu_medians["guarded"] / cpu_medians["unguarded"] - 1), 1),
+    }
     out = ROOT / "bench" / "results" / "cpr_guard.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result["median_seconds"]), f"overhead {result['overhead_pct']} % wall, "
-          f"{result['cpu_overhead_pct']} % CPU")
+    print(
+        json.dumps(result["median_seconds"]),
+        f"overhead {result['overhead_pct']} % wall, {result['cpu_overhead_pct']} % CPU",
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -29,9 +28,11 @@ def one_run(home: Path) -> tuple[float, float]:
     env.pop("DAGSTER_HOME", None)
     started = time.perf_counter()
     # A fresh Python per run so that getrusage's children maximum is this run's alone.
-    code = ("import resource, subprocess, sys; "
-            "r = subprocess.run([sys.executable, '-m', 'overgang.cli', 'run'], capture_output=True); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+    code = (
+        "import resource, subprocess, sys; "
+        "r = subprocess.run([sys.executable, '-m', 'overgang.cli', 'run'], capture_output=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if out.returncode != 0:

@@ -44,13 +44,12 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
         main_run = time.perf_counter() - started
-        from overgang.settings import Settings
-        from reports.render import render_report
-
         import duckdb
 
         import overgang.suppression as suppression
         import reports.cells as cells
+        from overgang.settings import Settings
+        from reports.render import render_report
 
         def cold() -> None:
             # Nothing protected or audited yet in this process: as for one `overgang report`.
@@ -66,8 +65,12 @@ def main() -> None:
         # Every kommune's newest report, each from a cold cache: data, suppression, audit of the
         # written page (read back, charts, integer programming), HTML and .xlsx.
         with duckdb.connect(str(Settings.load().warehouse), read_only=True) as con:
-            kommuner = [k for (k,) in con.execute(
-                "SELECT DISTINCT kommune_code FROM application_shares WHERE kommune_code <> 0 ORDER BY 1").fetchall()]
+            kommuner = [
+                k
+                for (k,) in con.execute(
+                    "SELECT DISTINCT kommune_code FROM application_shares WHERE kommune_code <> 0 ORDER BY 1"
+                ).fetchall()
+            ]
         per_kommune = {}
         for k in kommuner:
             cold()
@@ -76,8 +79,10 @@ def main() -> None:
             per_kommune[k] = round(time.perf_counter() - started, 3)
         loads = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             for _ in range(args.repeat):
                 page = browser.new_page()
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
@@ -96,8 +101,11 @@ def main() -> None:
             "size_mb": round(path.stat().st_size / 1e6, 2),
             "render_seconds_median": round(statistics.median(renders), 3),
             "render_with_audit_per_kommune_seconds": {
-                "kommuner": len(per_kommune), "median": round(statistics.median(per_kommune.values()), 3),
-                "max": max(per_kommune.values()), "all": per_kommune},
+                "kommuner": len(per_kommune),
+                "median": round(statistics.median(per_kommune.values()), 3),
+                "max": max(per_kommune.values()),
+                "all": per_kommune,
+            },
             "chromium_load_and_draw_seconds_median": round(statistics.median(loads), 3),
             "chromium_load_all": [round(x, 3) for x in loads],
             "repeat": args.repeat,

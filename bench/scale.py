@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -48,13 +47,18 @@ def _files(size: str) -> list[Path]:
         print(f"generating {size} rows into {folder} ...", flush=True)
         from overgang.generator import generate
 
-        generate(folder, scale=SIZES[size], all_municipalities=True,
-                 progress=lambda y, n: print(f"  {y}: {n:,} rows", flush=True))
+        generate(
+            folder,
+            scale=SIZES[size],
+            all_municipalities=True,
+            progress=lambda y, n: print(f"  {y}: {n:,} rows", flush=True),
+        )
         marker.write_text("ok")
     return sorted(folder.glob("optagelse_*.csv"))
 
 
 # -- the measured pieces, each run in a child process ------------------------------------------
+
 
 def run_pipeline(size: str, home: str, years: str | None) -> dict:
     os.environ.update(OVERGANG_HOME=home, OVERGANG_INPUT_DIR=str(DATA / size), OVERGANG_CPR_KEY=KEY)
@@ -71,12 +75,26 @@ def run_pipeline(size: str, home: str, years: str | None) -> dict:
     keys = APPLICATION_YEARS.get_partition_keys()
     first, last = (years.split("-") + [years])[:2] if years else (keys[0], keys[-1])
     job = defs.resolve_implicit_global_asset_job_def()
-    wanted = [AssetKey(k) for k in ("application_extracts", "applications", "application_shares", "kommuner",
-                                    "education_codes", "education_groups", "applicant_types")]
+    wanted = [
+        AssetKey(k)
+        for k in (
+            "application_extracts",
+            "applications",
+            "application_shares",
+            "kommuner",
+            "education_codes",
+            "education_groups",
+            "applicant_types",
+        )
+    ]
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            instance=instance, asset_selection=wanted, raise_on_error=True, run_config={"loggers": {"progress": {}}},
-            tags={ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)})
+            instance=instance,
+            asset_selection=wanted,
+            raise_on_error=True,
+            run_config={"loggers": {"progress": {}}},
+            tags={ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)},
+        )
     assert result.success
     import duckdb
 
@@ -106,8 +124,12 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
         (f"CREATE TABLE kommuner AS FROM read_csv('{DATA_DIR / 'reference' / 'kommuner.csv'}')", {}),
         (f"CREATE TABLE education_codes AS FROM read_csv('{DATA_DIR / 'config' / 'education_codes.csv'}')", {}),
         (f"CREATE TABLE education_groups AS FROM read_csv('{DATA_DIR / 'config' / 'education_groups.csv'}')", {}),
-        ("CREATE TABLE applicant_types AS SELECT * FROM (VALUES " + ", ".join(f"('{v}', '{g}')" for v, g in types)
-         + ") AS t(applicant_type, applicant_group)", {}),
+        (
+            "CREATE TABLE applicant_types AS SELECT * FROM (VALUES "
+            + ", ".join(f"('{v}', '{g}')" for v, g in types)
+            + ") AS t(applicant_type, applicant_group)",
+            {},
+        ),
     ]
     for f in files:
         year = int(f.stem[-4:])
@@ -117,20 +139,30 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
         found = {c: next((lower[s.lower()] for s in v["source"] if s.lower() in lower), None) for c, v in spec.items()}
         sources = {c: f'"{h}"' if h and not spec[c].get("drop") else "NULL" for c, h in found.items()}
         used = ", ".join(f'"{h}"' for c, h in found.items() if h and not spec[c].get("drop"))
-        extract = (f"(SELECT {used} FROM read_csv('{f}', delim=';', quote='\"', escape='\"', header=true, "
-                   f"auto_detect=false, columns={{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}}, "
-                   f"encoding='{encoding}'))")
+        extract = (
+            f"(SELECT {used} FROM read_csv('{f}', delim=';', quote='\"', escape='\"', header=true, "
+            f"auto_detect=false, columns={{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}}, "
+            f"encoding='{encoding}'))"
+        )
         statements += [
-            (read_sql("applications", "staging_applications").format(pseudonym=pseudonym_sql(sources["cpr"]),
-                                                                      extract=extract, **cpr_guarded(sources)),
-             {"source_file": f.name, "file_year": year, "hmac_inner": inner, "hmac_outer": outer}),
-            ("UPDATE staging_applications SET row_id = rowid + 1, source_line = rowid - "
-             "(SELECT min(rowid) FROM staging_applications WHERE row_id IS NULL) + 2 WHERE row_id IS NULL", {}),
+            (
+                read_sql("applications", "staging_applications").format(
+                    pseudonym=pseudonym_sql(sources["cpr"]), extract=extract, **cpr_guarded(sources)
+                ),
+                {"source_file": f.name, "file_year": year, "hmac_inner": inner, "hmac_outer": outer},
+            ),
+            (
+                "UPDATE staging_applications SET row_id = rowid + 1, source_line = rowid - "
+                "(SELECT min(rowid) FROM staging_applications WHERE row_id IS NULL) + 2 WHERE row_id IS NULL",
+                {},
+            ),
         ]
     years = sorted({int(f.stem[-4:]) for f in files})
     typed = read_sql("applications", "application_rows_typed").replace("$years", f"{years}")
     applications = read_sql("applications", "applications").format(typed=typed)
-    applications = applications.replace("AND row_id NOT IN (SELECT row_id FROM quarantine WHERE row_id IS NOT NULL)", "")
+    applications = applications.replace(
+        "AND row_id NOT IN (SELECT row_id FROM quarantine WHERE row_id IS NOT NULL)", ""
+    )
     return statements + [
         (f"CREATE TABLE applications AS {applications}", {"years": years}),
         ("CREATE TABLE application_shares AS " + read_sql("applications", "application_shares"), {"years": years}),
@@ -148,24 +180,33 @@ def _lean_floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
     inner, outer = hmac_pads(KEY.encode())
     reads = " UNION ALL ".join(
         f"SELECT * FROM read_csv('{f}', delim=';', header=true, all_varchar=true, "
-        f"encoding='{'latin-1' if int(f.stem[-4:]) < 2020 else 'utf-8'}')" for f in files)
+        f"encoding='{'latin-1' if int(f.stem[-4:]) < 2020 else 'utf-8'}')"
+        for f in files
+    )
     return [
         (f"SET memory_limit = '{MEMORY_LIMIT}'", {}),
         (f"CREATE TABLE kommuner AS FROM read_csv('{DATA_DIR / 'reference' / 'kommuner.csv'}')", {}),
         (f"CREATE TABLE education_codes AS FROM read_csv('{DATA_DIR / 'config' / 'education_codes.csv'}')", {}),
         (f"CREATE TABLE education_groups AS FROM read_csv('{DATA_DIR / 'config' / 'education_groups.csv'}')", {}),
-        (f"""CREATE TABLE staging AS SELECT {pseudonym_sql('"CPR"')} AS pupil_id, "Skolens institutionsnummer" AS inst,
+        (
+            f"""CREATE TABLE staging AS SELECT {pseudonym_sql('"CPR"')} AS pupil_id, "Skolens institutionsnummer" AS inst,
                 "Skolens kommunenr" AS school_kommune, "Bopælskommunenr" AS residence_kommune, "Klassetrin" AS grade,
                 "Ansøgertype" AS applicant_type, "Prioritet" AS priority, "Uddannelse" AS education_code,
                 "EUX" AS eux, "Ansøgningsdato" AS application_date FROM ({reads})""",
-         {"hmac_inner": inner, "hmac_outer": outer}),
-        ("""CREATE TABLE applications AS SELECT year(application_date::DATE)::SMALLINT AS year, pupil_id,
+            {"hmac_inner": inner, "hmac_outer": outer},
+        ),
+        (
+            """CREATE TABLE applications AS SELECT year(application_date::DATE)::SMALLINT AS year, pupil_id,
                 TRY_CAST(school_kommune AS SMALLINT) AS school_kommune, TRY_CAST(residence_kommune AS SMALLINT) AS residence_kommune,
                 TRY_CAST(grade AS SMALLINT) AS grade, CASE WHEN applicant_type = 'Direkte fra skole' THEN 'direct' ELSE 'outside' END AS applicant_group,
                 TRY_CAST(priority AS SMALLINT) AS priority, education_code, c."group" AS education_group
-            FROM staging JOIN education_codes c ON c.code = staging.education_code""", {}),
-        ("CREATE TABLE application_shares AS " + read_sql("applications", "application_shares"),
-         {"years": list(range(2000, 2100))}),
+            FROM staging JOIN education_codes c ON c.code = staging.education_code""",
+            {},
+        ),
+        (
+            "CREATE TABLE application_shares AS " + read_sql("applications", "application_shares"),
+            {"years": list(range(2000, 2100))},
+        ),
     ]
 
 
@@ -183,9 +224,11 @@ def run_bare(size: str) -> dict:
 
     files = _files(size)
     reads = " UNION ALL ".join(
-        f"SELECT \"Skolens kommunenr\" AS k, \"Uddannelse\" AS code, \"Ansøgningsdato\" AS d, \"Prioritet\" AS p, "
+        f'SELECT "Skolens kommunenr" AS k, "Uddannelse" AS code, "Ansøgningsdato" AS d, "Prioritet" AS p, '
         f"\"Ansøgertype\" AS t FROM read_csv('{f}', delim=';', header=true, all_varchar=true, "
-        f"encoding='{'latin-1' if int(f.stem[-4:]) < 2020 else 'utf-8'}')" for f in files)
+        f"encoding='{'latin-1' if int(f.stem[-4:]) < 2020 else 'utf-8'}')"
+        for f in files
+    )
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     rows = con.execute(f"""SELECT year(d::DATE) AS year, k, code, count(*) FROM ({reads})
@@ -194,47 +237,65 @@ def run_bare(size: str) -> dict:
 
 
 def run_pandas(size: str) -> dict:
+    import hashlib
+    import hmac
+
     import pandas as pd
-
-    from schemas.applications import application_schema
-
     import pyarrow as pa_arrow
     import pyarrow.csv as pacsv
 
-    import hashlib
-    import hmac
+    from schemas.applications import application_schema
 
     key = KEY.encode()
     frames = []
     for f in _files(size):
         # pandas' own pyarrow engine infers numbers before dtype=str applies (101002 -> '101002.0'),
         # so read through pyarrow with every column as text, then hand the table to pandas.
-        header = f.open(encoding="cp1252" if int(f.stem[-4:]) < 2020 else "utf-8").readline().strip().replace('"', "").split(";")
-        raw = pacsv.read_csv(f, read_options=pacsv.ReadOptions(encoding="cp1252" if int(f.stem[-4:]) < 2020 else "utf8"),
-                             parse_options=pacsv.ParseOptions(delimiter=";"),
-                             convert_options=pacsv.ConvertOptions(column_types={c: pa_arrow.string() for c in header})).to_pandas()
+        header = (
+            f.open(encoding="cp1252" if int(f.stem[-4:]) < 2020 else "utf-8")
+            .readline()
+            .strip()
+            .replace('"', "")
+            .split(";")
+        )
+        raw = pacsv.read_csv(
+            f,
+            read_options=pacsv.ReadOptions(encoding="cp1252" if int(f.stem[-4:]) < 2020 else "utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=";"),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa_arrow.string() for c in header}),
+        ).to_pandas()
         raw = raw.replace("", None)  # as the pipeline's typed view: an empty field is missing
-        typed = pd.DataFrame({
-            "cpr_status": raw["CPR"].str.fullmatch(r"\d{6}-?\d{4}").map({True: "ok", False: "malformed"}),
-            # The same keyed pseudonym as the pipeline (HMAC-SHA256, first 64 bits), per row in Python:
-            # an unkeyed hash would flatter this baseline (issue 17).
-            "pupil_id": pd.array([None if c is None else int.from_bytes(
-                hmac.new(key, c.strip().replace("-", "").encode(), hashlib.sha256).digest()[:8], "big")
-                for c in raw["CPR"]], dtype="UInt64"),
-            "sex": None,
-            "year": pd.to_datetime(raw["Ansøgningsdato"], errors="coerce").dt.year.astype("Int64"),
-            "file_year": int(f.stem[-4:]),
-            "application_date": pd.to_datetime(raw["Ansøgningsdato"], errors="coerce"),
-            "school_institution_number": raw["Skolens institutionsnummer"],
-            "school_name": raw["Skolens navn"],
-            "school_kommune": pd.to_numeric(raw["Skolens kommunenr"], errors="coerce").astype("Int64"),
-            "residence_kommune": pd.to_numeric(raw["Bopælskommunenr"], errors="coerce").astype("Int64"),
-            "grade": pd.to_numeric(raw["Klassetrin"], errors="coerce").astype("Int64"),
-            "applicant_type": raw["Ansøgertype"],
-            "priority": pd.to_numeric(raw["Prioritet"], errors="coerce").astype("Int64"),
-            "education_code": raw["Uddannelse"],
-            "eux": raw["EUX"].fillna(""),
-        })
+        typed = pd.DataFrame(
+            {
+                "cpr_status": raw["CPR"].str.fullmatch(r"\d{6}-?\d{4}").map({True: "ok", False: "malformed"}),
+                # The same keyed pseudonym as the pipeline (HMAC-SHA256, first 64 bits), per row in Python:
+                # an unkeyed hash would flatter this baseline (issue 17).
+                "pupil_id": pd.array(
+                    [
+                        None
+                        if c is None
+                        else int.from_bytes(
+                            hmac.new(key, c.strip().replace("-", "").encode(), hashlib.sha256).digest()[:8], "big"
+                        )
+                        for c in raw["CPR"]
+                    ],
+                    dtype="UInt64",
+                ),
+                "sex": None,
+                "year": pd.to_datetime(raw["Ansøgningsdato"], errors="coerce").dt.year.astype("Int64"),
+                "file_year": int(f.stem[-4:]),
+                "application_date": pd.to_datetime(raw["Ansøgningsdato"], errors="coerce"),
+                "school_institution_number": raw["Skolens institutionsnummer"],
+                "school_name": raw["Skolens navn"],
+                "school_kommune": pd.to_numeric(raw["Skolens kommunenr"], errors="coerce").astype("Int64"),
+                "residence_kommune": pd.to_numeric(raw["Bopælskommunenr"], errors="coerce").astype("Int64"),
+                "grade": pd.to_numeric(raw["Klassetrin"], errors="coerce").astype("Int64"),
+                "applicant_type": raw["Ansøgertype"],
+                "priority": pd.to_numeric(raw["Prioritet"], errors="coerce").astype("Int64"),
+                "education_code": raw["Uddannelse"],
+                "eux": raw["EUX"].fillna(""),
+            }
+        )
         frames.append(typed)
     frame = pd.concat(frames, ignore_index=True)
     import pandera.pandas as pa
@@ -254,12 +315,15 @@ def run_pandas(size: str) -> dict:
 
 # -- measuring --------------------------------------------------------------------------------
 
+
 def measure(args: list[str]) -> tuple[float, float, dict]:
     """Wall time and peak RSS (MB) of `python bench/scale.py _child ARGS` and its children."""
-    code = ("import resource, subprocess, sys, json; "
-            f"r = subprocess.run([sys.executable, {str(Path(__file__))!r}, '_child', *sys.argv[1:]], capture_output=True, text=True); "
-            "sys.stderr.write(r.stderr[-3000:] if r.returncode else ''); "
-            "print(json.dumps({'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'out': r.stdout.strip().splitlines()[-1] if r.stdout.strip() else '{}', 'rc': r.returncode}))")
+    code = (
+        "import resource, subprocess, sys, json; "
+        f"r = subprocess.run([sys.executable, {str(Path(__file__))!r}, '_child', *sys.argv[1:]], capture_output=True, text=True); "
+        "sys.stderr.write(r.stderr[-3000:] if r.returncode else ''); "
+        "print(json.dumps({'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, 'out': r.stdout.strip().splitlines()[-1] if r.stdout.strip() else '{}', 'rc': r.returncode}))"
+    )
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -301,28 +365,40 @@ def main() -> None:
             walls, peaks = [], []
             for i in range(args.repeat):
                 with tempfile.TemporaryDirectory(dir=DATA) as tmp:
-                    extra = {"pipeline": [str(Path(tmp) / "home")], "floor": [str(Path(tmp) / "floor.duckdb")],
-                             "lean": [str(Path(tmp) / "lean.duckdb")]}.get(mode, [])
+                    extra = {
+                        "pipeline": [str(Path(tmp) / "home")],
+                        "floor": [str(Path(tmp) / "floor.duckdb")],
+                        "lean": [str(Path(tmp) / "lean.duckdb")],
+                    }.get(mode, [])
                     wall, rss, info = measure([mode, size, *extra])
                 walls.append(wall)
                 peaks.append(rss)
                 print(f"{size} {mode:9s} run {i + 1}: {wall:6.1f} s  {rss:7.0f} MB  {info}", flush=True)
-            entry[mode] = {"seconds": round(statistics.median(walls), 2), "peak_rss_mb": round(statistics.median(peaks)),
-                           "all_seconds": [round(w, 2) for w in walls]}
+            entry[mode] = {
+                "seconds": round(statistics.median(walls), 2),
+                "peak_rss_mb": round(statistics.median(peaks)),
+                "all_seconds": [round(w, 2) for w in walls],
+            }
         # One new year after ten loaded, against the full rebuild just measured.
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
             home = str(Path(tmp) / "home")
             measure(["pipeline", size, home, "2015-2024"])
             walls = [measure(["pipeline", size, home, "2025"])[0] for _ in range(args.repeat)]
-        entry["increment"] = {"seconds": round(statistics.median(walls), 2),
-                              "share_of_full": round(statistics.median(walls) / entry["pipeline"]["seconds"], 3)}
+        entry["increment"] = {
+            "seconds": round(statistics.median(walls), 2),
+            "share_of_full": round(statistics.median(walls) / entry["pipeline"]["seconds"], 3),
+        }
         p, a, b = entry["pipeline"], entry["floor"], entry["bare"]
-        entry["ratios"] = {"pipeline_over_floor": round(p["seconds"] / a["seconds"], 2),
-                           "pipeline_over_lean_floor": round(p["seconds"] / entry["lean"]["seconds"], 2),
-                           "pipeline_over_bare": round(p["seconds"] / b["seconds"], 2)}
+        entry["ratios"] = {
+            "pipeline_over_floor": round(p["seconds"] / a["seconds"], 2),
+            "pipeline_over_lean_floor": round(p["seconds"] / entry["lean"]["seconds"], 2),
+            "pipeline_over_bare": round(p["seconds"] / b["seconds"], 2),
+        }
         if "pandas" in entry:
-            entry["ratios"].update(pandas_over_pipeline_time=round(entry["pandas"]["seconds"] / p["seconds"], 2),
-                                   pandas_over_pipeline_memory=round(entry["pandas"]["peak_rss_mb"] / p["peak_rss_mb"], 2))
+            entry["ratios"].update(
+                pandas_over_pipeline_time=round(entry["pandas"]["seconds"] / p["seconds"], 2),
+                pandas_over_pipeline_memory=round(entry["pandas"]["peak_rss_mb"] / p["peak_rss_mb"], 2),
+            )
         results["sizes"][size] = entry
         out_file.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))

@@ -1,8 +1,8 @@
 """`overgang`: the analyst's entry point.
 
-    overgang run                  extracts -> validated warehouse -> council report (a Dagster run)
-    overgang report --kommune 259 the council report for another municipality
-    overgang generate DIR         synthetic extracts (the shipped sample, or benchmark volumes)
+overgang run                  extracts -> validated warehouse -> council report (a Dagster run)
+overgang report --kommune 259 the council report for another municipality
+overgang generate DIR         synthetic extracts (the shipped sample, or benchmark volumes)
 """
 
 from __future__ import annotations
@@ -50,18 +50,32 @@ def _ledger_table(settings: Settings, years: list[int] | None) -> None:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'file_ledger'").fetchone()[0]:
             return
-        rows = con.execute("SELECT file_year, source_file, lines, blank_lines, rejected_lines, unaccounted_lines, staged_rows, "
-                           "valid_rows, quarantined_rows, duplicate_rows FROM file_ledger "
-                           + ("WHERE file_year IN (SELECT unnest($y)) " if years else "")
-                           + "ORDER BY file_year, source_file", {"y": years} if years else {}).fetchall()
+        rows = con.execute(
+            "SELECT file_year, source_file, lines, blank_lines, rejected_lines, unaccounted_lines, staged_rows, "
+            "valid_rows, quarantined_rows, duplicate_rows FROM file_ledger "
+            + ("WHERE file_year IN (SELECT unnest($y)) " if years else "")
+            + "ORDER BY file_year, source_file",
+            {"y": years} if years else {},
+        ).fetchall()
     if not rows:
         return
-    table = Table(title="Row ledger (lines = header + blank + unreadable + rows; rows = valid + quarantine + duplicates)")
+    table = Table(
+        title="Row ledger (lines = header + blank + unreadable + rows; rows = valid + quarantine + duplicates)"
+    )
     for column in ("year", "file", "lines", "blank", "unreadable", "rows", "valid", "quarantine", "duplicates"):
         table.add_column(column, justify="left" if column == "file" else "right")
     for year, name, lines, blank, rejected, unaccounted, staged, valid, quarantined, duplicates in rows:
-        table.add_row(str(year), name, da_int(lines), da_int(blank), da_int(rejected + unaccounted), da_int(staged),
-                      da_int(valid or 0), da_int(quarantined or 0), da_int(duplicates or 0))
+        table.add_row(
+            str(year),
+            name,
+            da_int(lines),
+            da_int(blank),
+            da_int(rejected + unaccounted),
+            da_int(staged),
+            da_int(valid or 0),
+            da_int(quarantined or 0),
+            da_int(duplicates or 0),
+        )
     console.print(table)
 
 
@@ -73,8 +87,12 @@ def _summary(settings: Settings, kommune: int, years: list[int] | None = None) -
     except duckdb.Error as err:
         from pipelines.run import explain
 
-        _fail(explain(f"the published warehouse {settings.warehouse} cannot be read ({str(err).splitlines()[0]}).", settings)
-              + " Run `overgang rollback` to put the previous version back.")
+        _fail(
+            explain(
+                f"the published warehouse {settings.warehouse} cannot be read ({str(err).splitlines()[0]}).", settings
+            )
+            + " Run `overgang rollback` to put the previous version back."
+        )
 
 
 def _summary_of(settings: Settings, kommune: int, years: list[int] | None) -> None:
@@ -83,13 +101,20 @@ def _summary_of(settings: Settings, kommune: int, years: list[int] | None) -> No
     _ledger_table(settings, years)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         files = con.execute("SELECT count(*), sum(data_rows) FROM ingested_files").fetchone()
-        rules = con.execute("SELECT dataset || ': ' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC").fetchall()
+        rules = con.execute(
+            "SELECT dataset || ': ' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC"
+        ).fetchall()
         # The newest problems first: what the analyst just loaded.
-        sample = con.execute("SELECT dataset, source_file, source_line, column_name, value, rule FROM quarantine "
-                             "ORDER BY quarantined_at DESC, source_file, source_line LIMIT 8").fetchall()
-        eud = con.execute("""SELECT year, max(share_pct) FILTER (WHERE kommune_code = $k), max(share_pct) FILTER (WHERE kommune_code = 0)
+        sample = con.execute(
+            "SELECT dataset, source_file, source_line, column_name, value, rule FROM quarantine "
+            "ORDER BY quarantined_at DESC, source_file, source_line LIMIT 8"
+        ).fetchall()
+        eud = con.execute(
+            """SELECT year, max(share_pct) FILTER (WHERE kommune_code = $k), max(share_pct) FILTER (WHERE kommune_code = 0)
                              FROM application_shares WHERE education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school'
-                             GROUP BY year ORDER BY year DESC LIMIT 3""", {"k": kommune}).fetchall()
+                             GROUP BY year ORDER BY year DESC LIMIT 3""",
+            {"k": kommune},
+        ).fetchall()
     console.print(f"Loaded {files[0]} files, {da_int(files[1])} rows.")
     if rules:
         table = Table(title="Quarantine (rows that failed a rule; see table `quarantine`)")
@@ -125,15 +150,23 @@ def _report_result(settings: Settings, result, elapsed: float, years: list[int] 
         return True
     for message in failure_messages(result, settings):
         console.print(f"[bold red]✗[/] {escape(message)}")
-    what = f"years {years[0]}-{years[-1]}" if years and len(years) > 1 else (f"year {years[0]}" if years else "the run's data")
+    what = (
+        f"years {years[0]}-{years[-1]}"
+        if years and len(years) > 1
+        else (f"year {years[0]}" if years else "the run's data")
+    )
     if published_in(result):
-        console.print(f"[yellow]The warehouse was published by this run (Dagster run {result.run_id[:8]}): {settings.warehouse} "
-                      f"now holds {what}.[/] What failed came after publishing; see above (e.g. `overgang report` "
-                      "renders the report again).")
+        console.print(
+            f"[yellow]The warehouse was published by this run (Dagster run {result.run_id[:8]}): {settings.warehouse} "
+            f"now holds {what}.[/] What failed came after publishing; see above (e.g. `overgang report` "
+            "renders the report again)."
+        )
     else:
         stays = "stay" if years and len(years) > 1 else "stays"
-        console.print(f"Nothing was published (the run stopped after {elapsed:.1f} s): the published warehouse "
-                      f"({settings.warehouse}) is as it was before this run; {what} {stays} as published before.")
+        console.print(
+            f"Nothing was published (the run stopped after {elapsed:.1f} s): the published warehouse "
+            f"({settings.warehouse}) is as it was before this run; {what} {stays} as published before."
+        )
     return False
 
 
@@ -154,13 +187,25 @@ def _guard(action):
 
 
 @main.command()
-@click.option("--input", "input_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder of Optagelse.dk extracts (default: the shipped sample, or OVERGANG_INPUT_DIR).")
-@click.option("--year", "year_range", default=None, metavar="YEAR[-YEAR]",
-              help="Only these application years (e.g. 2025 or 2023-2025); the others stay as they are.")
+@click.option(
+    "--input",
+    "input_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of Optagelse.dk extracts (default: the shipped sample, or OVERGANG_INPUT_DIR).",
+)
+@click.option(
+    "--year",
+    "year_range",
+    default=None,
+    metavar="YEAR[-YEAR]",
+    help="Only these application years (e.g. 2025 or 2023-2025); the others stay as they are.",
+)
 @click.option("--rebuild", is_flag=True, help="Start from an empty working database (all years are rebuilt).")
-@click.option("--accept-smaller", is_flag=True,
-              help="Publish a year even if it has more than max_shrink_share fewer valid rows than the published one.")
+@click.option(
+    "--accept-smaller",
+    is_flag=True,
+    help="Publish a year even if it has more than max_shrink_share fewer valid rows than the published one.",
+)
 @click.option("--wait", is_flag=True, help="If another run is using this home, wait for it instead of stopping.")
 def run(input_dir: Path | None, year_range: str | None, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
     """Run the main job: ingest, validate, aggregate, publish the warehouse, render the report."""
@@ -183,10 +228,15 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
         if holder and not wait:
             _fail(f"Another run is using {settings.home}: {holder}. Nothing was started.")
         settings.work_db.unlink(missing_ok=True)
-    console.print(f"Overgang: reading extracts in {escape(str(settings.input_dir))}" + (f" for {year_range}" if year_range else ""))
+    console.print(
+        f"Overgang: reading extracts in {escape(str(settings.input_dir))}"
+        + (f" for {year_range}" if year_range else "")
+    )
     if settings.input_dir == SAMPLE_DIR:
-        console.print("[yellow]No input folder given: the shipped SYNTHETIC sample is loaded (not real figures); "
-                      "give your own with --input FOLDER.[/]")
+        console.print(
+            "[yellow]No input folder given: the shipped SYNTHETIC sample is loaded (not real figures); "
+            "give your own with --input FOLDER.[/]"
+        )
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
         result = execute_main_job(settings, instance, quiet=True, years=years, accept_smaller=accept_smaller, wait=wait)
@@ -196,8 +246,11 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
         _fail(f"the run stopped after {elapsed:.1f} s (Dagster run {result.run_id[:8]}).")
     _summary(settings, settings.kommune_code, span)
     reports = sorted(settings.reports_dir.glob(f"rapport_{settings.kommune_code}_*.html"), key=os.path.getmtime)
-    console.print(f"[green]Done[/] in {elapsed:.1f} s (Dagster run {result.run_id[:8]}): published "
-                  + (f"application years {year_range}" if year_range else "every application year") + ".")
+    console.print(
+        f"[green]Done[/] in {elapsed:.1f} s (Dagster run {result.run_id[:8]}): published "
+        + (f"application years {year_range}" if year_range else "every application year")
+        + "."
+    )
     console.print(f"Warehouse: {settings.warehouse}")
     if reports:
         console.print(f"Report:    {reports[-1]}")
@@ -206,8 +259,11 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-run", is_flag=True, help="Only check and file them; load at the next run.")
-@click.option("--accept-smaller", is_flag=True,
-              help="Publish an extract even if it has more than max_shrink_share fewer valid rows than the published one.")
+@click.option(
+    "--accept-smaller",
+    is_flag=True,
+    help="Publish an extract even if it has more than max_shrink_share fewer valid rows than the published one.",
+)
 @click.option("--wait", is_flag=True, help="If another run is using this home, wait for it instead of stopping.")
 def load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
     """Load files directly, as the inbox does: recognise, check, keep a copy in processed/, run."""
@@ -225,7 +281,9 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
     for path in files:
         # A file still being copied is not read at a line boundary: wait until it stops growing.
         if not wait_until_settled(path, settings.inbox_settle_seconds, report=console.print):
-            outcomes.append(Outcome(path.name, "rejected", None, None, None, f"{path.name} kept changing: not loaded.", ""))
+            outcomes.append(
+                Outcome(path.name, "rejected", None, None, None, f"{path.name} kept changing: not loaded.", "")
+            )
             continue
         outcomes.append(receive(path, settings, copy=True))
     for o in outcomes:
@@ -245,14 +303,22 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
         with DagsterInstance.get() as instance:
             if years:
                 console.print(f"Loading application years {years[0]}-{years[-1]} …")
-                result = execute_main_job(settings, instance, quiet=True, years=(years[0], years[-1]),
-                                          accept_smaller=accept_smaller, wait=wait)
+                result = execute_main_job(
+                    settings,
+                    instance,
+                    quiet=True,
+                    years=(years[0], years[-1]),
+                    accept_smaller=accept_smaller,
+                    wait=wait,
+                )
                 if not _report_result(settings, result, time.perf_counter() - started, years):
                     failed = True
                     reason = " ".join(failure_messages(result, settings))
                     for o in fail_pending(settings, years, reason[:2000], {o.sha256 for o in accepted}):
-                        console.print(f"[red]failed[/] {escape(o.file)}: moved to {escape(str(o.stored_as))}; "
-                                      f"the year's earlier extract stays current. Load it again once fixed.")
+                        console.print(
+                            f"[red]failed[/] {escape(o.file)}: moved to {escape(str(o.stored_as))}; "
+                            f"the year's earlier extract stays current. Load it again once fixed."
+                        )
             if any(o.kind != "applications" for o in accepted):
                 console.print("Loading targets, goals, StatBank, published tables and profilmodel …")
                 result = execute_sources_job(settings, instance, quiet=True, wait=wait)
@@ -261,8 +327,10 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
             _fail("the run stopped; see above for what was published and what was not.")
         _summary(settings, settings.kommune_code, years or None)
     if any(o.outcome == "rejected" for o in outcomes):
-        _fail(f"{sum(o.outcome == 'rejected' for o in outcomes)} file(s) rejected; the reasons are above and in "
-              f"{settings.inbox_dir / 'rejected'}.")
+        _fail(
+            f"{sum(o.outcome == 'rejected' for o in outcomes)} file(s) rejected; the reasons are above and in "
+            f"{settings.inbox_dir / 'rejected'}."
+        )
 
 
 @main.command()
@@ -281,8 +349,10 @@ def _rollback() -> None:
     current = settings.warehouse
     previous = current.with_name(current.stem + ".previous.duckdb")
     if not previous.exists():
-        _fail(f"No previous warehouse at {previous}: nothing to roll back to (it is made when a run publishes over an "
-              "existing warehouse).")
+        _fail(
+            f"No previous warehouse at {previous}: nothing to roll back to (it is made when a run publishes over an "
+            "existing warehouse)."
+        )
     problem = sane(previous)
     if problem is not None:
         _fail(f"The previous warehouse {previous} cannot be used ({problem}); rebuild instead: overgang run --rebuild")
@@ -301,15 +371,21 @@ def _rollback() -> None:
             if parquet.exists():
                 parquet.rename(current.parent / "parquet.rolled-back")
             parquet_previous.rename(parquet)
-    console.print(f"Rolled back: {current} is again the version published by run {run_id[:8]} at {published_at:%Y-%m-%d %H:%M}."
-                  + (f" The replaced file is kept as {aside.name}." if aside.exists() else ""))
-    console.print("The working database still holds the newer data: the next `overgang run` publishes it again unless "
-                  "you correct or remove the file that caused the problem.")
+    console.print(
+        f"Rolled back: {current} is again the version published by run {run_id[:8]} at {published_at:%Y-%m-%d %H:%M}."
+        + (f" The replaced file is kept as {aside.name}." if aside.exists() else "")
+    )
+    console.print(
+        "The working database still holds the newer data: the next `overgang run` publishes it again unless "
+        "you correct or remove the file that caused the problem."
+    )
 
 
 @main.command()
 @click.option("--table", default="STATUSU6", help="StatBank table pinned in data/config/statbank.yaml.")
-@click.option("--format", "fmt", type=click.Choice(["CSV", "JSONSTAT"]), default=None, help="Format to ask the API for.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["CSV", "JSONSTAT"]), default=None, help="Format to ask the API for."
+)
 def statbank(table: str, fmt: str | None) -> None:
     """Fetch a StatBank table through the API into the inbox (then `overgang load` it, or let the sensor)."""
     from assets.statbank.api import StatBankError, fetch_table
@@ -328,8 +404,12 @@ def statbank(table: str, fmt: str | None) -> None:
 @click.option("--kommune", type=int, default=None, help="Kommune code (default from data/config/pipeline.yaml).")
 @click.option("--year", type=int, default=None, help="Application year (default: newest in the warehouse).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Output HTML file.")
-@click.option("--all", "every", is_flag=True,
-              help="Every kommune with data for the year, and the national overview (landsoversigt) linking them.")
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every kommune with data for the year, and the national overview (landsoversigt) linking them.",
+)
 def report(kommune: int | None, year: int | None, out: Path | None, every: bool) -> None:
     """Render the council report for a municipality from the published warehouse."""
     from reports.render import ReportError, render_report
@@ -373,8 +453,13 @@ def generate(out_dir: Path, scale: float, all_municipalities: bool, sample: bool
     from overgang.generator import generate as gen
     from overgang.generator import write_manifest
 
-    paths = gen(out_dir, scale=scale, all_municipalities=all_municipalities, with_bad_rows=sample,
-                progress=lambda year, rows: console.print(f"{year}: {da_int(rows)} rows"))
+    paths = gen(
+        out_dir,
+        scale=scale,
+        all_municipalities=all_municipalities,
+        with_bad_rows=sample,
+        progress=lambda year, rows: console.print(f"{year}: {da_int(rows)} rows"),
+    )
     if sample:
         write_manifest(paths, out_dir.parent / "manifest.csv")
     console.print(f"Wrote {len(paths)} files to {out_dir}")
@@ -383,8 +468,10 @@ def generate(out_dir: Path, scale: float, all_municipalities: bool, sample: bool
 def _opened(settings: Settings, publication: bool = False) -> tuple[Path, str]:
     """Which file `query` and `shell` open, and what to say about it."""
     if publication:
-        return (settings.publication_dir / "overgang_publication.duckdb",
-                "the publication set (protected figures only: may be shared)")
+        return (
+            settings.publication_dir / "overgang_publication.duckdb",
+            "the publication set (protected figures only: may be shared)",
+        )
     return settings.warehouse, "the INTERNAL warehouse (pupil-level, unsuppressed: not for publication)"
 
 
@@ -427,8 +514,11 @@ class _Printer:
 @click.argument("sql")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV to standard output instead of a table.")
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON list of rows to standard output.")
-@click.option("--publication", is_flag=True, help="Open the publication set (protected figures) instead of the "
-              "internal warehouse.")
+@click.option(
+    "--publication",
+    is_flag=True,
+    help="Open the publication set (protected figures) instead of the internal warehouse.",
+)
 def query(sql: str, as_csv: bool, as_json: bool, publication: bool) -> None:
     """Run SQL against the published warehouse, read-only (views in schema `analyst`)."""
     from overgang.sql_console import ConsoleError, run
@@ -446,8 +536,11 @@ def query(sql: str, as_csv: bool, as_json: bool, publication: bool) -> None:
 
 
 @main.command()
-@click.option("--publication", is_flag=True, help="Open the publication set (protected figures) instead of the "
-              "internal warehouse.")
+@click.option(
+    "--publication",
+    is_flag=True,
+    help="Open the publication set (protected figures) instead of the internal warehouse.",
+)
 def shell(publication: bool) -> None:
     """An interactive SQL prompt on the published warehouse, read-only. End statements with ';'.
 
@@ -459,8 +552,7 @@ def shell(publication: bool) -> None:
     show = _Printer("table")
     path, what = _opened(settings, publication)
     with _published(settings, publication) as con:
-        console.print(f"Read-only: {escape(what)}, {escape(str(path))}. Try: .tables;  "
-                      "(.tables, .schema NAME, .quit)")
+        console.print(f"Read-only: {escape(what)}, {escape(str(path))}. Try: .tables;  (.tables, .schema NAME, .quit)")
         buffer = ""
         while True:
             try:
@@ -514,6 +606,7 @@ def _shell_history(settings: Settings):
             readline.write_history_file(path)
         except OSError:
             pass
+
     return save
 
 
@@ -531,16 +624,24 @@ def key_new(path: Path) -> None:
     try:
         written = new_key_file(path)
     except FileExistsError:
-        _fail(f"{path} already exists; a key is never overwritten (pupils could no longer be followed across "
-              "years). Choose another path, or remove the old key yourself if you mean to start over.")
-    console.print(f"Wrote a new key to {written} (mode 600). Point Overgang at it:\n"
-                  f"  export OVERGANG_CPR_KEY_FILE={written}\n"
-                  "Keep a copy in a safe place: without it, next year's pupils cannot be linked to this year's.")
+        _fail(
+            f"{path} already exists; a key is never overwritten (pupils could no longer be followed across "
+            "years). Choose another path, or remove the old key yourself if you mean to start over."
+        )
+    console.print(
+        f"Wrote a new key to {written} (mode 600). Point Overgang at it:\n"
+        f"  export OVERGANG_CPR_KEY_FILE={written}\n"
+        "Keep a copy in a safe place: without it, next year's pupils cannot be linked to this year's."
+    )
 
 
 @main.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here instead of standard output (e.g. docs/data_dictionary.md).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of standard output (e.g. docs/data_dictionary.md).",
+)
 def dictionary(out: Path | None) -> None:
     """The data dictionary of the analyst views, from the published warehouse."""
     from overgang.dictionary import dictionary_markdown

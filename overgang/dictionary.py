@@ -31,18 +31,25 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 def dictionary_markdown(con: duckdb.DuckDBPyConnection) -> str:
     """The data dictionary, read back from the comments in the warehouse."""
-    lines = ["# Data dictionary", "",
-             "Generated from `schemas/warehouse.py` (`overgang dictionary`); the same text is in the warehouse as",
-             f"comments on the views in schema `{SCHEMA}`. Query them read-only, e.g.",
-             f"`duckdb -readonly var/warehouse/overgang.duckdb \"FROM {SCHEMA}.application_shares LIMIT 5\"`.", ""]
-    views = con.execute("SELECT view_name, comment FROM duckdb_views() WHERE schema_name = $s AND NOT internal",
-                        {"s": SCHEMA}).fetchall()
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from `schemas/warehouse.py` (`overgang dictionary`); the same text is in the warehouse as",
+        f"comments on the views in schema `{SCHEMA}`. Query them read-only, e.g.",
+        f'`duckdb -readonly var/warehouse/overgang.duckdb "FROM {SCHEMA}.application_shares LIMIT 5"`.',
+        "",
+    ]
+    views = con.execute(
+        "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = $s AND NOT internal", {"s": SCHEMA}
+    ).fetchall()
     order = {name: i for i, name in enumerate(VIEWS)}
     for view, comment in sorted(views, key=lambda v: order.get(v[0], 99)):
         lines += [f"## {SCHEMA}.{view}", "", comment or "", "", "| column | type | meaning |", "|---|---|---|"]
         for column, dtype, text in con.execute(
-                "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = $s AND table_name = $t "
-                "ORDER BY column_index", {"s": SCHEMA, "t": view}).fetchall():
+            "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE schema_name = $s AND table_name = $t "
+            "ORDER BY column_index",
+            {"s": SCHEMA, "t": view},
+        ).fetchall():
             lines.append(f"| `{column}` | {dtype} | {(text or '').replace('|', '/')} |")
         lines.append("")
     return "\n".join(lines)

@@ -107,16 +107,26 @@ def inspect(path: Path) -> TextFile:
     if utf8_ok:
         encoding = "utf-8-sig" if first == BOM else "utf-8"
     elif cp1252_ok and first_utf8_line is not None:
-        raise UnreadableFile(f"{path.name}: mixed encodings: line {first_utf8_line} is UTF-8 but line {first_bad_line} "
-                             "is not (Windows-1252?). Save the whole file again in one encoding (CSV UTF-8).")
+        raise UnreadableFile(
+            f"{path.name}: mixed encodings: line {first_utf8_line} is UTF-8 but line {first_bad_line} "
+            "is not (Windows-1252?). Save the whole file again in one encoding (CSV UTF-8)."
+        )
     elif cp1252_ok:
         encoding = "cp1252"
     else:
-        raise UnreadableFile(f"{path.name}: the file is neither UTF-8 nor Windows-1252 text; "
-                             "save it again as CSV (UTF-8) from Excel")
+        raise UnreadableFile(
+            f"{path.name}: the file is neither UTF-8 nor Windows-1252 text; save it again as CSV (UTF-8) from Excel"
+        )
     lines = newlines + (0 if tail.endswith(b"\n") else 1)
-    return TextFile(path, encoding, lines, sorted(set(blanks)), digest.hexdigest(),
-                    latin1_compatible=encoding == "cp1252" and not cp1252_only, mixed_newlines=0 < crlf < newlines)
+    return TextFile(
+        path,
+        encoding,
+        lines,
+        sorted(set(blanks)),
+        digest.hexdigest(),
+        latin1_compatible=encoding == "cp1252" and not cp1252_only,
+        mixed_newlines=0 < crlf < newlines,
+    )
 
 
 def quick_inspect(path: Path) -> TextFile:
@@ -143,8 +153,15 @@ def quick_inspect(path: Path) -> TextFile:
             crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             last = chunk[-1:]
     encoding = "utf-8-sig" if head.startswith(BOM) else "utf-8"
-    return TextFile(path, encoding, newlines + (0 if last == b"\n" else 1), [], digest.hexdigest(), checked=False,
-                    mixed_newlines=0 < crlf < newlines)
+    return TextFile(
+        path,
+        encoding,
+        newlines + (0 if last == b"\n" else 1),
+        [],
+        digest.hexdigest(),
+        checked=False,
+        mixed_newlines=0 < crlf < newlines,
+    )
 
 
 @contextmanager

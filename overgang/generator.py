@@ -27,24 +27,110 @@ from overgang.settings import DATA_DIR
 
 GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
 HEADER = [
-    "CPR", "Fornavn", "Efternavn", "Adresse", "Postnr", "By", "Telefon", "Adressebeskyttelse",
-    "Skolens institutionsnummer", "Skolens navn", "Skolens kommunenr", "Bopælskommunenr",
-    "Klassetrin", "Ansøgertype", "Prioritet", "Uddannelse", "EUX", "Ansøgningsdato",
+    "CPR",
+    "Fornavn",
+    "Efternavn",
+    "Adresse",
+    "Postnr",
+    "By",
+    "Telefon",
+    "Adressebeskyttelse",
+    "Skolens institutionsnummer",
+    "Skolens navn",
+    "Skolens kommunenr",
+    "Bopælskommunenr",
+    "Klassetrin",
+    "Ansøgertype",
+    "Prioritet",
+    "Uddannelse",
+    "EUX",
+    "Ansøgningsdato",
 ]
 # Older years are written as the Windows-1252 files StatBank and older exports give; one year
 # carries a UTF-8 byte-order mark, as Excel writes it.
 ENCODING_BY_YEAR = {y: "cp1252" for y in range(2015, 2020)} | {2021: "utf-8-sig"}
 
-FIRST_NAMES = np.array(["Mads", "Emma", "Noah", "Ida", "Oscar", "Freja", "William", "Alma", "Lucas",
-                        "Clara", "Karl", "Sofie", "Malthe", "Anna", "Aksel", "Laura", "Søren",
-                        "Maja", "Ahmad", "Fatima", "Jonas", "Asta", "Emil", "Ellen", "Zainab"])
-LAST_NAMES = np.array(["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen",
-                       "Larsen", "Sørensen", "Rasmussen", "Jørgensen", "Petersen", "Madsen",
-                       "Kristensen", "Olsen", "Thomsen", "Hussein", "Yilmaz", "Møller"])
-STREETS = np.array(["Bygaden", "Skolevej", "Østergade", "Vestergade", "Parkvej", "Kirkevej",
-                    "Møllevej", "Engvej", "Søndergade", "Nørregade", "Ågade", "Højvangen"])
-SCHOOL_SUFFIXES = ["Nordskole", "Sydskole", "Byskole", "Parkskole", "Vestskole", "Østskole",
-                   "Bakkeskole", "Engskole", "Centerskole", "Søskole", "Skovskole", "Friskole"]
+FIRST_NAMES = np.array(
+    [
+        "Mads",
+        "Emma",
+        "Noah",
+        "Ida",
+        "Oscar",
+        "Freja",
+        "William",
+        "Alma",
+        "Lucas",
+        "Clara",
+        "Karl",
+        "Sofie",
+        "Malthe",
+        "Anna",
+        "Aksel",
+        "Laura",
+        "Søren",
+        "Maja",
+        "Ahmad",
+        "Fatima",
+        "Jonas",
+        "Asta",
+        "Emil",
+        "Ellen",
+        "Zainab",
+    ]
+)
+LAST_NAMES = np.array(
+    [
+        "Jensen",
+        "Nielsen",
+        "Hansen",
+        "Pedersen",
+        "Andersen",
+        "Christensen",
+        "Larsen",
+        "Sørensen",
+        "Rasmussen",
+        "Jørgensen",
+        "Petersen",
+        "Madsen",
+        "Kristensen",
+        "Olsen",
+        "Thomsen",
+        "Hussein",
+        "Yilmaz",
+        "Møller",
+    ]
+)
+STREETS = np.array(
+    [
+        "Bygaden",
+        "Skolevej",
+        "Østergade",
+        "Vestergade",
+        "Parkvej",
+        "Kirkevej",
+        "Møllevej",
+        "Engvej",
+        "Søndergade",
+        "Nørregade",
+        "Ågade",
+        "Højvangen",
+    ]
+)
+SCHOOL_SUFFIXES = [
+    "Nordskole",
+    "Sydskole",
+    "Byskole",
+    "Parkskole",
+    "Vestskole",
+    "Østskole",
+    "Bakkeskole",
+    "Engskole",
+    "Centerskole",
+    "Søskole",
+    "Skovskole",
+    "Friskole",
+]
 
 CODE_MIX = {
     "EUD": (["eud_gf1", "eud_gf2", "eud_gfplus"], [0.6, 0.3, 0.1]),
@@ -113,9 +199,12 @@ class Generator:
         for code in sorted(self.munis):
             off = self.cfg["region_offsets"][self.region[code]]
             noise = noise_rng.normal(0, self.cfg["municipal_noise_pp"], 2)
-            shares[code] = {"EUD": nat["EUD"] + off["EUD"] + noise[0], "GYM": nat["GYM"] + off["GYM"] - noise[0] + noise[1] * 0.3}
+            shares[code] = {
+                "EUD": nat["EUD"] + off["EUD"] + noise[0],
+                "GYM": nat["GYM"] + off["GYM"] - noise[0] + noise[1] * 0.3,
+            }
         weights = {c: self.munis[c]["ninth_graders"] for c in shares}
-        fixed = {c for c in shares if ("%s" % c, year, "EUD") in self.calibration}
+        fixed = {c for c in shares if (str(c), year, "EUD") in self.calibration}
         for g in ("EUD", "GYM"):
             for c in fixed:
                 shares[c][g] = self.calibration[(str(c), year, g)]
@@ -169,8 +258,13 @@ class Generator:
         n_direct = cell.ninth_leavers + cell.tenth_leavers
         grade = np.concatenate([np.repeat("9", cell.ninth_leavers), np.repeat("10", cell.tenth_leavers)])
         # 9th graders applying to 10th grade, then 'uden for skole' applicants (older, no grade).
-        groups = np.concatenate([leaver_groups, np.repeat("TIENDE", cell.ninth_to_tenth),
-                                 rng.choice(np.array(GROUPS), size=cell.outside, p=[0.35, 0.25, 0.2, 0.02, 0.18])])
+        groups = np.concatenate(
+            [
+                leaver_groups,
+                np.repeat("TIENDE", cell.ninth_to_tenth),
+                rng.choice(np.array(GROUPS), size=cell.outside, p=[0.35, 0.25, 0.2, 0.02, 0.18]),
+            ]
+        )
         grade = np.concatenate([grade, np.repeat("9", cell.ninth_to_tenth), np.repeat("", cell.outside)])
         n = len(groups)
         applicant = np.where(np.arange(n) < n_direct + cell.ninth_to_tenth, "Direkte fra skole", "Uden for skole")
@@ -184,32 +278,55 @@ class Generator:
         school_idx = rng.integers(0, n_schools, n)
         school_idx = np.where(grade == "10", n_schools, school_idx)  # 10th grade: the 10. klasse-center
         inst = np.array([f"{code:03d}{i + 1:03d}" for i in range(n_schools + 1)])
-        names = np.array([f"{self.name[code]} {SCHOOL_SUFFIXES[i % len(SCHOOL_SUFFIXES)]}" + (f" {i // len(SCHOOL_SUFFIXES) + 1}" if i >= len(SCHOOL_SUFFIXES) else "")
-                          for i in range(n_schools)] + [f"{self.name[code]} 10. klasse-center"])
+        names = np.array(
+            [
+                f"{self.name[code]} {SCHOOL_SUFFIXES[i % len(SCHOOL_SUFFIXES)]}"
+                + (f" {i // len(SCHOOL_SUFFIXES) + 1}" if i >= len(SCHOOL_SUFFIXES) else "")
+                for i in range(n_schools)
+            ]
+            + [f"{self.name[code]} 10. klasse-center"]
+        )
         others = np.array(sorted(self.munis))
         residence = np.where(rng.random(n) < 0.92, code, rng.choice(others, n))
 
         sex_male = rng.random(n) < np.select([groups == "EUD", groups == "GYM"], [0.65, 0.45], 0.52)
         age = np.where(grade == "9", 16, np.where(grade == "10", 17, rng.integers(17, 23, n)))
         birth_year = (year - age) % 100
-        serial = rng.integers(0, 500, n) * 10 + np.where(sex_male, rng.choice([1, 3, 5, 7, 9], n), rng.choice([0, 2, 4, 6, 8], n))
-        cpr = (pd.Series(rng.integers(1, 29, n)).map("{:02d}".format) + pd.Series(rng.integers(1, 13, n)).map("{:02d}".format)
-               + pd.Series(birth_year).map("{:02d}".format) + "-" + pd.Series(serial).map("{:04d}".format))
+        serial = rng.integers(0, 500, n) * 10 + np.where(
+            sex_male, rng.choice([1, 3, 5, 7, 9], n), rng.choice([0, 2, 4, 6, 8], n)
+        )
+        cpr = (
+            pd.Series(rng.integers(1, 29, n)).map("{:02d}".format)
+            + pd.Series(rng.integers(1, 13, n)).map("{:02d}".format)
+            + pd.Series(birth_year).map("{:02d}".format)
+            + "-"
+            + pd.Series(serial).map("{:04d}".format)
+        )
         day = rng.integers(0, 28, n)
         date = pd.Series(pd.Timestamp(f"{year}-02-01") + pd.to_timedelta(day, unit="D")).dt.strftime("%Y-%m-%d")
 
-        pupils = pd.DataFrame({
-            "CPR": cpr,
-            "Fornavn": rng.choice(FIRST_NAMES, n), "Efternavn": rng.choice(LAST_NAMES, n),
-            "Adresse": pd.Series(rng.choice(STREETS, n)) + " " + pd.Series(rng.integers(1, 120, n)).astype(str),
-            "Postnr": pd.Series(rng.integers(1000, 9990, n)).astype(str), "By": self.name[code],
-            "Telefon": pd.Series(rng.integers(20000000, 99999999, n)).astype(str),
-            "Adressebeskyttelse": np.where(rng.random(n) < 0.01, "J", "N"),
-            "Skolens institutionsnummer": inst[school_idx], "Skolens navn": names[school_idx],
-            "Skolens kommunenr": f"{code}", "Bopælskommunenr": residence.astype(str),
-            "Klassetrin": grade, "Ansøgertype": applicant, "Prioritet": "1",
-            "Uddannelse": first, "EUX": eux, "Ansøgningsdato": date,
-        })
+        pupils = pd.DataFrame(
+            {
+                "CPR": cpr,
+                "Fornavn": rng.choice(FIRST_NAMES, n),
+                "Efternavn": rng.choice(LAST_NAMES, n),
+                "Adresse": pd.Series(rng.choice(STREETS, n)) + " " + pd.Series(rng.integers(1, 120, n)).astype(str),
+                "Postnr": pd.Series(rng.integers(1000, 9990, n)).astype(str),
+                "By": self.name[code],
+                "Telefon": pd.Series(rng.integers(20000000, 99999999, n)).astype(str),
+                "Adressebeskyttelse": np.where(rng.random(n) < 0.01, "J", "N"),
+                "Skolens institutionsnummer": inst[school_idx],
+                "Skolens navn": names[school_idx],
+                "Skolens kommunenr": f"{code}",
+                "Bopælskommunenr": residence.astype(str),
+                "Klassetrin": grade,
+                "Ansøgertype": applicant,
+                "Prioritet": "1",
+                "Uddannelse": first,
+                "EUX": eux,
+                "Ansøgningsdato": date,
+            }
+        )
         # 'Uden for skole' applicants have no school of their own in the extract.
         outside = applicant == "Uden for skole"
         pupils.loc[outside, ["Skolens institutionsnummer", "Skolens navn"]] = ""
@@ -249,11 +366,11 @@ class Generator:
 def _bad_rows(year: int, template: pd.Series) -> pd.DataFrame:
     rows = []
     for change in (
-        {"Skolens kommunenr": "999"},                  # no such kommune
-        {"Skolens institutionsnummer": "12345"},       # five digits
-        {"Uddannelse": "pilot"},                       # unknown education code
-        {"Klassetrin": "8"},                           # not a leaving grade
-        {"CPR": "12-34"},                              # not CPR-shaped
+        {"Skolens kommunenr": "999"},  # no such kommune
+        {"Skolens institutionsnummer": "12345"},  # five digits
+        {"Uddannelse": "pilot"},  # unknown education code
+        {"Klassetrin": "8"},  # not a leaving grade
+        {"CPR": "12-34"},  # not CPR-shaped
     ):
         row = template.copy()
         row["CPR"] = f"0101{(year - 16) % 100:02d}-9{len(rows):03d}"
@@ -266,8 +383,9 @@ def write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
     """Semicolon-separated, as Optagelse.dk and Excel in Danish locale write it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), tmp,
-                    pacsv.WriteOptions(delimiter=";", quoting_style="none"))
+    pacsv.write_csv(
+        pa.Table.from_pandas(frame, preserve_index=False), tmp, pacsv.WriteOptions(delimiter=";", quoting_style="none")
+    )
     if encoding == "utf-8":
         tmp.replace(path)
         return
@@ -277,8 +395,14 @@ def write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
     tmp.unlink()
 
 
-def generate(out_dir: Path, scale: float = 1.0, all_municipalities: bool = False,
-             years: tuple[int, int] | None = None, with_bad_rows: bool = False, progress=None) -> list[Path]:
+def generate(
+    out_dir: Path,
+    scale: float = 1.0,
+    all_municipalities: bool = False,
+    years: tuple[int, int] | None = None,
+    with_bad_rows: bool = False,
+    progress=None,
+) -> list[Path]:
     gen = Generator(scale=scale, all_municipalities=all_municipalities, years=years)
     paths = []
     for year in gen.years:

@@ -71,16 +71,22 @@ def _checked(key: bytes, where: str) -> bytes:
     There are only a few million CPR numbers: with a short or guessable key every pseudonym can
     be reversed by trying them all, so length is the one thing checked (entropy cannot be)."""
     if b"\x00" in key:
-        raise MissingKey(f"{where} holds NUL bytes: it was saved as UTF-16 text (PowerShell's '>' does that), so "
-                         f"its length says nothing about its secret.\n{HOW_TO_MAKE_A_KEY}")
+        raise MissingKey(
+            f"{where} holds NUL bytes: it was saved as UTF-16 text (PowerShell's '>' does that), so "
+            f"its length says nothing about its secret.\n{HOW_TO_MAKE_A_KEY}"
+        )
     key = key.removeprefix(codecs.BOM_UTF8).strip()
     if key == DEMO_KEY:
-        raise MissingKey(f"{where} holds the demonstration key, which is public and accepted only for the "
-                         f"shipped sample.\n{HOW_TO_MAKE_A_KEY}")
+        raise MissingKey(
+            f"{where} holds the demonstration key, which is public and accepted only for the "
+            f"shipped sample.\n{HOW_TO_MAKE_A_KEY}"
+        )
     if len(key) < MIN_KEY_BYTES:
         state = "is empty" if not key else f"is only {len(key)} bytes long"
-        raise MissingKey(f"{where} {state}; a CPR key must be at least {MIN_KEY_BYTES} bytes of random text, "
-                         f"or pseudonyms can be reversed by trying every CPR number.\n{HOW_TO_MAKE_A_KEY}")
+        raise MissingKey(
+            f"{where} {state}; a CPR key must be at least {MIN_KEY_BYTES} bytes of random text, "
+            f"or pseudonyms can be reversed by trying every CPR number.\n{HOW_TO_MAKE_A_KEY}"
+        )
     return key
 
 
@@ -90,8 +96,10 @@ def _refuse_key_in_home(path: Path) -> None:
     home = Path(os.environ.get("OVERGANG_HOME", "var")).expanduser()
     home = (home if home.is_absolute() else PROJECT_DIR / home).resolve()
     if path.resolve().is_relative_to(home):
-        raise MissingKey(f"The CPR key {path} lies inside the Overgang home folder {home}, beside the warehouse "
-                         f"whose pseudonyms it reverses. Keep it outside, readable by you only.\n{HOW_TO_MAKE_A_KEY}")
+        raise MissingKey(
+            f"The CPR key {path} lies inside the Overgang home folder {home}, beside the warehouse "
+            f"whose pseudonyms it reverses. Keep it outside, readable by you only.\n{HOW_TO_MAKE_A_KEY}"
+        )
 
 
 def key_warnings() -> list[str]:
@@ -101,8 +109,10 @@ def key_warnings() -> list[str]:
         return []
     path = _key_path(key_file)
     if path.exists() and path.stat().st_mode & 0o077:
-        return [f"the CPR key file {path} can be read by other users (mode {path.stat().st_mode & 0o777:o}); "
-                f"make it private: chmod 600 {path}"]
+        return [
+            f"the CPR key file {path} can be read by other users (mode {path.stat().st_mode & 0o777:o}); "
+            f"make it private: chmod 600 {path}"
+        ]
     return []
 
 
@@ -125,7 +135,9 @@ def load_key(files: list[Path]) -> tuple[bytes, bool]:
             raise MissingKey(f"OVERGANG_CPR_KEY_FILE points to {path}, which is not a file.\n{HOW_TO_MAKE_A_KEY}")
         _refuse_key_in_home(path)
         if path.stat().st_size > 4096:
-            raise MissingKey(f"The key file {path} is {path.stat().st_size:,} bytes: not a key file.\n{HOW_TO_MAKE_A_KEY}")
+            raise MissingKey(
+                f"The key file {path} is {path.stat().st_size:,} bytes: not a key file.\n{HOW_TO_MAKE_A_KEY}"
+            )
         return _checked(path.read_bytes(), f"The key file {path}"), False
     not_sample = [p.name for p in files if not is_shipped_sample(p)]
     if not not_sample:

@@ -24,8 +24,13 @@ DATA_DIR = PROJECT_DIR / "data"
 SAMPLE_DIR = DATA_DIR / "sample" / "optagelse"
 
 
-INTAKE_DEFAULTS = {"max_field_bytes": 131072, "max_line_bytes": 1 << 20, "max_xlsx_uncompressed_bytes": 100 << 20,
-                   "max_xlsx_rows": 100_000, "max_seconds_per_file": 120}
+INTAKE_DEFAULTS = {
+    "max_field_bytes": 131072,
+    "max_line_bytes": 1 << 20,
+    "max_xlsx_uncompressed_bytes": 100 << 20,
+    "max_xlsx_rows": 100_000,
+    "max_seconds_per_file": 120,
+}
 
 
 def _resolve(path: str | os.PathLike) -> Path:
@@ -41,7 +46,7 @@ class Settings:
     inbox: Path | None = None  # None: OVERGANG_INBOX, else inbox_dir in pipeline.yaml
 
     @classmethod
-    def load(cls) -> "Settings":
+    def load(cls) -> Settings:
         config = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
         home = _resolve(os.environ.get("OVERGANG_HOME", "var"))
         input_dir = _resolve(os.environ.get("OVERGANG_INPUT_DIR", config["input_dir"]))

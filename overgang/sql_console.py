@@ -18,8 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-OUTSIDE = ("This console reads the warehouse only and cannot write, attach databases or read and write "
-           "other files. For your own files use the duckdb CLI: duckdb -readonly {path}")
+OUTSIDE = (
+    "This console reads the warehouse only and cannot write, attach databases or read and write "
+    "other files. For your own files use the duckdb CLI: duckdb -readonly {path}"
+)
 
 
 class ConsoleError(Exception):
@@ -36,8 +38,9 @@ def connect_locked(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run(con: duckdb.DuckDBPyConnection, sql: str, path: Path, as_json: bool = False
-        ) -> tuple[list[str], list[str], list[tuple]] | None:
+def run(
+    con: duckdb.DuckDBPyConnection, sql: str, path: Path, as_json: bool = False
+) -> tuple[list[str], list[str], list[tuple]] | None:
     """(column names, DuckDB types, rows) of the last statement in `sql`, or None when it
     returns no rows (e.g. SET). Values come back as DuckDB itself writes them (cast to text in
     DuckDB: intervals with months, infinite dates, lists, structs, exact decimals, values no
@@ -84,8 +87,21 @@ def as_json(rows: list[tuple]) -> str:
     return json.dumps([json.loads(row[0]) for row in rows], ensure_ascii=False, indent=1) + "\n"
 
 
-NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-           "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
 
 
 def is_numeric(duckdb_type: str) -> bool:
@@ -93,10 +109,12 @@ def is_numeric(duckdb_type: str) -> bool:
 
 
 def tables_sql() -> str:
-    return ("SELECT schema_name || '.' || table_name AS name, 'table' AS kind, comment FROM duckdb_tables() "
-            "WHERE database_name = current_database() UNION ALL "
-            "SELECT schema_name || '.' || view_name, 'view', comment FROM duckdb_views() "
-            "WHERE database_name = current_database() AND NOT internal ORDER BY 1")
+    return (
+        "SELECT schema_name || '.' || table_name AS name, 'table' AS kind, comment FROM duckdb_tables() "
+        "WHERE database_name = current_database() UNION ALL "
+        "SELECT schema_name || '.' || view_name, 'view', comment FROM duckdb_views() "
+        "WHERE database_name = current_database() AND NOT internal ORDER BY 1"
+    )
 
 
 def _literal(text: str) -> str:
@@ -106,8 +124,10 @@ def _literal(text: str) -> str:
 def schema_sql(name: str) -> str:
     schema, _, table = name.rpartition(".")
     where = f"table_name = {_literal(table)}" + (f" AND schema_name = {_literal(schema)}" if schema else "")
-    return ("SELECT schema_name || '.' || table_name AS relation, column_name, data_type, comment FROM duckdb_columns() "
-            f"WHERE database_name = current_database() AND {where} ORDER BY schema_name, table_name, column_index")
+    return (
+        "SELECT schema_name || '.' || table_name AS relation, column_name, data_type, comment FROM duckdb_columns() "
+        f"WHERE database_name = current_database() AND {where} ORDER BY schema_name, table_name, column_index"
+    )
 
 
 def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable, path: Path) -> bool:

@@ -81,8 +81,13 @@ def protected(low: int, high: int, min_count: int = MIN_COUNT, min_span: int = M
     return high - low >= min_span
 
 
-def intervals(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT,
-              first_failure: int | None = None, cache: dict | None = None) -> dict[str, tuple[int, int]]:
+def intervals(
+    cube: Cube,
+    labels: dict[str, str | None],
+    min_count: int = MIN_COUNT,
+    first_failure: int | None = None,
+    cache: dict | None = None,
+) -> dict[str, tuple[int, int]]:
     """For each hidden cell: the smallest and largest integer value consistent with every shown
     count, every sum and the label bounds (integer programs solved by HiGHS, scipy.optimize.milp).
 
@@ -132,8 +137,14 @@ def intervals(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_CO
         if cache is not None and signature in cache:
             found = cache[signature]
         else:
-            found = _solve_piece([hidden[i] for i in members], [box[i] for i in members], members, eqs, first_failure,
-                                 [cube.values[hidden[i]] for i in members])
+            found = _solve_piece(
+                [hidden[i] for i in members],
+                [box[i] for i in members],
+                members,
+                eqs,
+                first_failure,
+                [cube.values[hidden[i]] for i in members],
+            )
             if cache is not None and len(found) == len(members):
                 cache[signature] = found
         out.update(found)
@@ -158,7 +169,7 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
     # A sum with a single hidden cell gives it away without any solving.
     for coef, rhs in eqs:
         if len(coef) == 1:
-            (i, v), = coef.items()
+            ((i, v),) = coef.items()
             out[names[local[i]]] = (int(round(rhs / v)),) * 2
             return out
     for j, name in enumerate(names):
@@ -180,8 +191,14 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
     return out
 
 
-def failures(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT,
-             min_span: int = MIN_SPAN, first: bool = False, cache: dict | None = None) -> dict[str, tuple[int, int]]:
+def failures(
+    cube: Cube,
+    labels: dict[str, str | None],
+    min_count: int = MIN_COUNT,
+    min_span: int = MIN_SPAN,
+    first: bool = False,
+    cache: dict | None = None,
+) -> dict[str, tuple[int, int]]:
     """Hidden cells the audit finds unprotected, with their interval (with `first`: one at most)."""
     found = intervals(cube, labels, min_count, first_failure=min_span if first else None, cache=cache)
     return {c: iv for c, iv in found.items() if not protected(*iv, min_count=min_count, min_span=min_span)}
@@ -197,12 +214,18 @@ _PROVEN: set = set()
 
 
 def _signature(cube: Cube, labels: dict, min_count: int, min_span: int) -> tuple:
-    return (tuple(sorted(cube.values.items())), tuple(cube.sums), tuple(sorted((c, l or "") for c, l in labels.items())),
-            min_count, min_span)
+    return (
+        tuple(sorted(cube.values.items())),
+        tuple(cube.sums),
+        tuple(sorted((c, l or "") for c, l in labels.items())),
+        min_count,
+        min_span,
+    )
 
 
-def protect(cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0,
-            min_span: int = MIN_SPAN) -> dict[str, str | None]:
+def protect(
+    cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0, min_span: int = MIN_SPAN
+) -> dict[str, str | None]:
     """Labels for every cell of the cube: None (shown), "<5" (0-4), "x" (hidden to protect
     another cell; 5 or more) or "<20" (the total of a row too small to show)."""
     labels: dict[str, str | None] = {c: None for c in cube.values}
@@ -257,5 +280,7 @@ def check(cube: Cube, labels: dict[str, str | None], min_count: int = MIN_COUNT,
     failed = failures(cube, labels, min_count, min_span, first=True)
     if failed:
         cell, (lo, hi) = sorted(failed.items())[0]
-        raise DisclosureError(f"{len(failed)} hidden cell(s) not protected, e.g. {cell}: a reader can narrow it to {lo}-{hi}")
+        raise DisclosureError(
+            f"{len(failed)} hidden cell(s) not protected, e.g. {cell}: a reader can narrow it to {lo}-{hi}"
+        )
     _PROVEN.add(signature)

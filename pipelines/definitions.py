@@ -8,9 +8,9 @@ import assets.applications.assets as applications
 import assets.profilmodel.assets as profilmodel
 import assets.published.assets as published
 import assets.reference.assets as reference
+import assets.report.assets as report
 import assets.sources.checks as source_checks
 import assets.statbank.assets as statbank
-import assets.report.assets as report
 import assets.warehouse.assets as warehouse
 from overgang.settings import Settings
 from pipelines.jobs import MAIN_JOB, main_job, sources_job, statbank_job

@@ -11,18 +11,27 @@ STATBANK_JOB = "statbank_refresh"
 # dagster.yaml would serialise them); one process per run saves Dagster's start-up of about 10 s
 # per step that the multiprocess executor costs here. Assets materialised ad hoc from the UI use
 # the default executor and are kept apart by the pool.
-main_job = define_asset_job(MAIN_JOB, selection=AssetSelection.all(), executor_def=in_process_executor,
-                            description="Extracts to warehouse and council report (one or more application years).")
-statbank_job = define_asset_job(STATBANK_JOB, selection=AssetSelection.assets("completion_status").downstream(),
-                                executor_def=in_process_executor,
-                                description="Re-read StatBank tables, republish the warehouse and the report.")
+main_job = define_asset_job(
+    MAIN_JOB,
+    selection=AssetSelection.all(),
+    executor_def=in_process_executor,
+    description="Extracts to warehouse and council report (one or more application years).",
+)
+statbank_job = define_asset_job(
+    STATBANK_JOB,
+    selection=AssetSelection.assets("completion_status").downstream(),
+    executor_def=in_process_executor,
+    description="Re-read StatBank tables, republish the warehouse and the report.",
+)
 
 SOURCES_JOB = "sources_refresh"
 # Small sources an analyst drops into the inbox (not extracts): re-read them all and republish.
 SOURCE_ASSETS = ["targets", "goals", "completion_status", "published_application_shares", "profilmodel_projections"]
 # The reference tables (kommuner, codes, groups) come along: they are cheap, and a municipality
 # with public figures only has no main run that would have loaded them.
-sources_job = define_asset_job(SOURCES_JOB, selection=AssetSelection.assets(*SOURCE_ASSETS).downstream()
-                               | AssetSelection.groups("reference"),
-                               executor_def=in_process_executor,
-                               description="Re-read targets, goals, StatBank, published tables and profilmodel; republish.")
+sources_job = define_asset_job(
+    SOURCES_JOB,
+    selection=AssetSelection.assets(*SOURCE_ASSETS).downstream() | AssetSelection.groups("reference"),
+    executor_def=in_process_executor,
+    description="Re-read targets, goals, StatBank, published tables and profilmodel; republish.",
+)

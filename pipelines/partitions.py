@@ -12,7 +12,10 @@ from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
 from overgang.settings import Settings
 
 APPLICATION_YEARS = TimeWindowPartitionsDefinition(
-    start=str(Settings.load().config["first_year"]), fmt="%Y", cron_schedule="0 0 1 1 *", end_offset=1,
+    start=str(Settings.load().config["first_year"]),
+    fmt="%Y",
+    cron_schedule="0 0 1 1 *",
+    end_offset=1,
 )
 # A backfill of many years runs as one run: the SQL handles a list of years at once.
 ONE_RUN = BackfillPolicy.single_run()

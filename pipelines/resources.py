@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-from contextlib import contextmanager
-
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
@@ -42,13 +41,14 @@ class ProjectSettings(ConfigurableResource):
     inbox_dir: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "ProjectSettings":
+    def from_settings(cls, settings: Settings) -> ProjectSettings:
         return cls(home=str(settings.home), input_dir=str(settings.input_dir), inbox_dir=str(settings.inbox_dir))
 
     def settings(self) -> Settings:
         base = Settings.load()
-        return Settings(home=Path(self.home), input_dir=Path(self.input_dir), config=base.config,
-                        inbox=Path(self.inbox_dir))
+        return Settings(
+            home=Path(self.home), input_dir=Path(self.input_dir), config=base.config, inbox=Path(self.inbox_dir)
+        )
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:

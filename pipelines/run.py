@@ -12,12 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, ExecuteInProcessResult, RunsFilter
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster._core.utils import make_new_run_id
 
-from overgang.settings import Settings
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-
 from assets.applications.assets import ACCEPT_SMALLER_TAG
+from overgang.settings import Settings
 from pipelines.definitions import MAIN_JOB, build_definitions
 from pipelines.jobs import SOURCES_JOB
 from pipelines.partitions import APPLICATION_YEARS
@@ -36,8 +35,10 @@ def _holder(path: Path) -> str:
         info = {}
     if not info:
         return "another run"
-    return (f"run {info.get('run_id', '?')} ({info.get('job', '?')}, process {info.get('pid', '?')} on {info.get('host', '?')}, "
-            f"started {info.get('started', '?')})")
+    return (
+        f"run {info.get('run_id', '?')} ({info.get('job', '?')}, process {info.get('pid', '?')} on {info.get('host', '?')}, "
+        f"started {info.get('started', '?')})"
+    )
 
 
 @contextmanager
@@ -53,13 +54,24 @@ def run_lock(home: Path, run_id: str, job_name: str, wait: bool = False):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                raise RunLocked(f"Another run is using {home}: {_holder(path)}. Nothing was started; wait until it has "
-                                "finished (or use --wait) and run again.") from None
+                raise RunLocked(
+                    f"Another run is using {home}: {_holder(path)}. Nothing was started; wait until it has "
+                    "finished (or use --wait) and run again."
+                ) from None
             fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"run_id": run_id, "job": job_name, "pid": os.getpid(), "host": socket.gethostname(),
-                                 "started": datetime.now().isoformat(timespec="seconds")}))
+        handle.write(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "job": job_name,
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "started": datetime.now().isoformat(timespec="seconds"),
+                }
+            )
+        )
         handle.flush()
         yield
     finally:
@@ -80,9 +92,14 @@ def lock_holder(home: Path) -> str | None:
     return None
 
 
-def execute_main_job(settings: Settings, instance: DagsterInstance, quiet: bool = False,
-                     years: tuple[int, int] | None = None, accept_smaller: bool = False,
-                     wait: bool = False) -> ExecuteInProcessResult:
+def execute_main_job(
+    settings: Settings,
+    instance: DagsterInstance,
+    quiet: bool = False,
+    years: tuple[int, int] | None = None,
+    accept_smaller: bool = False,
+    wait: bool = False,
+) -> ExecuteInProcessResult:
     """Run every asset for the application years `years` (first, last; default all) in one run.
 
     `quiet` swaps Dagster's console log for the compact progress log; `accept_smaller` lets a
@@ -97,23 +114,34 @@ def execute_main_job(settings: Settings, instance: DagsterInstance, quiet: bool 
     return _execute(MAIN_JOB, settings, instance, quiet, tags, wait)
 
 
-def execute_sources_job(settings: Settings, instance: DagsterInstance, quiet: bool = False,
-                        wait: bool = False) -> ExecuteInProcessResult:
+def execute_sources_job(
+    settings: Settings, instance: DagsterInstance, quiet: bool = False, wait: bool = False
+) -> ExecuteInProcessResult:
     """Re-read the small sources (targets, goals, StatBank, published tables, profilmodel) and republish."""
     return _execute(SOURCES_JOB, settings, instance, quiet, wait=wait)
 
 
-def _execute(job_name: str, settings: Settings, instance: DagsterInstance, quiet: bool,
-             tags: dict[str, str] | None = None, wait: bool = False) -> ExecuteInProcessResult:
+def _execute(
+    job_name: str,
+    settings: Settings,
+    instance: DagsterInstance,
+    quiet: bool,
+    tags: dict[str, str] | None = None,
+    wait: bool = False,
+) -> ExecuteInProcessResult:
     """Run a job in this process, tagged with the process so a dead run can be recognised later,
     holding the home's run lock throughout."""
     job = build_definitions(settings).resolve_job_def(job_name)
     run_id = make_new_run_id()
     with run_lock(settings.home, run_id, job_name, wait):
         recover_dead_runs(instance)
-        return job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
-                                      run_config={"loggers": {"progress": {}}} if quiet else {},
-                                      tags={**(tags or {}), PID_TAG: f"{socket.gethostname()}:{os.getpid()}"})
+        return job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_id=run_id,
+            run_config={"loggers": {"progress": {}}} if quiet else {},
+            tags={**(tags or {}), PID_TAG: f"{socket.gethostname()}:{os.getpid()}"},
+        )
 
 
 def _alive(pid: int) -> bool:
@@ -150,17 +178,25 @@ def explain(text: str, settings: Settings | None = None) -> str:
     home = f" ({settings.home})" if settings else ""
     lowered = text.lower()
     if "no space left" in lowered or "disk full" in lowered or f"[errno {errno.ENOSPC}]" in lowered:
-        return (text + f" → The disk holding OVERGANG_HOME{home} is full. Free space (the working database and one "
-                "more copy of the warehouse must fit) and run again; the published warehouse is unchanged.")
+        return (
+            text + f" → The disk holding OVERGANG_HOME{home} is full. Free space (the working database and one "
+            "more copy of the warehouse must fit) and run again; the published warehouse is unchanged."
+        )
     if "read-only file system" in lowered or f"[errno {errno.EROFS}]" in lowered:
-        return (text + f" → OVERGANG_HOME{home} is on a read-only file system. Mount it writable, or set "
-                "OVERGANG_HOME to a writable folder, and run again.")
+        return (
+            text + f" → OVERGANG_HOME{home} is on a read-only file system. Mount it writable, or set "
+            "OVERGANG_HOME to a writable folder, and run again."
+        )
     if "permission denied" in lowered or f"[errno {errno.EACCES}]" in lowered:
-        return (text + f" → This user may not write in OVERGANG_HOME{home}. Fix its permissions or set OVERGANG_HOME "
-                "to a folder this user owns, and run again.")
+        return (
+            text + f" → This user may not write in OVERGANG_HOME{home}. Fix its permissions or set OVERGANG_HOME "
+            "to a folder this user owns, and run again."
+        )
     if "not a valid duckdb database" in lowered or "corrupt" in lowered or "checksum" in lowered:
-        return (text + " → A DuckDB file is damaged. The working database: rebuild it with `overgang run --rebuild`. "
-                "The published warehouse: `overgang rollback` puts the previous version back.")
+        return (
+            text + " → A DuckDB file is damaged. The working database: rebuild it with `overgang run --rebuild`. "
+            "The published warehouse: `overgang rollback` puts the previous version back."
+        )
     return text
 
 

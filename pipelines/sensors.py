@@ -8,10 +8,10 @@ import json
 from dagster import DagsterRunStatus, RunRequest, RunsFilter, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
 from assets.applications.ingest import extract_sources
-from overgang.encoding import sha256_file
 from assets.inbox.receive import fail_pending, pending_extracts, receive, waiting
 from assets.sources.files import ledger_rows
 from assets.sources.tables import FileRejected
+from overgang.encoding import sha256_file
 from pipelines.jobs import MAIN_JOB, SOURCES_JOB, main_job, sources_job
 from pipelines.partitions import APPLICATION_YEARS
 from pipelines.resources import ProjectSettings
@@ -22,8 +22,11 @@ def _digest(paths) -> str:
     return hashlib.sha256("".join(f"{p.name}:{sha256_file(p)};" for p in sorted(paths)).encode()).hexdigest()
 
 
-@sensor(job_name=MAIN_JOB, minimum_interval_seconds=300,
-        description="A year whose extract files are new or changed (by content) is reloaded: one run for that year only.")
+@sensor(
+    job_name=MAIN_JOB,
+    minimum_interval_seconds=300,
+    description="A year whose extract files are new or changed (by content) is reloaded: one run for that year only.",
+)
 def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings):
     seen = json.loads(context.cursor) if context.cursor else {}
     try:
@@ -51,17 +54,26 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
     return SensorResult(run_requests=requests, cursor=cursor)
 
 
-@sensor(jobs=[main_job, sources_job], minimum_interval_seconds=60,
-        description="Files dropped into the inbox: recognised by content, moved to processed/ or rejected/ "
-                    "(with a reason file), and loaded: an extract reloads its year, any other source the sources job.")
+@sensor(
+    jobs=[main_job, sources_job],
+    minimum_interval_seconds=60,
+    description="Files dropped into the inbox: recognised by content, moved to processed/ or rejected/ "
+    "(with a reason file), and loaded: an extract reloads its year, any other source the sources job.",
+)
 def inbox_files(context: SensorEvaluationContext, project: ProjectSettings):
     settings = project.settings()
     requests, sources = [], []
     # Extracts whose run failed: to rejected/ with the reason, the earlier extract stays current,
     # and the year is rebuilt from it (the failed run may have left it half-built).
     for year, sha in _settle_failed_runs(context, settings):
-        requests.append(RunRequest(job_name=MAIN_JOB, partition_key=str(year), run_key=f"restore-{year}-{sha[:16]}",
-                                   tags={"overgang/restore": str(year)}))
+        requests.append(
+            RunRequest(
+                job_name=MAIN_JOB,
+                partition_key=str(year),
+                run_key=f"restore-{year}-{sha[:16]}",
+                tags={"overgang/restore": str(year)},
+            )
+        )
     try:
         candidates = waiting(settings, settings.inbox_settle_seconds)
     except OSError as err:
@@ -72,15 +84,25 @@ def inbox_files(context: SensorEvaluationContext, project: ProjectSettings):
         if outcome.outcome != "accepted":
             continue
         if outcome.kind == "applications":
-            requests.append(RunRequest(job_name=MAIN_JOB, partition_key=str(outcome.year),
-                                       run_key=f"inbox-{outcome.sha256[:16]}",
-                                       tags={"overgang/file": outcome.file, SHA_TAG: outcome.sha256}))
+            requests.append(
+                RunRequest(
+                    job_name=MAIN_JOB,
+                    partition_key=str(outcome.year),
+                    run_key=f"inbox-{outcome.sha256[:16]}",
+                    tags={"overgang/file": outcome.file, SHA_TAG: outcome.sha256},
+                )
+            )
         else:
             sources.append(outcome)
     if sources:
         key = hashlib.sha256("".join(o.sha256 for o in sources).encode()).hexdigest()[:16]
-        requests.append(RunRequest(job_name=SOURCES_JOB, run_key=f"inbox-sources-{key}",
-                                   tags={"overgang/file": ", ".join(o.file for o in sources)[:200]}))
+        requests.append(
+            RunRequest(
+                job_name=SOURCES_JOB,
+                run_key=f"inbox-sources-{key}",
+                tags={"overgang/file": ", ".join(o.file for o in sources)[:200]},
+            )
+        )
     if not requests:
         return SkipReason("Nothing new loaded from the inbox.")
     return SensorResult(run_requests=requests)

@@ -88,7 +88,10 @@ POOL = "pool"
 
 def _clean(row: dict, small: dict) -> bool:
     """A split row that can be shown as it is: every group 5 or more and enough pupils for shares."""
-    return all(row.get(t, 0) >= small["min_count"] for t in TARGET) and sum(row.get(t, 0) for t in TARGET) >= small["min_denominator"]
+    return (
+        all(row.get(t, 0) >= small["min_count"] for t in TARGET)
+        and sum(row.get(t, 0) for t in TARGET) >= small["min_denominator"]
+    )
 
 
 def publishable_splits(p: dict, small: dict) -> tuple[dict, tuple[str, ...], int]:
@@ -122,13 +125,18 @@ def publishable_splits(p: dict, small: dict) -> tuple[dict, tuple[str, ...], int
 
 
 def _protected(p: dict, small: dict):
-    key = (repr(sorted((k, sorted(v.items()) if isinstance(v, dict) else v) for k, v in p.items() if k != "names")),
-           small["min_count"], small["min_denominator"])
+    key = (
+        repr(sorted((k, sorted(v.items()) if isinstance(v, dict) else v) for k, v in p.items() if k != "names")),
+        small["min_count"],
+        small["min_denominator"],
+    )
     if key not in _CACHE:
         splits, left_out, pooled = publishable_splits(p, small)
         for n in range(len(LEAVE_OUT_ORDER) + 1):
             leave = tuple(dict.fromkeys(left_out + LEAVE_OUT_ORDER[:n]))
-            cube = build_cube(p["groups"], splits.get("grade", {}), splits.get("sex", {}), splits.get("school", {}), leave)
+            cube = build_cube(
+                p["groups"], splits.get("grade", {}), splits.get("sex", {}), splits.get("school", {}), leave
+            )
             try:
                 _CACHE[key] = cube, protect(cube, small["min_count"], small["min_denominator"]), leave, pooled
                 break
@@ -138,8 +146,9 @@ def _protected(p: dict, small: dict):
     return _CACHE[key]
 
 
-def load_published(con: duckdb.DuckDBPyConnection, small: dict, kommuner: list[int] | None = None,
-                   years: list[int] | None = None) -> dict[tuple[int, int], Published]:
+def load_published(
+    con: duckdb.DuckDBPyConnection, small: dict, kommuner: list[int] | None = None, years: list[int] | None = None
+) -> dict[tuple[int, int], Published]:
     """The protected cube of every (kommune, year) asked for (all loaded ones by default)."""
     where, params = ["s.kommune_code <> 0"], {}
     if kommuner is not None:
@@ -149,19 +158,28 @@ def load_published(con: duckdb.DuckDBPyConnection, small: dict, kommuner: list[i
         where.append("list_contains($ys, s.year::INTEGER)")
         params["ys"] = [int(y) for y in years]
     cond = " AND ".join(where)
-    groups = con.execute(f"""
+    groups = con.execute(
+        f"""
         SELECT s.kommune_code, s.year, s.grade, s.education_group, g.target_group, g.in_denominator, s.applicants
         FROM application_shares s JOIN education_groups g ON g."group" = s.education_group
-        WHERE s.geography_basis = 'school' AND {cond}""", params).fetchall()
-    sexes = con.execute(f"""
+        WHERE s.geography_basis = 'school' AND {cond}""",
+        params,
+    ).fetchall()
+    sexes = con.execute(
+        f"""
         SELECT s.kommune_code, s.year, s.sex, g.target_group, sum(s.applicants)::BIGINT
         FROM application_shares_by_sex s JOIN education_groups g ON g."group" = s.education_group
-        WHERE g.in_denominator AND {cond} GROUP BY ALL""", params).fetchall()
-    schools = con.execute(f"""
+        WHERE g.in_denominator AND {cond} GROUP BY ALL""",
+        params,
+    ).fetchall()
+    schools = con.execute(
+        f"""
         SELECT s.kommune_code, s.year, s.school_institution_number, any_value(s.school_name), g.target_group,
                sum(s.applicants)::BIGINT
         FROM school_application_shares s JOIN education_groups g ON g."group" = s.education_group
-        WHERE g.in_denominator AND {cond} GROUP BY ALL""", params).fetchall()
+        WHERE g.in_denominator AND {cond} GROUP BY ALL""",
+        params,
+    ).fetchall()
     parts: dict = {}
 
     def part(k, y):

@@ -53,8 +53,13 @@ def overview_year(con: duckdb.DuckDBPyConnection, year: int | None) -> int:
 
 
 def kommuner_with_data(con: duckdb.DuckDBPyConnection, year: int) -> list[int]:
-    return [k for (k,) in con.execute("SELECT DISTINCT kommune_code FROM application_shares WHERE year = $y "
-                                      "AND kommune_code <> 0 ORDER BY 1", {"y": year}).fetchall()]
+    return [
+        k
+        for (k,) in con.execute(
+            "SELECT DISTINCT kommune_code FROM application_shares WHERE year = $y AND kommune_code <> 0 ORDER BY 1",
+            {"y": year},
+        ).fetchall()
+    ]
 
 
 def overview_rows(con: duckdb.DuckDBPyConnection, year: int, settings: Settings) -> list[OverviewRow]:
@@ -67,9 +72,18 @@ def overview_rows(con: duckdb.DuckDBPyConnection, year: int, settings: Settings)
         share = _value(shown.get(year))
         target = _value(eud["target"].get(year))
         trend = shown.dropna().reset_index().rename(columns={"kommune": "share"})
-        rows.append(OverviewRow(code, data.kommune_name, data.region, share, target,
-                                None if share is None or target is None else share - target,
-                                report_name(code, year), trend[trend.year <= year]))
+        rows.append(
+            OverviewRow(
+                code,
+                data.kommune_name,
+                data.region,
+                share,
+                target,
+                None if share is None or target is None else share - target,
+                report_name(code, year),
+                trend[trend.year <= year],
+            )
+        )
     return sorted(rows, key=lambda r: (r.share is None, -(r.share or 0), r.kommune_name))
 
 
@@ -82,57 +96,99 @@ def region_summaries(rows: list[OverviewRow]) -> list[dict]:
     out = []
     for region in sorted({r.region for r in rows}):
         shown = [r.share for r in rows if r.region == region and r.share is not None]
-        out.append({"region": region, "kommuner": sum(r.region == region for r in rows), "shown": len(shown),
-                    "median": statistics.median(shown) if shown else None,
-                    "low": min(shown) if shown else None, "high": max(shown) if shown else None})
+        out.append(
+            {
+                "region": region,
+                "kommuner": sum(r.region == region for r in rows),
+                "shown": len(shown),
+                "median": statistics.median(shown) if shown else None,
+                "low": min(shown) if shown else None,
+                "high": max(shown) if shown else None,
+            }
+        )
     return out
 
 
 def ranking_figure(rows: list[OverviewRow], year: int) -> go.Figure:
     shown = [r for r in rows if r.share is not None][::-1]  # plotly draws the first bar at the bottom
     fig = go.Figure()
-    fig.add_bar(y=[r.kommune_name for r in shown], x=[round(r.share, 1) for r in shown], orientation="h",
-                name="EUD-andel", marker_color=COLOURS["kommune"], hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
+    fig.add_bar(
+        y=[r.kommune_name for r in shown],
+        x=[round(r.share, 1) for r in shown],
+        orientation="h",
+        name="EUD-andel",
+        marker_color=COLOURS["kommune"],
+        hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
+    )
     with_target = [r for r in shown if r.target is not None]
     if with_target:
-        fig.add_scatter(y=[r.kommune_name for r in with_target], x=[r.target for r in with_target], mode="markers",
-                        name="Eget måltal", marker={"symbol": "diamond", "size": 9, "color": COLOURS["target"]},
-                        hovertemplate="Måltal for %{y}: %{x:.1f} %<extra></extra>")
+        fig.add_scatter(
+            y=[r.kommune_name for r in with_target],
+            x=[r.target for r in with_target],
+            mode="markers",
+            name="Eget måltal",
+            marker={"symbol": "diamond", "size": 9, "color": COLOURS["target"]},
+            hovertemplate="Måltal for %{y}: %{x:.1f} %<extra></extra>",
+        )
     fig = _layout(fig, f"EUD-andel {year} pr. kommune", "", 140 + 22 * len(shown))
-    fig.update_layout(xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "Andel af afgangselever"},
-                      yaxis={"ticksuffix": "", "title": ""})
+    fig.update_layout(
+        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "Andel af afgangselever"},
+        yaxis={"ticksuffix": "", "title": ""},
+    )
     return fig
 
 
 def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> go.Figure:
     """Small multiples: one panel per region, a line per kommune (shown values only)."""
-    fig = make_subplots(rows=1, cols=len(regions), shared_yaxes=True,
-                        subplot_titles=[r.removeprefix("Region ") for r in regions])
+    fig = make_subplots(
+        rows=1, cols=len(regions), shared_yaxes=True, subplot_titles=[r.removeprefix("Region ") for r in regions]
+    )
     for i, region in enumerate(regions, 1):
         # The 2023 series break, drawn on every time series (see SERIES_BREAK_YEAR).
-        fig.add_vline(x=SERIES_BREAK_YEAR - 0.5, line={"color": COLOURS["break"], "dash": "dash", "width": 1},
-                      row=1, col=i, exclude_empty_subplots=False)
+        fig.add_vline(
+            x=SERIES_BREAK_YEAR - 0.5,
+            line={"color": COLOURS["break"], "dash": "dash", "width": 1},
+            row=1,
+            col=i,
+            exclude_empty_subplots=False,
+        )
         for r in rows:
             if r.region == region and not r.trend.empty:
-                fig.add_scatter(x=r.trend["year"], y=r.trend["share"].round(1), mode="lines", name=r.kommune_name,
-                                line={"color": COLOURS["kommune"], "width": 1}, showlegend=False,
-                                hovertemplate=f"{r.kommune_name} %{{x}}: %{{y:.1f}} %<extra></extra>", row=1, col=i)
-    fig = _layout(fig, f"EUD-andel over tid pr. region (til og med {year}; stiplet: databrud 2023)",
-                  "Andel af afgangselever", 320)
+                fig.add_scatter(
+                    x=r.trend["year"],
+                    y=r.trend["share"].round(1),
+                    mode="lines",
+                    name=r.kommune_name,
+                    line={"color": COLOURS["kommune"], "width": 1},
+                    showlegend=False,
+                    hovertemplate=f"{r.kommune_name} %{{x}}: %{{y:.1f}} %<extra></extra>",
+                    row=1,
+                    col=i,
+                )
+    fig = _layout(
+        fig, f"EUD-andel over tid pr. region (til og med {year}; stiplet: databrud 2023)", "Andel af afgangselever", 320
+    )
     fig.update_xaxes(dtick=4)
     return fig
 
 
-def render_overview_html(rows: list[OverviewRow], year: int, national: float | None, generated: datetime,
-                         synthetic: bool = False) -> str:
+def render_overview_html(
+    rows: list[OverviewRow], year: int, national: float | None, generated: datetime, synthetic: bool = False
+) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp)
     regions = region_summaries(rows)
     return env.get_template("overview.html.j2").render(
-        rows=rows, year=year, national=national, regions=regions, generated=generated, synthetic=synthetic,
+        rows=rows,
+        year=year,
+        national=national,
+        regions=regions,
+        generated=generated,
+        synthetic=synthetic,
         ranking_chart=_div(ranking_figure(rows, year), "chart-ranking"),
         regions_chart=_div(regions_figure(rows, [r["region"] for r in regions], year), "chart-regions"),
-        plotly_js=plotly_bundle())
+        plotly_js=plotly_bundle(),
+    )
 
 
 def render_overview(settings: Settings, year: int | None = None, out: Path | None = None) -> Path:

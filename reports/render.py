@@ -29,15 +29,30 @@ __all__ = ["ReportError", "load_report_data", "render_html", "render_report"]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SERIES_BREAK_YEAR = 2023
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-COLOURS = {"kommune": "#0072B2", "national": "#E69F00", "target": "#009E73", "break": "#555555",
-           "completed": "#009E73", "in_progress": "#56B4E9", "dropped_out": "#D55E00", "no_registered_education": "#999999"}
-GROUP_TITLES = {"EUD": "erhvervsuddannelse (EUD)", "GYM": "gymnasial uddannelse (GYM)", "OEVRIGE": "øvrige (FGU, STU, arbejde m.m.)"}
+COLOURS = {
+    "kommune": "#0072B2",
+    "national": "#E69F00",
+    "target": "#009E73",
+    "break": "#555555",
+    "completed": "#009E73",
+    "in_progress": "#56B4E9",
+    "dropped_out": "#D55E00",
+    "no_registered_education": "#999999",
+}
+GROUP_TITLES = {
+    "EUD": "erhvervsuddannelse (EUD)",
+    "GYM": "gymnasial uddannelse (GYM)",
+    "OEVRIGE": "øvrige (FGU, STU, arbejde m.m.)",
+}
 
 
 def _layout(fig: go.Figure, title: str, y_title: str, height: int = 400) -> go.Figure:
     fig.update_layout(
-        title=title, separators=",.", height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50}, legend={"orientation": "h", "y": -0.2},
+        title=title,
+        separators=",.",
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
         yaxis={"title": y_title, "ticksuffix": " %", "rangemode": "tozero"},
         font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
     )
@@ -54,18 +69,44 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
     s = data.series[group]
     fig = go.Figure()
     years = [int(y) for y in s["year"]]
-    fig.add_scatter(x=years, y=_values(s["kommune"]), name=data.kommune_name, mode="lines+markers",
-                    customdata=[c if isinstance(c, str) else None for c in s["cell"]],
-                    line={"color": COLOURS["kommune"], "width": 3}, hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
-    fig.add_scatter(x=years, y=_values(s["national"]), name="Hele landet", mode="lines+markers",
-                    line={"color": COLOURS["national"], "dash": "dash"}, hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
+    fig.add_scatter(
+        x=years,
+        y=_values(s["kommune"]),
+        name=data.kommune_name,
+        mode="lines+markers",
+        customdata=[c if isinstance(c, str) else None for c in s["cell"]],
+        line={"color": COLOURS["kommune"], "width": 3},
+        hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
+    )
+    fig.add_scatter(
+        x=years,
+        y=_values(s["national"]),
+        name="Hele landet",
+        mode="lines+markers",
+        line={"color": COLOURS["national"], "dash": "dash"},
+        hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
+    )
     if s["target"].notna().any():
-        fig.add_scatter(x=years, y=_values(s["target"]), name="Måltal", mode="markers+lines",
-                        line={"color": COLOURS["target"], "dash": "dot"}, marker={"symbol": "diamond", "size": 9},
-                        hovertemplate="Måltal %{x}: %{y:.1~f} %<extra></extra>")
+        fig.add_scatter(
+            x=years,
+            y=_values(s["target"]),
+            name="Måltal",
+            mode="markers+lines",
+            line={"color": COLOURS["target"], "dash": "dot"},
+            marker={"symbol": "diamond", "size": 9},
+            hovertemplate="Måltal %{x}: %{y:.1~f} %<extra></extra>",
+        )
     fig.add_vline(x=SERIES_BREAK_YEAR - 0.5, line={"color": COLOURS["break"], "dash": "dash", "width": 1})
-    fig.add_annotation(x=SERIES_BREAK_YEAR - 0.5, y=1, yref="paper", text="Databrud 2023", showarrow=False,
-                       xanchor="left", yanchor="top", font={"size": 11, "color": COLOURS["break"]})
+    fig.add_annotation(
+        x=SERIES_BREAK_YEAR - 0.5,
+        y=1,
+        yref="paper",
+        text="Databrud 2023",
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+        font={"size": 11, "color": COLOURS["break"]},
+    )
     fig.update_xaxes(dtick=1, title="Ansøgningsår")
     return _layout(fig, f"Andel der søger {GROUP_TITLES[group]}", "Andel af afgangselever", 360)
 
@@ -74,12 +115,25 @@ def groups_figure(data: ReportData) -> go.Figure:
     g = data.groups
     fig = go.Figure()
     prefix = f"{data.kommune_code}/{data.year}/"
-    fig.add_bar(x=list(g["short_label_da"]), y=_values(g["share"]), name=data.kommune_name, marker_color=COLOURS["kommune"],
-                customdata=[prefix + c for c in g["cell"]],
-                text=[label if isinstance(label, str) else da_pct(v) for v, label in zip(g["share"], g["label"])],
-                textposition="outside", hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
-    fig.add_bar(x=list(g["short_label_da"]), y=_values(g["national"]), name="Hele landet", marker_color=COLOURS["national"],
-                text=[da_pct(v) for v in g["national"]], textposition="outside", hovertemplate="%{x}: %{y:.1f} %<extra></extra>")
+    fig.add_bar(
+        x=list(g["short_label_da"]),
+        y=_values(g["share"]),
+        name=data.kommune_name,
+        marker_color=COLOURS["kommune"],
+        customdata=[prefix + c for c in g["cell"]],
+        text=[label if isinstance(label, str) else da_pct(v) for v, label in zip(g["share"], g["label"])],
+        textposition="outside",
+        hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
+    )
+    fig.add_bar(
+        x=list(g["short_label_da"]),
+        y=_values(g["national"]),
+        name="Hele landet",
+        marker_color=COLOURS["national"],
+        text=[da_pct(v) for v in g["national"]],
+        textposition="outside",
+        hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
+    )
     fig.update_layout(barmode="group")
     return _layout(fig, f"Første prioritet {data.year} fordelt på uddannelsesgrupper", "Andel af afgangselever")
 
@@ -94,19 +148,35 @@ def schools_figure(data: ReportData) -> go.Figure | None:
     prefix = f"{data.kommune_code}/{data.year}/"
     fig = go.Figure()
     fig.add_scatter(
-        x=_values(s["EUD"]), y=list(s["school_name"]), mode="markers", name="EUD-andel",
+        x=_values(s["EUD"]),
+        y=list(s["school_name"]),
+        mode="markers",
+        name="EUD-andel",
         customdata=[prefix + c + "/EUD" for c in s["cell"]],
         marker={"color": COLOURS["kommune"], "size": 10},
-        error_x={"type": "data", "symmetric": False, "array": _values(s["EUD_high"] - s["EUD"]),
-                 "arrayminus": _values(s["EUD"] - s["EUD_low"]), "color": COLOURS["kommune"]},
-        hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": _values(s["EUD_high"] - s["EUD"]),
+            "arrayminus": _values(s["EUD"] - s["EUD_low"]),
+            "color": COLOURS["kommune"],
+        },
+        hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
+    )
     national = data.series["EUD"].set_index("year")["national"].get(data.year)
     if national is not None and not pd.isna(national):
-        fig.add_vline(x=national, line={"color": COLOURS["national"], "dash": "dash"},
-                      annotation_text="Hele landet", annotation_position="top")
+        fig.add_vline(
+            x=national,
+            line={"color": COLOURS["national"], "dash": "dash"},
+            annotation_text="Hele landet",
+            annotation_position="top",
+        )
     fig = _layout(fig, f"EUD-andel pr. skole {data.year} med 95 %-konfidensinterval", "", 120 + 45 * len(s))
-    fig.update_layout(yaxis={"ticksuffix": "", "title": ""}, xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "Andel af afgangselever"},
-                      showlegend=False)
+    fig.update_layout(
+        yaxis={"ticksuffix": "", "title": ""},
+        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "Andel af afgangselever"},
+        showlegend=False,
+    )
     return fig
 
 
@@ -118,13 +188,21 @@ def completion_figure(data: ReportData) -> go.Figure | None:
     areas = {"kommune": data.kommune_name, "Hele landet": "Hele landet"}
     for status in c["status"].unique():
         part = c[c.status == status]
-        fig.add_bar(y=[areas[a] for a in part["area"]], x=_values(part["share"]), orientation="h",
-                    name=part["label"].iloc[0], marker_color=COLOURS[status],
-                    hovertemplate="%{y}: %{x:.1f} %<extra>" + part["label"].iloc[0] + "</extra>")
+        fig.add_bar(
+            y=[areas[a] for a in part["area"]],
+            x=_values(part["share"]),
+            orientation="h",
+            name=part["label"].iloc[0],
+            marker_color=COLOURS[status],
+            hovertemplate="%{y}: %{x:.1f} %<extra>" + part["label"].iloc[0] + "</extra>",
+        )
     fig.update_layout(barmode="stack")
     fig = _layout(fig, f"18–25-årige efter uddannelsesstatus {data.completion_year}", "", 340)
-    fig.update_layout(yaxis={"ticksuffix": "", "title": ""}, legend={"y": -0.45},
-                      xaxis={"ticksuffix": " %", "title": "Andel af de 18–25-årige", "range": [0, 100]})
+    fig.update_layout(
+        yaxis={"ticksuffix": "", "title": ""},
+        legend={"y": -0.45},
+        xaxis={"ticksuffix": " %", "title": "Andel af de 18–25-årige", "range": [0, 100]},
+    )
     return fig
 
 
@@ -140,11 +218,16 @@ def _div(fig: go.Figure | None, div_id: str) -> str:
         return ""
     spec = fig.to_plotly_json()
     spec["layout"]["template"] = _template()
-    return pio.to_html(spec, full_html=False, include_plotlyjs=False, div_id=div_id, validate=False,
-                       # A chart is part of a document, not an app: no toolbar (its buttons were the
-                       # first Tab stops, and "share" does nothing offline), no zoom by scroll or touch.
-                       config={"displaylogo": False, "responsive": True, "displayModeBar": False,
-                               "scrollZoom": False})
+    return pio.to_html(
+        spec,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        validate=False,
+        # A chart is part of a document, not an app: no toolbar (its buttons were the
+        # first Tab stops, and "share" does nothing offline), no zoom by scroll or touch.
+        config={"displaylogo": False, "responsive": True, "displayModeBar": False, "scrollZoom": False},
+    )
 
 
 def series_table(data: ReportData) -> list[dict]:
@@ -159,6 +242,7 @@ def series_table(data: ReportData) -> list[dict]:
 
 def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     """The report's tables as printed (one decimal, hidden cells as their mark): the workbook's sheets."""
+
     def shown(value, label, decimals=1):
         if isinstance(label, str):
             return label
@@ -174,11 +258,24 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
             row[f"{name} måltal (%)"] = shown(r.get(f"{g}_target"), None)
         rows.append(row)
     sheets["Udvikling"] = pd.DataFrame(rows)
-    sheets["Grupper"] = pd.DataFrame([{"Uddannelsesgruppe": r.label_da, "Antal": shown(r.applicants, r.label, 0),
-                                       "Andel (%)": shown(r.share, r.label), "Hele landet (%)": shown(r.national, None)}
-                                      for r in data.groups.itertuples()]
-                                     + [{"Uddannelsesgruppe": "Afgangselever i alt",
-                                         "Antal": shown(data.denominator, data.denominator_label, 0), "Andel (%)": 100}])
+    sheets["Grupper"] = pd.DataFrame(
+        [
+            {
+                "Uddannelsesgruppe": r.label_da,
+                "Antal": shown(r.applicants, r.label, 0),
+                "Andel (%)": shown(r.share, r.label),
+                "Hele landet (%)": shown(r.national, None),
+            }
+            for r in data.groups.itertuples()
+        ]
+        + [
+            {
+                "Uddannelsesgruppe": "Afgangselever i alt",
+                "Antal": shown(data.denominator, data.denominator_label, 0),
+                "Andel (%)": 100,
+            }
+        ]
+    )
 
     def split(frame, first):
         out = []
@@ -192,11 +289,17 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     sheets["Klassetrin"] = split(data.grades, "Klassetrin")
     sheets["Køn"] = split(data.sexes, "Køn")
     sheets["Skoler"] = split(data.schools, "Skole")
-    sheets["Sammenligning"] = split(data.comparison.set_index("area") if len(data.comparison) else data.comparison, "Område")
+    sheets["Sammenligning"] = split(
+        data.comparison.set_index("area") if len(data.comparison) else data.comparison, "Område"
+    )
     if len(data.completion):
         mine = data.completion[data.completion.area == "kommune"]
-        sheets["Uddannelsesstatus"] = pd.DataFrame([{"Status": r.label, "Antal": shown(r.persons, r.mark, 0),
-                                                     "Andel (%)": shown(r.share, r.mark)} for r in mine.itertuples()])
+        sheets["Uddannelsesstatus"] = pd.DataFrame(
+            [
+                {"Status": r.label, "Antal": shown(r.persons, r.mark, 0), "Andel (%)": shown(r.share, r.mark)}
+                for r in mine.itertuples()
+            ]
+        )
     return sheets
 
 
@@ -206,10 +309,15 @@ def write_workbook(data: ReportData, path: Path) -> Path:
 
     tmp = path.with_suffix(".tmp.xlsx")
     sheets = report_tables(data)
-    sheets["Om tallene"] = pd.DataFrame({"Note": [
-        "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
-        f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
-        f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}."]})
+    sheets["Om tallene"] = pd.DataFrame(
+        {
+            "Note": [
+                "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
+                f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
+                f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
+            ]
+        }
+    )
     book = xlsxwriter.Workbook(str(tmp))
     bold = book.add_format({"bold": True})
     for name, frame in sheets.items():
@@ -250,13 +358,17 @@ def render_html(data: ReportData, generated: datetime) -> str:
     env = _environment()
     eud_now = data.series["EUD"].set_index("year")["kommune"].get(data.year)
     return env.get_template("council_report.html.j2").render(
-        d=data, groups_order=TARGET_GROUPS, series_rows=series_table(data), eud_now=None if pd.isna(eud_now) else eud_now,
+        d=data,
+        groups_order=TARGET_GROUPS,
+        series_rows=series_table(data),
+        eud_now=None if pd.isna(eud_now) else eud_now,
         series_charts={g: _div(series_figure(data, g), f"chart-{g.lower()}") for g in TARGET_GROUPS},
         groups_chart=_div(groups_figure(data), "chart-groups"),
         schools_chart=_div(schools_figure(data), "chart-schools"),
         completion_chart=_div(completion_figure(data), "chart-completion"),
         plotly_js=plotly_bundle(),
-        generated=generated, series_break=SERIES_BREAK_YEAR,
+        generated=generated,
+        series_break=SERIES_BREAK_YEAR,
     )
 
 
@@ -270,7 +382,9 @@ def render_report(settings: Settings, kommune_code: int, year: int | None = None
         # The disclosure audit on the page as written; a report that fails it is not written.
         audit_html(html, data)
     except DisclosureError as e:
-        raise ReportError(f"Report for kommune {kommune_code} {data.year} not written: it fails the disclosure audit ({e}).") from e
+        raise ReportError(
+            f"Report for kommune {kommune_code} {data.year} not written: it fails the disclosure audit ({e})."
+        ) from e
     out = out or settings.reports_dir / f"rapport_{kommune_code}_{data.year}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_workbook(data, out.with_suffix(".xlsx"))

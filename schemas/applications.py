@@ -67,9 +67,12 @@ def _sql_list(values) -> str:
 
 def _sql_code_valid_in_year() -> str:
     codes = education_codes()
-    cases = [f"WHEN '{r.code}' THEN year BETWEEN {0 if pd.isna(r.valid_from_year) else int(r.valid_from_year)} "
-             f"AND {9999 if pd.isna(r.valid_to_year) else int(r.valid_to_year)}"
-             for r in codes.itertuples() if not (pd.isna(r.valid_from_year) and pd.isna(r.valid_to_year))]
+    cases = [
+        f"WHEN '{r.code}' THEN year BETWEEN {0 if pd.isna(r.valid_from_year) else int(r.valid_from_year)} "
+        f"AND {9999 if pd.isna(r.valid_to_year) else int(r.valid_to_year)}"
+        for r in codes.itertuples()
+        if not (pd.isna(r.valid_from_year) and pd.isna(r.valid_to_year))
+    ]
     return f"year IS NULL OR coalesce(CASE education_code {' '.join(cases)} END, true)"
 
 
@@ -78,69 +81,165 @@ def application_schema() -> pa.DataFrameSchema:
     eud_codes = education_codes().query("group == 'EUD'").code
     return pa.DataFrameSchema(
         {
-            "cpr_status": pa.Column(str, pa.Check.isin(["ok"], name="cpr_shaped",
-                                    error="CPR number missing or not of the form ddmmåå-xxxx (value withheld)"),
-                                    description="Whether the CPR number was CPR-shaped at ingestion; the number itself is never stored."),
-            "pupil_id": pa.Column("UInt64", nullable=True,
-                                  coerce=True, description="Pseudonym: first 64 bits of HMAC-SHA256(key, CPR)."),
-            "sex": pa.Column(str, pa.Check.isin(["M", "K"], name="sex_from_cpr"), nullable=True,
-                             description="Sex from the CPR number's last digit (M = dreng, K = pige)."),
-            "year": pa.Column("Int64", pa.Check.in_range(2000, 2100, name="plausible_year",
-                                                          error="application year must be between 2000 and 2100"),
-                              nullable=False, coerce=True, description="Application year (from the application date).",
-                              metadata={"report_as": "application_date", "missing": DATE_MISSING}),
-            "application_date": pa.Column("datetime64[ns]", nullable=False,
-                                          coerce=True, description="Date of the application (ansøgningsdato), YYYY-MM-DD.",
-                                          metadata={"missing": DATE_MISSING}),
-            "school_institution_number": pa.Column(str, pa.Check.str_matches(r"^\d{6}$", name="six_digit_institution",
-                                                   error="institution number must be six digits"), nullable=True,
-                                                   description="The school's institution number (STIL), six digits."),
+            "cpr_status": pa.Column(
+                str,
+                pa.Check.isin(
+                    ["ok"],
+                    name="cpr_shaped",
+                    error="CPR number missing or not of the form ddmmåå-xxxx (value withheld)",
+                ),
+                description="Whether the CPR number was CPR-shaped at ingestion; the number itself is never stored.",
+            ),
+            "pupil_id": pa.Column(
+                "UInt64", nullable=True, coerce=True, description="Pseudonym: first 64 bits of HMAC-SHA256(key, CPR)."
+            ),
+            "sex": pa.Column(
+                str,
+                pa.Check.isin(["M", "K"], name="sex_from_cpr"),
+                nullable=True,
+                description="Sex from the CPR number's last digit (M = dreng, K = pige).",
+            ),
+            "year": pa.Column(
+                "Int64",
+                pa.Check.in_range(
+                    2000, 2100, name="plausible_year", error="application year must be between 2000 and 2100"
+                ),
+                nullable=False,
+                coerce=True,
+                description="Application year (from the application date).",
+                metadata={"report_as": "application_date", "missing": DATE_MISSING},
+            ),
+            "application_date": pa.Column(
+                "datetime64[ns]",
+                nullable=False,
+                coerce=True,
+                description="Date of the application (ansøgningsdato), YYYY-MM-DD.",
+                metadata={"missing": DATE_MISSING},
+            ),
+            "school_institution_number": pa.Column(
+                str,
+                pa.Check.str_matches(
+                    r"^\d{6}$", name="six_digit_institution", error="institution number must be six digits"
+                ),
+                nullable=True,
+                description="The school's institution number (STIL), six digits.",
+            ),
             "school_name": pa.Column(str, nullable=True, description="The school's name as in the extract."),
-            "school_kommune": pa.Column("Int64", pa.Check.isin(kommuner, name="known_kommune",
-                                        error="kommune code must be one of the 98 municipalities in data/reference/kommuner.csv"),
-                                        nullable=False, coerce=True, description="Kommune where the school is located."),
-            "residence_kommune": pa.Column("Int64", pa.Check.isin(kommuner, name="known_kommune",
-                                           error="kommune code must be one of the 98 municipalities in data/reference/kommuner.csv"),
-                                           nullable=True, coerce=True, description="The pupil's kommune of residence."),
-            "grade": pa.Column("Int64", pa.Check.isin([9, 10], name="leaving_grade", error="grade must be 9 or 10"),
-                               nullable=True, coerce=True, description="Grade (klassetrin) at application: 9 or 10; empty for 'uden for skole'."),
-            "applicant_type": pa.Column(str, pa.Check.isin(applicant_type_values(), name="known_applicant_type",
-                                        error="applicant type must be 'Direkte fra skole' or 'Uden for skole'"),
-                                        description="Ansøgertype as in the extract."),
-            "priority": pa.Column("Int64", pa.Check.in_range(1, MAX_PRIORITY, name="priority_range",
-                                  error=f"priority must be a whole number from 1 to {MAX_PRIORITY}"),
-                                  nullable=False, coerce=True, description="Priority of the application (1 = first choice)."),
-            "education_code": pa.Column(str, pa.Check.isin(list(education_codes().code), name="known_education_code",
-                                        error="education code must be listed in data/config/education_codes.csv"),
-                                        description="Education applied for (code from data/config/education_codes.csv)."),
-            "eux": pa.Column(str, pa.Check.isin(["J", "N", ""], name="eux_flag", error="EUX must be J, N or empty"),
-                             description="EUX flag on an EUD application (J/N)."),
+            "school_kommune": pa.Column(
+                "Int64",
+                pa.Check.isin(
+                    kommuner,
+                    name="known_kommune",
+                    error="kommune code must be one of the 98 municipalities in data/reference/kommuner.csv",
+                ),
+                nullable=False,
+                coerce=True,
+                description="Kommune where the school is located.",
+            ),
+            "residence_kommune": pa.Column(
+                "Int64",
+                pa.Check.isin(
+                    kommuner,
+                    name="known_kommune",
+                    error="kommune code must be one of the 98 municipalities in data/reference/kommuner.csv",
+                ),
+                nullable=True,
+                coerce=True,
+                description="The pupil's kommune of residence.",
+            ),
+            "grade": pa.Column(
+                "Int64",
+                pa.Check.isin([9, 10], name="leaving_grade", error="grade must be 9 or 10"),
+                nullable=True,
+                coerce=True,
+                description="Grade (klassetrin) at application: 9 or 10; empty for 'uden for skole'.",
+            ),
+            "applicant_type": pa.Column(
+                str,
+                pa.Check.isin(
+                    applicant_type_values(),
+                    name="known_applicant_type",
+                    error="applicant type must be 'Direkte fra skole' or 'Uden for skole'",
+                ),
+                description="Ansøgertype as in the extract.",
+            ),
+            "priority": pa.Column(
+                "Int64",
+                pa.Check.in_range(
+                    1,
+                    MAX_PRIORITY,
+                    name="priority_range",
+                    error=f"priority must be a whole number from 1 to {MAX_PRIORITY}",
+                ),
+                nullable=False,
+                coerce=True,
+                description="Priority of the application (1 = first choice).",
+            ),
+            "education_code": pa.Column(
+                str,
+                pa.Check.isin(
+                    list(education_codes().code),
+                    name="known_education_code",
+                    error="education code must be listed in data/config/education_codes.csv",
+                ),
+                description="Education applied for (code from data/config/education_codes.csv).",
+            ),
+            "eux": pa.Column(
+                str,
+                pa.Check.isin(["J", "N", ""], name="eux_flag", error="EUX must be J, N or empty"),
+                description="EUX flag on an EUD application (J/N).",
+            ),
         },
         checks=[
-            pa.Check(_one_first_priority, name="one_first_priority",
-                     error="a pupil may have only one 1st priority per year",
-                     # A grouped subquery, not a window: at 10 M rows it costs 1.2 s instead of 2.9 s.
-                     statistics={"sql": "NOT (priority = 1 AND pupil_id IS NOT NULL AND (year, pupil_id) IN ("
-                                        "SELECT (year, pupil_id) FROM {relation} WHERE priority = 1 AND pupil_id IS NOT NULL "
-                                        "GROUP BY year, pupil_id HAVING count(*) > 1))"}),
+            pa.Check(
+                _one_first_priority,
+                name="one_first_priority",
+                error="a pupil may have only one 1st priority per year",
+                # A grouped subquery, not a window: at 10 M rows it costs 1.2 s instead of 2.9 s.
+                statistics={
+                    "sql": "NOT (priority = 1 AND pupil_id IS NOT NULL AND (year, pupil_id) IN ("
+                    "SELECT (year, pupil_id) FROM {relation} WHERE priority = 1 AND pupil_id IS NOT NULL "
+                    "GROUP BY year, pupil_id HAVING count(*) > 1))"
+                },
+            ),
             # Without a 1st priority a pupil would leave the søgetal (numerator and denominator)
             # without a trace; each of the pupil's rows is held back instead, under this rule.
-            pa.Check(_has_first_priority, name="missing_first_priority",
-                     error="the pupil has no 1st-priority application this year (only 2nd or later priorities)",
-                     statistics={"sql": "pupil_id IS NULL OR year IS NULL OR (year, pupil_id) IN ("
-                                        "SELECT (year, pupil_id) FROM {relation} WHERE priority = 1 AND pupil_id IS NOT NULL)"}),
-            pa.Check(_grade_for_direct, name="grade_required",
-                     error="'Direkte fra skole' applicants must have grade 9 or 10",
-                     statistics={"sql": f"coalesce(applicant_type NOT IN ({_sql_list(applicant_type_values('direct'))}), true) "
-                                        "OR grade IS NOT NULL"}),
-            pa.Check(_eux_only_with_eud, name="eux_only_with_eud",
-                     error="EUX = J is only allowed on an EUD application",
-                     statistics={"sql": f"coalesce(eux <> 'J', true) OR education_code IN ({_sql_list(eud_codes)})"}),
-            pa.Check(_year_matches_file, name="year_matches_file",
-                     error="the application date is not in the year the file is for (see its name)",
-                     statistics={"sql": "year IS NULL OR year = file_year"}),
-            pa.Check(_code_valid_in_year, name="code_valid_in_year", statistics={"sql": _sql_code_valid_in_year()},
-                     error="education code did not exist that year (FGU from 2020; produktionsskole, EGU, KUU until 2019)"),
+            pa.Check(
+                _has_first_priority,
+                name="missing_first_priority",
+                error="the pupil has no 1st-priority application this year (only 2nd or later priorities)",
+                statistics={
+                    "sql": "pupil_id IS NULL OR year IS NULL OR (year, pupil_id) IN ("
+                    "SELECT (year, pupil_id) FROM {relation} WHERE priority = 1 AND pupil_id IS NOT NULL)"
+                },
+            ),
+            pa.Check(
+                _grade_for_direct,
+                name="grade_required",
+                error="'Direkte fra skole' applicants must have grade 9 or 10",
+                statistics={
+                    "sql": f"coalesce(applicant_type NOT IN ({_sql_list(applicant_type_values('direct'))}), true) "
+                    "OR grade IS NOT NULL"
+                },
+            ),
+            pa.Check(
+                _eux_only_with_eud,
+                name="eux_only_with_eud",
+                error="EUX = J is only allowed on an EUD application",
+                statistics={"sql": f"coalesce(eux <> 'J', true) OR education_code IN ({_sql_list(eud_codes)})"},
+            ),
+            pa.Check(
+                _year_matches_file,
+                name="year_matches_file",
+                error="the application date is not in the year the file is for (see its name)",
+                statistics={"sql": "year IS NULL OR year = file_year"},
+            ),
+            pa.Check(
+                _code_valid_in_year,
+                name="code_valid_in_year",
+                statistics={"sql": _sql_code_valid_in_year()},
+                error="education code did not exist that year (FGU from 2020; produktionsskole, EGU, KUU until 2019)",
+            ),
         ],
         strict=False,
         name="applications",

@@ -29,41 +29,92 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
     this_year = date.today().year
     return pa.DataFrameSchema(
         {
-            "year": pa.Column("Int64", [
-                pa.Check.ge(2000, name="plausible_year", error="year must be 2000 or later"),
-                pa.Check.le(this_year, name="not_future_year", error=f"year lies in the future (after {this_year})")],
-                nullable=False, description="Application year of the figures."),
+            "year": pa.Column(
+                "Int64",
+                [
+                    pa.Check.ge(2000, name="plausible_year", error="year must be 2000 or later"),
+                    pa.Check.le(
+                        this_year, name="not_future_year", error=f"year lies in the future (after {this_year})"
+                    ),
+                ],
+                nullable=False,
+                description="Application year of the figures.",
+            ),
             "kommune_code": area_column("Kommune; 0 = Hele landet."),
-            "grade": pa.Column(str, pa.Check.isin(["9", "10", "9+10"], name="known_grade",
-                               error="grade must be 9, 10 or both (9+10)"), description="'9', '10' or '9+10'."),
-            "education_group": pa.Column(str, pa.Check.isin(PUBLISHED_GROUPS, name="known_group",
-                                         error="group must be one listed under published_groups in data/config/column_map.yaml"),
-                                         description="EUD, GYM, FGU, STU, OEVRIGT (work, abroad, ...) or OEVRIGE (a three-way table's other group: FGU, STU and the rest), as the table groups them."),
-            "applicants": pa.Column("Int64", pa.Check.ge(0, name="non_negative", error="a count cannot be negative"),
-                                    nullable=True, description="Count, where the table gives counts."),
-            "share_pct": percentage_column("Share in percent as published (rounded), where the table gives shares.",
-                                           nullable=True),
-            "suppressed_as": pa.Column(str, nullable=True, description=(
-                "The publisher's small-cell mark ('<5', 'x') where the table blanks the figure; the count and share "
-                "are then missing, as published.")),
-            "group_sum_pct": pa.Column(float, nullable=True, description=(
-                "Sum of the published shares of this area, year and grade: about 100 in a complete table; "
-                "further off only where the table is described as rounded (kept, with this sum as the flag).")),
-            "denominator_definition": pa.Column(str, pa.Check.isin(list(DENOMINATORS), name="known_denominator",
-                                                error=f"denominator must be one of {', '.join(DENOMINATORS)}"),
-                                                description="What the share is a share of: " + "; ".join(f"{k} = {v}" for k, v in DENOMINATORS.items()) + "."),
-            "geography_basis": pa.Column(str, pa.Check.isin(GEOGRAPHY, name="known_geography",
-                                         error="geography_basis must be school or residence"),
-                                         description="school = pupils of schools in the kommune; residence = pupils living there."),
+            "grade": pa.Column(
+                str,
+                pa.Check.isin(["9", "10", "9+10"], name="known_grade", error="grade must be 9, 10 or both (9+10)"),
+                description="'9', '10' or '9+10'.",
+            ),
+            "education_group": pa.Column(
+                str,
+                pa.Check.isin(
+                    PUBLISHED_GROUPS,
+                    name="known_group",
+                    error="group must be one listed under published_groups in data/config/column_map.yaml",
+                ),
+                description="EUD, GYM, FGU, STU, OEVRIGT (work, abroad, ...) or OEVRIGE (a three-way table's other group: FGU, STU and the rest), as the table groups them.",
+            ),
+            "applicants": pa.Column(
+                "Int64",
+                pa.Check.ge(0, name="non_negative", error="a count cannot be negative"),
+                nullable=True,
+                description="Count, where the table gives counts.",
+            ),
+            "share_pct": percentage_column(
+                "Share in percent as published (rounded), where the table gives shares.", nullable=True
+            ),
+            "suppressed_as": pa.Column(
+                str,
+                nullable=True,
+                description=(
+                    "The publisher's small-cell mark ('<5', 'x') where the table blanks the figure; the count and share "
+                    "are then missing, as published."
+                ),
+            ),
+            "group_sum_pct": pa.Column(
+                float,
+                nullable=True,
+                description=(
+                    "Sum of the published shares of this area, year and grade: about 100 in a complete table; "
+                    "further off only where the table is described as rounded (kept, with this sum as the flag)."
+                ),
+            ),
+            "denominator_definition": pa.Column(
+                str,
+                pa.Check.isin(
+                    list(DENOMINATORS),
+                    name="known_denominator",
+                    error=f"denominator must be one of {', '.join(DENOMINATORS)}",
+                ),
+                description="What the share is a share of: "
+                + "; ".join(f"{k} = {v}" for k, v in DENOMINATORS.items())
+                + ".",
+            ),
+            "geography_basis": pa.Column(
+                str,
+                pa.Check.isin(GEOGRAPHY, name="known_geography", error="geography_basis must be school or residence"),
+                description="school = pupils of schools in the kommune; residence = pupils living there.",
+            ),
             **source_columns(),
-            "source": pa.Column(str, nullable=True, description="Where the table was published (from its description file)."),
+            "source": pa.Column(
+                str, nullable=True, description="Where the table was published (from its description file)."
+            ),
         },
         checks=[
-            pa.Check(lambda df: df["applicants"].notna() | df["share_pct"].notna() | df["suppressed_as"].notna(),
-                     name="has_value", error="the row has neither a count nor a percentage nor a small-cell mark"),
-            pa.Check(lambda df: ~df.duplicated(FIGURE_KEY, keep=False), name="one_row_per_figure",
-                     error="the same area, year, grade and group appear twice in the table"),
+            pa.Check(
+                lambda df: df["applicants"].notna() | df["share_pct"].notna() | df["suppressed_as"].notna(),
+                name="has_value",
+                error="the row has neither a count nor a percentage nor a small-cell mark",
+            ),
+            pa.Check(
+                lambda df: ~df.duplicated(FIGURE_KEY, keep=False),
+                name="one_row_per_figure",
+                error="the same area, year, grade and group appear twice in the table",
+            ),
         ],
-        name="published_application_shares", strict=True, coerce=True,
+        name="published_application_shares",
+        strict=True,
+        coerce=True,
         description="Søgetal as published by a kommune or the ministry (not computed by Overgang), with their denominator and geography.",
     )

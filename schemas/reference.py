@@ -18,41 +18,67 @@ GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT", "TIENDE"]
 
 kommuner_schema = pa.DataFrameSchema(
     {
-        "kommune_code": pa.Column(int, pa.Check.in_range(101, 860), unique=True,
-                                  description="Kommune code (3 digits; written 0169 in some sources)."),
+        "kommune_code": pa.Column(
+            int,
+            pa.Check.in_range(101, 860),
+            unique=True,
+            description="Kommune code (3 digits; written 0169 in some sources).",
+        ),
         "kommune_name": pa.Column(str, unique=True, description="Kommune name."),
         "region": pa.Column(str, pa.Check.str_startswith("Region "), description="Region the kommune belongs to."),
     },
     checks=pa.Check(lambda df: len(df) == 98, element_wise=False, name="98_municipalities"),
-    name="kommuner", strict=True,
+    name="kommuner",
+    strict=True,
 )
 
 education_codes_schema = pa.DataFrameSchema(
     {
         "code": pa.Column(str, unique=True, description="Education code as in the extract."),
         "label_da": pa.Column(str, description="Danish label."),
-        "group": pa.Column(str, pa.Check.isin(GROUPS), description="Group used for søgetal: EUD, GYM, FGU, STU, OEVRIGT or TIENDE (10. klasse)."),
+        "group": pa.Column(
+            str,
+            pa.Check.isin(GROUPS),
+            description="Group used for søgetal: EUD, GYM, FGU, STU, OEVRIGT or TIENDE (10. klasse).",
+        ),
         "valid_from_year": pa.Column("Int64", nullable=True, description="First application year the code exists."),
         "valid_to_year": pa.Column("Int64", nullable=True, description="Last application year the code exists."),
     },
-    name="education_codes", strict=True, coerce=True,
+    name="education_codes",
+    strict=True,
+    coerce=True,
 )
 
 targets_schema = pa.DataFrameSchema(
     {
         "kommune_code": pa.Column(int, pa.Check.in_range(101, 860), description="Kommune that set the target."),
         "target_year": pa.Column(int, pa.Check.in_range(2000, 2100), description="Application year the target is for."),
-        "target_group": pa.Column(str, pa.Check.isin(["EUD", "GYM", "OEVRIGE"]), description="Måltal level: EUD, GYM or OEVRIGE."),
+        "target_group": pa.Column(
+            str, pa.Check.isin(["EUD", "GYM", "OEVRIGE"]), description="Måltal level: EUD, GYM or OEVRIGE."
+        ),
         "target_pct": pa.Column(float, pa.Check.in_range(0, 100), description="Target share of leavers, percent."),
-        "value_basis": pa.Column(str, pa.Check.isin(["published", "interpolated"]), description="Published by the kommune, or interpolated between published values."),
+        "value_basis": pa.Column(
+            str,
+            pa.Check.isin(["published", "interpolated"]),
+            description="Published by the kommune, or interpolated between published values.",
+        ),
         "decided_year": pa.Column(int, description="Year the target was decided."),
-        "decided_on": pa.Column("datetime64[ns]", nullable=True, description="Date of the decision (meeting date), where known."),
+        "decided_on": pa.Column(
+            "datetime64[ns]", nullable=True, description="Date of the decision (meeting date), where known."
+        ),
         "decided_by": pa.Column(str, description="Body that set the target."),
-        "stated_growth_pp_per_year": pa.Column(float, nullable=True, description="Growth rate stated with the target (percentage points a year), if any."),
+        "stated_growth_pp_per_year": pa.Column(
+            float, nullable=True, description="Growth rate stated with the target (percentage points a year), if any."
+        ),
         "source": pa.Column(str, description="Where the target is published."),
     },
-    checks=pa.Check(lambda df: ~df.duplicated(["kommune_code", "target_year", "target_group", "decided_year"]), name="one_target_per_year_group"),
-    name="targets", strict=True, coerce=True,
+    checks=pa.Check(
+        lambda df: ~df.duplicated(["kommune_code", "target_year", "target_group", "decided_year"]),
+        name="one_target_per_year_group",
+    ),
+    name="targets",
+    strict=True,
+    coerce=True,
 )
 
 goals_schema = pa.DataFrameSchema(
@@ -61,19 +87,30 @@ goals_schema = pa.DataFrameSchema(
         "scope": pa.Column(str, pa.Check.isin(["kommune", "national"]), description="kommune or national."),
         "kommune_code": pa.Column("Int64", nullable=True, description="Kommune, for a municipal goal."),
         "indicator": pa.Column(str, description="What is measured."),
-        "indicator_kind": pa.Column(str, pa.Check.isin(["projection", "observed", "transition", "application"]),
-                                    description="projection (profilmodel), observed (Danmarks Statistik), transition (overgangsfrekvens) or application (søgetal); never two kinds on one axis."),
+        "indicator_kind": pa.Column(
+            str,
+            pa.Check.isin(["projection", "observed", "transition", "application"]),
+            description="projection (profilmodel), observed (Danmarks Statistik), transition (overgangsfrekvens) or application (søgetal); never two kinds on one axis.",
+        ),
         "target_pct": pa.Column(float, pa.Check.in_range(0, 100), description="Target value, percent."),
-        "deadline_year": pa.Column("Int64", nullable=True, description="Year the goal is to be met (empty: no deadline stated)."),
-        "or_national_average": pa.Column(bool, description="True when the goal is met also by reaching the national average."),
+        "deadline_year": pa.Column(
+            "Int64", nullable=True, description="Year the goal is to be met (empty: no deadline stated)."
+        ),
+        "or_national_average": pa.Column(
+            bool, description="True when the goal is met also by reaching the national average."
+        ),
         "set_by": pa.Column(str, description="Body that set the goal."),
         "set_year": pa.Column("Int64", nullable=True, description="Year the goal was set."),
         "valid_from_year": pa.Column("Int64", nullable=True, description="First year the goal applies."),
-        "valid_to_year": pa.Column("Int64", nullable=True, description="Last year the goal applied (empty: still in force)."),
+        "valid_to_year": pa.Column(
+            "Int64", nullable=True, description="Last year the goal applied (empty: still in force)."
+        ),
         "description_da": pa.Column(str, description="The goal as worded in Danish."),
         "source": pa.Column(str, description="Where the goal is stated."),
     },
-    name="goals", strict=True, coerce=True,
+    name="goals",
+    strict=True,
+    coerce=True,
 )
 
 
@@ -104,17 +141,30 @@ def applicant_type_values(kind: str | None = None) -> list[str]:
 # Columns shared by the tables read from files analysts have (published søgetal, profilmodel).
 def area_column(description: str) -> pa.Column:
     """A kommune code, or 0 for the whole country (Hele landet)."""
-    return pa.Column("Int64", pa.Check.isin([0, *kommune_codes()], name="known_area",
-                     error="area is not one of the 98 municipalities or the whole country"),
-                     nullable=False, description=description)
+    return pa.Column(
+        "Int64",
+        pa.Check.isin(
+            [0, *kommune_codes()],
+            name="known_area",
+            error="area is not one of the 98 municipalities or the whole country",
+        ),
+        nullable=False,
+        description=description,
+    )
 
 
 def percentage_column(description: str, nullable: bool = False) -> pa.Column:
-    return pa.Column(float, pa.Check.in_range(0, 100, name="percentage_range", error="a percentage must be between 0 and 100"),
-                     nullable=nullable, description=description)
+    return pa.Column(
+        float,
+        pa.Check.in_range(0, 100, name="percentage_range", error="a percentage must be between 0 and 100"),
+        nullable=nullable,
+        description=description,
+    )
 
 
 def source_columns() -> dict[str, pa.Column]:
     """Where each row was read: the file, and its line (CSV) or sheet row (Excel)."""
-    return {"source_file": pa.Column(str, description="The file the figures were loaded from."),
-            "source_line": pa.Column(int, description="Line (CSV) or row (Excel) in that file.")}
+    return {
+        "source_file": pa.Column(str, description="The file the figures were loaded from."),
+        "source_line": pa.Column(int, description="Line (CSV) or row (Excel) in that file."),
+    }

@@ -41,8 +41,9 @@ def check_condition(column: str, check: pa.Check, relation: str = "") -> str:
     raise Untranslatable(f"check {check.name!r} on {column!r} has no SQL translation")
 
 
-def rules(schema: pa.DataFrameSchema, relation: str,
-          column_for_check: dict[str, str] | None = None) -> list[tuple[str, str, str, str]]:
+def rules(
+    schema: pa.DataFrameSchema, relation: str, column_for_check: dict[str, str] | None = None
+) -> list[tuple[str, str, str, str]]:
     """(SQL true when the row breaks the rule, column shown, rule name, message) for every rule."""
     out = []
     for name, column in schema.columns.items():
@@ -52,15 +53,25 @@ def rules(schema: pa.DataFrameSchema, relation: str,
             missing = meta.get("missing", f"{name} is missing or not a valid {column.dtype}")
             out.append((f'"{name}" IS NULL', shown, "required_value", missing))
         for check in column.checks:
-            out.append((f"NOT coalesce(({check_condition(name, check)}), false)", shown, check.name, check.error or check.name))
+            out.append(
+                (f"NOT coalesce(({check_condition(name, check)}), false)", shown, check.name, check.error or check.name)
+            )
     for check in schema.checks:
         target = (column_for_check or {}).get(check.name)
-        out.append((f"NOT coalesce(({check_condition('', check, relation)}), true)", target, check.name, check.error or check.name))
+        out.append(
+            (
+                f"NOT coalesce(({check_condition('', check, relation)}), true)",
+                target,
+                check.name,
+                check.error or check.name,
+            )
+        )
     return out
 
 
-def failures_sql(schema: pa.DataFrameSchema, relation: str, key: str = "row_id",
-                 column_for_check: dict[str, str] | None = None) -> str:
+def failures_sql(
+    schema: pa.DataFrameSchema, relation: str, key: str = "row_id", column_for_check: dict[str, str] | None = None
+) -> str:
     """SELECT key, column_name, rule, message for every (row, rule) that fails.
 
     One scan of `relation` evaluates every rule into a flag per row; only the rows with a flag set
@@ -72,5 +83,6 @@ def failures_sql(schema: pa.DataFrameSchema, relation: str, key: str = "row_id",
     unpack = "\nUNION ALL\n".join(
         f"SELECT {key}, {_literal(column) if column else 'NULL'} AS column_name, {_literal(rule)} AS rule, "
         f"{_literal(message)} AS message FROM flagged WHERE f{i}"
-        for i, (_, column, rule, message) in enumerate(found))
+        for i, (_, column, rule, message) in enumerate(found)
+    )
     return f"WITH flagged AS MATERIALIZED (SELECT {key}, {flags} FROM {relation} WHERE {any_flag})\n{unpack}"

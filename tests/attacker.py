@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-TD = re.compile(r'<(td|th|span|div|dd)\b([^>]*)>(.*?)</\1>', re.S)
+TD = re.compile(r"<(td|th|span|div|dd)\b([^>]*)>(.*?)</\1>", re.S)
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 DETAIL = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
 TARGET = ["EUD", "GYM", "OEVRIGE"]
@@ -43,11 +43,11 @@ def _number(text: str) -> float:
 
 @dataclass
 class Knowledge:
-    counts: dict = field(default_factory=dict)                          # cell -> exact value seen
-    shares: dict = field(default_factory=lambda: defaultdict(set))      # cell -> {(share, denominator cell)}
-    marks: dict = field(default_factory=lambda: defaultdict(set))       # cell -> {mark}
+    counts: dict = field(default_factory=dict)  # cell -> exact value seen
+    shares: dict = field(default_factory=lambda: defaultdict(set))  # cell -> {(share, denominator cell)}
+    marks: dict = field(default_factory=lambda: defaultdict(set))  # cell -> {mark}
     cells: set = field(default_factory=set)
-    findings: list = field(default_factory=list)                        # plain leaks found while reading
+    findings: list = field(default_factory=list)  # plain leaks found while reading
 
     def count(self, cell, value, where):
         if cell in self.counts and self.counts[cell] != value:
@@ -86,7 +86,11 @@ class Knowledge:
                         if isinstance(v, float) and abs(v * 10 - round(v * 10)) > 1e-6:
                             self.findings.append(f"{where} {m.group(1)}: unrounded number {v!r} in chart data")
                 ids = trace.get("customdata") or []
-                values = trace.get("x") if m.group(1) == "chart-schools" or trace.get("orientation") == "h" else trace.get("y")
+                values = (
+                    trace.get("x")
+                    if m.group(1) == "chart-schools" or trace.get("orientation") == "h"
+                    else trace.get("y")
+                )
                 for cell, v in zip(ids, values or []):
                     if cell and v is not None:
                         self.share(cell, float(v), cell.rsplit("/", 1)[0] + "/n")
@@ -116,8 +120,12 @@ class Knowledge:
         prefixes = {c.rsplit("/", 2)[0] for c in self.cells}
         for p in prefixes:
             if p.split("/")[1].startswith("c"):
-                out.append((f"{p}/c/total", [f"{p}/c/{s}" for s in ("completed", "in_progress", "dropped_out",
-                                                                     "no_registered_education")]))
+                out.append(
+                    (
+                        f"{p}/c/total",
+                        [f"{p}/c/{s}" for s in ("completed", "in_progress", "dropped_out", "no_registered_education")],
+                    )
+                )
                 continue
             out.append((f"{p}/g/n", [f"{p}/g/{g}" for g in DETAIL]))
             out.append((f"{p}/g/OEVRIGE", [f"{p}/g/{g}" for g in ("FGU", "STU", "OEVRIGT")]))
@@ -126,7 +134,7 @@ class Knowledge:
                 head, row, _ = c.rsplit("/", 2)
                 if head == p and ":" in row:
                     rows[row.split(":")[0]].add(row)
-            for kind, keys in rows.items():
+            for keys in rows.values():
                 for key in keys:
                     out.append((f"{p}/{key}/n", [f"{p}/{key}/{t}" for t in TARGET]))
                 for t in TARGET + ["n"]:
@@ -141,7 +149,9 @@ class Knowledge:
             by_prefix[total.rsplit("/", 2)[0]].append((total, parts))
         out = {}
         for prefix, eqs in by_prefix.items():
-            names = sorted({c for t, ps in eqs for c in (t, *ps)} | {c for c in self.cells if c.rsplit("/", 2)[0] == prefix})
+            names = sorted(
+                {c for t, ps in eqs for c in (t, *ps)} | {c for c in self.cells if c.rsplit("/", 2)[0] == prefix}
+            )
             index = {c: i for i, c in enumerate(names)}
             lo = np.zeros(len(names))
             hi = np.full(len(names), np.inf)

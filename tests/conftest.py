@@ -31,7 +31,14 @@ def run_pipeline(home: Path, input_dir: Path) -> Run:
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
-    for name in ("OVERGANG_HOME", "OVERGANG_INPUT_DIR", "OVERGANG_INBOX", "OVERGANG_CPR_KEY", "OVERGANG_CPR_KEY_FILE", "DAGSTER_HOME"):
+    for name in (
+        "OVERGANG_HOME",
+        "OVERGANG_INPUT_DIR",
+        "OVERGANG_INBOX",
+        "OVERGANG_CPR_KEY",
+        "OVERGANG_CPR_KEY_FILE",
+        "DAGSTER_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OVERGANG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("OVERGANG_INBOX", str(tmp_path / "inbox"))

@@ -14,8 +14,10 @@ from overgang.settings import PROJECT_DIR
 
 def test_query_says_whether_it_opened_the_internal_warehouse_or_the_publication_set(tmp_path):
     home = tmp_path / "home"
-    for folder, name, table in (("warehouse", "overgang.duckdb", "internal_only"),
-                                ("publication", "overgang_publication.duckdb", "soegetal")):
+    for folder, name, table in (
+        ("warehouse", "overgang.duckdb", "internal_only"),
+        ("publication", "overgang_publication.duckdb", "soegetal"),
+    ):
         (home / folder).mkdir(parents=True)
         with duckdb.connect(str(home / folder / name)) as con:
             con.execute(f"CREATE TABLE {table} AS SELECT 1 AS n")
@@ -23,11 +25,21 @@ def test_query_says_whether_it_opened_the_internal_warehouse_or_the_publication_
     env["OVERGANG_HOME"] = str(home)
 
     def query(*args):
-        return subprocess.run([sys.executable, "-m", "overgang.cli", "query", *args], cwd=PROJECT_DIR, env=env,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "overgang.cli", "query", *args],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     internal = query("SELECT n FROM internal_only", "--csv")
-    assert internal.returncode == 0 and "INTERNAL warehouse" in internal.stderr and "not for publication" in internal.stderr
+    assert (
+        internal.returncode == 0
+        and "INTERNAL warehouse" in internal.stderr
+        and "not for publication" in internal.stderr
+    )
     published = query("SELECT n FROM soegetal", "--csv", "--publication")
     assert published.returncode == 0 and "publication set" in published.stderr and published.stdout == "n\n1\n"
     # The publication set holds no internal table.

@@ -30,7 +30,9 @@ def describe_definitions() -> str:
     for name in sorted(j.name for j in repo.get_all_jobs() if not j.name.startswith("__")):
         selected = sorted(k.to_user_string() for k in defs.resolve_job_def(name).asset_layer.selected_asset_keys)
         lines.append(f"job {name}: {', '.join(selected)}")
-    lines += [f"schedule {s.name} {s.cron_schedule} -> {s.job_name}" for s in sorted(repo.schedule_defs, key=lambda s: s.name)]
+    lines += [
+        f"schedule {s.name} {s.cron_schedule} -> {s.job_name}" for s in sorted(repo.schedule_defs, key=lambda s: s.name)
+    ]
     lines += [f"sensor {s.name}" for s in sorted(repo.sensor_defs, key=lambda s: s.name)]
     return "\n".join(lines) + "\n"
 

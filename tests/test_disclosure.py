@@ -39,19 +39,32 @@ def _truth(warehouse: Path) -> dict[str, int]:
             truth[f"{k}/{y}/g/n"] = den
             if target == "OEVRIGE":
                 truth[f"{k}/{y}/g/OEVRIGE"] = truth.get(f"{k}/{y}/g/OEVRIGE", 0) + n
-        for sql, kind in (("""SELECT kommune_code, year, grade, target_group, sum(applicants) FROM application_shares s
+        for sql, kind in (
+            (
+                """SELECT kommune_code, year, grade, target_group, sum(applicants) FROM application_shares s
                               JOIN education_groups g ON g."group" = s.education_group WHERE geography_basis = 'school'
-                              AND grade IN ('9', '10') AND in_denominator AND kommune_code <> 0 GROUP BY ALL""", "grade"),
-                          ("""SELECT kommune_code, year, sex, target_group, sum(applicants) FROM application_shares_by_sex s
+                              AND grade IN ('9', '10') AND in_denominator AND kommune_code <> 0 GROUP BY ALL""",
+                "grade",
+            ),
+            (
+                """SELECT kommune_code, year, sex, target_group, sum(applicants) FROM application_shares_by_sex s
                               JOIN education_groups g ON g."group" = s.education_group WHERE in_denominator
-                              AND kommune_code <> 0 GROUP BY ALL""", "sex"),
-                          ("""SELECT kommune_code, year, school_institution_number, target_group, sum(applicants)
+                              AND kommune_code <> 0 GROUP BY ALL""",
+                "sex",
+            ),
+            (
+                """SELECT kommune_code, year, school_institution_number, target_group, sum(applicants)
                               FROM school_application_shares s JOIN education_groups g ON g."group" = s.education_group
-                              WHERE in_denominator GROUP BY ALL""", "school")):
+                              WHERE in_denominator GROUP BY ALL""",
+                "school",
+            ),
+        ):
             for k, y, key, target, n in con.execute(sql).fetchall():
                 truth[f"{k}/{y}/{kind}:{key}/{target}"] = int(n)
                 truth[f"{k}/{y}/{kind}:{key}/n"] = truth.get(f"{k}/{y}/{kind}:{key}/n", 0) + int(n)
-        for k, y, status, persons in con.execute("SELECT kommune_code, year, status, persons FROM completion_status").fetchall():
+        for k, y, status, persons in con.execute(
+            "SELECT kommune_code, year, status, persons FROM completion_status"
+        ).fetchall():
             truth[f"{k}/c{y}/c/{status}"] = persons
     return truth
 
@@ -78,7 +91,9 @@ def assert_protected(knowledge: Knowledge, found: dict, truth: dict) -> None:
     assert not knowledge.findings, knowledge.findings[:5]
     assert found, "the attacker found no hidden cell at all"
     pinned = {c: iv for c, iv in found.items() if iv[1] - iv[0] < MIN_SPAN}
-    assert not pinned, f"{len(pinned)} hidden cells narrowed below {MIN_SPAN + 1} values, e.g. {sorted(pinned.items())[:5]}"
+    assert not pinned, (
+        f"{len(pinned)} hidden cells narrowed below {MIN_SPAN + 1} values, e.g. {sorted(pinned.items())[:5]}"
+    )
     for cell, marks in knowledge.marks.items():
         assert len(marks) == 1, (cell, marks)  # one mark everywhere
         mark = next(iter(marks))
@@ -127,7 +142,10 @@ def _unmarked_numbers(page: str) -> list[str]:
     for table_id, table in re.findall(r'<table id="(table-[a-z]+)">(.*?)</table>', body, re.S):
         if table_id in ("table-goals", "table-sources"):
             continue
-        heads = [re.sub(r"<[^>]+>", "", h).strip().lower() for h in re.findall(r"<th[^>]*>(.*?)</th>", table.split("</thead>")[0])]
+        heads = [
+            re.sub(r"<[^>]+>", "", h).strip().lower()
+            for h in re.findall(r"<th[^>]*>(.*?)</th>", table.split("</thead>")[0])
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[-1], re.S):
             cells = re.findall(r"<(td|th)([^>]*)>(.*?)</\1>", row, re.S)
             if cells and "offentliggjorte" in cells[0][2] or "alle kommuner" in row:
@@ -159,10 +177,15 @@ def test_publication_set_is_apart_from_the_internal_warehouse(sample_run):
         marks = dict(con.execute("SELECT mark, count(*) FROM cells GROUP BY mark").fetchall())
     assert tables == {"cells"} and views == {"soegetal", "soegetal_split"}
     assert small == 0 and marks["<5"] > 300 and marks["x"] > 50
-    assert sorted(p.name for p in (folder / "parquet").glob("*.parquet")) == ["soegetal.parquet", "soegetal_split.parquet"]
+    assert sorted(p.name for p in (folder / "parquet").glob("*.parquet")) == [
+        "soegetal.parquet",
+        "soegetal_split.parquet",
+    ]
     # The internal warehouse says what it is, on every view analysts query.
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
-        comments = [c for (c,) in con.execute("SELECT comment FROM duckdb_views() WHERE schema_name = 'analyst'").fetchall()]
+        comments = [
+            c for (c,) in con.execute("SELECT comment FROM duckdb_views() WHERE schema_name = 'analyst'").fetchall()
+        ]
         assert con.execute("SELECT count(*) FROM applications").fetchone()[0] > 1000  # pupil level: internal only
     assert comments and all(c.startswith("INTERNAL, not for publication") for c in comments)
 
@@ -175,7 +198,7 @@ def test_workbook_holds_what_the_page_shows(every_report):
     groups = book["Grupper"]
     body = page.split('id="table-groups"', 1)[1].split("</table>", 1)[0]
     cells = [htmllib.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body)]
-    printed = [cells[i:i + 4] for i in range(0, len(cells), 4)]
+    printed = [cells[i : i + 4] for i in range(0, len(cells), 4)]
     assert len(printed) == 5 == len(groups) - 1
     for (_, count, share, _), row in zip(printed, groups.itertuples()):
         if count in ("<5", "x"):
@@ -196,13 +219,16 @@ def test_a_leak_is_caught(sample_run, every_report):
     truth = _truth(sample_run.settings.warehouse)
     page = (paths[0].parent / "rapport_169_2024.html").read_text(encoding="utf-8")
     # Høje-Taastrup 2024: FGU is hidden ("x") to protect STU ("<5"); Øvrige is shown in the trend.
-    leaked = page.replace('data-cell="169/2024/g/FGU">x</td>', f'data-cell="169/2024/g/FGU">{truth["169/2024/g/FGU"]}</td>', 1)
+    leaked = page.replace(
+        'data-cell="169/2024/g/FGU">x</td>', f'data-cell="169/2024/g/FGU">{truth["169/2024/g/FGU"]}</td>', 1
+    )
     assert leaked != page
     knowledge, found = attack([leaked], None, truth)
     assert found["169/2024/g/STU"] == (truth["169/2024/g/STU"],) * 2
     # ... and the report's own audit refuses such a page.
     from reports.audit import audit_html
     from reports.data import load_report_data
+
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
         data = load_report_data(con, 169, 2024, sample_run.settings)
     with pytest.raises(DisclosureError, match="169/2024/g/FGU is hidden"):
@@ -256,6 +282,7 @@ def test_single_kommune_extract(keyed, tmp_path):
 
 # -- random tables ----------------------------------------------------------------------------
 
+
 def _table_cube(rows: list[list[int]]) -> Cube:
     """A table with every row total, column total and the grand total published."""
     values, sums = {}, []
@@ -277,6 +304,7 @@ def _brute_interval(cube: Cube, labels: dict, cell: str) -> tuple[int, int]:
     knowledge = Knowledge()
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
+
     names = sorted(cube.values)
     index = {c: i for i, c in enumerate(names)}
     lo = np.array([cube.values[c] if labels[c] is None else {"<5": 0, "x": 5}[labels[c]] for c in names], float)
@@ -297,8 +325,10 @@ def _brute_interval(cube: Cube, labels: dict, cell: str) -> tuple[int, int]:
 
 
 small_tables = st.integers(min_value=1, max_value=4).flatmap(
-    lambda cols: st.lists(st.lists(st.one_of(st.integers(0, 6), st.integers(0, 60)), min_size=cols, max_size=cols),
-                          min_size=1, max_size=4))
+    lambda cols: st.lists(
+        st.lists(st.one_of(st.integers(0, 6), st.integers(0, 60)), min_size=cols, max_size=cols), min_size=1, max_size=4
+    )
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -329,15 +359,17 @@ def test_protect_guarantee_on_random_tables(rows):
 def test_audit_intervals_match_brute_force(counts):
     """With one sum published and every cell hidden, the audit's interval is exactly the set of
     values that fit, counted by enumeration."""
-    cube = Cube({**{f"c{i}": v for i, v in enumerate(counts)}, "t": sum(counts)}, [("t", tuple(f"c{i}" for i in range(len(counts))))])
+    cube = Cube(
+        {**{f"c{i}": v for i, v in enumerate(counts)}, "t": sum(counts)},
+        [("t", tuple(f"c{i}" for i in range(len(counts))))],
+    )
     labels = {c: (PRIMARY if v < 5 else SECONDARY) for c, v in cube.values.items() if c != "t"} | {"t": None}
     found = intervals(cube, labels)
     total = sum(counts)
     for i, v in enumerate(counts):
         lo_i, hi_i = (0, 4) if v < 5 else (5, total)
         others = [(0, 4) if w < 5 else (5, total) for j, w in enumerate(counts) if j != i]
-        fits = [x for x in range(lo_i, hi_i + 1)
-                if sum(a for a, _ in others) <= total - x <= sum(b for _, b in others)]
+        fits = [x for x in range(lo_i, hi_i + 1) if sum(a for a, _ in others) <= total - x <= sum(b for _, b in others)]
         assert found[f"c{i}"] == (min(fits), max(fits)), (counts, i)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import duckdb
+import pytest
 
 from overgang.encoding import UnreadableFile, duckdb_readable, inspect
 
@@ -13,17 +12,23 @@ def _read_by_duckdb(text) -> str:
     """The file's first column as DuckDB reads it through duckdb_readable."""
     con = duckdb.connect()
     with duckdb_readable(text, con) as (path, encoding):
-        rows = con.execute("SELECT * FROM read_csv($p, delim='|', header=false, auto_detect=false, "
-                           "columns={'a': 'VARCHAR'}, encoding=$e)", {"p": path, "e": encoding}).fetchall()
+        rows = con.execute(
+            "SELECT * FROM read_csv($p, delim='|', header=false, auto_detect=false, "
+            "columns={'a': 'VARCHAR'}, encoding=$e)",
+            {"p": path, "e": encoding},
+        ).fetchall()
     return "\n".join(r[0] for r in rows)
 
 
-@pytest.mark.parametrize("encoding, data, expected", [
-    ("utf-8", "Bopælskommunenr;Ø\n1;2\n".encode("utf-8"), "utf-8"),
-    ("utf-8-sig", "\ufeffBopælskommunenr;Ø\n1;2\n".encode("utf-8"), "utf-8-sig"),
-    ("cp1252", "Bopælskommunenr;Ø\n1;2\n".encode("cp1252"), "cp1252"),
-    ("ascii", b"a;b\n1;2", "utf-8"),
-])
+@pytest.mark.parametrize(
+    "encoding, data, expected",
+    [
+        ("utf-8", "Bopælskommunenr;Ø\n1;2\n".encode(), "utf-8"),
+        ("utf-8-sig", "\ufeffBopælskommunenr;Ø\n1;2\n".encode("utf-8"), "utf-8-sig"),
+        ("cp1252", "Bopælskommunenr;Ø\n1;2\n".encode("cp1252"), "cp1252"),
+        ("ascii", b"a;b\n1;2", "utf-8"),
+    ],
+)
 def test_detects_encoding(tmp_path, encoding, data, expected):
     path = tmp_path / "f.csv"
     path.write_bytes(data)
@@ -43,6 +48,7 @@ def test_counts_lines_and_blank_lines(tmp_path):
 
 def test_blank_line_across_chunk_boundary(tmp_path, monkeypatch):
     import overgang.encoding as enc
+
     monkeypatch.setattr(enc, "CHUNK", 4)
     path = tmp_path / "f.csv"
     path.write_bytes(b"a;b\n1;2\n\n3;4\n")  # the blank line's two newlines fall in different chunks
@@ -78,6 +84,7 @@ def test_windows_1252_copy_is_never_on_disk(tmp_path, monkeypatch):
     # The copy of an extract (CPR numbers, names) lives in memory only: nothing is written to the
     # system temp folder or beside the file while it is read, and nothing is left after.
     import tempfile
+
     tmp = tmp_path / "systemtmp"
     tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
@@ -88,6 +95,7 @@ def test_windows_1252_copy_is_never_on_disk(tmp_path, monkeypatch):
     with duckdb_readable(inspect(euro), con) as (path, _):
         assert list(tmp.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["euro.csv", "systemtmp"]
     from fsspec.implementations.memory import MemoryFileSystem
+
     assert not MemoryFileSystem().exists(path.removeprefix("memory://"))
 
 
@@ -97,8 +105,15 @@ def _big_extract(path, late_line: bytes, early_text: str = "Nordskolen", blank_a
     from overgang.generator import HEADER
     from tests.extracts import row
 
-    rows = [row(CPR=f"{(i % 28) + 1:02d}0108-{i % 10000:04d}", Prioritet=str(i // 10000 + 1), Adresse="Vej 1",
-                **{"Skolens navn": early_text}) for i in range(40_000)]
+    rows = [
+        row(
+            CPR=f"{(i % 28) + 1:02d}0108-{i % 10000:04d}",
+            Prioritet=str(i // 10000 + 1),
+            Adresse="Vej 1",
+            **{"Skolens navn": early_text},
+        )
+        for i in range(40_000)
+    ]
     lines = [";".join(HEADER).encode("utf-8")] + [";".join(r[c] for c in HEADER).encode("utf-8") for r in rows]
     assert sum(len(line) + 2 for line in lines) > (1 << 22)
     lines.append(late_line)
@@ -139,7 +154,10 @@ def test_utf8_file_with_a_blank_line_keeps_its_line_numbers(tmp_path):
     con, staged = _stage(tmp_path, path)
     assert (staged.encoding, staged.data_rows, staged.rejected_lines) == ("utf-8", 40_001, 0)
     # The late row's letters came through, on the line it is on.
-    assert con.execute("SELECT school_name FROM staging_applications WHERE source_line = $n",
-                       {"n": lines}).fetchall() == [("Høje-Taastrup Nordskole",)]
-    assert con.execute("SELECT max(source_line), count(DISTINCT source_line) FROM staging_applications").fetchone() \
-        == (lines, 40_001)
+    assert con.execute(
+        "SELECT school_name FROM staging_applications WHERE source_line = $n", {"n": lines}
+    ).fetchall() == [("Høje-Taastrup Nordskole",)]
+    assert con.execute("SELECT max(source_line), count(DISTINCT source_line) FROM staging_applications").fetchone() == (
+        lines,
+        40_001,
+    )

@@ -23,13 +23,16 @@ from pipelines.run import execute_main_job, execute_sources_job, failure_message
 from pipelines.sensors import inbox_files
 from schemas.published import FIGURE_KEY
 from schemas.reference import goals_schema, targets_schema
-from tests.corpus import CASES, LONG as LONG_HEADER, SIDE, TWO_ROWS, Case
+from tests.corpus import CASES, SIDE, TWO_ROWS, Case
+from tests.corpus import LONG as LONG_HEADER
 from tests.extracts import row, write_extract
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(home=tmp_path / "home", input_dir=tmp_path / "none", config=Settings.load().config, inbox=tmp_path / "inbox")
+    return Settings(
+        home=tmp_path / "home", input_dir=tmp_path / "none", config=Settings.load().config, inbox=tmp_path / "inbox"
+    )
 
 
 def _run_years(settings: Settings, instance, year: int = 2024) -> None:
@@ -69,23 +72,43 @@ def _ledger(path: Path, year: int) -> tuple[tuple, list[str]]:
         ensure_work_schema(con)
         write_table(con, "kommuner", reference.kommuner())
         write_table(con, "education_codes", reference.education_codes())
-        write_table(con, "applicant_types", pd.DataFrame(
-            [(v, g) for g, values in reference.column_map()["applicant_types"].items() for v in values],
-            columns=["applicant_type", "applicant_group"]))
+        write_table(
+            con,
+            "applicant_types",
+            pd.DataFrame(
+                [(v, g) for g, values in reference.column_map()["applicant_types"].items() for v in values],
+                columns=["applicant_type", "applicant_group"],
+            ),
+        )
         stage_file(con, path, year, b"k" * 32, False, "test")
         build_applications(con, [year], "test")
         rows = ledger_rows(con, [year])
     (r,) = rows
-    return ((r["lines"], r["blank_lines"], r["staged_rows"], r["rejected_lines"], r["unaccounted_lines"], r["valid_rows"],
-             r["quarantined_rows"], r["duplicate_rows"]), ledger_problems(rows, Settings.load().max_quarantine_share))
+    return (
+        (
+            r["lines"],
+            r["blank_lines"],
+            r["staged_rows"],
+            r["rejected_lines"],
+            r["unaccounted_lines"],
+            r["valid_rows"],
+            r["quarantined_rows"],
+            r["duplicate_rows"],
+        ),
+        ledger_problems(rows, Settings.load().max_quarantine_share),
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_file_gets_its_outcome(case: Case, settings: Settings, keyed):
     if case.intake:
         config = Settings.load().config
-        settings = Settings(home=settings.home, input_dir=settings.input_dir, inbox=settings.inbox_dir,
-                            config={**config, "intake": {**config["intake"], **case.intake}})
+        settings = Settings(
+            home=settings.home,
+            input_dir=settings.input_dir,
+            inbox=settings.inbox_dir,
+            config={**config, "intake": {**config["intake"], **case.intake}},
+        )
     settings.inbox_dir.mkdir(parents=True)
     path = case.write(settings.inbox_dir)
     outcome = receive(path, settings)
@@ -130,7 +153,9 @@ def test_published_values_read_as_published(settings):
     assert not failures
     assert frame.set_index("education_group")["share_pct"].to_dict() == {"EUD": 23.7, "GYM": 70.1, "OEVRIGE": 6.2}
     assert set(frame.kommune_code) == {169} and set(frame.grade) == {"9+10"}
-    assert set(frame.geography_basis) == {"school"} and set(frame.denominator_definition) == {"leavers_excl_10th_grade_applicants"}
+    assert set(frame.geography_basis) == {"school"} and set(frame.denominator_definition) == {
+        "leavers_excl_10th_grade_applicants"
+    }
 
 
 def test_same_file_twice_changes_nothing(settings, keyed):
@@ -159,14 +184,18 @@ def test_corrected_extract_replaces_its_year(settings, keyed):
     with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
         _run_years(settings, instance)
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-            before = con.execute("SELECT education_group, applicants FROM application_shares WHERE year = 2024 AND kommune_code = 169 "
-                                 "AND grade = '9+10' AND geography_basis = 'school' AND applicants > 0 ORDER BY 1").fetchall()
+            before = con.execute(
+                "SELECT education_group, applicants FROM application_shares WHERE year = 2024 AND kommune_code = 169 "
+                "AND grade = '9+10' AND geography_basis = 'school' AND applicants > 0 ORDER BY 1"
+            ).fetchall()
         corrected = [*TWO_ROWS, row(CPR="030308-1238", Uddannelse="eud_gf1")]
         receive(write_extract(settings.inbox_dir / "optagelse_2024_rettet.csv", corrected), settings)
         _run_years(settings, instance)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        after = con.execute("SELECT education_group, applicants FROM application_shares WHERE year = 2024 AND kommune_code = 169 "
-                            "AND grade = '9+10' AND geography_basis = 'school' AND applicants > 0 ORDER BY 1").fetchall()
+        after = con.execute(
+            "SELECT education_group, applicants FROM application_shares WHERE year = 2024 AND kommune_code = 169 "
+            "AND grade = '9+10' AND geography_basis = 'school' AND applicants > 0 ORDER BY 1"
+        ).fetchall()
         files = con.execute("SELECT source_file FROM ingested_files WHERE file_year = 2024").fetchall()
     assert before == [("EUD", 1), ("GYM", 1)] and after == [("EUD", 2), ("GYM", 1)]
     assert files == [("optagelse_2024_rettet.csv",)]
@@ -175,11 +204,18 @@ def test_corrected_extract_replaces_its_year(settings, keyed):
 
 def test_sources_from_the_inbox_reach_the_warehouse(settings, keyed):
     settings.inbox_dir.mkdir(parents=True)
-    for name in ("percentages that do not add up", "targets with an impossible percentage", "goals in YAML with an unknown kind"):
+    for name in (
+        "percentages that do not add up",
+        "targets with an impossible percentage",
+        "goals in YAML with an unknown kind",
+    ):
         receive(next(c for c in CASES if c.name == name).write(settings.inbox_dir), settings)
     profil = settings.inbox_dir / "profilmodel_2023.csv"
-    profil.write_text("Kommune;Årgang;År efter 9. klasse;Andel med ungdomsuddannelse (%);Profilmodel\r\n"
-                      "Høje-Taastrup;2023;25;86,4;2023\r\nHele landet;2023;25;89,9;2023\r\n", encoding="utf-8")
+    profil.write_text(
+        "Kommune;Årgang;År efter 9. klasse;Andel med ungdomsuddannelse (%);Profilmodel\r\n"
+        "Høje-Taastrup;2023;25;86,4;2023\r\nHele landet;2023;25;89,9;2023\r\n",
+        encoding="utf-8",
+    )
     assert receive(profil, settings).kind == "profilmodel"
     receive(write_extract(settings.inbox_dir / "optagelse_2024.csv", TWO_ROWS), settings)
     (settings.home / "dagster").mkdir(parents=True)
@@ -188,20 +224,34 @@ def test_sources_from_the_inbox_reach_the_warehouse(settings, keyed):
         result = execute_sources_job(settings, instance)
     assert result.success, failure_messages(result)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        published = con.execute("SELECT kommune_code, education_group, share_pct FROM analyst.published_application_shares "
-                                "ORDER BY 1, 2").fetchall()
-        profilmodel = con.execute("SELECT kommune_code, projected_pct, vintage FROM analyst.profilmodel_projections ORDER BY 1").fetchall()
-        targets = con.execute("SELECT target_pct FROM targets WHERE target_year = 2026 AND kommune_code = 169").fetchall()
+        published = con.execute(
+            "SELECT kommune_code, education_group, share_pct FROM analyst.published_application_shares ORDER BY 1, 2"
+        ).fetchall()
+        profilmodel = con.execute(
+            "SELECT kommune_code, projected_pct, vintage FROM analyst.profilmodel_projections ORDER BY 1"
+        ).fetchall()
+        targets = con.execute(
+            "SELECT target_pct FROM targets WHERE target_year = 2026 AND kommune_code = 169"
+        ).fetchall()
         goals = con.execute("SELECT goal_id FROM goals WHERE goal_id LIKE 'htk_%' ORDER BY 1").fetchall()
-        quarantine = con.execute("SELECT dataset, source_line, rule FROM quarantine WHERE dataset <> 'completion_status' "
-                                 "ORDER BY 1, 2").fetchall()
+        quarantine = con.execute(
+            "SELECT dataset, source_line, rule FROM quarantine WHERE dataset <> 'completion_status' ORDER BY 1, 2"
+        ).fetchall()
     # Høje-Taastrup's groups add up to 97.0 and are held back; the country's (100.0) are loaded.
-    assert published == [(0, "EUD", 20.1), (0, "GYM", 73.5), (0, "OEVRIGE", 6.4)]  # a three-way table: its Øvrige holds FGU and STU
+    assert published == [
+        (0, "EUD", 20.1),
+        (0, "GYM", 73.5),
+        (0, "OEVRIGE", 6.4),
+    ]  # a three-way table: its Øvrige holds FGU and STU
     assert profilmodel == [(0, 89.9, "2023"), (169, 86.4, "2023")]
     assert targets == [(31.0,)] and goals == [("htk_completion_95",), ("htk_eud_30",), ("htk_eud_maaltal",)]
-    assert quarantine == [("goals", 12, "isin"), ("published_application_shares", 2, "shares_sum_to_100"),
-                          ("published_application_shares", 3, "shares_sum_to_100"),
-                          ("published_application_shares", 4, "shares_sum_to_100"), ("targets", 3, "in_range")]
+    assert quarantine == [
+        ("goals", 12, "isin"),
+        ("published_application_shares", 2, "shares_sum_to_100"),
+        ("published_application_shares", 3, "shares_sum_to_100"),
+        ("published_application_shares", 4, "shares_sum_to_100"),
+        ("targets", 3, "in_range"),
+    ]
 
 
 def test_inbox_sensor_files_and_requests_runs(tmp_path):
@@ -228,9 +278,11 @@ def test_inbox_sensor_files_and_requests_runs(tmp_path):
     assert [p.name for p in source_files(project.settings(), "targets")][-1] == "maaltal_2026.csv"
 
 
-REAL_HEADER = ("CPR;Fornavn;Efternavn;Adresse;Postnr;By;Mobilnummer;E-mail;Forælders navn;Adressebeskyttelse;"
-               "Skolens institutionsnummer;Skolens navn;Skolens kommunenr;Bopælskommunenr;Klassetrin;Ansøgertype;"
-               "Prioritet;Uddannelse;EUX;Status;Ansøgningsdato")
+REAL_HEADER = (
+    "CPR;Fornavn;Efternavn;Adresse;Postnr;By;Mobilnummer;E-mail;Forælders navn;Adressebeskyttelse;"
+    "Skolens institutionsnummer;Skolens navn;Skolens kommunenr;Bopælskommunenr;Klassetrin;Ansøgertype;"
+    "Prioritet;Uddannelse;EUX;Status;Ansøgningsdato"
+)
 REAL_ROWS = [
     # A: 9th grade, two priorities; only the 1st counts.
     "010108-1235;Aya;Aasen;Ahornvej 1;2630;Taastrup;20304050;aya@example.dk;Anne Aasen;N;169001;Nordskolen;169;169;9;Direkte fra skole;1;stx;;Modtaget;2024-02-20",
@@ -256,15 +308,22 @@ def test_extract_as_received_real_columns(settings, keyed):
     with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
         _run_years(settings, instance)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        shares = con.execute("SELECT education_group, applicants, denominator, share_pct FROM application_shares "
-                             "WHERE year = 2024 AND kommune_code = 169 AND grade = '9+10' AND geography_basis = 'school' "
-                             "AND applicants > 0 ORDER BY 1").fetchall()
+        shares = con.execute(
+            "SELECT education_group, applicants, denominator, share_pct FROM application_shares "
+            "WHERE year = 2024 AND kommune_code = 169 AND grade = '9+10' AND geography_basis = 'school' "
+            "AND applicants > 0 ORDER BY 1"
+        ).fetchall()
         statuses = con.execute("SELECT application_status, count(*) FROM applications GROUP BY 1 ORDER BY 1").fetchall()
         residence = con.execute("SELECT residence_kommune FROM applications WHERE grade = 10").fetchall()
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE dataset = 'applications'").fetchone()[0]
-        text = [v for (t, c) in con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
-                                             "AND NOT internal").fetchall()
-                for (v,) in con.execute(f'SELECT DISTINCT "{c}"::VARCHAR FROM "{t}"').fetchall() if v]
+        text = [
+            v
+            for (t, c) in con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' AND NOT internal"
+            ).fetchall()
+            for (v,) in con.execute(f'SELECT DISTINCT "{c}"::VARCHAR FROM "{t}"').fetchall()
+            if v
+        ]
     # By hand: denominator = A and B (C applies to 10th grade, D is not 'direkte fra skole').
     assert shares == [("EUD", 1, 2, 50.0), ("GYM", 1, 2, 50.0), ("TIENDE", 1, 2, None)]
     assert statuses == [("Modtaget", 4), ("Tilbagetrukket", 1)] and residence == [(None,)] and quarantined == 0
@@ -283,10 +342,20 @@ def test_overgang_load_command(tmp_path, keyed):
     good = write_extract(tmp_path / "optagelse_2024.csv", TWO_ROWS)
     bad = tmp_path / "maaltal_forkert.csv"
     bad.write_text("kommune_code,target_year\r\n169,2026\r\n", encoding="utf-8")
-    env = {**os.environ, "OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox"),
-           "OVERGANG_INPUT_DIR": str(tmp_path / "no_sample")}
-    done = subprocess.run([sys.executable, "-m", "overgang.cli", "load", str(good), str(bad)], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "OVERGANG_HOME": str(tmp_path / "home"),
+        "OVERGANG_INBOX": str(tmp_path / "inbox"),
+        "OVERGANG_INPUT_DIR": str(tmp_path / "no_sample"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "overgang.cli", "load", str(good), str(bad)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = done.stdout + done.stderr
     assert done.returncode == 1, out
     assert "accepted optagelse_2024.csv applications 2024" in " ".join(out.split())
@@ -302,8 +371,10 @@ def test_later_file_wins_whatever_its_name(settings):
     settings.inbox_dir.mkdir(parents=True)
     for name, eud, gym in (("z_marts.csv", "20,0", "73,0"), ("a_rettelse.csv", "21,0", "72,0")):
         path = settings.inbox_dir / name
-        path.write_text(f"{LONG_HEADER}169;2024;9+10;EUD;{eud}\r\n169;2024;9+10;GYM;{gym}\r\n169;2024;9+10;Øvrige;7,0\r\n",
-                        encoding="utf-8")
+        path.write_text(
+            f"{LONG_HEADER}169;2024;9+10;EUD;{eud}\r\n169;2024;9+10;GYM;{gym}\r\n169;2024;9+10;Øvrige;7,0\r\n",
+            encoding="utf-8",
+        )
         path.with_suffix(".yaml").write_text(SIDE, encoding="utf-8")
         assert receive(path, settings).outcome == "accepted"
     files = source_files(settings, "published_application_shares")

@@ -43,7 +43,9 @@ def _sha(path: Path) -> str:
 
 
 def _settings(tmp_path: Path, input_dir: Path) -> Settings:
-    return Settings(home=tmp_path / "home", input_dir=input_dir, config=Settings.load().config, inbox=tmp_path / "inbox")
+    return Settings(
+        home=tmp_path / "home", input_dir=input_dir, config=Settings.load().config, inbox=tmp_path / "inbox"
+    )
 
 
 def _rows(settings: Settings, year: int = 2024) -> int:
@@ -73,8 +75,14 @@ def _outcomes(inbox: Path) -> list[str]:
 
 
 def _cli(home: Path, *args: str, key: bool = True, **extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "overgang.cli", *args], cwd=PROJECT_DIR, env=_env(home, key, **extra),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "overgang.cli", *args],
+        cwd=PROJECT_DIR,
+        env=_env(home, key, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +130,10 @@ def test_unclosed_quote_behind_the_inbox_stops_the_year_and_keeps_it(published_2
     settings, result = _run(published_2024, bad.parent)
     assert not result.success and not published_in(result)
     message = " ".join(failure_messages(result))
-    assert ("optagelse_2024.csv (2024): 249 of its 301 lines were not read as rows from line 52 on (a quote that is never "
-            "closed joins the lines after it into one); only 50 rows were read.") in message
+    assert (
+        "optagelse_2024.csv (2024): 249 of its 301 lines were not read as rows from line 52 on (a quote that is never "
+        "closed joins the lines after it into one); only 50 rows were read."
+    ) in message
     assert _sha(settings.warehouse) == before and _rows(settings) == 300
 
 
@@ -135,7 +145,8 @@ def test_smaller_extract_stops_unless_accepted(published_2024, tmp_path):
     check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "year_not_smaller")
     assert check.description.startswith(
         "2024: optagelse_2024_ny.csv has 100 valid rows, 66.7% fewer than the 300 of optagelse_2024.csv now published "
-        "(more than 20% fewer). The year is not replaced.")
+        "(more than 20% fewer). The year is not replaced."
+    )
     assert "--accept-smaller" in check.description
     assert _sha(settings.warehouse) == before and _rows(settings) == 300
     # Within the limit (a tenth fewer) it goes through; with --accept-smaller so does a third.
@@ -153,7 +164,9 @@ def test_a_bad_file_beside_good_ones_in_the_inbox(tmp_path, monkeypatch, keyed):
     project = ProjectSettings(home=str(tmp_path / "home"), input_dir=str(tmp_path / "none"), inbox_dir=str(inbox))
     write_extract(inbox / "optagelse_2024.csv", THREE_HUNDRED)
     next(c for c in CASES if c.name == "targets with an impossible percentage").write(inbox)
-    for i, name in enumerate(("unterminated quote mid-file", "a .xlsx that unpacks to 120 MB", "one giant line, no line break")):
+    for i, name in enumerate(
+        ("unterminated quote mid-file", "a .xlsx that unpacks to 120 MB", "one giant line, no line break")
+    ):
         (tmp_path / str(i)).mkdir()
         path = next(c for c in CASES if c.name == name).write(tmp_path / str(i))
         path.rename(inbox / f"bad{i}_{path.name}")
@@ -170,8 +183,14 @@ def test_a_bad_file_beside_good_ones_in_the_inbox(tmp_path, monkeypatch, keyed):
     for path in inbox.iterdir():
         os.utime(path, (past, past))
     result = inbox_files(build_sensor_context(resources={"project": project}))
-    assert {(r.job_name, r.partition_key) for r in result.run_requests} == {("overgang_main", "2024"), ("sources_refresh", None)}
-    reasons = {p.name.removesuffix(".reason.txt"): p.read_text(encoding="utf-8") for p in (inbox / "rejected").glob("*.reason.txt")}
+    assert {(r.job_name, r.partition_key) for r in result.run_requests} == {
+        ("overgang_main", "2024"),
+        ("sources_refresh", None),
+    }
+    reasons = {
+        p.name.removesuffix(".reason.txt"): p.read_text(encoding="utf-8")
+        for p in (inbox / "rejected").glob("*.reason.txt")
+    }
     assert set(reasons) == {"bad0_optagelse_2024.csv", "bad1_bombe.xlsx", "bad2_optagelse_2024.csv", "uventet.csv"}
     assert "bad0_optagelse_2024.csv: line 52 opens a quote" in reasons["bad0_optagelse_2024.csv"]
     assert "bad1_bombe.xlsx: the Excel file unpacks to 120 MB" in reasons["bad1_bombe.xlsx"]
@@ -210,7 +229,10 @@ def test_a_file_growing_while_the_sensor_looks(tmp_path, monkeypatch, keyed):
     os.utime(growing, (past, past))
     result = inbox_files(build_sensor_context(resources={"project": project}))
     assert [r.partition_key for r in result.run_requests] == ["2024"]
-    assert _sha(inbox / "processed" / "applications" / "2024" / "pending" / "optagelse_2024.csv") == hashlib.sha256(full).hexdigest()
+    assert (
+        _sha(inbox / "processed" / "applications" / "2024" / "pending" / "optagelse_2024.csv")
+        == hashlib.sha256(full).hexdigest()
+    )
 
 
 def test_two_runs_at_once(tmp_path):
@@ -228,7 +250,9 @@ def test_two_runs_at_once(tmp_path):
     with pytest.raises(RunLocked) as refused:
         with instance_for_test(temp_dir=str(tmp_path / "other_dagster")) as instance:
             execute_main_job(settings, instance, years=(2024, 2024))
-    assert f"Another run is using {home}: run {holder['run_id']} (overgang_main, process {first.pid}" in str(refused.value)
+    assert f"Another run is using {home}: run {holder['run_id']} (overgang_main, process {first.pid}" in str(
+        refused.value
+    )
     out = first.communicate(timeout=300)[0]
     assert first.returncode == 0, out
     assert holder["run_id"][:8] in out
@@ -249,7 +273,9 @@ def test_two_loads_of_one_file_at_once(tmp_path):
     assert sorted(o.split(" optagelse_2024.csv")[0].split()[-1] for o in outputs) == ["accepted", "duplicate"]
     assert sum("already received (its run has not finished)" in o for o in outputs) == 1
     assert _outcomes(home / "inbox") == ["received", "duplicate"]
-    assert [p.name for p in (home / "inbox" / "processed" / "applications" / "2024" / "pending").iterdir()] == ["optagelse_2024.csv"]
+    assert [p.name for p in (home / "inbox" / "processed" / "applications" / "2024" / "pending").iterdir()] == [
+        "optagelse_2024.csv"
+    ]
 
 
 def test_failed_load_keeps_the_year_and_can_be_retried(published_2024, tmp_path):
@@ -276,7 +302,9 @@ def test_failed_load_keeps_the_year_and_can_be_retried(published_2024, tmp_path)
     assert receive(corrected, published_2024, copy=True).outcome == "accepted"
     settings, result = _run(published_2024, tmp_path / "good")
     assert result.success, failure_messages(result)
-    assert (inbox / "processed" / "applications" / "2024" / "optagelse_2024_rettet.csv").exists() and not current.exists()
+    assert (
+        inbox / "processed" / "applications" / "2024" / "optagelse_2024_rettet.csv"
+    ).exists() and not current.exists()
     assert _rows(published_2024) == 290
     assert _outcomes(inbox) == ["received", "loaded", "received", "failed", "received", "loaded"]
 
@@ -317,7 +345,9 @@ def test_disk_full_while_publishing(published_2024, tmp_path, monkeypatch):
     settings, result = _run(published_2024, folder)
     assert not result.success and not published_in(result)
     message = " ".join(failure_messages(result, settings))
-    assert "No space left on device" in message and f"The disk holding OVERGANG_HOME ({settings.home}) is full" in message
+    assert (
+        "No space left on device" in message and f"The disk holding OVERGANG_HOME ({settings.home}) is full" in message
+    )
     assert _sha(settings.warehouse) == before
     monkeypatch.setattr(warehouse, "export_parquet", real)
     settings, result = _run(published_2024, folder)
@@ -360,19 +390,34 @@ def test_partition_materialised_from_the_ui_then_a_cli_run(published_2024, tmp_p
     write_extract(folder / "optagelse_2023.csv", many(300, Ansøgningsdato="2023-02-20"))
     with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
         job = build_definitions(settings).resolve_implicit_global_asset_job_def()
-        only_extracts = job.execute_in_process(instance=instance, partition_key="2024", raise_on_error=False,
-                                               asset_selection=[AssetKey("application_extracts")])
+        only_extracts = job.execute_in_process(
+            instance=instance,
+            partition_key="2024",
+            raise_on_error=False,
+            asset_selection=[AssetKey("application_extracts")],
+        )
         assert only_extracts.success
         result = execute_main_job(settings, instance, years=(2023, 2023))
         assert not result.success
         message = " ".join(failure_messages(result))
-        assert (f"years 2024 were left half-built by a run that succeeded but built only part of the year (materialised "
-                f"from the UI without the assets downstream of application_extracts) ({only_extracts.run_id[:8]}, success)"
-                in message)
-        downstream = ["application_extracts", "applications", "application_shares", "school_application_shares",
-                      "application_shares_by_sex"]
-        year = job.execute_in_process(instance=instance, partition_key="2024", raise_on_error=False,
-                                      asset_selection=[AssetKey(k) for k in downstream])
+        assert (
+            f"years 2024 were left half-built by a run that succeeded but built only part of the year (materialised "
+            f"from the UI without the assets downstream of application_extracts) ({only_extracts.run_id[:8]}, success)"
+            in message
+        )
+        downstream = [
+            "application_extracts",
+            "applications",
+            "application_shares",
+            "school_application_shares",
+            "application_shares_by_sex",
+        ]
+        year = job.execute_in_process(
+            instance=instance,
+            partition_key="2024",
+            raise_on_error=False,
+            asset_selection=[AssetKey(k) for k in downstream],
+        )
         assert year.success
         result = execute_main_job(settings, instance, years=(2023, 2023))
         assert result.success, failure_messages(result)
@@ -395,8 +440,14 @@ def test_sensor_moves_an_extract_whose_run_failed_to_rejected(tmp_path, keyed):
     outcome = receive(write_extract(tmp_path / "optagelse_2024_ny.csv", THREE_HUNDRED[:290]), settings, copy=True)
     assert outcome.stored_as.parent.name == "pending"
     with instance_for_test() as instance:
-        instance.add_run(DagsterRun(job_name="overgang_main", run_id="f" * 8 + "-0000-0000-0000-000000000000",
-                                    status=DagsterRunStatus.FAILURE, tags={SHA_TAG: outcome.sha256}))
+        instance.add_run(
+            DagsterRun(
+                job_name="overgang_main",
+                run_id="f" * 8 + "-0000-0000-0000-000000000000",
+                status=DagsterRunStatus.FAILURE,
+                tags={SHA_TAG: outcome.sha256},
+            )
+        )
         result = inbox_files(build_sensor_context(instance=instance, resources={"project": project}))
     assert [(r.partition_key, r.tags.get("overgang/restore")) for r in result.run_requests] == [("2024", "2024")]
     reason = (inbox / "rejected" / "optagelse_2024_ny.csv.reason.txt").read_text(encoding="utf-8")

@@ -40,8 +40,14 @@ def two_years(tmp_path_factory) -> Path:
 def _cli(home: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "OVERGANG_HOME": str(home), "OVERGANG_CPR_KEY": TEST_KEY, "PYTHONUNBUFFERED": "1"}
     env.pop("DAGSTER_HOME", None)
-    return subprocess.Popen([sys.executable, "-m", "overgang.cli", "run", *args], cwd=PROJECT_DIR, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "overgang.cli", "run", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_backfill_of_one_year_touches_only_that_year(sample_run, tmp_path):
@@ -71,7 +77,11 @@ def test_run_while_an_analyst_holds_the_warehouse_open(two_years, tmp_path):
     first = run_pipeline_with_key(home, two_years)
     before = _published_run(first.settings.warehouse)
     # A separate process opens the published file read-only and keeps reading it during the run.
-    reader = subprocess.Popen([sys.executable, "-c", f"""
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
 import duckdb, sys, time
 con = duckdb.connect({str(first.settings.warehouse)!r}, read_only=True)
 print("open", flush=True)
@@ -81,12 +91,17 @@ for _ in range(150):
     con.execute("SELECT sum(applicants) FROM analyst.application_shares").fetchone()
     time.sleep(0.1)
 print(sorted(runs), flush=True)
-"""], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+""",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert reader.stdout.readline().strip() == "open"
     second = run_pipeline_with_key(home, two_years)
     out, err = reader.communicate(timeout=60)
     assert second.result.success and reader.returncode == 0, err
-    assert out.strip() == str([before])          # the reader kept its snapshot throughout
+    assert out.strip() == str([before])  # the reader kept its snapshot throughout
     assert _published_run(second.settings.warehouse) == second.result.run_id
     assert second.settings.warehouse.with_name("overgang.previous.duckdb").exists()
 
@@ -157,10 +172,14 @@ def test_sensor_requests_runs_for_new_and_changed_years(tmp_path):
 
 def test_dictionary_covers_every_column_of_every_view(sample_run):
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
-        views = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'analyst'").fetchall())
-        columns = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
-                              "WHERE schema_name = 'analyst'").fetchall()
+        views = dict(
+            con.execute("SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'analyst'").fetchall()
+        )
+        columns = con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'analyst'"
+        ).fetchall()
         from overgang.dictionary import dictionary_markdown
+
         generated = dictionary_markdown(con)
     assert set(views) == set(VIEWS) and all(views.values())
     assert columns and all(comment for _, _, comment in columns)
@@ -175,12 +194,31 @@ def test_dictionary_covers_every_column_of_every_view(sample_run):
 
 def test_query_command_reads_the_published_warehouse(sample_run):
     env = {**os.environ, "OVERGANG_HOME": str(sample_run.settings.home)}
-    out = subprocess.run([sys.executable, "-m", "overgang.cli", "query", "--csv",
-                          "SELECT year, round(share_pct, 1) AS eud FROM analyst.application_shares WHERE kommune_code = 169 "
-                          "AND education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school' AND year IN (2023, 2024) "
-                          "ORDER BY year"], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "overgang.cli",
+            "query",
+            "--csv",
+            "SELECT year, round(share_pct, 1) AS eud FROM analyst.application_shares WHERE kommune_code = 169 "
+            "AND education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school' AND year IN (2023, 2024) "
+            "ORDER BY year",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["year,eud", "2023,16.1", "2024,23.7"]
-    bad = subprocess.run([sys.executable, "-m", "overgang.cli", "query", "DELETE FROM main.goals"],
-                         cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "overgang.cli", "query", "DELETE FROM main.goals"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1 and "read-only" in bad.stderr.lower()

@@ -20,8 +20,10 @@ def overview(sample_run):
     path = render_overview(settings, YEAR)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         codes = kommuner_with_data(con, YEAR)
-        shown = {k: load_report_data(con, k, YEAR, settings).series["EUD"].set_index("year")["kommune"].get(YEAR)
-                 for k in codes}
+        shown = {
+            k: load_report_data(con, k, YEAR, settings).series["EUD"].set_index("year")["kommune"].get(YEAR)
+            for k in codes
+        }
     for code in codes:
         render_report(settings, code, YEAR)
     return path, codes, shown
@@ -30,8 +32,14 @@ def overview(sample_run):
 def _offline(browser, path):  # noqa: F811
     page = browser.new_page(viewport={"width": 1100, "height": 1400})
     blocked = []
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-               else (blocked.append(route.request.url), route.abort()))
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file://")
+            else (blocked.append(route.request.url), route.abort())
+        ),
+    )
     page.goto(path.as_uri(), wait_until="load")
     return page, blocked
 
@@ -41,8 +49,9 @@ def test_every_kommune_is_on_the_overview_and_its_link_opens_its_report(overview
     page, blocked = _offline(browser, path)
     page.wait_for_selector("#chart-ranking .main-svg")
     page.wait_for_selector("#chart-regions .main-svg")
-    listed = [int(k) for k in page.locator("#table-ranking tbody tr").evaluate_all(
-        "rows => rows.map(r => r.dataset.kommune)")]
+    listed = [
+        int(k) for k in page.locator("#table-ranking tbody tr").evaluate_all("rows => rows.map(r => r.dataset.kommune)")
+    ]
     assert sorted(listed) == codes and len(codes) == 20
     assert page.locator("#kommune-picker option").count() == len(codes) + 1
     hrefs = page.locator("#table-ranking a").evaluate_all("links => links.map(a => a.href)")
@@ -66,7 +75,8 @@ def test_the_overview_shows_what_each_report_shows_and_hides_what_it_hides(overv
     path, _, shown = overview
     page, _ = _offline(browser, path)
     cells = page.locator("#table-ranking tbody tr").evaluate_all(
-        "rows => rows.map(r => [r.dataset.kommune, r.children[3].innerText])")
+        "rows => rows.map(r => [r.dataset.kommune, r.children[3].innerText])"
+    )
     for code, text in cells:
         value = shown[int(code)]
         if value is None or value != value:
@@ -77,8 +87,11 @@ def test_the_overview_shows_what_each_report_shows_and_hides_what_it_hides(overv
     assert hidden, "the sample has kommuner whose EUD share is hidden: the test must see one"
     # No number of a hidden kommune hides in the chart data either.
     html = path.read_text(encoding="utf-8").split("</head>", 1)[1]
-    names = dict(page.locator("#table-ranking tbody tr").evaluate_all(
-        "rows => rows.map(r => [r.dataset.kommune, r.children[1].innerText])"))
+    names = dict(
+        page.locator("#table-ranking tbody tr").evaluate_all(
+            "rows => rows.map(r => [r.dataset.kommune, r.children[1].innerText])"
+        )
+    )
     ranking_json = html.split('id="chart-ranking"', 1)[1].split("</script>", 1)[0]
     for code in hidden:
         assert f'"{names[str(code)]}"' not in ranking_json

@@ -23,8 +23,16 @@ def share(shares, kommune, year, group):
 def test_every_asset_materialised(sample_run):
     planned = {k.to_user_string() for k in sample_run.result.dagster_run.asset_selection or []}
     done = {e.asset_key.to_user_string() for e in sample_run.result.get_asset_materialization_events()}
-    assert {"application_extracts", "applications", "application_shares", "targets", "goals",
-            "warehouse", "council_report", "publication_set"} <= done
+    assert {
+        "application_extracts",
+        "applications",
+        "application_shares",
+        "targets",
+        "goals",
+        "warehouse",
+        "council_report",
+        "publication_set",
+    } <= done
     assert planned <= done
     failed = {e.check_name for e in sample_run.result.get_asset_check_evaluations() if not e.passed}
     # The one warning: Christiansø, a StatBank area that is not a municipality, held back.
@@ -39,8 +47,12 @@ def test_hoeje_taastrup_eud_share_matches_press_release(shares):
 
 def test_close_to_other_published_figures(shares):
     published = pd.read_csv(DATA_DIR / "reference" / "published_figures.csv")
-    published = published[(published.measure == "soegetal_share") & published.group.isin(["EUD", "GYM"])
-                          & published.scope.isin(["national", "hoeje_taastrup"]) & published.year.between(2015, 2025)]
+    published = published[
+        (published.measure == "soegetal_share")
+        & published.group.isin(["EUD", "GYM"])
+        & published.scope.isin(["national", "hoeje_taastrup"])
+        & published.year.between(2015, 2025)
+    ]
     assert len(published) >= 15
     for p in published.itertuples():
         kommune = 0 if p.scope == "national" else 169
@@ -60,8 +72,9 @@ def test_shares_sum_to_100_and_series_break_flagged(shares):
 
 def test_targets_and_goals_loaded(sample_run):
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
-        path = con.execute("SELECT target_year, target_pct FROM targets WHERE kommune_code = 169 "
-                           "AND target_group = 'EUD' ORDER BY 1").fetchall()
+        path = con.execute(
+            "SELECT target_year, target_pct FROM targets WHERE kommune_code = 169 AND target_group = 'EUD' ORDER BY 1"
+        ).fetchall()
         goals = dict(con.execute("SELECT goal_id, target_pct FROM goals").fetchall())
     assert path == [(2022, 24.0), (2023, 26.0), (2024, 28.0), (2025, 30.0)]
     assert goals["htk_completion_95"] == 95 and goals["national_90_2030"] == 90
@@ -70,7 +83,9 @@ def test_targets_and_goals_loaded(sample_run):
 def test_published_warehouse_opens_in_older_duckdb_format(sample_run):
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
         tables = {t for (t,) in con.execute("SHOW TABLES").fetchall()}
-        version = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+        version = con.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
     assert "staging_applications" not in tables
     assert {"applications", "application_shares", "quarantine", "targets", "goals"} <= tables
     assert version is not None

@@ -16,8 +16,10 @@ CPR_SHAPE = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
 
 @pytest.fixture(scope="module")
 def personal() -> dict[str, set[str]]:
-    frames = [pd.read_csv(p, sep=";", dtype=str, encoding=inspect(p).encoding, keep_default_na=False)
-              for p in sorted(SAMPLE_DIR.glob("*.csv"))]
+    frames = [
+        pd.read_csv(p, sep=";", dtype=str, encoding=inspect(p).encoding, keep_default_na=False)
+        for p in sorted(SAMPLE_DIR.glob("*.csv"))
+    ]
     raw = pd.concat(frames)
     cprs = set(raw["CPR"]) - {""}
     return {
@@ -30,10 +32,16 @@ def personal() -> dict[str, set[str]]:
 def _text_values(db) -> list[str]:
     values = []
     with duckdb.connect(str(db), read_only=True) as con:
-        columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
-                              "WHERE data_type = 'VARCHAR' AND NOT internal").fetchall()
+        columns = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' AND NOT internal"
+        ).fetchall()
         for table, column in columns:
-            values += [v for (v,) in con.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL').fetchall()]
+            values += [
+                v
+                for (v,) in con.execute(
+                    f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
+                ).fetchall()
+            ]
     assert values, f"no text found in {db}"
     return values
 

@@ -41,8 +41,14 @@ def _needles(cpr: str) -> set[bytes]:
 
 
 def _cli(env: dict, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "overgang.cli", *args], cwd=PROJECT_DIR, env=env, input=stdin,
-                          capture_output=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "overgang.cli", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 def _extract(path: Path) -> Path:
@@ -52,8 +58,14 @@ def _extract(path: Path) -> Path:
     rows = [_row(i, 2024) for i in range(3000)]
     rows += [_row(5000 + j, 2024, **{"Skolens navn": f"Skole {cpr}"}) for j, cpr in enumerate(TYPOGRAPHIC.values())]
     # A whole school typed with one (large enough to be shown by school in the report).
-    rows += [_row(6000 + j, 2024, **{"Skolens navn": f"Skole {TYPOGRAPHIC['en dash']}", "Skolens institutionsnummer": "169077"})
-             for j in range(40)]
+    rows += [
+        _row(
+            6000 + j,
+            2024,
+            **{"Skolens navn": f"Skole {TYPOGRAPHIC['en dash']}", "Skolens institutionsnummer": "169077"},
+        )
+        for j in range(40)
+    ]
     rows.append(_row(2100, 2024, **{"Ansøgningsdato": MARKUP_VALUE}))
     lines = [";".join(header)] + [";".join(r[c] for c in HEADER) + ";x" for r in rows]
     # One line without the last field: DuckDB reports it under the last column's name.
@@ -94,12 +106,17 @@ def _found(attacked, cpr: str) -> list[str]:
 
 # --- 1. A CPR number in a header cell -------------------------------------------------------
 
+
 def test_a_cpr_number_in_a_header_cell_is_not_stored_as_a_quarantine_column_name(attacked):
     # DuckDB names the column of a line with too few fields; that name is the file's header cell
     # and goes unchecked into quarantine.column_name (work and published warehouse).
     with duckdb.connect(str(attacked["home"] / "warehouse" / "overgang.duckdb"), read_only=True) as con:
-        names = [n for (n,) in con.execute("SELECT DISTINCT column_name FROM quarantine "
-                                           "WHERE column_name IS NOT NULL").fetchall()]
+        names = [
+            n
+            for (n,) in con.execute(
+                "SELECT DISTINCT column_name FROM quarantine WHERE column_name IS NOT NULL"
+            ).fetchall()
+        ]
     assert not [n for n in names if _digits(IN_HEADER)[:6] in n], names
 
 
@@ -110,6 +127,7 @@ def test_a_cpr_number_in_a_header_cell_reaches_no_file_and_no_output(attacked):
 
 
 # --- 2. CPR numbers as office programs spell them ---------------------------------------------
+
 
 @pytest.mark.parametrize("spelling", list(TYPOGRAPHIC))
 def test_a_cpr_number_with_a_typographic_dash_or_space_is_withheld(attacked, spelling):
@@ -161,6 +179,7 @@ def test_the_inbox_refuses_a_file_named_with_a_typographic_cpr_number_unread(tmp
 
 # --- 3. Values printed through rich markup ---------------------------------------------------
 
+
 def test_overgang_run_prints_a_quarantined_value_that_looks_like_markup(attacked):
     # The summary table prints quarantine values as rich markup: '[/]' in a date column makes
     # `overgang run` end in a traceback after publishing (and '[red]x' would lose its brackets).
@@ -199,7 +218,6 @@ def test_shell_survives_an_error_that_holds_square_brackets(console_env):
     assert b"4242" in done.stdout
 
 
-
 def test_shell_survives_a_value_python_cannot_hold(console_env):
     # fetchall() raises OverflowError (not a duckdb.Error) for an interval of a billion months:
     # the shell ends in a traceback, and `query` prints one.
@@ -207,7 +225,9 @@ def test_shell_survives_a_value_python_cannot_hold(console_env):
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")[-800:]
     assert b"4242" in done.stdout
 
+
 # --- 4. The console writes beside the warehouse ------------------------------------------------
+
 
 def test_query_cannot_write_a_file_into_the_warehouse_temp_folder(console_env):
     # DuckDB always allows its temp folder (<warehouse>.tmp/, see allowed_directories) even with
@@ -223,13 +243,17 @@ def test_query_cannot_write_a_file_into_the_warehouse_temp_folder(console_env):
 
 # --- 5. Values printed other than DuckDB prints them ------------------------------------------
 
-@pytest.mark.parametrize("sql, duckdb_prints", [
-    ("SELECT INTERVAL '1 year 2 months'", "1 year 2 months"),
-    ("SELECT INTERVAL 3 DAY", "3 days"),
-    ("SELECT 'infinity'::DATE", "infinity"),
-    ("SELECT '-infinity'::TIMESTAMP", "-infinity"),
-    ("SELECT 'infinity'::TIMESTAMPTZ", "infinity"),
-])
+
+@pytest.mark.parametrize(
+    "sql, duckdb_prints",
+    [
+        ("SELECT INTERVAL '1 year 2 months'", "1 year 2 months"),
+        ("SELECT INTERVAL 3 DAY", "3 days"),
+        ("SELECT 'infinity'::DATE", "infinity"),
+        ("SELECT '-infinity'::TIMESTAMP", "-infinity"),
+        ("SELECT 'infinity'::TIMESTAMPTZ", "infinity"),
+    ],
+)
 def test_query_prints_intervals_and_infinite_dates_as_duckdb_does(console_env, sql, duckdb_prints):
     # Python's timedelta has no months (1 year 2 months printed as '420 days, 0:00:00') and its
     # dates stop at 9999-12-31 (infinity printed as a real date).
@@ -240,12 +264,15 @@ def test_query_prints_intervals_and_infinite_dates_as_duckdb_does(console_env, s
 
 # --- 6. Keys that pass the length check but are not what they seem ------------------------------
 
+
 def _load_key_from(path: Path) -> int:
     """load_key in a fresh process with OVERGANG_CPR_KEY_FILE=path: 3 when it refuses the key."""
     env = {k: v for k, v in os.environ.items() if k != "OVERGANG_CPR_KEY"}
     env["OVERGANG_CPR_KEY_FILE"] = str(path)
-    code = ("import sys\nfrom overgang.pseudonymise import load_key, MissingKey\n"
-            "try:\n    load_key([])\nexcept MissingKey:\n    sys.exit(3)\n")
+    code = (
+        "import sys\nfrom overgang.pseudonymise import load_key, MissingKey\n"
+        "try:\n    load_key([])\nexcept MissingKey:\n    sys.exit(3)\n"
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True).returncode
 
 
@@ -265,15 +292,20 @@ def test_a_short_key_saved_as_utf16_is_refused(tmp_path):
     assert _load_key_from(key) == 3
 
 
-
 # --- 7. Reasons that quote the file ------------------------------------------------------------
 
-@pytest.mark.parametrize("name, content", [
-    ("maal.yaml", "goals:\n  - goal_id: x\n    Aya Hemmeligsen: 1\n"),  # an unknown key is quoted
-    ("maal.yaml", "!Aya-Hemmeligsen\n"),  # a YAML tag is quoted in the parser's message
-    ("statusu6.csv", "uddstatus;område;tid;indhold\r\nI alt;Høje-Taastrup;2024;100\r\n"
-                     "Aya Hemmeligsen;Høje-Taastrup;2024;5\r\n"),  # an unknown StatBank status label is quoted
-])
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("maal.yaml", "goals:\n  - goal_id: x\n    Aya Hemmeligsen: 1\n"),  # an unknown key is quoted
+        ("maal.yaml", "!Aya-Hemmeligsen\n"),  # a YAML tag is quoted in the parser's message
+        (
+            "statusu6.csv",
+            "uddstatus;område;tid;indhold\r\nI alt;Høje-Taastrup;2024;100\r\nAya Hemmeligsen;Høje-Taastrup;2024;5\r\n",
+        ),  # an unknown StatBank status label is quoted
+    ],
+)
 def test_a_rejected_files_reason_does_not_quote_its_content(tmp_path, name, content):
     # A plain CPR number in these places is scrubbed, but anything else (a name, and a CPR number
     # in a spelling the pattern misses) goes into the reason file, the ledger and the sensor log.
@@ -299,6 +331,7 @@ def test_a_rejected_files_reason_does_not_quote_its_content(tmp_path, name, cont
 
 # --- 8. The shell's history ----------------------------------------------------------------------
 
+
 def test_a_cpr_number_typed_into_the_shell_is_not_kept_in_its_history(console_env):
     # An analyst looking for a pupil types the number; readline keeps every line in
     # $OVERGANG_HOME/.shell_history, in plain text, for every later session.
@@ -309,8 +342,15 @@ def test_a_cpr_number_typed_into_the_shell_is_not_kept_in_its_history(console_en
 
     master, slave = pty.openpty()
     env = {**console_env["env"], "TERM": "dumb"}
-    shell = subprocess.Popen([sys.executable, "-m", "overgang.cli", "shell"], cwd=PROJECT_DIR, env=env,
-                             stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    shell = subprocess.Popen(
+        [sys.executable, "-m", "overgang.cli", "shell"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+    )
     os.close(slave)
     seen = b""
 
@@ -323,6 +363,7 @@ def test_a_cpr_number_typed_into_the_shell_is_not_kept_in_its_history(console_en
                     seen += os.read(master, 65536)
                 except OSError:
                     return
+
     until_prompt.prompts = 1
     until_prompt(30)
     os.write(master, b"SELECT count(*) FROM t WHERE n::VARCHAR = '271198-7107';\n")
@@ -338,6 +379,7 @@ def test_a_cpr_number_typed_into_the_shell_is_not_kept_in_its_history(console_en
 
 # --- 9. A key kept with the warehouse --------------------------------------------------------------
 
+
 def test_a_key_kept_in_the_published_warehouse_folder_is_refused_or_warned_about(tmp_path):
     # domain.md: "a keyed hash (key outside the warehouse)". The warehouse folder is what is
     # shared (Parquet for BI tools, the DuckDB file for analysts); a key written there with
@@ -345,17 +387,27 @@ def test_a_key_kept_in_the_published_warehouse_folder_is_refused_or_warned_about
     home = tmp_path / "home"
     key = home / "warehouse" / "cpr-key"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERGANG_")}
-    env.update({"OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox"), "OVERGANG_CPR_KEY_FILE": str(key)})
-    made = subprocess.run([sys.executable, "-m", "overgang.cli", "key", "new", str(key)], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, timeout=60)
-    code = ("import sys\nfrom overgang.pseudonymise import load_key, key_warnings, MissingKey\n"
-            "try:\n    load_key([])\nexcept MissingKey:\n    sys.exit(3)\n"
-            "sys.exit(4 if key_warnings() else 0)\n")
+    env.update(
+        {"OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox"), "OVERGANG_CPR_KEY_FILE": str(key)}
+    )
+    made = subprocess.run(
+        [sys.executable, "-m", "overgang.cli", "key", "new", str(key)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    code = (
+        "import sys\nfrom overgang.pseudonymise import load_key, key_warnings, MissingKey\n"
+        "try:\n    load_key([])\nexcept MissingKey:\n    sys.exit(3)\n"
+        "sys.exit(4 if key_warnings() else 0)\n"
+    )
     checked = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, timeout=60)
     assert made.returncode != 0 or checked.returncode in (3, 4), "a key inside the warehouse folder was taken silently"
 
 
 # --- 10. A key verifier in the published warehouse ---------------------------------------------------
+
 
 def test_the_published_warehouse_holds_no_key_fingerprint(attacked):
     # year_keys is published. Its fingerprint is one HMAC of a fixed label: anyone with the
@@ -363,6 +415,8 @@ def test_the_published_warehouse_holds_no_key_fingerprint(attacked):
     # only length is checked), then reverse every pupil_id by trying the CPR numbers. Without it
     # a guess costs millions of HMACs. It is needed only in the working database.
     with duckdb.connect(str(attacked["home"] / "warehouse" / "overgang.duckdb"), read_only=True) as con:
-        columns = con.execute("SELECT table_name FROM duckdb_columns() WHERE database_name = current_database() "
-                              "AND column_name = 'key_fingerprint'").fetchall()
+        columns = con.execute(
+            "SELECT table_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND column_name = 'key_fingerprint'"
+        ).fetchall()
     assert columns == []

@@ -30,9 +30,27 @@ import pytest
 from overgang.settings import PROJECT_DIR
 from schemas.reference import column_map
 
-HEADER = ["CPR", "Fornavn", "Efternavn", "Adresse", "Postnr", "By", "Telefon", "Adressebeskyttelse",
-          "Skolens institutionsnummer", "Skolens navn", "Skolens kommunenr", "Bopælskommunenr", "Klassetrin",
-          "Ansøgertype", "Prioritet", "Uddannelse", "EUX", "Ansøgningsdato", "Status"]
+HEADER = [
+    "CPR",
+    "Fornavn",
+    "Efternavn",
+    "Adresse",
+    "Postnr",
+    "By",
+    "Telefon",
+    "Adressebeskyttelse",
+    "Skolens institutionsnummer",
+    "Skolens navn",
+    "Skolens kommunenr",
+    "Bopælskommunenr",
+    "Klassetrin",
+    "Ansøgertype",
+    "Prioritet",
+    "Uddannelse",
+    "EUX",
+    "Ansøgningsdato",
+    "Status",
+]
 READ_COLUMNS = [c for c, spec in column_map()["applications"].items() if not spec.get("drop") and c != "cpr"]
 HEADER_OF = {c: next(h for h in HEADER if h in column_map()["applications"][c]["source"]) for c in READ_COLUMNS}
 
@@ -56,12 +74,27 @@ def _forms(cpr: str) -> set[bytes]:
 
 
 def _row(i: int, year: int, **changes) -> dict:
-    base = {"CPR": f"{1 + i % 28:02d}0{1 + i % 9}0{year % 10}-{i:04d}", "Fornavn": "Aya", "Efternavn": "Aasen",
-            "Adresse": "Ahornvej 1", "Postnr": "2630", "By": "Taastrup", "Telefon": "12345678",
-            "Adressebeskyttelse": "N", "Skolens institutionsnummer": "169001", "Skolens navn": "Nordskolen",
-            "Skolens kommunenr": "169", "Bopælskommunenr": "169", "Klassetrin": "9", "Ansøgertype": "Direkte fra skole",
-            "Prioritet": "1", "Uddannelse": "stx" if i % 3 else "eud_gf1", "EUX": "", "Ansøgningsdato": f"{year}-02-20",
-            "Status": "Modtaget"}
+    base = {
+        "CPR": f"{1 + i % 28:02d}0{1 + i % 9}0{year % 10}-{i:04d}",
+        "Fornavn": "Aya",
+        "Efternavn": "Aasen",
+        "Adresse": "Ahornvej 1",
+        "Postnr": "2630",
+        "By": "Taastrup",
+        "Telefon": "12345678",
+        "Adressebeskyttelse": "N",
+        "Skolens institutionsnummer": "169001",
+        "Skolens navn": "Nordskolen",
+        "Skolens kommunenr": "169",
+        "Bopælskommunenr": "169",
+        "Klassetrin": "9",
+        "Ansøgertype": "Direkte fra skole",
+        "Prioritet": "1",
+        "Uddannelse": "stx" if i % 3 else "eud_gf1",
+        "EUX": "",
+        "Ansøgningsdato": f"{year}-02-20",
+        "Status": "Modtaget",
+    }
     return {**base, **changes}
 
 
@@ -95,40 +128,64 @@ SIDE = "denominator: leavers_excl_10th_grade_applicants\ngeography_basis: school
 def _sources(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     published = folder / "soegetal_2024.csv"
-    published.write_text("Kommune;År;Klassetrin;Uddannelsesgruppe;Procent\r\n169;2024;9+10;EUD;23,7\r\n"
-                         "169;2024;9+10;GYM;70,1\r\n169;2024;9+10;Øvrige;6,2\r\n"
-                         f"{SOURCES['published']};2024;9+10;EUD;100\r\n", encoding="utf-8")
+    published.write_text(
+        "Kommune;År;Klassetrin;Uddannelsesgruppe;Procent\r\n169;2024;9+10;EUD;23,7\r\n"
+        "169;2024;9+10;GYM;70,1\r\n169;2024;9+10;Øvrige;6,2\r\n"
+        f"{SOURCES['published']};2024;9+10;EUD;100\r\n",
+        encoding="utf-8",
+    )
     published.with_suffix(".yaml").write_text(SIDE, encoding="utf-8")
     targets = folder / "maaltal_2026.csv"
-    targets.write_text("kommune_code,target_year,target_group,target_pct,value_basis,decided_year,decided_by,"
-                       "stated_growth_pp_per_year,source\r\n"
-                       "169,2026,EUD,31,published,2025,Børne- og Skoleudvalget,1.3,test\r\n"
-                       f"169,2026,GYM,62,published,2025,Udvalget {SOURCES['targets']},,test\r\n", encoding="utf-8")
+    targets.write_text(
+        "kommune_code,target_year,target_group,target_pct,value_basis,decided_year,decided_by,"
+        "stated_growth_pp_per_year,source\r\n"
+        "169,2026,EUD,31,published,2025,Børne- og Skoleudvalget,1.3,test\r\n"
+        f"169,2026,GYM,62,published,2025,Udvalget {SOURCES['targets']},,test\r\n",
+        encoding="utf-8",
+    )
     goals = folder / "maal.yaml"
-    goals.write_text("goals:\n  - goal_id: htk_eud_30\n    scope: kommune\n    kommune_code: 169\n"
-                     "    indicator: eud_share\n    indicator_kind: application\n    target_pct: 30\n"
-                     "    or_national_average: nej\n    set_by: Byrådet\n"
-                     f"    description_da: 30 % søger EUD, spurgt af {SOURCES['goals']}\n    source: test\n",
-                     encoding="utf-8")
+    goals.write_text(
+        "goals:\n  - goal_id: htk_eud_30\n    scope: kommune\n    kommune_code: 169\n"
+        "    indicator: eud_share\n    indicator_kind: application\n    target_pct: 30\n"
+        "    or_national_average: nej\n    set_by: Byrådet\n"
+        f"    description_da: 30 % søger EUD, spurgt af {SOURCES['goals']}\n    source: test\n",
+        encoding="utf-8",
+    )
     statbank = folder / "statusu6_2025.csv"
-    statbank.write_bytes(('"I alt","2025","Hele landet",601166,404435,105009,41847,49875\r\n'
-                          '"I alt","2025","Høje-Taastrup",3443,2388,528,298,229\r\n'
-                          f'"I alt","2025","{SOURCES["statbank"]}",10,5,2,2,1\r\n').encode("cp1252"))
+    statbank.write_bytes(
+        (
+            '"I alt","2025","Hele landet",601166,404435,105009,41847,49875\r\n'
+            '"I alt","2025","Høje-Taastrup",3443,2388,528,298,229\r\n'
+            f'"I alt","2025","{SOURCES["statbank"]}",10,5,2,2,1\r\n'
+        ).encode("cp1252")
+    )
     profil = folder / "profilmodel_2024.csv"
-    profil.write_text("Kommune;Årgang;År efter 9. klasse;Andel;Profilmodel\r\n169;2023;25;88,1;2024\r\n"
-                      f"{SOURCES['profilmodel']};2023;25;90,0;2024\r\n", encoding="utf-8")
+    profil.write_text(
+        "Kommune;Årgang;År efter 9. klasse;Andel;Profilmodel\r\n169;2023;25;88,1;2024\r\n"
+        f"{SOURCES['profilmodel']};2023;25;90,0;2024\r\n",
+        encoding="utf-8",
+    )
     return [published, targets, goals, statbank, profil]
 
 
 def _env(home: Path, inbox: Path, tmp: Path, key: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    return {**env, "OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(inbox), "OVERGANG_CPR_KEY_FILE": str(key),
-            "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp), "PYTHONUNBUFFERED": "1"}
+    return {
+        **env,
+        "OVERGANG_HOME": str(home),
+        "OVERGANG_INBOX": str(inbox),
+        "OVERGANG_CPR_KEY_FILE": str(key),
+        "TMPDIR": str(tmp),
+        "TEMP": str(tmp),
+        "TMP": str(tmp),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def _overgang(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "overgang.cli", *args], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "overgang.cli", *args], cwd=PROJECT_DIR, env=env, capture_output=True, timeout=600
+    )
     assert b"Traceback" not in done.stderr + done.stdout, (args, done.stderr.decode(errors="replace")[-3000:])
     if check:
         assert done.returncode == 0, (args, done.stderr.decode(errors="replace")[-3000:])
@@ -146,11 +203,17 @@ def _texts_of(path: Path, data: bytes) -> list[bytes]:
             out += [repr(r).encode() for r in rel.fetchall()]
         else:
             con.execute(f"ATTACH '{path}' AS db (READ_ONLY)")
-            columns = con.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-                                  "WHERE database_name = 'db' AND data_type LIKE '%VARCHAR%'").fetchall()
+            columns = con.execute(
+                "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                "WHERE database_name = 'db' AND data_type LIKE '%VARCHAR%'"
+            ).fetchall()
             for schema, table, column in columns:
-                out += [str(v).encode() for (v,) in con.execute(
-                    f'SELECT DISTINCT "{column}" FROM db."{schema}"."{table}" WHERE "{column}" IS NOT NULL').fetchall()]
+                out += [
+                    str(v).encode()
+                    for (v,) in con.execute(
+                        f'SELECT DISTINCT "{column}" FROM db."{schema}"."{table}" WHERE "{column}" IS NOT NULL'
+                    ).fetchall()
+                ]
         con.close()
     elif data[:15] == b"SQLite format 3":
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
@@ -195,8 +258,13 @@ def hostile(tmp_path_factory):
     # A run killed with SIGKILL while it reads a larger Windows-1252 extract (its copy in memory).
     big = given / "big"
     inputs.append(_extract_2023_cp1252(big / "optagelse_2023.csv", rows=150_000, hostile=KILLED))
-    process = subprocess.Popen([sys.executable, "-m", "overgang.cli", "run", "--input", str(big), "--year", "2023"],
-                               cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "overgang.cli", "run", "--input", str(big), "--year", "2023"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         # Staging has begun once the run holds the working database open and writes to it.
@@ -208,8 +276,16 @@ def hostile(tmp_path_factory):
     os.kill(process.pid, signal.SIGKILL)
     out, err = process.communicate()
     printed.extend([out, err])
-    return {"home": home, "inbox": inbox, "tmp": tmp, "inputs": inputs, "printed": printed, "runs": runs,
-            "killed_mid_run": killed_mid_run, "link": link}
+    return {
+        "home": home,
+        "inbox": inbox,
+        "tmp": tmp,
+        "inputs": inputs,
+        "printed": printed,
+        "runs": runs,
+        "killed_mid_run": killed_mid_run,
+        "link": link,
+    }
 
 
 def _hits(hostile) -> list[str]:
@@ -243,8 +319,11 @@ def test_no_cpr_number_anywhere_after_runs_loads_reports_and_a_kill(hostile):
 @pytest.mark.parametrize("column", READ_COLUMNS)
 def test_cpr_in_each_read_column_is_quarantined_and_withheld(hostile, column):
     with duckdb.connect(str(hostile["home"] / "warehouse" / "overgang.duckdb"), read_only=True) as con:
-        rows = con.execute("SELECT source_file, value, message FROM quarantine WHERE rule = 'cpr_in_wrong_column' "
-                           "AND column_name = $c", {"c": column}).fetchall()
+        rows = con.execute(
+            "SELECT source_file, value, message FROM quarantine WHERE rule = 'cpr_in_wrong_column' "
+            "AND column_name = $c",
+            {"c": column},
+        ).fetchall()
         loaded = con.execute("SELECT count(*) FROM applications WHERE year = 2024").fetchone()[0]
     spelled = len(SPELLINGS) if column == "school_name" else 0  # the other spellings are in school names
     assert [(f, v) for f, v, _ in rows] == [("optagelse_2024.csv", None)] * (1 + spelled)
@@ -254,17 +333,27 @@ def test_cpr_in_each_read_column_is_quarantined_and_withheld(hostile, column):
 
 def test_every_spelling_of_a_cpr_number_is_caught(hostile):
     with duckdb.connect(str(hostile["home"] / "warehouse" / "overgang.duckdb"), read_only=True) as con:
-        school = con.execute("SELECT count(*) FROM quarantine WHERE rule = 'cpr_in_wrong_column' "
-                             "AND column_name = 'school_name'").fetchone()[0]
+        school = con.execute(
+            "SELECT count(*) FROM quarantine WHERE rule = 'cpr_in_wrong_column' AND column_name = 'school_name'"
+        ).fetchone()[0]
     assert school == 1 + len(SPELLINGS)
 
 
-@pytest.mark.parametrize("kind, table", [("published", "published_application_shares"), ("targets", "targets"),
-                                         ("goals", "goals"), ("profilmodel", "profilmodel_projections")])
+@pytest.mark.parametrize(
+    "kind, table",
+    [
+        ("published", "published_application_shares"),
+        ("targets", "targets"),
+        ("goals", "goals"),
+        ("profilmodel", "profilmodel_projections"),
+    ],
+)
 def test_cpr_in_a_small_source_is_quarantined(hostile, kind, table):
     with duckdb.connect(str(hostile["home"] / "warehouse" / "overgang.duckdb"), read_only=True) as con:
-        rules = con.execute("SELECT rule, value FROM quarantine WHERE dataset = $t AND rule IN "
-                            "('cpr_in_wrong_column', 'known_area')", {"t": table}).fetchall()
+        rules = con.execute(
+            "SELECT rule, value FROM quarantine WHERE dataset = $t AND rule IN ('cpr_in_wrong_column', 'known_area')",
+            {"t": table},
+        ).fetchall()
     # Either withheld as a CPR, or held back as an unknown area with the number withheld.
     assert rules and all(v is None or "withheld" in v for _, v in rules)
 

@@ -25,7 +25,9 @@ from tests.extracts import row, write_extract
 @pytest.mark.parametrize("cpr", ["010108-1234", "0101081234", " 311299-9999 "])
 def test_sql_hmac_matches_python(key, cpr):
     inner, outer = hmac_pads(key)
-    got = duckdb.execute(f"SELECT {pseudonym_sql('$cpr')}", {"cpr": cpr, "hmac_inner": inner, "hmac_outer": outer}).fetchone()[0]
+    got = duckdb.execute(
+        f"SELECT {pseudonym_sql('$cpr')}", {"cpr": cpr, "hmac_inner": inner, "hmac_outer": outer}
+    ).fetchone()[0]
     digits = cpr.strip().replace("-", "")
     expected = int(hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:16], 16)
     assert got == expected
@@ -33,8 +35,10 @@ def test_sql_hmac_matches_python(key, cpr):
 
 def test_hyphen_does_not_change_the_pseudonym():
     inner, outer = hmac_pads(b"k")
-    a, b = duckdb.execute(f"SELECT {pseudonym_sql(repr('010108-1234'))}, {pseudonym_sql(repr('0101081234'))}",
-                          {"hmac_inner": inner, "hmac_outer": outer}).fetchone()
+    a, b = duckdb.execute(
+        f"SELECT {pseudonym_sql(repr('010108-1234'))}, {pseudonym_sql(repr('0101081234'))}",
+        {"hmac_inner": inner, "hmac_outer": outer},
+    ).fetchone()
     assert a == b
 
 
@@ -59,13 +63,16 @@ def test_configured_key_is_used(tmp_path, monkeypatch):
     assert load_key([other]) == (b"from-env-" + b"e" * 40, False)
 
 
-@pytest.mark.parametrize("content, says", [
-    (b"", "is empty"),
-    (b"   \n\t\n", "is empty"),
-    (b"k", "is only 1 bytes long"),
-    (b"  " + b"x" * 31 + b"\n", "is only 31 bytes long"),  # whitespace does not count
-    (DEMO_KEY + b"\n", "demonstration key"),
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"", "is empty"),
+        (b"   \n\t\n", "is empty"),
+        (b"k", "is only 1 bytes long"),
+        (b"  " + b"x" * 31 + b"\n", "is only 31 bytes long"),  # whitespace does not count
+        (DEMO_KEY + b"\n", "demonstration key"),
+    ],
+)
 def test_weak_key_files_are_refused_with_how_to_make_one(tmp_path, monkeypatch, content, says):
     other = write_extract(tmp_path / "x.csv", [row()])
     key_file = tmp_path / "key"

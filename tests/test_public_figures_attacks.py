@@ -33,22 +33,31 @@ def _figures(frame) -> dict:
 
 def _cli(tmp_path, *args):
     env = {**os.environ, "OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
-    return subprocess.run([sys.executable, "-m", "overgang.cli", *args], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "overgang.cli", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # --- published tables -----------------------------------------------------------------------
+
 
 def test_two_header_lines_9th_and_10th_grade_are_not_stored_as_9_plus_10(tmp_path):
     """A web-page table with a merged header line ("9. klasse" over three years, "10. klasse"
     over three more): the 10th-grade columns overwrote the 9th-grade ones (same year headings)
     and were stored as grade 9+10; the 9th-grade figures vanished without a word."""
-    text = ("Søgetal for Køge Kommune\n\n"
-            ";9. klasse;;;10. klasse;;\n"
-            "Uddannelse;2022;2023;2024;2022;2023;2024\n"
-            "EUD;20,0%;21,0%;22,0%;30,0%;31,0%;32,0%\n"
-            "GYM;70,0%;69,0%;68,0%;50,0%;49,0%;48,0%\n"
-            "Øvrige;10,0%;10,0%;10,0%;20,0%;20,0%;20,0%\n")
+    text = (
+        "Søgetal for Køge Kommune\n\n"
+        ";9. klasse;;;10. klasse;;\n"
+        "Uddannelse;2022;2023;2024;2022;2023;2024\n"
+        "EUD;20,0%;21,0%;22,0%;30,0%;31,0%;32,0%\n"
+        "GYM;70,0%;69,0%;68,0%;50,0%;49,0%;48,0%\n"
+        "Øvrige;10,0%;10,0%;10,0%;20,0%;20,0%;20,0%\n"
+    )
     try:
         frame, _ = read_published(_write(tmp_path, "to_linjer.csv", text), 0.2)
     except FileRejected:
@@ -61,8 +70,10 @@ def test_two_header_lines_9th_and_10th_grade_are_not_stored_as_9_plus_10(tmp_pat
 def test_a_year_heading_with_a_note_is_not_dropped_silently(tmp_path):
     """'2024 (foreløbig)' is not a bare year: the 2024 column was skipped, the file accepted
     with 2022-2023 only, and nothing said a column of figures was left out."""
-    text = ("Søgetal for Køge Kommune\n\nUddannelse;2022;2023;2024 (foreløbig)\n"
-            "EUD;20,0%;21,0%;22,0%\nGYM;70,0%;69,0%;68,0%\nØvrige;10,0%;10,0%;10,0%\n")
+    text = (
+        "Søgetal for Køge Kommune\n\nUddannelse;2022;2023;2024 (foreløbig)\n"
+        "EUD;20,0%;21,0%;22,0%\nGYM;70,0%;69,0%;68,0%\nØvrige;10,0%;10,0%;10,0%\n"
+    )
     try:
         frame, _ = read_published(_write(tmp_path, "foreloebig.csv", text), 0.2)
     except FileRejected as err:
@@ -85,9 +96,11 @@ def test_counts_and_percentages_side_by_side_keep_the_counts(tmp_path):
 def test_long_table_mixing_three_and_five_way_years_keeps_oevrige(tmp_path):
     """2019 published three-way (EUD/GYM/Øvrige: FGU and STU inside), 2024 five-way: the 2019
     'Øvrige' was stored as OEVRIGT (work, abroad) because the file as a whole had FGU rows."""
-    text = ("Kommune;År;Uddannelsesgruppe;Procent\n"
-            "Køge;2019;EUD;20\nKøge;2019;GYM;70\nKøge;2019;Øvrige;10\n"
-            "Køge;2024;EUD;20\nKøge;2024;GYM;70\nKøge;2024;FGU;5\nKøge;2024;STU;1\nKøge;2024;Øvrigt;4\n")
+    text = (
+        "Kommune;År;Uddannelsesgruppe;Procent\n"
+        "Køge;2019;EUD;20\nKøge;2019;GYM;70\nKøge;2019;Øvrige;10\n"
+        "Køge;2024;EUD;20\nKøge;2024;GYM;70\nKøge;2024;FGU;5\nKøge;2024;STU;1\nKøge;2024;Øvrigt;4\n"
+    )
     frame, failures = read_published(_write(tmp_path, "blandet.csv", text), 0.2)
     groups_2019 = set(frame[frame.year == 2019].education_group)
     assert groups_2019 == {"EUD", "GYM", "OEVRIGE"}, groups_2019
@@ -131,8 +144,7 @@ def test_excel_fractions_in_an_eud_only_table_are_not_stored_as_a_fraction_of_a_
 def test_title_with_two_kommuner_is_not_given_to_one_of_them(tmp_path):
     """'Københavns Kommune og Frederiksberg Kommune': the genitive 'Københavns' is not matched,
     so the table was filed as Frederiksberg's (147) without a word."""
-    text = ("Søgetal for Københavns Kommune og Frederiksberg Kommune\n\n"
-            "Uddannelse;2024\nEUD;20%\nGYM;70%\nØvrige;10%\n")
+    text = "Søgetal for Københavns Kommune og Frederiksberg Kommune\n\nUddannelse;2024\nEUD;20%\nGYM;70%\nØvrige;10%\n"
     try:
         frame, _ = read_published(_write(tmp_path, "kbh_frb.csv", text), 0.2)
     except FileRejected as err:
@@ -164,25 +176,31 @@ def test_rounded_nej_does_not_switch_off_the_sum_check(tmp_path):
 def test_title_lines_with_commas_do_not_turn_a_semicolon_table_into_no_table(tmp_path):
     """A semicolon table under a title and a 'Kilde:' line with commas: the separator vote
     picked ',' and the file was refused as 'not a søgetal table'."""
-    text = ("Søgetal, Køge Kommune, 9. og 10. klasse\nKilde: Optagelse.dk, STIL, maj 2024\n\n"
-            "Uddannelse;2023;2024\nErhvervsuddannelser;20,0%;21,0%\n")
+    text = (
+        "Søgetal, Køge Kommune, 9. og 10. klasse\nKilde: Optagelse.dk, STIL, maj 2024\n\n"
+        "Uddannelse;2023;2024\nErhvervsuddannelser;20,0%;21,0%\n"
+    )
     frame, failures = read_published(_write(tmp_path, "komma_titel.csv", text), 0.2)
     assert dict(zip(frame.year, frame.share_pct)) == {2023: 20.0, 2024: 21.0}
 
 
 # --- StatBank by description ------------------------------------------------------------------
 
-ROWS = [("Fuldført ungdomsuddannelse", "Mænd", "Høje-Taastrup", [1100, 1130, 1150]),
-        ("Fuldført ungdomsuddannelse", "I alt", "Høje-Taastrup", [2301, 2355, 2388]),
-        ("Igangværende ungdomsuddannelse", "I alt", "Høje-Taastrup", [560, 541, 528]),
-        ("Afbrudt ungdomsuddannelse", "I alt", "Høje-Taastrup", [310, 305, 298]),
-        ("Ingen registreret ungdomsuddannelse", "I alt", "Høje-Taastrup", [240, 231, 229]),
-        ("I alt", "I alt", "Høje-Taastrup", [3411, 3432, 3443])]
+ROWS = [
+    ("Fuldført ungdomsuddannelse", "Mænd", "Høje-Taastrup", [1100, 1130, 1150]),
+    ("Fuldført ungdomsuddannelse", "I alt", "Høje-Taastrup", [2301, 2355, 2388]),
+    ("Igangværende ungdomsuddannelse", "I alt", "Høje-Taastrup", [560, 541, 528]),
+    ("Afbrudt ungdomsuddannelse", "I alt", "Høje-Taastrup", [310, 305, 298]),
+    ("Ingen registreret ungdomsuddannelse", "I alt", "Høje-Taastrup", [240, 231, 229]),
+    ("I alt", "I alt", "Høje-Taastrup", [3411, 3432, 3443]),
+]
 
 
 def _statbank(folder, description: str, header: str = ""):
-    text = header + "".join(f'"{s}","{k}","{a}",' + ",".join(f"{v:,}".replace(",", ".") for v in values) + "\r\n"
-                            for s, k, a, values in ROWS)
+    text = header + "".join(
+        f'"{s}","{k}","{a}",' + ",".join(f"{v:,}".replace(",", ".") for v in values) + "\r\n"
+        for s, k, a, values in ROWS
+    )
     path = folder / "statusu6_trend.csv"
     path.write_bytes(text.encode("cp1252"))
     path.with_suffix(".yaml").write_text(description, encoding="utf-8")
@@ -192,16 +210,18 @@ def _statbank(folder, description: str, header: str = ""):
 def test_statbank_filter_on_a_column_not_listed_is_a_reason_not_a_traceback(tmp_path):
     """filter: {sex: I alt} with columns [status, køn, area]: KeyError 'sex' from the reader,
     and `overgang load` printed a Python traceback instead of a reason file."""
-    path = _statbank(tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\n"
-                               "filter: {sex: I alt}\n")
+    path = _statbank(
+        tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\nfilter: {sex: I alt}\n"
+    )
     with pytest.raises(FileRejected) as err:
         read_statbank(path)
     assert "statusu6_trend" in str(err.value)
 
 
 def test_statbank_filter_on_a_column_not_listed_through_the_cli(tmp_path):
-    path = _statbank(tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\n"
-                               "filter: {sex: I alt}\n")
+    path = _statbank(
+        tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\nfilter: {sex: I alt}\n"
+    )
     done = _cli(tmp_path, "load", "--no-run", str(path))
     assert "Traceback" not in done.stdout + done.stderr
     assert (tmp_path / "inbox" / "rejected" / "statusu6_trend.csv.reason.txt").exists()
@@ -221,8 +241,9 @@ def test_statbank_further_variable_without_a_filter_is_not_collapsed_to_its_firs
 def test_statbank_filter_that_matches_no_row_is_refused(tmp_path):
     """filter: {køn: Ialt} (a typo) matches nothing: the file was accepted with '0 areas and
     years', and because the ledger keys on content, the corrected description is then ignored."""
-    path = _statbank(tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\n"
-                               "filter: {køn: Ialt}\n")
+    path = _statbank(
+        tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\nfilter: {køn: Ialt}\n"
+    )
     with pytest.raises(FileRejected):
         read_statbank(path)
 
@@ -230,9 +251,12 @@ def test_statbank_filter_that_matches_no_row_is_refused(tmp_path):
 def test_statbank_header_years_that_disagree_with_the_description_are_refused(tmp_path):
     """header: true, the header says 2022-2024, the description says 2021-2023: the
     description's years were used without a look at the header, so each figure moved a year."""
-    path = _statbank(tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2021, 2022, 2023]\n"
-                               "header: true\nfilter: {køn: I alt}\n",
-                     header='"status","køn","område","2022","2023","2024"\r\n')
+    path = _statbank(
+        tmp_path,
+        "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2021, 2022, 2023]\n"
+        "header: true\nfilter: {køn: I alt}\n",
+        header='"status","køn","område","2022","2023","2024"\r\n',
+    )
     try:
         frame, _ = read_statbank(path)
     except FileRejected:
@@ -242,6 +266,7 @@ def test_statbank_header_years_that_disagree_with_the_description_are_refused(tm
 
 
 # --- the inbox around them ---------------------------------------------------------------------
+
 
 def test_a_corrected_description_is_not_a_duplicate(tmp_path):
     """Loaded with 'area: Roskilde' by mistake, the analyst corrects the description to Køge and
@@ -273,6 +298,7 @@ def test_loading_public_figures_alone_does_not_say_the_warehouse_was_unchanged_w
 
 # --- the national overview and the synthetic sample ---------------------------------------------
 
+
 def test_overview_survives_a_superseding_maaltal_decision(sample_run, tmp_path):
     """Høje-Taastrup's council revises its 2025 EUD target in 2024 (30 % -> 32,5 %), a måltal file
     with both decisions is loaded: `overgang report --all` ends in a pandas ValueError traceback
@@ -287,7 +313,8 @@ def test_overview_survives_a_superseding_maaltal_decision(sample_run, tmp_path):
         "kommune_code,target_year,target_group,target_pct,value_basis,decided_year,decided_on,decided_by,"
         "stated_growth_pp_per_year,source\n"
         "169,2025,EUD,32.5,published,2024,2024-05-28,Høje-Taastrup Kommune,,https://example.dk/revideret\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     loaded = _cli(tmp_path, "load", str(targets))
     assert "accepted" in loaded.stdout + loaded.stderr, (loaded.stdout + loaded.stderr)[-800:]
     done = _cli(tmp_path, "report", "--all")
@@ -325,11 +352,14 @@ def test_real_published_tables_are_not_mixed_with_the_synthetic_sample(tmp_path)
         return  # refusing to put the sample beside real figures is the right answer
     with duckdb.connect(str(warehouse), read_only=True) as con:
         synthetic = con.execute("SELECT synthetic_data FROM publication").fetchone()[0]
-        real = con.execute("SELECT count(*) FROM published_application_shares WHERE source_file = 'koege.csv'").fetchone()[0]
+        real = con.execute(
+            "SELECT count(*) FROM published_application_shares WHERE source_file = 'koege.csv'"
+        ).fetchone()[0]
     assert not (synthetic and real), "real published figures and the synthetic sample in one warehouse"
 
 
 # --- more published-table breaks ----------------------------------------------------------------
+
 
 def test_long_table_with_an_unknown_group_label_stops_the_file(tmp_path):
     """Promised: a label no group is known by stops the file, naming where it is. In a long table
@@ -337,8 +367,10 @@ def test_long_table_with_an_unknown_group_label_stops_the_file(tmp_path):
     kept with a group sum of 80 % (the sum check is off once a group is unknown): EUD vanished
     from a three-way table. The 'I alt' row (published_ignored) was quarantined too instead of
     being read past."""
-    text = ("Kommune;År;Uddannelsesgruppe;Procent\n"
-            "Køge;2024;Erhvervsudd.;20\nKøge;2024;GYM;70\nKøge;2024;Øvrige;10\nKøge;2024;I alt;100\n")
+    text = (
+        "Kommune;År;Uddannelsesgruppe;Procent\n"
+        "Køge;2024;Erhvervsudd.;20\nKøge;2024;GYM;70\nKøge;2024;Øvrige;10\nKøge;2024;I alt;100\n"
+    )
     with pytest.raises(FileRejected) as err:
         read_published(_write(tmp_path, "lang_ukendt.csv", text), 0.2)
     assert "line 2" in str(err.value) and "line 5" not in str(err.value)
@@ -348,15 +380,20 @@ def test_a_published_small_cell_is_not_reported_as_a_missing_figure(tmp_path):
     """Municipal tables blank small cells as '<5' (as Overgang's own reports do). Each such cell
     was quarantined as 'the row has neither a count nor a percentage', the run's check then
     reported '6 rows held back' for a table that is exactly as published."""
-    text = ("Søgetal for Læsø Kommune\n\nUddannelse;2023;2024\n"
-            "EUD;<5;6\nGYM;12;9\nFGU;<5;<5\nSTU;0;<5\nØvrigt;<5;<5\nI alt;20;19\n")
+    text = (
+        "Søgetal for Læsø Kommune\n\nUddannelse;2023;2024\n"
+        "EUD;<5;6\nGYM;12;9\nFGU;<5;<5\nSTU;0;<5\nØvrigt;<5;<5\nI alt;20;19\n"
+    )
     frame, failures = read_published(_write(tmp_path, "laesoe.csv", text, SIDE + "unit: count\n"), 0.2)
     said = [f.message for f in failures if f.rule == "has_value"]
     assert not said, said[:2]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15, left: published figures are keyed by cell, so a later file "
-                   "replaces an earlier publication's figure instead of keeping both with their dates")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15, left: published figures are keyed by cell, so a later file "
+    "replaces an earlier publication's figure instead of keeping both with their dates",
+)
 def test_two_publications_of_the_same_figure_are_both_kept_with_their_source(tmp_path):
     """Issue 15: 'conflicting figures for the same cell from two publications are kept with their
     source and date, and the later publication wins in reports'. Køge's May page says EUD 22,0 %,
@@ -365,14 +402,25 @@ def test_two_publications_of_the_same_figure_are_both_kept_with_their_source(tmp
     import duckdb
 
     (tmp_path / "mine").mkdir()
-    for name, eud, gym, url in (("koege_maj.csv", "22,0", "68,0", "https://koege.dk/maj"),
-                                ("koege_juni.csv", "23,0", "67,0", "https://koege.dk/juni")):
-        _write(tmp_path / "mine", name, f"Søgetal for Køge Kommune\n\nUddannelse;2024\nEUD;{eud}%\nGYM;{gym}%\n"
-                                        "Øvrige;10,0%\n", SIDE + f"source: {url}\n")
+    for name, eud, gym, url in (
+        ("koege_maj.csv", "22,0", "68,0", "https://koege.dk/maj"),
+        ("koege_juni.csv", "23,0", "67,0", "https://koege.dk/juni"),
+    ):
+        _write(
+            tmp_path / "mine",
+            name,
+            f"Søgetal for Køge Kommune\n\nUddannelse;2024\nEUD;{eud}%\nGYM;{gym}%\nØvrige;10,0%\n",
+            SIDE + f"source: {url}\n",
+        )
     _cli(tmp_path, "load", str(tmp_path / "mine" / "koege_maj.csv"), str(tmp_path / "mine" / "koege_juni.csv"))
     with duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb"), read_only=True) as con:
-        sources = {s for (s,) in con.execute("SELECT source FROM published_application_shares WHERE kommune_code = 259 "
-                                              "AND year = 2024 AND education_group = 'EUD'").fetchall()}
+        sources = {
+            s
+            for (s,) in con.execute(
+                "SELECT source FROM published_application_shares WHERE kommune_code = 259 "
+                "AND year = 2024 AND education_group = 'EUD'"
+            ).fetchall()
+        }
     assert sources == {"https://koege.dk/maj", "https://koege.dk/juni"}, sources
 
 
@@ -380,10 +428,15 @@ def test_statbank_header_nej_does_not_eat_the_first_row(tmp_path):
     """'header: nej' (Danish for no) is a non-empty string, so bool() made it true: the first data
     row (completed, all) was taken as a header and dropped; completed came out empty."""
     path = tmp_path / "statusu6_nej.csv"
-    path.write_bytes("".join(f'"{s}","{k}","{a}",' + ",".join(map(str, values)) + "\r\n"
-                             for s, k, a, values in ROWS[1:]).encode("cp1252"))
-    path.with_suffix(".yaml").write_text("table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\n"
-                                         "header: nej\nfilter: {køn: I alt}\n", encoding="utf-8")
+    path.write_bytes(
+        "".join(f'"{s}","{k}","{a}",' + ",".join(map(str, values)) + "\r\n" for s, k, a, values in ROWS[1:]).encode(
+            "cp1252"
+        )
+    )
+    path.with_suffix(".yaml").write_text(
+        "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\nheader: nej\nfilter: {køn: I alt}\n",
+        encoding="utf-8",
+    )
     try:
         frame, _ = read_statbank(path)
     except FileRejected:
@@ -394,8 +447,9 @@ def test_statbank_header_nej_does_not_eat_the_first_row(tmp_path):
 def test_statbank_description_with_a_year_twice_is_refused(tmp_path):
     """years: [2022, 2022, 2024] (a typo for 2023): the 2023 column was read as a second 2022 and
     dropped by the pivot without a word."""
-    path = _statbank(tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2022, 2024]\n"
-                               "filter: {køn: I alt}\n")
+    path = _statbank(
+        tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2022, 2024]\nfilter: {køn: I alt}\n"
+    )
     with pytest.raises(FileRejected):
         read_statbank(path)
 

@@ -17,24 +17,38 @@ from assets.published.reader import read_published
 from assets.sources.tables import FileRejected
 from overgang.settings import PROJECT_DIR
 
-SIDE = ("denominator: leavers_excl_10th_grade_applicants\ngeography_basis: school\n"
-        "source: https://www.htk.dk/soegetal\n")
+SIDE = "denominator: leavers_excl_10th_grade_applicants\ngeography_basis: school\nsource: https://www.htk.dk/soegetal\n"
 
 # As printed on a municipal web page and saved from Excel: a title naming the kommune, a blank
 # line, groups as rows (the municipality's own labels), years as columns, "%" in the cells.
-WEB_PAGE = ("Søgetal for Høje-Taastrup Kommune, 9. og 10. klasse\r\n"
-            "\r\n"
-            "Uddannelse;2022;2023;2024\r\n"
-            "Erhvervsuddannelser (EUD/EUX);17,2%;16,1%;23,7 %\r\n"
-            "Gymnasiale uddannelser;72,0%;73,5%;66,1 %\r\n"
-            "Forberedende uddannelser/FGU;5,1%;4,9%;4,8 %\r\n"
-            "Øvrige ungdomsuddannelser/STU;1,4 %;1,2%;1,0 %\r\n"
-            "Øvrigt;4,3%;4,3%;4,4 %\r\n"
-            "I alt;100,0%;100,0%;100,0 %\r\n")
-WEB_FIGURES = {(2022, "EUD"): 17.2, (2023, "EUD"): 16.1, (2024, "EUD"): 23.7, (2022, "GYM"): 72.0,
-               (2023, "GYM"): 73.5, (2024, "GYM"): 66.1, (2022, "FGU"): 5.1, (2023, "FGU"): 4.9, (2024, "FGU"): 4.8,
-               (2022, "STU"): 1.4, (2023, "STU"): 1.2, (2024, "STU"): 1.0, (2022, "OEVRIGT"): 4.3,
-               (2023, "OEVRIGT"): 4.3, (2024, "OEVRIGT"): 4.4}
+WEB_PAGE = (
+    "Søgetal for Høje-Taastrup Kommune, 9. og 10. klasse\r\n"
+    "\r\n"
+    "Uddannelse;2022;2023;2024\r\n"
+    "Erhvervsuddannelser (EUD/EUX);17,2%;16,1%;23,7 %\r\n"
+    "Gymnasiale uddannelser;72,0%;73,5%;66,1 %\r\n"
+    "Forberedende uddannelser/FGU;5,1%;4,9%;4,8 %\r\n"
+    "Øvrige ungdomsuddannelser/STU;1,4 %;1,2%;1,0 %\r\n"
+    "Øvrigt;4,3%;4,3%;4,4 %\r\n"
+    "I alt;100,0%;100,0%;100,0 %\r\n"
+)
+WEB_FIGURES = {
+    (2022, "EUD"): 17.2,
+    (2023, "EUD"): 16.1,
+    (2024, "EUD"): 23.7,
+    (2022, "GYM"): 72.0,
+    (2023, "GYM"): 73.5,
+    (2024, "GYM"): 66.1,
+    (2022, "FGU"): 5.1,
+    (2023, "FGU"): 4.9,
+    (2024, "FGU"): 4.8,
+    (2022, "STU"): 1.4,
+    (2023, "STU"): 1.2,
+    (2024, "STU"): 1.0,
+    (2022, "OEVRIGT"): 4.3,
+    (2023, "OEVRIGT"): 4.3,
+    (2024, "OEVRIGT"): 4.4,
+}
 
 
 def _write(folder, name: str, text: str, side: str | None = SIDE, encoding: str = "cp1252"):
@@ -83,12 +97,19 @@ def test_three_way_table_keeps_its_own_other_group(tmp_path):
 
 
 def test_five_way_table_writes_its_rest_as_oevrigt(tmp_path):
-    text = ("Kommune;År;EUD;GYM;Forberedende uddannelser/FGU;Øvrige ungdomsuddannelser/STU;Øvrige\r\n"
-            "Høje-Taastrup;2024;23,7;66,1;4,8;1,0;4,4\r\n")
+    text = (
+        "Kommune;År;EUD;GYM;Forberedende uddannelser/FGU;Øvrige ungdomsuddannelser/STU;Øvrige\r\n"
+        "Høje-Taastrup;2024;23,7;66,1;4,8;1,0;4,4\r\n"
+    )
     frame, failures = read_published(_write(tmp_path, "fem.csv", text, SIDE + "unit: pct\n"), 0.2)
     assert failures == []
-    assert _figures(frame) == {(2024, "EUD"): 23.7, (2024, "GYM"): 66.1, (2024, "FGU"): 4.8, (2024, "STU"): 1.0,
-                               (2024, "OEVRIGT"): 4.4}
+    assert _figures(frame) == {
+        (2024, "EUD"): 23.7,
+        (2024, "GYM"): 66.1,
+        (2024, "FGU"): 4.8,
+        (2024, "STU"): 1.0,
+        (2024, "OEVRIGT"): 4.4,
+    }
 
 
 def test_eud_only_table_has_nothing_to_add_up(tmp_path):
@@ -106,12 +127,15 @@ def test_a_rounded_table_keeps_rows_that_do_not_add_up_with_their_sum(tmp_path):
     assert failures == [] and len(kept) == 3 and set(kept.group_sum_pct) == {97.0}
 
 
-@pytest.mark.parametrize("text, says", [
-    ("Kommune;År;EUD;GYM;Produktionsskole\r\n169;2024;20%;70%;10%\r\n", "the heading of column 5"),
-    ("Søgetal 2024\r\nUddannelse;2024\r\nEUD;20%\r\nGYM;70%\r\nHøjskole;10%\r\n", "the row label on line 5"),
-    ("Søgetal for Køge og Greve\r\nUddannelse;2024\r\nEUD;20%\r\n", "names no area"),
-    ("Uddannelse;2024\r\nEUD;20\r\n", "unit: pct"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("Kommune;År;EUD;GYM;Produktionsskole\r\n169;2024;20%;70%;10%\r\n", "the heading of column 5"),
+        ("Søgetal 2024\r\nUddannelse;2024\r\nEUD;20%\r\nGYM;70%\r\nHøjskole;10%\r\n", "the row label on line 5"),
+        ("Søgetal for Køge og Greve\r\nUddannelse;2024\r\nEUD;20%\r\n", "names no area"),
+        ("Uddannelse;2024\r\nEUD;20\r\n", "unit: pct"),
+    ],
+)
 def test_what_cannot_be_read_is_said_not_skipped(tmp_path, text, says):
     with pytest.raises(FileRejected) as err:
         read_published(_write(tmp_path, "t.csv", text, SIDE + "area: 169\n" if "Køge og" not in text else SIDE), 0.2)
@@ -124,10 +148,18 @@ def test_a_new_user_loads_a_web_page_table_and_finds_its_figures(tmp_path):
     path = _write(tmp_path / "mine", "soegetal_htk.csv", WEB_PAGE)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
     env |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
-    done = subprocess.run([sys.executable, "-m", "overgang.cli", "load", str(path)], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "overgang.cli", "load", str(path)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert "accepted" in done.stderr + done.stdout, done.stderr[-2000:]
     with duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb"), read_only=True) as con:
-        rows = con.execute("SELECT year, education_group, share_pct FROM analyst.published_application_shares "
-                           "WHERE kommune_code = 169 AND source_file = 'soegetal_htk.csv'").fetchall()
+        rows = con.execute(
+            "SELECT year, education_group, share_pct FROM analyst.published_application_shares "
+            "WHERE kommune_code = 169 AND source_file = 'soegetal_htk.csv'"
+        ).fetchall()
     assert {(y, g): v for y, g, v in rows} == WEB_FIGURES

@@ -97,10 +97,24 @@ def test_action_plan_flag_below_ten_percent(sample_run):
 def test_goal_added_by_an_analyst_gets_a_card(sample_run):
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
         goals = con.execute("SELECT * FROM goals").df()
-    extra = goals.iloc[[0]].assign(goal_id="htk_transition_90", indicator="transition_15_months",
-                                   indicator_kind="transition", description_da="90 % i uddannelse 15 måneder efter 9. klasse")
+    extra = goals.iloc[[0]].assign(
+        goal_id="htk_transition_90",
+        indicator="transition_15_months",
+        indicator_kind="transition",
+        description_da="90 % i uddannelse 15 måneder efter 9. klasse",
+    )
     from reports.data import _goal_cards
-    cards = _goal_cards(None, {"series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
-                               "groups": pd.DataFrame(), "denominator": None, "completion": pd.DataFrame(), "completion_year": None},
-                        extra, {"k": 169, "y": 2024})
+
+    cards = _goal_cards(
+        None,
+        {
+            "series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
+            "groups": pd.DataFrame(),
+            "denominator": None,
+            "completion": pd.DataFrame(),
+            "completion_year": None,
+        },
+        extra,
+        {"k": 169, "y": 2024},
+    )
     assert [c.status for c in cards if c.goal_id == "htk_transition_90"] == ["Ingen data"]

@@ -15,7 +15,9 @@ def test_report_fits_a_phone(sample_run, browser, tmp_path):  # noqa: F811
     page.wait_for_selector("#chart-eud .main-svg")
     width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert width[0] <= width[1], f"the page scrolls sideways: {width[0]} px of content in {width[1]} px"
-    wide = page.evaluate("() => [...document.querySelectorAll('table')].filter(t => t.closest('.scroll') === null).length")
+    wide = page.evaluate(
+        "() => [...document.querySelectorAll('table')].filter(t => t.closest('.scroll') === null).length"
+    )
     assert wide == 0, "every table sits in its own scroll box"
     assert page.locator(".js-plotly-plot").count() == page.locator(".js-plotly-plot .main-svg").count() // 3 > 0
     assert page.locator(".modebar-container .modebar-btn").count() == 0, "a chart toolbar is shown"

@@ -16,12 +16,12 @@ ROWS = [
     ("A", 2024, 169, 259, 9, "direct", 1, "EUD"),
     ("A", 2024, 169, 259, 9, "direct", 2, "GYM"),
     ("B", 2024, 169, 169, 9, "direct", 1, "GYM"),
-    ("C", 2024, 169, 169, 9, "direct", 1, "TIENDE"),    # applies to 10th grade: out of the denominator
+    ("C", 2024, 169, 169, 9, "direct", 1, "TIENDE"),  # applies to 10th grade: out of the denominator
     ("D", 2024, 169, 169, 10, "direct", 1, "EUD"),
     ("E", 2024, 169, 169, None, "outside", 1, "EUD"),  # 'uden for skole': out
     ("F", 2024, 169, 169, 10, "direct", 1, "OEVRIGT"),  # work, abroad, ...: stays in
     ("G", 2024, 169, 169, 9, "direct", 1, "GYM"),
-    ("G", 2024, 169, 169, 9, "direct", 2, "EUD"),       # 2nd priority: not counted
+    ("G", 2024, 169, 169, 9, "direct", 2, "EUD"),  # 2nd priority: not counted
     ("H", 2024, 259, 259, 9, "direct", 1, "EUD"),
     ("I", 2022, 169, 169, 9, "direct", 1, "EUD"),
 ]
@@ -32,8 +32,19 @@ def shares(tmp_path) -> pd.DataFrame:
     con = duckdb.connect(str(tmp_path / "unit.duckdb"))
     write_table(con, "kommuner", kommuner())
     write_table(con, "education_groups", pd.read_csv(DATA_DIR / "config" / "education_groups.csv"))
-    apps = pd.DataFrame(ROWS, columns=["pupil", "year", "school_kommune", "residence_kommune", "grade",
-                                       "applicant_group", "priority", "education_group"])
+    apps = pd.DataFrame(
+        ROWS,
+        columns=[
+            "pupil",
+            "year",
+            "school_kommune",
+            "residence_kommune",
+            "grade",
+            "applicant_group",
+            "priority",
+            "education_group",
+        ],
+    )
     apps["grade"] = apps["grade"].astype("Int16")
     write_table(con, "applications", apps)
     # The same call the asset makes, for both years in ROWS.
@@ -44,8 +55,13 @@ def shares(tmp_path) -> pd.DataFrame:
 
 
 def cell(shares, kommune, grade, group, basis="school", year=2024):
-    hit = shares[(shares.kommune_code == kommune) & (shares.grade == grade) & (shares.education_group == group)
-                 & (shares.geography_basis == basis) & (shares.year == year)]
+    hit = shares[
+        (shares.kommune_code == kommune)
+        & (shares.grade == grade)
+        & (shares.education_group == group)
+        & (shares.geography_basis == basis)
+        & (shares.year == year)
+    ]
     assert len(hit) == 1, (kommune, grade, group, basis, year)
     return hit.iloc[0]
 

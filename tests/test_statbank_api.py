@@ -20,10 +20,13 @@ STATUSES = ["total", "completed", "in_progress", "dropped_out", "no_registered_e
 
 def _replay(requests: list) -> httpx.MockTransport:
     """Answers from the recorded files, keyed by endpoint and format; every request is kept."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         requests.append(request)
         if request.url.path == "/v1/tableinfo/STATUSU6":
-            return httpx.Response(200, json=json.loads((RECORDED / "tableinfo_STATUSU6.json").read_text(encoding="utf-8")))
+            return httpx.Response(
+                200, json=json.loads((RECORDED / "tableinfo_STATUSU6.json").read_text(encoding="utf-8"))
+            )
         if request.url.path == "/v1/data" and request.method == "POST":
             body = json.loads(request.content)
             if body["table"] != "STATUSU6":
@@ -31,6 +34,7 @@ def _replay(requests: list) -> httpx.MockTransport:
             name = "data_STATUSU6.csv" if body["format"] == "CSV" else "data_STATUSU6.jsonstat.json"
             return httpx.Response(200, content=(RECORDED / name).read_bytes())
         return httpx.Response(404)
+
     return httpx.MockTransport(handler)
 
 
@@ -73,12 +77,15 @@ def test_a_variable_gone_from_the_table_is_said_plainly(tmp_path, monkeypatch):
 def test_wide_export_with_header_in_utf8(tmp_path):
     """Years as columns, as StatBank offers for download; Danish thousands separators."""
     path = tmp_path / "statusu6_bred.csv"
-    path.write_text('"";"";"2023";"2024"\r\n'
-                    '"I alt";"Høje-Taastrup";"3.400";"3.443"\r\n'
-                    '"Fuldført ungdomsuddannelse";"Høje-Taastrup";"2.350";"2.388"\r\n'
-                    '"Igangværende ungdomsuddannelse";"Høje-Taastrup";"520";"528"\r\n'
-                    '"Afbrudt ungdomsuddannelse";"Høje-Taastrup";"300";"298"\r\n'
-                    '"Ingen registreret ungdomsuddannelse";"Høje-Taastrup";"230";"229"\r\n', encoding="utf-8")
+    path.write_text(
+        '"";"";"2023";"2024"\r\n'
+        '"I alt";"Høje-Taastrup";"3.400";"3.443"\r\n'
+        '"Fuldført ungdomsuddannelse";"Høje-Taastrup";"2.350";"2.388"\r\n'
+        '"Igangværende ungdomsuddannelse";"Høje-Taastrup";"520";"528"\r\n'
+        '"Afbrudt ungdomsuddannelse";"Høje-Taastrup";"300";"298"\r\n'
+        '"Ingen registreret ungdomsuddannelse";"Høje-Taastrup";"230";"229"\r\n',
+        encoding="utf-8",
+    )
     assert _ht(path) == HT_2024
     frame, layout = read_statbank(path)
     assert layout["name"] == "years_as_columns" and sorted(frame.year) == [2023, 2024]

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from assets.applications.assets import refuse_mixing, synthetic_files
-from assets.sql import ensure_work_schema
 from assets.sources.tables import FileRejected
+from assets.sql import ensure_work_schema
 from overgang.settings import SAMPLE_DIR
 from tests.extracts import row, write_extract
 from tests.test_report_browser import browser  # noqa: F401  (the shared Chromium fixture)
@@ -32,11 +32,14 @@ def test_a_sample_file_changed_by_one_byte_is_not_the_sample(tmp_path):
     assert synthetic_files([copy]) is False
 
 
-@pytest.mark.parametrize("stored, run, says", [
-    ((2023, "a" * 16, True), ("a" * 16, False), "are synthetic"),
-    ((2023, "a" * 16, False), ("a" * 16, True), "are real"),
-    ((2023, "a" * 16, False), ("b" * 16, False), "another CPR key"),
-])
+@pytest.mark.parametrize(
+    "stored, run, says",
+    [
+        ((2023, "a" * 16, True), ("a" * 16, False), "are synthetic"),
+        ((2023, "a" * 16, False), ("a" * 16, True), "are real"),
+        ((2023, "a" * 16, False), ("b" * 16, False), "another CPR key"),
+    ],
+)
 def test_a_run_refuses_to_mix_with_the_years_already_loaded(tmp_path, stored, run, says):
     with duckdb.connect(str(tmp_path / "work.duckdb")) as con:
         ensure_work_schema(con)
@@ -47,7 +50,7 @@ def test_a_run_refuses_to_mix_with_the_years_already_loaded(tmp_path, stored, ru
         refuse_mixing(con, [2024], stored[1], stored[2])  # same key and kind: fine
 
 
-def test_reports_from_the_sample_say_synthetic_on_every_printed_page(sample_run, browser):
+def test_reports_from_the_sample_say_synthetic_on_every_printed_page(sample_run, browser):  # noqa: F811
     from datetime import datetime
 
     from reports.data import load_report_data

@@ -18,20 +18,31 @@ def test_a_later_decision_supersedes_and_keeps_its_decimals(sample_run, tmp_path
     home = tmp_path / "home"
     shutil.copytree(sample_run.settings.home, home)
     revised = tmp_path / "maaltal_revideret.csv"
-    revised.write_text("kommune_code,target_year,target_group,target_pct,value_basis,decided_year,decided_on,decided_by,"
-                       "stated_growth_pp_per_year,source\n"
-                       "169,2025,EUD,32.5,published,2024,2024-05-28,Høje-Taastrup Kommune,,https://example.dk/revideret\n",
-                       encoding="utf-8")
+    revised.write_text(
+        "kommune_code,target_year,target_group,target_pct,value_basis,decided_year,decided_on,decided_by,"
+        "stated_growth_pp_per_year,source\n"
+        "169,2025,EUD,32.5,published,2024,2024-05-28,Høje-Taastrup Kommune,,https://example.dk/revideret\n",
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
     env |= {"OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox")}
-    done = subprocess.run([sys.executable, "-m", "overgang.cli", "load", str(revised)], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "overgang.cli", "load", str(revised)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert "accepted" in done.stderr, done.stderr[-2000:]
-    settings = sample_run.settings.__class__(home=home, input_dir=sample_run.settings.input_dir,
-                                             config=sample_run.settings.config, inbox=tmp_path / "inbox")
+    settings = sample_run.settings.__class__(
+        home=home, input_dir=sample_run.settings.input_dir, config=sample_run.settings.config, inbox=tmp_path / "inbox"
+    )
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        kept = con.execute("SELECT decided_year, target_pct FROM targets WHERE kommune_code = 169 AND target_year = 2025 "
-                           "AND target_group = 'EUD' ORDER BY decided_year").fetchall()
+        kept = con.execute(
+            "SELECT decided_year, target_pct FROM targets WHERE kommune_code = 169 AND target_year = 2025 "
+            "AND target_group = 'EUD' ORDER BY decided_year"
+        ).fetchall()
     assert kept == [(2021, 30.0), (2024, 32.5)]  # both decisions stay in the warehouse
     html = render_report(settings, 169, 2025, tmp_path / "r.html").read_text(encoding="utf-8")
     card = html.split('id="card-htk_eud_maaltal"', 1)[1].split("</article>", 1)[0]

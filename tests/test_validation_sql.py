@@ -52,8 +52,10 @@ def _pandera(frame: pd.DataFrame) -> set[tuple[int, str]]:
         SCHEMA.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases.dropna(subset=["index"])
-        return {(int(r["index"]), "required_value" if r["check"] == "not_nullable" else names.get(r["check"], r["check"]))
-                for _, r in cases.iterrows()}
+        return {
+            (int(r["index"]), "required_value" if r["check"] == "not_nullable" else names.get(r["check"], r["check"]))
+            for _, r in cases.iterrows()
+        }
     return set()
 
 
@@ -66,18 +68,36 @@ def _sql(frame: pd.DataFrame) -> set[tuple[int, str]]:
 
 
 def test_same_failures_on_a_messy_frame_by_hand():
-    base = {"cpr_status": "ok", "sex": "K", "year": 2024, "file_year": 2024, "school_institution_number": "169001",
-            "school_name": "Skole", "school_kommune": 169, "residence_kommune": 169, "grade": 9,
-            "applicant_type": "Direkte fra skole", "priority": 1, "education_code": "stx", "eux": ""}
+    base = {
+        "cpr_status": "ok",
+        "sex": "K",
+        "year": 2024,
+        "file_year": 2024,
+        "school_institution_number": "169001",
+        "school_name": "Skole",
+        "school_kommune": 169,
+        "residence_kommune": 169,
+        "grade": 9,
+        "applicant_type": "Direkte fra skole",
+        "priority": 1,
+        "education_code": "stx",
+        "eux": "",
+    }
     rows = [{**base, "pupil_id": 10 + i} for i in range(6)]
-    rows[1]["school_kommune"] = 999            # unknown kommune
-    rows[2]["eux"] = "J"                       # EUX on stx
-    rows[3]["grade"] = None                    # direct applicant without grade
-    rows[4]["pupil_id"] = 10                   # second 1st priority of row 0's pupil
-    rows[5]["year"] = None                     # no date
+    rows[1]["school_kommune"] = 999  # unknown kommune
+    rows[2]["eux"] = "J"  # EUX on stx
+    rows[3]["grade"] = None  # direct applicant without grade
+    rows[4]["pupil_id"] = 10  # second 1st priority of row 0's pupil
+    rows[5]["year"] = None  # no date
     frame = _frame(rows)
-    expected = {(1, "known_kommune"), (2, "eux_only_with_eud"), (3, "grade_required"), (0, "one_first_priority"),
-                (4, "one_first_priority"), (5, "required_value")}
+    expected = {
+        (1, "known_kommune"),
+        (2, "eux_only_with_eud"),
+        (3, "grade_required"),
+        (0, "one_first_priority"),
+        (4, "one_first_priority"),
+        (5, "required_value"),
+    }
     assert _sql(frame) == expected
     assert _pandera(frame) == expected
 

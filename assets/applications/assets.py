@@ -14,9 +14,9 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.applications.ingest import FileRejected, extract_sources, stage_file
-from assets.sources.files import own_sources
-from assets.applications.ledger import ledger_rows, ledger_problems, shrunk_years, update_ledger
+from assets.applications.ledger import ledger_problems, ledger_rows, shrunk_years, update_ledger
 from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
+from assets.sources.files import own_sources
 from assets.sql import ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import is_shipped_sample, key_fingerprint, key_warnings, load_key
 from pipelines.partitions import APPLICATION_YEARS, ONE_RUN, years_of
@@ -33,10 +33,12 @@ def synthetic_files(files: list[Path]) -> bool:
     shipped = [p.name for p in files if is_shipped_sample(p)]
     if shipped and len(shipped) != len(files):
         real = sorted({p.name for p in files} - set(shipped))
-        raise FileRejected(f"The shipped synthetic sample ({', '.join(shipped[:3])}{' …' if len(shipped) > 3 else ''}) "
-                           f"and real extracts ({', '.join(real[:3])}{' …' if len(real) > 3 else ''}) would be loaded "
-                           "together. Synthetic and real figures are never mixed: give only your own extracts "
-                           "(overgang run --input FOLDER).")
+        raise FileRejected(
+            f"The shipped synthetic sample ({', '.join(shipped[:3])}{' …' if len(shipped) > 3 else ''}) "
+            f"and real extracts ({', '.join(real[:3])}{' …' if len(real) > 3 else ''}) would be loaded "
+            "together. Synthetic and real figures are never mixed: give only your own extracts "
+            "(overgang run --input FOLDER)."
+        )
     return bool(shipped)
 
 
@@ -47,27 +49,35 @@ def refuse_mixing(con, years: list[int], fingerprint: str, synthetic: bool) -> N
     A pupil's pseudonym differs between keys, so mixed years would count one pupil as two and
     break the link from year to year; synthetic years beside real ones would be read as real.
     The analyst chooses: the old key (or own data only), or every year again."""
-    other = con.execute("SELECT list(year ORDER BY year) FILTER (WHERE key_fingerprint <> $fp), "
-                        "any_value(key_fingerprint) FILTER (WHERE key_fingerprint <> $fp), "
-                        "list(year ORDER BY year) FILTER (WHERE synthetic <> $synthetic) FROM year_keys "
-                        "WHERE year NOT IN (SELECT unnest($years))",
-                        {"years": years, "fp": fingerprint, "synthetic": synthetic}).fetchone()
+    other = con.execute(
+        "SELECT list(year ORDER BY year) FILTER (WHERE key_fingerprint <> $fp), "
+        "any_value(key_fingerprint) FILTER (WHERE key_fingerprint <> $fp), "
+        "list(year ORDER BY year) FILTER (WHERE synthetic <> $synthetic) FROM year_keys "
+        "WHERE year NOT IN (SELECT unnest($years))",
+        {"years": years, "fp": fingerprint, "synthetic": synthetic},
+    ).fetchone()
     if other[2]:
-        kinds = ("synthetic (the shipped sample)", "real") if not synthetic else ("real", "synthetic (the shipped sample)")
+        kinds = (
+            ("synthetic (the shipped sample)", "real") if not synthetic else ("real", "synthetic (the shipped sample)")
+        )
         raise FileRejected(
             f"The years {', '.join(map(str, other[2]))} in this warehouse are {kinds[0]}, this run's extracts are "
             f"{kinds[1]}; the two are never mixed. Use another OVERGANG_HOME for your own data, or load every year "
-            "again from your own extracts: overgang run --rebuild --input FOLDER.")
+            "again from your own extracts: overgang run --rebuild --input FOLDER."
+        )
     if other[0]:
         raise FileRejected(
             f"The years {', '.join(map(str, other[0]))} in this warehouse were pseudonymised with another CPR key "
             f"(fingerprint {other[1]}; this run's key has {fingerprint}). Pseudonyms of two keys cannot be linked, "
             "so they are never mixed. Use the key those years were loaded with, or load every year again with the "
-            "new key: overgang run --rebuild (with every year's extract in the input folder or inbox).")
+            "new key: overgang run --rebuild (with every year's extract in the input folder or inbox)."
+        )
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, **PARTITIONED)
-def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
+def application_extracts(
+    context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings
+) -> MaterializeResult:
     """Optagelse.dk extracts staged in DuckDB (staging_applications), CPR pseudonymised.
 
     Reads the CSV files of the run's years from the input folder (UTF-8, UTF-8 with BOM or
@@ -80,8 +90,9 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
     files = [p for y in years for p in by_year.get(y, [])]
     if not files and not any(by_year.values()):
         if not own_sources(settings):
-            raise FileRejected(f"No extracts (*.csv) found in {settings.input_dir} or accepted by the inbox "
-                               f"({settings.inbox_dir}).")
+            raise FileRejected(
+                f"No extracts (*.csv) found in {settings.input_dir} or accepted by the inbox ({settings.inbox_dir})."
+            )
         context.log.warning("No Optagelse.dk extracts: the warehouse holds the public figures loaded into the inbox.")
     key, demo = load_key(files) if files else (b"", False)
     synthetic = synthetic_files(files)
@@ -98,7 +109,10 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
         # Checked before anything is marked or deleted: a refusal leaves the working database as it was.
         refuse_mixing(con, years, key_fingerprint(key), synthetic)
         con.execute("DELETE FROM partitions_in_progress WHERE year IN (SELECT unnest($years))", params)
-        con.execute("INSERT INTO partitions_in_progress SELECT unnest($years), $run, now()", {**params, "run": context.run.run_id})
+        con.execute(
+            "INSERT INTO partitions_in_progress SELECT unnest($years), $run, now()",
+            {**params, "run": context.run.run_id},
+        )
         con.execute("DELETE FROM partition_steps WHERE year IN (SELECT unnest($years))", params)
         for table in ("staging_applications", "ingested_files", "file_ledger"):
             con.execute(f"DELETE FROM {table} WHERE file_year IN (SELECT unnest($years))", params)
@@ -107,20 +121,26 @@ def application_extracts(context: AssetExecutionContext, duckdb: DuckDBResource,
             result = stage_file(con, path, year, key, demo, context.run.run_id)
             staged.append(result)
             unreadable = f", {result.rejected_lines} unreadable lines" if result.rejected_lines else ""
-            context.log.info(f"[{i}/{len(files)}] {result.name}: {result.data_rows} rows, {result.encoding}{unreadable}")
-        con.execute("INSERT OR REPLACE INTO year_keys SELECT DISTINCT file_year, $fp, $synthetic FROM ingested_files "
-                    "WHERE file_year IN (SELECT unnest($years))",
-                    {**params, "fp": key_fingerprint(key), "synthetic": synthetic})
+            context.log.info(
+                f"[{i}/{len(files)}] {result.name}: {result.data_rows} rows, {result.encoding}{unreadable}"
+            )
+        con.execute(
+            "INSERT OR REPLACE INTO year_keys SELECT DISTINCT file_year, $fp, $synthetic FROM ingested_files "
+            "WHERE file_year IN (SELECT unnest($years))",
+            {**params, "fp": key_fingerprint(key), "synthetic": synthetic},
+        )
         missing = [y for y in years if y not in by_year]
         if missing:
             context.log.warning(f"No extract for {', '.join(map(str, missing))}: those years are empty.")
-    return MaterializeResult(metadata={
-        "files": len(staged),
-        "rows": sum(s.data_rows for s in staged),
-        "unreadable_lines": sum(s.rejected_lines for s in staged),
-        "encodings": MetadataValue.json({s.name: s.encoding for s in staged}),
-        "demo_key": demo,
-    })
+    return MaterializeResult(
+        metadata={
+            "files": len(staged),
+            "rows": sum(s.data_rows for s in staged),
+            "unreadable_lines": sum(s.rejected_lines for s in staged),
+            "encodings": MetadataValue.json({s.name: s.encoding for s in staged}),
+            "demo_key": demo,
+        }
+    )
 
 
 def build_applications(con, years: list[int], run_id: str | None) -> dict:
@@ -129,25 +149,39 @@ def build_applications(con, years: list[int], run_id: str | None) -> dict:
     ensure_work_schema(con)
     # Validation's own rules are recomputed (also when this asset is materialised alone);
     # unreadable lines (csv_structure) belong to the staging step.
-    con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND rule <> 'csv_structure' "
-                "AND year IN (SELECT unnest($years))", {"years": years})
+    con.execute(
+        "DELETE FROM quarantine WHERE dataset = 'applications' AND rule <> 'csv_structure' "
+        "AND year IN (SELECT unnest($years))",
+        {"years": years},
+    )
     staged = stage_typed_rows(con, years)
     duplicates = quarantine_duplicates(con, years, run_id)
     quarantine_failures(con, run_id)
     select = read_sql("applications", "applications").format(typed="typed_rows")
     valid = replace_years(con, "applications", select, years)
     con.execute("DELETE FROM year_loads WHERE year IN (SELECT unnest($years))", {"years": years})
-    con.execute("INSERT INTO year_loads SELECT year, $run, count(*), now() FROM applications "
-                "WHERE year IN (SELECT unnest($years)) GROUP BY year", {"years": years, "run": run_id})
-    by_rule = dict(con.execute(
-        "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
-        "GROUP BY rule ORDER BY 2 DESC", {"years": years}).fetchall())
+    con.execute(
+        "INSERT INTO year_loads SELECT year, $run, count(*), now() FROM applications "
+        "WHERE year IN (SELECT unnest($years)) GROUP BY year",
+        {"years": years, "run": run_id},
+    )
+    by_rule = dict(
+        con.execute(
+            "SELECT rule, count(*) FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
+            "GROUP BY rule ORDER BY 2 DESC",
+            {"years": years},
+        ).fetchall()
+    )
     update_ledger(con, years)
     return {"valid": valid, "staged": staged, "duplicates": duplicates, "by_rule": by_rule}
 
 
-@asset(group_name=GROUP, kinds={"duckdb", "pandera"}, deps=[application_extracts, "education_codes", "applicant_types", "kommuner"],
-       **PARTITIONED)
+@asset(
+    group_name=GROUP,
+    kinds={"duckdb", "pandera"},
+    deps=[application_extracts, "education_codes", "applicant_types", "kommuner"],
+    **PARTITIONED,
+)
 def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Validated application rows (søgninger); failing rows go to the quarantine table."""
     years = years_of(context)
@@ -157,27 +191,43 @@ def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mate
         step_done(con, years, context.run.run_id, "applications")
     valid, staged, duplicates, by_rule = counts["valid"], counts["staged"], counts["duplicates"], counts["by_rule"]
     for row in ledger:
-        context.log.info(f"{row['source_file']} ({row['file_year']}): {row['lines']} lines = 1 header + {row['blank_lines']} blank "
-                         f"+ {row['rejected_lines']} unreadable + {row['unaccounted_lines']} unaccounted + {row['staged_rows']} rows "
-                         f"({row['valid_rows']} valid, {row['quarantined_rows']} in quarantine, {row['duplicate_rows']} duplicates)")
-    return MaterializeResult(metadata={"valid_rows": valid, "staged_rows": staged, "duplicate_rows": duplicates,
-                                       "quarantined_by_rule": MetadataValue.json(by_rule),
-                                       "row_ledger": MetadataValue.json(ledger)})
+        context.log.info(
+            f"{row['source_file']} ({row['file_year']}): {row['lines']} lines = 1 header + {row['blank_lines']} blank "
+            f"+ {row['rejected_lines']} unreadable + {row['unaccounted_lines']} unaccounted + {row['staged_rows']} rows "
+            f"({row['valid_rows']} valid, {row['quarantined_rows']} in quarantine, {row['duplicate_rows']} duplicates)"
+        )
+    return MaterializeResult(
+        metadata={
+            "valid_rows": valid,
+            "staged_rows": staged,
+            "duplicate_rows": duplicates,
+            "quarantined_by_rule": MetadataValue.json(by_rule),
+            "row_ledger": MetadataValue.json(ledger),
+        }
+    )
 
 
-@asset_check(asset=applications, blocking=True, description=(
-    "Row ledger, per file and per year (not pooled): every line of a file is a staged row, a rejected line, the "
-    "header or blank, and every staged row is valid, in quarantine or a duplicate; the share of bad lines of each "
-    "file and of each year must not exceed max_quarantine_share (data/config/pipeline.yaml)."))
+@asset_check(
+    asset=applications,
+    blocking=True,
+    description=(
+        "Row ledger, per file and per year (not pooled): every line of a file is a staged row, a rejected line, the "
+        "header or blank, and every staged row is valid, in quarantine or a duplicate; the share of bad lines of each "
+        "file and of each year must not exceed max_quarantine_share (data/config/pipeline.yaml)."
+    ),
+)
 def quarantine_share(context, duckdb: DuckDBResource, project: ProjectSettings) -> AssetCheckResult:
     limit = project.settings().max_quarantine_share
     years = years_of(context) if context.has_partition_key or context.has_partition_key_range else []
     params = {"years": years}
     with duckdb.get_connection() as con:
         ledger = ledger_rows(con, years)
-        sample = con.execute("SELECT source_file, source_line, column_name, value, rule FROM quarantine "
-                             "WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
-                             "ORDER BY source_file, source_line LIMIT 10", params).df()
+        sample = con.execute(
+            "SELECT source_file, source_line, column_name, value, rule FROM quarantine "
+            "WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) "
+            "ORDER BY source_file, source_line LIMIT 10",
+            params,
+        ).df()
     problems = ledger_problems(ledger, limit)
     bad = sum(r["rejected_lines"] + r["unaccounted_lines"] + (r["quarantined_rows"] or 0) for r in ledger)
     total = sum(r["lines"] - r["header_lines"] - r["blank_lines"] for r in ledger)
@@ -186,13 +236,21 @@ def quarantine_share(context, duckdb: DuckDBResource, project: ProjectSettings) 
     return AssetCheckResult(
         passed=passed,
         severity=AssetCheckSeverity.ERROR,
-        description=(f"{bad} of {total} rows ({share:.2%}) are in quarantine or unreadable; the limit is {limit:.2%} "
-                     "for each file and each year." if passed else
-                     " ".join(problems) + " The run stops here and the published warehouse keeps the year as it was: "
-                     "correct the file (see the quarantine table) or raise max_quarantine_share in data/config/pipeline.yaml."),
-        metadata={"quarantined_rows": bad, "input_rows": total, "share": share, "limit": limit,
-                  "row_ledger": MetadataValue.json(ledger),
-                  "sample": MetadataValue.json(sample.astype(str).to_dict(orient="records"))},
+        description=(
+            f"{bad} of {total} rows ({share:.2%}) are in quarantine or unreadable; the limit is {limit:.2%} "
+            "for each file and each year."
+            if passed
+            else " ".join(problems) + " The run stops here and the published warehouse keeps the year as it was: "
+            "correct the file (see the quarantine table) or raise max_quarantine_share in data/config/pipeline.yaml."
+        ),
+        metadata={
+            "quarantined_rows": bad,
+            "input_rows": total,
+            "share": share,
+            "limit": limit,
+            "row_ledger": MetadataValue.json(ledger),
+            "sample": MetadataValue.json(sample.astype(str).to_dict(orient="records")),
+        },
     )
 
 
@@ -208,10 +266,15 @@ def ensure_application_tables(con) -> None:
         replace_years(con, table, read_sql("applications", table), [])
 
 
-@asset_check(asset=applications, blocking=True, description=(
-    "A year's valid rows must not fall below those of the extract now published for it by more than "
-    "max_shrink_share (data/config/pipeline.yaml), unless the run is tagged overgang/accept-smaller "
-    "(overgang run/load --accept-smaller)."))
+@asset_check(
+    asset=applications,
+    blocking=True,
+    description=(
+        "A year's valid rows must not fall below those of the extract now published for it by more than "
+        "max_shrink_share (data/config/pipeline.yaml), unless the run is tagged overgang/accept-smaller "
+        "(overgang run/load --accept-smaller)."
+    ),
+)
 def year_not_smaller(context, duckdb: DuckDBResource, project: ProjectSettings) -> AssetCheckResult:
     settings = project.settings()
     years = years_of(context) if context.has_partition_key or context.has_partition_key_range else []
@@ -222,9 +285,11 @@ def year_not_smaller(context, duckdb: DuckDBResource, project: ProjectSettings) 
     if accepted and shrunk:
         lines.append("Accepted: the run was started with --accept-smaller.")
     return AssetCheckResult(
-        passed=accepted or not shrunk, severity=AssetCheckSeverity.ERROR,
-        description=" ".join(lines) if lines else (f"No year shrank by more than {settings.max_shrink_share:.0%} "
-                                                   "against the published warehouse."),
+        passed=accepted or not shrunk,
+        severity=AssetCheckSeverity.ERROR,
+        description=" ".join(lines)
+        if lines
+        else (f"No year shrank by more than {settings.max_shrink_share:.0%} against the published warehouse."),
         metadata={"shrunk": MetadataValue.json([s.__dict__ for s in shrunk]), "accept_smaller": accepted},
     )
 
@@ -245,9 +310,12 @@ YEAR_STEPS = ("applications", "application_shares", "school_application_shares",
 def step_done(con, years: list[int], run_id: str, step: str) -> None:
     params = {"years": years, "run": run_id}
     con.execute("INSERT INTO partition_steps SELECT unnest($years), $run, $step", {**params, "step": step})
-    con.execute(f"""DELETE FROM partitions_in_progress p WHERE p.run_id = $run AND p.year IN (SELECT unnest($years))
+    con.execute(
+        f"""DELETE FROM partitions_in_progress p WHERE p.run_id = $run AND p.year IN (SELECT unnest($years))
                     AND (SELECT count(DISTINCT step) FROM partition_steps s WHERE s.year = p.year AND s.run_id = p.run_id
-                         AND s.step IN ({', '.join(repr(x) for x in YEAR_STEPS)})) = {len(YEAR_STEPS)}""", params)
+                         AND s.step IN ({", ".join(repr(x) for x in YEAR_STEPS)})) = {len(YEAR_STEPS)}""",
+        params,
+    )
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups", "kommuner"], **PARTITIONED)

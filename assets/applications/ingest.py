@@ -15,9 +15,8 @@ from pathlib import Path
 import duckdb
 
 from assets.sources.files import inbox_extracts, own_sources
-from assets.sources.tables import FileRejected
+from assets.sources.tables import FileRejected, norm
 from assets.sources.tables import match_columns as match_table_columns
-from assets.sources.tables import norm
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
 from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD, has_cpr, hmac_pads, pseudonym_sql, scrub
@@ -58,8 +57,10 @@ def _header(text: TextFile) -> list[str]:
 def match_columns(header: list[str], file_name: str) -> dict[str, str]:
     """Canonical column -> the file's own header name, or FileRejected naming what is missing."""
     if len(header) < 2:
-        raise FileRejected(f"{file_name}: line 1 is not a semicolon-separated header "
-                           "(expected e.g. 'CPR;…;Uddannelse;…'). Is the file comma-separated or without a header?")
+        raise FileRejected(
+            f"{file_name}: line 1 is not a semicolon-separated header "
+            "(expected e.g. 'CPR;…;Uddannelse;…'). Is the file comma-separated or without a header?"
+        )
     seen: dict[str, list[int]] = {}
     for i, name in enumerate(header, 1):
         if name.strip():
@@ -67,9 +68,11 @@ def match_columns(header: list[str], file_name: str) -> dict[str, str]:
     twice = [(header[fields[0] - 1], fields) for fields in seen.values() if len(fields) > 1]
     if twice:
         # read_csv would give both the same name: every row would be one field short and be lost.
-        raise FileRejected(f"{file_name}: the header names a column more than once: " + "; ".join(
-            f"'{name}' (fields {', '.join(map(str, fields))})" for name, fields in twice)
-            + ". Remove or rename the extra column and export the file again.")
+        raise FileRejected(
+            f"{file_name}: the header names a column more than once: "
+            + "; ".join(f"'{name}' (fields {', '.join(map(str, fields))})" for name, fields in twice)
+            + ". Remove or rename the extra column and export the file again."
+        )
     found = match_table_columns(header, column_map()["applications"], file_name, "an Optagelse.dk extract")
     return {canonical: header[i] for canonical, i in found.items()}
 
@@ -91,16 +94,31 @@ def cpr_guarded(sources: dict[str, str]) -> dict[str, str]:
     hit = {c: f"regexp_matches({e}, {pattern})" for c, e in others.items()}
     # The outer CASE keeps the common row (no CPR anywhere) to a plain column reference: DuckDB
     # evaluates a THEN branch only for the rows its WHEN selects.
-    guarded = {c: (f"CASE WHEN cpr_in_row THEN CASE WHEN {hit[c]} THEN '{CPR_WITHHELD}' ELSE {e} END ELSE {e} END"
-                   if c in hit else e) for c, e in sources.items()}
+    guarded = {
+        c: (
+            f"CASE WHEN cpr_in_row THEN CASE WHEN {hit[c]} THEN '{CPR_WITHHELD}' ELSE {e} END ELSE {e} END"
+            if c in hit
+            else e
+        )
+        for c, e in sources.items()
+    }
     row = "concat_ws('|', " + ", ".join(others.values()) + ")" if others else "''"
-    found = ("CASE WHEN cpr_in_row THEN nullif(concat_ws(',', "
-             + ", ".join(f"CASE WHEN {h} THEN '{c}' END" for c, h in hit.items()) + "), '') END")
-    return {**guarded, "cpr": sources["cpr"], "cpr_in_row": f"regexp_matches({row}, {pattern})",
-            "cpr_found_in": found if hit else "NULL"}
+    found = (
+        "CASE WHEN cpr_in_row THEN nullif(concat_ws(',', "
+        + ", ".join(f"CASE WHEN {h} THEN '{c}' END" for c, h in hit.items())
+        + "), '') END"
+    )
+    return {
+        **guarded,
+        "cpr": sources["cpr"],
+        "cpr_in_row": f"regexp_matches({row}, {pattern})",
+        "cpr_found_in": found if hit else "NULL",
+    }
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes, demo_key: bool, run_id: str | None) -> StagedFile:
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes, demo_key: bool, run_id: str | None
+) -> StagedFile:
     text = quick_inspect(path)
     staged = _stage(con, path, text, year, key, demo_key, run_id)
     if staged is None:
@@ -113,8 +131,15 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, year: int, key: bytes
     return StagedFile(path.name, text.encoding, data_rows, len(rejects), text.lines, len(text.blank_lines), unaccounted)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, year: int, key: bytes, demo_key: bool,
-           run_id: str | None) -> tuple[int, list[tuple]] | None:
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    text: TextFile,
+    year: int,
+    key: bytes,
+    demo_key: bool,
+    run_id: str | None,
+) -> tuple[int, list[tuple]] | None:
     """Stage the file's rows, its unreadable lines in quarantine and its row in ingested_files,
     in one transaction (one commit: a second one cost 0.5 s a file at 10 M rows). Returns (data
     rows, rejected lines), or None, with nothing written, when `text` was only quick-inspected
@@ -125,47 +150,78 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, year: int
         return _stage_readable(con, path, text, header, columns, readable, encoding, year, key, demo_key, run_id)
 
 
-def _stage_readable(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, header: list[str],
-                    columns: dict[str, str], readable: str, encoding: str, year: int, key: bytes, demo_key: bool,
-                    run_id: str | None) -> tuple[int, list[tuple]] | None:
+def _stage_readable(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    text: TextFile,
+    header: list[str],
+    columns: dict[str, str],
+    readable: str,
+    encoding: str,
+    year: int,
+    key: bytes,
+    demo_key: bool,
+    run_id: str | None,
+) -> tuple[int, list[tuple]] | None:
     # Only the columns Overgang uses are kept: names and addresses are never materialised.
     kept = [c for c in columns if not column_map()["applications"][c].get("drop")]
     used = ", ".join(_quote(columns[c]) for c in kept)
-    extract = (f"(SELECT {used} FROM read_csv($p, delim=';', quote='\"', escape='\"', header=true, auto_detect=false, "
-               "columns=$cols, store_rejects=true, encoding=$enc, rejects_table='extract_rejects', "
-               "rejects_scan='extract_reject_scans', null_padding=false))")
+    extract = (
+        f"(SELECT {used} FROM read_csv($p, delim=';', quote='\"', escape='\"', header=true, auto_detect=false, "
+        "columns=$cols, store_rejects=true, encoding=$enc, rejects_table='extract_rejects', "
+        "rejects_scan='extract_reject_scans', null_padding=false))"
+    )
     inner, outer = hmac_pads(key)
     sources = {c: (_quote(columns[c]) if c in kept else "NULL") for c in column_map()["applications"]}
     sql = read_sql("applications", "staging_applications").format(
-        pseudonym=pseudonym_sql(sources["cpr"]), extract=extract, **cpr_guarded(sources))
+        pseudonym=pseudonym_sql(sources["cpr"]), extract=extract, **cpr_guarded(sources)
+    )
     first_row_id = con.execute("SELECT coalesce(max(row_id), 0) + 1 FROM staging_applications").fetchone()[0]
     con.execute("BEGIN TRANSACTION")
     try:
         # Read, pseudonymise and store in one parallel pass. Insertion order is DuckDB's default,
         # and the numbering below depends on it: the rows' positions are their order in the file.
         con.execute("SET preserve_insertion_order = true")
-        data_rows = con.execute(sql, {"source_file": path.name, "file_year": year, "p": readable,
-                                      "cols": {h: "VARCHAR" for h in header}, "enc": encoding,
-                                      "hmac_inner": inner, "hmac_outer": outer}).fetchone()[0]
+        data_rows = con.execute(
+            sql,
+            {
+                "source_file": path.name,
+                "file_year": year,
+                "p": readable,
+                "cols": {h: "VARCHAR" for h in header},
+                "enc": encoding,
+                "hmac_inner": inner,
+                "hmac_outer": outer,
+            },
+        ).fetchone()[0]
         rejects = con.execute(
-            "SELECT DISTINCT ON (line) line, column_name, error_type FROM extract_rejects ORDER BY line").fetchall()
-        if not text.checked and (any(kind in UNDECODABLE for _, _, kind in rejects)
-                                 or data_rows + len(rejects) + 1 != text.lines):
+            "SELECT DISTINCT ON (line) line, column_name, error_type FROM extract_rejects ORDER BY line"
+        ).fetchall()
+        if not text.checked and (
+            any(kind in UNDECODABLE for _, _, kind in rejects) or data_rows + len(rejects) + 1 != text.lines
+        ):
             con.execute("ROLLBACK")
             return None
         base = con.execute("SELECT min(rowid) FROM staging_applications WHERE row_id IS NULL").fetchone()[0]
-        con.execute("UPDATE staging_applications SET row_id = $first + (rowid - $base), source_line = rowid - $base + 2 "
-                    "WHERE row_id IS NULL", {"first": first_row_id, "base": base})
+        con.execute(
+            "UPDATE staging_applications SET row_id = $first + (rowid - $base), source_line = rowid - $base + 2 "
+            "WHERE row_id IS NULL",
+            {"first": first_row_id, "base": base},
+        )
         skipped = text.blank_lines + [r[0] for r in rejects]
         if skipped:
             # Rows after a blank or unreadable line sit further down the file than their position says.
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE line_map AS "
                 "SELECT range AS line, row_number() OVER (ORDER BY range) - 1 AS position FROM range(2, $n + 1) "
-                "WHERE range NOT IN (SELECT unnest($skip::BIGINT[]))", {"n": text.lines, "skip": skipped})
-            con.execute("UPDATE staging_applications AS s SET source_line = m.line FROM line_map AS m "
-                        "WHERE s.row_id = $first + m.position AND s.row_id >= $first AND s.source_line <> m.line",
-                        {"first": first_row_id})
+                "WHERE range NOT IN (SELECT unnest($skip::BIGINT[]))",
+                {"n": text.lines, "skip": skipped},
+            )
+            con.execute(
+                "UPDATE staging_applications AS s SET source_line = m.line FROM line_map AS m "
+                "WHERE s.row_id = $first + m.position AND s.row_id >= $first AND s.source_line <> m.line",
+                {"first": first_row_id},
+            )
             con.execute("DROP TABLE line_map")
         if rejects:
             # DuckDB names the column by the file's own header cell: stored under Overgang's name.
@@ -173,9 +229,17 @@ def _stage_readable(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, 
             con.executemany(
                 "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
                 "VALUES ('applications', ?, ?, ?, ?, NULL, 'csv_structure', ?, ?)",
-                [(year, path.name, line, canonical.get(col, scrub(col or "") or None),
-                  REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)", run_id)
-                 for line, col, kind in rejects],
+                [
+                    (
+                        year,
+                        path.name,
+                        line,
+                        canonical.get(col, scrub(col or "") or None),
+                        REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)",
+                        run_id,
+                    )
+                    for line, col, kind in rejects
+                ],
             )
         con.execute(
             "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
@@ -187,13 +251,25 @@ def _stage_readable(con: duckdb.DuckDBPyConnection, path: Path, text: TextFile, 
         con.execute(
             "INSERT INTO file_ledger (source_file, file_year, lines, header_lines, blank_lines, staged_rows, rejected_lines, "
             "unaccounted_lines, first_rejected_line, run_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
-            [path.name, year, text.lines, len(text.blank_lines), data_rows, len(rejects),
-             text.lines - 1 - len(text.blank_lines) - data_rows - len(rejects), rejects[0][0] if rejects else None, run_id])
+            [
+                path.name,
+                year,
+                text.lines,
+                len(text.blank_lines),
+                data_rows,
+                len(rejects),
+                text.lines - 1 - len(text.blank_lines) - data_rows - len(rejects),
+                rejects[0][0] if rejects else None,
+                run_id,
+            ],
+        )
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
-        raise FileRejected(f"{path.name}: DuckDB could not read the file as semicolon-separated text "
-                           f"({type(exc).__name__}). Check that it is a CSV export with ';' between fields.") from None
+        raise FileRejected(
+            f"{path.name}: DuckDB could not read the file as semicolon-separated text "
+            f"({type(exc).__name__}). Check that it is a CSV export with ';' between fields."
+        ) from None
     return data_rows, rejects
 
 
@@ -203,15 +279,19 @@ YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 def extract_files_by_year(folder: Path) -> dict[int, list[Path]]:
     """The extracts in `folder` by application year, read from the file name (optagelse_2025.csv)."""
     if not folder.is_dir():
-        raise FileRejected(f"The input folder {folder} does not exist. Set OVERGANG_INPUT_DIR or input_dir "
-                           "in data/config/pipeline.yaml to the folder holding the Optagelse.dk files.")
+        raise FileRejected(
+            f"The input folder {folder} does not exist. Set OVERGANG_INPUT_DIR or input_dir "
+            "in data/config/pipeline.yaml to the folder holding the Optagelse.dk files."
+        )
     by_year: dict[int, list[Path]] = {}
     nameless = []
     candidates = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".txt"))
     if with_cpr := [scrub(p.name) for p in candidates if has_cpr(p.name)]:
         # The name would be stored on every row and shown in every message: refused before reading.
-        raise FileRejected(f"The names of {', '.join(with_cpr)} in {folder} hold a CPR-shaped number (withheld here). "
-                           "Rename the files without it (e.g. optagelse_2025.csv); nothing was read.")
+        raise FileRejected(
+            f"The names of {', '.join(with_cpr)} in {folder} hold a CPR-shaped number (withheld here). "
+            "Rename the files without it (e.g. optagelse_2025.csv); nothing was read."
+        )
     for path in candidates:
         match = YEAR_IN_NAME.search(path.name)
         if match:
@@ -219,8 +299,10 @@ def extract_files_by_year(folder: Path) -> dict[int, list[Path]]:
         else:
             nameless.append(path.name)
     if nameless:
-        raise FileRejected(f"Cannot tell the application year of {', '.join(nameless)}: rename each extract so its "
-                           "name holds the year, e.g. optagelse_2025.csv.")
+        raise FileRejected(
+            f"Cannot tell the application year of {', '.join(nameless)}: rename each extract so its "
+            "name holds the year, e.g. optagelse_2025.csv."
+        )
     return by_year
 
 

@@ -38,13 +38,18 @@ def update_ledger(con: duckdb.DuckDBPyConnection, years: list[int]) -> None:
         LEFT JOIN (SELECT source_file, count(*) AS valid FROM applications
                    WHERE year IN (SELECT unnest($years)) GROUP BY source_file) AS a USING (source_file)
         WHERE l.source_file = k.source_file
-        """, {"years": years})
+        """,
+        {"years": years},
+    )
 
 
 def ledger_rows(con: duckdb.DuckDBPyConnection, years: list[int]) -> list[dict]:
     """The ledger rows of `years` as dicts (quarantined_by_rule parsed), by year and file."""
-    cur = con.execute("SELECT * EXCLUDE (run_id) FROM file_ledger WHERE file_year IN (SELECT unnest($years)) "
-                      "ORDER BY file_year, source_file", {"years": years})
+    cur = con.execute(
+        "SELECT * EXCLUDE (run_id) FROM file_ledger WHERE file_year IN (SELECT unnest($years)) "
+        "ORDER BY file_year, source_file",
+        {"years": years},
+    )
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r)) for r in cur.fetchall()]
     for row in rows:
@@ -69,25 +74,33 @@ def ledger_problems(ledger: list[dict], limit: float) -> list[str]:
         name = f"{r['source_file']} ({r['file_year']})"
         if r["unaccounted_lines"] > 0:
             where = f" from line {r['first_rejected_line']} on" if r["first_rejected_line"] else ""
-            problems.append(f"{name}: {_n(r['unaccounted_lines'])} of its {_n(r['lines'])} lines were not read as rows{where} "
-                            "(a quote that is never closed joins the lines after it into one); only "
-                            f"{_n(r['staged_rows'])} rows were read.")
+            problems.append(
+                f"{name}: {_n(r['unaccounted_lines'])} of its {_n(r['lines'])} lines were not read as rows{where} "
+                "(a quote that is never closed joins the lines after it into one); only "
+                f"{_n(r['staged_rows'])} rows were read."
+            )
         lost = r["staged_rows"] - (r["valid_rows"] or 0) - quarantined - (r["duplicate_rows"] or 0)
         if r["valid_rows"] is not None and lost != 0:
-            problems.append(f"{name}: {_n(lost)} rows are neither valid nor in quarantine (the ledger does not balance).")
+            problems.append(
+                f"{name}: {_n(lost)} rows are neither valid nor in quarantine (the ledger does not balance)."
+            )
         if data <= 0:
             problems.append(f"{name}: the file holds no data rows.")
         elif bad / data > limit:
             rules = ", ".join(f"{k} {v}" for k, v in sorted(r["quarantined_by_rule"].items(), key=lambda kv: -kv[1]))
-            problems.append(f"{name}: {_n(bad)} of {_n(data)} rows ({bad / data:.2%}) are in quarantine or unreadable "
-                            f"(limit {limit:.2%})" + (f": {rules}." if rules else "."))
+            problems.append(
+                f"{name}: {_n(bad)} of {_n(data)} rows ({bad / data:.2%}) are in quarantine or unreadable "
+                f"(limit {limit:.2%})" + (f": {rules}." if rules else ".")
+            )
     for year, rows in sorted(by_year.items()):
         data = sum(r["lines"] - r["header_lines"] - r["blank_lines"] for r in rows)
         bad = sum(r["rejected_lines"] + r["unaccounted_lines"] + (r["quarantined_rows"] or 0) for r in rows)
         valid = sum(r["valid_rows"] or 0 for r in rows)
         if len(rows) > 1 and data and bad / data > limit:
-            problems.append(f"{year}: {_n(bad)} of {_n(data)} rows of the year ({bad / data:.2%}) are in quarantine or "
-                            f"unreadable (limit {limit:.2%}).")
+            problems.append(
+                f"{year}: {_n(bad)} of {_n(data)} rows of the year ({bad / data:.2%}) are in quarantine or "
+                f"unreadable (limit {limit:.2%})."
+            )
         if data > 0 and valid == 0 and all(r["valid_rows"] is not None for r in rows):
             problems.append(f"{year}: no valid rows at all in {', '.join(r['source_file'] for r in rows)}.")
     return problems
@@ -103,10 +116,12 @@ class Shrunk:
 
     def message(self, limit: float) -> str:
         drop = 1 - self.new_rows / self.previous_rows
-        return (f"{self.year}: {self.new_files} has {_n(self.new_rows)} valid rows, {drop:.1%} fewer than the "
-                f"{_n(self.previous_rows)} of {self.previous_files} now published (more than {limit:.0%} fewer). "
-                f"The year is not replaced. If the smaller extract is right, run again with --accept-smaller "
-                f"(overgang run --year {self.year} --accept-smaller).")
+        return (
+            f"{self.year}: {self.new_files} has {_n(self.new_rows)} valid rows, {drop:.1%} fewer than the "
+            f"{_n(self.previous_rows)} of {self.previous_files} now published (more than {limit:.0%} fewer). "
+            f"The year is not replaced. If the smaller extract is right, run again with --accept-smaller "
+            f"(overgang run --year {self.year} --accept-smaller)."
+        )
 
 
 def shrunk_years(con: duckdb.DuckDBPyConnection, published: Path, years: list[int], limit: float) -> list[Shrunk]:
@@ -115,15 +130,24 @@ def shrunk_years(con: duckdb.DuckDBPyConnection, published: Path, years: list[in
         return []
     try:
         with duckdb.connect(str(published), read_only=True) as pub:
-            before = {y: (n, files) for y, n, files in pub.execute(
-                "SELECT y.year, y.rows, coalesce(string_agg(f.source_file, ', ' ORDER BY f.source_file), '?') FROM year_loads y "
-                "LEFT JOIN ingested_files f ON f.file_year = y.year WHERE y.year IN (SELECT unnest($years)) GROUP BY ALL",
-                {"years": years}).fetchall()}
+            before = {
+                y: (n, files)
+                for y, n, files in pub.execute(
+                    "SELECT y.year, y.rows, coalesce(string_agg(f.source_file, ', ' ORDER BY f.source_file), '?') FROM year_loads y "
+                    "LEFT JOIN ingested_files f ON f.file_year = y.year WHERE y.year IN (SELECT unnest($years)) GROUP BY ALL",
+                    {"years": years},
+                ).fetchall()
+            }
     except duckdb.Error:
         return []  # no comparable warehouse (an older layout or a damaged file): nothing to compare with
-    now = {y: (n or 0, files) for y, n, files in con.execute(
-        "SELECT file_year, sum(valid_rows), string_agg(source_file, ', ' ORDER BY source_file) FROM file_ledger "
-        "WHERE file_year IN (SELECT unnest($years)) GROUP BY ALL", {"years": years}).fetchall()}
+    now = {
+        y: (n or 0, files)
+        for y, n, files in con.execute(
+            "SELECT file_year, sum(valid_rows), string_agg(source_file, ', ' ORDER BY source_file) FROM file_ledger "
+            "WHERE file_year IN (SELECT unnest($years)) GROUP BY ALL",
+            {"years": years},
+        ).fetchall()
+    }
     out = []
     for year in sorted(years):
         if year not in before or not before[year][0]:

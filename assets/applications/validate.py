@@ -14,10 +14,22 @@ from schemas.sql import failures_sql
 
 # Columns whose raw value is never shown (the staged rows hold no CPR, but say so explicitly).
 WITHHELD = {"cpr_status": "(CPR number withheld)"}
-CPR_MESSAGE = ("a CPR-shaped number in this column (not the CPR column): the value is withheld and the row "
-               "is not loaded; correct the export so the CPR number is only in its own column")
-RAW_COLUMNS = ["school_institution_number", "school_name", "school_kommune", "residence_kommune", "grade",
-               "applicant_type", "priority", "education_code", "eux", "application_date"]
+CPR_MESSAGE = (
+    "a CPR-shaped number in this column (not the CPR column): the value is withheld and the row "
+    "is not loaded; correct the export so the CPR number is only in its own column"
+)
+RAW_COLUMNS = [
+    "school_institution_number",
+    "school_name",
+    "school_kommune",
+    "residence_kommune",
+    "grade",
+    "applicant_type",
+    "priority",
+    "education_code",
+    "eux",
+    "application_date",
+]
 
 
 def stage_typed_rows(con: duckdb.DuckDBPyConnection, years: list[int]) -> int:
@@ -29,17 +41,32 @@ def stage_typed_rows(con: duckdb.DuckDBPyConnection, years: list[int]) -> int:
     years_sql = ", ".join(str(int(y)) for y in years) or "NULL"
     # An exact copy of an earlier row is held back as `duplicate_row` (see quarantine_duplicates)
     # and is not validated: the first copy is the pupil's row, so it is not flagged as a second 1st priority.
-    con.execute(f"CREATE OR REPLACE TEMP VIEW typed_rows AS SELECT * FROM ("
-                f"{read_sql('applications', 'application_rows_typed').replace('$years', f'[{years_sql}]')}) "
-                "WHERE row_id NOT IN (SELECT row_id FROM quarantine WHERE rule = 'duplicate_row' AND row_id IS NOT NULL)")
-    return con.execute("SELECT count(*) FROM staging_applications WHERE file_year IN (SELECT unnest($years))",
-                       {"years": years}).fetchone()[0]
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW typed_rows AS SELECT * FROM ("
+        f"{read_sql('applications', 'application_rows_typed').replace('$years', f'[{years_sql}]')}) "
+        "WHERE row_id NOT IN (SELECT row_id FROM quarantine WHERE rule = 'duplicate_row' AND row_id IS NOT NULL)"
+    )
+    return con.execute(
+        "SELECT count(*) FROM staging_applications WHERE file_year IN (SELECT unnest($years))", {"years": years}
+    ).fetchone()[0]
 
 
 # Every staged column: rows equal in all of them (same pupil pseudonym, same year) are copies.
-STAGED_COLUMNS = ["pupil_id", "cpr_status", "school_institution_number", "school_name", "school_kommune",
-                  "residence_kommune", "grade", "applicant_type", "priority", "education_code", "eux", "application_date",
-                  "application_status"]
+STAGED_COLUMNS = [
+    "pupil_id",
+    "cpr_status",
+    "school_institution_number",
+    "school_name",
+    "school_kommune",
+    "residence_kommune",
+    "grade",
+    "applicant_type",
+    "priority",
+    "education_code",
+    "eux",
+    "application_date",
+    "application_status",
+]
 
 
 def quarantine_duplicates(con: duckdb.DuckDBPyConnection, years: list[int], run_id: str | None) -> int:
@@ -62,9 +89,13 @@ def quarantine_duplicates(con: duckdb.DuckDBPyConnection, years: list[int], run_
         SELECT 'applications', file_year, source_file, source_line, row_id, NULL, NULL, 'duplicate_row',
                'an exact copy of ' || original || ' (every field the same); the first copy is loaded, this one is not', $run
         FROM copies WHERE copy > 1 ORDER BY source_file, source_line
-        """, {"years": years, "run": run_id})
-    return con.execute("SELECT count(*) FROM quarantine WHERE rule = 'duplicate_row' AND year IN (SELECT unnest($years))",
-                       {"years": years}).fetchone()[0]
+        """,
+        {"years": years, "run": run_id},
+    )
+    return con.execute(
+        "SELECT count(*) FROM quarantine WHERE rule = 'duplicate_row' AND year IN (SELECT unnest($years))",
+        {"years": years},
+    ).fetchone()[0]
 
 
 def quarantine_failures(con: duckdb.DuckDBPyConnection, run_id: str | None) -> int:
@@ -94,5 +125,6 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, run_id: str | None) -> i
         """,
         {"run_id": run_id, "message": CPR_MESSAGE},
     )
-    return con.execute("SELECT count(DISTINCT row_id) FROM quarantine WHERE run_id = $r AND dataset = 'applications'",
-                       {"r": run_id}).fetchone()[0]
+    return con.execute(
+        "SELECT count(DISTINCT row_id) FROM quarantine WHERE run_id = $r AND dataset = 'applications'", {"r": run_id}
+    ).fetchone()[0]

@@ -57,15 +57,29 @@ def _record(settings: Settings, outcome: Outcome, word: str | None = None) -> No
         writer = csv.writer(f)
         if new:
             writer.writerow(LEDGER_COLUMNS)
-        writer.writerow([datetime.now().isoformat(timespec="seconds"), outcome.file, outcome.sha256, word or outcome.outcome,
-                         outcome.kind or "", outcome.year or "", outcome.stored_as or "", outcome.message])
+        writer.writerow(
+            [
+                datetime.now().isoformat(timespec="seconds"),
+                outcome.file,
+                outcome.sha256,
+                word or outcome.outcome,
+                outcome.kind or "",
+                outcome.year or "",
+                outcome.stored_as or "",
+                outcome.message,
+            ]
+        )
 
 
 def _loaded_as(settings: Settings, sha256: str) -> Path | None:
     """Where a file with this content is loaded (or waits for its run) now; None if never, or since
     replaced or failed."""
     for row in reversed(ledger_rows(settings)):
-        if row["sha256"] == sha256 and row["outcome"] in ("accepted", "received", "loaded") and Path(row["stored_as"]).exists():
+        if (
+            row["sha256"] == sha256
+            and row["outcome"] in ("accepted", "received", "loaded")
+            and Path(row["stored_as"]).exists()
+        ):
             return Path(row["stored_as"])
     return None
 
@@ -88,7 +102,9 @@ def _reject(settings: Settings, path: Path, meta: Path | None, message: str, sha
     if meta is not None:
         _place(meta, target.with_name(target.stem + meta.suffix), copy)
     target.with_name(target.name + ".reason.txt").write_text(
-        f"{path.name} was not loaded.\n\n{message}\n\nCorrect the file and drop it into the inbox again.\n", encoding="utf-8")
+        f"{path.name} was not loaded.\n\n{message}\n\nCorrect the file and drop it into the inbox again.\n",
+        encoding="utf-8",
+    )
     outcome = Outcome(path.name, "rejected", None, None, target, message, sha)
     _record(settings, outcome)
     return outcome
@@ -120,8 +136,14 @@ def not_a_plain_file(path: Path) -> str | None:
     Looked at with lstat, never opened: a link named .csv could point at a system file, and a
     pipe or device would block or never end."""
     mode = path.lstat().st_mode
-    for test, what in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
-                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+    for test, what in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return what
     return None if stat.S_ISREG(mode) else "not a regular file"
@@ -130,8 +152,10 @@ def not_a_plain_file(path: Path) -> str | None:
 def _refuse_unread(path: Path, settings: Settings, what: str, copy: bool) -> Outcome:
     """Reject a file without reading it. `overgang load` (copy) leaves it where it is; the inbox
     moves the entry itself (a link stays a link) to rejected/."""
-    message = (f"{scrub(path.name)} is {what}, not a file; nothing was read. Put a copy of the file itself "
-               "(a regular file) into the inbox, or give its real path to overgang load.")
+    message = (
+        f"{scrub(path.name)} is {what}, not a file; nothing was read. Put a copy of the file itself "
+        "(a regular file) into the inbox, or give its real path to overgang load."
+    )
     target = None
     if not copy:
         target = _free(settings.inbox_dir / "rejected" / scrub(path.name))
@@ -141,6 +165,8 @@ def _refuse_unread(path: Path, settings: Settings, what: str, copy: bool) -> Out
     outcome = Outcome(scrub(path.name), "rejected", None, None, target, message, "")
     _record(settings, outcome)
     return outcome
+
+
 def _signature(path: Path) -> tuple[int, int]:
     info = path.lstat()  # a link is never followed (it is refused unread)
     return info.st_size, info.st_mtime_ns
@@ -155,13 +181,22 @@ def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
             return _receive(path, settings, copy)
         except Exception as err:  # the error boundary: one file's problem never stops the others
             detail = scrub(str(err).strip().splitlines()[0][:300]) if str(err).strip() else ""
-            message = (f"{path.name}: the file could not be taken in ({type(err).__name__}{': ' + detail if detail else ''}). "
-                       "Check that it is a complete export; if it is, report this message.")
+            message = (
+                f"{path.name}: the file could not be taken in ({type(err).__name__}{': ' + detail if detail else ''}). "
+                "Check that it is a complete export; if it is, report this message."
+            )
             try:
                 return _reject(settings, path, sidecar(path), message, "", copy)
             except OSError as again:
-                return Outcome(path.name, "rejected", None, None, None, f"{message} It could not be moved to rejected/ "
-                               f"either ({again.strerror}): it is left where it is.", "")
+                return Outcome(
+                    path.name,
+                    "rejected",
+                    None,
+                    None,
+                    None,
+                    f"{message} It could not be moved to rejected/ either ({again.strerror}): it is left where it is.",
+                    "",
+                )
 
 
 def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
@@ -174,14 +209,24 @@ def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
     meta = sidecar(path)
     # A table and its description are one: the same table with a corrected description (another
     # area, unit or denominator) is new, not a duplicate.
-    sha = sha256_file(path) if meta is None else hashlib.sha256(
-        (sha256_file(path) + sha256_file(meta)).encode()).hexdigest()
+    sha = (
+        sha256_file(path)
+        if meta is None
+        else hashlib.sha256((sha256_file(path) + sha256_file(meta)).encode()).hexdigest()
+    )
     already = _loaded_as(settings, sha)
     if already is not None:
         waits = already.parent.name == "pending"
-        outcome = Outcome(path.name, "duplicate", None, None, already,
-                          f"already {'received (its run has not finished)' if waits else 'loaded'} as "
-                          f"{already.relative_to(settings.inbox_dir)}: nothing changes", sha)
+        outcome = Outcome(
+            path.name,
+            "duplicate",
+            None,
+            None,
+            already,
+            f"already {'received (its run has not finished)' if waits else 'loaded'} as "
+            f"{already.relative_to(settings.inbox_dir)}: nothing changes",
+            sha,
+        )
         if not copy:
             for p in (path, meta):
                 if p is not None:
@@ -194,8 +239,15 @@ def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
         return _reject(settings, path, meta, scrub(str(err)), sha, copy)
     if _signature(path) != before:
         # Still being copied or written: taken at a line boundary it would pass as a short file.
-        return Outcome(path.name, "waiting", None, None, None,
-                       "the file changed while it was read (still being copied?): left in place, tried again later", sha)
+        return Outcome(
+            path.name,
+            "waiting",
+            None,
+            None,
+            None,
+            "the file changed while it was read (still being copied?): left in place, tried again later",
+            sha,
+        )
     if found.kind == "applications":
         # Not current yet: the extract waits for its run; the run that publishes it makes it current.
         folder = processed_dir(settings, "applications") / str(found.year) / "pending"
@@ -217,8 +269,10 @@ def _refuse_cpr_name(path: Path, settings: Settings, copy: bool) -> Outcome:
     """A file whose name holds a CPR-shaped number: refused before it is read, and kept under a
     name with the number withheld, so the number reaches no ledger, log or table."""
     safe = scrub(path.name)
-    message = (f"{safe}: the file name holds a CPR-shaped number (withheld here); nothing was read. Rename the "
-               "file without it (e.g. optagelse_2025.csv) and load it again.")
+    message = (
+        f"{safe}: the file name holds a CPR-shaped number (withheld here); nothing was read. Rename the "
+        "file without it (e.g. optagelse_2025.csv) and load it again."
+    )
     target = None
     if not copy:  # overgang load leaves the file where it is
         target = _free(settings.inbox_dir / "rejected" / safe)
@@ -228,6 +282,8 @@ def _refuse_cpr_name(path: Path, settings: Settings, copy: bool) -> Outcome:
     outcome = Outcome(safe, "rejected", None, None, target, message, "")
     _record(settings, outcome)
     return outcome
+
+
 def pending_extracts(settings: Settings) -> dict[int, Path]:
     """Extracts received but not yet loaded by a successful run, by year."""
     root = processed_dir(settings, "applications")
@@ -253,14 +309,23 @@ def promote(settings: Settings, published: dict[int, set[str]]) -> list[Outcome]
             for old in sorted(p for p in folder.iterdir() if p.is_file()):
                 _supersede(settings, old)
             stored = _place(path, folder / path.name, copy=False)
-            outcome = Outcome(path.name, "loaded", "applications", year, stored, f"Optagelse.dk extract for {year}, published",
-                              row["sha256"])
+            outcome = Outcome(
+                path.name,
+                "loaded",
+                "applications",
+                year,
+                stored,
+                f"Optagelse.dk extract for {year}, published",
+                row["sha256"],
+            )
             _record(settings, outcome)
             done.append(outcome)
     return done
 
 
-def fail_pending(settings: Settings, years: list[int] | None, reason: str, sha256: set[str] | None = None) -> list[Outcome]:
+def fail_pending(
+    settings: Settings, years: list[int] | None, reason: str, sha256: set[str] | None = None
+) -> list[Outcome]:
     """Move pending extracts of `years` (or with these contents) to rejected/ with the run's reason:
     the year's current extract stays current, and the file can be loaded again once fixed."""
     done = []
@@ -271,12 +336,20 @@ def fail_pending(settings: Settings, years: list[int] | None, reason: str, sha25
             if (years is not None and year not in years) or (sha256 is not None and sha not in sha256):
                 continue
             current = [p.name for p in path.parent.parent.iterdir() if p.is_file()]
-            stays = f"The extract loaded before ({', '.join(current)}) stays current." if current else "No earlier extract is loaded for the year."
-            message = scrub(f"{path.name}: the run that was to load it failed: {' '.join(reason.split())} {stays} "
-                            "Correct the cause and load the file again (overgang load FILE).")
+            stays = (
+                f"The extract loaded before ({', '.join(current)}) stays current."
+                if current
+                else "No earlier extract is loaded for the year."
+            )
+            message = scrub(
+                f"{path.name}: the run that was to load it failed: {' '.join(reason.split())} {stays} "
+                "Correct the cause and load the file again (overgang load FILE)."
+            )
             target = _free(settings.inbox_dir / "rejected" / path.name)
             _place(path, target, copy=False)
-            target.with_name(target.name + ".reason.txt").write_text(f"{path.name} was not loaded.\n\n{message}\n", encoding="utf-8")
+            target.with_name(target.name + ".reason.txt").write_text(
+                f"{path.name} was not loaded.\n\n{message}\n", encoding="utf-8"
+            )
             outcome = Outcome(path.name, "failed", "applications", year, target, message, sha)
             _record(settings, outcome)
             done.append(outcome)
@@ -310,6 +383,8 @@ def wait_until_settled(path: Path, settle_seconds: float, timeout: float = 3600,
         if time.monotonic() - waited_from > timeout:
             return False
         if report and not told:
-            report(f"{path.name} changed {quiet:.0f} s ago: waiting until it has not changed for {settle_seconds:.0f} s …")
+            report(
+                f"{path.name} changed {quiet:.0f} s ago: waiting until it has not changed for {settle_seconds:.0f} s …"
+            )
             told = True
         time.sleep(min(1.0, settle_seconds - quiet + 0.05))

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from assets.applications.ingest import YEAR_IN_NAME, match_columns as match_extract_columns
+from assets.applications.ingest import YEAR_IN_NAME
+from assets.applications.ingest import match_columns as match_extract_columns
 from assets.profilmodel.reader import read_profilmodel
-from assets.published.reader import find_published
-from assets.published.reader import read_published
+from assets.published.reader import find_published, read_published
 from assets.reference.config_files import read_config_table, yaml_error_line
 from assets.sources.tables import FileRejected, check_xlsx_size, delimiter_of, match_columns, norm, read_xlsx_rows
 from assets.statbank.reader import match_layout, read_statbank
@@ -46,14 +46,16 @@ def _head(path: Path) -> tuple[str, str]:
     if not raw.strip(b"\xef\xbb\xbf \r\n\t"):
         raise FileRejected(f"{path.name}: the file is empty.")
     if b"\x00" in raw:
-        raise FileRejected(f"{path.name}: not a text file in UTF-8 or Windows-1252 (it holds NUL bytes: UTF-16 or a "
-                           "binary file?). Save it from Excel as 'CSV UTF-8' or as .xlsx.")
+        raise FileRejected(
+            f"{path.name}: not a text file in UTF-8 or Windows-1252 (it holds NUL bytes: UTF-16 or a "
+            "binary file?). Save it from Excel as 'CSV UTF-8' or as .xlsx."
+        )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError as err:
             if encoding == "utf-8-sig" and err.start >= len(raw) - 3:
-                return raw[:err.start].decode(encoding), encoding  # a character cut by the 64 KB boundary
+                return raw[: err.start].decode(encoding), encoding  # a character cut by the 64 KB boundary
     raise FileRejected(f"{path.name}: the file is neither UTF-8 nor Windows-1252 text; save it again as CSV (UTF-8).")
 
 
@@ -91,36 +93,50 @@ def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
     with path.open("rb") as f:
         while chunk := f.read(SCAN_CHUNK):
             if time.monotonic() > deadline:
-                raise FileRejected(f"{path.name}: checking the file took longer than the limit per file "
-                                   "(intake.max_seconds_per_file in data/config/pipeline.yaml); it was not loaded.")
+                raise FileRejected(
+                    f"{path.name}: checking the file took longer than the limit per file "
+                    "(intake.max_seconds_per_file in data/config/pipeline.yaml); it was not loaded."
+                )
             parts = chunk.split(b"\n")
             lengths = [current + len(parts[0]), *map(len, parts[1:])]
             longest = max(lengths[:-1]) if len(parts) > 1 else lengths[0]
             if longest > max_line_bytes:
                 at = line + (lengths.index(longest) if len(parts) > 1 else 0)
-                raise FileRejected(f"{path.name}: line {at:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
-                                   "not a row of an Optagelse.dk extract (a line break missing, or a binary file?).")
+                raise FileRejected(
+                    f"{path.name}: line {at:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
+                    "not a row of an Optagelse.dk extract (a line break missing, or a binary file?)."
+                )
             if b'"' in chunk:
                 for i, part in enumerate(parts):
                     open_quote ^= bool(part.count(b'"') % 2)
                     if open_quote and i < len(parts) - 1:
-                        raise FileRejected(f"{path.name}: line {line + i:,} opens a quote (\") that is never closed on that "
-                                           "line, so the lines after it would be read as one field. Correct the line or "
-                                           "export the file again.")
+                        raise FileRejected(
+                            f'{path.name}: line {line + i:,} opens a quote (") that is never closed on that '
+                            "line, so the lines after it would be read as one field. Correct the line or "
+                            "export the file again."
+                        )
             carriage_returns = carriage_returns or (len(parts) == 1 and b"\r" in chunk)
             line += len(parts) - 1
             current = lengths[-1]
     if current > max_line_bytes:
-        raise FileRejected(f"{path.name}: line {line:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
-                           "not a row of an Optagelse.dk extract (a line break missing, or a binary file?).")
+        raise FileRejected(
+            f"{path.name}: line {line:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
+            "not a row of an Optagelse.dk extract (a line break missing, or a binary file?)."
+        )
     if open_quote:
-        raise FileRejected(f"{path.name}: the last line ({line:,}) opens a quote (\") that is never closed. Export the file again.")
+        raise FileRejected(
+            f'{path.name}: the last line ({line:,}) opens a quote (") that is never closed. Export the file again.'
+        )
     if line == 1 and carriage_returns:
-        raise FileRejected(f"{path.name}: the lines end in CR only (old Mac line ends): save the file again as CSV "
-                           "with Windows (CRLF) or Unix (LF) line ends.")
+        raise FileRejected(
+            f"{path.name}: the lines end in CR only (old Mac line ends): save the file again as CSV "
+            "with Windows (CRLF) or Unix (LF) line ends."
+        )
 
 
-def extract_year(path: Path, header: list[str], encoding: str, max_field_bytes: int = INTAKE_DEFAULTS["max_field_bytes"]) -> int:
+def extract_year(
+    path: Path, header: list[str], encoding: str, max_field_bytes: int = INTAKE_DEFAULTS["max_field_bytes"]
+) -> int:
     """The application year of an extract: the year most of its application dates fall in."""
     columns = match_extract_columns(header, path.name)
     position = header.index(columns["application_date"])
@@ -139,21 +155,29 @@ def extract_year(path: Path, header: list[str], encoding: str, max_field_bytes: 
                     if found:
                         years[int(found.group(1))] += 1
     except csv.Error:
-        raise FileRejected(f"{path.name}: line {reader.line_num:,} holds a field longer than {_kb(max_field_bytes)} "
-                           "(intake.max_field_bytes), or a quote that is never closed: not an Optagelse.dk extract row.") from None
+        raise FileRejected(
+            f"{path.name}: line {reader.line_num:,} holds a field longer than {_kb(max_field_bytes)} "
+            "(intake.max_field_bytes), or a quote that is never closed: not an Optagelse.dk extract row."
+        ) from None
     finally:
         csv.field_size_limit(limit)
     if not years:
-        raise FileRejected(f"{path.name}: an Optagelse.dk extract, but no application date (column "
-                           f"'{columns['application_date']}') could be read, so its year is unknown.")
+        raise FileRejected(
+            f"{path.name}: an Optagelse.dk extract, but no application date (column "
+            f"'{columns['application_date']}') could be read, so its year is unknown."
+        )
     year = years.most_common(1)[0][0]
     named = YEAR_IN_NAME.search(path.name)
     if named and int(named.group(1)) != year:
-        raise FileRejected(f"{path.name}: the name says {named.group(1)}, but the application dates are from {year}. "
-                           "Rename the file, or check that it is the right extract.")
+        raise FileRejected(
+            f"{path.name}: the name says {named.group(1)}, but the application dates are from {year}. "
+            "Rename the file, or check that it is the right extract."
+        )
     if year > date.today().year:
-        raise FileRejected(f"{path.name}: the application dates are from {year}, a year that has not begun. "
-                           "Check the dates in the extract.")
+        raise FileRejected(
+            f"{path.name}: the application dates are from {year}, a year that has not begun. "
+            "Check the dates in the extract."
+        )
     return year
 
 
@@ -162,7 +186,9 @@ def _kinds_by_header(header: list[str]) -> list[tuple[int, str]]:
     names = {norm(h) for h in header}
     spellings = {
         "applications": [s for e in column_map()["applications"].values() for s in e["source"]],
-        "published_application_shares": [s for e in column_map()["published_application_shares"].values() for s in e["source"]],
+        "published_application_shares": [
+            s for e in column_map()["published_application_shares"].values() for s in e["source"]
+        ],
         "profilmodel": [s for e in column_map()["profilmodel"].values() for s in e["source"]],
         "targets": list(targets_schema.columns),
         "goals": list(goals_schema.columns),
@@ -170,10 +196,12 @@ def _kinds_by_header(header: list[str]) -> list[tuple[int, str]]:
     return sorted(((sum(norm(s) in names for s in v), k) for k, v in spellings.items()), reverse=True)
 
 
-EXPECTED = ("an Optagelse.dk extract (header with CPR;...;Uddannelse;Ansøgningsdato), a søgetal table "
-            "(Kommune, År, and Uddannelsesgruppe or EUD/GYM/Øvrige columns), profilmodel results (Kommune, Årgang, "
-            "År efter 9. klasse, Andel), targets or goals (the columns of data/targets/maaltal.csv or "
-            "data/goals/goals.csv, or YAML), or a StatBank table (see data/config/statbank.yaml)")
+EXPECTED = (
+    "an Optagelse.dk extract (header with CPR;...;Uddannelse;Ansøgningsdato), a søgetal table "
+    "(Kommune, År, and Uddannelsesgruppe or EUD/GYM/Øvrige columns), profilmodel results (Kommune, Årgang, "
+    "År efter 9. klasse, Andel), targets or goals (the columns of data/targets/maaltal.csv or "
+    "data/goals/goals.csv, or YAML), or a StatBank table (see data/config/statbank.yaml)"
+)
 
 
 def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None) -> Recognised:
@@ -185,8 +213,10 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         if path.stat().st_size > limits["max_line_bytes"]:
-            raise FileRejected(f"{path.name}: a YAML file larger than {_kb(limits['max_line_bytes'])} is not a table of "
-                               "targets or goals.")
+            raise FileRejected(
+                f"{path.name}: a YAML file larger than {_kb(limits['max_line_bytes'])} is not a table of "
+                "targets or goals."
+            )
         return _recognise_yaml(path)
     if suffix not in (".csv", ".txt", ".xlsx"):
         raise FileRejected(f"{path.name}: Overgang reads .csv, .txt, .xlsx and .yaml files; expected {EXPECTED}.")
@@ -198,21 +228,27 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
         lines = text.splitlines()
         first = lines[0] if lines else ""
         if len(lines) < 2 and path.stat().st_size > HEAD_BYTES:
-            raise FileRejected(f"{path.name}: the first line is longer than {_kb(HEAD_BYTES)}: not a header row "
-                               "(a file without line breaks, or a binary file?).")
+            raise FileRejected(
+                f"{path.name}: the first line is longer than {_kb(HEAD_BYTES)}: not a header row "
+                "(a file without line breaks, or a binary file?)."
+            )
         header = _header_cells(first)
     ranked = _kinds_by_header(header)
     if suffix != ".xlsx" and ranked[0][1] == "applications" and ranked[0][0] >= 3:
         match_extract_columns(header, path.name)
         short = _ends_mid_line(path, len(header))
         if short is not None:
-            raise FileRejected(f"{path.name}: the file ends in the middle of its last line ({short} of {len(header)} "
-                               "fields, no final line break). It looks truncated: copy or export it again.")
+            raise FileRejected(
+                f"{path.name}: the file ends in the middle of its last line ({short} of {len(header)} "
+                "fields, no final line break). It looks truncated: copy or export it again."
+            )
         scan_extract(path, int(limits["max_line_bytes"]), deadline)
         year = extract_year(path, header, encoding, int(limits["max_field_bytes"]))
         return Recognised("applications", year, f"Optagelse.dk extract for {year}")
     if path.stat().st_size > SMALL_FILE:
-        raise FileRejected(f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {EXPECTED}.")
+        raise FileRejected(
+            f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {EXPECTED}."
+        )
     if find_published(path) is not None:
         frame, _ = read_published(path, tolerance_pp)
         return Recognised("published_application_shares", None, f"published søgetal table, {len(frame)} figures")
@@ -227,7 +263,9 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
             return Recognised(kind, None, f"{kind}, {len(frame)} rows")
     if suffix != ".xlsx" and match_layout(path) is not None:
         frame, layout = read_statbank(path)
-        return Recognised("statbank", None, f"StatBank {layout['table']} ({layout['name']}), {len(frame)} areas and years")
+        return Recognised(
+            "statbank", None, f"StatBank {layout['table']} ({layout['name']}), {len(frame)} areas and years"
+        )
     if best_score >= 2:
         # Close to a known kind: say which of its columns are missing.
         if best == "applications":
@@ -236,12 +274,16 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
             match_columns(header, column_map()[best], path.name, best.replace("_", " "))
         else:
             schema = targets_schema if best == "targets" else goals_schema
-            missing = [c for c, col in schema.columns.items() if not col.nullable and norm(c) not in {norm(h) for h in header}]
+            missing = [
+                c for c, col in schema.columns.items() if not col.nullable and norm(c) not in {norm(h) for h in header}
+            ]
             raise FileRejected(f"{path.name}: read as {best}, but the header lacks: {', '.join(missing)}.")
     # The header is not quoted: a reason file is kept and shown, and the first line of an unknown
     # file may be anything (a CPR number, or a system file's content).
-    raise FileRejected(f"{path.name}: unknown layout (a first line of {len(header)} fields, none that Overgang "
-                       f"recognises). Expected {EXPECTED}.")
+    raise FileRejected(
+        f"{path.name}: unknown layout (a first line of {len(header)} fields, none that Overgang "
+        f"recognises). Expected {EXPECTED}."
+    )
 
 
 def _recognise_yaml(path: Path) -> Recognised:
@@ -253,5 +295,7 @@ def _recognise_yaml(path: Path) -> Recognised:
         if isinstance(data, dict) and kind in data:
             frame, _ = read_config_table(path, schema, kind)
             return Recognised(kind, None, f"{kind}, {len(frame)} rows")
-    raise FileRejected(f"{path.name}: a YAML file must hold a list under 'targets:' or 'goals:' "
-                       "(a description of a table must have the table's name: <table>.yaml beside <table>.csv).")
+    raise FileRejected(
+        f"{path.name}: a YAML file must hold a list under 'targets:' or 'goals:' "
+        "(a description of a table must have the table's name: <table>.yaml beside <table>.csv)."
+    )

@@ -20,17 +20,22 @@ def read_profilmodel(path: Path) -> tuple[pd.DataFrame, list[Failure]]:
     meta = description(path, "vintage: 2023        # which year's profilmodel the figures come from")
     raw = frame_of(table, columns)
     if "vintage" not in raw and "vintage" not in meta:
-        raise FileRejected(f"{path.name}: profilmodel results must say which year's profilmodel they come from "
-                           f"(back-series change every year): add a column 'Profilmodel' or a file {path.stem}.yaml "
-                           "beside it with 'vintage: 2023'.")
-    frame = pd.DataFrame({
-        "vintage": raw["vintage"] if "vintage" in raw else str(meta["vintage"]),
-        "kommune_code": areas(raw["area"]),
-        "cohort": whole_numbers(raw["cohort"]),
-        "horizon_years": whole_numbers(raw["horizon_years"]),
-        "projected_pct": numbers(raw["pct"]),
-        "source_file": path.name,
-        "source_line": raw["source_line"],
-    })
-    return split_valid(frame, profilmodel_schema, path.name,
-                       raw.rename(columns={"area": "kommune_code", "pct": "projected_pct"}))
+        raise FileRejected(
+            f"{path.name}: profilmodel results must say which year's profilmodel they come from "
+            f"(back-series change every year): add a column 'Profilmodel' or a file {path.stem}.yaml "
+            "beside it with 'vintage: 2023'."
+        )
+    frame = pd.DataFrame(
+        {
+            "vintage": raw["vintage"] if "vintage" in raw else str(meta["vintage"]),
+            "kommune_code": areas(raw["area"]),
+            "cohort": whole_numbers(raw["cohort"]),
+            "horizon_years": whole_numbers(raw["horizon_years"]),
+            "projected_pct": numbers(raw["pct"]),
+            "source_file": path.name,
+            "source_line": raw["source_line"],
+        }
+    )
+    return split_valid(
+        frame, profilmodel_schema, path.name, raw.rename(columns={"area": "kommune_code", "pct": "projected_pct"})
+    )

@@ -14,12 +14,19 @@ from schemas.published import FIGURE_KEY, published_application_shares_schema
 
 
 @asset(group_name="published", kinds={"duckdb", "pandera"}, pool=DUCKDB_POOL)
-def published_application_shares(context: AssetExecutionContext, duckdb: DuckDBResource,
-                                 project: ProjectSettings) -> MaterializeResult:
+def published_application_shares(
+    context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings
+) -> MaterializeResult:
     """Published søgetal tables from data/published/ and the inbox, each row with its
     denominator definition and geography basis; percentages checked to add up to 100."""
     settings = project.settings()
     read = partial(read_published, tolerance_pp=settings.published_sum_tolerance_pp)
-    return load_source(context, duckdb, "published_application_shares",
-                       source_files(settings, "published_application_shares"), read,
-                       published_application_shares_schema(), FIGURE_KEY)
+    return load_source(
+        context,
+        duckdb,
+        "published_application_shares",
+        source_files(settings, "published_application_shares"),
+        read,
+        published_application_shares_schema(),
+        FIGURE_KEY,
+    )

@@ -19,21 +19,23 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.sources.areas import NATIONAL_NAMES, area_code
 from assets.sources.files import description, yes
 from assets.sources.quarantine import Failure, split_valid
 from assets.sources.tables import FileRejected, SourceTable, frame_of, match_columns, norm, read_rows
-from assets.sources.areas import NATIONAL_NAMES, area_code
 from assets.sources.values import areas, numbers, whole_numbers
 from schemas.published import DENOMINATORS, published_application_shares_schema
 from schemas.reference import column_map, kommuner
 
-SIDECAR_EXAMPLE = ("denominator: leavers_excl_10th_grade_applicants   # or " + " / ".join(list(DENOMINATORS)[1:]) + "\n"
-                   "geography_basis: school                          # or residence\n"
-                   "unit: pct                                        # pct or count (a '%' in the figures says pct)\n"
-                   "area: Høje-Taastrup                              # when the table has no area column\n"
-                   "grade: 9+10                                      # when the table has no grade column\n"
-                   "rounded: true                                    # keep groups that do not add up to 100\n"
-                   "source: https://...                              # where it was published")
+SIDECAR_EXAMPLE = (
+    "denominator: leavers_excl_10th_grade_applicants   # or " + " / ".join(list(DENOMINATORS)[1:]) + "\n"
+    "geography_basis: school                          # or residence\n"
+    "unit: pct                                        # pct or count (a '%' in the figures says pct)\n"
+    "area: Høje-Taastrup                              # when the table has no area column\n"
+    "grade: 9+10                                      # when the table has no grade column\n"
+    "rounded: true                                    # keep groups that do not add up to 100\n"
+    "source: https://...                              # where it was published"
+)
 YEAR_CELL = re.compile(r"^(19|20)\d{2}$")
 HEADER_SEARCH_ROWS = 10  # a title and a blank line or two may stand above the table's header
 
@@ -46,13 +48,16 @@ class Layout:
     wide:            a row per (area and) year, a column per group
     groups_by_years: a row per group, a column per year (as municipal web pages print it)
     """
+
     kind: str
     header_at: int  # index of the header among the file's non-empty rows; rows above it are a title
     columns: dict[str, int] = field(default_factory=dict)  # group (wide) or year (groups_by_years) -> position
 
 
 def _lookup(section: str) -> dict[str, str]:
-    return {norm(spelling): canonical for canonical, spellings in column_map()[section].items() for spelling in spellings}
+    return {
+        norm(spelling): canonical for canonical, spellings in column_map()[section].items() for spelling in spellings
+    }
 
 
 def _ignored() -> set[str]:
@@ -77,7 +82,7 @@ def find_layout(rows: list[list[str]]) -> Layout | None:
             wide = {groups[norm(h)]: j for j, h in enumerate(header) if norm(h) in groups and norm(h) not in known}
             return Layout("wide", i, wide) if wide else None
         years = {h.strip(): j for j, h in enumerate(header) if YEAR_CELL.match(h.strip())}
-        labels = [r[0] for r in rows[i + 1:] if r]
+        labels = [r[0] for r in rows[i + 1 :] if r]
         if years and labels and any(norm(label) in groups for label in labels):
             if best is None or len(years) > len(best.columns):
                 best = Layout("groups_by_years", i, years)
@@ -99,8 +104,10 @@ def describe(path: Path, frame_columns: list[str]) -> dict:
     meta = description(path, SIDECAR_EXAMPLE)
     for key in ("denominator", "geography_basis"):
         if key not in meta and key not in frame_columns:
-            raise FileRejected(f"{path.name}: a published søgetal table must say its {key.replace('_', ' ')}. "
-                               f"Put a file {path.stem}.yaml beside it with:\n{SIDECAR_EXAMPLE}")
+            raise FileRejected(
+                f"{path.name}: a published søgetal table must say its {key.replace('_', ' ')}. "
+                f"Put a file {path.stem}.yaml beside it with:\n{SIDECAR_EXAMPLE}"
+            )
     return meta
 
 
@@ -122,12 +129,16 @@ def _area(meta: dict, title: list[list[str]], path: Path) -> str:
     titled = _area_in_title(title)
     described = str(meta["area"]) if meta.get("area") not in (None, "") else None
     if described is not None and titled is not None and area_code(described) != area_code(titled):
-        raise FileRejected(f"{path.name}: the title names {titled}, but {path.stem}.yaml says area: {described}. "
-                           "Correct the one that is wrong.")
+        raise FileRejected(
+            f"{path.name}: the title names {titled}, but {path.stem}.yaml says area: {described}. "
+            "Correct the one that is wrong."
+        )
     area = described or titled
     if area is None:
-        raise FileRejected(f"{path.name}: the table names no area (kommune), or more than one: add "
-                           f"'area: <kommune name or code>' to {path.stem}.yaml.")
+        raise FileRejected(
+            f"{path.name}: the table names no area (kommune), or more than one: add "
+            f"'area: <kommune name or code>' to {path.stem}.yaml."
+        )
     return area
 
 
@@ -137,22 +148,35 @@ def _unit(meta: dict, values: list[str], path: Path) -> str:
         return unit
     if any("%" in v for v in values):
         return "pct"
-    raise FileRejected(f"{path.name}: a table with one column per group (or per year) must say whether the figures "
-                       f"are percentages or counts: add 'unit: pct' or 'unit: count' to {path.stem}.yaml.")
+    raise FileRejected(
+        f"{path.name}: a table with one column per group (or per year) must say whether the figures "
+        f"are percentages or counts: add 'unit: pct' or 'unit: count' to {path.stem}.yaml."
+    )
 
 
 def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[Failure]]:
     raw = read_rows(path, header=False)
     found = find_layout(raw.rows)
     if found is None:
-        raise FileRejected(f"{path.name}: not a søgetal table: expected a header with year (År) and either a group "
-                           "column (Uddannelsesgruppe) or one column per group (EUD, GYM, Øvrige), or groups as rows "
-                           "and years as columns.")
-    title = raw.rows[:found.header_at]
-    table = SourceTable(path, raw.rows[found.header_at + 1:], raw.lines[found.header_at + 1:], raw.rows[found.header_at],
-                        raw.encoding, raw.delimiter)
-    spec = {k: v for k, v in column_map()["published_application_shares"].items()
-            if not (found.kind != "long" and k == "group")}
+        raise FileRejected(
+            f"{path.name}: not a søgetal table: expected a header with year (År) and either a group "
+            "column (Uddannelsesgruppe) or one column per group (EUD, GYM, Øvrige), or groups as rows "
+            "and years as columns."
+        )
+    title = raw.rows[: found.header_at]
+    table = SourceTable(
+        path,
+        raw.rows[found.header_at + 1 :],
+        raw.lines[found.header_at + 1 :],
+        raw.rows[found.header_at],
+        raw.encoding,
+        raw.delimiter,
+    )
+    spec = {
+        k: v
+        for k, v in column_map()["published_application_shares"].items()
+        if not (found.kind != "long" and k == "group")
+    }
     meta = description(path, SIDECAR_EXAMPLE)
     if found.kind == "groups_by_years":
         raw_frame = _groups_by_years(table, found.columns, meta, path)
@@ -160,33 +184,51 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
         # Area may come from the description or the title instead of a column.
         spec["area"] = {**spec["area"], "optional": True}
         columns = match_columns(table.header, spec, path.name, "a published søgetal table")
-        raw_frame = (_wide_to_long(table, columns, found.columns, meta, path) if found.kind == "wide"
-                     else _long(table, columns, path))
+        raw_frame = (
+            _wide_to_long(table, columns, found.columns, meta, path)
+            if found.kind == "wide"
+            else _long(table, columns, path)
+        )
     if "area" not in raw_frame:
         raw_frame["area"] = _area(meta, title, path)
     describe(path, list(raw_frame.columns))
     groups = raw_frame["group"].map(lambda g: _lookup("published_groups").get(norm(g), g))
-    frame = pd.DataFrame({
-        "year": whole_numbers(raw_frame["year"]),
-        "kommune_code": areas(raw_frame["area"]),
-        "grade": raw_frame["grade"].map(lambda g: _lookup("published_grades").get(norm(g), g)) if "grade" in raw_frame
-        else str(meta.get("grade", "9+10")),
-        "education_group": _resolve_other(groups, raw_frame, meta),
-        "applicants": whole_numbers(raw_frame["count"]) if "count" in raw_frame else pd.NA,
-        "share_pct": _percentages(raw_frame["pct"], path) if "pct" in raw_frame else float("nan"),
-        "suppressed_as": _marks(raw_frame),
-        "group_sum_pct": float("nan"),
-        "denominator_definition": raw_frame["denominator"] if "denominator" in raw_frame else meta.get("denominator"),
-        "geography_basis": raw_frame["geography_basis"] if "geography_basis" in raw_frame else meta.get("geography_basis"),
-        "source_file": path.name,
-        "source_line": raw_frame["source_line"],
-        "source": str(meta.get("source", "")) or None,
-    })
-    valid, failures = split_valid(frame, published_application_shares_schema(), path.name, raw_frame.rename(
-        columns={"area": "kommune_code", "group": "education_group", "count": "applicants", "pct": "share_pct"}))
+    frame = pd.DataFrame(
+        {
+            "year": whole_numbers(raw_frame["year"]),
+            "kommune_code": areas(raw_frame["area"]),
+            "grade": raw_frame["grade"].map(lambda g: _lookup("published_grades").get(norm(g), g))
+            if "grade" in raw_frame
+            else str(meta.get("grade", "9+10")),
+            "education_group": _resolve_other(groups, raw_frame, meta),
+            "applicants": whole_numbers(raw_frame["count"]) if "count" in raw_frame else pd.NA,
+            "share_pct": _percentages(raw_frame["pct"], path) if "pct" in raw_frame else float("nan"),
+            "suppressed_as": _marks(raw_frame),
+            "group_sum_pct": float("nan"),
+            "denominator_definition": raw_frame["denominator"]
+            if "denominator" in raw_frame
+            else meta.get("denominator"),
+            "geography_basis": raw_frame["geography_basis"]
+            if "geography_basis" in raw_frame
+            else meta.get("geography_basis"),
+            "source_file": path.name,
+            "source_line": raw_frame["source_line"],
+            "source": str(meta.get("source", "")) or None,
+        }
+    )
+    valid, failures = split_valid(
+        frame,
+        published_application_shares_schema(),
+        path.name,
+        raw_frame.rename(
+            columns={"area": "kommune_code", "group": "education_group", "count": "applicants", "pct": "share_pct"}
+        ),
+    )
     # Whether the table holds all groups is told from every row it has, valid or not.
     complete = set(frame["education_group"]) in COMPLETE_SETS
-    return _sum_to_100(valid, failures, tolerance_pp, checked=complete and not yes(meta.get("rounded"), "rounded", path))
+    return _sum_to_100(
+        valid, failures, tolerance_pp, checked=complete and not yes(meta.get("rounded"), "rounded", path)
+    )
 
 
 SMALL_CELL_MARK = r"<\s*\d+|x|X"
@@ -209,7 +251,13 @@ def _percentages(values: pd.Series, path: Path) -> pd.Series:
     pct = numbers(values)
     shown = pct.dropna()
     written_as_pct = values.astype(str).str.contains("%").any()
-    if path.suffix.lower() == ".xlsx" and not written_as_pct and len(shown) and shown.between(0, 1).all() and shown.gt(0).any():
+    if (
+        path.suffix.lower() == ".xlsx"
+        and not written_as_pct
+        and len(shown)
+        and shown.between(0, 1).all()
+        and shown.gt(0).any()
+    ):
         return pct * 100
     return pct
 
@@ -230,9 +278,11 @@ def _unknown_labels(labels: list[str], where: list[str], path: Path) -> None:
     groups, ignored = _lookup("published_groups"), _ignored()
     unknown = [w for label, w in zip(labels, where) if norm(label) not in groups and norm(label) not in ignored]
     if unknown:
-        raise FileRejected(f"{path.name}: {', '.join(unknown[:10])} names no education group Overgang knows; add its "
-                           "spelling under published_groups (or published_ignored, for a total) in "
-                           "data/config/column_map.yaml, so that no figure is left out without a word.")
+        raise FileRejected(
+            f"{path.name}: {', '.join(unknown[:10])} names no education group Overgang knows; add its "
+            "spelling under published_groups (or published_ignored, for a total) in "
+            "data/config/column_map.yaml, so that no figure is left out without a word."
+        )
 
 
 def _long(table: SourceTable, columns: dict[str, int], path: Path) -> pd.DataFrame:
@@ -252,24 +302,32 @@ def _groups_by_years(table: SourceTable, years: dict[str, int], meta: dict, path
         seen.setdefault(h, []).append(i)
     twice = [f"{h} (columns {', '.join(map(str, cols))})" for h, cols in seen.items() if len(cols) > 1]
     if odd or twice:
-        raise FileRejected(f"{path.name}: with groups as rows, every column after the first must be one year, each "
-                           f"once. " + (f"Not a year: {', '.join(odd)}. " if odd else "")
-                           + (f"A year given twice: {', '.join(twice)}. " if twice else "")
-                           + "Keep one table per grade and per unit (percentages or counts) in a file.")
+        raise FileRejected(
+            f"{path.name}: with groups as rows, every column after the first must be one year, each "
+            f"once. "
+            + (f"Not a year: {', '.join(odd)}. " if odd else "")
+            + (f"A year given twice: {', '.join(twice)}. " if twice else "")
+            + "Keep one table per grade and per unit (percentages or counts) in a file."
+        )
     rows = [(r, line) for r, line in zip(table.rows, table.lines) if r and r[0].strip()]
     _unknown_labels([r[0] for r, _ in rows], [f"the row label on line {line}" for _, line in rows], path)
     ignored = _ignored()
     rows = [(r, line) for r, line in rows if norm(r[0]) not in ignored]
     values = [r[j] if j < len(r) else "" for r, _ in rows for j in years.values()]
     unit = _unit(meta, values, path)
-    records = [{"year": year, "group": r[0], unit: r[j] if j < len(r) else "", "source_line": line}
-               for r, line in rows for year, j in years.items()]
+    records = [
+        {"year": year, "group": r[0], unit: r[j] if j < len(r) else "", "source_line": line}
+        for r, line in rows
+        for year, j in years.items()
+    ]
     frame = pd.DataFrame(records, columns=["year", "group", unit, "source_line"], dtype=str)
     frame["source_line"] = frame["source_line"].astype(int)
     return frame[frame[unit].str.strip() != ""].reset_index(drop=True)
 
 
-def _wide_to_long(table: SourceTable, columns: dict[str, int], group_columns: dict[str, int], meta: dict, path: Path) -> pd.DataFrame:
+def _wide_to_long(
+    table: SourceTable, columns: dict[str, int], group_columns: dict[str, int], meta: dict, path: Path
+) -> pd.DataFrame:
     spec = column_map()["published_application_shares"]
     known = {norm(s) for entry in spec.values() for s in entry["source"]}
     others = [(h, i) for i, h in enumerate(table.header) if h.strip() and norm(h) not in known]
@@ -282,9 +340,12 @@ def _wide_to_long(table: SourceTable, columns: dict[str, int], group_columns: di
             by_group.setdefault({"OEVRIGT": "OEVRIGE"}.get(groups[norm(h)], groups[norm(h)]), []).append(i + 1)
     twice = [cols for cols in by_group.values() if len(cols) > 1]
     if twice:
-        raise FileRejected(f"{path.name}: " + "; ".join(" and ".join(f"column {c}" for c in cols) for cols in twice)
-                           + " hold the same education group (an other group can be Øvrige or Øvrigt, not both). "
-                             "Keep one column per group.")
+        raise FileRejected(
+            f"{path.name}: "
+            + "; ".join(" and ".join(f"column {c}" for c in cols) for cols in twice)
+            + " hold the same education group (an other group can be Øvrige or Øvrigt, not both). "
+            "Keep one column per group."
+        )
     values = [r[p] for r in table.rows for p in group_columns.values() if p < len(r)]
     unit = _unit(meta, values, path)
     base = frame_of(table, columns)
@@ -300,8 +361,9 @@ def _wide_to_long(table: SourceTable, columns: dict[str, int], group_columns: di
 COMPLETE_SETS = [{"EUD", "GYM", "OEVRIGE"}, {"EUD", "GYM", "FGU", "STU", "OEVRIGT"}]
 
 
-def _sum_to_100(valid: pd.DataFrame, failures: list[Failure], tolerance_pp: float,
-                checked: bool) -> tuple[pd.DataFrame, list[Failure]]:
+def _sum_to_100(
+    valid: pd.DataFrame, failures: list[Failure], tolerance_pp: float, checked: bool
+) -> tuple[pd.DataFrame, list[Failure]]:
     """Published percentages are rounded: in a table of all groups (three- or five-way), the
     groups of one area, year and grade must add up to 100 within the tolerance, or the table (or
     our reading of it) is wrong. Every row carries its groups' sum (`group_sum_pct`); a table
@@ -319,10 +381,19 @@ def _sum_to_100(valid: pd.DataFrame, failures: list[Failure], tolerance_pp: floa
         return valid, failures
     bad = shares.merge(off.reset_index(), on=keys)
     for r in bad.itertuples():
-        failures.append(Failure(r.source_file, int(r.source_line), "share_pct", f"{r.share_pct:g}", "shares_sum_to_100",
-                                f"the {r.count} groups of this area, year and grade add up to {r.sum:.1f} %, not 100 "
-                                f"(± {tolerance_pp}); a group is missing or a figure is mistyped (a table that is "
-                                "rounded by its publisher can say 'rounded: true' in its description)", int(r.year)))
+        failures.append(
+            Failure(
+                r.source_file,
+                int(r.source_line),
+                "share_pct",
+                f"{r.share_pct:g}",
+                "shares_sum_to_100",
+                f"the {r.count} groups of this area, year and grade add up to {r.sum:.1f} %, not 100 "
+                f"(± {tolerance_pp}); a group is missing or a figure is mistyped (a table that is "
+                "rounded by its publisher can say 'rounded: true' in its description)",
+                int(r.year),
+            )
+        )
     dropped = set(zip(bad["source_line"], bad["education_group"]))
     keep = [(line, group) not in dropped for line, group in zip(valid["source_line"], valid["education_group"])]
     return valid[keep], failures

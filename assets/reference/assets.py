@@ -5,7 +5,6 @@ goals (målsætninger) and published figures (offentliggjorte tal) all live as f
 ``data/``: an analyst changes a target or adds a goal by editing a file, not code.
 """
 
-
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
@@ -53,18 +52,33 @@ def applicant_types(duckdb: DuckDBResource) -> MaterializeResult:
     return _load(duckdb, "applicant_types", frame, "data/config/column_map.yaml")
 
 
-def _load_config(context, duckdb: DuckDBResource, project: ProjectSettings, name: str, schema, key: list[str]) -> MaterializeResult:
+def _load_config(
+    context, duckdb: DuckDBResource, project: ProjectSettings, name: str, schema, key: list[str]
+) -> MaterializeResult:
     """Every CSV or YAML file of `name`: shipped, then from the inbox in arrival order."""
-    return load_source(context, duckdb, name, source_files(project.settings(), name),
-                       lambda path: read_config_table(path, schema, name), schema, key)
+    return load_source(
+        context,
+        duckdb,
+        name,
+        source_files(project.settings(), name),
+        lambda path: read_config_table(path, schema, name),
+        schema,
+        key,
+    )
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
 def targets(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
     """Municipal måltal: target shares per year and group, with who decided them and the source
     (data/targets/*.csv|yaml and the inbox)."""
-    return _load_config(context, duckdb, project, "targets", reference.targets_schema,
-                        ["kommune_code", "target_year", "target_group", "decided_year"])
+    return _load_config(
+        context,
+        duckdb,
+        project,
+        "targets",
+        reference.targets_schema,
+        ["kommune_code", "target_year", "target_group", "decided_year"],
+    )
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)

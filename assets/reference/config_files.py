@@ -35,9 +35,13 @@ def _yaml_rows(path: Path, section: str) -> pd.DataFrame:
     rows = []
     for item, record in zip(items, data[section]):
         if not isinstance(record, dict):
-            raise FileRejected(f"{path.name}, line {item.start_mark.line + 1}: each entry under '{section}:' must be "
-                               "a set of 'key: value' pairs.")
-        rows.append({k: "" if v is None else str(v) for k, v in record.items()} | {"source_line": item.start_mark.line + 1})
+            raise FileRejected(
+                f"{path.name}, line {item.start_mark.line + 1}: each entry under '{section}:' must be "
+                "a set of 'key: value' pairs."
+            )
+        rows.append(
+            {k: "" if v is None else str(v) for k, v in record.items()} | {"source_line": item.start_mark.line + 1}
+        )
     return pd.DataFrame(rows, dtype=str)
 
 
@@ -52,8 +56,10 @@ def read_config_table(path: Path, schema: pa.DataFrameSchema, section: str) -> t
             # The keys themselves are not quoted: a reason is kept and shown, and a key may be anything.
             lines = sorted(set(raw.loc[raw[sorted(unknown)].notna().any(axis=1), "source_line"].astype(int)))
             where = f" (in the entries at line {', '.join(map(str, lines))})" if lines else ""
-            raise FileRejected(f"{path.name}: {len(unknown)} key(s) that Overgang does not know{where}; the keys are "
-                               f"{', '.join(spec)} (see docs/data_dictionary.md, analyst.{section}).")
+            raise FileRejected(
+                f"{path.name}: {len(unknown)} key(s) that Overgang does not know{where}; the keys are "
+                f"{', '.join(spec)} (see docs/data_dictionary.md, analyst.{section})."
+            )
         match_columns(list(raw.columns), spec, path.name, section)
     else:
         table = read_rows(path)
@@ -63,7 +69,9 @@ def read_config_table(path: Path, schema: pa.DataFrameSchema, section: str) -> t
         if name not in frame:
             frame[name] = None
         elif str(column.dtype) == "bool":
-            frame[name] = frame[name].map(lambda v: True if str(v).lower() in TRUE else False if str(v).lower() in FALSE else v)
+            frame[name] = frame[name].map(
+                lambda v: True if str(v).lower() in TRUE else False if str(v).lower() in FALSE else v
+            )
     frame = frame[[*schema.columns, "source_line"]]
     checked = schema.add_columns({"source_line": pa.Column(int)})
     valid, failures = split_valid(frame, checked, path.name, raw)

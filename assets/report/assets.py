@@ -1,6 +1,5 @@
 """The council report (rapport til byrådet), rendered from the published warehouse."""
 
-
 from dagster import MaterializeResult, asset
 
 from pipelines.resources import ProjectSettings

@@ -7,20 +7,35 @@ from dagster_duckdb import DuckDBResource
 
 
 def _quarantine_check(dataset: str):
-    @asset_check(asset=dataset, name=f"{dataset}_rows_held_back",
-                 description=f"Rows of {dataset} files that broke a rule and were not loaded (see table quarantine).")
+    @asset_check(
+        asset=dataset,
+        name=f"{dataset}_rows_held_back",
+        description=f"Rows of {dataset} files that broke a rule and were not loaded (see table quarantine).",
+    )
     def check(duckdb: DuckDBResource) -> AssetCheckResult:
         with duckdb.get_connection() as con:
-            by_rule = dict(con.execute("SELECT rule, count(*) FROM quarantine WHERE dataset = ? GROUP BY rule",
-                                       [dataset]).fetchall())
-            sample = con.execute("SELECT source_file, source_line, column_name, value, rule, message FROM quarantine "
-                                 "WHERE dataset = ? ORDER BY source_file, source_line LIMIT 10", [dataset]).df()
+            by_rule = dict(
+                con.execute(
+                    "SELECT rule, count(*) FROM quarantine WHERE dataset = ? GROUP BY rule", [dataset]
+                ).fetchall()
+            )
+            sample = con.execute(
+                "SELECT source_file, source_line, column_name, value, rule, message FROM quarantine "
+                "WHERE dataset = ? ORDER BY source_file, source_line LIMIT 10",
+                [dataset],
+            ).df()
         held_back = sum(by_rule.values())
         return AssetCheckResult(
-            passed=held_back == 0, severity=AssetCheckSeverity.WARN,
+            passed=held_back == 0,
+            severity=AssetCheckSeverity.WARN,
             description=f"{held_back} rows held back" if held_back else "every row loaded",
-            metadata={"rows_held_back": held_back, "by_rule": MetadataValue.json(by_rule),
-                      "sample": MetadataValue.json(sample.astype(str).to_dict(orient="records"))})
+            metadata={
+                "rows_held_back": held_back,
+                "by_rule": MetadataValue.json(by_rule),
+                "sample": MetadataValue.json(sample.astype(str).to_dict(orient="records")),
+            },
+        )
+
     return check
 
 

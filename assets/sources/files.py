@@ -70,7 +70,9 @@ def source_files(settings: Settings, kind: str) -> list[Path]:
     suffixes = CONFIG_SUFFIXES if kind in ("targets", "goals") else TABLE_SUFFIXES
     shipped = _files(SHIPPED[kind], suffixes) if kind in SHIPPED else []
     order = _accepted_order(settings)
-    accepted = sorted(_files(processed_dir(settings, kind), suffixes), key=lambda p: (order.get(str(p), len(order)), p.name))
+    accepted = sorted(
+        _files(processed_dir(settings, kind), suffixes), key=lambda p: (order.get(str(p), len(order)), p.name)
+    )
     return shipped + accepted
 
 
@@ -129,8 +131,11 @@ def inbox_extracts(settings: Settings) -> dict[int, list[Path]]:
     for d in sorted(root.iterdir()):
         if not (d.is_dir() and d.name.isdigit()):
             continue
-        pending = sorted((p for p in (d / "pending").iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime) \
-            if (d / "pending").is_dir() else []
+        pending = (
+            sorted((p for p in (d / "pending").iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
+            if (d / "pending").is_dir()
+            else []
+        )
         current = sorted(p for p in d.iterdir() if p.is_file())
         if pending or current:
             found[int(d.name)] = pending[-1:] or current

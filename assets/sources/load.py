@@ -21,9 +21,15 @@ def later_wins(frames: list[pd.DataFrame], key: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).drop_duplicates(key, keep="last")
 
 
-def load_source(context: AssetExecutionContext, duckdb: DuckDBResource, table: str, paths: list[Path],
-                read: Callable[[Path], tuple[pd.DataFrame, list[Failure]]], schema: pa.DataFrameSchema,
-                key: list[str]) -> MaterializeResult:
+def load_source(
+    context: AssetExecutionContext,
+    duckdb: DuckDBResource,
+    table: str,
+    paths: list[Path],
+    read: Callable[[Path], tuple[pd.DataFrame, list[Failure]]],
+    schema: pa.DataFrameSchema,
+    key: list[str],
+) -> MaterializeResult:
     """Read `paths` in order with `read` (rows that passed, and failures); where two files give
     the same `key`, the later file's row wins, so a correction replaces what it corrects.
     The table has exactly the schema's columns, and is created empty when there is no file."""
@@ -44,6 +50,11 @@ def load_source(context: AssetExecutionContext, duckdb: DuckDBResource, table: s
         write_table(con, table, result)
         replace_quarantine(con, table, failures, context.run.run_id)
     by_rule = pd.Series([f.rule for f in failures], dtype="object").value_counts().to_dict()
-    return MaterializeResult(metadata={"rows": len(result), "quarantined": len(failures),
-                                       "quarantined_by_rule": MetadataValue.json(by_rule),
-                                       "files": ", ".join(p.name for p in paths)})
+    return MaterializeResult(
+        metadata={
+            "rows": len(result),
+            "quarantined": len(failures),
+            "quarantined_by_rule": MetadataValue.json(by_rule),
+            "files": ", ".join(p.name for p in paths),
+        }
+    )

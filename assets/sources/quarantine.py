@@ -34,8 +34,9 @@ def _messages(schema: pa.DataFrameSchema) -> dict[tuple[str | None, str], str]:
     return out
 
 
-def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema, source_file: str,
-                raw: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Failure]]:
+def split_valid(
+    frame: pd.DataFrame, schema: pa.DataFrameSchema, source_file: str, raw: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, list[Failure]]:
     """Validate lazily; the rows that pass, and one Failure per failing row and rule.
 
     `raw` is the text as read (same index), so the quarantine shows what the file said, not
@@ -53,7 +54,9 @@ def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema, source_file: st
     for case in cases.itertuples():
         # A rule on the whole row (pandera repeats it for every column): one failure per row.
         whole_row = case.schema_context == "DataFrameSchema"
-        column = case.column if not whole_row and isinstance(case.column, str) and case.column in frame.columns else None
+        column = (
+            case.column if not whole_row and isinstance(case.column, str) and case.column in frame.columns else None
+        )
         check = str(case.check)
         rule = names.get(check) or (check.split("(")[0] if check else "schema")
         if rule == "coerce_dtype":
@@ -67,16 +70,25 @@ def split_valid(frame: pd.DataFrame, schema: pa.DataFrameSchema, source_file: st
             seen.add((i, check, column))
             bad.add(i)
             value = raw.at[i, column] if column and column in raw.columns else None
-            failures.append(Failure(source_file, int(frame.at[i, "source_line"]), column,
-                                    None if value is None or pd.isna(value) else scrub(str(value)), rule,
-                                    messages.get((column, check), messages.get((None, check), check)),
-                                    _year(frame, i)))
+            failures.append(
+                Failure(
+                    source_file,
+                    int(frame.at[i, "source_line"]),
+                    column,
+                    None if value is None or pd.isna(value) else scrub(str(value)),
+                    rule,
+                    messages.get((column, check), messages.get((None, check), check)),
+                    _year(frame, i),
+                )
+            )
     valid = frame.drop(index=sorted(bad))
     return schema.validate(valid, lazy=True), failures
 
 
-CPR_MESSAGE = ("a CPR-shaped number in this column: the value is withheld and the row is not loaded; "
-               "a table of figures must not hold CPR numbers")
+CPR_MESSAGE = (
+    "a CPR-shaped number in this column: the value is withheld and the row is not loaded; "
+    "a table of figures must not hold CPR numbers"
+)
 
 
 def withhold_cpr(frame: pd.DataFrame, source_file: str) -> tuple[pd.DataFrame, list[Failure]]:
@@ -92,8 +104,17 @@ def withhold_cpr(frame: pd.DataFrame, source_file: str) -> tuple[pd.DataFrame, l
         for i in frame.index[hits]:
             bad.add(i)
             line = frame.at[i, "source_line"] if "source_line" in frame.columns else None
-            failures.append(Failure(source_file, None if line is None or pd.isna(line) else int(line), column, None,
-                                    "cpr_in_wrong_column", CPR_MESSAGE, _year(frame, i)))
+            failures.append(
+                Failure(
+                    source_file,
+                    None if line is None or pd.isna(line) else int(line),
+                    column,
+                    None,
+                    "cpr_in_wrong_column",
+                    CPR_MESSAGE,
+                    _year(frame, i),
+                )
+            )
     return frame.drop(index=sorted(bad)), failures
 
 
@@ -114,6 +135,18 @@ def replace_quarantine(con, dataset: str, failures: list[Failure], run_id: str |
             "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             # Withheld here, once for every reader, whatever a reader put in the value or message.
-            [(dataset, f.year, scrub(f.source_file), f.source_line, f.column_name,
-              None if f.value is None else scrub(str(f.value)), f.rule, scrub(f.message), run_id)
-             for f in failures])
+            [
+                (
+                    dataset,
+                    f.year,
+                    scrub(f.source_file),
+                    f.source_line,
+                    f.column_name,
+                    None if f.value is None else scrub(str(f.value)),
+                    f.rule,
+                    scrub(f.message),
+                    run_id,
+                )
+                for f in failures
+            ],
+        )

@@ -52,8 +52,10 @@ def _text(path: Path) -> tuple[str, str]:
         head = f.read(4096)
     # UTF-16 (Excel's "Unicode text") and binary files are full of NUL bytes.
     if b"\x00" in head:
-        raise FileRejected(f"{path.name}: this is not a text file in UTF-8 or Windows-1252 (it holds NUL bytes: "
-                           "UTF-16 or a binary file?). Save it from Excel as 'CSV UTF-8' or as .xlsx.")
+        raise FileRejected(
+            f"{path.name}: this is not a text file in UTF-8 or Windows-1252 (it holds NUL bytes: "
+            "UTF-16 or a binary file?). Save it from Excel as 'CSV UTF-8' or as .xlsx."
+        )
     try:
         text = inspect(path)
     except UnreadableFile as err:
@@ -73,7 +75,7 @@ def table_delimiter_of(content: str, lines: int = 20) -> str:
     "Kilde: Optagelse.dk, STIL"): ';' (Danish Excel), tab, then ',', the first that splits at least
     two of the first lines into the same number (two or more) of fields. Decimal commas and commas
     in titles make ',' split too, so it is tried last; without any, the header line decides."""
-    head = [line for line in content.splitlines()[:lines * 2] if line.strip()][:lines]
+    head = [line for line in content.splitlines()[: lines * 2] if line.strip()][:lines]
     if not head:
         return ";"
     for candidate in (";", "\t", ","):
@@ -101,8 +103,10 @@ def read_csv_rows(path: Path, header: bool = True) -> SourceTable:
     width = len(head) if header else max((len(r) for r in rows), default=0)
     # A cut-off copy or download ends in the middle of a line, without a final newline.
     if rows and not content.endswith(("\n", "\r")) and len(rows[-1]) < width:
-        raise FileRejected(f"{path.name}: the file ends in the middle of line {lines[-1]} ({len(rows[-1])} of {width} "
-                           "fields, no final line break). It looks truncated: copy or download it again.")
+        raise FileRejected(
+            f"{path.name}: the file ends in the middle of line {lines[-1]} ({len(rows[-1])} of {width} "
+            "fields, no final line break). It looks truncated: copy or download it again."
+        )
     return SourceTable(path, rows, lines, head, encoding, delimiter)
 
 
@@ -127,12 +131,16 @@ def check_xlsx_size(path: Path, limit: int) -> None:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError) as err:
-        raise FileRejected(f"{path.name}: not a readable Excel .xlsx file ({type(err).__name__}); it may be truncated "
-                           "or saved in another format (.xls is not read: save it as .xlsx or CSV).") from None
+        raise FileRejected(
+            f"{path.name}: not a readable Excel .xlsx file ({type(err).__name__}); it may be truncated "
+            "or saved in another format (.xls is not read: save it as .xlsx or CSV)."
+        ) from None
     if unpacked > limit:
-        raise FileRejected(f"{path.name}: the Excel file unpacks to {unpacked / (1 << 20):,.0f} MB, more than the limit of "
-                           f"{limit / (1 << 20):,.0f} MB (intake.max_xlsx_uncompressed_bytes in data/config/pipeline.yaml). "
-                           "A table of figures is far smaller: save the sheet you mean as CSV or a smaller .xlsx.")
+        raise FileRejected(
+            f"{path.name}: the Excel file unpacks to {unpacked / (1 << 20):,.0f} MB, more than the limit of "
+            f"{limit / (1 << 20):,.0f} MB (intake.max_xlsx_uncompressed_bytes in data/config/pipeline.yaml). "
+            "A table of figures is far smaller: save the sheet you mean as CSV or a smaller .xlsx."
+        )
 
 
 def _intake_limits() -> dict:
@@ -141,7 +149,9 @@ def _intake_limits() -> dict:
     return Settings.load().intake
 
 
-def read_xlsx_rows(path: Path, header: bool = True, max_rows: int | None = None, deadline: float | None = None) -> SourceTable:
+def read_xlsx_rows(
+    path: Path, header: bool = True, max_rows: int | None = None, deadline: float | None = None
+) -> SourceTable:
     from openpyxl import load_workbook
 
     limits = _intake_limits()
@@ -151,17 +161,24 @@ def read_xlsx_rows(path: Path, header: bool = True, max_rows: int | None = None,
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise FileRejected(f"{path.name}: not a readable Excel .xlsx file ({type(err).__name__}); it may be truncated "
-                           "or saved in another format (.xls is not read: save it as .xlsx or CSV).") from None
+        raise FileRejected(
+            f"{path.name}: not a readable Excel .xlsx file ({type(err).__name__}); it may be truncated "
+            "or saved in another format (.xls is not read: save it as .xlsx or CSV)."
+        ) from None
     sheet = book.worksheets[0]
     rows, lines, head = [], [], []
     for number, record in enumerate(sheet.iter_rows(), 1):
         if number > max_rows or (number % 1000 == 0 and time.monotonic() > deadline):
             book.close()
-            what = (f"more than {max_rows:,} rows (intake.max_xlsx_rows)" if number > max_rows else
-                    "longer to read than the limit per file (intake.max_seconds_per_file)")
-            raise FileRejected(f"{path.name}: the first sheet has {what} in data/config/pipeline.yaml; a table of "
-                               "figures is far smaller. Save the sheet you mean as CSV or a smaller .xlsx.")
+            what = (
+                f"more than {max_rows:,} rows (intake.max_xlsx_rows)"
+                if number > max_rows
+                else "longer to read than the limit per file (intake.max_seconds_per_file)"
+            )
+            raise FileRejected(
+                f"{path.name}: the first sheet has {what} in data/config/pipeline.yaml; a table of "
+                "figures is far smaller. Save the sheet you mean as CSV or a smaller .xlsx."
+            )
         cells = [_cell(c.value, getattr(c, "number_format", "General")) for c in record]
         if not any(cells):
             continue
@@ -193,8 +210,10 @@ def match_columns(header: list[str], spec: dict, file_name: str, what: str) -> d
         elif not entry.get("drop") and not entry.get("optional"):
             missing.append(f"{canonical} (one of: {', '.join(entry['source'])})")
     if missing:
-        raise FileRejected(f"{file_name}: the header lacks required columns for {what}: {'; '.join(missing)}. If the "
-                           "file uses other names, add them under `source` in data/config/column_map.yaml.")
+        raise FileRejected(
+            f"{file_name}: the header lacks required columns for {what}: {'; '.join(missing)}. If the "
+            "file uses other names, add them under `source` in data/config/column_map.yaml."
+        )
     return found
 
 

@@ -35,10 +35,12 @@ def whole_numbers(values: pd.Series) -> pd.Series:
 def areas(values: pd.Series) -> pd.Series:
     """Kommune codes; an area that is no municipality keeps its number (or -1 for a name), so the
     schema's known_area rule, not a missing value, reports it."""
+
     def code(text):
         found = area_code(text)
         if found is not None:
             return found
         text = str(text).strip()
         return int(text) if text.isdigit() and len(text) <= 6 else (pd.NA if text == "" else -1)
+
     return values.map(code).astype("Int64")

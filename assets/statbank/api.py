@@ -23,15 +23,23 @@ class StatBankError(RuntimeError):
 
 
 class StatBankClient:
-    def __init__(self, base_url: str | None = None, timeout: float | None = None, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self, base_url: str | None = None, timeout: float | None = None, transport: httpx.BaseTransport | None = None
+    ):
         api = config()["api"]
-        self.http = httpx.Client(base_url=base_url or api["base_url"], timeout=timeout or api["timeout_seconds"],
-                                 transport=transport, headers={"User-Agent": "overgang (municipal statistics)"})
+        self.http = httpx.Client(
+            base_url=base_url or api["base_url"],
+            timeout=timeout or api["timeout_seconds"],
+            transport=transport,
+            headers={"User-Agent": "overgang (municipal statistics)"},
+        )
 
     @staticmethod
     def _ok(response: httpx.Response) -> httpx.Response:
         if response.status_code != 200:
-            raise StatBankError(f"StatBank answered {response.status_code} for {response.request.url}: {response.text[:300]}")
+            raise StatBankError(
+                f"StatBank answered {response.status_code} for {response.request.url}: {response.text[:300]}"
+            )
         return response
 
     def tableinfo(self, table: str, lang: str = "da") -> dict:
@@ -42,16 +50,25 @@ class StatBankClient:
         known = {v["id"].casefold(): v for v in info.get("variables", [])}
         for code, values in variables.items():
             if code.casefold() not in known:
-                raise StatBankError(f"{table}: variable {code} is not in the table any more; it has "
-                                    f"{', '.join(v['id'] for v in info.get('variables', []))}. Update data/config/statbank.yaml.")
+                raise StatBankError(
+                    f"{table}: variable {code} is not in the table any more; it has "
+                    f"{', '.join(v['id'] for v in info.get('variables', []))}. Update data/config/statbank.yaml."
+                )
             ids = {str(v["id"]) for v in known[code.casefold()].get("values", [])}
             missing = [v for v in values if v != "*" and v not in ids]
             if missing:
-                raise StatBankError(f"{table}: {code} has no value {', '.join(missing)}. Update data/config/statbank.yaml.")
+                raise StatBankError(
+                    f"{table}: {code} has no value {', '.join(missing)}. Update data/config/statbank.yaml."
+                )
 
     def data(self, table: str, variables: dict[str, list[str]], fmt: str = "CSV", lang: str = "da") -> httpx.Response:
-        body = {"table": table, "format": fmt, "lang": lang, "valuePresentation": "Value",
-                "variables": [{"code": code, "values": values} for code, values in variables.items()]}
+        body = {
+            "table": table,
+            "format": fmt,
+            "lang": lang,
+            "valuePresentation": "Value",
+            "variables": [{"code": code, "values": values} for code, values in variables.items()],
+        }
         return self._ok(self.http.post("/data", json=body))
 
 
@@ -100,7 +117,9 @@ def fetch_table(table: str, dest: Path, client: StatBankClient | None = None, fm
     else:
         raise StatBankError(f"Format {fmt} is not read by Overgang: use CSV or JSONSTAT.")
     if len(header) != 4:
-        raise StatBankError(f"{table}: expected three variables and a value (status, area, year), got {';'.join(header)}.")
+        raise StatBankError(
+            f"{table}: expected three variables and a value (status, area, year), got {';'.join(header)}."
+        )
     dest.mkdir(parents=True, exist_ok=True)
     path = dest / f"{table.lower()}_api_{date.today():%Y%m%d}.csv"
     with path.open("w", encoding="utf-8", newline="") as f:

@@ -13,7 +13,9 @@ from schemas.completion import STATUSES, completion_status_schema, completion_wi
 
 
 @asset(group_name="statbank", kinds={"duckdb", "pandera"}, pool=DUCKDB_POOL)
-def completion_status(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
+def completion_status(
+    context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings
+) -> MaterializeResult:
     """Status of young people by kommune (STATUSU6: completed, in progress, dropped out, none).
 
     Observed figures, one of the three kinds of completion number: never on one axis with
@@ -26,21 +28,38 @@ def completion_status(context: AssetExecutionContext, duckdb: DuckDBResource, pr
         table = config()["tables"][layout["table"]]
         unknown = wide[wide["kommune_code"].isna()]
         for r in unknown.itertuples():
-            quarantined.append(Failure(path.name, int(r.source_line), "area", r.area, "known_area",
-                                       "area is not a municipality or 'Hele landet' (e.g. Christiansø)",
-                                       None if pd.isna(r.year) else int(r.year)))
+            quarantined.append(
+                Failure(
+                    path.name,
+                    int(r.source_line),
+                    "area",
+                    r.area,
+                    "known_area",
+                    "area is not a municipality or 'Hele landet' (e.g. Christiansø)",
+                    None if pd.isna(r.year) else int(r.year),
+                )
+            )
         wide = completion_wide_schema.validate(wide[wide["kommune_code"].notna()], lazy=True)
-        long = wide.melt(id_vars=["year", "kommune_code", "area"], value_vars=["total", *STATUSES],
-                         var_name="status", value_name="persons")
+        long = wide.melt(
+            id_vars=["year", "kommune_code", "area"],
+            value_vars=["total", *STATUSES],
+            var_name="status",
+            value_name="persons",
+        )
         totals = wide[["year", "kommune_code", "total"]].rename(columns={"total": "all_persons"})
         long = long.merge(totals, on=["year", "kommune_code"])
         long["share_pct"] = (100 * long["persons"] / long["all_persons"].where(long["all_persons"] > 0)).astype(float)
         long = long.rename(columns={"area": "area_name"}).assign(
-            table_code=layout["table"], age_group=table["age_group"], geography_basis=table["geography_basis"],
-            source_file=path.name)
+            table_code=layout["table"],
+            age_group=table["age_group"],
+            geography_basis=table["geography_basis"],
+            source_file=path.name,
+        )
         frames.append(long)
-        context.log.info(f"{path.name} ({layout['table']}, layout {layout['name']}): {len(wide)} areas, "
-                         f"{len(unknown)} not municipalities")
+        context.log.info(
+            f"{path.name} ({layout['table']}, layout {layout['name']}): {len(wide)} areas, "
+            f"{len(unknown)} not municipalities"
+        )
     result = later_wins(frames, ["table_code", "year", "kommune_code", "status"])
     result = completion_status_schema.validate(result[list(completion_status_schema.columns)])
     with duckdb.get_connection() as con:

@@ -31,10 +31,12 @@ def _statuses(table: str) -> dict[str, str]:
     return {norm(label): status for status, labels in spec.items() for label in labels}
 
 
-DESCRIPTION_EXAMPLE = ("table: STATUSU6                      # a table pinned in data/config/statbank.yaml\n"
-                       "columns: [status, area]               # the file's first columns, in order\n"
-                       "years: [2020, 2021, 2022, 2023, 2024] # the columns after them, one per year\n"
-                       "filter: {uddannelse: I alt}           # optional: keep rows where another column says this")
+DESCRIPTION_EXAMPLE = (
+    "table: STATUSU6                      # a table pinned in data/config/statbank.yaml\n"
+    "columns: [status, area]               # the file's first columns, in order\n"
+    "years: [2020, 2021, 2022, 2023, 2024] # the columns after them, one per year\n"
+    "filter: {uddannelse: I alt}           # optional: keep rows where another column says this"
+)
 
 
 def described_layout(path: Path) -> dict | None:
@@ -48,27 +50,46 @@ def described_layout(path: Path) -> dict | None:
         return None
     table = str(meta["table"]).upper()
     if table not in config()["tables"]:
-        raise FileRejected(f"{path.name}: its description names table {table}, which is not pinned in "
-                           f"data/config/statbank.yaml (pinned: {', '.join(config()['tables'])}).")
+        raise FileRejected(
+            f"{path.name}: its description names table {table}, which is not pinned in "
+            f"data/config/statbank.yaml (pinned: {', '.join(config()['tables'])})."
+        )
     columns = meta.get("columns")
     years = [str(y) for y in meta.get("years") or []]
     filters = meta.get("filter") or {}
-    if (not isinstance(columns, list) or not {"status", "area"} <= set(map(str, columns))
-            or not isinstance(filters, dict) or not all(YEAR.match(y) for y in years)):
-        raise FileRejected(f"{path.name}: its description must name the columns in order (with status and area) and "
-                           f"the years of the year columns, e.g.\n{DESCRIPTION_EXAMPLE}")
+    if (
+        not isinstance(columns, list)
+        or not {"status", "area"} <= set(map(str, columns))
+        or not isinstance(filters, dict)
+        or not all(YEAR.match(y) for y in years)
+    ):
+        raise FileRejected(
+            f"{path.name}: its description must name the columns in order (with status and area) and "
+            f"the years of the year columns, e.g.\n{DESCRIPTION_EXAMPLE}"
+        )
     columns = [str(c) for c in columns]
     if set(filters) - set(columns):
-        raise FileRejected(f"{path.name}: its description filters on {', '.join(sorted(set(filters) - set(columns)))}, "
-                           f"which is not one of its columns ({', '.join(columns)}).")
+        raise FileRejected(
+            f"{path.name}: its description filters on {', '.join(sorted(set(filters) - set(columns)))}, "
+            f"which is not one of its columns ({', '.join(columns)})."
+        )
     if len(set(years)) != len(years):
         raise FileRejected(f"{path.name}: its description lists a year more than once ({', '.join(years)}).")
     kind = "years_as_columns" if years else ("long" if "value" in columns else "statuses_as_columns")
     if kind != "years_as_columns" and "year" not in columns:
-        raise FileRejected(f"{path.name}: its description gives no year: a 'year' column or a list of years, e.g.\n"
-                           f"{DESCRIPTION_EXAMPLE}")
-    return {"name": f"described in {path.stem}.yaml", "table": table, "kind": kind, "header": yes(meta.get("header"), "header", path),
-            "columns": columns, "years": years, "filter": {str(k): str(v) for k, v in filters.items()}}
+        raise FileRejected(
+            f"{path.name}: its description gives no year: a 'year' column or a list of years, e.g.\n"
+            f"{DESCRIPTION_EXAMPLE}"
+        )
+    return {
+        "name": f"described in {path.stem}.yaml",
+        "table": table,
+        "kind": kind,
+        "header": yes(meta.get("header"), "header", path),
+        "columns": columns,
+        "years": years,
+        "filter": {str(k): str(v) for k, v in filters.items()},
+    }
 
 
 def match_layout(path: Path) -> tuple[dict, SourceTable] | None:
@@ -86,9 +107,13 @@ def match_layout(path: Path) -> tuple[dict, SourceTable] | None:
         first = table.rows[0]
         columns = layout["columns"]
         if layout["kind"] == "years_as_columns":
-            years = table.header[len(columns):]
-            if (layout["header"] and years and all(YEAR.match(y) for y in years)
-                    and norm(first[0]) in _statuses(layout["table"])):
+            years = table.header[len(columns) :]
+            if (
+                layout["header"]
+                and years
+                and all(YEAR.match(y) for y in years)
+                and norm(first[0]) in _statuses(layout["table"])
+            ):
                 return layout, table
             continue
         if len(first) != len(columns):
@@ -106,32 +131,48 @@ def read_statbank(path: Path) -> tuple[pd.DataFrame, dict]:
     found = match_layout(path)
     if found is None:
         names = ", ".join(layout["name"] for layout in config()["layouts"])
-        raise FileRejected(f"{path.name}: not a StatBank table in a known layout ({names}; see "
-                           "data/config/statbank.yaml). Expected e.g. \"I alt\",\"2024\",\"Hele landet\",601166,...")
+        raise FileRejected(
+            f"{path.name}: not a StatBank table in a known layout ({names}; see "
+            'data/config/statbank.yaml). Expected e.g. "I alt","2024","Hele landet",601166,...'
+        )
     layout, table = found
     statuses = _statuses(layout["table"])
     columns = layout["columns"]
     if layout["kind"] == "statuses_as_columns":
-        wide = pd.DataFrame([r[:len(columns)] for r in table.rows], columns=columns, dtype=str)
+        wide = pd.DataFrame([r[: len(columns)] for r in table.rows], columns=columns, dtype=str)
         wide["source_line"] = table.lines
     else:
         at = {name: i for i, name in enumerate(columns)}
-        rows = [(r, line) for r, line in zip(table.rows, table.lines)
-                if all(len(r) > at[var] and norm(r[at[var]]) == norm(label) for var, label in layout.get("filter", {}).items())]
+        rows = [
+            (r, line)
+            for r, line in zip(table.rows, table.lines)
+            if all(
+                len(r) > at[var] and norm(r[at[var]]) == norm(label) for var, label in layout.get("filter", {}).items()
+            )
+        ]
         if layout.get("filter") and not rows:
-            raise FileRejected(f"{path.name}: no row has what the filter of its description asks for "
-                               f"({', '.join(f'{k}: {v}' for k, v in layout['filter'].items())}).")
+            raise FileRejected(
+                f"{path.name}: no row has what the filter of its description asks for "
+                f"({', '.join(f'{k}: {v}' for k, v in layout['filter'].items())})."
+            )
         if layout["kind"] == "years_as_columns":
-            years = layout.get("years") or table.header[len(columns):]
-            if layout.get("years") and layout["header"] and table.header[len(columns):] != years:
-                raise FileRejected(f"{path.name}: the header's years ({', '.join(table.header[len(columns):])}) are not the "
-                                   f"years its description lists ({', '.join(years)}).")
+            years = layout.get("years") or table.header[len(columns) :]
+            if layout.get("years") and layout["header"] and table.header[len(columns) :] != years:
+                raise FileRejected(
+                    f"{path.name}: the header's years ({', '.join(table.header[len(columns) :])}) are not the "
+                    f"years its description lists ({', '.join(years)})."
+                )
             for r, line in rows:
                 if len(r) != len(columns) + len(years):
-                    raise FileRejected(f"{path.name}: line {line} has {len(r)} fields, but the layout "
-                                       f"({layout['name']}) has {len(columns)} columns and {len(years)} years.")
-            records = [(r[at["status"]], r[at["area"]], year, r[len(columns) + i], line)
-                       for r, line in rows for i, year in enumerate(years)]
+                    raise FileRejected(
+                        f"{path.name}: line {line} has {len(r)} fields, but the layout "
+                        f"({layout['name']}) has {len(columns)} columns and {len(years)} years."
+                    )
+            records = [
+                (r[at["status"]], r[at["area"]], year, r[len(columns) + i], line)
+                for r, line in rows
+                for i, year in enumerate(years)
+            ]
         else:
             records = [(r[at["status"]], r[at["area"]], r[at["year"]], r[at["value"]], line) for r, line in rows]
         long = pd.DataFrame(records, columns=["status", "area", "year", "value", "source_line"])
@@ -140,15 +181,19 @@ def read_statbank(path: Path) -> tuple[pd.DataFrame, dict]:
         if not unknown.empty:
             # Named by line, not quoted: a reason is kept and shown, and a label may be anything.
             lines = sorted(set(unknown["source_line"]))
-            raise FileRejected(f"{path.name}: the status on line(s) {', '.join(map(str, lines[:10]))} is not one Overgang "
-                               f"knows for {layout['table']}; add its spelling under tables.{layout['table']}.statuses "
-                               "in data/config/statbank.yaml.")
+            raise FileRejected(
+                f"{path.name}: the status on line(s) {', '.join(map(str, lines[:10]))} is not one Overgang "
+                f"knows for {layout['table']}; add its spelling under tables.{layout['table']}.statuses "
+                "in data/config/statbank.yaml."
+            )
         repeated = long[long.duplicated(["status", "area", "year"], keep=False)]
         if not repeated.empty:
             # A further variable (sex, education) left unfiltered: keeping one row would keep any.
-            raise FileRejected(f"{path.name}: lines {', '.join(map(str, sorted(set(repeated['source_line']))[:6]))} give "
-                               "the same status, area and year more than once: the file has a further variable. Name "
-                               "it in the description's columns and keep its total with a filter, e.g. filter: {køn: I alt}.")
+            raise FileRejected(
+                f"{path.name}: lines {', '.join(map(str, sorted(set(repeated['source_line']))[:6]))} give "
+                "the same status, area and year more than once: the file has a further variable. Name "
+                "it in the description's columns and keep its total with a filter, e.g. filter: {køn: I alt}."
+            )
         wide = long.pivot_table(index=["year", "area"], columns="status", values="value", aggfunc="first").reset_index()
         wide["source_line"] = long.groupby(["year", "area"])["source_line"].min().values
     measures = list(config()["tables"][layout["table"]]["statuses"])

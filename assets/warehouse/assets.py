@@ -7,7 +7,6 @@ its snapshot; a run that fails before this step leaves the published file untouc
 previous published file is kept beside it (``overgang.previous.duckdb``) for rollback.
 """
 
-
 import os
 import shutil
 import time
@@ -25,6 +24,7 @@ from pipelines.resources import DUCKDB_POOL, ProjectSettings
 
 class HalfBuiltYears(RuntimeError):
     pass
+
 
 # Working tables that stay out of the published warehouse.
 # year_keys holds the CPR key's fingerprint: with it, a guessed key is tested with one HMAC; it is
@@ -83,14 +83,35 @@ def publish(work_db: Path, published: Path, storage_version: str) -> dict:
         parquet.rename(published.parent / "parquet.previous")
     parquet_new.rename(parquet)
     (published.parent / "data_dictionary.md").write_text(dictionary, encoding="utf-8")
-    return {"path": str(published), "bytes": published.stat().st_size,
-            "publish_seconds": round(time.perf_counter() - started, 3),
-            "previous": kept or (str(previous) if previous.exists() else "none")}
+    return {
+        "path": str(published),
+        "bytes": published.stat().st_size,
+        "publish_seconds": round(time.perf_counter() - started, 3),
+        "previous": kept or (str(previous) if previous.exists() else "none"),
+    }
 
 
-@asset(group_name="warehouse", kinds={"duckdb"}, pool=DUCKDB_POOL,
-       deps=["application_shares", "school_application_shares", "application_shares_by_sex", "completion_status", "published_application_shares", "profilmodel_projections", "applications", "targets", "goals", "published_figures", "kommuner",
-             "education_codes", "education_groups", "applicant_types"])
+@asset(
+    group_name="warehouse",
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+    deps=[
+        "application_shares",
+        "school_application_shares",
+        "application_shares_by_sex",
+        "completion_status",
+        "published_application_shares",
+        "profilmodel_projections",
+        "applications",
+        "targets",
+        "goals",
+        "published_figures",
+        "kommuner",
+        "education_codes",
+        "education_groups",
+        "applicant_types",
+    ],
+)
 def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
     """The published DuckDB warehouse (var/warehouse/overgang.duckdb), replaced atomically."""
     settings = project.settings()
@@ -98,13 +119,17 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
         ensure_work_schema(con)
         ensure_application_tables(con)
         con.execute("DELETE FROM partitions_in_progress WHERE run_id = $run", {"run": context.run.run_id})
-        half_built = con.execute("SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year").fetchall()
+        half_built = con.execute(
+            "SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year"
+        ).fetchall()
         if not half_built:
             # Which run made this version (the report prints it in its footer), and whether any of it
             # is the shipped synthetic sample (the report then says so on every page).
-            con.execute("CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at, "
-                        "coalesce((SELECT bool_or(synthetic) FROM year_keys), false) AS synthetic_data",
-                        {"run": context.run.run_id})
+            con.execute(
+                "CREATE OR REPLACE TABLE publication AS SELECT $run AS run_id, now()::TIMESTAMP AS published_at, "
+                "coalesce((SELECT bool_or(synthetic) FROM year_keys), false) AS synthetic_data",
+                {"run": context.run.run_id},
+            )
             con.execute("CHECKPOINT")
         published_files = con.execute("SELECT file_year, sha256 FROM ingested_files").fetchall()
     # Raised outside the connection's block: dagster_duckdb closes the connection only when the
@@ -112,13 +137,17 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
     if half_built:
         run = context.instance.get_run_by_id(half_built[0][1])
         status = run.status.value.lower() if run is not None else "unknown"
-        why = ("a run that did not finish" if status != "success" else
-               "a run that succeeded but built only part of the year (materialised from the UI without the assets "
-               "downstream of application_extracts)")
+        why = (
+            "a run that did not finish"
+            if status != "success"
+            else "a run that succeeded but built only part of the year (materialised from the UI without the assets "
+            "downstream of application_extracts)"
+        )
         raise HalfBuiltYears(
             f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by {why} "
             f"({half_built[0][1][:8]}, {status}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}, or "
-            "in the UI launch job overgang_main for the year. The published warehouse is unchanged.")
+            "in the UI launch job overgang_main for the year. The published warehouse is unchanged."
+        )
     context.log.info(f"publishing {settings.warehouse} …")
     metadata = publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version)
     if not metadata["previous"].endswith(".duckdb") and metadata["previous"] != "none":
@@ -141,5 +170,11 @@ def publication_set(project: ProjectSettings) -> MaterializeResult:
     from assets.warehouse.publication import write_publication_set
 
     settings = project.settings()
-    return MaterializeResult(metadata=write_publication_set(
-        settings.warehouse, settings.publication_dir, settings.config["small_cell"], settings.storage_compatibility_version))
+    return MaterializeResult(
+        metadata=write_publication_set(
+            settings.warehouse,
+            settings.publication_dir,
+            settings.config["small_cell"],
+            settings.storage_compatibility_version,
+        )
+    )

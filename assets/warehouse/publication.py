@@ -34,16 +34,20 @@ The internal warehouse (../warehouse/overgang.duckdb) is NOT for publication.
 """
 
 VIEWS = {
-    "soegetal": ("Søgetal per kommune, year and education group (1st priority, 9th+10th grade, schools in the kommune), "
-                 "protected: applicants and share_pct are NULL where mark is '<5' (0-4), 'x' (hidden to protect "
-                 "another cell, 5 or more) or '<20'. Groups: EUD, GYM, FGU, STU, OEVRIGT, OEVRIGE (= FGU+STU+OEVRIGT), "
-                 "n (leavers, the denominator), TIENDE (9th graders applying to 10th grade, not in the denominator).",
-                 "SELECT kommune_code, kommune_name, year, education_group, applicants, share_pct, mark FROM cells WHERE part = 'groups'"),
-    "soegetal_split": ("Søgetal by 9th/10th grade, sex and school (part = grade, sex, school; a pooled row "
-                       "'pool' holds the schools too small to show alone), protected like soegetal. A split is "
-                       "missing for a kommune and year when it could not be shown without revealing a small cell.",
-                       "SELECT kommune_code, kommune_name, year, part, row_key, row_name, education_group, applicants, "
-                       "share_pct, mark FROM cells WHERE part <> 'groups'"),
+    "soegetal": (
+        "Søgetal per kommune, year and education group (1st priority, 9th+10th grade, schools in the kommune), "
+        "protected: applicants and share_pct are NULL where mark is '<5' (0-4), 'x' (hidden to protect "
+        "another cell, 5 or more) or '<20'. Groups: EUD, GYM, FGU, STU, OEVRIGT, OEVRIGE (= FGU+STU+OEVRIGT), "
+        "n (leavers, the denominator), TIENDE (9th graders applying to 10th grade, not in the denominator).",
+        "SELECT kommune_code, kommune_name, year, education_group, applicants, share_pct, mark FROM cells WHERE part = 'groups'",
+    ),
+    "soegetal_split": (
+        "Søgetal by 9th/10th grade, sex and school (part = grade, sex, school; a pooled row "
+        "'pool' holds the schools too small to show alone), protected like soegetal. A split is "
+        "missing for a kommune and year when it could not be shown without revealing a small cell.",
+        "SELECT kommune_code, kommune_name, year, part, row_key, row_name, education_group, applicants, "
+        "share_pct, mark FROM cells WHERE part <> 'groups'",
+    ),
 }
 
 
@@ -55,20 +59,47 @@ def publication_rows(con: duckdb.DuckDBPyConnection, small: dict) -> pd.DataFram
         base = {"kommune_code": k, "kommune_name": names.get(k), "year": y}
         for group in DETAIL + ["OEVRIGE", "n"]:
             cell = f"g/{group}"
-            rows.append({**base, "part": "groups", "row_key": None, "row_name": None, "education_group": group,
-                         "applicants": pub.count(cell), "share_pct": pub.share(cell, "g/n") if group != "n" else None,
-                         "mark": pub.label(cell)})
-        rows.append({**base, "part": "groups", "row_key": None, "row_name": None, "education_group": "TIENDE",
-                     "applicants": pub.count("t/TIENDE"), "share_pct": None, "mark": pub.label("t/TIENDE")})
+            rows.append(
+                {
+                    **base,
+                    "part": "groups",
+                    "row_key": None,
+                    "row_name": None,
+                    "education_group": group,
+                    "applicants": pub.count(cell),
+                    "share_pct": pub.share(cell, "g/n") if group != "n" else None,
+                    "mark": pub.label(cell),
+                }
+            )
+        rows.append(
+            {
+                **base,
+                "part": "groups",
+                "row_key": None,
+                "row_name": None,
+                "education_group": "TIENDE",
+                "applicants": pub.count("t/TIENDE"),
+                "share_pct": None,
+                "mark": pub.label("t/TIENDE"),
+            }
+        )
         for kind in ("grade", "sex", "school"):
             for key in pub.split_rows(kind):
                 row_key = key.split(":", 1)[1]
                 for group in TARGET + ["n"]:
                     cell = f"{key}/{group}"
-                    rows.append({**base, "part": kind, "row_key": row_key, "row_name": pub.school_names.get(key, row_key),
-                                 "education_group": group, "applicants": pub.count(cell),
-                                 "share_pct": pub.share(cell, f"{key}/n") if group != "n" else None,
-                                 "mark": pub.label(cell)})
+                    rows.append(
+                        {
+                            **base,
+                            "part": kind,
+                            "row_key": row_key,
+                            "row_name": pub.school_names.get(key, row_key),
+                            "education_group": group,
+                            "applicants": pub.count(cell),
+                            "share_pct": pub.share(cell, f"{key}/n") if group != "n" else None,
+                            "mark": pub.label(cell),
+                        }
+                    )
     frame = pd.DataFrame(rows)
     frame["applicants"] = frame["applicants"].astype("Int64")
     frame["share_pct"] = frame["share_pct"].astype("Float64")
@@ -89,7 +120,9 @@ def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_ve
         con.execute("USE pub")
         con.register("frame", frame)
         con.execute("CREATE TABLE cells AS SELECT * FROM frame")
-        con.execute("COMMENT ON TABLE cells IS 'Protected cells of every kommune and year: publishable. See the views.'")
+        con.execute(
+            "COMMENT ON TABLE cells IS 'Protected cells of every kommune and year: publishable. See the views.'"
+        )
         for name, (text, sql) in VIEWS.items():
             con.execute(f"CREATE VIEW {name} AS {sql}")
             con.execute(f"COMMENT ON VIEW {name} IS '{text.replace(chr(39), chr(39) * 2)}'")
@@ -103,8 +136,12 @@ def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_ve
         folder.rename(old)
     new.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
-    return {"path": str(folder), "cells": len(frame), "hidden": int(frame["mark"].notna().sum()),
-            "seconds": round(time.perf_counter() - started, 2)}
+    return {
+        "path": str(folder),
+        "cells": len(frame),
+        "hidden": int(frame["mark"].notna().sum()),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 __all__ = ["write_publication_set", "publication_rows", "share_pct"]
