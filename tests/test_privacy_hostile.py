@@ -27,30 +27,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from overgang.generator import HEADER as GENERATOR_HEADER
 from overgang.settings import PROJECT_DIR
 from schemas.reference import column_map
 
-HEADER = [
-    "CPR",
-    "Fornavn",
-    "Efternavn",
-    "Adresse",
-    "Postnr",
-    "By",
-    "Telefon",
-    "Adressebeskyttelse",
-    "Skolens institutionsnummer",
-    "Skolens navn",
-    "Skolens kommunenr",
-    "Bopælskommunenr",
-    "Klassetrin",
-    "Ansøgertype",
-    "Prioritet",
-    "Uddannelse",
-    "EUX",
-    "Ansøgningsdato",
-    "Status",
-]
+# The generator's layout plus the optional status column: every column an extract can be read from.
+HEADER = [*GENERATOR_HEADER, "Status"]
 READ_COLUMNS = [c for c, spec in column_map()["applications"].items() if not spec.get("drop") and c != "cpr"]
 HEADER_OF = {c: next(h for h in HEADER if h in column_map()["applications"][c]["source"]) for c in READ_COLUMNS}
 
