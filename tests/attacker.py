@@ -30,7 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-TD = re.compile(r"<(td|th|span|div|dd)\b([^>]*)>(.*?)</\1>", re.S)
+# Only elements that name a cell: a wrapper (a table's scroll box is a <div>) must not swallow
+# the cells inside it.
+TD = re.compile(r"<(td|th|span|div|dd)\b([^>]*\bdata-cell=\"[^\"]*\"[^>]*)>(.*?)</\1>", re.S)
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 DETAIL = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
 TARGET = ["EUD", "GYM", "OEVRIGE"]
