@@ -52,21 +52,7 @@ def stage_typed_rows(con: duckdb.DuckDBPyConnection, years: list[int]) -> int:
 
 
 # Every staged column: rows equal in all of them (same pupil pseudonym, same year) are copies.
-STAGED_COLUMNS = [
-    "pupil_id",
-    "cpr_status",
-    "school_institution_number",
-    "school_name",
-    "school_kommune",
-    "residence_kommune",
-    "grade",
-    "applicant_type",
-    "priority",
-    "education_code",
-    "eux",
-    "application_date",
-    "application_status",
-]
+STAGED_COLUMNS = ["pupil_id", "cpr_status", *RAW_COLUMNS, "application_status"]
 
 
 def quarantine_duplicates(con: duckdb.DuckDBPyConnection, years: list[int], run_id: str | None) -> int:
