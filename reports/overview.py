@@ -18,13 +18,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.subplots import make_subplots
 
-from overgang.numbers import da_date, da_int, da_pct, da_pp
 from overgang.settings import Settings
 from reports.data import ReportError, load_report_data
-from reports.render import COLOURS, SERIES_BREAK_YEAR, TEMPLATES, _div, _layout, plotly_bundle
+from reports.render import COLOURS, SERIES_BREAK_YEAR, _div, _environment, _layout, plotly_bundle
 
 
 @dataclass
@@ -175,19 +173,21 @@ def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> go
 def render_overview_html(
     rows: list[OverviewRow], year: int, national: float | None, generated: datetime, synthetic: bool = False
 ) -> str:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp)
     regions = region_summaries(rows)
-    return env.get_template("overview.html.j2").render(
-        rows=rows,
-        year=year,
-        national=national,
-        regions=regions,
-        generated=generated,
-        synthetic=synthetic,
-        ranking_chart=_div(ranking_figure(rows, year), "chart-ranking"),
-        regions_chart=_div(regions_figure(rows, [r["region"] for r in regions], year), "chart-regions"),
-        plotly_js=plotly_bundle(),
+    return (
+        _environment()
+        .get_template("overview.html.j2")
+        .render(
+            rows=rows,
+            year=year,
+            national=national,
+            regions=regions,
+            generated=generated,
+            synthetic=synthetic,
+            ranking_chart=_div(ranking_figure(rows, year), "chart-ranking"),
+            regions_chart=_div(regions_figure(rows, [r["region"] for r in regions], year), "chart-regions"),
+            plotly_js=plotly_bundle(),
+        )
     )
 
 
