@@ -240,7 +240,8 @@ def _marks(raw: pd.DataFrame) -> pd.Series:
     for column in ("count", "pct"):
         if column in raw:
             text = raw[column].astype(str).str.strip()
-            marks = marks.fillna(text.where(text.str.fullmatch(SMALL_CELL_MARK)).str.replace(" ", ""))
+            found = text.where(text.str.fullmatch(SMALL_CELL_MARK)).str.replace(" ", "")
+            marks = marks.where(marks.notna(), found)
     return marks
 
 
