@@ -4,17 +4,13 @@ failed when it was written; each names what went wrong. Files are written at tes
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from openpyxl import Workbook
 
 from assets.published.reader import read_published
 from assets.sources.tables import FileRejected
 from assets.statbank.reader import read_statbank
-from overgang.settings import PROJECT_DIR
+from tests.cli import overgang
 
 SIDE = "denominator: leavers_excl_10th_grade_applicants\ngeography_basis: school\n"
 
@@ -31,16 +27,7 @@ def _figures(frame) -> dict:
     return {(int(r.year), r.grade, r.education_group): r.share_pct for r in frame.itertuples()}
 
 
-def _cli(tmp_path, *args):
-    env = {**os.environ, "OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
-    return subprocess.run(
-        [sys.executable, "-m", "overgang.cli", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+_cli = overgang  # overgang(tmp_path, *args): the CLI with its own home and inbox
 
 
 # --- published tables -----------------------------------------------------------------------

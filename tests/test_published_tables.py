@@ -5,17 +5,13 @@ Every figure read must equal the figure in the file."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import duckdb
 import pytest
 from openpyxl import Workbook
 
 from assets.published.reader import read_published
 from assets.sources.tables import FileRejected
-from overgang.settings import PROJECT_DIR
+from tests.cli import overgang
 
 SIDE = "denominator: leavers_excl_10th_grade_applicants\ngeography_basis: school\nsource: https://www.htk.dk/soegetal\n"
 
@@ -146,16 +142,7 @@ def test_a_new_user_loads_a_web_page_table_and_finds_its_figures(tmp_path):
     """As the README says: drop the table and its description in the inbox (or `overgang load`)."""
     (tmp_path / "mine").mkdir()
     path = _write(tmp_path / "mine", "soegetal_htk.csv", WEB_PAGE)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
-    done = subprocess.run(
-        [sys.executable, "-m", "overgang.cli", "load", str(path)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = overgang(tmp_path, "load", str(path))
     assert "accepted" in done.stderr + done.stdout, done.stderr[-2000:]
     with duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb"), read_only=True) as con:
         rows = con.execute(

@@ -10,6 +10,7 @@ import pytest
 from assets.sources.values import danish_number
 from assets.statbank.reader import read_statbank
 from overgang.settings import DATA_DIR
+from tests.cli import overgang
 
 
 @pytest.fixture(scope="module")
@@ -127,24 +128,9 @@ def test_a_wrong_or_missing_description_is_said(tmp_path, description, says):
 
 
 def test_inbox_recognises_it_and_the_warehouse_gets_the_trend(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from overgang.settings import PROJECT_DIR
-
     (tmp_path / "mine").mkdir()
     path = _multi_year(tmp_path / "mine")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
-    done = subprocess.run(
-        [sys.executable, "-m", "overgang.cli", "load", str(path)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = overgang(tmp_path, "load", str(path))
     assert "accepted" in done.stderr and "StatBank STATUSU6" in done.stderr, done.stderr[-3000:]
     stored = tmp_path / "inbox" / "processed" / "statbank"
     assert sorted(p.name for p in stored.iterdir()) == ["statusu6_trend.csv", "statusu6_trend.yaml"]

@@ -1,0 +1,25 @@
+"""The `overgang` command in a child process, as an analyst runs it: its own home and inbox,
+nothing inherited from the developer's OVERGANG_* or DAGSTER_* settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from overgang.settings import PROJECT_DIR
+
+
+def overgang(tmp_path: Path, *args: str, timeout: int = 600, **env: str) -> subprocess.CompletedProcess:
+    """`overgang ARGS` with OVERGANG_HOME=tmp_path/home and OVERGANG_INBOX=tmp_path/inbox (text output)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
+    clean |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox"), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "overgang.cli", *args],
+        cwd=PROJECT_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
