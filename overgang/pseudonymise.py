@@ -190,7 +190,7 @@ def pseudonym_sql(column: str, inner: str = "$hmac_inner", outer: str = "$hmac_o
 
 
 # A CPR-shaped value: ddmmyy and four digits, with a dash or spaces between them or none
-# (0102031234, 010203-1234, 010203 1234, 010203 - 1234, 010203–1234), not inside a longer run
+# (ddmmyyxxxx, ddmmyy-xxxx, ddmmyy xxxx, ddmmyy - xxxx, ddmmyy–xxxx), not inside a longer run
 # of digits.
 # The date part is loose on purpose (day 00-39, month 00-19): a typo'd or fictitious CPR number
 # is still personal data, and a false positive only holds a row back. No other value Overgang
