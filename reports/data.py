@@ -127,7 +127,8 @@ def national_shares(con, year: int, every_kommune: bool | None = None) -> tuple[
         return out, "alle kommuner indlæst"
     rows = con.execute(
         """SELECT education_group, share_pct FROM published_application_shares
-                          WHERE kommune_code = 0 AND year = $y AND grade = '9+10' AND share_pct IS NOT NULL""",
+                          WHERE kommune_code = 0 AND year = $y AND grade = '9+10' AND share_pct IS NOT NULL
+                            AND current""",
         {"y": year},
     ).fetchall()
     if rows:
