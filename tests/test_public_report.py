@@ -50,6 +50,13 @@ MAALTAL = (
     "259,2025,EUD,23.5,published,2023,2023-09-05,Børne- og Ungeudvalget,,https://www.koege.dk/maaltal-2023\n"
 )
 
+GOALS = (
+    "goal_id,scope,kommune_code,indicator,indicator_kind,target_pct,deadline_year,or_national_average,set_by,"
+    "set_year,valid_from_year,valid_to_year,description_da,source\n"
+    "koege_95,kommune,259,completed_youth_education,projection,95,,true,Køge Byråd,2019,,,"
+    '"95 % af de unge, eller landsgennemsnittet, gennemfører en ungdomsuddannelse",https://www.koege.dk/politik\n'
+)
+
 
 def _web_page(name: str, figures: dict, published: str):
     lines = ["Søgetal for Køge Kommune, 9. og 10. klasse", "", "Uddannelse;2022;2023;2024"]
@@ -82,6 +89,8 @@ def _files(folder):
     paths.append(folder / "uvm_soegetal_2019_2021.xlsx")
     (folder / "maaltal.csv").write_text(MAALTAL, encoding="utf-8")
     paths.append(folder / "maaltal.csv")
+    (folder / "maal.csv").write_text(GOALS, encoding="utf-8")
+    paths.append(folder / "maal.csv")
     status = "".join(f'"{s}";"{k}";"Køge";' + ";".join(map(str, v)) + "\r\n" for s, k, v in STATUSU6)
     (folder / "statusu6_koege.csv").write_bytes(status.encode("cp1252"))
     (folder / "statusu6_koege.yaml").write_text(
@@ -212,6 +221,9 @@ def test_statusu6_is_context_with_its_trend_not_the_goal_measure(public_home):
     total = {2022: 4510, 2023: 4549, 2024: 4615}
     for year in completed:
         assert trend[str(year)] == f"{100 * completed[year] / total[year]:.1f} %".replace(".", ","), year
+    # The 95 % goal is not measured by today's status of 18-25-year-olds: no status, no gap.
+    card = page.ids["card-koege_95"]
+    assert "Status kræver profilmodellen" in card and "Afstand" not in card and "Nået" not in card, card
 
 
 def test_an_earlier_year_from_the_three_way_table(public_home):
@@ -228,3 +240,20 @@ def test_an_earlier_year_from_the_three_way_table(public_home):
         "Gymnasiale uddannelser": "69,0 %",
         "Øvrige (FGU, STU, arbejde m.m.)": "10,6 %",
     }
+
+
+def test_the_95_percent_goal_is_measured_by_the_profilmodel_once_loaded(public_home):
+    profil = public_home / "mine" / "profilmodel_2023.csv"
+    profil.write_text(
+        "Kommune;Årgang;År efter 9. klasse;Andel med ungdomsuddannelse (%);Profilmodel\r\n"
+        "Køge;2023;25;88,4;2023\r\nHele landet;2023;25;89,9;2023\r\n",
+        encoding="utf-8",
+    )
+    done = overgang(public_home, "load", str(profil))
+    assert done.returncode == 0, done.stdout + done.stderr
+    made = overgang(public_home, "report", "--kommune", str(KOEGE))
+    assert made.returncode == 0, made.stdout + made.stderr
+    card = _page(public_home / "home" / "reports" / f"rapport_{KOEGE}_2024.html").ids["card-koege_95"]
+    assert "88,4 %" in card and "89,9 %" in card and "Profilmodellen 2023" in card, card
+    # Below both 95 % and the national projection: not met, and the gap is to the goal.
+    assert "Ikke nået" in card and "−6,6 procentpoint" in card, card
