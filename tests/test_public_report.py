@@ -62,7 +62,11 @@ def _web_page(name: str, figures: dict, published: str):
     lines = ["Søgetal for Køge Kommune, 9. og 10. klasse", "", "Uddannelse;2022;2023;2024"]
     lines += [f"{label};{';'.join(values)}" for label, values in figures.values()]
     lines.append("I alt;100,0%;100,0%;100,0 %")
-    return name, "\r\n".join(lines) + "\r\n", SIDE + f"source: https://www.koege.dk/{published}\npublished: {published}\n"
+    return (
+        name,
+        "\r\n".join(lines) + "\r\n",
+        SIDE + f"source: https://www.koege.dk/{published}\npublished: {published}\n",
+    )
 
 
 def _files(folder):
@@ -257,3 +261,16 @@ def test_the_95_percent_goal_is_measured_by_the_profilmodel_once_loaded(public_h
     assert "88,4 %" in card and "89,9 %" in card and "Profilmodellen 2023" in card, card
     # Below both 95 % and the national projection: not met, and the gap is to the goal.
     assert "Ikke nået" in card and "−6,6 procentpoint" in card, card
+
+
+def test_the_national_overview_includes_a_kommune_known_only_from_published_figures(public_home):
+    made = overgang(public_home, "report", "--all")
+    assert made.returncode == 0, made.stdout + made.stderr
+    overview = (public_home / "home" / "reports" / "landsoversigt_2024.html").read_text(encoding="utf-8")
+    assert f'href="rapport_{KOEGE}_2024.html"' in overview
+    assert (public_home / "home" / "reports" / f"rapport_{KOEGE}_2024.html").exists()
+    ranking = _page(public_home / "home" / "reports" / "landsoversigt_2024.html").tables["table-ranking"]
+    # The June figure and the 2023 decision's måltal, as Køge's own report shows them.
+    assert [r[1:6] for r in ranking if "Køge" in r] == [
+        ["Køge", "Region Sjælland", "23,0 %", "22,5 %", "+0,5 procentpoint"]
+    ], ranking
