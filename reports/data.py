@@ -58,6 +58,7 @@ class GoalCard:
     previous_cell: str | None = None
     previous_of: str | None = None
     value_label_mark: str | None = None
+    target_note: str = ""  # "interpoleret" where the year's måltal lies between decided ones
 
 
 @dataclass
@@ -427,6 +428,9 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
     cards = []
     frame = data["series"]["EUD"].set_index("year")
     eud = {c: _Plain(frame[c].to_dict()) for c in ("kommune", "national", "target")}
+    interpolated = {
+        int(y) for y, b in frame.get("target_basis", pd.Series(dtype=object)).items() if b == "interpolated"
+    }
     for g in goals.itertuples():
         if g.indicator == "eud_application_share" and g.scope == "kommune":
             year = params["y"]
@@ -514,7 +518,7 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
                     note=f"Overgang har endnu ingen tal for indikatoren '{g.indicator}'.",
                 )
             )
-    if not any(c.goal_id.startswith("eud") or "eud" in c.goal_id for c in cards):
+    if not any(g.indicator == "eud_application_share" and g.scope == "kommune" for g in goals.itertuples()):
         # No EUD goal in goals.csv: a loaded måltal for the year is the target; without one the
         # card still shows where the kommune stands.
         year = params["y"]
@@ -538,6 +542,14 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
             card.gap_pp = value - target
         cards.insert(0, card)
     k, y = params["k"], params["y"]
+    for card in cards:
+        if (
+            card.kind == "søgning"
+            and card.target is not None
+            and card.target == eud["target"].get(y)
+            and y in interpolated
+        ):
+            card.target_note = "interpoleret"
     extract = data["extract_years"]  # years shown from protected cells (audited); the rest are published figures
     labels = {int(y): v for y, v in frame["label"].items() if isinstance(v, str)} if "label" in frame else {}
     for card in cards:

@@ -246,6 +246,13 @@ def test_an_earlier_year_from_the_three_way_table(public_home):
     }
 
 
+
+def test_an_interpolated_maaltal_is_marked_on_the_card(public_home):
+    made = overgang(public_home, "report", "--kommune", str(KOEGE), "--year", "2023")
+    assert made.returncode == 0, made.stdout + made.stderr
+    card = _page(public_home / "home" / "reports" / f"rapport_{KOEGE}_2023.html").ids["card-eud_share"]
+    assert "22 % (interpoleret)" in card and "20,2 %" in card and "Ikke nået" in card, card
+
 def test_the_95_percent_goal_is_measured_by_the_profilmodel_once_loaded(public_home):
     profil = public_home / "mine" / "profilmodel_2023.csv"
     profil.write_text(
