@@ -246,12 +246,12 @@ def test_an_earlier_year_from_the_three_way_table(public_home):
     }
 
 
-
 def test_an_interpolated_maaltal_is_marked_on_the_card(public_home):
     made = overgang(public_home, "report", "--kommune", str(KOEGE), "--year", "2023")
     assert made.returncode == 0, made.stdout + made.stderr
     card = _page(public_home / "home" / "reports" / f"rapport_{KOEGE}_2023.html").ids["card-eud_share"]
     assert "22 % (interpoleret)" in card and "20,2 %" in card and "Ikke nået" in card, card
+
 
 def test_the_95_percent_goal_is_measured_by_the_profilmodel_once_loaded(public_home):
     profil = public_home / "mine" / "profilmodel_2023.csv"
@@ -281,3 +281,45 @@ def test_the_national_overview_includes_a_kommune_known_only_from_published_figu
     assert [r[1:6] for r in ranking if "Køge" in r] == [
         ["Køge", "Region Sjælland", "23,0 %", "22,5 %", "+0,5 procentpoint"]
     ], ranking
+
+
+def _koege_extract(path):
+    """Køge's 2024 extract: 100 leavers from two schools (EUD 25, GYM 60, FGU 6, STU 5, Øvrigt 4)."""
+    from tests.extracts import row, write_extract
+
+    codes = ["eud_gf1"] * 25 + ["stx"] * 60 + ["fgu"] * 6 + ["stu"] * 5 + ["arbejde"] * 4
+    rows = [
+        row(
+            CPR=f"{1 + i % 28:02d}{1 + i % 12:02d}08-{1000 + i:04d}",
+            Uddannelse=code,
+            **{
+                "Skolens institutionsnummer": f"25900{1 + i % 2}",
+                "Skolens navn": f"Køge {'Nord' if i % 2 else 'Syd'}skole",
+                "Skolens kommunenr": "259",
+                "Bopælskommunenr": "259",
+                "Klassetrin": "9" if i % 3 else "10",
+            },
+        )
+        for i, code in enumerate(codes)
+    ]
+    return write_extract(path, rows)
+
+
+def test_with_both_kinds_each_year_says_where_it_comes_from(tmp_path):
+    """An extract for 2024 beside the published web page for 2022-2024: 2024 is the extract's
+    (protected, with its splits), 2022 and 2023 the page's, and the trend table says which."""
+    from tests.conftest import TEST_KEY
+
+    paths = _files(tmp_path / "mine")[:1]  # June's web page: 2022-2024
+    extract = _koege_extract(tmp_path / "mine" / "optagelse_2024.csv")
+    done = overgang(tmp_path, "load", str(extract), *map(str, paths), OVERGANG_CPR_KEY=TEST_KEY)
+    assert done.returncode == 0, done.stdout + done.stderr
+    made = overgang(tmp_path, "report", "--kommune", str(KOEGE), OVERGANG_CPR_KEY=TEST_KEY)
+    assert made.returncode == 0, made.stdout + made.stderr
+    page = _page(tmp_path / "home" / "reports" / f"rapport_{KOEGE}_2024.html")
+    col = {name: i for i, name in enumerate(page.tables["table-series"][0])}
+    rows = {r[0].split()[0]: r for r in page.tables["table-series"][1:]}
+    assert (rows["2024"][col["EUD"]], rows["2024"][-1]) == ("25,0 %", "udtræk (Optagelse.dk)")
+    assert (rows["2023"][col["EUD"]], rows["2023"][-1]) == ("20,2 %", "offentliggjort søgetal")
+    assert (rows["2022"][col["EUD"]], rows["2022"][-1]) == ("21,4 %", "offentliggjort søgetal")
+    assert "basis-published" not in page.ids and "table-grades" in page.tables
