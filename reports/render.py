@@ -491,6 +491,8 @@ def render_html(data: ReportData, generated: datetime) -> str:
         findings["completion"] = completion_finding(
             data.completion, f"{data.kommune_code}/c{data.completion_year}", data.completion_year, data.kommune_name
         )
+    # "30 %" never breaks between the number and its sign at the end of a caption's line.
+    findings = {k: Markup(str(v).replace(" %", "\u00a0%")) for k, v in findings.items()}
     return env.get_template("council_report.html.j2").render(
         d=data,
         groups_order=TARGET_GROUPS,
