@@ -15,6 +15,7 @@ time of that whole run (ingest to published warehouse and report) is recorded to
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--input", type=Path, default=None, help="Extracts to load first (default: the sample).")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["OVERGANG_HOME"] = str(Path(tmp) / "home")
@@ -77,21 +79,29 @@ def main() -> None:
             started = time.perf_counter()
             render_report(Settings.load(), k, out=Path(tmp) / f"r{k}.html")
             per_kommune[k] = round(time.perf_counter() - started, 3)
-        loads = []
+        # Load and draw every chart at a desktop and a phone width, and print to A4 (the
+        # charts are redrawn at paper width on beforeprint).
+        loads = {1280: [], 390: []}
+        prints = []
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path="/usr/bin/chromium",
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
             )
             for _ in range(args.repeat):
-                page = browser.new_page()
-                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
-                started = time.perf_counter()
-                page.goto(path.as_uri(), wait_until="load")
-                for chart in CHARTS:
-                    page.wait_for_selector(f"#{chart} .main-svg")
-                loads.append(time.perf_counter() - started)
-                page.close()
+                for width, times in loads.items():
+                    page = browser.new_page(viewport={"width": width, "height": 900})
+                    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+                    started = time.perf_counter()
+                    page.goto(path.as_uri(), wait_until="load")
+                    for chart in CHARTS:
+                        page.wait_for_selector(f"#{chart} .main-svg")
+                    times.append(time.perf_counter() - started)
+                    if width == 1280:
+                        started = time.perf_counter()
+                        pdf = page.pdf(format="A4", print_background=True)
+                        prints.append(time.perf_counter() - started)
+                    page.close()
             browser.close()
         warehouse = Settings.load().warehouse
         result = {
@@ -106,8 +116,11 @@ def main() -> None:
                 "max": max(per_kommune.values()),
                 "all": per_kommune,
             },
-            "chromium_load_and_draw_seconds_median": round(statistics.median(loads), 3),
-            "chromium_load_all": [round(x, 3) for x in loads],
+            "chromium_load_and_draw_seconds_median": round(statistics.median(loads[1280]), 3),
+            "chromium_load_all": [round(x, 3) for x in loads[1280]],
+            "chromium_load_and_draw_390px_seconds_median": round(statistics.median(loads[390]), 3),
+            "print_to_pdf_seconds_median": round(statistics.median(prints), 3),
+            "pdf_pages": len(PdfReader(io.BytesIO(pdf)).pages),
             "repeat": args.repeat,
             "measured_at": time.strftime("%Y-%m-%d %H:%M"),
         }

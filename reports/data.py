@@ -148,7 +148,7 @@ def national_shares(con, year: int, every_kommune: bool | None = None) -> tuple[
         {"y": year},
     ).fetchall()
     if rows:
-        return {g: round(float(v), 1) for g, v in rows}, "offentliggjorte tal (reference/published_figures.csv)"
+        return {g: round(float(v), 1) for g, v in rows}, "offentliggjorte tal"
     return {}, None
 
 
@@ -424,6 +424,36 @@ class _Plain(dict):
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
+def _national_eud_card(g, eud: dict, year: int) -> GoalCard:
+    """A national EUD goal (the 2014 reform's 25 % in 2020, 30 % in 2025) measured on the
+    kommune's own EUD share; on track if the last three shown years, drawn on, reach it in time."""
+    value, national = eud["kommune"].get(year), eud["national"].get(year)
+    shown = [(y, eud["kommune"].get(y)) for y in sorted(eud["kommune"]) if y <= year]
+    shown = [(y, v) for y, v in shown if v is not None][-3:]
+    trend = None
+    if g.deadline_year and year < g.deadline_year and len(shown) == 3:
+        slope = (shown[-1][1] - shown[0][1]) / (shown[-1][0] - shown[0][0])
+        trend = shown[-1][1] + slope * (g.deadline_year - shown[-1][0])
+    status, css = _status(value, g.target_pct, national, False, g.deadline_year, year, trend)
+    card = GoalCard(
+        g.goal_id,
+        f"Nationalt mål: {g.target_pct:.0f} % søger EUD i {g.deadline_year}",
+        "søgning",
+        value,
+        f"EUD-andel {year}",
+        eud["kommune"].get(year - 1),
+        g.target_pct,
+        national,
+        status,
+        css,
+        note="Målet fra erhvervsuddannelsesreformen (2014) gælder hele landet; her målt på kommunens egen EUD-andel."
+        + (f" Fremskrevet giver de seneste år {da_pct(trend)} i {g.deadline_year}." if trend is not None else ""),
+    )
+    if value is not None and value < g.target_pct:
+        card.gap_pp = value - g.target_pct
+    return card
+
+
 def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[GoalCard]:
     cards = []
     frame = data["series"]["EUD"].set_index("year")
@@ -462,6 +492,8 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
                         f"{card.gap_people} elever mere med EUD som 1. prioritet ville have nået måltallet"
                     )
             cards.append(card)
+        elif g.indicator == "eud_application_share" and g.scope == "national":
+            cards.append(_national_eud_card(g, eud, params["y"]))
         elif g.indicator == "completed_youth_education" and g.scope == "kommune":
             cards.append(_completion_card(con, g, data, params))
         elif g.indicator == "completed_youth_education_age25" and g.scope == "national":
@@ -509,13 +541,13 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
                     g.description_da,
                     g.indicator_kind,
                     None,
-                    g.indicator,
+                    "",
                     None,
                     g.target_pct,
                     None,
                     "Ingen data",
                     "status-none",
-                    note=f"Overgang har endnu ingen tal for indikatoren '{g.indicator}'.",
+                    note="Rapporten har endnu ingen tal for dette mål.",
                 )
             )
     if not any(g.indicator == "eud_application_share" and g.scope == "kommune" for g in goals.itertuples()):
@@ -536,7 +568,7 @@ def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[Goal
             *(status or ("Intet måltal", "status-none")),
             note="Andel af afgangselever fra kommunens skoler med en erhvervsuddannelse som 1. prioritet."
             if target is not None
-            else "Kommunens måltal kan tilføjes i data/targets/maaltal.csv.",
+            else "Der er ikke registreret et måltal for kommunen.",
         )
         if value is not None and target is not None and value < target:
             card.gap_pp = value - target

@@ -135,7 +135,8 @@ def ranking_figure(rows: list[OverviewRow], year: int) -> go.Figure:
             marker={"symbol": "diamond", "size": 9, "color": COLOURS["target"]},
             hovertemplate="Måltal for %{y}: %{x:.1f} %<extra></extra>",
         )
-    fig = _layout(fig, f"EUD-andel {year} pr. kommune", "", 140 + 22 * len(shown))
+    # The title is the figure's HTML caption in the template (it wraps on a phone).
+    fig = _layout(fig, "", 140 + 22 * len(shown))
     fig.update_layout(
         xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "Andel af afgangselever"},
         yaxis={"ticksuffix": "", "title": ""},
@@ -170,9 +171,7 @@ def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> go
                     row=1,
                     col=i,
                 )
-    fig = _layout(
-        fig, f"EUD-andel over tid pr. region (til og med {year}; stiplet: databrud 2023)", "Andel af afgangselever", 320
-    )
+    fig = _layout(fig, "Andel af afgangselever", 320)
     fig.update_xaxes(dtick=4)
     return fig
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlparse
 
 import duckdb
 import pandas as pd
@@ -17,17 +18,24 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.offline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from overgang.numbers import da_date, da_int, da_pct, da_pp
 from overgang.settings import Settings
 from overgang.suppression import DisclosureError
 from reports.audit import audit_html
 from reports.data import TARGET_GROUPS, ReportData, ReportError, load_report_data
+from reports.findings import (
+    SERIES_BREAK_YEAR,
+    completion_finding,
+    groups_finding,
+    schools_finding,
+    series_finding,
+)
 
 __all__ = ["ReportError", "load_report_data", "render_html", "render_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-SERIES_BREAK_YEAR = 2023
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 COLOURS = {
     "kommune": "#0072B2",
@@ -46,14 +54,29 @@ GROUP_TITLES = {
 }
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, height: int = 400) -> go.Figure:
+def _layout(fig: go.Figure, y_title: str, height: int = 340) -> go.Figure:
+    """A chart for a document: the title is the figure's HTML caption (it wraps on a phone, a
+    plotly title does not), the legend lies below the plot, nothing zooms or pans."""
     fig.update_layout(
-        title=title,
         separators=",.",
         height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
-        yaxis={"title": y_title, "ticksuffix": " %", "rangemode": "tozero"},
+        autosize=True,
+        margin={"l": 10, "r": 24, "t": 24, "b": 10},
+        # Tied to the figure's bottom edge, so it never lands on the tick labels however the
+        # plot's height and the legend's rows come out at a given width.
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        yaxis={"title": y_title, "ticksuffix": " %", "rangemode": "tozero", "automargin": True, "fixedrange": True},
+        xaxis={"automargin": True, "fixedrange": True, "tickangle": 0},
+        dragmode=False,
         font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
     )
     return fig
@@ -65,50 +88,109 @@ def _values(values) -> list:
     return [None if v is None or pd.isna(v) else round(float(v), 1) for v in values]
 
 
-def series_figure(data: ReportData, group: str) -> go.Figure:
+def _wrap(name: str, width: int = 18) -> str:
+    """'Høje-Taastrup 10. klasse-center' -> 'Høje-Taastrup 10.<br>klasse-center' (plotly breaks lines only at <br>)."""
+    words, lines = str(name).split(" "), [""]
+    for w in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(w) > width:
+            lines.append(w)
+        else:
+            lines[-1] = f"{lines[-1]} {w}".strip()
+    return "<br>".join(str(escape(line)) for line in lines)
+
+
+def chart_series(data: ReportData, group: str) -> pd.DataFrame:
+    """The rows a trend chart and its table show: every year from the first loaded one to the
+    report year (a year without data stays as an empty row, so it is said, not skipped), and
+    the måltal for the year after the report year when the council has set one."""
     s = data.series[group]
+    # A year has figures when it has a source: its extract (a protected cell) or a published table.
+    loaded = s[s["source"].notna()]
+    first = int(loaded["year"].min()) if len(loaded) else data.year
+    frame = s[(s.year >= first) & (s.year <= data.year)]
+    ahead = s[(s.year == data.year + 1) & s["target"].notna()]
+    every = pd.DataFrame({"year": range(first, data.year + 1)})
+    frame = every.merge(frame, on="year", how="left")
+    frame = pd.concat([frame, ahead], ignore_index=True) if len(ahead) else frame
+    ahead_mask = (frame["year"] > data.year).to_numpy()
+    missing_mask = ~ahead_mask & frame["source"].isna().to_numpy()
+    frame = frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
+    frame["year"] = frame["year"].astype(int)
+    frame["ahead"], frame["missing"] = ahead_mask, missing_mask
+    return frame
+
+
+def missing_years(data: ReportData, group: str = "EUD") -> list[int]:
+    frame = chart_series(data, group)
+    return [int(y) for y in frame.loc[frame["missing"], "year"]]
+
+
+def series_figure(data: ReportData, group: str) -> go.Figure:
+    s = chart_series(data, group)
+    now = s[~s["ahead"]]
     fig = go.Figure()
-    years = [int(y) for y in s["year"]]
+    years = [int(y) for y in now["year"]]
     fig.add_scatter(
         x=years,
-        y=_values(s["kommune"]),
+        y=_values(now["kommune"]),
         name=data.kommune_name,
         mode="lines+markers",
-        customdata=[c if isinstance(c, str) else None for c in s["cell"]],
+        customdata=[c if isinstance(c, str) else None for c in now["cell"]],
         line={"color": COLOURS["kommune"], "width": 3},
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
     )
-    fig.add_scatter(
-        x=years,
-        y=_values(s["national"]),
-        name="Hele landet",
-        mode="lines+markers",
-        line={"color": COLOURS["national"], "dash": "dash"},
-        hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
-    )
-    if s["target"].notna().any():
+    if now["national"].notna().any():
         fig.add_scatter(
             x=years,
-            y=_values(s["target"]),
+            y=_values(now["national"]),
+            name="Hele landet",
+            mode="lines+markers",
+            line={"color": COLOURS["national"], "dash": "dash"},
+            hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
+        )
+    if now["target"].notna().any():
+        fig.add_scatter(
+            x=years,
+            y=_values(now["target"]),
             name="Måltal",
             mode="markers+lines",
             line={"color": COLOURS["target"], "dash": "dot"},
             marker={"symbol": "diamond", "size": 9},
             hovertemplate="Måltal %{x}: %{y:.1~f} %<extra></extra>",
         )
-    fig.add_vline(x=SERIES_BREAK_YEAR - 0.5, line={"color": COLOURS["break"], "dash": "dash", "width": 1})
-    fig.add_annotation(
-        x=SERIES_BREAK_YEAR - 0.5,
-        y=1,
-        yref="paper",
-        text="Databrud 2023",
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
-        font={"size": 11, "color": COLOURS["break"]},
-    )
-    fig.update_xaxes(dtick=1, title="Ansøgningsår")
-    return _layout(fig, f"Andel der søger {GROUP_TITLES[group]}", "Andel af afgangselever", 360)
+    ahead = s[s["ahead"]]
+    if len(ahead):
+        # Next year's måltal is already decided: drawn, but as what it is (a target ahead, no data).
+        fig.add_scatter(
+            x=[int(y) for y in ahead["year"]],
+            y=_values(ahead["target"]),
+            name=f"Måltal {int(ahead['year'].iloc[0])} (kommende)",
+            mode="markers",
+            marker={"symbol": "diamond-open", "size": 11, "color": COLOURS["target"], "line": {"width": 2}},
+            hovertemplate="Kommende måltal %{x}: %{y:.1~f} %<extra></extra>",
+        )
+        fig.add_vrect(x0=data.year + 0.5, x1=data.year + 1.5, fillcolor="#eeeeee", line_width=0, layer="below")
+    first, last = years[0], int(s["year"].max())
+    if first < SERIES_BREAK_YEAR <= data.year:
+        fig.add_vline(x=SERIES_BREAK_YEAR - 0.5, line={"color": COLOURS["break"], "dash": "dash", "width": 1})
+        fig.add_annotation(
+            x=SERIES_BREAK_YEAR - 0.5,
+            y=1,
+            yref="paper",
+            text=f"Databrud {SERIES_BREAK_YEAR}",
+            showarrow=False,
+            # Left of the line: right of it there may be only a year or two of room.
+            xanchor="right",
+            yanchor="bottom",
+            font={"size": 11, "color": COLOURS["break"]},
+        )
+    # The axis ends at the report year (or next year's måltal); plotly picks fewer ticks on a
+    # narrow screen, but a short series needs whole years forced (else 2023,5).
+    xaxis = {"range": [first - 0.5, last + 0.5], "tickformat": "d", "title": ""}
+    if last - first < 5:
+        xaxis["dtick"] = 1
+    fig.update_xaxes(**xaxis)
+    return _layout(fig, "Andel af afgangselever", 340)
 
 
 def groups_figure(data: ReportData) -> go.Figure:
@@ -135,8 +217,10 @@ def groups_figure(data: ReportData) -> go.Figure:
         textposition="outside",
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
     )
-    fig.update_layout(barmode="group")
-    return _layout(fig, f"Første prioritet {data.year} fordelt på uddannelsesgrupper", "Andel af afgangselever")
+    # A label that no longer fits above its bar on a narrow screen is left out (the table has it).
+    fig.update_layout(barmode="group", uniformtext={"minsize": 10, "mode": "hide"})
+    fig.update_traces(cliponaxis=False)
+    return _layout(fig, "Andel af afgangselever", 340)
 
 
 def schools_figure(data: ReportData) -> go.Figure | None:
@@ -150,7 +234,8 @@ def schools_figure(data: ReportData) -> go.Figure | None:
     fig = go.Figure()
     fig.add_scatter(
         x=_values(s["EUD"]),
-        y=list(s["school_name"]),
+        # Long names over two lines: on a phone the names would otherwise leave the axis no room.
+        y=[_wrap(n) for n in s["school_name"]],
         mode="markers",
         name="EUD-andel",
         customdata=[prefix + c + "/EUD" for c in s["cell"]],
@@ -171,11 +256,12 @@ def schools_figure(data: ReportData) -> go.Figure | None:
             line={"color": COLOURS["national"], "dash": "dash"},
             annotation_text="Hele landet",
             annotation_position="top",
+            annotation_font={"size": 11},
         )
-    fig = _layout(fig, f"EUD-andel pr. skole {data.year} med 95 %-konfidensinterval", "", 120 + 45 * len(s))
+    fig = _layout(fig, "", 90 + 40 * len(s))
     fig.update_layout(
-        yaxis={"ticksuffix": "", "title": ""},
-        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "Andel af afgangselever"},
+        yaxis={"ticksuffix": "", "title": "", "autorange": "reversed"},
+        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "", "nticks": 5},
         showlegend=False,
     )
     return fig
@@ -198,11 +284,10 @@ def completion_figure(data: ReportData) -> go.Figure | None:
             hovertemplate="%{y}: %{x:.1f} %<extra>" + part["label"].iloc[0] + "</extra>",
         )
     fig.update_layout(barmode="stack")
-    fig = _layout(fig, f"18–25-årige efter uddannelsesstatus {data.completion_year}", "", 340)
+    fig = _layout(fig, "", 300)
     fig.update_layout(
         yaxis={"ticksuffix": "", "title": ""},
-        legend={"y": -0.45},
-        xaxis={"ticksuffix": " %", "title": "Andel af de 18–25-årige", "range": [0, 100]},
+        xaxis={"ticksuffix": " %", "title": "", "range": [0, 100]},
     )
     return fig
 
@@ -227,7 +312,14 @@ def _div(fig: go.Figure | None, div_id: str) -> str:
         validate=False,
         # A chart is part of a document, not an app: no toolbar (its buttons were the
         # first Tab stops, and "share" does nothing offline), no zoom by scroll or touch.
-        config={"displaylogo": False, "responsive": True, "displayModeBar": False, "scrollZoom": False},
+        config={
+            "displaylogo": False,
+            "responsive": True,
+            "displayModeBar": False,
+            "scrollZoom": False,
+            "doubleClick": False,
+            "showAxisDragHandles": False,
+        },
     )
 
 
@@ -344,7 +436,7 @@ def plotly_bundle() -> str:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct)
+    env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct, source=source_link)
     return env
 
 
@@ -355,13 +447,62 @@ def target_pct(value) -> str:
     return da_pct(value, 0 if float(value).is_integer() else 1)
 
 
+# Publications the report cites, by address: a councillor gets a link with a name, not a URL.
+PUBLICATIONS = {
+    "https://www.uvm.dk/aktuelt/nyheder/uvm/2017/dec/171214-ny-uddannelsespolitisk-maalsaetning": (
+        "Børne- og Undervisningsministeriet: Ny uddannelsespolitisk målsætning (14. december 2017)"
+    ),
+    "https://www.uvm.dk/erhvervsuddannelser/skoleudvikling/klare-maal": (
+        "Børne- og Undervisningsministeriet: Klare mål for erhvervsuddannelserne"
+    ),
+    "https://sn.dk/Taastrup/": "Sjællandske Medier (sn.dk): Færre unge vælger en erhvervsuddannelse",
+    "https://www.statistikbanken.dk/": "Danmarks Statistik, Statistikbanken",
+}
+
+
+def source_link(source) -> Markup:
+    """A goal's source as a link named after the publication (its site's name when unknown),
+    or the text as it is when it is not an address."""
+    if not isinstance(source, str) or not source.strip():
+        return Markup("")
+    text = source.strip()
+    if not text.startswith(("http://", "https://")):
+        return escape(text)
+    name = next((n for prefix, n in PUBLICATIONS.items() if text.startswith(prefix)), None)
+    name = name or urlparse(text).netloc.removeprefix("www.")
+    return Markup('<a href="{}">{}</a>').format(text, name)
+
+
+def print_header(data: ReportData, generated: datetime) -> str:
+    """The running header of every printed page, as a CSS string (kommune, year, date)."""
+    text = f"{data.kommune_name} Kommune · Søgning til ungdomsuddannelserne {data.year} · {da_date(generated.date())}"
+    # A CSS string inside <style>: no quote ends it early and no "<" can close the element.
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ") + '"'
+
+
 def render_html(data: ReportData, generated: datetime) -> str:
     env = _environment()
     eud_now = data.series["EUD"].set_index("year")["kommune"].get(data.year)
+    kp = f"{data.kommune_code}/{data.year}"
+    trend = {g: chart_series(data, g) for g in TARGET_GROUPS}
+    national = data.series["EUD"].set_index("year")["national"].get(data.year)
+    findings = {g: series_finding(trend[g], g, data.year) for g in TARGET_GROUPS}
+    findings["groups"] = groups_finding(data.groups, kp if data.basis == "extract" else None, data.year)
+    findings["schools"] = schools_finding(data.schools, kp, data.year, national) if len(data.schools) else ""
+    if len(data.completion):
+        findings["completion"] = completion_finding(
+            data.completion, f"{data.kommune_code}/c{data.completion_year}", data.completion_year, data.kommune_name
+        )
+    # "30 %" never breaks between the number and its sign at the end of a caption's line.
+    findings = {k: Markup(str(v).replace(" %", "\u00a0%")) for k, v in findings.items()}
     return env.get_template("council_report.html.j2").render(
         d=data,
         groups_order=TARGET_GROUPS,
-        series_rows=series_table(data),
+        group_titles=GROUP_TITLES,
+        trend={g: f.to_dict("records") for g, f in trend.items()},
+        interpolated=any((f["target_basis"] == "interpolated").any() for f in trend.values()),
+        missing=missing_years(data),
+        findings=findings,
         eud_now=None if pd.isna(eud_now) else eud_now,
         series_charts={g: _div(series_figure(data, g), f"chart-{g.lower()}") for g in TARGET_GROUPS},
         groups_chart=_div(groups_figure(data), "chart-groups"),
@@ -370,6 +511,7 @@ def render_html(data: ReportData, generated: datetime) -> str:
         plotly_js=plotly_bundle(),
         generated=generated,
         series_break=SERIES_BREAK_YEAR,
+        print_header=Markup(print_header(data, generated)),
     )
 
 

@@ -267,7 +267,7 @@ def test_single_kommune_extract(keyed, tmp_path):
         pages.append(path.read_text(encoding="utf-8"))
     # 2023: the national figures come from the published table (EUD 19.4 %), not from the
     # kommune's own 16.1 %.
-    assert "19,4 %" in pages[0].split('id="table-series"', 1)[1].split("</table>", 1)[0]
+    assert "19,4 %" in pages[0].split('id="table-eud"', 1)[1].split("</table>", 1)[0]
     comparison = pages[0].split('id="table-comparison"', 1)[1].split("</table>", 1)[0]
     assert "Hele landet" in comparison and "offentliggjorte tal" in comparison
     # 2024 and 2025: no national source and no full load -> no national row, a note instead.

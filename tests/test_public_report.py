@@ -147,6 +147,12 @@ def _page(path):
     return parser
 
 
+def _trend(page, group: str) -> dict[str, dict]:
+    """A trend chart's numbers table (År, kommune, Hele landet, Måltal, Kilde) by year."""
+    rows = page.tables[f"table-{group.lower()}"][1:]
+    return {r[0].split()[0]: dict(zip(("kommune", "national", "target", "source"), r[1:])) for r in rows}
+
+
 def _pct(text: str) -> str:
     """'22,0%' and '22,0 %' as the report prints them ('22,0 %')."""
     return text.replace(" ", "").replace("%", "") + " %"
@@ -169,26 +175,20 @@ def test_the_report_is_written_from_public_figures_alone(public_home):
     assert "Syntetiske data" not in text
     assert "kommunens offentliggjorte søgetal" in page.ids["basis-published"]
     # Every year's share equals the file's figure; June's revision wins over May's for 2024.
-    series = {row[0].split()[0]: row for row in page.tables["table-series"][1:]}
-    head = page.tables["table-series"][0]
-    col = {name: i for i, name in enumerate(head)}
+    trend = {g: _trend(page, g) for g in ("EUD", "GYM", "OEVRIGE")}
     for i, year in enumerate(("2022", "2023", "2024")):
         for group in ("EUD", "GYM"):
             published = JUNE[group] if year == "2024" else WEB[group][1][i]
-            assert series[year][col[group]] == _pct(published), (year, group)
+            assert trend[group][year]["kommune"] == _pct(published), (year, group)
+            assert trend[group][year]["source"] == "offentliggjort"
         rest = sum(float(WEB[g][1][i].replace("%", "").replace(",", ".")) for g in ("FGU", "STU", "OEVRIGT"))
-        assert series[year][col["Øvrige"]] == f"{rest:.1f} %".replace(".", ","), year
-        assert series[year][-1] == "offentliggjort søgetal"
-    for year, (eud, gym, rest) in THREE_WAY.items():
-        row = series[str(year)]
-        assert [row[col["EUD"]], row[col["GYM"]], row[col["Øvrige"]]] == [
-            f"{v:.1f} %".replace(".", ",") for v in (eud, gym, rest)
-        ], year
+        assert trend["OEVRIGE"][year]["kommune"] == f"{rest:.1f} %".replace(".", ","), year
+    for year, shares in THREE_WAY.items():
+        shown = [trend[g][str(year)]["kommune"] for g in ("EUD", "GYM", "OEVRIGE")]
+        assert shown == [f"{v:.1f} %".replace(".", ",") for v in shares], year
     # Måltal: the 2023 decision replaces 2024 and 2025 (decimals kept); 2023 is interpolated and marked.
-    assert series["2022"][col["EUD måltal"]] == "21 %"
-    assert series["2023"][col["EUD måltal"]] == "22 %*"
-    assert series["2024"][col["EUD måltal"]] == "22,5 %"
-    assert series["2025"][col["EUD måltal"]] == "23,5 %"
+    eud = trend["EUD"]
+    assert [eud[y]["target"] for y in ("2022", "2023", "2024", "2025")] == ["21 %", "22 %*", "22,5 %", "23,5 %"]
     assert "interpoleret" in page.ids["note-interpolated"]
     # The group table of 2024: the five published groups as printed (June where revised).
     groups = {row[0]: row for row in page.tables["table-groups"][1:]}
@@ -234,9 +234,8 @@ def test_an_earlier_year_from_the_three_way_table(public_home):
     made = overgang(public_home, "report", "--kommune", str(KOEGE), "--year", "2021")
     assert made.returncode == 0, made.stdout + made.stderr
     page = _page(public_home / "home" / "reports" / f"rapport_{KOEGE}_2021.html")
-    col = {name: i for i, name in enumerate(page.tables["table-series"][0])}
-    shares = {row[0].split()[0]: row[col["EUD"]] for row in page.tables["table-series"][1:]}
-    # Nothing published after the report's year is shown (måltal ahead may be).
+    shares = {year: row["kommune"] for year, row in _trend(page, "EUD").items()}
+    # Nothing published after the report's year is shown (next year's måltal may be).
     assert shares["2021"] == "20,4 %" and all(shares.get(str(y), "–") == "–" for y in (2022, 2023, 2024))
     groups = {row[0]: row[2] for row in page.tables["table-groups"][1:]}
     assert groups == {
@@ -317,9 +316,8 @@ def test_with_both_kinds_each_year_says_where_it_comes_from(tmp_path):
     made = overgang(tmp_path, "report", "--kommune", str(KOEGE), OVERGANG_CPR_KEY=TEST_KEY)
     assert made.returncode == 0, made.stdout + made.stderr
     page = _page(tmp_path / "home" / "reports" / f"rapport_{KOEGE}_2024.html")
-    col = {name: i for i, name in enumerate(page.tables["table-series"][0])}
-    rows = {r[0].split()[0]: r for r in page.tables["table-series"][1:]}
-    assert (rows["2024"][col["EUD"]], rows["2024"][-1]) == ("25,0 %", "udtræk (Optagelse.dk)")
-    assert (rows["2023"][col["EUD"]], rows["2023"][-1]) == ("20,2 %", "offentliggjort søgetal")
-    assert (rows["2022"][col["EUD"]], rows["2022"][-1]) == ("21,4 %", "offentliggjort søgetal")
+    eud = _trend(page, "EUD")
+    assert (eud["2024"]["kommune"], eud["2024"]["source"]) == ("25,0 %", "udtræk")
+    assert (eud["2023"]["kommune"], eud["2023"]["source"]) == ("20,2 %", "offentliggjort")
+    assert (eud["2022"]["kommune"], eud["2022"]["source"]) == ("21,4 %", "offentliggjort")
     assert "basis-published" not in page.ids and "table-grades" in page.tables

@@ -89,12 +89,14 @@ def test_report_2024_shows_the_published_shares(sample_run, browser):
     assert national.locator(".value").inner_text() == "84,0 %"
     assert national.locator(".status").inner_text() == "På vej"
     assert "90,3 % i 2030" in national.inner_text()
-    # Lines: kommune, national and måltal for EUD and GYM; no måltal for Øvrige.
-    assert page.locator("#chart-eud .scatterlayer .trace").count() == 3
-    assert page.locator("#chart-gym .scatterlayer .trace").count() == 3
-    assert page.locator("#chart-oevrige .scatterlayer .trace").count() == 2
+    # Lines: kommune, national and måltal for EUD and GYM, and next year's måltal as an open
+    # marker of its own.
+    assert page.locator("#chart-eud .scatterlayer .trace").count() == 4
+    assert page.locator("#chart-gym .scatterlayer .trace").count() == 4
+    # No national Øvrige share is published in the sample: no empty line and legend entry for it.
+    assert page.locator("#chart-oevrige .scatterlayer .trace").count() == 1
     assert "Databrud 2023" in page.locator("#chart-eud").inner_text()
-    rows = page.locator("#table-series tbody tr").all_inner_texts()
+    rows = page.locator("#table-eud tbody tr").all_inner_texts()
     assert any(r.startswith("2023 (databrud)") and "16,1 %" in r for r in rows)
     assert "<5" in page.locator("#table-groups").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
