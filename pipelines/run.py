@@ -16,10 +16,10 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from dagster._core.utils import make_new_run_id
 
 from assets.applications.assets import ACCEPT_SMALLER_TAG
+from assets.partitions import APPLICATION_YEARS
 from overgang.settings import Settings
 from pipelines.definitions import MAIN_JOB, build_definitions
 from pipelines.jobs import SOURCES_JOB
-from pipelines.partitions import APPLICATION_YEARS
 
 PID_TAG = "overgang/process"
 

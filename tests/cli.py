@@ -16,7 +16,7 @@ def overgang(tmp_path: Path, *args: str, timeout: int = 600, **env: str) -> subp
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
     clean |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox"), **env}
     return subprocess.run(
-        [sys.executable, "-m", "overgang.cli", *args],
+        [sys.executable, "-m", "pipelines.cli", *args],
         cwd=PROJECT_DIR,
         env=clean,
         capture_output=True,

@@ -15,10 +15,10 @@ from assets.inbox.receive import receive, waiting
 from assets.profilmodel.reader import read_profilmodel
 from assets.published.reader import read_published
 from assets.reference.config_files import read_config_table
+from assets.resources import ProjectSettings
 from assets.sources.files import source_files
 from assets.sources.load import later_wins
 from overgang.settings import Settings
-from pipelines.resources import ProjectSettings
 from pipelines.run import execute_main_job, execute_sources_job, failure_messages
 from pipelines.sensors import inbox_files
 from schemas.published import FIGURE_KEY
@@ -64,8 +64,8 @@ def _ledger(path: Path, year: int) -> tuple[tuple, list[str]]:
     from assets.applications.assets import build_applications
     from assets.applications.ingest import stage_file
     from assets.applications.ledger import ledger_problems, ledger_rows
+    from assets.resources import write_table
     from assets.sql import ensure_work_schema
-    from pipelines.resources import write_table
     from schemas import reference
 
     with duckdb.connect() as con:
@@ -349,7 +349,7 @@ def test_overgang_load_command(tmp_path, keyed):
         "OVERGANG_INPUT_DIR": str(tmp_path / "no_sample"),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "overgang.cli", "load", str(good), str(bad)],
+        [sys.executable, "-m", "pipelines.cli", "load", str(good), str(bad)],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

@@ -25,10 +25,10 @@ from dagster import AssetKey, SkipReason, build_sensor_context, instance_for_tes
 
 import assets.inbox.receive as receive_module
 from assets.inbox.receive import receive
+from assets.resources import ProjectSettings
 from assets.warehouse.assets import publish, sane
 from overgang.settings import PROJECT_DIR, Settings
 from pipelines.definitions import build_definitions
-from pipelines.resources import ProjectSettings
 from pipelines.run import RunLocked, execute_main_job, failure_messages, published_in, run_lock
 from pipelines.sensors import inbox_files
 from tests.conftest import TEST_KEY
@@ -76,7 +76,7 @@ def _outcomes(inbox: Path) -> list[str]:
 
 def _cli(home: Path, *args: str, key: bool = True, **extra) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "overgang.cli", *args],
+        [sys.executable, "-m", "pipelines.cli", *args],
         cwd=PROJECT_DIR,
         env=_env(home, key, **extra),
         stdout=subprocess.PIPE,

@@ -644,7 +644,7 @@ def key_new(path: Path) -> None:
 )
 def dictionary(out: Path | None) -> None:
     """The data dictionary of the analyst views, from the published warehouse."""
-    from overgang.dictionary import dictionary_markdown
+    from schemas.dictionary import dictionary_markdown
 
     with _published(Settings.load()) as con:
         text = dictionary_markdown(con)
