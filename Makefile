@@ -18,10 +18,12 @@ run: setup
 test: setup lint
 	$(UV) run pytest
 
-## Lint and format check (ruff; rules in pyproject.toml). `uv run ruff format .` formats.
+## Lint and format check (ruff; rules in pyproject.toml), and the layers (import-linter, contracts
+## in pyproject.toml). `uv run ruff format .` formats.
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run lint-imports
 
 ## Dagster's UI on http://127.0.0.1:3000 with the same assets, runs stored under var/dagster.
 dev: setup
