@@ -1,7 +1,7 @@
 # The two commands of README.md. Needs only Python 3.11+ and git: uv comes through pip.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run test lint dev setup bench bench-scale
+.PHONY: run test test-fast lint dev setup bench bench-scale
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -17,6 +17,11 @@ run: setup
 ## The tests (the browser test needs Debian's chromium; .ci/run installs it), after the linters.
 test: setup lint
 	$(UV) run pytest
+
+## The tests that start no Dagster run and no browser (unmarked; `integration` is the rest), after
+## the linters: under a minute, for the edit-test loop. CI runs `make test`, which runs them all.
+test-fast: setup lint
+	$(UV) run pytest -m "not integration"
 
 ## Lint and format check (ruff; rules in pyproject.toml), and the layers (import-linter, contracts
 ## in pyproject.toml). `uv run ruff format .` formats.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from overgang.settings import PROJECT_DIR
@@ -23,3 +24,11 @@ def overgang(tmp_path: Path, *args: str, timeout: int = 600, **env: str) -> subp
         text=True,
         timeout=timeout,
     )
+
+
+def settled(path: Path) -> Path:
+    """`path` as if written a minute ago: `overgang load` does not wait inbox_settle_seconds (10 s)
+    for a file that is no longer changing."""
+    past = time.time() - 60
+    os.utime(path, (past, past))
+    return path

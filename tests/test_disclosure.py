@@ -252,6 +252,7 @@ def test_a_failing_report_is_not_written(sample_run, tmp_path, monkeypatch):
     assert not out.exists() and not out.with_suffix(".xlsx").exists()
 
 
+@pytest.mark.integration
 def test_single_kommune_extract(keyed, tmp_path):
     """Høje-Taastrup alone: 'Hele landet' and the region are never Høje-Taastrup itself; the attack fails."""
     folder = tmp_path / "hoeje_taastrup"

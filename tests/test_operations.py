@@ -72,6 +72,7 @@ def test_backfill_of_one_year_touches_only_that_year(sample_run, tmp_path):
     assert eud == [(2023, 16.1), (2024, 23.7)]
 
 
+@pytest.mark.integration
 def test_run_while_an_analyst_holds_the_warehouse_open(two_years, tmp_path):
     home = tmp_path / "home"
     first = run_pipeline_with_key(home, two_years)
@@ -106,6 +107,7 @@ print(sorted(runs), flush=True)
     assert second.settings.warehouse.with_name("overgang.previous.duckdb").exists()
 
 
+@pytest.mark.integration
 def test_killed_run_leaves_published_warehouse_unchanged(two_years, tmp_path):
     home = tmp_path / "home"
     first = run_pipeline_with_key(home, two_years)
