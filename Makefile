@@ -23,12 +23,13 @@ test: setup lint
 test-fast: setup lint
 	$(UV) run pytest -m "not integration"
 
-## Lint and format check (ruff; rules in pyproject.toml), and the layers (import-linter, contracts
-## in pyproject.toml). `uv run ruff format .` formats.
+## Lint and format check (ruff), the layers (import-linter) and the SQL files (sqlfluff, DuckDB
+## dialect); every rule is in pyproject.toml. `uv run ruff format .` formats.
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
+	$(UV) run sqlfluff lint assets
 
 ## Dagster's UI on http://127.0.0.1:3000 with the same assets, runs stored under var/dagster.
 dev: setup
