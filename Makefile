@@ -19,9 +19,10 @@ test: setup lint
 	$(UV) run pytest
 
 ## The tests that start no Dagster run and no browser (unmarked; `integration` is the rest), after
-## the linters: under a minute, for the edit-test loop. CI runs `make test`, which runs them all.
+## the linters, on two workers with fewer property examples: for the edit-test loop. CI runs
+## `make test`, which runs them all, one at a time (the sample's run is then made once).
 test-fast: setup lint
-	$(UV) run pytest -m "not integration"
+	$(UV) run pytest -m "not integration" --hypothesis-profile=fast -n 2
 
 ## Lint and format check (ruff), the layers (import-linter) and the SQL files (sqlfluff, DuckDB
 ## dialect); every rule is in pyproject.toml. `uv run ruff format .` formats.

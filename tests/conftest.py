@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 from dagster import ExecuteInProcessResult, instance_for_test
+from hypothesis import settings as hypothesis_settings
 
 from overgang.settings import SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job
+
+# Property tests: 60 examples each in `make test`; `make test-fast` (--hypothesis-profile=fast) tries
+# 12, enough to catch a plain mistake in the edit-test loop, while CI keeps the full search.
+hypothesis_settings.register_profile("full", max_examples=60)
+hypothesis_settings.register_profile("fast", max_examples=12)
+hypothesis_settings.load_profile("full")
 
 # Tests that start a Dagster run or a browser are `integration`; `make test-fast` runs the rest.
 # A test is marked by hand (@pytest.mark.integration, or pytestmark for a whole file) or by using

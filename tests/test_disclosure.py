@@ -332,7 +332,7 @@ small_tables = st.integers(min_value=1, max_value=4).flatmap(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile (tests/conftest.py)
 @given(small_tables)
 def test_protect_guarantee_on_random_tables(rows):
     cube = _table_cube(rows)
