@@ -7,10 +7,12 @@ of N runs, each a fresh process. Imports are read from one extra run of each com
 PYTHONPROFILEIMPORTTIME=1 (what `python -X importtime` prints): the total import time and whether
 Dagster or pandera was imported (issue 17: neither should be, for these two commands).
 
-Results go under a label (e.g. `before` and `after` a change) in bench/results/cli_startup.json;
-other labels in the file are kept, so one file shows both sides.
+Results go under a label in bench/results/cli_startup.json; other labels in the file are kept.
+With --baseline DIR (another checkout with its own `make setup`, e.g. a worktree of the commit
+before a change) its `overgang` runs in turn with this one's, against the same warehouse, and is
+stored as `before`: on a shared machine only runs made side by side can be compared.
 
-    uv run python bench/cli_startup.py --label after [--repeat 5]
+    uv run python bench/cli_startup.py --label after [--repeat 5] [--baseline ../before]
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     return {**env, "OVERGANG_HOME": str(home), **extra}
 
 
-def _run(home: Path, args: list[str], **extra: str) -> subprocess.CompletedProcess:
-    out = subprocess.run([OVERGANG, *args], cwd=ROOT, env=_env(home, **extra), capture_output=True, text=True)
+def _run(home: Path, args: list[str], overgang: str = OVERGANG, cwd: Path = ROOT, **extra: str):
+    out = subprocess.run([overgang, *args], cwd=cwd, env=_env(home, **extra), capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"overgang {' '.join(args)} failed:\n{out.stderr[-2000:]}")
     return out
@@ -66,34 +68,44 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--label", required=True, help="Key in the results file, e.g. before or after.")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, help="Another checkout (with .venv) measured in turn with this one.")
     args = parser.parse_args()
-    results = {}
+    sides = {args.label: (OVERGANG, ROOT)}
+    if args.baseline:
+        sides["before"] = (str(args.baseline.resolve() / ".venv" / "bin" / "overgang"), args.baseline.resolve())
+    results: dict[str, dict] = {label: {} for label in sides}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         print("building the warehouse (overgang run) …", flush=True)
         _run(home, ["run"])
         for name, command in COMMANDS.items():
-            _run(home, command)  # warm the file cache; not counted
-            times = []
+            times: dict[str, list[float]] = {label: [] for label in sides}
+            for overgang, cwd in sides.values():
+                _run(home, command, overgang, cwd)  # warm the file cache; not counted
             for _ in range(args.repeat):
-                started = time.perf_counter()
-                _run(home, command)
-                times.append(time.perf_counter() - started)
-            profile = imports(_run(home, command, PYTHONPROFILEIMPORTTIME="1").stderr)
-            results[name] = {
-                "command": "overgang " + " ".join(f"'{a}'" if " " in a else a for a in command),
-                "wall_seconds_median": round(statistics.median(times), 3),
-                "wall_seconds_all": [round(t, 3) for t in times],
-                **profile,
-            }
-            print(f"{results[name]['command']}: {json.dumps(results[name])}", flush=True)
+                for label, (overgang, cwd) in sides.items():
+                    started = time.perf_counter()
+                    _run(home, command, overgang, cwd)
+                    times[label].append(time.perf_counter() - started)
+            for label, (overgang, cwd) in sides.items():
+                profile = imports(_run(home, command, overgang, cwd, PYTHONPROFILEIMPORTTIME="1").stderr)
+                results[label][name] = {
+                    "command": "overgang " + " ".join(f"'{a}'" if " " in a else a for a in command),
+                    "wall_seconds_median": round(statistics.median(times[label]), 3),
+                    "wall_seconds_all": [round(t, 3) for t in times[label]],
+                    **profile,
+                }
+                print(f"{label}: {json.dumps(results[label][name])}", flush=True)
     everything = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
-    everything[args.label] = {
-        **results,
-        "repeat": args.repeat,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}",
-        "measured_at": time.strftime("%Y-%m-%d %H:%M"),
-    }
+    for label in sides:
+        everything[label] = {
+            **results[label],
+            "checkout": str(sides[label][1]) if label == "before" else "this one",
+            "repeat": args.repeat,
+            "load_average_1min": round(os.getloadavg()[0], 1),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}",
+            "measured_at": time.strftime("%Y-%m-%d %H:%M"),
+        }
     OUT.write_text(json.dumps(everything, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
