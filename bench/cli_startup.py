@@ -100,7 +100,9 @@ def main() -> None:
     for label in sides:
         everything[label] = {
             **results[label],
-            "checkout": str(sides[label][1]) if label == "before" else "this one",
+            "commit": subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=sides[label][1], capture_output=True, text=True
+            ).stdout.strip(),
             "repeat": args.repeat,
             "load_average_1min": round(os.getloadavg()[0], 1),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}",
