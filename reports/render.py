@@ -120,7 +120,8 @@ def groups_figure(data: ReportData) -> go.Figure:
         y=_values(g["share"]),
         name=data.kommune_name,
         marker_color=COLOURS["kommune"],
-        customdata=[prefix + c for c in g["cell"]],
+        # A published table's figures are public already: no protected cell to tie them to.
+        customdata=[prefix + c for c in g["cell"]] if data.basis == "extract" else None,
         text=[label if isinstance(label, str) else da_pct(v) for v, label in zip(g["share"], g["label"])],
         textposition="outside",
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",

@@ -29,6 +29,7 @@ STARTS_A_RUN_OR_A_BROWSER = {
     "hostile",  # test_privacy_hostile.py
     "every_report",  # test_disclosure.py
     "overview",  # test_overview_browser.py
+    "public_home",  # test_public_report.py
 }
 
 

@@ -379,11 +379,6 @@ def test_a_published_small_cell_is_not_reported_as_a_missing_figure(tmp_path):
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15, left: published figures are keyed by cell, so a later file "
-    "replaces an earlier publication's figure instead of keeping both with their dates",
-)
 def test_two_publications_of_the_same_figure_are_both_kept_with_their_source(tmp_path):
     """Issue 15: 'conflicting figures for the same cell from two publications are kept with their
     source and date, and the later publication wins in reports'. Køge's May page says EUD 22,0 %,
@@ -411,7 +406,12 @@ def test_two_publications_of_the_same_figure_are_both_kept_with_their_source(tmp
                 "AND year = 2024 AND education_group = 'EUD'"
             ).fetchall()
         }
+        current = con.execute(
+            "SELECT source FROM published_application_shares WHERE kommune_code = 259 "
+            "AND year = 2024 AND education_group = 'EUD' AND current"
+        ).fetchall()
     assert sources == {"https://koege.dk/maj", "https://koege.dk/juni"}, sources
+    assert current == [("https://koege.dk/juni",)]
 
 
 def test_statbank_header_nej_does_not_eat_the_first_row(tmp_path):

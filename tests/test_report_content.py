@@ -113,6 +113,7 @@ def test_goal_added_by_an_analyst_gets_a_card(sample_run):
             "denominator": None,
             "completion": pd.DataFrame(),
             "completion_year": None,
+            "extract_years": {2024},
         },
         extra,
         {"k": 169, "y": 2024},
