@@ -36,7 +36,7 @@ def _env(home: Path, input_dir: Path) -> dict:
 
 def _timed(env: dict, *args: str) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "overgang.cli", *args], cwd=ROOT, env=env, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env, capture_output=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"overgang {' '.join(args)} failed:\n{done.stdout.decode()[-2000:]}{done.stderr.decode()[-2000:]}")
@@ -111,14 +111,14 @@ def main() -> None:
             # A run on no data: nothing to ingest, the warehouse built and published empty.
             started = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "overgang.cli", "run"],
+                [sys.executable, "-m", "pipelines.cli", "run"],
                 cwd=ROOT,
                 env=_env(home, empty_input),
                 capture_output=True,
             )
             empty_runs.append(time.perf_counter() - started)
             parts = _step_seconds(home)
-    imports = {m: round(_import_seconds(m), 2) for m in ("overgang.cli", "dagster", "pipelines.definitions")}
+    imports = {m: round(_import_seconds(m), 2) for m in ("pipelines.cli", "dagster", "pipelines.definitions")}
     python = round(_import_seconds("sys"), 2)
     out = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",

@@ -304,6 +304,7 @@ def _koege_extract(path):
     return write_extract(path, rows)
 
 
+@pytest.mark.integration
 def test_with_both_kinds_each_year_says_where_it_comes_from(tmp_path):
     """An extract for 2024 beside the published web page for 2022-2024: 2024 is the extract's
     (protected, with its splits), 2022 and 2023 the page's, and the trend table says which."""

@@ -8,9 +8,9 @@ from dagster_duckdb import DuckDBResource
 
 from assets.published.publications import mark_current
 from assets.published.reader import read_published
+from assets.resources import DUCKDB_POOL, ProjectSettings
 from assets.sources.files import source_files
 from assets.sources.load import load_source
-from pipelines.resources import DUCKDB_POOL, ProjectSettings
 from schemas.published import PUBLICATION_KEY, published_application_shares_schema
 
 

@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from pipelines.resources import ProjectSettings
+from assets.resources import ProjectSettings
 
 
 @asset(group_name="report", kinds={"html"}, deps=["warehouse"])

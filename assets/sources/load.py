@@ -11,8 +11,8 @@ import pandera.pandas as pa
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 from dagster_duckdb import DuckDBResource
 
+from assets.resources import write_table
 from assets.sources.quarantine import Failure, replace_quarantine, withhold_cpr
-from pipelines.resources import write_table
 
 
 def later_wins(frames: list[pd.DataFrame], key: list[str]) -> pd.DataFrame:
