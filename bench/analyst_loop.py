@@ -69,7 +69,9 @@ def _step_seconds(home: Path) -> dict:
             inside += e.timestamp - starts.pop(e.step_key)
     stamps = [e.timestamp for e in events]
     return {
-        "steps": sum(1 for e in events if e.dagster_event and e.dagster_event.event_type == DagsterEventType.STEP_START),
+        "steps": sum(
+            1 for e in events if e.dagster_event and e.dagster_event.event_type == DagsterEventType.STEP_START
+        ),
         "events": len(events),
         "run_seconds": round(max(stamps) - min(stamps), 2),
         "inside_steps_seconds": round(inside, 2),
