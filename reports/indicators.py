@@ -226,19 +226,7 @@ def completion_goal(ctx: Context, g) -> GoalCard:
         return card
     comp = ctx.data["completion"]
     if comp.empty:
-        return GoalCard(
-            g.goal_id,
-            g.description_da,
-            "fremskrivning",
-            None,
-            "",
-            None,
-            g.target_pct,
-            None,
-            "Ingen data",
-            "status-none",
-            note="Målet måles med profilmodellens fremskrivning; den er ikke indlæst for kommunen.",
-        )
+        return unmeasured(ctx, g, "Målet måles med profilmodellens fremskrivning; den er ikke indlæst for kommunen.")
     mine = comp[(comp.area == "kommune") & (comp.status == "completed")].iloc[0]
     nat = comp[(comp.area == "Hele landet") & (comp.status == "completed")].iloc[0]
     return GoalCard(
@@ -299,12 +287,13 @@ def national_age25(ctx: Context, g) -> GoalCard | None:
     return card
 
 
-def unmeasured(ctx: Context, g) -> GoalCard:
-    """A goal an analyst added whose indicator Overgang cannot yet measure: shown, not hidden."""
+def unmeasured(ctx: Context, g, note: str = "Rapporten har endnu ingen tal for dette mål.") -> GoalCard:
+    """A goal without figures (or an indicator Overgang cannot yet measure): shown, not hidden."""
+    kind = {"projection": "fremskrivning", "observed": "observeret", "application": "søgning"}
     return GoalCard(
         g.goal_id,
         g.description_da,
-        g.indicator_kind,
+        kind.get(g.indicator_kind, g.indicator_kind),
         None,
         "",
         None,
@@ -312,7 +301,7 @@ def unmeasured(ctx: Context, g) -> GoalCard:
         None,
         "Ingen data",
         "status-none",
-        note="Rapporten har endnu ingen tal for dette mål.",
+        note=note,
     )
 
 

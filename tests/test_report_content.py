@@ -94,6 +94,18 @@ def test_action_plan_flag_below_ten_percent(sample_run):
     assert 'id="action-plan"' in render_html(data, datetime(2026, 1, 1))
 
 
+def _parts() -> dict:
+    """The report parts a goal card reads, for 2024 (EUD 23,7 % against a måltal of 28 %)."""
+    return {
+        "series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
+        "groups": pd.DataFrame(),
+        "denominator": None,
+        "completion": pd.DataFrame(),
+        "completion_year": None,
+        "extract_years": {2024},
+    }
+
+
 def test_goal_added_by_an_analyst_gets_a_card(sample_run):
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
         goals = con.execute("SELECT * FROM goals").df()
@@ -107,14 +119,7 @@ def test_goal_added_by_an_analyst_gets_a_card(sample_run):
 
     cards = goal_cards(
         None,
-        {
-            "series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
-            "groups": pd.DataFrame(),
-            "denominator": None,
-            "completion": pd.DataFrame(),
-            "completion_year": None,
-            "extract_years": {2024},
-        },
+        _parts(),
         extra,
         {"k": 169, "y": 2024},
     )
@@ -147,15 +152,7 @@ def test_a_new_kind_of_goal_is_one_registered_indicator(sample_run):
         )
 
     try:
-        parts = {
-            "series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
-            "groups": pd.DataFrame(),
-            "denominator": None,
-            "completion": pd.DataFrame(),
-            "completion_year": None,
-            "extract_years": {2024},
-        }
-        cards = goal_cards(None, parts, extra, {"k": 169, "y": 2024})
+        cards = goal_cards(None, _parts(), extra, {"k": 169, "y": 2024})
     finally:
         del INDICATORS[("transition_15_months", extra.iloc[0].scope)]
     assert [(c.status, c.value) for c in cards if c.goal_id == "htk_transition_90"] == [("Nået", 91.5)]
