@@ -19,7 +19,7 @@ from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
 from reports.cells import DETAIL, TARGET, Published, load_published, share_pct
 from reports.indicators import GoalCard, goal_cards
-from reports.public import PublishedYear, load_published_years
+from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
 
 TARGET_GROUPS = {"EUD": "EUD", "GYM": "GYM", "OEVRIGE": "Øvrige"}
@@ -107,11 +107,16 @@ def national_shares(con, year: int, every_kommune: bool | None = None) -> tuple[
     rows = con.execute(
         """SELECT education_group, share_pct FROM published_application_shares
                           WHERE kommune_code = 0 AND year = $y AND grade = '9+10' AND share_pct IS NOT NULL
-                            AND current""",
+                            AND current AND denominator_definition = 'leavers_excl_10th_grade_applicants'""",
         {"y": year},
     ).fetchall()
     if rows:
-        return {g: round(float(v), 1) for g, v in rows}, "offentliggjort tabel"
+        # Only the ministry's opgørelse is "Hele landet" beside the kommune's shares; a five-way
+        # table's Øvrige is its three other groups added up, as for the kommune.
+        out = {g: half_up(float(v)) for g, v in rows}
+        if "OEVRIGE" not in out and all(g in out for g in ("FGU", "STU", "OEVRIGT")):
+            out["OEVRIGE"] = half_up(out["FGU"] + out["STU"] + out["OEVRIGT"])
+        return out, "offentliggjort tabel"
     rows = con.execute(
         """SELECT "group", value FROM published_figures WHERE scope = 'national'
                           AND measure = 'soegetal_share' AND year = $y""",
@@ -177,7 +182,11 @@ def _series(con, params: dict, figures: dict, nationals: dict) -> dict[str, pd.D
                     "label": pub.label(f"g/{group}"),
                     # Only a protected cell is audited; a published figure is public already.
                     "cell": f"{params['k']}/{y}/g/{group}" if extract else None,
-                    "source": "udtræk" if extract else "offentliggjort",
+                    "source": "udtræk"
+                    if extract
+                    else "offentliggjort"
+                    if pub.ministry_definition
+                    else f"offentliggjort, anden opgørelse ({pub.definition_da})",
                     "national": nationals.get(y, ({}, None))[0].get(group),
                 }
             )
@@ -266,7 +275,11 @@ def _comparison(
             "cell": f"{code}/{params['y']}/g" if extract else None,
             "denominator": pub.count("g/n"),
             "label_n": pub.label("g/n"),
-            "source": "indlæste udtræk" if extract else "offentliggjort tabel",
+            "source": "indlæste udtræk"
+            if extract
+            else "offentliggjort tabel"
+            if pub.ministry_definition
+            else f"offentliggjort tabel, anden opgørelse: {pub.definition_da}",
         }
         for t in TARGET:
             row[t] = pub.share(f"g/{t}", "g/n")
@@ -311,6 +324,16 @@ def _comparison(
     return pd.DataFrame(rows), notes
 
 
+def _completion_cube(persons: pd.Series, small: dict) -> tuple[Cube, dict]:
+    """One year's STATUSU6 counts of a kommune (status -> persons) as a protected cube: the
+    statuses and their total, small counts hidden the same way wherever the year is shown."""
+    cube = Cube(
+        {**{f"c/{s}": int(v) for s, v in persons.items()}, "c/total": int(persons.sum())},
+        [("c/total", tuple(f"c/{s}" for s in STATUS_LABELS))],
+    )
+    return cube, protect(cube, small["min_count"])
+
+
 def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | None, tuple | None]:
     latest = con.execute(
         "SELECT max(year) FROM completion_status WHERE kommune_code = $k AND year <= $y", params
@@ -331,11 +354,7 @@ def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | Non
         .fillna(0)
         .astype(int)
     )
-    cube = Cube(
-        {**{f"c/{s}": int(v) for s, v in mine.items()}, "c/total": int(mine.sum())},
-        [("c/total", tuple(f"c/{s}" for s in STATUS_LABELS))],
-    )
-    labels = protect(cube, small["min_count"])
+    cube, labels = _completion_cube(mine, small)
     total = cube.values["c/total"]
     for status in STATUS_LABELS:
         cell = f"c/{status}"
@@ -374,25 +393,27 @@ def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | Non
 
 def completion_trend(con, kommune_code: int, year: int, small: dict) -> pd.DataFrame:
     """STATUSU6 over the years up to the report year: the share of 18-25-year-olds with a
-    completed youth education, kommune and Hele landet (context for the completion goals)."""
+    completed youth education, kommune and Hele landet (context for the completion goals). A
+    year's kommune share is shown only where its protected cube shows both the completed count
+    and the total: a share of a hidden count would give the count away."""
     frame = _df(
         con,
-        """SELECT year, kommune_code,
-                  sum(persons) FILTER (status = 'completed') AS completed,
-                  sum(persons) FILTER (status = 'total') AS total
-           FROM completion_status WHERE kommune_code IN ($k, 0) AND year <= $y GROUP BY ALL ORDER BY year""",
+        """SELECT year, kommune_code, status, persons FROM completion_status
+           WHERE kommune_code IN ($k, 0) AND year <= $y AND status <> 'total' ORDER BY year""",
         {"k": kommune_code, "y": year},
     )
     rows = []
     for y, part in frame.groupby("year"):
         row = {"year": int(y), "kommune": None, "national": None}
-        for r in part.itertuples():
-            if pd.isna(r.total) or pd.isna(r.completed) or not r.total:
-                continue
-            # A share of a small total is not shown (the same threshold as the pupils' shares).
-            if r.kommune_code != 0 and r.total < small["min_denominator"]:
-                continue
-            row["kommune" if r.kommune_code else "national"] = share_pct(int(r.completed), int(r.total))
+        nat = part[part.kommune_code == 0].set_index("status")["persons"]
+        if nat.get("completed") is not None and nat.sum():
+            row["national"] = share_pct(int(nat["completed"]), int(nat.reindex(list(STATUS_LABELS)).fillna(0).sum()))
+        mine = part[part.kommune_code == kommune_code].set_index("status")["persons"]
+        if len(mine):
+            cube, labels = _completion_cube(mine.reindex(list(STATUS_LABELS)).fillna(0).astype(int), small)
+            total = cube.values["c/total"]
+            if labels["c/completed"] is None and labels["c/total"] is None and total >= small["min_denominator"]:
+                row["kommune"] = share_pct(cube.values["c/completed"], total)
         rows.append(row)
     return pd.DataFrame(rows, columns=["year", "kommune", "national"])
 
@@ -403,7 +424,8 @@ def kommuner_with_figures(con) -> list[int]:
         int(k)
         for (k,) in con.execute(
             """SELECT DISTINCT kommune_code FROM application_shares WHERE kommune_code <> 0
-               UNION SELECT DISTINCT kommune_code FROM published_application_shares WHERE kommune_code <> 0 AND current
+               UNION SELECT DISTINCT kommune_code FROM published_application_shares
+               WHERE kommune_code <> 0 AND current AND grade = '9+10'
                ORDER BY 1"""
         ).fetchall()
     ]
@@ -536,16 +558,22 @@ def load_report_data(
         denominator_label=pub.label("g/n"),
         basis="published" if isinstance(pub, PublishedYear) else "extract",
         published_year=pub if isinstance(pub, PublishedYear) else None,
-        published_sources=_published_sources(con, kommune_code, year),
+        published_sources=_published_sources(
+            con,
+            kommune_code,
+            year,
+            {f for (k, _), v in figures.items() if k == kommune_code and isinstance(v, PublishedYear) for f in v.files},
+        ),
         target_decisions=_target_decisions(con, kommune_code),
         completion_trend=completion_trend(con, kommune_code, year, small),
     )
 
 
-def _published_sources(con, kommune_code: int, year: int) -> pd.DataFrame:
+def _published_sources(con, kommune_code: int, year: int, used: set[str]) -> pd.DataFrame:
     """Every published søgetal table loaded for the kommune (and the national ones), with whether
-    its figures are the current ones or were revised by a later publication."""
-    return _df(
+    the report uses it: its figures are shown, were revised by a later publication, or are of
+    another opgørelse than the one shown for their years."""
+    frame = _df(
         con,
         """SELECT source_file, any_value(source) AS source, strftime(any_value(published_on), '%Y-%m-%d') AS published_on,
                   min(year) AS first_year, max(year) AS last_year, bool_and(current) AS current,
@@ -554,6 +582,21 @@ def _published_sources(con, kommune_code: int, year: int) -> pd.DataFrame:
            GROUP BY source_file ORDER BY min(source_line) IS NULL, source_file""",
         {"k": kommune_code, "y": year},
     )
+    national = set(
+        f
+        for (f,) in con.execute(
+            "SELECT DISTINCT source_file FROM published_application_shares WHERE kommune_code = 0"
+        ).fetchall()
+    )
+    frame["used"] = [
+        "ja"
+        if f in used or (f in national and cur)
+        else "nej: erstattet af en senere offentliggørelse"
+        if not part
+        else "nej: en anden opgørelse af de samme år er vist"
+        for f, cur, part in zip(frame["source_file"], frame["current"], frame["partly_current"])
+    ]
+    return frame
 
 
 def _target_decisions(con, kommune_code: int) -> pd.DataFrame:
@@ -567,7 +610,8 @@ def _target_decisions(con, kommune_code: int) -> pd.DataFrame:
                FROM targets WHERE kommune_code = $k)
            SELECT decided_year, strftime(decided_on, '%Y-%m-%d') AS decided_on, decided_by, target_group,
                   string_agg(target_year || ': ' || CASE WHEN target_pct = round(target_pct) THEN CAST(CAST(target_pct AS INTEGER) AS VARCHAR)
-                                                    ELSE replace(CAST(round(target_pct, 1) AS VARCHAR), '.', ',') END || ' %'
+                                                    WHEN target_pct = round(target_pct, 1) THEN replace(CAST(round(target_pct, 1) AS VARCHAR), '.', ',')
+                                                    ELSE replace(CAST(round(target_pct, 2) AS VARCHAR), '.', ',') END || ' %'
                              || CASE value_basis WHEN 'interpolated' THEN ' (interpoleret)' ELSE '' END
                              || CASE WHEN in_force THEN '' ELSE ' (erstattet)' END, '; ' ORDER BY target_year) AS targets,
                   bool_and(NOT in_force) AS replaced, any_value(source) AS source

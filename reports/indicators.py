@@ -177,12 +177,12 @@ def national_eud_share(ctx: Context, g) -> GoalCard:
 
 def _projection(con, kommune_code: int, year: int) -> tuple[dict, float | None] | None:
     """The latest profilmodel projection for the kommune (the measure the 95 % goals are set on):
-    the newest vintage up to the report year, its latest cohort, 25 years after 9th grade where
-    given; with the national figure of the same vintage, cohort and horizon."""
+    25 years after 9th grade (the goal's horizon) from the newest vintage that gives it, else
+    the longest horizon; with the national figure of the same vintage, cohort and horizon."""
     row = con.execute(
         """SELECT vintage, cohort, horizon_years, projected_pct FROM profilmodel_projections
            WHERE kommune_code = $k AND TRY_CAST(left(vintage, 4) AS INTEGER) <= $y
-           ORDER BY vintage DESC, horizon_years = 25 DESC, horizon_years DESC, cohort DESC LIMIT 1""",
+           ORDER BY horizon_years = 25 DESC, vintage DESC, horizon_years DESC, cohort DESC LIMIT 1""",
         {"k": kommune_code, "y": year},
     ).fetchone()
     if row is None:
@@ -221,7 +221,8 @@ def completion_goal(ctx: Context, g) -> GoalCard:
             note="Børne- og Undervisningsministeriets profilmodel: en fremskrivning af, hvor stor en andel af "
             "årgangen der vil have fuldført en ungdomsuddannelse. Det er det tal, målet gælder.",
         )
-        if point["value"] < g.target_pct:
+        # A goal met by the national average has no gap to close.
+        if point["value"] < g.target_pct and css != "status-met":
             card.gap_pp = point["value"] - g.target_pct
         return card
     comp = ctx.data["completion"]

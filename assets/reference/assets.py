@@ -77,7 +77,7 @@ def targets(context: AssetExecutionContext, duckdb: DuckDBResource, project: Pro
         project,
         "targets",
         reference.targets_schema,
-        ["kommune_code", "target_year", "target_group", "decided_year"],
+        ["kommune_code", "target_year", "target_group", "decided_year", "decided_on"],
     )
 
 
