@@ -54,7 +54,21 @@ GROUP_TITLES = {
 }
 
 
-def _layout(fig: go.Figure, y_title: str, height: int = 340) -> go.Figure:
+def _layout(fig: go.Figure, title: str, y_title: str, height: int = 400) -> go.Figure:
+    """The overview's charts (reports/overview.py): title in the chart, legend below."""
+    fig.update_layout(
+        title=title,
+        separators=",.",
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+        yaxis={"title": y_title, "ticksuffix": " %", "rangemode": "tozero"},
+        font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
+    )
+    return fig
+
+
+def _document_layout(fig: go.Figure, y_title: str, height: int = 340) -> go.Figure:
     """A chart for a document: the title is the figure's HTML caption (it wraps on a phone, a
     plotly title does not), the legend lies below the plot, nothing zooms or pans."""
     fig.update_layout(
@@ -189,7 +203,7 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
     if last - first < 5:
         xaxis["dtick"] = 1
     fig.update_xaxes(**xaxis)
-    return _layout(fig, "Andel af afgangselever", 340)
+    return _document_layout(fig, "Andel af afgangselever", 340)
 
 
 def groups_figure(data: ReportData) -> go.Figure:
@@ -218,7 +232,7 @@ def groups_figure(data: ReportData) -> go.Figure:
     # A label that no longer fits above its bar on a narrow screen is left out (the table has it).
     fig.update_layout(barmode="group", uniformtext={"minsize": 10, "mode": "hide"})
     fig.update_traces(cliponaxis=False)
-    return _layout(fig, "Andel af afgangselever", 340)
+    return _document_layout(fig, "Andel af afgangselever", 340)
 
 
 def schools_figure(data: ReportData) -> go.Figure | None:
@@ -256,7 +270,7 @@ def schools_figure(data: ReportData) -> go.Figure | None:
             annotation_position="top",
             annotation_font={"size": 11},
         )
-    fig = _layout(fig, "", 90 + 40 * len(s))
+    fig = _document_layout(fig, "", 90 + 40 * len(s))
     fig.update_layout(
         yaxis={"ticksuffix": "", "title": "", "autorange": "reversed"},
         xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "", "nticks": 5},
@@ -282,7 +296,7 @@ def completion_figure(data: ReportData) -> go.Figure | None:
             hovertemplate="%{y}: %{x:.1f} %<extra>" + part["label"].iloc[0] + "</extra>",
         )
     fig.update_layout(barmode="stack")
-    fig = _layout(fig, "", 300)
+    fig = _document_layout(fig, "", 300)
     fig.update_layout(
         yaxis={"ticksuffix": "", "title": ""},
         xaxis={"ticksuffix": " %", "title": "", "range": [0, 100]},
