@@ -30,7 +30,7 @@ def one_run(home: Path) -> tuple[float, float]:
     # A fresh Python per run so that getrusage's children maximum is this run's alone.
     code = (
         "import resource, subprocess, sys; "
-        "r = subprocess.run([sys.executable, '-m', 'overgang.cli', 'run'], capture_output=True); "
+        "r = subprocess.run([sys.executable, '-m', 'pipelines.cli', 'run'], capture_output=True); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)

@@ -39,7 +39,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["OVERGANG_HOME"] = str(Path(tmp) / "home")
-        command = [sys.executable, "-m", "overgang.cli", "run"]
+        command = [sys.executable, "-m", "pipelines.cli", "run"]
         if args.input:
             command += ["--input", str(args.input.resolve())]
             os.environ.setdefault("OVERGANG_CPR_KEY", "benchmark-key-not-secret-" + "0" * 40)

@@ -65,9 +65,9 @@ def run_pipeline(size: str, home: str, years: str | None) -> dict:
     from dagster import AssetKey, DagsterInstance
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+    from assets.partitions import APPLICATION_YEARS
     from overgang.settings import Settings, prepare_dagster_home
     from pipelines.definitions import build_definitions
-    from pipelines.partitions import APPLICATION_YEARS
 
     settings = Settings.load()
     prepare_dagster_home(settings)

@@ -33,6 +33,11 @@ INTAKE_DEFAULTS = {
 }
 
 
+def pipeline_config() -> dict:
+    """data/config/pipeline.yaml as it is on disk (a new dict each call: callers may change theirs)."""
+    return yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
+
+
 def _resolve(path: str | os.PathLike) -> Path:
     p = Path(path).expanduser()
     return p if p.is_absolute() else (PROJECT_DIR / p)
@@ -47,7 +52,7 @@ class Settings:
 
     @classmethod
     def load(cls) -> Settings:
-        config = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
+        config = pipeline_config()
         home = _resolve(os.environ.get("OVERGANG_HOME", "var"))
         input_dir = _resolve(os.environ.get("OVERGANG_INPUT_DIR", config["input_dir"]))
         return cls(home=home, input_dir=input_dir, config=config)

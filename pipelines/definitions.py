@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dagster as dg
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
 import assets.applications.assets as applications
@@ -12,10 +13,10 @@ import assets.report.assets as report
 import assets.sources.checks as source_checks
 import assets.statbank.assets as statbank
 import assets.warehouse.assets as warehouse
+from assets.resources import ProjectSettings, WorkDatabase
 from overgang.settings import Settings
 from pipelines.jobs import MAIN_JOB, main_job, sources_job, statbank_job
 from pipelines.loggers import progress
-from pipelines.resources import ProjectSettings, WorkDatabase
 from pipelines.schedules import spring_applications, statbank_refresh
 from pipelines.sensors import changed_extracts, inbox_files
 
@@ -25,7 +26,6 @@ __all__ = ["MAIN_JOB", "build_definitions", "defs"]
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.load()
-    settings.work_db.parent.mkdir(parents=True, exist_ok=True)
     return Definitions(
         assets=load_assets_from_modules(MODULES),
         asset_checks=load_asset_checks_from_modules(MODULES),
@@ -40,4 +40,8 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     )
 
 
-defs = build_definitions()
+# Built when Dagster (dagster dev, the daemon, the webserver) loads this module's definitions,
+# not when the module is imported: importing it reads no environment and creates no folder.
+@dg.definitions
+def defs() -> Definitions:
+    return build_definitions()

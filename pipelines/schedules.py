@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dagster import RunRequest, ScheduleEvaluationContext, schedule
 
+from assets.partitions import APPLICATION_YEARS
 from pipelines.jobs import MAIN_JOB, STATBANK_JOB
-from pipelines.partitions import APPLICATION_YEARS
 
 TIMEZONE = "Europe/Copenhagen"
 

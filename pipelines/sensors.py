@@ -9,12 +9,12 @@ from dagster import DagsterRunStatus, RunRequest, RunsFilter, SensorEvaluationCo
 
 from assets.applications.ingest import extract_sources
 from assets.inbox.receive import fail_pending, pending_extracts, receive, waiting
+from assets.partitions import APPLICATION_YEARS
+from assets.resources import ProjectSettings
 from assets.sources.files import ledger_rows
 from assets.sources.tables import FileRejected
 from overgang.encoding import sha256_file
 from pipelines.jobs import MAIN_JOB, SOURCES_JOB, main_job, sources_job
-from pipelines.partitions import APPLICATION_YEARS
-from pipelines.resources import ProjectSettings
 
 
 def _digest(paths) -> str:

@@ -9,17 +9,18 @@ published sources (or a load of every municipality), never from a sum of the loa
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
-from overgang.numbers import da_pct
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
 from reports.cells import DETAIL, TARGET, Published, load_published, share_pct
+from reports.indicators import GoalCard, goal_cards
+from reports.public import PublishedYear, load_published_years
+from reports.sql import frame as _df
 
 TARGET_GROUPS = {"EUD": "EUD", "GYM": "GYM", "OEVRIGE": "Øvrige"}
 DETAIL_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
@@ -33,30 +34,6 @@ STATUS_LABELS = {
 
 class ReportError(ValueError):
     pass
-
-
-@dataclass
-class GoalCard:
-    goal_id: str
-    title: str
-    kind: str
-    value: float | None
-    value_label: str
-    previous: float | None
-    target: float | None
-    national: float | None
-    status: str
-    status_class: str
-    gap_pp: float | None = None
-    gap_people: int | None = None
-    gap_people_text: str = ""
-    note: str = ""
-    # Which protected cells the value and last year's value show (for the audit), or the mark of a hidden one.
-    value_cell: str | None = None
-    value_of: str | None = None
-    previous_cell: str | None = None
-    previous_of: str | None = None
-    value_label_mark: str | None = None
 
 
 @dataclass
@@ -85,11 +62,13 @@ class ReportData:
     notes: dict = field(default_factory=dict)  # why a table or figure is left out
     tenth_label: str | None = None
     denominator_label: str | None = None
-
-
-def _df(con, sql: str, params: dict) -> pd.DataFrame:
-    """Run a query with the parameters it names (DuckDB refuses unused ones)."""
-    return con.execute(sql, {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}).df()
+    # Where the year's figures come from: "extract" (Optagelse.dk, pupil level) or "published"
+    # (the kommune's published søgetal table, `published_year`, shown as printed).
+    basis: str = "extract"
+    published_year: PublishedYear | None = None
+    published_sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    target_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    completion_trend: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _loaded_kommuner(con) -> dict[int, int]:
@@ -127,7 +106,8 @@ def national_shares(con, year: int, every_kommune: bool | None = None) -> tuple[
         return out, "alle kommuner indlæst"
     rows = con.execute(
         """SELECT education_group, share_pct FROM published_application_shares
-                          WHERE kommune_code = 0 AND year = $y AND grade = '9+10' AND share_pct IS NOT NULL""",
+                          WHERE kommune_code = 0 AND year = $y AND grade = '9+10' AND share_pct IS NOT NULL
+                            AND current""",
         {"y": year},
     ).fetchall()
     if rows:
@@ -169,47 +149,66 @@ def _split_frame(pub: Published, kind: str, small: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _series(con, params: dict, cells: dict, nationals: dict) -> dict[str, pd.DataFrame]:
+def _series(con, params: dict, figures: dict, nationals: dict) -> dict[str, pd.DataFrame]:
+    """Per måltal group, one row per year: the kommune's share (from its protected cells, or as
+    published), the national share and the måltal in force. `source` says which kind of data
+    each year's share is; `target_basis` whether the måltal was published or interpolated."""
     # A later decision supersedes an earlier one for the same year and group (both stay in `targets`).
     targets = _df(
         con,
-        """SELECT target_year AS year, target_group, target_pct AS target FROM targets WHERE kommune_code = $k
+        """SELECT target_year AS year, target_group, target_pct AS target, value_basis AS target_basis
+                          FROM targets WHERE kommune_code = $k
                           QUALIFY row_number() OVER (PARTITION BY target_year, target_group
                                                      ORDER BY decided_year DESC NULLS LAST, decided_on DESC NULLS LAST) = 1""",
         params,
     )
     out = {}
-    years = sorted(y for (k, y) in cells if k == params["k"] and y <= params["y"])
+    years = sorted(y for (k, y) in figures if k == params["k"] and y <= params["y"])
+    columns = ["year", "kommune", "label", "cell", "source", "national", "target", "target_basis"]
     for group in TARGET_GROUPS:
         rows = []
         for y in years:
-            pub = cells[(params["k"], y)]
+            pub = figures[(params["k"], y)]
+            extract = isinstance(pub, Published)
             rows.append(
                 {
                     "year": y,
                     "kommune": pub.share(f"g/{group}", "g/n"),
                     "label": pub.label(f"g/{group}"),
-                    "cell": f"{params['k']}/{y}/g/{group}",
+                    # Only a protected cell is audited; a published figure is public already.
+                    "cell": f"{params['k']}/{y}/g/{group}" if extract else None,
+                    "source": "udtræk" if extract else "offentliggjort",
                     "national": nationals.get(y, ({}, None))[0].get(group),
                 }
             )
-        f = pd.DataFrame(rows, columns=["year", "kommune", "label", "cell", "national"])
-        t = targets[targets.target_group == group][["year", "target"]]
+        f = pd.DataFrame(rows, columns=columns[:6])
+        t = targets[targets.target_group == group][["year", "target", "target_basis"]]
         f = f.merge(t, on="year", how="outer").sort_values("year").reset_index(drop=True)
         # Måltal ahead of the report year are drawn; later application years are not.
-        out[group] = f[(f.year <= params["y"]) | f["cell"].isna()][
-            ["year", "kommune", "label", "cell", "national", "target"]
-        ]
+        out[group] = f[(f.year <= params["y"]) | f["source"].isna()][columns]
     return out
 
 
-def _groups(con, params: dict, pub: Published, national: dict) -> pd.DataFrame:
+def _groups(con, params: dict, pub: Published | PublishedYear, national: dict) -> pd.DataFrame:
+    # A published three-way table has EUD, GYM and Øvrige, not FGU, STU and the rest apart.
+    three_way = isinstance(pub, PublishedYear) and "OEVRIGE" in pub.groups
+    shown = [g for g in DETAIL if not three_way or g in TARGET] + (["OEVRIGE"] if three_way else [])
     meta = _df(
         con,
         """SELECT "group", label_da, short_label_da FROM education_groups WHERE list_contains($gs, "group")
                        ORDER BY sort_order""",
-        {"gs": DETAIL},
+        {"gs": shown},
     )
+    if three_way:
+        meta = pd.concat(
+            [
+                meta,
+                pd.DataFrame(
+                    [{"group": "OEVRIGE", "label_da": "Øvrige (FGU, STU, arbejde m.m.)", "short_label_da": "Øvrige"}]
+                ),
+            ],
+            ignore_index=True,
+        )
     rows = []
     for m in meta.itertuples():
         cell = f"g/{m.group}"
@@ -252,21 +251,22 @@ def _schools(pub: Published, small: dict) -> pd.DataFrame:
 
 
 def _comparison(
-    con, params: dict, cells: dict, peers: list[int], region: str, national: tuple
+    con, params: dict, figures: dict, peers: list[int], region: str, national: tuple
 ) -> tuple[pd.DataFrame, list[str]]:
     named = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
     rows, notes = [], []
     for code in [params["k"]] + [p for p in peers if p != params["k"]]:
-        pub = cells.get((code, params["y"]))
+        pub = figures.get((code, params["y"]))
         if pub is None:
             notes.append(f"{named.get(code, code)}: ingen data indlæst for {params['y']}.")
             continue
+        extract = isinstance(pub, Published)
         row = {
             "area": named[code] + (" (sammenligningskommune)" if code != params["k"] else ""),
-            "cell": f"{code}/{params['y']}/g",
+            "cell": f"{code}/{params['y']}/g" if extract else None,
             "denominator": pub.count("g/n"),
             "label_n": pub.label("g/n"),
-            "source": "indlæste udtræk",
+            "source": "indlæste udtræk" if extract else "offentliggjort tabel",
         }
         for t in TARGET:
             row[t] = pub.share(f"g/{t}", "g/n")
@@ -372,240 +372,41 @@ def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | Non
     return pd.DataFrame(out), latest, (cube, labels)
 
 
-def _status(value, target, national, or_national: bool, deadline, year, trend) -> tuple[str, str]:
-    if value is None:
-        return "Ingen data", "status-none"
-    if target is not None and value >= target:
-        return "Nået", "status-met"
-    if or_national and national is not None and value >= national:
-        return "Nået (landsgennemsnittet)", "status-met"
-    if deadline and year < deadline:
-        if trend is None:
-            # One point is no trend: too early to say whether the goal will be met.
-            return "Ikke nået endnu", "status-not-met"
-        if trend >= target:
-            return "På vej", "status-on-track"
-        return "Ikke på vej", "status-not-met"
-    return "Ikke nået", "status-not-met"
-
-
-class _Plain(dict):
-    """Series values by year with a missing or NaN value as None."""
-
-    def get(self, key, default=None):
-        v = super().get(key, default)
-        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
-
-
-def _national_eud_card(g, eud: dict, year: int) -> GoalCard:
-    """A national EUD goal (the 2014 reform's 25 % in 2020, 30 % in 2025) measured on the
-    kommune's own EUD share; on track if the last three shown years, drawn on, reach it in time."""
-    value, national = eud["kommune"].get(year), eud["national"].get(year)
-    shown = [(y, eud["kommune"].get(y)) for y in sorted(eud["kommune"]) if y <= year]
-    shown = [(y, v) for y, v in shown if v is not None][-3:]
-    trend = None
-    if g.deadline_year and year < g.deadline_year and len(shown) == 3:
-        slope = (shown[-1][1] - shown[0][1]) / (shown[-1][0] - shown[0][0])
-        trend = shown[-1][1] + slope * (g.deadline_year - shown[-1][0])
-    status, css = _status(value, g.target_pct, national, False, g.deadline_year, year, trend)
-    card = GoalCard(
-        g.goal_id,
-        f"Nationalt mål: {g.target_pct:.0f} % søger EUD i {g.deadline_year}",
-        "søgning",
-        value,
-        f"EUD-andel {year}",
-        eud["kommune"].get(year - 1),
-        g.target_pct,
-        national,
-        status,
-        css,
-        note="Målet fra erhvervsuddannelsesreformen (2014) gælder hele landet; her målt på kommunens egen EUD-andel."
-        + (f" Fremskrevet giver de seneste år {da_pct(trend)} i {g.deadline_year}." if trend is not None else ""),
+def completion_trend(con, kommune_code: int, year: int, small: dict) -> pd.DataFrame:
+    """STATUSU6 over the years up to the report year: the share of 18-25-year-olds with a
+    completed youth education, kommune and Hele landet (context for the completion goals)."""
+    frame = _df(
+        con,
+        """SELECT year, kommune_code,
+                  sum(persons) FILTER (status = 'completed') AS completed,
+                  sum(persons) FILTER (status = 'total') AS total
+           FROM completion_status WHERE kommune_code IN ($k, 0) AND year <= $y GROUP BY ALL ORDER BY year""",
+        {"k": kommune_code, "y": year},
     )
-    if value is not None and value < g.target_pct:
-        card.gap_pp = value - g.target_pct
-    return card
+    rows = []
+    for y, part in frame.groupby("year"):
+        row = {"year": int(y), "kommune": None, "national": None}
+        for r in part.itertuples():
+            if pd.isna(r.total) or pd.isna(r.completed) or not r.total:
+                continue
+            # A share of a small total is not shown (the same threshold as the pupils' shares).
+            if r.kommune_code != 0 and r.total < small["min_denominator"]:
+                continue
+            row["kommune" if r.kommune_code else "national"] = share_pct(int(r.completed), int(r.total))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["year", "kommune", "national"])
 
 
-def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[GoalCard]:
-    cards = []
-    frame = data["series"]["EUD"].set_index("year")
-    eud = {c: _Plain(frame[c].to_dict()) for c in ("kommune", "national", "target")}
-    for g in goals.itertuples():
-        if g.indicator == "eud_application_share" and g.scope == "kommune":
-            year = params["y"]
-            value = eud["kommune"].get(year)
-            target = eud["target"].get(year)
-            target = g.target_pct if target is None or pd.isna(target) else target
-            national = eud["national"].get(year)
-            status, css = _status(value, target, national, False, None, year, None)
-            card = GoalCard(
-                g.goal_id,
-                f"EUD-måltal {year}",
-                "søgning",
-                value,
-                f"EUD-andel {year}",
-                eud["kommune"].get(year - 1),
-                target,
-                national,
-                status,
-                css,
-                note="Andel af afgangselever fra kommunens skoler med en erhvervsuddannelse som 1. prioritet.",
-            )
-            denominator, count = data["denominator"], data["groups"].set_index("group").loc["EUD", "applicants"]
-            count = None if count is None or pd.isna(count) else count
-            if value is not None and value < target:
-                card.gap_pp = value - target
-                if denominator and count is not None:
-                    card.gap_people = math.ceil(round(target / 100 * denominator, 9)) - int(count)
-                    card.gap_people_text = (
-                        f"{card.gap_people} elever mere med EUD som 1. prioritet ville have nået måltallet"
-                    )
-            cards.append(card)
-        elif g.indicator == "eud_application_share" and g.scope == "national":
-            cards.append(_national_eud_card(g, eud, params["y"]))
-        elif g.indicator == "completed_youth_education" and g.scope == "kommune":
-            comp = data["completion"]
-            if comp.empty:
-                cards.append(
-                    GoalCard(
-                        g.goal_id,
-                        g.description_da,
-                        "observeret",
-                        None,
-                        "",
-                        None,
-                        g.target_pct,
-                        None,
-                        *_status(None, None, None, False, None, 0, None),
-                    )
-                )
-                continue
-            mine = comp[(comp.area == "kommune") & (comp.status == "completed")].iloc[0]
-            nat = comp[(comp.area == "Hele landet") & (comp.status == "completed")].iloc[0]
-            value, national = mine["share"], nat["share"]
-            status, css = _status(
-                value,
-                g.target_pct,
-                national,
-                bool(g.or_national_average),
-                g.deadline_year,
-                data["completion_year"],
-                None,
-            )
-            card = GoalCard(
-                g.goal_id,
-                "95 % gennemfører en ungdomsuddannelse",
-                "observeret",
-                value,
-                f"18–25-årige med fuldført ungdomsuddannelse ({data['completion_year']})",
-                None,
-                g.target_pct,
-                national,
-                status,
-                css,
-                note="Danmarks Statistik (STATUSU6): status for alle 18–25-årige efter grundskolens beliggenhed. "
-                "Målet gælder en hel årgang; de yngste er endnu i gang, så tallet undervurderer den endelige andel.",
-            )
-            if (
-                value is not None
-                and value < g.target_pct
-                and mine["total"]
-                and mine["persons"] is not None
-                and not pd.isna(mine["persons"])
-            ):
-                card.gap_pp = value - g.target_pct
-                card.gap_people = math.ceil(round(g.target_pct / 100 * mine["total"], 9)) - int(mine["persons"])
-                card.gap_people_text = f"{card.gap_people} flere unge med fuldført ungdomsuddannelse ville nå 95 %"
-            cards.append(card)
-        elif g.indicator == "completed_youth_education_age25" and g.scope == "national":
-            points = _df(
-                con,
-                """SELECT year, value FROM published_figures WHERE scope = 'national'
-                                 AND measure = 'completed_youth_edu_age25' AND year <= $y ORDER BY year""",
-                params,
-            )
-            if points.empty:
-                continue
-            last = points.iloc[-1]
-            trend = None
-            if len(points) >= 2 and g.deadline_year:
-                first = points.iloc[0]
-                slope = (last.value - first.value) / (last.year - first.year)
-                trend = last.value + slope * (g.deadline_year - last.year)
-            status, css = _status(float(last.value), g.target_pct, None, False, g.deadline_year, int(last.year), trend)
-            card = GoalCard(
-                g.goal_id,
-                f"Nationalt mål: {g.target_pct:.0f} % af de 25-årige i {g.deadline_year}",
-                "observeret",
-                float(last.value),
-                f"25-årige med ungdomsuddannelse, hele landet ({int(last.year)})",
-                None,
-                g.target_pct,
-                float(last.value),
-                status,
-                css,
-                note=(
-                    f"Lineær fremskrivning {int(points.iloc[0].year)}–{int(last.year)} giver "
-                    f"{da_pct(trend)} i {g.deadline_year}."
-                    if trend is not None
-                    else ""
-                )
-                + " Opgøres ikke for den enkelte kommune.",
-            )
-            card.gap_pp = float(last.value) - g.target_pct
-            cards.append(card)
-        else:
-            # A goal an analyst added whose indicator Overgang cannot yet measure: shown, not hidden.
-            cards.append(
-                GoalCard(
-                    g.goal_id,
-                    g.description_da,
-                    g.indicator_kind,
-                    None,
-                    "",
-                    None,
-                    g.target_pct,
-                    None,
-                    "Ingen data",
-                    "status-none",
-                    note="Rapporten har endnu ingen tal for dette mål.",
-                )
-            )
-    if not any(c.goal_id.startswith("eud") or "eud" in c.goal_id for c in cards):
-        # No EUD måltal for this kommune in data/targets: still show where it stands.
-        year = params["y"]
-        value, national = eud["kommune"].get(year), eud["national"].get(year)
-        cards.insert(
-            0,
-            GoalCard(
-                "eud_share",
-                f"EUD-andel {year}",
-                "søgning",
-                value,
-                f"EUD-andel {year}",
-                eud["kommune"].get(year - 1),
-                None,
-                national,
-                "Intet måltal",
-                "status-none",
-                note="Der er ikke registreret et måltal for kommunen.",
-            ),
-        )
-    k, y = params["k"], params["y"]
-    labels = {int(y): v for y, v in frame["label"].items() if isinstance(v, str)} if "label" in frame else {}
-    for card in cards:
-        if card.value_label.startswith("EUD-andel"):
-            if card.value is not None:
-                card.value_cell, card.value_of = f"{k}/{y}/g/EUD", f"{k}/{y}/g/n"
-            elif y in labels:
-                card.value_cell, card.value_label_mark = f"{k}/{y}/g/EUD", labels[y]
-            if card.previous is not None:
-                card.previous_cell, card.previous_of = f"{k}/{y - 1}/g/EUD", f"{k}/{y - 1}/g/n"
-        elif card.kind == "observeret" and card.value_label.startswith("18–25") and card.value is not None:
-            cy = data["completion_year"]
-            card.value_cell, card.value_of = f"{k}/c{cy}/c/completed", f"{k}/c{cy}/c/total"
-    return cards
+def kommuner_with_figures(con) -> list[int]:
+    """Every kommune the warehouse can write a report for: with extracts or published søgetal."""
+    return [
+        int(k)
+        for (k,) in con.execute(
+            """SELECT DISTINCT kommune_code FROM application_shares WHERE kommune_code <> 0
+               UNION SELECT DISTINCT kommune_code FROM published_application_shares WHERE kommune_code <> 0 AND current
+               ORDER BY 1"""
+        ).fetchall()
+    ]
 
 
 def load_report_data(
@@ -618,27 +419,36 @@ def load_report_data(
     ).fetchone()
     if found is None:
         raise ReportError(f"Kommune {kommune_code} is not one of the 98 municipalities (data/reference/kommuner.csv).")
-    years = [
+    extract_years = [
         y
         for (y,) in con.execute(
             "SELECT DISTINCT year FROM application_shares WHERE kommune_code = $k ORDER BY year", {"k": kommune_code}
         ).fetchall()
     ]
+    published = load_published_years(con, [kommune_code])
+    years = sorted(set(extract_years) | {y for (_, y) in published})
     if not years:
         raise ReportError(
-            f"The warehouse has no applications for kommune {kommune_code} ({found[0]}); "
-            "load its Optagelse.dk extracts first."
+            f"The warehouse has neither applications nor published søgetal for kommune {kommune_code} "
+            f"({found[0]}); load its Optagelse.dk extracts or its published søgetal table "
+            "(README: 'Only public figures?')."
         )
     year = year or years[-1]
     if year not in years:
         raise ReportError(
-            f"No applications for kommune {kommune_code} in {year}; years loaded: {', '.join(map(str, years))}."
+            f"No applications or published søgetal for kommune {kommune_code} in {year}; "
+            f"years loaded: {', '.join(map(str, years))}."
         )
     params = {"k": kommune_code, "y": year}
     peers = [p for p in settings.peers if p != kommune_code]
-    cells = load_published(con, small, [kommune_code], [y for y in years if y <= year])
+    # cells: the protected cubes of extract years (what the disclosure audit checks); figures: every
+    # year's figures, a published table standing in where there is no extract.
+    cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year])
     cells.update(load_published(con, small, peers, [year]))
-    pub = cells[(kommune_code, year)]
+    figures = {key: v for key, v in published.items() if key[1] <= year}
+    figures.update(load_published_years(con, peers, [year]))
+    figures.update(cells)
+    pub = figures[(kommune_code, year)]
     loaded = _loaded_kommuner(con)
     (total_kommuner,) = con.execute("SELECT count(*) FROM kommuner").fetchone()
     nationals = {y: national_shares(con, y, loaded.get(y, 0) >= total_kommuner) for y in years if y <= year}
@@ -651,7 +461,7 @@ def load_report_data(
                         ORDER BY scope = 'kommune' DESC, indicator_kind = 'application' DESC, deadline_year NULLS FIRST""",
         params,
     )
-    series = _series(con, params, cells, nationals)
+    series = _series(con, params, figures, nationals)
     denominator = pub.count("g/n")
     parts = {
         "series": series,
@@ -659,13 +469,17 @@ def load_report_data(
         "denominator": denominator,
         "completion": completion,
         "completion_year": completion_year,
+        "extract_years": {y for (k, y) in cells if k == kommune_code},
     }
-    comparison, comparison_notes = _comparison(con, params, cells, peers, found[1], nationals[year])
+    comparison, comparison_notes = _comparison(con, params, figures, peers, found[1], nationals[year])
     notes = {"comparison": comparison_notes}
     why = {"grade": "9. og 10. klasse", "sex": "drenge og piger", "school": "skolerne"}
     for kind in pub.left_out:
         notes[kind] = (
-            f"Fordelingen på {why[kind]} offentliggøres ikke for {year}: mindst én gruppe har færre end "
+            f"Fordelingen på {why[kind]} kræver elevdata (kommunens udtræk fra Optagelse.dk); for {year} er "
+            "kun kommunens offentliggjorte søgetal indlæst, og de er ikke opdelt sådan."
+            if isinstance(pub, PublishedYear)
+            else f"Fordelingen på {why[kind]} offentliggøres ikke for {year}: mindst én gruppe har færre end "
             f"{small['min_count']} elever eller {small['min_denominator']} afgangselever, og den kan ikke skjules, "
             "uden at tallene kan regnes ud af de andre tabeller."
         )
@@ -708,7 +522,7 @@ def load_report_data(
         comparison=comparison,
         completion=completion,
         completion_year=completion_year,
-        goal_cards=_goal_cards(con, parts, goals, params),
+        goal_cards=goal_cards(con, parts, goals, params),
         goals=goals.astype(object).where(goals.notna(), None),
         sources=con.execute(
             "SELECT source_file, encoding, data_rows, loaded_at FROM ingested_files ORDER BY source_file"
@@ -720,4 +534,43 @@ def load_report_data(
         notes=notes,
         tenth_label=pub.label("t/TIENDE"),
         denominator_label=pub.label("g/n"),
+        basis="published" if isinstance(pub, PublishedYear) else "extract",
+        published_year=pub if isinstance(pub, PublishedYear) else None,
+        published_sources=_published_sources(con, kommune_code, year),
+        target_decisions=_target_decisions(con, kommune_code),
+        completion_trend=completion_trend(con, kommune_code, year, small),
+    )
+
+
+def _published_sources(con, kommune_code: int, year: int) -> pd.DataFrame:
+    """Every published søgetal table loaded for the kommune (and the national ones), with whether
+    its figures are the current ones or were revised by a later publication."""
+    return _df(
+        con,
+        """SELECT source_file, any_value(source) AS source, strftime(any_value(published_on), '%Y-%m-%d') AS published_on,
+                  min(year) AS first_year, max(year) AS last_year, bool_and(current) AS current,
+                  bool_or(current) AS partly_current
+           FROM published_application_shares WHERE kommune_code IN ($k, 0) AND year <= $y
+           GROUP BY source_file ORDER BY min(source_line) IS NULL, source_file""",
+        {"k": kommune_code, "y": year},
+    )
+
+
+def _target_decisions(con, kommune_code: int) -> pd.DataFrame:
+    """Each måltal decision (beslutning) with its years and values, and whether a later decision
+    replaced it for some years: both are kept and shown in the methods."""
+    return _df(
+        con,
+        """WITH t AS (
+               SELECT *, row_number() OVER (PARTITION BY target_year, target_group
+                                            ORDER BY decided_year DESC NULLS LAST, decided_on DESC NULLS LAST) = 1 AS in_force
+               FROM targets WHERE kommune_code = $k)
+           SELECT decided_year, strftime(decided_on, '%Y-%m-%d') AS decided_on, decided_by, target_group,
+                  string_agg(target_year || ': ' || CASE WHEN target_pct = round(target_pct) THEN CAST(CAST(target_pct AS INTEGER) AS VARCHAR)
+                                                    ELSE replace(CAST(round(target_pct, 1) AS VARCHAR), '.', ',') END || ' %'
+                             || CASE value_basis WHEN 'interpolated' THEN ' (interpoleret)' ELSE '' END
+                             || CASE WHEN in_force THEN '' ELSE ' (erstattet)' END, '; ' ORDER BY target_year) AS targets,
+                  bool_and(NOT in_force) AS replaced, any_value(source) AS source
+           FROM t GROUP BY ALL ORDER BY target_group, decided_year, decided_on""",
+        {"k": kommune_code},
     )

@@ -21,7 +21,10 @@ def _shown(value) -> bool:
 
 
 def share_span(cell: str, value: float, of: str | None = None) -> Markup:
-    """A share of a protected cell as the tables print it, tied to the cell and its denominator."""
+    """A share of a protected cell as the tables print it, tied to the cell and its denominator;
+    a published figure (no cell) as printed, with nothing for the audit to check."""
+    if not cell:
+        return Markup("<span>{}</span>").format(da_pct(value))
     of = of or cell.rsplit("/", 1)[0] + "/n"
     return Markup('<span data-cell="{}" data-of="{}">{}</span>').format(cell, of, da_pct(value))
 
@@ -42,7 +45,7 @@ def series_finding(frame: pd.DataFrame, group: str, year: int) -> Markup:
     what = WHAT[group]
     rows = {int(r["year"]): r for r in frame.to_dict("records")}
     now = rows.get(year)
-    shown = [y for y, r in sorted(rows.items()) if y <= year and _shown(r["kommune"]) and r["cell"]]
+    shown = [y for y, r in sorted(rows.items()) if y <= year and _shown(r["kommune"]) and r["source"]]
     parts: list[Markup | str] = []
     if now is None or not _shown(now["kommune"]):
         parts.append(f"{what} for {year} kan ikke vises af hensyn til elevernes fortrolighed.")
@@ -89,21 +92,24 @@ def series_finding(frame: pd.DataFrame, group: str, year: int) -> Markup:
     return Markup(" ").join(parts)
 
 
-def groups_finding(groups: pd.DataFrame, prefix: str, year: int) -> Markup:
-    """Which group most pupils chose, and EUD against the country."""
+def groups_finding(groups: pd.DataFrame, prefix: str | None, year: int) -> Markup:
+    """Which group most pupils chose, and EUD against the country (`prefix`: the protected
+    cells' kommune/year, None for a year shown from a published table)."""
     shown = groups[groups["label"].isna() & groups["share"].notna()]
     if shown.empty:
         return Markup(f"Fordelingen for {year} kan ikke vises af hensyn til elevernes fortrolighed.")
     top = shown.sort_values("share", ascending=False).iloc[0]
     parts = [
         Markup("Flest søgte {} som 1. prioritet i {}: {}.").format(
-            top["label_da"][:1].lower() + top["label_da"][1:], year, share_span(f"{prefix}/{top['cell']}", top["share"])
+            top["label_da"][:1].lower() + top["label_da"][1:],
+            year,
+            share_span(prefix and f"{prefix}/{top['cell']}", top["share"]),
         )
     ]
     eud = shown[shown["group"] == "EUD"]
     if len(eud) and top["group"] != "EUD":
         r = eud.iloc[0]
-        parts.append(Markup("EUD: {}").format(share_span(f"{prefix}/{r['cell']}", r["share"])))
+        parts.append(Markup("EUD: {}").format(share_span(prefix and f"{prefix}/{r['cell']}", r["share"])))
         if _shown(r["national"]):
             parts[-1] += f" mod {da_pct(r['national'])} i hele landet"
         parts[-1] += "."

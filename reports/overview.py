@@ -41,12 +41,20 @@ def report_name(kommune_code: int, year: int) -> str:
     return f"rapport_{kommune_code}_{year}.html"
 
 
+# Søgetal of a kommune and year: from its extracts, or as it or the ministry published them.
+FIGURES = """SELECT kommune_code, year FROM application_shares WHERE kommune_code <> 0
+             UNION SELECT kommune_code, year FROM published_application_shares
+             WHERE kommune_code <> 0 AND current AND grade = '9+10'"""
+
+
 def overview_year(con: duckdb.DuckDBPyConnection, year: int | None) -> int:
-    """The year asked for, or the newest with applications for any kommune."""
+    """The year asked for, or the newest with søgetal (extracts or published) for any kommune."""
     if year is None:
-        year = con.execute("SELECT max(year) FROM application_shares WHERE kommune_code <> 0").fetchone()[0]
+        year = con.execute(f"SELECT max(year) FROM ({FIGURES})").fetchone()[0]
     if year is None:
-        raise ReportError("The warehouse has no applications for any kommune: load Optagelse.dk extracts first.")
+        raise ReportError(
+            "The warehouse has no søgetal for any kommune: load Optagelse.dk extracts or published søgetal first."
+        )
     return year
 
 
@@ -54,8 +62,7 @@ def kommuner_with_data(con: duckdb.DuckDBPyConnection, year: int) -> list[int]:
     return [
         k
         for (k,) in con.execute(
-            "SELECT DISTINCT kommune_code FROM application_shares WHERE year = $y AND kommune_code <> 0 ORDER BY 1",
-            {"y": year},
+            f"SELECT DISTINCT kommune_code FROM ({FIGURES}) WHERE year = $y ORDER BY 1", {"y": year}
         ).fetchall()
     ]
 
@@ -128,7 +135,8 @@ def ranking_figure(rows: list[OverviewRow], year: int) -> go.Figure:
             marker={"symbol": "diamond", "size": 9, "color": COLOURS["target"]},
             hovertemplate="Måltal for %{y}: %{x:.1f} %<extra></extra>",
         )
-    fig = _layout(fig, f"EUD-andel {year} pr. kommune", "", 140 + 22 * len(shown))
+    # The title is the figure's HTML caption in the template (it wraps on a phone).
+    fig = _layout(fig, "", 140 + 22 * len(shown))
     fig.update_layout(
         xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "Andel af afgangselever"},
         yaxis={"ticksuffix": "", "title": ""},
@@ -163,9 +171,7 @@ def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> go
                     row=1,
                     col=i,
                 )
-    fig = _layout(
-        fig, f"EUD-andel over tid pr. region (til og med {year}; stiplet: databrud 2023)", "Andel af afgangselever", 320
-    )
+    fig = _layout(fig, "Andel af afgangselever", 320)
     fig.update_xaxes(dtick=4)
     return fig
 

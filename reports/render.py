@@ -54,21 +54,7 @@ GROUP_TITLES = {
 }
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, height: int = 400) -> go.Figure:
-    """The overview's charts (reports/overview.py): title in the chart, legend below."""
-    fig.update_layout(
-        title=title,
-        separators=",.",
-        height=height,
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
-        yaxis={"title": y_title, "ticksuffix": " %", "rangemode": "tozero"},
-        font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
-    )
-    return fig
-
-
-def _document_layout(fig: go.Figure, y_title: str, height: int = 340) -> go.Figure:
+def _layout(fig: go.Figure, y_title: str, height: int = 340) -> go.Figure:
     """A chart for a document: the title is the figure's HTML caption (it wraps on a phone, a
     plotly title does not), the legend lies below the plot, nothing zooms or pans."""
     fig.update_layout(
@@ -118,7 +104,8 @@ def chart_series(data: ReportData, group: str) -> pd.DataFrame:
     report year (a year without data stays as an empty row, so it is said, not skipped), and
     the måltal for the year after the report year when the council has set one."""
     s = data.series[group]
-    loaded = s[s["cell"].notna()]
+    # A year has figures when it has a source: its extract (a protected cell) or a published table.
+    loaded = s[s["source"].notna()]
     first = int(loaded["year"].min()) if len(loaded) else data.year
     frame = s[(s.year >= first) & (s.year <= data.year)]
     ahead = s[(s.year == data.year + 1) & s["target"].notna()]
@@ -126,7 +113,7 @@ def chart_series(data: ReportData, group: str) -> pd.DataFrame:
     frame = every.merge(frame, on="year", how="left")
     frame = pd.concat([frame, ahead], ignore_index=True) if len(ahead) else frame
     ahead_mask = (frame["year"] > data.year).to_numpy()
-    missing_mask = ~ahead_mask & frame["cell"].isna().to_numpy()
+    missing_mask = ~ahead_mask & frame["source"].isna().to_numpy()
     frame = frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
     frame["year"] = frame["year"].astype(int)
     frame["ahead"], frame["missing"] = ahead_mask, missing_mask
@@ -203,7 +190,7 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
     if last - first < 5:
         xaxis["dtick"] = 1
     fig.update_xaxes(**xaxis)
-    return _document_layout(fig, "Andel af afgangselever", 340)
+    return _layout(fig, "Andel af afgangselever", 340)
 
 
 def groups_figure(data: ReportData) -> go.Figure:
@@ -215,7 +202,8 @@ def groups_figure(data: ReportData) -> go.Figure:
         y=_values(g["share"]),
         name=data.kommune_name,
         marker_color=COLOURS["kommune"],
-        customdata=[prefix + c for c in g["cell"]],
+        # A published table's figures are public already: no protected cell to tie them to.
+        customdata=[prefix + c for c in g["cell"]] if data.basis == "extract" else None,
         text=[label if isinstance(label, str) else da_pct(v) for v, label in zip(g["share"], g["label"])],
         textposition="outside",
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
@@ -232,7 +220,7 @@ def groups_figure(data: ReportData) -> go.Figure:
     # A label that no longer fits above its bar on a narrow screen is left out (the table has it).
     fig.update_layout(barmode="group", uniformtext={"minsize": 10, "mode": "hide"})
     fig.update_traces(cliponaxis=False)
-    return _document_layout(fig, "Andel af afgangselever", 340)
+    return _layout(fig, "Andel af afgangselever", 340)
 
 
 def schools_figure(data: ReportData) -> go.Figure | None:
@@ -270,7 +258,7 @@ def schools_figure(data: ReportData) -> go.Figure | None:
             annotation_position="top",
             annotation_font={"size": 11},
         )
-    fig = _document_layout(fig, "", 90 + 40 * len(s))
+    fig = _layout(fig, "", 90 + 40 * len(s))
     fig.update_layout(
         yaxis={"ticksuffix": "", "title": "", "autorange": "reversed"},
         xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "", "nticks": 5},
@@ -296,7 +284,7 @@ def completion_figure(data: ReportData) -> go.Figure | None:
             hovertemplate="%{y}: %{x:.1f} %<extra>" + part["label"].iloc[0] + "</extra>",
         )
     fig.update_layout(barmode="stack")
-    fig = _document_layout(fig, "", 300)
+    fig = _layout(fig, "", 300)
     fig.update_layout(
         yaxis={"ticksuffix": "", "title": ""},
         xaxis={"ticksuffix": " %", "title": "", "range": [0, 100]},
@@ -499,7 +487,7 @@ def render_html(data: ReportData, generated: datetime) -> str:
     trend = {g: chart_series(data, g) for g in TARGET_GROUPS}
     national = data.series["EUD"].set_index("year")["national"].get(data.year)
     findings = {g: series_finding(trend[g], g, data.year) for g in TARGET_GROUPS}
-    findings["groups"] = groups_finding(data.groups, kp, data.year)
+    findings["groups"] = groups_finding(data.groups, kp if data.basis == "extract" else None, data.year)
     findings["schools"] = schools_finding(data.schools, kp, data.year, national) if len(data.schools) else ""
     if len(data.completion):
         findings["completion"] = completion_finding(
@@ -512,6 +500,7 @@ def render_html(data: ReportData, generated: datetime) -> str:
         groups_order=TARGET_GROUPS,
         group_titles=GROUP_TITLES,
         trend={g: f.to_dict("records") for g, f in trend.items()},
+        interpolated=any((f["target_basis"] == "interpolated").any() for f in trend.values()),
         missing=missing_years(data),
         findings=findings,
         eud_now=None if pd.isna(eud_now) else eud_now,

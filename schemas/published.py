@@ -23,6 +23,8 @@ GEOGRAPHY = ["school", "residence"]
 # OEVRIGE: a three-way table's other group (FGU, STU and the rest); OEVRIGT: the rest beside FGU and STU.
 PUBLISHED_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT", "OEVRIGE"]
 FIGURE_KEY = ["year", "kommune_code", "grade", "education_group", "denominator_definition", "geography_basis"]
+# A publication is a file: the same figure from two files is two publications, both kept.
+PUBLICATION_KEY = [*FIGURE_KEY, "source_file"]
 
 
 def published_application_shares_schema() -> pa.DataFrameSchema:
@@ -100,6 +102,18 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
             "source": pa.Column(
                 str, nullable=True, description="Where the table was published (from its description file)."
             ),
+            "published_on": pa.Column(
+                "datetime64[ns]",
+                nullable=True,
+                description="When the table was published (`published: 2024-06-01` in its description), where known.",
+            ),
+            "current": pa.Column(
+                bool,
+                description=(
+                    "True for the figure reports use. Two publications of the same figure are both kept; the later "
+                    "one is current: by published date where both have one, else the one loaded later."
+                ),
+            ),
         },
         checks=[
             pa.Check(
@@ -108,7 +122,7 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
                 error="the row has neither a count nor a percentage nor a small-cell mark",
             ),
             pa.Check(
-                lambda df: ~df.duplicated(FIGURE_KEY, keep=False),
+                lambda df: ~df.duplicated(PUBLICATION_KEY, keep=False),
                 name="one_row_per_figure",
                 error="the same area, year, grade and group appear twice in the table",
             ),

@@ -7,9 +7,43 @@ from pathlib import Path
 
 import pytest
 from dagster import ExecuteInProcessResult, instance_for_test
+from hypothesis import settings as hypothesis_settings
 
 from overgang.settings import SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job
+
+# Property tests: 60 examples each in `make test`; `make test-fast` (--hypothesis-profile=fast) tries
+# 12, enough to catch a plain mistake in the edit-test loop, while CI keeps the full search.
+hypothesis_settings.register_profile("full", max_examples=60)
+hypothesis_settings.register_profile("fast", max_examples=12)
+hypothesis_settings.load_profile("full")
+
+# Tests that start a Dagster run or a browser are `integration`; `make test-fast` runs the rest.
+# A test is marked by hand (@pytest.mark.integration, or pytestmark for a whole file) or by using
+# one of these fixtures, each of which starts a run or a browser.
+STARTS_A_RUN_OR_A_BROWSER = {
+    "sample_run",
+    "browser",
+    "published_2024",  # test_no_silent_loss.py
+    "attacked",  # test_privacy_attacks.py
+    "hostile",  # test_privacy_hostile.py
+    "every_report",  # test_disclosure.py
+    "overview",  # test_overview_browser.py
+    "public_home",  # test_public_report.py
+}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if STARTS_A_RUN_OR_A_BROWSER & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+def _dagster_runs_under(folder: Path) -> list[Path]:
+    """Event logs of runs that executed: Dagster's SQLite storage keeps one file per run
+    (history/runs/<run id>.db) beside its index."""
+    return [p for p in folder.rglob("history/runs/*.db") if p.name != "index.db"]
+
 
 # Long enough to be accepted (32 bytes or more), and plainly not a real key.
 TEST_KEY = "test-key-not-secret-" + "0" * 44
@@ -30,7 +64,7 @@ def run_pipeline(home: Path, input_dir: Path) -> Run:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
+def _isolated(monkeypatch, tmp_path, request):
     for name in (
         "OVERGANG_HOME",
         "OVERGANG_INPUT_DIR",
@@ -42,6 +76,12 @@ def _isolated(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OVERGANG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("OVERGANG_INBOX", str(tmp_path / "inbox"))
+    yield
+    # The fast suite stays fast only if nothing unmarked starts a run: a run in this test's own
+    # folders (in process, or through the `overgang` command in a child) fails the test here.
+    if request.node.get_closest_marker("integration") is None:
+        runs = _dagster_runs_under(tmp_path)
+        assert not runs, f"this test started a Dagster run ({runs[0]}): mark it @pytest.mark.integration"
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def test_query_says_whether_it_opened_the_internal_warehouse_or_the_publication_
 
     def query(*args):
         return subprocess.run(
-            [sys.executable, "-m", "overgang.cli", "query", *args],
+            [sys.executable, "-m", "pipelines.cli", "query", *args],
             cwd=PROJECT_DIR,
             env=env,
             capture_output=True,

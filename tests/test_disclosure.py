@@ -252,6 +252,7 @@ def test_a_failing_report_is_not_written(sample_run, tmp_path, monkeypatch):
     assert not out.exists() and not out.with_suffix(".xlsx").exists()
 
 
+@pytest.mark.integration
 def test_single_kommune_extract(keyed, tmp_path):
     """Høje-Taastrup alone: 'Hele landet' and the region are never Høje-Taastrup itself; the attack fails."""
     folder = tmp_path / "hoeje_taastrup"
@@ -331,7 +332,7 @@ small_tables = st.integers(min_value=1, max_value=4).flatmap(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile (tests/conftest.py)
 @given(small_tables)
 def test_protect_guarantee_on_random_tables(rows):
     cube = _table_cube(rows)

@@ -15,10 +15,10 @@ from assets.inbox.receive import receive, waiting
 from assets.profilmodel.reader import read_profilmodel
 from assets.published.reader import read_published
 from assets.reference.config_files import read_config_table
+from assets.resources import ProjectSettings
 from assets.sources.files import source_files
 from assets.sources.load import later_wins
 from overgang.settings import Settings
-from pipelines.resources import ProjectSettings
 from pipelines.run import execute_main_job, execute_sources_job, failure_messages
 from pipelines.sensors import inbox_files
 from schemas.published import FIGURE_KEY
@@ -64,8 +64,8 @@ def _ledger(path: Path, year: int) -> tuple[tuple, list[str]]:
     from assets.applications.assets import build_applications
     from assets.applications.ingest import stage_file
     from assets.applications.ledger import ledger_problems, ledger_rows
+    from assets.resources import write_table
     from assets.sql import ensure_work_schema
-    from pipelines.resources import write_table
     from schemas import reference
 
     with duckdb.connect() as con:
@@ -176,6 +176,7 @@ def test_same_file_twice_changes_nothing(settings, keyed):
     assert [line.split(",")[3] for line in ledger[1:]] == ["received", "duplicate"]
 
 
+@pytest.mark.integration
 def test_corrected_extract_replaces_its_year(settings, keyed):
     """End to end through Dagster: the inbox's extract is loaded, then a corrected one replaces it."""
     settings.inbox_dir.mkdir(parents=True)
@@ -202,6 +203,7 @@ def test_corrected_extract_replaces_its_year(settings, keyed):
     assert (settings.inbox_dir / "processed" / "superseded" / "optagelse_2024.csv").exists()
 
 
+@pytest.mark.integration
 def test_sources_from_the_inbox_reach_the_warehouse(settings, keyed):
     settings.inbox_dir.mkdir(parents=True)
     for name in (
@@ -296,6 +298,7 @@ REAL_ROWS = [
 ]
 
 
+@pytest.mark.integration
 def test_extract_as_received_real_columns(settings, keyed):
     """Several priorities, status, address protection, 'ukendt', 10th grade, 'uden for skole' and
     extra personal columns (mobile, e-mail, a parent's name) that no configuration mentions."""
@@ -331,6 +334,7 @@ def test_extract_as_received_real_columns(settings, keyed):
     assert not [v for v in text for p in personal if p in str(v)]
 
 
+@pytest.mark.integration
 def test_overgang_load_command(tmp_path, keyed):
     """`overgang load` with a good and a bad file: the good one is in the warehouse, the bad one
     is named with its reason, the exit code says something was refused, the originals stay."""
@@ -349,7 +353,7 @@ def test_overgang_load_command(tmp_path, keyed):
         "OVERGANG_INPUT_DIR": str(tmp_path / "no_sample"),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "overgang.cli", "load", str(good), str(bad)],
+        [sys.executable, "-m", "pipelines.cli", "load", str(good), str(bad)],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

@@ -25,11 +25,12 @@ from dagster import AssetKey, SkipReason, build_sensor_context, instance_for_tes
 
 import assets.inbox.receive as receive_module
 from assets.inbox.receive import receive
+from assets.resources import ProjectSettings
 from assets.warehouse.assets import publish, sane
+from overgang.home import RunLocked, run_lock
 from overgang.settings import PROJECT_DIR, Settings
 from pipelines.definitions import build_definitions
-from pipelines.resources import ProjectSettings
-from pipelines.run import RunLocked, execute_main_job, failure_messages, published_in, run_lock
+from pipelines.run import execute_main_job, failure_messages, published_in
 from pipelines.sensors import inbox_files
 from tests.conftest import TEST_KEY
 from tests.corpus import CASES, many
@@ -76,7 +77,7 @@ def _outcomes(inbox: Path) -> list[str]:
 
 def _cli(home: Path, *args: str, key: bool = True, **extra) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "overgang.cli", *args],
+        [sys.executable, "-m", "pipelines.cli", *args],
         cwd=PROJECT_DIR,
         env=_env(home, key, **extra),
         stdout=subprocess.PIPE,
@@ -235,6 +236,7 @@ def test_a_file_growing_while_the_sensor_looks(tmp_path, monkeypatch, keyed):
     )
 
 
+@pytest.mark.integration
 def test_two_runs_at_once(tmp_path):
     """A second run in the same home while one is running is refused at once, naming the run
     that holds the home; the first finishes and publishes."""

@@ -15,9 +15,9 @@ import duckdb
 import pytest
 from dagster import SkipReason, build_schedule_context, build_sensor_context, instance_for_test
 
+from assets.resources import ProjectSettings
 from overgang.generator import generate
 from overgang.settings import PROJECT_DIR, SAMPLE_DIR, Settings
-from pipelines.resources import ProjectSettings
 from pipelines.run import execute_main_job, failure_messages
 from pipelines.schedules import spring_applications, statbank_refresh
 from pipelines.sensors import changed_extracts
@@ -41,7 +41,7 @@ def _cli(home: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "OVERGANG_HOME": str(home), "OVERGANG_CPR_KEY": TEST_KEY, "PYTHONUNBUFFERED": "1"}
     env.pop("DAGSTER_HOME", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "overgang.cli", "run", *args],
+        [sys.executable, "-m", "pipelines.cli", "run", *args],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -72,6 +72,7 @@ def test_backfill_of_one_year_touches_only_that_year(sample_run, tmp_path):
     assert eud == [(2023, 16.1), (2024, 23.7)]
 
 
+@pytest.mark.integration
 def test_run_while_an_analyst_holds_the_warehouse_open(two_years, tmp_path):
     home = tmp_path / "home"
     first = run_pipeline_with_key(home, two_years)
@@ -106,6 +107,7 @@ print(sorted(runs), flush=True)
     assert second.settings.warehouse.with_name("overgang.previous.duckdb").exists()
 
 
+@pytest.mark.integration
 def test_killed_run_leaves_published_warehouse_unchanged(two_years, tmp_path):
     home = tmp_path / "home"
     first = run_pipeline_with_key(home, two_years)
@@ -178,7 +180,7 @@ def test_dictionary_covers_every_column_of_every_view(sample_run):
         columns = con.execute(
             "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'analyst'"
         ).fetchall()
-        from overgang.dictionary import dictionary_markdown
+        from schemas.dictionary import dictionary_markdown
 
         generated = dictionary_markdown(con)
     assert set(views) == set(VIEWS) and all(views.values())
@@ -198,7 +200,7 @@ def test_query_command_reads_the_published_warehouse(sample_run):
         [
             sys.executable,
             "-m",
-            "overgang.cli",
+            "pipelines.cli",
             "query",
             "--csv",
             "SELECT year, round(share_pct, 1) AS eud FROM analyst.application_shares WHERE kommune_code = 169 "
@@ -214,7 +216,7 @@ def test_query_command_reads_the_published_warehouse(sample_run):
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["year,eud", "2023,16.1", "2024,23.7"]
     bad = subprocess.run(
-        [sys.executable, "-m", "overgang.cli", "query", "DELETE FROM main.goals"],
+        [sys.executable, "-m", "pipelines.cli", "query", "DELETE FROM main.goals"],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

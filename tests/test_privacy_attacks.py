@@ -42,7 +42,7 @@ def _needles(cpr: str) -> set[bytes]:
 
 def _cli(env: dict, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "overgang.cli", *args],
+        [sys.executable, "-m", "pipelines.cli", *args],
         cwd=PROJECT_DIR,
         env=env,
         input=stdin,
@@ -343,7 +343,7 @@ def test_a_cpr_number_typed_into_the_shell_is_not_kept_in_its_history(console_en
     master, slave = pty.openpty()
     env = {**console_env["env"], "TERM": "dumb"}
     shell = subprocess.Popen(
-        [sys.executable, "-m", "overgang.cli", "shell"],
+        [sys.executable, "-m", "pipelines.cli", "shell"],
         cwd=PROJECT_DIR,
         env=env,
         stdin=slave,
@@ -391,7 +391,7 @@ def test_a_key_kept_in_the_published_warehouse_folder_is_refused_or_warned_about
         {"OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox"), "OVERGANG_CPR_KEY_FILE": str(key)}
     )
     made = subprocess.run(
-        [sys.executable, "-m", "overgang.cli", "key", "new", str(key)],
+        [sys.executable, "-m", "pipelines.cli", "key", "new", str(key)],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

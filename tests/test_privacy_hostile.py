@@ -166,7 +166,7 @@ def _env(home: Path, inbox: Path, tmp: Path, key: Path) -> dict:
 
 def _overgang(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        [sys.executable, "-m", "overgang.cli", *args], cwd=PROJECT_DIR, env=env, capture_output=True, timeout=600
+        [sys.executable, "-m", "pipelines.cli", *args], cwd=PROJECT_DIR, env=env, capture_output=True, timeout=600
     )
     assert b"Traceback" not in done.stderr + done.stdout, (args, done.stderr.decode(errors="replace")[-3000:])
     if check:
@@ -241,7 +241,7 @@ def hostile(tmp_path_factory):
     big = given / "big"
     inputs.append(_extract_2023_cp1252(big / "optagelse_2023.csv", rows=150_000, hostile=KILLED))
     process = subprocess.Popen(
-        [sys.executable, "-m", "overgang.cli", "run", "--input", str(big), "--year", "2023"],
+        [sys.executable, "-m", "pipelines.cli", "run", "--input", str(big), "--year", "2023"],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.PIPE,

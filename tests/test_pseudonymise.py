@@ -108,7 +108,7 @@ def test_key_file_others_can_read_is_warned_about(tmp_path, monkeypatch):
 def test_key_new_writes_a_private_256_bit_key_and_never_overwrites(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from overgang.cli import main
+    from pipelines.cli import main
 
     path = tmp_path / "keys" / "cpr-key"
     result = CliRunner().invoke(main, ["key", "new", str(path)])

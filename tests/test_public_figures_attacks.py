@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from assets.published.reader import read_published
 from assets.sources.tables import FileRejected
 from assets.statbank.reader import read_statbank
-from tests.cli import overgang
+from tests.cli import overgang, settled
 
 SIDE = "denominator: leavers_excl_10th_grade_applicants\ngeography_basis: school\n"
 
@@ -209,7 +209,7 @@ def test_statbank_filter_on_a_column_not_listed_through_the_cli(tmp_path):
     path = _statbank(
         tmp_path, "table: STATUSU6\ncolumns: [status, køn, area]\nyears: [2022, 2023, 2024]\nfilter: {sex: I alt}\n"
     )
-    done = _cli(tmp_path, "load", "--no-run", str(path))
+    done = _cli(tmp_path, "load", "--no-run", str(settled(path)))
     assert "Traceback" not in done.stdout + done.stderr
     assert (tmp_path / "inbox" / "rejected" / "statusu6_trend.csv.reason.txt").exists()
 
@@ -263,13 +263,14 @@ def test_a_corrected_description_is_not_a_duplicate(tmp_path):
     # (The title names no kommune: a title and a description that disagree are refused outright.)
     text = "Søgetal 2024\n\nUddannelse;2024\nEUD;20%\nGYM;70%\nØvrige;10%\n"
     path = _write(tmp_path / "mine", "soegetal.csv", text, SIDE + "area: Roskilde\n")
-    first = _cli(tmp_path, "load", "--no-run", str(path))
+    first = _cli(tmp_path, "load", "--no-run", str(settled(path)))
     assert "accepted" in first.stdout + first.stderr, first.stdout + first.stderr
     path.with_suffix(".yaml").write_text(SIDE + "area: Køge\n", encoding="utf-8")
     second = _cli(tmp_path, "load", "--no-run", str(path))
     assert "duplicate" not in second.stdout + second.stderr, second.stdout + second.stderr
 
 
+@pytest.mark.integration
 def test_loading_public_figures_alone_does_not_say_the_warehouse_was_unchanged_when_it_was_published(tmp_path):
     """A fresh home, one published table loaded: the warehouse is published, then the council
     report step fails (no extracts) and the command ends 'the run stopped; the published
@@ -323,6 +324,7 @@ def test_overview_built_from_the_synthetic_sample_says_so(sample_run):
     assert "syntetisk" in html.casefold(), "synthetic figures shown as real on the national overview"
 
 
+@pytest.mark.integration
 def test_real_published_tables_are_not_mixed_with_the_synthetic_sample(tmp_path):
     """The analyst's real published søgetal table is in the inbox; `overgang run` without
     --input then loads the shipped sample beside it, and the warehouse holds real published
@@ -376,11 +378,7 @@ def test_a_published_small_cell_is_not_reported_as_a_missing_figure(tmp_path):
     assert not said, said[:2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15, left: published figures are keyed by cell, so a later file "
-    "replaces an earlier publication's figure instead of keeping both with their dates",
-)
+@pytest.mark.integration
 def test_two_publications_of_the_same_figure_are_both_kept_with_their_source(tmp_path):
     """Issue 15: 'conflicting figures for the same cell from two publications are kept with their
     source and date, and the later publication wins in reports'. Køge's May page says EUD 22,0 %,
@@ -408,7 +406,12 @@ def test_two_publications_of_the_same_figure_are_both_kept_with_their_source(tmp
                 "AND year = 2024 AND education_group = 'EUD'"
             ).fetchall()
         }
+        current = con.execute(
+            "SELECT source FROM published_application_shares WHERE kommune_code = 259 "
+            "AND year = 2024 AND education_group = 'EUD' AND current"
+        ).fetchall()
     assert sources == {"https://koege.dk/maj", "https://koege.dk/juni"}, sources
+    assert current == [("https://koege.dk/juni",)]
 
 
 def test_statbank_header_nej_does_not_eat_the_first_row(tmp_path):

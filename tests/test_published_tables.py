@@ -138,6 +138,7 @@ def test_what_cannot_be_read_is_said_not_skipped(tmp_path, text, says):
     assert says in str(err.value)
 
 
+@pytest.mark.integration
 def test_a_new_user_loads_a_web_page_table_and_finds_its_figures(tmp_path):
     """As the README says: drop the table and its description in the inbox (or `overgang load`)."""
     (tmp_path / "mine").mkdir()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from tests.conftest import run_pipeline
 from tests.extracts import row, write_extract
+
+pytestmark = pytest.mark.integration  # every test here runs the main job
 
 
 def good_rows(n: int, start: int = 0) -> list[dict]:

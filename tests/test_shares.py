@@ -6,9 +6,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from assets.resources import write_table
 from assets.sql import read_sql, replace_years
 from overgang.settings import DATA_DIR
-from pipelines.resources import write_table
 from schemas.reference import kommuner
 
 # pupil, year, school kommune, residence kommune, grade, applicant group, priority, group

@@ -127,6 +127,7 @@ def test_a_wrong_or_missing_description_is_said(tmp_path, description, says):
     assert says in str(err.value)
 
 
+@pytest.mark.integration
 def test_inbox_recognises_it_and_the_warehouse_gets_the_trend(tmp_path):
     (tmp_path / "mine").mkdir()
     path = _multi_year(tmp_path / "mine")

@@ -27,7 +27,7 @@ def test_a_later_decision_supersedes_and_keeps_its_decimals(sample_run, tmp_path
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
     env |= {"OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox")}
     done = subprocess.run(
-        [sys.executable, "-m", "overgang.cli", "load", str(revised)],
+        [sys.executable, "-m", "pipelines.cli", "load", str(revised)],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

@@ -102,7 +102,7 @@ def test_same_failures_on_a_messy_frame_by_hand():
     assert _pandera(frame) == expected
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: the profile (tests/conftest.py)
 @given(st.lists(st.fixed_dictionaries({k: st.sampled_from(v) for k, v in POOLS.items()}), min_size=1, max_size=25))
 def test_same_failures_as_pandera(rows):
     frame = _frame(rows)

@@ -16,11 +16,11 @@ from dagster_duckdb import DuckDBResource
 from assets.applications.ingest import FileRejected, extract_sources, stage_file
 from assets.applications.ledger import ledger_problems, ledger_rows, shrunk_years, update_ledger
 from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
+from assets.partitions import APPLICATION_YEARS, ONE_RUN, years_of
+from assets.resources import DUCKDB_POOL, ProjectSettings
 from assets.sources.files import own_sources
 from assets.sql import ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import is_shipped_sample, key_fingerprint, key_warnings, load_key
-from pipelines.partitions import APPLICATION_YEARS, ONE_RUN, years_of
-from pipelines.resources import DUCKDB_POOL, ProjectSettings
 
 GROUP = "applications"
 ACCEPT_SMALLER_TAG = "overgang/accept-smaller"

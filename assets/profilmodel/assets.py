@@ -4,9 +4,9 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.profilmodel.reader import read_profilmodel
+from assets.resources import DUCKDB_POOL, ProjectSettings
 from assets.sources.files import source_files
 from assets.sources.load import load_source
-from pipelines.resources import DUCKDB_POOL, ProjectSettings
 from schemas.profilmodel import profilmodel_schema
 
 

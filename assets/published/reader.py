@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +35,8 @@ SIDECAR_EXAMPLE = (
     "area: Høje-Taastrup                              # when the table has no area column\n"
     "grade: 9+10                                      # when the table has no grade column\n"
     "rounded: true                                    # keep groups that do not add up to 100\n"
-    "source: https://...                              # where it was published"
+    "source: https://...                              # where it was published\n"
+    "published: 2024-06-01                            # when (the later publication of a figure wins)"
 )
 YEAR_CELL = re.compile(r"^(19|20)\d{2}$")
 HEADER_SEARCH_ROWS = 10  # a title and a blank line or two may stand above the table's header
@@ -214,6 +216,8 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
             "source_file": path.name,
             "source_line": raw_frame["source_line"],
             "source": str(meta.get("source", "")) or None,
+            "published_on": _published_on(meta, path),
+            "current": True,
         }
     )
     valid, failures = split_valid(
@@ -229,6 +233,19 @@ def read_published(path: Path, tolerance_pp: float) -> tuple[pd.DataFrame, list[
     return _sum_to_100(
         valid, failures, tolerance_pp, checked=complete and not yes(meta.get("rounded"), "rounded", path)
     )
+
+
+def _published_on(meta: dict, path: Path) -> pd.Timestamp | None:
+    """The publication date the description gives (YAML reads 2024-06-01 as a date already)."""
+    value = meta.get("published")
+    if value is None or value == "":
+        return None
+    try:
+        return pd.Timestamp(value if isinstance(value, date) else date.fromisoformat(str(value).strip()))
+    except ValueError:
+        raise FileRejected(
+            f"{path.name}: the description's 'published: {value}' is not a date; write it as 2024-06-01."
+        ) from None
 
 
 SMALL_CELL_MARK = r"<\s*\d+|x|X"

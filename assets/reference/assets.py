@@ -10,10 +10,10 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.reference.config_files import read_config_table
+from assets.resources import DUCKDB_POOL, ProjectSettings, write_table
 from assets.sources.files import source_files
 from assets.sources.load import load_source
 from overgang.settings import DATA_DIR
-from pipelines.resources import DUCKDB_POOL, ProjectSettings, write_table
 from schemas import reference
 
 GROUP = "reference"

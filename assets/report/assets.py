@@ -1,16 +1,28 @@
 """The council report (rapport til byrådet), rendered from the published warehouse."""
 
-from dagster import MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from pipelines.resources import ProjectSettings
+from assets.resources import ProjectSettings
 
 
 @asset(group_name="report", kinds={"html"}, deps=["warehouse"])
-def council_report(project: ProjectSettings) -> MaterializeResult:
+def council_report(context: AssetExecutionContext, project: ProjectSettings) -> MaterializeResult:
     """Self-contained HTML report in Danish for the configured municipality and year (report_year in
-    data/config/pipeline.yaml; empty = the newest year in the warehouse)."""
+    data/config/pipeline.yaml; empty = the newest year in the warehouse). When the configured
+    municipality has no figures, the report of each municipality that has is written instead: an
+    analyst who loads only Køge's published tables gets Køge's report, not an error about another."""
+    import duckdb
+
+    from reports.data import kommuner_with_figures
     from reports.render import render_report  # plotly is only needed here
 
     settings = project.settings()
-    path = render_report(settings, settings.kommune_code, settings.config.get("report_year"))
-    return MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        loaded = kommuner_with_figures(con)
+    kommuner = [settings.kommune_code] if settings.kommune_code in loaded or not loaded else loaded
+    if kommuner != [settings.kommune_code]:
+        context.log.info(f"kommune {settings.kommune_code} has no figures; writing reports for {kommuner}")
+    paths = [render_report(settings, k, settings.config.get("report_year")) for k in kommuner]
+    return MaterializeResult(
+        metadata={"path": str(paths[0]), "reports": len(paths), "bytes": sum(p.stat().st_size for p in paths)}
+    )

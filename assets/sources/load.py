@@ -11,8 +11,8 @@ import pandera.pandas as pa
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 from dagster_duckdb import DuckDBResource
 
+from assets.resources import write_table
 from assets.sources.quarantine import Failure, replace_quarantine, withhold_cpr
-from pipelines.resources import write_table
 
 
 def later_wins(frames: list[pd.DataFrame], key: list[str]) -> pd.DataFrame:
@@ -29,9 +29,11 @@ def load_source(
     read: Callable[[Path], tuple[pd.DataFrame, list[Failure]]],
     schema: pa.DataFrameSchema,
     key: list[str],
+    finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> MaterializeResult:
     """Read `paths` in order with `read` (rows that passed, and failures); where two files give
     the same `key`, the later file's row wins, so a correction replaces what it corrects.
+    `finish` derives columns from all files' rows together (e.g. which publication is current).
     The table has exactly the schema's columns, and is created empty when there is no file."""
     frames, failures = [], []
     for path in paths:
@@ -45,6 +47,8 @@ def load_source(
         result = later_wins(frames, key)
     else:
         result = pd.DataFrame({name: pd.Series(dtype="object") for name in schema.columns})
+    if finish is not None:
+        result = finish(result)
     result = schema.validate(result[list(schema.columns)])
     with duckdb.get_connection() as con:
         write_table(con, table, result)

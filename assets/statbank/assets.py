@@ -4,11 +4,11 @@ import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
+from assets.resources import DUCKDB_POOL, ProjectSettings, write_table
 from assets.sources.files import source_files
 from assets.sources.load import later_wins
 from assets.sources.quarantine import Failure, replace_quarantine
 from assets.statbank.reader import config, read_statbank
-from pipelines.resources import DUCKDB_POOL, ProjectSettings, write_table
 from schemas.completion import STATUSES, completion_status_schema, completion_wide_schema
 
 

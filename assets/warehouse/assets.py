@@ -17,9 +17,9 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.applications.assets import ensure_application_tables
+from assets.resources import DUCKDB_POOL, ProjectSettings
 from assets.sql import ensure_work_schema
-from overgang.dictionary import create_views, dictionary_markdown, export_parquet
-from pipelines.resources import DUCKDB_POOL, ProjectSettings
+from schemas.dictionary import create_views, dictionary_markdown, export_parquet
 
 
 class HalfBuiltYears(RuntimeError):

@@ -100,7 +100,9 @@ def publication_rows(con: duckdb.DuckDBPyConnection, small: dict) -> pd.DataFram
                             "mark": pub.label(cell),
                         }
                     )
-    frame = pd.DataFrame(rows)
+    # Without extracts (public figures only) there are no cells to publish: an empty set, not an error.
+    columns = ["kommune_code", "kommune_name", "year", "part", "row_key", "row_name", "education_group"]
+    frame = pd.DataFrame(rows, columns=[*columns, "applicants", "share_pct", "mark"])
     frame["applicants"] = frame["applicants"].astype("Int64")
     frame["share_pct"] = frame["share_pct"].astype("Float64")
     return frame

@@ -15,14 +15,14 @@ SELECT
     nullif(trim(school_institution_number), '')            AS school_institution_number,
     nullif(trim(school_name), '')                               AS school_name,
     CASE WHEN lower(coalesce(trim(school_kommune), '')) IN ('', 'ukendt') THEN NULL
-         ELSE coalesce(TRY_CAST(trim(school_kommune) AS SMALLINT), -1) END    AS school_kommune,
+         ELSE coalesce(try_cast(trim(school_kommune) AS SMALLINT), -1) END    AS school_kommune,
     CASE WHEN lower(coalesce(trim(residence_kommune), '')) IN ('', 'ukendt') THEN NULL
-         ELSE coalesce(TRY_CAST(trim(residence_kommune) AS SMALLINT), -1) END AS residence_kommune,
+         ELSE coalesce(try_cast(trim(residence_kommune) AS SMALLINT), -1) END AS residence_kommune,
     CASE WHEN coalesce(trim(grade), '') = '' THEN NULL
-         ELSE coalesce(TRY_CAST(trim(grade) AS SMALLINT), -1) END             AS grade,
+         ELSE coalesce(try_cast(trim(grade) AS SMALLINT), -1) END             AS grade,
     trim(applicant_type)                                        AS applicant_type,
     CASE WHEN coalesce(trim(priority), '') = '' THEN NULL
-         ELSE coalesce(TRY_CAST(trim(priority) AS SMALLINT), -1) END          AS priority,
+         ELSE coalesce(try_cast(trim(priority) AS SMALLINT), -1) END          AS priority,
     lower(trim(education_code))                                 AS education_code,
     coalesce(upper(trim(eux)), '')                              AS eux,
     nullif(trim(application_status), '')                        AS application_status,
@@ -30,10 +30,10 @@ SELECT
 FROM (
     SELECT *,
            -- Danish exports write dates ISO or day first; the ISO cast is the fast common case.
-           coalesce(TRY_CAST(trim(application_date) AS DATE),
-                    TRY_STRPTIME(trim(application_date), '%Y-%m-%d'),
-                    TRY_STRPTIME(trim(application_date), '%d-%m-%Y'),
-                    TRY_STRPTIME(trim(application_date), '%d.%m.%Y'))::DATE AS parsed_date
+           coalesce(try_cast(trim(application_date) AS DATE),
+                    try_strptime(trim(application_date), '%Y-%m-%d'),
+                    try_strptime(trim(application_date), '%d-%m-%Y'),
+                    try_strptime(trim(application_date), '%d.%m.%Y'))::DATE AS parsed_date
     FROM staging_applications
     WHERE file_year IN (SELECT unnest($years))
-)
+) AS dated

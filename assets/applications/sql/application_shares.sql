@@ -18,12 +18,13 @@ WITH first_choice AS (
 located AS (
     SELECT year, 'school' AS geography_basis, school_kommune AS kommune_code, grade, education_group FROM first_choice
     UNION ALL
-    SELECT year, 'residence', residence_kommune, grade, education_group FROM first_choice WHERE residence_kommune IS NOT NULL
+    SELECT year, 'residence' AS geography_basis, residence_kommune AS kommune_code, grade, education_group
+    FROM first_choice WHERE residence_kommune IS NOT NULL
 ),
 with_country AS (
     SELECT * FROM located
     UNION ALL
-    SELECT year, geography_basis, 0, grade, education_group FROM located
+    SELECT year, geography_basis, 0 AS kommune_code, grade, education_group FROM located
 ),
 counted AS (
     SELECT year, geography_basis, kommune_code,
@@ -37,27 +38,27 @@ counted AS (
 grid AS (
     SELECT DISTINCT c.year, c.geography_basis, c.kommune_code, c.grade, g."group" AS education_group,
            g.in_denominator, g.sort_order
-    FROM counted c CROSS JOIN education_groups g
+    FROM counted AS c CROSS JOIN education_groups AS g
 ),
 filled AS (
     SELECT grid.*, coalesce(counted.applicants, 0) AS applicants
     FROM grid LEFT JOIN counted USING (year, geography_basis, kommune_code, grade, education_group)
 )
 SELECT
-    year,
-    CASE WHEN year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
+    f.year,
+    CASE WHEN f.year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
     kommune_code,
     coalesce(k.kommune_name, 'Hele landet')                        AS kommune_name,
-    geography_basis,
+    f.geography_basis,
     'leavers_excl_10th_grade_applicants'                           AS denominator_definition,
-    grade,
-    education_group,
-    applicants,
-    (sum(applicants) FILTER (WHERE in_denominator) OVER cell)::BIGINT AS denominator,
-    CASE WHEN in_denominator
-         THEN 100.0 * applicants / nullif(sum(applicants) FILTER (WHERE in_denominator) OVER cell, 0)
+    f.grade,
+    f.education_group,
+    f.applicants,
+    (sum(f.applicants) FILTER (WHERE f.in_denominator) OVER cell)::BIGINT AS denominator,
+    CASE WHEN f.in_denominator
+         THEN 100.0 * f.applicants / nullif(sum(f.applicants) FILTER (WHERE f.in_denominator) OVER cell, 0)
     END                                                            AS share_pct
-FROM filled
+FROM filled AS f
 LEFT JOIN kommuner AS k USING (kommune_code)
-WINDOW cell AS (PARTITION BY year, geography_basis, kommune_code, grade)
-ORDER BY year, geography_basis, kommune_code, grade, sort_order
+WINDOW cell AS (PARTITION BY f.year, f.geography_basis, kommune_code, f.grade)
+ORDER BY f.year, f.geography_basis, kommune_code, f.grade, f.sort_order

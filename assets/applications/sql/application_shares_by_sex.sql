@@ -9,14 +9,14 @@ WITH first_choice AS (
 with_country AS (
     SELECT * FROM first_choice
     UNION ALL
-    SELECT year, 0, sex, education_group FROM first_choice
+    SELECT year, 0 AS kommune_code, sex, education_group FROM first_choice
 ),
 counted AS (
     SELECT year, kommune_code, sex, education_group, count(*)::BIGINT AS applicants FROM with_country GROUP BY ALL
 ),
 grid AS (
     SELECT DISTINCT c.year, c.kommune_code, c.sex, g."group" AS education_group, g.in_denominator, g.sort_order
-    FROM counted c CROSS JOIN education_groups g
+    FROM counted AS c CROSS JOIN education_groups AS g
 )
 SELECT
     grid.year,
@@ -29,9 +29,10 @@ SELECT
     coalesce(c.applicants, 0) AS applicants,
     (sum(coalesce(c.applicants, 0)) FILTER (WHERE grid.in_denominator) OVER cell)::BIGINT AS denominator,
     CASE WHEN grid.in_denominator
-         THEN 100.0 * coalesce(c.applicants, 0) / nullif(sum(coalesce(c.applicants, 0)) FILTER (WHERE grid.in_denominator) OVER cell, 0)
+         THEN 100.0 * coalesce(c.applicants, 0)
+              / nullif(sum(coalesce(c.applicants, 0)) FILTER (WHERE grid.in_denominator) OVER cell, 0)
     END AS share_pct
 FROM grid
-LEFT JOIN counted c USING (year, kommune_code, sex, education_group)
+LEFT JOIN counted AS c USING (year, kommune_code, sex, education_group)
 WINDOW cell AS (PARTITION BY grid.year, grid.kommune_code, grid.sex)
 ORDER BY grid.year, grid.kommune_code, grid.sex, grid.sort_order

@@ -1,8 +1,9 @@
 -- applications: validated application rows (søgninger), one per pupil, year and priority,
 -- for the years in $years (the run's partitions).
 -- Which run loaded each year is in year_loads (one row a year, not a value on every row: at
--- 10 M rows, per-row constants cost seconds to write). Rows in quarantine are left out; `applicant_group` is 'direct' (direkte fra skole) or
--- 'outside' (uden for skole), from the spellings in data/config/column_map.yaml.
+-- 10 M rows, per-row constants cost seconds to write). Rows in quarantine are left out;
+-- `applicant_group` is 'direct' (direkte fra skole) or 'outside' (uden for skole), from the
+-- spellings in data/config/column_map.yaml.
 SELECT
     t.year,
     t.pupil_id,
@@ -22,7 +23,7 @@ SELECT
     t.source_file,
     t.source_line
 FROM ({typed}) AS t
-JOIN applicant_types AS m ON m.applicant_type = t.applicant_type
-JOIN education_codes AS c ON c.code = t.education_code
+INNER JOIN applicant_types AS m ON t.applicant_type = m.applicant_type
+INNER JOIN education_codes AS c ON t.education_code = c.code
 WHERE t.file_year IN (SELECT unnest($years))
-  AND row_id NOT IN (SELECT row_id FROM quarantine WHERE row_id IS NOT NULL)
+  AND t.row_id NOT IN (SELECT q.row_id FROM quarantine AS q WHERE q.row_id IS NOT NULL)

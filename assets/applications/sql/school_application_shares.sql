@@ -19,7 +19,7 @@ schools AS (
 ),
 grid AS (
     SELECT s.*, g."group" AS education_group, g.in_denominator, g.sort_order
-    FROM schools s CROSS JOIN education_groups g
+    FROM schools AS s CROSS JOIN education_groups AS g
 )
 SELECT
     grid.year,
@@ -32,9 +32,10 @@ SELECT
     coalesce(c.applicants, 0) AS applicants,
     (sum(coalesce(c.applicants, 0)) FILTER (WHERE grid.in_denominator) OVER school)::BIGINT AS denominator,
     CASE WHEN grid.in_denominator
-         THEN 100.0 * coalesce(c.applicants, 0) / nullif(sum(coalesce(c.applicants, 0)) FILTER (WHERE grid.in_denominator) OVER school, 0)
+         THEN 100.0 * coalesce(c.applicants, 0)
+              / nullif(sum(coalesce(c.applicants, 0)) FILTER (WHERE grid.in_denominator) OVER school, 0)
     END AS share_pct
 FROM grid
-LEFT JOIN counted c USING (year, kommune_code, school_institution_number, education_group)
+LEFT JOIN counted AS c USING (year, kommune_code, school_institution_number, education_group)
 WINDOW school AS (PARTITION BY grid.year, grid.school_institution_number)
 ORDER BY grid.year, grid.kommune_code, grid.school_institution_number, grid.sort_order

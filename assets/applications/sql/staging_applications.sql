@@ -2,10 +2,11 @@
 -- The CPR number is turned into `pupil_id` here and never stored; names, addresses and
 -- contact fields are not selected at all. Every other column is guarded (ingest.cpr_guarded): a
 -- CPR number typed into the wrong column is replaced by '(CPR withheld)' before the row is
--- stored, and `cpr_found_in` names the column(s) so the row goes to quarantine. Placeholders (names in curly brackets) are the source file's own
--- column names, looked up in data/config/column_map.yaml. {extract} is the file, read once by
--- read_csv in parallel; DuckDB keeps the rows in file order, so ingest.py numbers them (row_id,
--- source_line) from their position afterwards.
+-- stored, and `cpr_found_in` names the column(s) so the row goes to quarantine. Placeholders
+-- (names in curly brackets) are the source file's own column names, looked up in
+-- data/config/column_map.yaml. {extract} is the file, read once by read_csv in parallel;
+-- DuckDB keeps the rows in file order, so ingest.py numbers them (row_id, source_line) from
+-- their position afterwards.
 INSERT INTO staging_applications
 SELECT
     NULL                                                        AS row_id,
@@ -31,6 +32,6 @@ SELECT
 FROM (
     SELECT *,
            regexp_full_match(trim({cpr}), '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{{2}}-?[0-9]{{4}}') AS cpr_ok,
-           coalesce({cpr_in_row}, false) AS cpr_in_row
+           coalesce({cpr_in_row}, FALSE) AS cpr_in_row
     FROM {extract}
-) AS raw;
+) AS read_rows;

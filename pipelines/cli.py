@@ -85,7 +85,7 @@ def _summary(settings: Settings, kommune: int, years: list[int] | None = None) -
     try:
         _summary_of(settings, kommune, years)
     except duckdb.Error as err:
-        from pipelines.run import explain
+        from overgang.home import explain
 
         _fail(
             explain(
@@ -175,7 +175,7 @@ def _guard(action):
     file) into a message with what to do instead of a traceback."""
     import duckdb
 
-    from pipelines.run import RunLocked, explain
+    from overgang.home import RunLocked, explain
 
     settings = Settings.load()
     try:
@@ -221,7 +221,8 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
     _warn_about_key()
     from dagster import DagsterInstance
 
-    from pipelines.run import execute_main_job, lock_holder
+    from overgang.home import lock_holder
+    from pipelines.run import execute_main_job
 
     if rebuild:
         holder = lock_holder(settings.home)
@@ -343,7 +344,7 @@ def _rollback() -> None:
     import shutil
 
     from assets.warehouse.assets import sane
-    from pipelines.run import run_lock
+    from overgang.home import run_lock
 
     settings = Settings.load()
     current = settings.warehouse
@@ -644,7 +645,7 @@ def key_new(path: Path) -> None:
 )
 def dictionary(out: Path | None) -> None:
     """The data dictionary of the analyst views, from the published warehouse."""
-    from overgang.dictionary import dictionary_markdown
+    from schemas.dictionary import dictionary_markdown
 
     with _published(Settings.load()) as con:
         text = dictionary_markdown(con)

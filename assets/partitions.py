@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
 
-from overgang.settings import Settings
+from overgang.settings import pipeline_config
 
+# Dagster fixes an asset's partitions when its decorator runs, so the first year is read when the
+# assets are imported: the one file read at import, and only this file (no environment, no folders).
 APPLICATION_YEARS = TimeWindowPartitionsDefinition(
-    start=str(Settings.load().config["first_year"]),
+    start=str(pipeline_config()["first_year"]),
     fmt="%Y",
     cron_schedule="0 0 1 1 *",
     end_offset=1,

@@ -25,6 +25,8 @@ class WorkDatabase(DuckDBResource):
 
     @contextmanager
     def get_connection(self):
+        # Made here, not when the definitions are built: loading them must not create folders.
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         inner = super().get_connection()
         con = inner.__enter__()
         try:

@@ -1,0 +1,112 @@
+"""The Overgang home (OVERGANG_HOME): one run at a time in it, and what to say when the machine
+under it fails. Plain Python, no Dagster: `overgang load --no-run`, `rollback` and the error
+messages of every command need these without paying for Dagster's import."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import socket
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from overgang.settings import Settings
+
+
+class RunLocked(RuntimeError):
+    """Another run holds this home's lock; the message names it."""
+
+
+def _holder(path: Path) -> str:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not info:
+        return "another run"
+    return (
+        f"run {info.get('run_id', '?')} ({info.get('job', '?')}, process {info.get('pid', '?')} on {info.get('host', '?')}, "
+        f"started {info.get('started', '?')})"
+    )
+
+
+@contextmanager
+def run_lock(home: Path, run_id: str, job_name: str, wait: bool = False):
+    """One run at a time per OVERGANG_HOME: an exclusive lock on ``<home>/run.lock`` naming the
+    holder's run id. The operating system releases it when the holder dies (kill -9 included), so
+    it never goes stale. Without `wait`, a second run stops at once with RunLocked saying who holds it."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "run.lock"
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise RunLocked(
+                    f"Another run is using {home}: {_holder(path)}. Nothing was started; wait until it has "
+                    "finished (or use --wait) and run again."
+                ) from None
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "job": job_name,
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "started": datetime.now().isoformat(timespec="seconds"),
+                }
+            )
+        )
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def lock_holder(home: Path) -> str | None:
+    """Who holds the home's run lock now (None when nobody does)."""
+    path = home / "run.lock"
+    if not path.exists():
+        return None
+    with path.open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _holder(path)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
+def explain(text: str, settings: Settings | None = None) -> str:
+    """Advice for failures that come from the machine, not the data: a full disk, a read-only or
+    inaccessible home, a damaged database file."""
+    home = f" ({settings.home})" if settings else ""
+    lowered = text.lower()
+    if "no space left" in lowered or "disk full" in lowered or f"[errno {errno.ENOSPC}]" in lowered:
+        return (
+            text + f" → The disk holding OVERGANG_HOME{home} is full. Free space (the working database and one "
+            "more copy of the warehouse must fit) and run again; the published warehouse is unchanged."
+        )
+    if "read-only file system" in lowered or f"[errno {errno.EROFS}]" in lowered:
+        return (
+            text + f" → OVERGANG_HOME{home} is on a read-only file system. Mount it writable, or set "
+            "OVERGANG_HOME to a writable folder, and run again."
+        )
+    if "permission denied" in lowered or f"[errno {errno.EACCES}]" in lowered:
+        return (
+            text + f" → This user may not write in OVERGANG_HOME{home}. Fix its permissions or set OVERGANG_HOME "
+            "to a folder this user owns, and run again."
+        )
+    if "not a valid duckdb database" in lowered or "corrupt" in lowered or "checksum" in lowered:
+        return (
+            text + " → A DuckDB file is damaged. The working database: rebuild it with `overgang run --rebuild`. "
+            "The published warehouse: `overgang rollback` puts the previous version back."
+        )
+    return text

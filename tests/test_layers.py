@@ -1,0 +1,69 @@
+"""The layers at run time: importing the definitions does no work, and the analyst's quick
+commands (query, report) never import Dagster or pandera (issue 17: they would cost seconds).
+import-linter checks the imports as written (`make lint`); these check what a real command loads,
+lazy imports included."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import duckdb
+
+from overgang.settings import PROJECT_DIR
+from tests.cli import overgang
+
+HEAVY = {"dagster", "pandera", "dagster_duckdb", "dagster_pandera"}
+
+
+def imported(stderr: str) -> set[str]:
+    """Top-level packages named in `python -X importtime` output (PYTHONPROFILEIMPORTTIME=1)."""
+    lines = [line for line in stderr.splitlines() if line.startswith("import time:")]
+    return {line.rsplit("|", 1)[1].strip().split(".")[0] for line in lines[1:]}
+
+
+def test_importing_the_definitions_reads_no_environment_and_creates_no_folder(tmp_path):
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
+    code = (
+        "import pipelines.definitions as d, pipelines.cli, pipelines.run, pipelines.sensors\n"
+        "from dagster.components.definitions import LazyDefinitions\n"
+        "assert isinstance(d.defs, LazyDefinitions), type(d.defs)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env={**env, "OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not home.exists() and not (tmp_path / "inbox").exists()
+
+
+def test_query_imports_neither_dagster_nor_pandera(tmp_path):
+    (tmp_path / "home" / "warehouse").mkdir(parents=True)
+    duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb")).close()
+    done = overgang(tmp_path, "query", "select 1 AS one", "--csv", PYTHONPROFILEIMPORTTIME="1")
+    assert done.returncode == 0 and done.stdout == "one\n1\n", done.stderr[-2000:]
+    modules = imported(done.stderr)
+    assert {"duckdb", "click"} <= modules, "the importtime output was not read"
+    assert not modules & HEAVY, sorted(modules & HEAVY)
+
+
+def test_report_imports_neither_dagster_nor_pandera(sample_run, tmp_path):
+    out = tmp_path / "rapport.html"
+    done = overgang(
+        tmp_path,
+        "report",
+        "--out",
+        str(out),
+        OVERGANG_HOME=str(sample_run.settings.home),
+        PYTHONPROFILEIMPORTTIME="1",
+    )
+    assert done.returncode == 0 and out.stat().st_size > 100_000, done.stderr[-2000:]
+    modules = imported(done.stderr)
+    assert {"plotly", "jinja2"} <= modules, "the importtime output was not read"
+    assert not modules & HEAVY, sorted(modules & HEAVY)
