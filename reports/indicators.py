@@ -53,7 +53,10 @@ def status(value, target, national, or_national: bool, deadline, year, trend) ->
     if or_national and national is not None and value >= national:
         return "Nået (landsgennemsnittet)", "status-met"
     if deadline and year < deadline:
-        if trend is not None and trend >= target:
+        if trend is None:
+            # One point is no trend: too early to say whether the goal will be met.
+            return "Ikke nået endnu", "status-not-met"
+        if trend >= target:
             return "På vej", "status-on-track"
         return "Ikke på vej", "status-not-met"
     return "Ikke nået", "status-not-met"
@@ -254,8 +257,8 @@ def national_age25(ctx: Context, g) -> GoalCard | None:
     points = _df(
         ctx.con,
         """SELECT year, value FROM published_figures WHERE scope = 'national'
-           AND measure = 'completed_youth_edu_age25' ORDER BY year""",
-        {},
+           AND measure = 'completed_youth_edu_age25' AND year <= $y ORDER BY year""",
+        {"y": ctx.year},
     )
     if points.empty:
         return None
