@@ -448,6 +448,14 @@ def load_report_data(
         ).fetchall()
     ]
     published = load_published_years(con, [kommune_code])
+    # synthetic_data: the warehouse's extracts are the shipped synthetic sample (the report says so
+    # on every page). The kommune's own published figures are never shown beside them: with those,
+    # the sample's extracts are left out of this report altogether.
+    publication = con.execute("SELECT * FROM publication").df().iloc[0].to_dict()
+    publication["synthetic_data"] = bool(publication.get("synthetic_data", False))
+    sample_left_out = publication["synthetic_data"] and bool(published)
+    if sample_left_out:
+        extract_years, publication["synthetic_data"] = [], False
     years = sorted(set(extract_years) | {y for (_, y) in published})
     if not years:
         raise ReportError(
@@ -466,12 +474,13 @@ def load_report_data(
     # cells: the protected cubes of extract years (what the disclosure audit checks); figures: every
     # year's figures, a published table standing in where there is no extract.
     cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year])
-    cells.update(load_published(con, small, peers, [year]))
+    if not sample_left_out:
+        cells.update(load_published(con, small, peers, [year]))
     figures = {key: v for key, v in published.items() if key[1] <= year}
     figures.update(load_published_years(con, peers, [year]))
     figures.update(cells)
     pub = figures[(kommune_code, year)]
-    loaded = _loaded_kommuner(con)
+    loaded = {} if sample_left_out else _loaded_kommuner(con)
     (total_kommuner,) = con.execute("SELECT count(*) FROM kommuner").fetchone()
     nationals = {y: national_shares(con, y, loaded.get(y, 0) >= total_kommuner) for y in years if y <= year}
     groups = _groups(con, params, pub, nationals[year][0])
@@ -526,9 +535,11 @@ def load_report_data(
             .reindex([s for s in ("M", "K") if s in set(sexes.row_key)])
             .rename(index=sex_names)
         )
-    # synthetic_data: the warehouse holds the shipped synthetic sample (the report says so on every page).
-    publication = con.execute("SELECT * FROM publication").df().iloc[0].to_dict()
-    publication["synthetic_data"] = bool(publication.get("synthetic_data", False))
+    if sample_left_out:
+        notes["sample_left_out"] = (
+            "Datalageret indeholder også Overgangs syntetiske eksempeldata; de er ikke brugt i denne rapport, "
+            "der bygger på kommunens egne offentliggjorte tal."
+        )
     return ReportData(
         kommune_code=kommune_code,
         kommune_name=found[0],
