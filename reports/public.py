@@ -66,7 +66,8 @@ class PublishedYear:
 
     @property
     def groups(self) -> list[str]:
-        return [g for g in ("EUD", "GYM", "FGU", "STU", "OEVRIGT", "OEVRIGE") if g in self.shares or g in self.marks]
+        given = self.shares.keys() | self.marks.keys() | self.counts.keys()
+        return [g for g in ("EUD", "GYM", "FGU", "STU", "OEVRIGT", "OEVRIGE") if g in given]
 
     def _group(self, cell: str) -> str | None:
         kind, _, name = cell.partition("/")

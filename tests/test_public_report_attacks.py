@@ -16,6 +16,9 @@ from openpyxl import load_workbook
 from tests.cli import overgang
 from tests.test_public_report import _page
 
+# Every test here loads files through the CLI, which starts Dagster runs.
+pytestmark = pytest.mark.integration
+
 KOEGE, STEVNS, GREVE = 259, 336, 253
 MINISTRY = "denominator: leavers_excl_10th_grade_applicants\n"
 
