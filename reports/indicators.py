@@ -11,11 +11,28 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
 from overgang.numbers import da_pct
 from reports.sql import frame as _df
+
+TEXTS = Path(__file__).resolve().parent / "templates" / "goal_texts.da.yaml"
+
+
+@lru_cache(maxsize=1)
+def _texts() -> dict:
+    import yaml
+
+    return yaml.safe_load(TEXTS.read_text(encoding="utf-8"))
+
+
+def say(key: str, **values) -> str:
+    """The Danish wording `key` ("section.name") from goal_texts.da.yaml, filled in."""
+    section, name = key.split(".")
+    return _texts()[section][name].format(**values)
 
 
 @dataclass
@@ -43,23 +60,37 @@ class GoalCard:
     target_note: str = ""  # "interpoleret" where the year's måltal lies between decided ones
 
 
+STATUS_CLASS = {
+    "none": "status-none",
+    "no_target": "status-none",
+    "context_only": "status-none",
+    "met": "status-met",
+    "met_national": "status-met",
+    "on_track": "status-on-track",
+}
+
+
 def status(value, target, national, or_national: bool, deadline, year, trend) -> tuple[str, str]:
     """The one status rule: met (the goal, or the national average where the goal allows it),
-    on track or not before its deadline (a straight-line projection), or not met."""
+    on track or not before its deadline (a straight-line projection), or not met. Returns the
+    status's Danish wording and its CSS class."""
+    key = _status_key(value, target, national, or_national, deadline, year, trend)
+    return say(f"status.{key}"), STATUS_CLASS.get(key, "status-not-met")
+
+
+def _status_key(value, target, national, or_national: bool, deadline, year, trend) -> str:
     if value is None:
-        return "Ingen data", "status-none"
+        return "none"
     if target is not None and value >= target:
-        return "Nået", "status-met"
+        return "met"
     if or_national and national is not None and value >= national:
-        return "Nået (landsgennemsnittet)", "status-met"
+        return "met_national"
     if deadline and year < deadline:
         if trend is None:
             # One point is no trend: too early to say whether the goal will be met.
-            return "Ikke nået endnu", "status-not-met"
-        if trend >= target:
-            return "På vej", "status-on-track"
-        return "Ikke på vej", "status-not-met"
-    return "Ikke nået", "status-not-met"
+            return "not_yet"
+        return "on_track" if trend >= target else "off_track"
+    return "not_met"
 
 
 class _Plain(dict):
@@ -107,11 +138,11 @@ def _eud_card(ctx: Context, goal_id: str, title: str, target, note: str) -> Goal
         title,
         "søgning",
         value,
-        f"EUD-andel {year}",
+        say("eud_share.value_label", year=year),
         eud["kommune"].get(year - 1),
         target,
         national,
-        *(state or ("Intet måltal", "status-none")),
+        *(state or (say("status.no_target"), "status-none")),
         note=note,
     )
     if value is not None and target is not None and value < target:
@@ -120,11 +151,8 @@ def _eud_card(ctx: Context, goal_id: str, title: str, target, note: str) -> Goal
         count = ctx.data["groups"].set_index("group").loc["EUD", "applicants"] if len(ctx.data["groups"]) else None
         if denominator and count is not None and not pd.isna(count):
             card.gap_people = math.ceil(round(target / 100 * denominator, 9)) - int(count)
-            card.gap_people_text = f"{card.gap_people} elever mere med EUD som 1. prioritet ville have nået måltallet"
+            card.gap_people_text = say("eud_share.gap_people", people=card.gap_people)
     return card
-
-
-EUD_NOTE = "Andel af afgangselever fra kommunens skoler med en erhvervsuddannelse som 1. prioritet."
 
 
 @indicator("eud_application_share", "kommune")
@@ -132,7 +160,7 @@ def kommune_eud_share(ctx: Context, g) -> GoalCard:
     """The kommune's EUD måltal: the year's loaded måltal, else the goal's own target."""
     target = ctx.eud["target"].get(ctx.year)
     target = g.target_pct if target is None else target
-    return _eud_card(ctx, g.goal_id, f"EUD-måltal {ctx.year}", target, EUD_NOTE)
+    return _eud_card(ctx, g.goal_id, say("eud_share.title_target", year=ctx.year), target, say("eud_share.note"))
 
 
 def own_eud_share(ctx: Context) -> GoalCard:
@@ -140,10 +168,10 @@ def own_eud_share(ctx: Context) -> GoalCard:
     måltal for the year is its target; without one it shows where the kommune stands."""
     target = ctx.eud["target"].get(ctx.year)
     if target is None:
-        return _eud_card(
-            ctx, "eud_share", f"EUD-andel {ctx.year}", None, "Der er ikke registreret et måltal for kommunen."
-        )
-    return _eud_card(ctx, "eud_share", f"EUD-måltal {ctx.year}", target, EUD_NOTE)
+        title, note = say("eud_share.title_plain", year=ctx.year), say("eud_share.note_no_target")
+    else:
+        title, note = say("eud_share.title_target", year=ctx.year), say("eud_share.note")
+    return _eud_card(ctx, "eud_share", title, target, note)
 
 
 @indicator("eud_application_share", "national")
@@ -161,17 +189,17 @@ def national_eud_share(ctx: Context, g) -> GoalCard:
     state, css = status(value, g.target_pct, national, False, g.deadline_year, year, trend)
     card = GoalCard(
         g.goal_id,
-        f"Nationalt mål: {g.target_pct:.0f} % søger EUD i {g.deadline_year}",
+        say("national_eud.title", target=f"{g.target_pct:.0f}", deadline=g.deadline_year),
         "søgning",
         value,
-        f"EUD-andel {year}",
+        say("eud_share.value_label", year=year),
         eud["kommune"].get(year - 1),
         g.target_pct,
         national,
         state,
         css,
-        note="Målet fra erhvervsuddannelsesreformen (2014) gælder hele landet; her målt på kommunens egen EUD-andel."
-        + (f" Fremskrevet giver de seneste år {da_pct(trend)} i {g.deadline_year}." if trend is not None else ""),
+        note=say("national_eud.note")
+        + (say("national_eud.projected", trend=da_pct(trend), deadline=g.deadline_year) if trend is not None else ""),
     )
     if value is not None and value < g.target_pct:
         card.gap_pp = value - g.target_pct
@@ -215,14 +243,13 @@ def completion_goal(ctx: Context, g) -> GoalCard:
             g.description_da,
             "fremskrivning",
             point["value"],
-            f"Profilmodellen {point['vintage']}: årgang {point['cohort']}, {point['horizon']} år efter 9. klasse",
+            say("completion.projection_label", **point),
             None,
             g.target_pct,
             national,
             state,
             css,
-            note="Børne- og Undervisningsministeriets profilmodel: en fremskrivning af, hvor stor en andel af "
-            "årgangen der vil have fuldført en ungdomsuddannelse. Det er det tal, målet gælder.",
+            note=say("completion.projection_note"),
         )
         # A goal met by the national average has no gap to close.
         if point["value"] < g.target_pct and css != "status-met":
@@ -230,7 +257,7 @@ def completion_goal(ctx: Context, g) -> GoalCard:
         return card
     comp = ctx.data["completion"]
     if comp.empty:
-        return unmeasured(ctx, g, "Målet måles med profilmodellens fremskrivning; den er ikke indlæst for kommunen.")
+        return unmeasured(ctx, g, say("completion.no_projection"))
     mine = comp[(comp.area == "kommune") & (comp.status == "completed")].iloc[0]
     nat = comp[(comp.area == "Hele landet") & (comp.status == "completed")].iloc[0]
     return GoalCard(
@@ -238,15 +265,13 @@ def completion_goal(ctx: Context, g) -> GoalCard:
         g.description_da,
         "observeret",
         mine["share"],
-        f"18–25-årige med fuldført ungdomsuddannelse ({ctx.data['completion_year']})",
+        say("completion.context_label", year=ctx.data["completion_year"]),
         None,
         g.target_pct,
         nat["share"],
-        "Status kræver profilmodellen",
-        "status-none",
-        note="Tallet er baggrund, ikke målingen af målet: Danmarks Statistik (STATUSU6) viser status i dag for "
-        f"alle 18–25-årige, og de yngste er endnu i gang, så det kan ikke nå {da_pct(g.target_pct, 0)}. Målet måles "
-        "med profilmodellens fremskrivning; indlæs den for at se, om målet er nået.",
+        say("status.context_only"),
+        STATUS_CLASS["context_only"],
+        note=say("completion.context_note", target=da_pct(g.target_pct, 0)),
     )
 
 
@@ -271,41 +296,46 @@ def national_age25(ctx: Context, g) -> GoalCard | None:
     state, css = status(float(last.value), g.target_pct, None, False, g.deadline_year, int(last.year), trend)
     card = GoalCard(
         g.goal_id,
-        f"Nationalt mål: {g.target_pct:.0f} % af de 25-årige i {g.deadline_year}",
+        say("national_age25.title", target=f"{g.target_pct:.0f}", deadline=g.deadline_year),
         "observeret",
         float(last.value),
-        f"25-årige med ungdomsuddannelse, hele landet ({int(last.year)})",
+        say("national_age25.value_label", year=int(last.year)),
         None,
         g.target_pct,
         float(last.value),
         state,
         css,
         note=(
-            f"Lineær fremskrivning {int(points.iloc[0].year)}–{int(last.year)} giver {da_pct(trend)} i {g.deadline_year}."
+            say(
+                "national_age25.projected",
+                first=int(points.iloc[0].year),
+                last=int(last.year),
+                trend=da_pct(trend),
+                deadline=g.deadline_year,
+            )
             if trend is not None
             else ""
         )
-        + " Opgøres ikke for den enkelte kommune.",
+        + say("national_age25.note"),
     )
     card.gap_pp = float(last.value) - g.target_pct
     return card
 
 
-def unmeasured(ctx: Context, g, note: str = "Rapporten har endnu ingen tal for dette mål.") -> GoalCard:
+def unmeasured(ctx: Context, g, note: str | None = None) -> GoalCard:
     """A goal without figures (or an indicator Overgang cannot yet measure): shown, not hidden."""
-    kind = {"projection": "fremskrivning", "observed": "observeret", "application": "søgning"}
     return GoalCard(
         g.goal_id,
         g.description_da,
-        kind.get(g.indicator_kind, g.indicator_kind),
+        _texts()["kinds"].get(g.indicator_kind, g.indicator_kind),
         None,
         "",
         None,
         g.target_pct,
         None,
-        "Ingen data",
-        "status-none",
-        note=note,
+        say("status.none"),
+        STATUS_CLASS["none"],
+        note=note or say("unmeasured.note"),
     )
 
 
