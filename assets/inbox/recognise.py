@@ -197,23 +197,27 @@ def _spellings(source: Source) -> list[str]:
     return []
 
 
-def _kinds_by_header(header: list[str]) -> list[tuple[int, str]]:
+def _kinds_by_header(header: list[str], sources: tuple[Source, ...] = SOURCES) -> list[tuple[int, str]]:
     """How many of each kind's column names the header holds, best first."""
     names = {norm(h) for h in header}
     spellings = {"applications": [s for e in column_map()["applications"].values() for s in e["source"]]}
-    spellings |= {s.kind: _spellings(s) for s in SOURCES if _spellings(s)}
+    spellings |= {s.kind: _spellings(s) for s in sources if _spellings(s)}
     return sorted(((sum(norm(s) in names for s in v), k) for k, v in spellings.items()), reverse=True)
 
 
-EXPECTED = "an Optagelse.dk extract (header with CPR;...;Uddannelse;Ansøgningsdato), " + ", ".join(
-    s.expected for s in recognition_order()
-)
+def expected(sources: tuple[Source, ...] = SOURCES) -> str:
+    """What the inbox would have taken, for the reason of a file it refuses."""
+    return "an Optagelse.dk extract (header with CPR;...;Uddannelse;Ansøgningsdato), " + ", ".join(
+        s.expected for s in recognition_order(sources)
+    )
 
 
-def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None) -> Recognised:
+def recognise(
+    path: Path, tolerance_pp: float = 0.2, limits: dict | None = None, sources: tuple[Source, ...] = SOURCES
+) -> Recognised:
     """The file's kind (and year, for an extract), or FileRejected saying what was expected.
     `limits` (settings.intake) bound what one file may cost: field and line length, an .xlsx
-    file's unpacked size and rows, seconds per file."""
+    file's unpacked size and rows, seconds per file. `sources`: the registry (schemas/sources.py)."""
     limits = {**INTAKE_DEFAULTS, **(limits or {})}
     deadline = time.monotonic() + float(limits["max_seconds_per_file"])
     suffix = path.suffix.lower()
@@ -223,9 +227,11 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
                 f"{path.name}: a YAML file larger than {_kb(limits['max_line_bytes'])} is not a table of "
                 "targets or goals."
             )
-        return _recognise_yaml(path)
+        return _recognise_yaml(path, sources)
     if suffix not in (".csv", ".txt", ".xlsx"):
-        raise FileRejected(f"{path.name}: Overgang reads .csv, .txt, .xlsx and .yaml files; expected {EXPECTED}.")
+        raise FileRejected(
+            f"{path.name}: Overgang reads .csv, .txt, .xlsx and .yaml files; expected {expected(sources)}."
+        )
     if suffix == ".xlsx":
         check_xlsx_size(path, limits["max_xlsx_uncompressed_bytes"])
         header = read_xlsx_rows(path, max_rows=limits["max_xlsx_rows"], deadline=deadline).header
@@ -239,7 +245,7 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
                 "(a file without line breaks, or a binary file?)."
             )
         header = _header_cells(first)
-    ranked = _kinds_by_header(header)
+    ranked = _kinds_by_header(header, sources)
     if suffix != ".xlsx" and ranked[0][1] == "applications" and ranked[0][0] >= 3:
         match_extract_columns(header, path.name)
         short = _ends_mid_line(path, len(header))
@@ -253,17 +259,17 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
         return Recognised("applications", year, f"Optagelse.dk extract for {year}")
     if path.stat().st_size > SMALL_FILE:
         raise FileRejected(
-            f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {EXPECTED}."
+            f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {expected(sources)}."
         )
     best_score, best = ranked[0]
     seen = Seen(path, header, best, best_score, tolerance_pp)
-    for source in recognition_order():
+    for source in recognition_order(sources):
         detail = resolve(source.recogniser)(seen, source)
         if detail is not None:
             return Recognised(source.kind, None, detail)
     if best_score >= 2:
         # Close to a known kind: say which of its columns are missing.
-        source = by_kind().get(best)
+        source = by_kind(sources).get(best)
         if source is None:
             match_extract_columns(header, path.name)
         elif source.column_map:
@@ -278,16 +284,16 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
     # file may be anything (a CPR number, or a system file's content).
     raise FileRejected(
         f"{path.name}: unknown layout (a first line of {len(header)} fields, none that Overgang "
-        f"recognises). Expected {EXPECTED}."
+        f"recognises). Expected {expected(sources)}."
     )
 
 
-def _recognise_yaml(path: Path) -> Recognised:
+def _recognise_yaml(path: Path, sources: tuple[Source, ...]) -> Recognised:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise FileRejected(f"{path.name}: not valid YAML text{yaml_error_line(err)}.") from None
-    tables = [s for s in recognition_order() if s.config_table]
+    tables = [s for s in recognition_order(sources) if s.config_table]
     for source in tables:
         if isinstance(data, dict) and source.name in data:
             frame, _ = read_config_table(path, source.frame_schema(), source.name)
