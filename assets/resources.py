@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import ConfigurableResource
+import pandera.pandas as pa
+from dagster import ConfigurableResource, TableColumn, TableSchema
 from dagster_duckdb import DuckDBResource
 
 from overgang.settings import Settings
@@ -51,6 +52,18 @@ class ProjectSettings(ConfigurableResource):
         return Settings(
             home=Path(self.home), input_dir=Path(self.input_dir), config=base.config, inbox=Path(self.inbox_dir)
         )
+
+
+def column_schema(schema: pa.DataFrameSchema) -> dict:
+    """The pandera schema as asset metadata: the column list the Dagster UI shows beside an asset."""
+    return {
+        "dagster/column_schema": TableSchema(
+            columns=[
+                TableColumn(name=name, type=str(column.dtype), description=column.description)
+                for name, column in schema.columns.items()
+            ]
+        )
+    }
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:

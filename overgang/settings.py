@@ -33,6 +33,16 @@ INTAKE_DEFAULTS = {
 }
 
 
+def series_break_year(series: str = "application_shares") -> int:
+    """The year a series changed definition (data/reference/series_breaks.csv): for søgetal, 2023,
+    when 'direkte fra skole' became 'enrolled at the moment of application'. Read with the csv
+    module: the report, which uses it too, stays free of pandas at start."""
+    import csv
+
+    with (DATA_DIR / "reference" / "series_breaks.csv").open(encoding="utf-8", newline="") as f:
+        return next(int(row["year"]) for row in csv.DictReader(f) if row["series"] == series)
+
+
 def pipeline_config() -> dict:
     """data/config/pipeline.yaml as it is on disk (a new dict each call: callers may change theirs)."""
     return yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))

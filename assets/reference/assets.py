@@ -9,7 +9,7 @@ import pandas as pd
 from dagster import MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from assets.resources import DUCKDB_POOL, write_table
+from assets.resources import DUCKDB_POOL, column_schema, write_table
 from overgang.settings import DATA_DIR
 from schemas import reference
 
@@ -22,13 +22,13 @@ def _load(duckdb: DuckDBResource, name: str, frame: pd.DataFrame, source: str) -
     return MaterializeResult(metadata={"rows": rows, "source": source})
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
+@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL, metadata=column_schema(reference.kommuner_schema))
 def kommuner(duckdb: DuckDBResource) -> MaterializeResult:
     """The 98 municipalities (kommuner) with region, from data/reference/kommuner.csv."""
     return _load(duckdb, "kommuner", reference.kommuner(), "data/reference/kommuner.csv")
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
+@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL, metadata=column_schema(reference.education_codes_schema))
 def education_codes(duckdb: DuckDBResource) -> MaterializeResult:
     """Education codes (uddannelseskoder) and the søgetal group each belongs to."""
     return _load(duckdb, "education_codes", reference.education_codes(), "data/config/education_codes.csv")

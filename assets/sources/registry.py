@@ -1,7 +1,6 @@
 """The assets and quarantine checks of the registry's sources (schemas/sources.py), made from
 their declarations (an asset factory): a new source needs no asset module of its own."""
 
-import pandera.pandas as pa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -9,27 +8,15 @@ from dagster import (
     AssetsDefinition,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     asset,
     asset_check,
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.resources import DUCKDB_POOL, ProjectSettings
+from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema
 from assets.sources.files import source_files
 from assets.sources.load import load_source
 from schemas.sources import SOURCES, Source, resolve
-
-
-def column_schema(schema: pa.DataFrameSchema) -> TableSchema:
-    """The pandera schema as the column list the Dagster UI shows beside an asset."""
-    return TableSchema(
-        columns=[
-            TableColumn(name=name, type=str(column.dtype), description=column.description)
-            for name, column in schema.columns.items()
-        ]
-    )
 
 
 def source_asset(source: Source) -> AssetsDefinition:
@@ -39,7 +26,7 @@ def source_asset(source: Source) -> AssetsDefinition:
         kinds={"duckdb", "pandera"},
         pool=DUCKDB_POOL,
         description=source.description,
-        metadata={"dagster/column_schema": column_schema(source.frame_schema()), "source_kind": source.kind},
+        metadata={**column_schema(source.frame_schema()), "source_kind": source.kind},
     )
     def _asset(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
         settings = project.settings()
