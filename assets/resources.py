@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,20 +38,32 @@ class WorkDatabase(DuckDBResource):
 
 
 class ProjectSettings(ConfigurableResource):
-    """Paths and analyst settings (data/config/pipeline.yaml, overridable by environment)."""
+    """Paths and the analyst's settings as checked when the definitions were built
+    (data/config/pipeline.yaml and OVERGANG_* through the typed model, overgang/config.py): every
+    step of a run sees the same values, shown with the run in the UI. After editing the file,
+    reload the code location (the CLI builds the definitions anew for every run)."""
 
     home: str
     input_dir: str
     inbox_dir: str
+    # As JSON: Dagster's config system has no null in a map, and report_year may be null.
+    config_json: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProjectSettings:
-        return cls(home=str(settings.home), input_dir=str(settings.input_dir), inbox_dir=str(settings.inbox_dir))
+        return cls(
+            home=str(settings.home),
+            input_dir=str(settings.input_dir),
+            inbox_dir=str(settings.inbox_dir),
+            config_json=json.dumps(settings.config, default=str),
+        )
 
     def settings(self) -> Settings:
-        base = Settings.load()
         return Settings(
-            home=Path(self.home), input_dir=Path(self.input_dir), config=base.config, inbox=Path(self.inbox_dir)
+            home=Path(self.home),
+            input_dir=Path(self.input_dir),
+            config=json.loads(self.config_json),
+            inbox=Path(self.inbox_dir),
         )
 
 

@@ -33,6 +33,11 @@ INTAKE_DEFAULTS = {
 }
 
 
+class ConfigError(ValueError):
+    """A setting that is wrong; the message names the file (or environment variable), the key and
+    what was expected."""
+
+
 def series_break_year(series: str = "application_shares") -> int:
     """The year a series changed definition (data/reference/series_breaks.csv): for søgetal, 2023,
     when 'direkte fra skole' became 'enrolled at the moment of application'. Read with the csv
@@ -61,8 +66,16 @@ class Settings:
     inbox: Path | None = None  # None: OVERGANG_INBOX, else inbox_dir in pipeline.yaml
 
     @classmethod
-    def load(cls) -> Settings:
-        config = pipeline_config()
+    def load(cls, checked: bool = False) -> Settings:
+        """`checked`: every key validated by the typed model (overgang/config.py, pydantic),
+        ConfigError naming a bad one; for the commands that run the pipeline. Unchecked: the file
+        as it is, for the quick commands (query, report), which must not pay pydantic's import."""
+        if checked:
+            from overgang.config import load_config
+
+            config = load_config().model_dump()
+        else:
+            config = pipeline_config()
         home = _resolve(os.environ.get("OVERGANG_HOME", "var"))
         input_dir = _resolve(os.environ.get("OVERGANG_INPUT_DIR", config["input_dir"]))
         return cls(home=home, input_dir=input_dir, config=config)

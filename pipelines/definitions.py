@@ -25,7 +25,7 @@ __all__ = ["MAIN_JOB", "build_definitions", "defs"]
 
 def build_definitions(settings: Settings | None = None, sources: tuple[Source, ...] = SOURCES) -> Definitions:
     """`sources`: the registry (schemas/sources.py); a test passes its own to see what one entry makes."""
-    settings = settings or Settings.load()
+    settings = settings or Settings.load(checked=True)
     sources_job = sources_job_for(sources)
     return Definitions(
         assets=[*load_assets_from_modules(MODULES), *source_assets(sources), warehouse_asset(sources), publication_set],
