@@ -49,8 +49,21 @@ def series_break_year(series: str = "application_shares") -> int:
 
 
 def pipeline_config() -> dict:
-    """data/config/pipeline.yaml as it is on disk (a new dict each call: callers may change theirs)."""
-    return yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
+    """data/config/pipeline.yaml as it is on disk, with OVERGANG_<KEY> / OVERGANG_<SECTION>__<KEY>
+    over it (a new dict each call: callers may change theirs). Unchecked: the quick commands use
+    this; overgang/config.py reads the same file and variables and checks every value."""
+    config = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
+    for name, text in os.environ.items():
+        if not name.startswith("OVERGANG_"):
+            continue
+        path = name.removeprefix("OVERGANG_").lower().split("__")
+        if path[0] not in config:
+            continue  # OVERGANG_HOME, OVERGANG_CPR_KEY, ...: not keys of the file
+        section = config
+        for part in path[:-1]:
+            section = section.setdefault(part, {}) if isinstance(section.get(part), dict | None) else {}
+        section[path[-1]] = yaml.safe_load(text) if text.strip() else None
+    return config
 
 
 def _resolve(path: str | os.PathLike) -> Path:

@@ -55,3 +55,12 @@ def test_overgang_run_stops_with_the_key_and_no_traceback(tmp_path):
     assert "OVERGANG_SMALL_CELL__MIN_COUNT: small_cell.min_count: must be an integer ≥ 1, got 'fem'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "home").exists()  # stopped before anything was written
+
+
+def test_the_quick_commands_see_the_same_overrides_as_the_checked_ones(monkeypatch):
+    """`overgang report` (unchecked, no pydantic) and `overgang run` (checked) read one setting alike."""
+    monkeypatch.setenv("OVERGANG_SMALL_CELL__MIN_COUNT", "7")
+    monkeypatch.setenv("OVERGANG_REPORT_YEAR", "2024")
+    for settings in (Settings.load(), Settings.load(checked=True)):
+        assert settings.config["small_cell"] == {"min_count": 7, "min_denominator": 20}
+        assert settings.config["report_year"] == 2024
