@@ -46,8 +46,9 @@ class ProjectSettings(ConfigurableResource):
     home: str
     input_dir: str
     inbox_dir: str
-    # As JSON: Dagster's config system has no null in a map, and report_year may be null.
-    config_json: str
+    # As JSON: Dagster's config system has no null in a map, and report_year may be null. Empty:
+    # read and checked when asked (a resource made by hand, e.g. for a sensor in a test).
+    config_json: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProjectSettings:
@@ -58,11 +59,14 @@ class ProjectSettings(ConfigurableResource):
             config_json=json.dumps(settings.config, default=str),
         )
 
+    def _config(self) -> dict:
+        return json.loads(self.config_json) if self.config_json else Settings.load(checked=True).config
+
     def settings(self) -> Settings:
         return Settings(
             home=Path(self.home),
             input_dir=Path(self.input_dir),
-            config=json.loads(self.config_json),
+            config=self._config(),
             inbox=Path(self.inbox_dir),
         )
 
