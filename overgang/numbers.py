@@ -23,6 +23,16 @@ def da_pct(value, decimals: int = 1) -> str:
     return f"{format_decimal(round(float(value), decimals), format=fmt, locale=LOCALE)} %"
 
 
+def da_target(value) -> str:
+    """A måltal as the council decided it, with the decimals it was given (up to two):
+    30 -> '30 %', 17.5 -> '17,5 %', 22.33 -> '22,33 %' (never rounded to a value not decided)."""
+    if _missing(value):
+        return "–"
+    v = float(value)
+    decimals = next((d for d in (0, 1) if abs(round(v, d) - v) < 1e-9), 2)
+    return da_pct(v, decimals)
+
+
 def da_int(value) -> str:
     """3443 -> '3.443'."""
     if _missing(value):

@@ -9,18 +9,18 @@ published sources (or a load of every municipality), never from a sum of the loa
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
-from overgang.numbers import da_pct
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
 from reports.cells import DETAIL, TARGET, Published, load_published, share_pct
-from reports.public import PublishedYear, load_published_years
+from reports.indicators import GoalCard, goal_cards
+from reports.public import PublishedYear, half_up, load_published_years
+from reports.sql import frame as _df
 
 TARGET_GROUPS = {"EUD": "EUD", "GYM": "GYM", "OEVRIGE": "Øvrige"}
 DETAIL_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
@@ -34,31 +34,6 @@ STATUS_LABELS = {
 
 class ReportError(ValueError):
     pass
-
-
-@dataclass
-class GoalCard:
-    goal_id: str
-    title: str
-    kind: str
-    value: float | None
-    value_label: str
-    previous: float | None
-    target: float | None
-    national: float | None
-    status: str
-    status_class: str
-    gap_pp: float | None = None
-    gap_people: int | None = None
-    gap_people_text: str = ""
-    note: str = ""
-    # Which protected cells the value and last year's value show (for the audit), or the mark of a hidden one.
-    value_cell: str | None = None
-    value_of: str | None = None
-    previous_cell: str | None = None
-    previous_of: str | None = None
-    value_label_mark: str | None = None
-    target_note: str = ""  # "interpoleret" where the year's måltal lies between decided ones
 
 
 @dataclass
@@ -94,11 +69,6 @@ class ReportData:
     published_sources: pd.DataFrame = field(default_factory=pd.DataFrame)
     target_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     completion_trend: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def _df(con, sql: str, params: dict) -> pd.DataFrame:
-    """Run a query with the parameters it names (DuckDB refuses unused ones)."""
-    return con.execute(sql, {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}).df()
 
 
 def _loaded_kommuner(con) -> dict[int, int]:
@@ -137,11 +107,16 @@ def national_shares(con, year: int, every_kommune: bool | None = None) -> tuple[
     rows = con.execute(
         """SELECT education_group, share_pct FROM published_application_shares
                           WHERE kommune_code = 0 AND year = $y AND grade = '9+10' AND share_pct IS NOT NULL
-                            AND current""",
+                            AND current AND denominator_definition = 'leavers_excl_10th_grade_applicants'""",
         {"y": year},
     ).fetchall()
     if rows:
-        return {g: round(float(v), 1) for g, v in rows}, "offentliggjort tabel"
+        # Only the ministry's opgørelse is "Hele landet" beside the kommune's shares; a five-way
+        # table's Øvrige is its three other groups added up, as for the kommune.
+        out = {g: half_up(float(v)) for g, v in rows}
+        if "OEVRIGE" not in out and all(g in out for g in ("FGU", "STU", "OEVRIGT")):
+            out["OEVRIGE"] = half_up(out["FGU"] + out["STU"] + out["OEVRIGT"])
+        return out, "offentliggjort tabel"
     rows = con.execute(
         """SELECT "group", value FROM published_figures WHERE scope = 'national'
                           AND measure = 'soegetal_share' AND year = $y""",
@@ -207,7 +182,11 @@ def _series(con, params: dict, figures: dict, nationals: dict) -> dict[str, pd.D
                     "label": pub.label(f"g/{group}"),
                     # Only a protected cell is audited; a published figure is public already.
                     "cell": f"{params['k']}/{y}/g/{group}" if extract else None,
-                    "source": "udtræk" if extract else "offentliggjort",
+                    "source": "udtræk"
+                    if extract
+                    else "offentliggjort"
+                    if pub.ministry_definition
+                    else f"offentliggjort, anden opgørelse ({pub.definition_da})",
                     "national": nationals.get(y, ({}, None))[0].get(group),
                 }
             )
@@ -296,7 +275,11 @@ def _comparison(
             "cell": f"{code}/{params['y']}/g" if extract else None,
             "denominator": pub.count("g/n"),
             "label_n": pub.label("g/n"),
-            "source": "indlæste udtræk" if extract else "offentliggjort tabel",
+            "source": "indlæste udtræk"
+            if extract
+            else "offentliggjort tabel"
+            if pub.ministry_definition
+            else f"offentliggjort tabel, anden opgørelse: {pub.definition_da}",
         }
         for t in TARGET:
             row[t] = pub.share(f"g/{t}", "g/n")
@@ -341,6 +324,16 @@ def _comparison(
     return pd.DataFrame(rows), notes
 
 
+def _completion_cube(persons: pd.Series, small: dict) -> tuple[Cube, dict]:
+    """One year's STATUSU6 counts of a kommune (status -> persons) as a protected cube: the
+    statuses and their total, small counts hidden the same way wherever the year is shown."""
+    cube = Cube(
+        {**{f"c/{s}": int(v) for s, v in persons.items()}, "c/total": int(persons.sum())},
+        [("c/total", tuple(f"c/{s}" for s in STATUS_LABELS))],
+    )
+    return cube, protect(cube, small["min_count"])
+
+
 def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | None, tuple | None]:
     latest = con.execute(
         "SELECT max(year) FROM completion_status WHERE kommune_code = $k AND year <= $y", params
@@ -361,11 +354,7 @@ def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | Non
         .fillna(0)
         .astype(int)
     )
-    cube = Cube(
-        {**{f"c/{s}": int(v) for s, v in mine.items()}, "c/total": int(mine.sum())},
-        [("c/total", tuple(f"c/{s}" for s in STATUS_LABELS))],
-    )
-    labels = protect(cube, small["min_count"])
+    cube, labels = _completion_cube(mine, small)
     total = cube.values["c/total"]
     for status in STATUS_LABELS:
         cell = f"c/{status}"
@@ -402,307 +391,29 @@ def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | Non
     return pd.DataFrame(out), latest, (cube, labels)
 
 
-def _status(value, target, national, or_national: bool, deadline, year, trend) -> tuple[str, str]:
-    if value is None:
-        return "Ingen data", "status-none"
-    if target is not None and value >= target:
-        return "Nået", "status-met"
-    if or_national and national is not None and value >= national:
-        return "Nået (landsgennemsnittet)", "status-met"
-    if deadline and year < deadline:
-        if trend is not None and trend >= target:
-            return "På vej", "status-on-track"
-        return "Ikke på vej", "status-not-met"
-    return "Ikke nået", "status-not-met"
-
-
-class _Plain(dict):
-    """Series values by year with a missing or NaN value as None."""
-
-    def get(self, key, default=None):
-        v = super().get(key, default)
-        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
-
-
-def _national_eud_card(g, eud: dict, year: int) -> GoalCard:
-    """A national EUD goal (the 2014 reform's 25 % in 2020, 30 % in 2025) measured on the
-    kommune's own EUD share; on track if the last three shown years, drawn on, reach it in time."""
-    value, national = eud["kommune"].get(year), eud["national"].get(year)
-    shown = [(y, eud["kommune"].get(y)) for y in sorted(eud["kommune"]) if y <= year]
-    shown = [(y, v) for y, v in shown if v is not None][-3:]
-    trend = None
-    if g.deadline_year and year < g.deadline_year and len(shown) == 3:
-        slope = (shown[-1][1] - shown[0][1]) / (shown[-1][0] - shown[0][0])
-        trend = shown[-1][1] + slope * (g.deadline_year - shown[-1][0])
-    status, css = _status(value, g.target_pct, national, False, g.deadline_year, year, trend)
-    card = GoalCard(
-        g.goal_id,
-        f"Nationalt mål: {g.target_pct:.0f} % søger EUD i {g.deadline_year}",
-        "søgning",
-        value,
-        f"EUD-andel {year}",
-        eud["kommune"].get(year - 1),
-        g.target_pct,
-        national,
-        status,
-        css,
-        note="Målet fra erhvervsuddannelsesreformen (2014) gælder hele landet; her målt på kommunens egen EUD-andel."
-        + (f" Fremskrevet giver de seneste år {da_pct(trend)} i {g.deadline_year}." if trend is not None else ""),
-    )
-    if value is not None and value < g.target_pct:
-        card.gap_pp = value - g.target_pct
-    return card
-
-
-def _goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[GoalCard]:
-    cards = []
-    frame = data["series"]["EUD"].set_index("year")
-    eud = {c: _Plain(frame[c].to_dict()) for c in ("kommune", "national", "target")}
-    interpolated = {
-        int(y) for y, b in frame.get("target_basis", pd.Series(dtype=object)).items() if b == "interpolated"
-    }
-    for g in goals.itertuples():
-        if g.indicator == "eud_application_share" and g.scope == "kommune":
-            year = params["y"]
-            value = eud["kommune"].get(year)
-            target = eud["target"].get(year)
-            target = g.target_pct if target is None or pd.isna(target) else target
-            national = eud["national"].get(year)
-            status, css = _status(value, target, national, False, None, year, None)
-            card = GoalCard(
-                g.goal_id,
-                f"EUD-måltal {year}",
-                "søgning",
-                value,
-                f"EUD-andel {year}",
-                eud["kommune"].get(year - 1),
-                target,
-                national,
-                status,
-                css,
-                note="Andel af afgangselever fra kommunens skoler med en erhvervsuddannelse som 1. prioritet.",
-            )
-            denominator, count = data["denominator"], data["groups"].set_index("group").loc["EUD", "applicants"]
-            count = None if count is None or pd.isna(count) else count
-            if value is not None and value < target:
-                card.gap_pp = value - target
-                if denominator and count is not None:
-                    card.gap_people = math.ceil(round(target / 100 * denominator, 9)) - int(count)
-                    card.gap_people_text = (
-                        f"{card.gap_people} elever mere med EUD som 1. prioritet ville have nået måltallet"
-                    )
-            cards.append(card)
-        elif g.indicator == "eud_application_share" and g.scope == "national":
-            cards.append(_national_eud_card(g, eud, params["y"]))
-        elif g.indicator == "completed_youth_education" and g.scope == "kommune":
-            cards.append(_completion_card(con, g, data, params))
-        elif g.indicator == "completed_youth_education_age25" and g.scope == "national":
-            points = _df(
-                con,
-                """SELECT year, value FROM published_figures WHERE scope = 'national'
-                                 AND measure = 'completed_youth_edu_age25' ORDER BY year""",
-                {},
-            )
-            if points.empty:
-                continue
-            last = points.iloc[-1]
-            trend = None
-            if len(points) >= 2 and g.deadline_year:
-                first = points.iloc[0]
-                slope = (last.value - first.value) / (last.year - first.year)
-                trend = last.value + slope * (g.deadline_year - last.year)
-            status, css = _status(float(last.value), g.target_pct, None, False, g.deadline_year, int(last.year), trend)
-            card = GoalCard(
-                g.goal_id,
-                f"Nationalt mål: {g.target_pct:.0f} % af de 25-årige i {g.deadline_year}",
-                "observeret",
-                float(last.value),
-                f"25-årige med ungdomsuddannelse, hele landet ({int(last.year)})",
-                None,
-                g.target_pct,
-                float(last.value),
-                status,
-                css,
-                note=(
-                    f"Lineær fremskrivning {int(points.iloc[0].year)}–{int(last.year)} giver "
-                    f"{da_pct(trend)} i {g.deadline_year}."
-                    if trend is not None
-                    else ""
-                )
-                + " Opgøres ikke for den enkelte kommune.",
-            )
-            card.gap_pp = float(last.value) - g.target_pct
-            cards.append(card)
-        else:
-            # A goal an analyst added whose indicator Overgang cannot yet measure: shown, not hidden.
-            cards.append(
-                GoalCard(
-                    g.goal_id,
-                    g.description_da,
-                    g.indicator_kind,
-                    None,
-                    "",
-                    None,
-                    g.target_pct,
-                    None,
-                    "Ingen data",
-                    "status-none",
-                    note="Rapporten har endnu ingen tal for dette mål.",
-                )
-            )
-    if not any(g.indicator == "eud_application_share" and g.scope == "kommune" for g in goals.itertuples()):
-        # No EUD goal in goals.csv: a loaded måltal for the year is the target; without one the
-        # card still shows where the kommune stands.
-        year = params["y"]
-        value, national, target = eud["kommune"].get(year), eud["national"].get(year), eud["target"].get(year)
-        status = _status(value, target, national, False, None, year, None) if target is not None else None
-        card = GoalCard(
-            "eud_share",
-            f"EUD-måltal {year}" if target is not None else f"EUD-andel {year}",
-            "søgning",
-            value,
-            f"EUD-andel {year}",
-            eud["kommune"].get(year - 1),
-            target,
-            national,
-            *(status or ("Intet måltal", "status-none")),
-            note="Andel af afgangselever fra kommunens skoler med en erhvervsuddannelse som 1. prioritet."
-            if target is not None
-            else "Der er ikke registreret et måltal for kommunen.",
-        )
-        if value is not None and target is not None and value < target:
-            card.gap_pp = value - target
-        cards.insert(0, card)
-    k, y = params["k"], params["y"]
-    for card in cards:
-        if (
-            card.kind == "søgning"
-            and card.target is not None
-            and card.target == eud["target"].get(y)
-            and y in interpolated
-        ):
-            card.target_note = "interpoleret"
-    extract = data["extract_years"]  # years shown from protected cells (audited); the rest are published figures
-    labels = {int(y): v for y, v in frame["label"].items() if isinstance(v, str)} if "label" in frame else {}
-    for card in cards:
-        if card.value_label.startswith("EUD-andel"):
-            if card.value is not None and y in extract:
-                card.value_cell, card.value_of = f"{k}/{y}/g/EUD", f"{k}/{y}/g/n"
-            elif y in labels:
-                card.value_label_mark = labels[y]
-                if y in extract:
-                    card.value_cell = f"{k}/{y}/g/EUD"
-            if card.previous is not None and y - 1 in extract:
-                card.previous_cell, card.previous_of = f"{k}/{y - 1}/g/EUD", f"{k}/{y - 1}/g/n"
-        elif card.kind == "observeret" and card.value_label.startswith("18–25") and card.value is not None:
-            cy = data["completion_year"]
-            card.value_cell, card.value_of = f"{k}/c{cy}/c/completed", f"{k}/c{cy}/c/total"
-    return cards
-
-
-def _projection(con, kommune_code: int, year: int) -> tuple[dict, float | None] | None:
-    """The latest profilmodel projection for the kommune (the measure the 95 % goals are set on):
-    the newest vintage up to the report year, its latest cohort, 25 years after 9th grade where
-    given; with the national figure of the same vintage, cohort and horizon."""
-    row = con.execute(
-        """SELECT vintage, cohort, horizon_years, projected_pct FROM profilmodel_projections
-           WHERE kommune_code = $k AND TRY_CAST(left(vintage, 4) AS INTEGER) <= $y
-           ORDER BY vintage DESC, horizon_years = 25 DESC, horizon_years DESC, cohort DESC LIMIT 1""",
-        {"k": kommune_code, "y": year},
-    ).fetchone()
-    if row is None:
-        return None
-    vintage, cohort, horizon, value = row
-    national = con.execute(
-        """SELECT projected_pct FROM profilmodel_projections WHERE kommune_code = 0 AND vintage = $v
-           AND cohort = $c AND horizon_years = $h""",
-        {"v": vintage, "c": cohort, "h": horizon},
-    ).fetchone()
-    point = {"vintage": vintage, "cohort": int(cohort), "horizon": int(horizon), "value": round(float(value), 1)}
-    return point, (round(float(national[0]), 1) if national else None)
-
-
-def _completion_card(con, g, data: dict, params: dict) -> GoalCard:
-    """A 95 %/90 % completion goal, measured as the goal is set: by the profilmodel projection of
-    a cohort. Danmarks Statistik's STATUSU6 (today's status of all 18-25-year-olds, the youngest
-    still in education) cannot reach 95 % and is not the goal's measure: it is shown as context,
-    with no met/not-met status and no gap."""
-    projection = _projection(con, params["k"], params["y"])
-    if projection is not None:
-        point, national = projection
-        status, css = _status(point["value"], g.target_pct, national, bool(g.or_national_average), None, 0, None)
-        card = GoalCard(
-            g.goal_id,
-            g.description_da,
-            "fremskrivning",
-            point["value"],
-            f"Profilmodellen {point['vintage']}: årgang {point['cohort']}, {point['horizon']} år efter 9. klasse",
-            None,
-            g.target_pct,
-            national,
-            status,
-            css,
-            note="Børne- og Undervisningsministeriets profilmodel: en fremskrivning af, hvor stor en andel af "
-            "årgangen der vil have fuldført en ungdomsuddannelse. Det er det tal, målet gælder.",
-        )
-        if point["value"] < g.target_pct:
-            card.gap_pp = point["value"] - g.target_pct
-        return card
-    comp = data["completion"]
-    if comp.empty:
-        return GoalCard(
-            g.goal_id,
-            g.description_da,
-            "fremskrivning",
-            None,
-            "",
-            None,
-            g.target_pct,
-            None,
-            "Ingen data",
-            "status-none",
-            note="Målet måles med profilmodellens fremskrivning; den er ikke indlæst for kommunen.",
-        )
-    mine = comp[(comp.area == "kommune") & (comp.status == "completed")].iloc[0]
-    nat = comp[(comp.area == "Hele landet") & (comp.status == "completed")].iloc[0]
-    return GoalCard(
-        g.goal_id,
-        g.description_da,
-        "observeret",
-        mine["share"],
-        f"18–25-årige med fuldført ungdomsuddannelse ({data['completion_year']})",
-        None,
-        g.target_pct,
-        nat["share"],
-        "Status kræver profilmodellen",
-        "status-none",
-        note="Tallet er baggrund, ikke målingen af målet: Danmarks Statistik (STATUSU6) viser status i dag for "
-        "alle 18–25-årige, og de yngste er endnu i gang, så det kan ikke nå 95 %. Målet måles med "
-        "profilmodellens fremskrivning; indlæs den for at se, om målet er nået.",
-    )
-
-
 def completion_trend(con, kommune_code: int, year: int, small: dict) -> pd.DataFrame:
     """STATUSU6 over the years up to the report year: the share of 18-25-year-olds with a
-    completed youth education, kommune and Hele landet (context for the completion goals)."""
+    completed youth education, kommune and Hele landet (context for the completion goals). A
+    year's kommune share is shown only where its protected cube shows both the completed count
+    and the total: a share of a hidden count would give the count away."""
     frame = _df(
         con,
-        """SELECT year, kommune_code,
-                  sum(persons) FILTER (status = 'completed') AS completed,
-                  sum(persons) FILTER (status = 'total') AS total
-           FROM completion_status WHERE kommune_code IN ($k, 0) AND year <= $y GROUP BY ALL ORDER BY year""",
+        """SELECT year, kommune_code, status, persons FROM completion_status
+           WHERE kommune_code IN ($k, 0) AND year <= $y AND status <> 'total' ORDER BY year""",
         {"k": kommune_code, "y": year},
     )
     rows = []
     for y, part in frame.groupby("year"):
         row = {"year": int(y), "kommune": None, "national": None}
-        for r in part.itertuples():
-            if pd.isna(r.total) or pd.isna(r.completed) or not r.total:
-                continue
-            # A share of a small total is not shown (the same threshold as the pupils' shares).
-            if r.kommune_code != 0 and r.total < small["min_denominator"]:
-                continue
-            row["kommune" if r.kommune_code else "national"] = share_pct(int(r.completed), int(r.total))
+        nat = part[part.kommune_code == 0].set_index("status")["persons"]
+        if nat.get("completed") is not None and nat.sum():
+            row["national"] = share_pct(int(nat["completed"]), int(nat.reindex(list(STATUS_LABELS)).fillna(0).sum()))
+        mine = part[part.kommune_code == kommune_code].set_index("status")["persons"]
+        if len(mine):
+            cube, labels = _completion_cube(mine.reindex(list(STATUS_LABELS)).fillna(0).astype(int), small)
+            total = cube.values["c/total"]
+            if labels["c/completed"] is None and labels["c/total"] is None and total >= small["min_denominator"]:
+                row["kommune"] = share_pct(cube.values["c/completed"], total)
         rows.append(row)
     return pd.DataFrame(rows, columns=["year", "kommune", "national"])
 
@@ -713,7 +424,8 @@ def kommuner_with_figures(con) -> list[int]:
         int(k)
         for (k,) in con.execute(
             """SELECT DISTINCT kommune_code FROM application_shares WHERE kommune_code <> 0
-               UNION SELECT DISTINCT kommune_code FROM published_application_shares WHERE kommune_code <> 0 AND current
+               UNION SELECT DISTINCT kommune_code FROM published_application_shares
+               WHERE kommune_code <> 0 AND current AND grade = '9+10'
                ORDER BY 1"""
         ).fetchall()
     ]
@@ -736,6 +448,14 @@ def load_report_data(
         ).fetchall()
     ]
     published = load_published_years(con, [kommune_code])
+    # synthetic_data: the warehouse's extracts are the shipped synthetic sample (the report says so
+    # on every page). The kommune's own published figures are never shown beside them: with those,
+    # the sample's extracts are left out of this report altogether.
+    publication = con.execute("SELECT * FROM publication").df().iloc[0].to_dict()
+    publication["synthetic_data"] = bool(publication.get("synthetic_data", False))
+    sample_left_out = publication["synthetic_data"] and bool(published)
+    if sample_left_out:
+        extract_years, publication["synthetic_data"] = [], False
     years = sorted(set(extract_years) | {y for (_, y) in published})
     if not years:
         raise ReportError(
@@ -754,12 +474,13 @@ def load_report_data(
     # cells: the protected cubes of extract years (what the disclosure audit checks); figures: every
     # year's figures, a published table standing in where there is no extract.
     cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year])
-    cells.update(load_published(con, small, peers, [year]))
+    if not sample_left_out:
+        cells.update(load_published(con, small, peers, [year]))
     figures = {key: v for key, v in published.items() if key[1] <= year}
     figures.update(load_published_years(con, peers, [year]))
     figures.update(cells)
     pub = figures[(kommune_code, year)]
-    loaded = _loaded_kommuner(con)
+    loaded = {} if sample_left_out else _loaded_kommuner(con)
     (total_kommuner,) = con.execute("SELECT count(*) FROM kommuner").fetchone()
     nationals = {y: national_shares(con, y, loaded.get(y, 0) >= total_kommuner) for y in years if y <= year}
     groups = _groups(con, params, pub, nationals[year][0])
@@ -814,9 +535,11 @@ def load_report_data(
             .reindex([s for s in ("M", "K") if s in set(sexes.row_key)])
             .rename(index=sex_names)
         )
-    # synthetic_data: the warehouse holds the shipped synthetic sample (the report says so on every page).
-    publication = con.execute("SELECT * FROM publication").df().iloc[0].to_dict()
-    publication["synthetic_data"] = bool(publication.get("synthetic_data", False))
+    if sample_left_out:
+        notes["sample_left_out"] = (
+            "Datalageret indeholder også Overgangs syntetiske eksempeldata; de er ikke brugt i denne rapport, "
+            "der bygger på kommunens egne offentliggjorte tal."
+        )
     return ReportData(
         kommune_code=kommune_code,
         kommune_name=found[0],
@@ -832,7 +555,7 @@ def load_report_data(
         comparison=comparison,
         completion=completion,
         completion_year=completion_year,
-        goal_cards=_goal_cards(con, parts, goals, params),
+        goal_cards=goal_cards(con, parts, goals, params),
         goals=goals.astype(object).where(goals.notna(), None),
         sources=con.execute(
             "SELECT source_file, encoding, data_rows, loaded_at FROM ingested_files ORDER BY source_file"
@@ -846,16 +569,22 @@ def load_report_data(
         denominator_label=pub.label("g/n"),
         basis="published" if isinstance(pub, PublishedYear) else "extract",
         published_year=pub if isinstance(pub, PublishedYear) else None,
-        published_sources=_published_sources(con, kommune_code, year),
+        published_sources=_published_sources(
+            con,
+            kommune_code,
+            year,
+            {f for (k, _), v in figures.items() if k == kommune_code and isinstance(v, PublishedYear) for f in v.files},
+        ),
         target_decisions=_target_decisions(con, kommune_code),
         completion_trend=completion_trend(con, kommune_code, year, small),
     )
 
 
-def _published_sources(con, kommune_code: int, year: int) -> pd.DataFrame:
+def _published_sources(con, kommune_code: int, year: int, used: set[str]) -> pd.DataFrame:
     """Every published søgetal table loaded for the kommune (and the national ones), with whether
-    its figures are the current ones or were revised by a later publication."""
-    return _df(
+    the report uses it: its figures are shown, were revised by a later publication, or are of
+    another opgørelse than the one shown for their years."""
+    frame = _df(
         con,
         """SELECT source_file, any_value(source) AS source, strftime(any_value(published_on), '%Y-%m-%d') AS published_on,
                   min(year) AS first_year, max(year) AS last_year, bool_and(current) AS current,
@@ -864,6 +593,21 @@ def _published_sources(con, kommune_code: int, year: int) -> pd.DataFrame:
            GROUP BY source_file ORDER BY min(source_line) IS NULL, source_file""",
         {"k": kommune_code, "y": year},
     )
+    national = set(
+        f
+        for (f,) in con.execute(
+            "SELECT DISTINCT source_file FROM published_application_shares WHERE kommune_code = 0"
+        ).fetchall()
+    )
+    frame["used"] = [
+        "ja"
+        if f in used or (f in national and cur)
+        else "nej: erstattet af en senere offentliggørelse"
+        if not part
+        else "nej: en anden opgørelse af de samme år er vist"
+        for f, cur, part in zip(frame["source_file"], frame["current"], frame["partly_current"])
+    ]
+    return frame
 
 
 def _target_decisions(con, kommune_code: int) -> pd.DataFrame:
@@ -877,7 +621,8 @@ def _target_decisions(con, kommune_code: int) -> pd.DataFrame:
                FROM targets WHERE kommune_code = $k)
            SELECT decided_year, strftime(decided_on, '%Y-%m-%d') AS decided_on, decided_by, target_group,
                   string_agg(target_year || ': ' || CASE WHEN target_pct = round(target_pct) THEN CAST(CAST(target_pct AS INTEGER) AS VARCHAR)
-                                                    ELSE replace(CAST(round(target_pct, 1) AS VARCHAR), '.', ',') END || ' %'
+                                                    WHEN target_pct = round(target_pct, 1) THEN replace(CAST(round(target_pct, 1) AS VARCHAR), '.', ',')
+                                                    ELSE replace(CAST(round(target_pct, 2) AS VARCHAR), '.', ',') END || ' %'
                              || CASE value_basis WHEN 'interpolated' THEN ' (interpoleret)' ELSE '' END
                              || CASE WHEN in_force THEN '' ELSE ' (erstattet)' END, '; ' ORDER BY target_year) AS targets,
                   bool_and(NOT in_force) AS replaced, any_value(source) AS source

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup, escape
 
-from overgang.numbers import da_pct
+from overgang.numbers import da_pct, da_target
 
 SERIES_BREAK_YEAR = 2023
 WHAT = {"EUD": "EUD-andelen", "GYM": "GYM-andelen", "OEVRIGE": "Andelen til øvrige (FGU, STU, arbejde m.m.)"}
@@ -30,7 +30,7 @@ def share_span(cell: str, value: float, of: str | None = None) -> Markup:
 
 
 def target_text(value) -> str:
-    return da_pct(value, 0 if float(value).is_integer() else 1)
+    return da_target(value)
 
 
 def years_text(years: list[int]) -> str:

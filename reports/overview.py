@@ -35,6 +35,8 @@ class OverviewRow:
     gap_pp: float | None
     report: str  # file name of the kommune's report, beside the overview
     trend: pd.DataFrame  # year, share (shown values only)
+    target_interpolated: bool = False  # the year's måltal lies between decided ones
+    other_definition: str | None = None  # a published table's opgørelse when not the ministry's
 
 
 def report_name(kommune_code: int, year: int) -> str:
@@ -77,6 +79,8 @@ def overview_rows(con: duckdb.DuckDBPyConnection, year: int, settings: Settings)
         share = _value(shown.get(year))
         target = _value(eud["target"].get(year))
         trend = shown.dropna().reset_index().rename(columns={"kommune": "share"})
+        basis = eud["target_basis"].get(year) if "target_basis" in eud else None
+        source = data.published_year if data.basis == "published" else None
         rows.append(
             OverviewRow(
                 code,
@@ -87,6 +91,8 @@ def overview_rows(con: duckdb.DuckDBPyConnection, year: int, settings: Settings)
                 None if share is None or target is None else share - target,
                 report_name(code, year),
                 trend[trend.year <= year],
+                basis == "interpolated",
+                None if source is None or source.ministry_definition else source.definition_da,
             )
         )
     return sorted(rows, key=lambda r: (r.share is None, -(r.share or 0), r.kommune_name))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 
@@ -25,6 +26,22 @@ PREFERRED = """CASE geography_basis WHEN 'school' THEN 0 ELSE 1 END,
 MINISTRY_DENOMINATOR = "leavers_excl_10th_grade_applicants"
 THREE_WAY_REST = ("FGU", "STU", "OEVRIGT")
 COMPLETE_SETS = ({"EUD", "GYM", "OEVRIGE"}, {"EUD", "GYM", "FGU", "STU", "OEVRIGT"})
+# What a published table's figures are a share of, in the report's Danish.
+DENOMINATOR_DA = {
+    "leavers_excl_10th_grade_applicants": "afgangselever i 9. og 10. klasse (ministeriets opgørelse)",
+    "youth_education_applicants": "kun elever, der søger en ungdomsuddannelse",
+    "all_applicants": "alle ansøgere, også til 10. klasse",
+}
+GEOGRAPHY_DA = {"school": "skoler i kommunen", "residence": "elever, der bor i kommunen"}
+
+
+def half_up(value: float) -> float:
+    """One decimal as a person rounds (21,45 -> 21,5), not as binary floating point does (21,4)."""
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def definition_da(denominator: str, geography: str) -> str:
+    return f"andel af {DENOMINATOR_DA.get(denominator, denominator)}; {GEOGRAPHY_DA.get(geography, geography)}"
 
 
 @dataclass
@@ -43,11 +60,14 @@ class PublishedYear:
     geography_basis: str
     left_out: tuple[str, ...] = ("grade", "sex", "school")
     school_names: dict = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # every publication a figure of the year comes from
+    files: set[str] = field(default_factory=set)
     cube = None  # nothing to protect: the figures are public already
 
     @property
     def groups(self) -> list[str]:
-        return [g for g in ("EUD", "GYM", "FGU", "STU", "OEVRIGT", "OEVRIGE") if g in self.shares or g in self.marks]
+        given = self.shares.keys() | self.marks.keys() | self.counts.keys()
+        return [g for g in ("EUD", "GYM", "FGU", "STU", "OEVRIGT", "OEVRIGE") if g in given]
 
     def _group(self, cell: str) -> str | None:
         kind, _, name = cell.partition("/")
@@ -79,11 +99,19 @@ class PublishedYear:
             return self.shares[group]
         if group == "OEVRIGE" and all(g in self.shares for g in THREE_WAY_REST):
             # Sum of the printed (rounded) shares, rounded again: the table's own numbers added up.
-            return round(sum(self.shares[g] for g in THREE_WAY_REST), 1)
+            return half_up(sum(self.shares[g] for g in THREE_WAY_REST))
+        count, total = self.count(cell), self.count("g/n")
+        if count is not None and total:
+            # A table of counts: the share as the report computes every share (one decimal).
+            return half_up(100.0 * count / total)
         return None
 
     def split_rows(self, kind: str) -> list[str]:
         return []
+
+    @property
+    def definition_da(self) -> str:
+        return definition_da(self.denominator_definition, self.geography_basis)
 
     @property
     def ministry_definition(self) -> bool:
@@ -117,12 +145,15 @@ def load_published_years(
         if mark:
             year.marks[group] = mark
         if share is not None and not math.isnan(share):
-            year.shares[group] = round(float(share), 1)
+            year.shares[group] = half_up(float(share))
         if count is not None:
             year.counts[group] = int(count)
+        year.files.add(file)
+        if source and source not in year.sources:
+            year.sources.append(source)
         if source and not year.source:
             year.source = source
     return out
 
 
-__all__ = ["TARGET", "PublishedYear", "load_published_years"]
+__all__ = ["TARGET", "PublishedYear", "definition_da", "half_up", "load_published_years"]

@@ -20,7 +20,7 @@ import plotly.offline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from overgang.numbers import da_date, da_int, da_pct, da_pp
+from overgang.numbers import da_date, da_int, da_pct, da_pp, da_target
 from overgang.settings import Settings
 from overgang.suppression import DisclosureError
 from reports.audit import audit_html
@@ -348,7 +348,11 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         for g, name in TARGET_GROUPS.items():
             row[f"{name} (%)"] = shown(r.get(f"{g}_kommune"), r.get(f"{g}_label"))
             row[f"{name} hele landet (%)"] = shown(r.get(f"{g}_national"), None)
-            row[f"{name} måltal (%)"] = shown(r.get(f"{g}_target"), None)
+            # A måltal keeps the decimals it was decided with; an interpolated one says so.
+            target = r.get(f"{g}_target")
+            row[f"{name} måltal (%)"] = None if target is None or pd.isna(target) else float(target)
+            row[f"{name} måltal interpoleret"] = "ja" if r.get(f"{g}_target_basis") == "interpolated" else None
+        row["Kilde"] = r.get("EUD_source")
         rows.append(row)
     sheets["Udvikling"] = pd.DataFrame(rows)
     sheets["Grupper"] = pd.DataFrame(
@@ -441,10 +445,8 @@ def _environment() -> Environment:
 
 
 def target_pct(value) -> str:
-    """A måltal as the council decided it: 30 -> '30 %', 17.5 -> '17,5 %' (never rounded away)."""
-    if value is None or value != value:
-        return da_pct(value)
-    return da_pct(value, 0 if float(value).is_integer() else 1)
+    """A måltal as the council decided it (overgang.numbers.da_target)."""
+    return da_target(value)
 
 
 # Publications the report cites, by address: a councillor gets a link with a name, not a URL.

@@ -73,7 +73,7 @@ targets_schema = pa.DataFrameSchema(
         "source": pa.Column(str, description="Where the target is published."),
     },
     checks=pa.Check(
-        lambda df: ~df.duplicated(["kommune_code", "target_year", "target_group", "decided_year"]),
+        lambda df: ~df.duplicated(["kommune_code", "target_year", "target_group", "decided_year", "decided_on"]),
         name="one_target_per_year_group",
     ),
     name="targets",

@@ -68,7 +68,7 @@ SOURCES: tuple[Source, ...] = (
         recognition=3,
         kind="targets",
         shipped="targets",
-        key=("kommune_code", "target_year", "target_group", "decided_year"),
+        key=("kommune_code", "target_year", "target_group", "decided_year", "decided_on"),
         group="reference",
         description="Municipal måltal: target shares per year and group, with who decided them and the source "
         "(data/targets/*.csv|yaml and the inbox).",

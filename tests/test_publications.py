@@ -50,3 +50,13 @@ def test_different_figures_are_each_current():
     b = _rows(("b.csv", 70.0, None)).assign(education_group="GYM")
     out = mark_current(pd.concat([a, b], ignore_index=True))
     assert out["current"].all()
+
+
+def test_a_five_way_revision_replaces_a_three_way_oevrige():
+    three = _rows(("uvm.csv", 10.6, None)).assign(education_group="OEVRIGE", year=2021)
+    five = pd.concat(
+        [_rows(("koege.csv", v, None)).assign(education_group=g, year=2021) for g, v in (("FGU", 6.0), ("STU", 1.5))],
+        ignore_index=True,
+    )
+    out = mark_current(pd.concat([three, five], ignore_index=True))
+    assert dict(zip(out["education_group"], out["current"])) == {"OEVRIGE": False, "FGU": True, "STU": True}

@@ -94,6 +94,18 @@ def test_action_plan_flag_below_ten_percent(sample_run):
     assert 'id="action-plan"' in render_html(data, datetime(2026, 1, 1))
 
 
+def _parts() -> dict:
+    """The report parts a goal card reads, for 2024 (EUD 23,7 % against a måltal of 28 %)."""
+    return {
+        "series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
+        "groups": pd.DataFrame(),
+        "denominator": None,
+        "completion": pd.DataFrame(),
+        "completion_year": None,
+        "extract_years": {2024},
+    }
+
+
 def test_goal_added_by_an_analyst_gets_a_card(sample_run):
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
         goals = con.execute("SELECT * FROM goals").df()
@@ -103,19 +115,44 @@ def test_goal_added_by_an_analyst_gets_a_card(sample_run):
         indicator_kind="transition",
         description_da="90 % i uddannelse 15 måneder efter 9. klasse",
     )
-    from reports.data import _goal_cards
+    from reports.indicators import goal_cards
 
-    cards = _goal_cards(
+    cards = goal_cards(
         None,
-        {
-            "series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
-            "groups": pd.DataFrame(),
-            "denominator": None,
-            "completion": pd.DataFrame(),
-            "completion_year": None,
-            "extract_years": {2024},
-        },
+        _parts(),
         extra,
         {"k": 169, "y": 2024},
     )
     assert [c.status for c in cards if c.goal_id == "htk_transition_90"] == ["Ingen data"]
+
+
+def test_a_new_kind_of_goal_is_one_registered_indicator(sample_run):
+    """Issue 14: a new goal is a goals.csv row plus at most one indicator function; its card is
+    judged by the shared status rule."""
+    from reports.indicators import INDICATORS, GoalCard, goal_cards, indicator, status
+
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        goals = con.execute("SELECT * FROM goals").df()
+    extra = goals.iloc[[0]].assign(
+        goal_id="htk_transition_90", indicator="transition_15_months", indicator_kind="transition", target_pct=90.0
+    )
+
+    @indicator("transition_15_months", extra.iloc[0].scope)
+    def transition(ctx, g):
+        return GoalCard(
+            g.goal_id,
+            g.description_da,
+            "overgang",
+            91.5,
+            "",
+            None,
+            g.target_pct,
+            None,
+            *status(91.5, g.target_pct, None, False, None, ctx.year, None),
+        )
+
+    try:
+        cards = goal_cards(None, _parts(), extra, {"k": 169, "y": 2024})
+    finally:
+        del INDICATORS[("transition_15_months", extra.iloc[0].scope)]
+    assert [(c.status, c.value) for c in cards if c.goal_id == "htk_transition_90"] == [("Nået", 91.5)]
