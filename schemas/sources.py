@@ -57,8 +57,7 @@ class Source:
         return self.schema if isinstance(self.schema, pa.DataFrameSchema) else self.schema()
 
 
-# In the order the inbox tries them: the most specific test first, StatBank (a match on table
-# layouts, the loosest) last.
+# In the order of the analyst views and the data dictionary; the inbox tries them by `recognition`.
 SOURCES: tuple[Source, ...] = (
     Source(
         name="targets",
