@@ -141,9 +141,10 @@ def _expected(error: dict) -> str:
 
 def _where(loc: tuple, path: Path) -> str:
     """The environment variable that set the key, if one did; else the file."""
-    variable = ENV_PREFIX + "__".join(str(p) for p in loc).upper()
-    if variable in os.environ or (len(loc) > 1 and ENV_PREFIX + str(loc[0]).upper() in os.environ):
-        return variable
+    for depth in range(len(loc), 0, -1):  # OVERGANG_SMALL_CELL__MIN_COUNT, else OVERGANG_SMALL_CELL (JSON)
+        variable = ENV_PREFIX + "__".join(str(p) for p in loc[:depth]).upper()
+        if variable in os.environ:
+            return variable
     return str(path.relative_to(PROJECT_DIR)) if path.is_relative_to(PROJECT_DIR) else str(path)
 
 
