@@ -33,9 +33,10 @@ lint: setup
 	$(UV) run sqlfluff lint assets
 
 ## Dagster's UI on http://127.0.0.1:3000 with the same assets, runs stored under var/dagster.
+## `dg dev` (dagster-dg-cli, [tool.dg] in pyproject.toml): `dagster dev` is superseded in Dagster 1.13.
 dev: setup
 	mkdir -p var/dagster && cp dagster.yaml var/dagster/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/var/dagster $(UV) run dagster dev
+	DAGSTER_HOME=$(CURDIR)/var/dagster $(UV) run dg dev
 
 ## Time and peak memory of the main command (numbers in bench/results/).
 bench: setup

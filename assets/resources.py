@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-from dagster import ConfigurableResource
+import pandera.pandas as pa
+from dagster import ConfigurableResource, TableColumn, TableSchema
 from dagster_duckdb import DuckDBResource
 
 from overgang.settings import Settings
@@ -36,21 +38,49 @@ class WorkDatabase(DuckDBResource):
 
 
 class ProjectSettings(ConfigurableResource):
-    """Paths and analyst settings (data/config/pipeline.yaml, overridable by environment)."""
+    """Paths and the analyst's settings as checked when the definitions were built
+    (data/config/pipeline.yaml and OVERGANG_* through the typed model, overgang/config.py): every
+    step of a run sees the same values, shown with the run in the UI. After editing the file,
+    reload the code location (the CLI builds the definitions anew for every run)."""
 
     home: str
     input_dir: str
     inbox_dir: str
+    # As JSON: Dagster's config system has no null in a map, and report_year may be null. Empty:
+    # read and checked when asked (a resource made by hand, e.g. for a sensor in a test).
+    config_json: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProjectSettings:
-        return cls(home=str(settings.home), input_dir=str(settings.input_dir), inbox_dir=str(settings.inbox_dir))
+        return cls(
+            home=str(settings.home),
+            input_dir=str(settings.input_dir),
+            inbox_dir=str(settings.inbox_dir),
+            config_json=json.dumps(settings.config, default=str),
+        )
+
+    def _config(self) -> dict:
+        return json.loads(self.config_json) if self.config_json else Settings.load(checked=True).config
 
     def settings(self) -> Settings:
-        base = Settings.load()
         return Settings(
-            home=Path(self.home), input_dir=Path(self.input_dir), config=base.config, inbox=Path(self.inbox_dir)
+            home=Path(self.home),
+            input_dir=Path(self.input_dir),
+            config=self._config(),
+            inbox=Path(self.inbox_dir),
         )
+
+
+def column_schema(schema: pa.DataFrameSchema) -> dict:
+    """The pandera schema as asset metadata: the column list the Dagster UI shows beside an asset."""
+    return {
+        "dagster/column_schema": TableSchema(
+            columns=[
+                TableColumn(name=name, type=str(column.dtype), description=column.description)
+                for name, column in schema.columns.items()
+            ]
+        )
+    }
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:

@@ -33,9 +33,37 @@ INTAKE_DEFAULTS = {
 }
 
 
+class ConfigError(ValueError):
+    """A setting that is wrong; the message names the file (or environment variable), the key and
+    what was expected."""
+
+
+def series_break_year(series: str = "application_shares") -> int:
+    """The year a series changed definition (data/reference/series_breaks.csv): for søgetal, 2023,
+    when 'direkte fra skole' became 'enrolled at the moment of application'. Read with the csv
+    module: the report, which uses it too, stays free of pandas at start."""
+    import csv
+
+    with (DATA_DIR / "reference" / "series_breaks.csv").open(encoding="utf-8", newline="") as f:
+        return next(int(row["year"]) for row in csv.DictReader(f) if row["series"] == series)
+
+
 def pipeline_config() -> dict:
-    """data/config/pipeline.yaml as it is on disk (a new dict each call: callers may change theirs)."""
-    return yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
+    """data/config/pipeline.yaml as it is on disk, with OVERGANG_<KEY> / OVERGANG_<SECTION>__<KEY>
+    over it (a new dict each call: callers may change theirs). Unchecked: the quick commands use
+    this; overgang/config.py reads the same file and variables and checks every value."""
+    config = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
+    for name, text in os.environ.items():
+        if not name.startswith("OVERGANG_"):
+            continue
+        path = name.removeprefix("OVERGANG_").lower().split("__")
+        if path[0] not in config:
+            continue  # OVERGANG_HOME, OVERGANG_CPR_KEY, ...: not keys of the file
+        section = config
+        for part in path[:-1]:
+            section = section.setdefault(part, {}) if isinstance(section.get(part), dict | None) else {}
+        section[path[-1]] = yaml.safe_load(text) if text.strip() else None
+    return config
 
 
 def _resolve(path: str | os.PathLike) -> Path:
@@ -51,8 +79,16 @@ class Settings:
     inbox: Path | None = None  # None: OVERGANG_INBOX, else inbox_dir in pipeline.yaml
 
     @classmethod
-    def load(cls) -> Settings:
-        config = pipeline_config()
+    def load(cls, checked: bool = False) -> Settings:
+        """`checked`: every key validated by the typed model (overgang/config.py, pydantic),
+        ConfigError naming a bad one; for the commands that run the pipeline. Unchecked: the file
+        as it is, for the quick commands (query, report), which must not pay pydantic's import."""
+        if checked:
+            from overgang.config import load_config
+
+            config = load_config().model_dump()
+        else:
+            config = pipeline_config()
         home = _resolve(os.environ.get("OVERGANG_HOME", "var"))
         input_dir = _resolve(os.environ.get("OVERGANG_INPUT_DIR", config["input_dir"]))
         return cls(home=home, input_dir=input_dir, config=config)

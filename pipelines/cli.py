@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from overgang.numbers import da_int, da_pct
-from overgang.settings import SAMPLE_DIR, Settings, prepare_dagster_home
+from overgang.settings import SAMPLE_DIR, ConfigError, Settings, prepare_dagster_home
 
 console = Console(stderr=True, soft_wrap=True)
 # Dagster flags its own beta parameters on every load; analysts cannot act on that.
@@ -177,7 +177,11 @@ def _guard(action):
 
     from overgang.home import RunLocked, explain
 
-    settings = Settings.load()
+    try:
+        # A wrong setting stops the command before anything is read or written.
+        settings = Settings.load(checked=True)
+    except ConfigError as err:
+        _fail(f"{err}\n(see the comments in data/config/pipeline.yaml)")
     try:
         return action()
     except RunLocked as err:
@@ -216,7 +220,7 @@ def run(input_dir: Path | None, year_range: str | None, rebuild: bool, accept_sm
 
 
 def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
-    settings = Settings.load()
+    settings = Settings.load(checked=True)
     prepare_dagster_home(settings)
     _warn_about_key()
     from dagster import DagsterInstance
@@ -274,7 +278,7 @@ def load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool
 def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
     from assets.inbox.receive import Outcome, fail_pending, receive, wait_until_settled
 
-    settings = Settings.load()
+    settings = Settings.load(checked=True)
     missing = [str(p) for p in files if not p.exists() and not p.is_symlink()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")

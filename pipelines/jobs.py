@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
+from schemas.sources import SOURCES, Source
+
 MAIN_JOB = "overgang_main"
 STATBANK_JOB = "statbank_refresh"
 
@@ -25,13 +27,23 @@ statbank_job = define_asset_job(
 )
 
 SOURCES_JOB = "sources_refresh"
-# Small sources an analyst drops into the inbox (not extracts): re-read them all and republish.
-SOURCE_ASSETS = ["targets", "goals", "completion_status", "published_application_shares", "profilmodel_projections"]
-# The reference tables (kommuner, codes, groups) come along: they are cheap, and a municipality
-# with public figures only has no main run that would have loaded them.
-sources_job = define_asset_job(
-    SOURCES_JOB,
-    selection=AssetSelection.assets(*SOURCE_ASSETS).downstream() | AssetSelection.groups("reference"),
-    executor_def=in_process_executor,
-    description="Re-read targets, goals, StatBank, published tables and profilmodel; republish.",
-)
+
+
+def sources_job_for(sources: tuple[Source, ...] = SOURCES):
+    """Small sources an analyst drops into the inbox (not extracts): re-read them all and republish.
+    The reference tables (kommuner, codes, groups) come along: they are cheap, and a municipality
+    with public figures only has no main run that would have loaded them."""
+    return define_asset_job(
+        SOURCES_JOB,
+        selection=AssetSelection.assets(*source_assets_of(sources)).downstream() | AssetSelection.groups("reference"),
+        executor_def=in_process_executor,
+        description="Re-read the small sources (" + ", ".join(s.name for s in sources) + "); republish.",
+    )
+
+
+def source_assets_of(sources: tuple[Source, ...] = SOURCES) -> list[str]:
+    return [s.name for s in sources]
+
+
+SOURCE_ASSETS = source_assets_of()
+sources_job = sources_job_for()

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from schemas.completion import completion_status_schema
-from schemas.profilmodel import profilmodel_schema
-from schemas.published import published_application_shares_schema
-from schemas.reference import education_codes_schema, goals_schema, kommuner_schema, targets_schema
+from schemas.reference import education_codes_schema, kommuner_schema
+from schemas.sources import SOURCES, Source
 
 _YEAR = pa.Column(int, description="Application year (ansøgningsår); the spring the pupils applied.")
 _SERIES = pa.Column(
@@ -114,37 +112,36 @@ quarantine_schema = pa.DataFrameSchema(
     description="Rows that failed a rule and were not loaded, one line per row and rule. Nothing is dropped silently.",
 )
 
-# View name -> schema. Each view selects exactly the schema's columns from the table of that name.
-VIEWS: dict[str, pa.DataFrameSchema] = {
+# The marts computed from the extracts, the registry's sources, then the tables every warehouse has.
+MARTS = {
     "application_shares": application_shares_schema,
     "school_application_shares": school_application_shares_schema,
     "application_shares_by_sex": application_shares_by_sex_schema,
-    "targets": targets_schema,
-    "goals": goals_schema,
-    "completion_status": completion_status_schema,
-    "published_application_shares": published_application_shares_schema(),
-    "profilmodel_projections": profilmodel_schema,
+}
+REFERENCE_VIEWS = {
     "quarantine": quarantine_schema,
     "kommuner": kommuner_schema,
     "education_codes": education_codes_schema,
 }
-# Marts also written as Parquet beside the warehouse, for tools that do not speak DuckDB.
-PARQUET = [
-    "application_shares",
-    "school_application_shares",
-    "application_shares_by_sex",
-    "completion_status",
-    "targets",
-    "goals",
-]
+
+
+def views(sources: tuple[Source, ...] = SOURCES) -> dict[str, pa.DataFrameSchema]:
+    """View name -> schema. Each view selects exactly the schema's columns from the table of that name."""
+    return {**MARTS, **{s.name: s.frame_schema() for s in sources}, **REFERENCE_VIEWS}
+
+
+def parquet(sources: tuple[Source, ...] = SOURCES) -> list[str]:
+    """Marts also written as Parquet beside the warehouse, for tools that do not speak DuckDB."""
+    return [*MARTS, *(s.name for s in sources if s.parquet)]
+
+
+VIEWS = views()
+PARQUET = parquet()
 DESCRIPTIONS = {
-    "targets": "Måltal: the municipality's target shares per year and group, with who decided them and the source.",
-    "goals": "Goals (målsætninger) with target, deadline, 'or the national average', indicator kind and source.",
-    "completion_status": "Youth-education status (uddannelsesstatus) from Danmarks Statistik, e.g. STATUSU6.",
+    **{s.name: s.view_description for s in SOURCES if s.view_description},
     "kommuner": "The 98 municipalities with region.",
     "education_codes": "Education codes and the group each counts in.",
 }
-
 
 INTERNAL = (
     "INTERNAL, not for publication: unsuppressed figures (small cells included) for the municipality's "

@@ -17,10 +17,12 @@ from assets.applications.ingest import FileRejected, extract_sources, stage_file
 from assets.applications.ledger import ledger_problems, ledger_rows, shrunk_years, update_ledger
 from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
 from assets.partitions import APPLICATION_YEARS, ONE_RUN, years_of
-from assets.resources import DUCKDB_POOL, ProjectSettings
+from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema
 from assets.sources.files import own_sources
 from assets.sql import ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import is_shipped_sample, key_fingerprint, key_warnings, load_key
+from overgang.settings import series_break_year
+from schemas import warehouse as warehouse_schemas
 
 GROUP = "applications"
 ACCEPT_SMALLER_TAG = "overgang/accept-smaller"
@@ -189,6 +191,7 @@ def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mate
         counts = build_applications(con, years, context.run.run_id)
         ledger = ledger_rows(con, years)
         step_done(con, years, context.run.run_id, "applications")
+        report_rows_by_year(context, con, "applications", years)
     valid, staged, duplicates, by_rule = counts["valid"], counts["staged"], counts["duplicates"], counts["by_rule"]
     for row in ledger:
         context.log.info(
@@ -263,7 +266,7 @@ def ensure_application_tables(con) -> None:
     stage_typed_rows(con, [])
     replace_years(con, "applications", read_sql("applications", "applications").format(typed="typed_rows"), [])
     for table in SHARE_TABLES:
-        replace_years(con, table, read_sql("applications", table), [])
+        replace_years(con, table, read_sql("applications", table), [], {"series_break": series_break_year()})
 
 
 @asset_check(
@@ -296,10 +299,26 @@ def year_not_smaller(context, duckdb: DuckDBResource, project: ProjectSettings) 
 
 def _build_years(context: AssetExecutionContext, duckdb: DuckDBResource, table: str) -> MaterializeResult:
     """Replace the run's years in `table` with the result of sql/<table>.sql."""
+    years = years_of(context)
     with duckdb.get_connection() as con:
-        rows = replace_years(con, table, read_sql("applications", table), years_of(context))
-        step_done(con, years_of(context), context.run.run_id, table)
-    return MaterializeResult(metadata={"rows": rows})
+        rows = replace_years(con, table, read_sql("applications", table), years, {"series_break": series_break_year()})
+        step_done(con, years, context.run.run_id, table)
+        report_rows_by_year(context, con, table, years)
+    return MaterializeResult(metadata={"rows_in_run": rows})
+
+
+def report_rows_by_year(context: AssetExecutionContext, con, table: str, years: list[int]) -> None:
+    """Each partition's materialisation carries its own year's rows: a run over several years
+    (a backfill) would otherwise give every year the count of all of them."""
+    counts = dict(
+        con.execute(
+            f"SELECT year, count(*) FROM {table} WHERE year IN (SELECT unnest($years)) GROUP BY year",
+            {"years": years},
+        ).fetchall()
+    )
+    for year in years:
+        rows = int(counts.get(year, 0))
+        context.add_asset_metadata({"rows": rows, "dagster/row_count": rows}, partition_key=str(year))
 
 
 # The steps that build a year to the end; when a run has done all of them for a year, the year
@@ -318,19 +337,37 @@ def step_done(con, years: list[int], run_id: str, step: str) -> None:
     )
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups", "kommuner"], **PARTITIONED)
+@asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[applications, "education_groups", "kommuner"],
+    **PARTITIONED,
+    metadata=column_schema(warehouse_schemas.application_shares_schema),
+)
 def application_shares(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Søgetal: 1st-priority shares by year, kommune (0 = national), grade and group (national definition)."""
     return _build_years(context, duckdb, "application_shares")
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups"], **PARTITIONED)
+@asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[applications, "education_groups"],
+    **PARTITIONED,
+    metadata=column_schema(warehouse_schemas.school_application_shares_schema),
+)
 def school_application_shares(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Søgetal per school (skole), for the report's school table (suppressed there, not here)."""
     return _build_years(context, duckdb, "school_application_shares")
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, deps=[applications, "education_groups"], **PARTITIONED)
+@asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=[applications, "education_groups"],
+    **PARTITIONED,
+    metadata=column_schema(warehouse_schemas.application_shares_by_sex_schema),
+)
 def application_shares_by_sex(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Søgetal for boys and girls (drenge og piger), sex from the CPR number at ingestion."""
     return _build_years(context, duckdb, "application_shares_by_sex")

@@ -19,13 +19,19 @@ import yaml
 
 from assets.applications.ingest import YEAR_IN_NAME
 from assets.applications.ingest import match_columns as match_extract_columns
-from assets.profilmodel.reader import read_profilmodel
-from assets.published.reader import find_published, read_published
 from assets.reference.config_files import read_config_table, yaml_error_line
-from assets.sources.tables import FileRejected, check_xlsx_size, delimiter_of, match_columns, norm, read_xlsx_rows
-from assets.statbank.reader import match_layout, read_statbank
+from assets.sources.tables import (
+    FileRejected,
+    Seen,
+    check_xlsx_size,
+    delimiter_of,
+    match_columns,
+    norm,
+    read_xlsx_rows,
+)
 from overgang.settings import INTAKE_DEFAULTS
-from schemas.reference import column_map, goals_schema, targets_schema
+from schemas.reference import column_map
+from schemas.sources import SOURCES, Source, by_kind, recognition_order, resolve
 
 HEAD_BYTES = 1 << 16
 SAMPLE_ROWS = 5000
@@ -181,33 +187,37 @@ def extract_year(
     return year
 
 
-def _kinds_by_header(header: list[str]) -> list[tuple[int, str]]:
+def _spellings(source: Source) -> list[str]:
+    """The column names that tell a source by its header: its column-map section's spellings, or
+    a configuration table's schema columns; none for a source told otherwise (StatBank)."""
+    if source.column_map:
+        return [s for e in column_map()[source.column_map].values() for s in e["source"]]
+    if source.config_table:
+        return list(source.frame_schema().columns)
+    return []
+
+
+def _kinds_by_header(header: list[str], sources: tuple[Source, ...] = SOURCES) -> list[tuple[int, str]]:
     """How many of each kind's column names the header holds, best first."""
     names = {norm(h) for h in header}
-    spellings = {
-        "applications": [s for e in column_map()["applications"].values() for s in e["source"]],
-        "published_application_shares": [
-            s for e in column_map()["published_application_shares"].values() for s in e["source"]
-        ],
-        "profilmodel": [s for e in column_map()["profilmodel"].values() for s in e["source"]],
-        "targets": list(targets_schema.columns),
-        "goals": list(goals_schema.columns),
-    }
+    spellings = {"applications": [s for e in column_map()["applications"].values() for s in e["source"]]}
+    spellings |= {s.kind: _spellings(s) for s in sources if _spellings(s)}
     return sorted(((sum(norm(s) in names for s in v), k) for k, v in spellings.items()), reverse=True)
 
 
-EXPECTED = (
-    "an Optagelse.dk extract (header with CPR;...;Uddannelse;Ansøgningsdato), a søgetal table "
-    "(Kommune, År, and Uddannelsesgruppe or EUD/GYM/Øvrige columns), profilmodel results (Kommune, Årgang, "
-    "År efter 9. klasse, Andel), targets or goals (the columns of data/targets/maaltal.csv or "
-    "data/goals/goals.csv, or YAML), or a StatBank table (see data/config/statbank.yaml)"
-)
+def expected(sources: tuple[Source, ...] = SOURCES) -> str:
+    """What the inbox would have taken, for the reason of a file it refuses."""
+    return "an Optagelse.dk extract (header with CPR;...;Uddannelse;Ansøgningsdato), " + ", ".join(
+        s.expected for s in recognition_order(sources)
+    )
 
 
-def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None) -> Recognised:
+def recognise(
+    path: Path, tolerance_pp: float = 0.2, limits: dict | None = None, sources: tuple[Source, ...] = SOURCES
+) -> Recognised:
     """The file's kind (and year, for an extract), or FileRejected saying what was expected.
     `limits` (settings.intake) bound what one file may cost: field and line length, an .xlsx
-    file's unpacked size and rows, seconds per file."""
+    file's unpacked size and rows, seconds per file. `sources`: the registry (schemas/sources.py)."""
     limits = {**INTAKE_DEFAULTS, **(limits or {})}
     deadline = time.monotonic() + float(limits["max_seconds_per_file"])
     suffix = path.suffix.lower()
@@ -217,9 +227,11 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
                 f"{path.name}: a YAML file larger than {_kb(limits['max_line_bytes'])} is not a table of "
                 "targets or goals."
             )
-        return _recognise_yaml(path)
+        return _recognise_yaml(path, sources)
     if suffix not in (".csv", ".txt", ".xlsx"):
-        raise FileRejected(f"{path.name}: Overgang reads .csv, .txt, .xlsx and .yaml files; expected {EXPECTED}.")
+        raise FileRejected(
+            f"{path.name}: Overgang reads .csv, .txt, .xlsx and .yaml files; expected {expected(sources)}."
+        )
     if suffix == ".xlsx":
         check_xlsx_size(path, limits["max_xlsx_uncompressed_bytes"])
         header = read_xlsx_rows(path, max_rows=limits["max_xlsx_rows"], deadline=deadline).header
@@ -233,7 +245,7 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
                 "(a file without line breaks, or a binary file?)."
             )
         header = _header_cells(first)
-    ranked = _kinds_by_header(header)
+    ranked = _kinds_by_header(header, sources)
     if suffix != ".xlsx" and ranked[0][1] == "applications" and ranked[0][0] >= 3:
         match_extract_columns(header, path.name)
         short = _ends_mid_line(path, len(header))
@@ -247,33 +259,23 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
         return Recognised("applications", year, f"Optagelse.dk extract for {year}")
     if path.stat().st_size > SMALL_FILE:
         raise FileRejected(
-            f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {EXPECTED}."
+            f"{path.name}: a large file whose header is not an Optagelse.dk extract's; expected {expected(sources)}."
         )
-    if find_published(path) is not None:
-        frame, _ = read_published(path, tolerance_pp)
-        return Recognised("published_application_shares", None, f"published søgetal table, {len(frame)} figures")
     best_score, best = ranked[0]
-    if best == "profilmodel" and best_score >= 3:
-        frame, _ = read_profilmodel(path)
-        return Recognised("profilmodel", None, f"profilmodel results, {len(frame)} rows")
-    for kind, schema in (("targets", targets_schema), ("goals", goals_schema)):
-        required = [c for c, col in schema.columns.items() if not col.nullable]
-        if all(norm(c) in {norm(h) for h in header} for c in required):
-            frame, _ = read_config_table(path, schema, kind)
-            return Recognised(kind, None, f"{kind}, {len(frame)} rows")
-    if suffix != ".xlsx" and match_layout(path) is not None:
-        frame, layout = read_statbank(path)
-        return Recognised(
-            "statbank", None, f"StatBank {layout['table']} ({layout['name']}), {len(frame)} areas and years"
-        )
+    seen = Seen(path, header, best, best_score, tolerance_pp)
+    for source in recognition_order(sources):
+        detail = resolve(source.recogniser)(seen, source)
+        if detail is not None:
+            return Recognised(source.kind, None, detail)
     if best_score >= 2:
         # Close to a known kind: say which of its columns are missing.
-        if best == "applications":
+        source = by_kind(sources).get(best)
+        if source is None:
             match_extract_columns(header, path.name)
-        elif best in ("published_application_shares", "profilmodel"):
-            match_columns(header, column_map()[best], path.name, best.replace("_", " "))
+        elif source.column_map:
+            match_columns(header, column_map()[source.column_map], path.name, best.replace("_", " "))
         else:
-            schema = targets_schema if best == "targets" else goals_schema
+            schema = source.frame_schema()
             missing = [
                 c for c, col in schema.columns.items() if not col.nullable and norm(c) not in {norm(h) for h in header}
             ]
@@ -282,20 +284,21 @@ def recognise(path: Path, tolerance_pp: float = 0.2, limits: dict | None = None)
     # file may be anything (a CPR number, or a system file's content).
     raise FileRejected(
         f"{path.name}: unknown layout (a first line of {len(header)} fields, none that Overgang "
-        f"recognises). Expected {EXPECTED}."
+        f"recognises). Expected {expected(sources)}."
     )
 
 
-def _recognise_yaml(path: Path) -> Recognised:
+def _recognise_yaml(path: Path, sources: tuple[Source, ...]) -> Recognised:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise FileRejected(f"{path.name}: not valid YAML text{yaml_error_line(err)}.") from None
-    for kind, schema in (("targets", targets_schema), ("goals", goals_schema)):
-        if isinstance(data, dict) and kind in data:
-            frame, _ = read_config_table(path, schema, kind)
-            return Recognised(kind, None, f"{kind}, {len(frame)} rows")
+    tables = [s for s in recognition_order(sources) if s.config_table]
+    for source in tables:
+        if isinstance(data, dict) and source.name in data:
+            frame, _ = read_config_table(path, source.frame_schema(), source.name)
+            return Recognised(source.kind, None, f"{source.kind}, {len(frame)} rows")
     raise FileRejected(
-        f"{path.name}: a YAML file must hold a list under 'targets:' or 'goals:' "
+        f"{path.name}: a YAML file must hold a list under " + " or ".join(f"'{s.name}:'" for s in tables) + " "
         "(a description of a table must have the table's name: <table>.yaml beside <table>.csv)."
     )

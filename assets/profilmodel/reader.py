@@ -8,7 +8,7 @@ import pandas as pd
 
 from assets.sources.files import description
 from assets.sources.quarantine import Failure, split_valid
-from assets.sources.tables import FileRejected, frame_of, match_columns, read_rows
+from assets.sources.tables import FileRejected, Seen, frame_of, match_columns, read_rows
 from assets.sources.values import areas, numbers, whole_numbers
 from schemas.profilmodel import profilmodel_schema
 from schemas.reference import column_map
@@ -39,3 +39,16 @@ def read_profilmodel(path: Path) -> tuple[pd.DataFrame, list[Failure]]:
     return split_valid(
         frame, profilmodel_schema, path.name, raw.rename(columns={"area": "kommune_code", "pct": "projected_pct"})
     )
+
+
+def read(path: Path, source, settings) -> tuple[pd.DataFrame, list[Failure]]:
+    """The registry's reader (schemas/sources.py)."""
+    return read_profilmodel(path)
+
+
+def recognise(seen: Seen, source) -> str | None:
+    # Three of its column names, and more of them than of any other kind's.
+    if seen.best != source.kind or seen.best_score < 3:
+        return None
+    frame, _ = read_profilmodel(seen.path)
+    return f"profilmodel results, {len(frame)} rows"

@@ -23,7 +23,7 @@ import pandas as pd
 from assets.sources.areas import NATIONAL_NAMES, area_code
 from assets.sources.files import description, yes
 from assets.sources.quarantine import Failure, split_valid
-from assets.sources.tables import FileRejected, SourceTable, frame_of, match_columns, norm, read_rows
+from assets.sources.tables import FileRejected, Seen, SourceTable, frame_of, match_columns, norm, read_rows
 from assets.sources.values import areas, numbers, whole_numbers
 from schemas.published import DENOMINATORS, published_application_shares_schema
 from schemas.reference import column_map, kommuner
@@ -419,3 +419,15 @@ def _sum_to_100(
     dropped = set(zip(bad["source_line"], bad["education_group"]))
     keep = [(line, group) not in dropped for line, group in zip(valid["source_line"], valid["education_group"])]
     return valid[keep], failures
+
+
+def read(path: Path, source, settings) -> tuple[pd.DataFrame, list[Failure]]:
+    """The registry's reader (schemas/sources.py)."""
+    return read_published(path, settings.published_sum_tolerance_pp)
+
+
+def recognise(seen: Seen, source) -> str | None:
+    if find_published(seen.path) is None:
+        return None
+    frame, _ = read_published(seen.path, seen.tolerance_pp)
+    return f"published søgetal table, {len(frame)} figures"

@@ -1,18 +1,15 @@
 """Reference tables and analyst-maintained configuration, validated and loaded into DuckDB.
 
-kommuner (municipalities), education codes and groups, applicant types, måltal (targets),
-goals (målsætninger) and published figures (offentliggjorte tal) all live as files in
-``data/``: an analyst changes a target or adds a goal by editing a file, not code.
+kommuner (municipalities), education codes and groups, applicant types and published figures
+(offentliggjorte tal) all live as files in ``data/``. Måltal (targets) and goals (målsætninger)
+are in this group too, made from the source registry (schemas/sources.py).
 """
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from assets.reference.config_files import read_config_table
-from assets.resources import DUCKDB_POOL, ProjectSettings, write_table
-from assets.sources.files import source_files
-from assets.sources.load import load_source
+from assets.resources import DUCKDB_POOL, column_schema, write_table
 from overgang.settings import DATA_DIR
 from schemas import reference
 
@@ -25,13 +22,13 @@ def _load(duckdb: DuckDBResource, name: str, frame: pd.DataFrame, source: str) -
     return MaterializeResult(metadata={"rows": rows, "source": source})
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
+@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL, metadata=column_schema(reference.kommuner_schema))
 def kommuner(duckdb: DuckDBResource) -> MaterializeResult:
     """The 98 municipalities (kommuner) with region, from data/reference/kommuner.csv."""
     return _load(duckdb, "kommuner", reference.kommuner(), "data/reference/kommuner.csv")
 
 
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
+@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL, metadata=column_schema(reference.education_codes_schema))
 def education_codes(duckdb: DuckDBResource) -> MaterializeResult:
     """Education codes (uddannelseskoder) and the søgetal group each belongs to."""
     return _load(duckdb, "education_codes", reference.education_codes(), "data/config/education_codes.csv")
@@ -50,42 +47,6 @@ def applicant_types(duckdb: DuckDBResource) -> MaterializeResult:
     rows = [(value, group) for group, values in reference.column_map()["applicant_types"].items() for value in values]
     frame = pd.DataFrame(rows, columns=["applicant_type", "applicant_group"])
     return _load(duckdb, "applicant_types", frame, "data/config/column_map.yaml")
-
-
-def _load_config(
-    context, duckdb: DuckDBResource, project: ProjectSettings, name: str, schema, key: list[str]
-) -> MaterializeResult:
-    """Every CSV or YAML file of `name`: shipped, then from the inbox in arrival order."""
-    return load_source(
-        context,
-        duckdb,
-        name,
-        source_files(project.settings(), name),
-        lambda path: read_config_table(path, schema, name),
-        schema,
-        key,
-    )
-
-
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
-def targets(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
-    """Municipal måltal: target shares per year and group, with who decided them and the source
-    (data/targets/*.csv|yaml and the inbox)."""
-    return _load_config(
-        context,
-        duckdb,
-        project,
-        "targets",
-        reference.targets_schema,
-        ["kommune_code", "target_year", "target_group", "decided_year", "decided_on"],
-    )
-
-
-@asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)
-def goals(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
-    """Completion and application goals (målsætninger), dated and sourced (data/goals/*.csv|yaml
-    and the inbox)."""
-    return _load_config(context, duckdb, project, "goals", reference.goals_schema, ["goal_id"])
 
 
 @asset(group_name=GROUP, kinds={"duckdb"}, pool=DUCKDB_POOL)

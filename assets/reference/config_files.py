@@ -10,7 +10,7 @@ import pandera.pandas as pa
 import yaml
 
 from assets.sources.quarantine import Failure, split_valid
-from assets.sources.tables import FileRejected, frame_of, match_columns, read_rows
+from assets.sources.tables import FileRejected, Seen, frame_of, match_columns, norm, read_rows
 
 TRUE = {"true", "ja", "j", "yes", "1", "sand"}
 FALSE = {"false", "nej", "n", "no", "0", "falsk"}
@@ -78,3 +78,18 @@ def read_config_table(path: Path, schema: pa.DataFrameSchema, section: str) -> t
     for failure in failures:
         failure.message = f"{failure.message} ({section})"
     return valid, failures
+
+
+def read(path: Path, source, settings) -> tuple[pd.DataFrame, list[Failure]]:
+    """The registry's reader for a configuration table (schemas/sources.py: targets, goals)."""
+    return read_config_table(path, source.frame_schema(), source.name)
+
+
+def recognise(seen: Seen, source) -> str | None:
+    """A CSV or .xlsx whose header holds every required column of the source's schema."""
+    schema = source.frame_schema()
+    required = [c for c, col in schema.columns.items() if not col.nullable]
+    if not all(norm(c) in {norm(h) for h in seen.header} for c in required):
+        return None
+    frame, _ = read_config_table(seen.path, schema, source.name)
+    return f"{source.kind}, {len(frame)} rows"

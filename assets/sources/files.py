@@ -14,19 +14,14 @@ import yaml
 
 from assets.sources.tables import FileRejected
 from overgang.settings import DATA_DIR, Settings
+from schemas.sources import SOURCES, by_kind
 
-KINDS = ("applications", "published_application_shares", "statbank", "targets", "goals", "profilmodel")
+KINDS = ("applications", *(s.kind for s in SOURCES))
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
 YAML_SUFFIXES = (".yaml", ".yml")
 CONFIG_SUFFIXES = (".csv", *YAML_SUFFIXES)
 # What the project ships for each source (a municipality adds its own through the inbox).
-SHIPPED = {
-    "targets": DATA_DIR / "targets",
-    "goals": DATA_DIR / "goals",
-    "statbank": DATA_DIR / "statbank",
-    "published_application_shares": DATA_DIR / "published",
-    "profilmodel": DATA_DIR / "profilmodel",
-}
+SHIPPED = {s.kind: DATA_DIR / s.shipped for s in SOURCES if s.shipped}
 
 
 def processed_dir(settings: Settings, kind: str) -> Path:
@@ -67,7 +62,8 @@ def _accepted_order(settings: Settings) -> dict[str, int]:
 def source_files(settings: Settings, kind: str) -> list[Path]:
     """Shipped files first, then the inbox's in the order they arrived: where two files give the
     same figure, readers keep the later one, so a correction wins."""
-    suffixes = CONFIG_SUFFIXES if kind in ("targets", "goals") else TABLE_SUFFIXES
+    source = by_kind().get(kind)
+    suffixes = CONFIG_SUFFIXES if source is not None and source.config_table else TABLE_SUFFIXES
     shipped = _files(SHIPPED[kind], suffixes) if kind in SHIPPED else []
     order = _accepted_order(settings)
     accepted = sorted(

@@ -42,6 +42,18 @@ class SourceTable:
     delimiter: str = ""
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the inbox has read of a file before it asks each source whether the file is one of
+    its own: the header, and which kind's column names it holds most of (`best`, `best_score`)."""
+
+    path: Path
+    header: list[str]
+    best: str
+    best_score: int
+    tolerance_pp: float
+
+
 def norm(name: str) -> str:
     """Header spellings compared without case, quotes or doubled spaces."""
     return " ".join(str(name).strip().strip('"').split()).casefold()

@@ -14,9 +14,11 @@ import yaml
 
 from assets.sources.areas import area_code
 from assets.sources.files import description, yes
-from assets.sources.tables import FileRejected, SourceTable, norm, read_rows
+from assets.sources.quarantine import Failure
+from assets.sources.tables import FileRejected, Seen, SourceTable, norm, read_rows
 from assets.sources.values import numbers
 from overgang.settings import DATA_DIR
+from schemas.completion import STATUSES, completion_wide_schema
 
 YEAR = re.compile(r"^\d{4}$")
 
@@ -202,3 +204,48 @@ def read_statbank(path: Path) -> tuple[pd.DataFrame, dict]:
     wide["year"] = pd.to_numeric(wide["year"], errors="coerce").astype("Int64")
     wide["kommune_code"] = wide["area"].map(area_code).astype("Int64")
     return wide, layout
+
+
+def read(path: Path, source, settings) -> tuple[pd.DataFrame, list[Failure]]:
+    """The registry's reader: one row per table, year, kommune and status (persons and share);
+    areas that are not a municipality or 'Hele landet' (e.g. Christiansø) are held back."""
+    wide, layout = read_statbank(path)
+    table = config()["tables"][layout["table"]]
+    unknown = wide[wide["kommune_code"].isna()]
+    failures = [
+        Failure(
+            path.name,
+            int(r.source_line),
+            "area",
+            r.area,
+            "known_area",
+            "area is not a municipality or 'Hele landet' (e.g. Christiansø)",
+            None if pd.isna(r.year) else int(r.year),
+        )
+        for r in unknown.itertuples()
+    ]
+    wide = completion_wide_schema.validate(wide[wide["kommune_code"].notna()], lazy=True)
+    long = wide.melt(
+        id_vars=["year", "kommune_code", "area"],
+        value_vars=["total", *STATUSES],
+        var_name="status",
+        value_name="persons",
+    )
+    totals = wide[["year", "kommune_code", "total"]].rename(columns={"total": "all_persons"})
+    long = long.merge(totals, on=["year", "kommune_code"])
+    long["share_pct"] = (100 * long["persons"] / long["all_persons"].where(long["all_persons"] > 0)).astype(float)
+    long = long.rename(columns={"area": "area_name"}).assign(
+        table_code=layout["table"],
+        age_group=table["age_group"],
+        geography_basis=table["geography_basis"],
+        source_file=path.name,
+    )
+    return long, failures
+
+
+def recognise(seen: Seen, source) -> str | None:
+    # Headerless hand exports have no column names to go by: only a layout of statbank.yaml tells.
+    if seen.path.suffix.lower() == ".xlsx" or match_layout(seen.path) is None:
+        return None
+    frame, layout = read_statbank(seen.path)
+    return f"StatBank {layout['table']} ({layout['name']}), {len(frame)} areas and years"

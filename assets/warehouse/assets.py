@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 
 import duckdb as duckdb_lib
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
 from assets.applications.assets import ensure_application_tables
 from assets.resources import DUCKDB_POOL, ProjectSettings
 from assets.sql import ensure_work_schema
 from schemas.dictionary import create_views, dictionary_markdown, export_parquet
+from schemas.sources import SOURCES, Source
 
 
 class HalfBuiltYears(RuntimeError):
@@ -91,29 +92,15 @@ def publish(work_db: Path, published: Path, storage_version: str) -> dict:
     }
 
 
-@asset(
-    group_name="warehouse",
-    kinds={"duckdb"},
-    pool=DUCKDB_POOL,
-    deps=[
-        "application_shares",
-        "school_application_shares",
-        "application_shares_by_sex",
-        "completion_status",
-        "published_application_shares",
-        "profilmodel_projections",
-        "applications",
-        "targets",
-        "goals",
-        "published_figures",
-        "kommuner",
-        "education_codes",
-        "education_groups",
-        "applicant_types",
-    ],
-)
-def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
-    """The published DuckDB warehouse (var/warehouse/overgang.duckdb), replaced atomically."""
+# What the warehouse holds besides the registry's sources: the extract's tables and marts, and the
+# reference tables.
+EXTRACT_TABLES = ["application_shares", "school_application_shares", "application_shares_by_sex", "applications"]
+REFERENCE_TABLES = ["published_figures", "kommuner", "education_codes", "education_groups", "applicant_types"]
+
+
+def publish_warehouse(
+    context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings
+) -> MaterializeResult:
     settings = project.settings()
     with duckdb.get_connection() as con:
         ensure_work_schema(con)
@@ -161,6 +148,19 @@ def warehouse(context: AssetExecutionContext, duckdb: DuckDBResource, project: P
     for outcome in promote(settings, by_year):
         context.log.info(f"{outcome.file}: now the current extract for {outcome.year}")
     return MaterializeResult(metadata=metadata)
+
+
+def warehouse_asset(sources: tuple[Source, ...] = SOURCES) -> AssetsDefinition:
+    """The warehouse waits for every table it publishes: the extract's, each registry source's and
+    the reference tables."""
+    return asset(
+        name="warehouse",
+        group_name="warehouse",
+        kinds={"duckdb"},
+        pool=DUCKDB_POOL,
+        deps=[*EXTRACT_TABLES, *(s.name for s in sources), *REFERENCE_TABLES],
+        description="The published DuckDB warehouse (var/warehouse/overgang.duckdb), replaced atomically.",
+    )(publish_warehouse)
 
 
 @asset(group_name="warehouse", kinds={"duckdb", "parquet"}, deps=["warehouse"])

@@ -8,8 +8,8 @@
 --   * 'øvrigt' (work, abroad, ...) stays in the denominator.
 -- Two geography bases: where the school is located ('school') and where the pupil lives
 -- ('residence'). kommune_code 0 is the whole country (Hele landet), as in StatBank.
--- From 2023 'direkte fra skole' means enrolled at the moment of application: series_version
--- marks the break.
+-- From 2023 ($series_break, data/reference/series_breaks.csv) 'direkte fra skole' means enrolled at the
+-- moment of application: series_version marks the break.
 WITH first_choice AS (
     SELECT year, school_kommune, residence_kommune, grade, education_group
     FROM applications
@@ -46,7 +46,7 @@ filled AS (
 )
 SELECT
     f.year,
-    CASE WHEN f.year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
+    CASE WHEN f.year >= $series_break THEN 'from_' ELSE 'before_' END || $series_break::VARCHAR AS series_version,
     kommune_code,
     coalesce(k.kommune_name, 'Hele landet')                        AS kommune_name,
     f.geography_basis,

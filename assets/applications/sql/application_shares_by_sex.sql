@@ -20,7 +20,7 @@ grid AS (
 )
 SELECT
     grid.year,
-    CASE WHEN grid.year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
+    CASE WHEN grid.year >= $series_break THEN 'from_' ELSE 'before_' END || $series_break::VARCHAR AS series_version,
     grid.kommune_code,
     'school' AS geography_basis,
     'leavers_excl_10th_grade_applicants' AS denominator_definition,

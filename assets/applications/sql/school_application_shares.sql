@@ -23,7 +23,7 @@ grid AS (
 )
 SELECT
     grid.year,
-    CASE WHEN grid.year >= 2023 THEN 'from_2023' ELSE 'before_2023' END AS series_version,
+    CASE WHEN grid.year >= $series_break THEN 'from_' ELSE 'before_' END || $series_break::VARCHAR AS series_version,
     grid.kommune_code,
     grid.school_institution_number,
     grid.school_name,
