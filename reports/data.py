@@ -71,39 +71,12 @@ class ReportData:
     completion_trend: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _loaded_kommuner(con) -> dict[int, int]:
-    return dict(
-        con.execute("""SELECT year, count(DISTINCT kommune_code) FROM application_shares
-                               WHERE kommune_code <> 0 AND geography_basis = 'school' GROUP BY year""").fetchall()
-    )
-
-
-def full_country(con, year: int) -> bool:
-    """True when the loaded extracts cover every municipality in `year` (then the warehouse's
-    national rows are the country, not a partial sum)."""
-    loaded = _loaded_kommuner(con).get(year, 0)
-    (total,) = con.execute("SELECT count(*) FROM kommuner").fetchone()
-    return loaded >= total
-
-
-def national_shares(con, year: int, every_kommune: bool | None = None) -> tuple[dict[str, float], str | None]:
-    """National shares per group for `year`, rounded to one decimal, and where they come from:
-    the warehouse when every municipality is loaded, else a published table
-    (published_application_shares, then reference/published_figures.csv), else nothing."""
-    if every_kommune if every_kommune is not None else full_country(con, year):
-        rows = con.execute(
-            """SELECT s.education_group, sum(s.applicants), max(s.denominator) FROM application_shares s
-                              WHERE s.kommune_code = 0 AND s.year = $y AND s.grade = '9+10' AND s.geography_basis = 'school'
-                              GROUP BY ALL""",
-            {"y": year},
-        ).fetchall()
-        out = {g: share_pct(int(a), int(d)) for g, a, d in rows if d}
-        groups = dict(con.execute('SELECT "group", target_group FROM education_groups').fetchall())
-        for t in TARGET:
-            parts = [(a, d) for g, a, d in rows if groups.get(g) == t and d]
-            if parts:
-                out[t] = share_pct(sum(int(a) for a, _ in parts), int(parts[0][1]))
-        return out, "alle kommuner indlæst"
+def national_shares(con, year: int) -> tuple[dict[str, float], str | None]:
+    """National shares per group for `year`, rounded to one decimal, and where they come from: a
+    published table (published_application_shares, then reference/published_figures.csv), else
+    nothing. Never computed from the loaded extracts, not even from all 98 kommuner: a national
+    share is a sum of every kommune's cube, and beside each kommune's shown counts it pins a
+    hidden one (tests/test_disclosure_attacks2.py)."""
     rows = con.execute(
         """SELECT education_group, share_pct FROM published_application_shares
                           WHERE kommune_code = 0 AND year = $y AND grade = '9+10' AND share_pct IS NOT NULL
@@ -318,8 +291,8 @@ def _comparison(
         )
     else:
         notes.append(
-            f"Hele landet: ingen offentliggjort kilde for {params['y']}, og udtrækkene dækker ikke alle kommuner; "
-            "landstal vises ikke."
+            f"Hele landet: ingen offentliggjort landstabel for {params['y']}; landstal vises ikke "
+            "(en sum af kommunernes tal kunne afsløre små tal)."
         )
     return pd.DataFrame(rows), notes
 
@@ -447,7 +420,7 @@ def load_report_data(
             "SELECT DISTINCT year FROM application_shares WHERE kommune_code = $k ORDER BY year", {"k": kommune_code}
         ).fetchall()
     ]
-    published = load_published_years(con, [kommune_code])
+    published = load_published_years(con, [kommune_code], min_count=small["min_count"])
     # synthetic_data: the warehouse's extracts are the shipped synthetic sample (the report says so
     # on every page). The kommune's own published figures are never shown beside them: with those,
     # the sample's extracts are left out of this report altogether.
@@ -477,12 +450,10 @@ def load_report_data(
     if not sample_left_out:
         cells.update(load_published(con, small, peers, [year]))
     figures = {key: v for key, v in published.items() if key[1] <= year}
-    figures.update(load_published_years(con, peers, [year]))
+    figures.update(load_published_years(con, peers, [year], min_count=small["min_count"]))
     figures.update(cells)
     pub = figures[(kommune_code, year)]
-    loaded = {} if sample_left_out else _loaded_kommuner(con)
-    (total_kommuner,) = con.execute("SELECT count(*) FROM kommuner").fetchone()
-    nationals = {y: national_shares(con, y, loaded.get(y, 0) >= total_kommuner) for y in years if y <= year}
+    nationals = {y: national_shares(con, y) for y in years if y <= year}
     groups = _groups(con, params, pub, nationals[year][0])
     completion, completion_year, completion_cube = _completion(con, params, small)
     goals = _df(
@@ -516,8 +487,8 @@ def load_report_data(
         )
     if not nationals[year][1]:
         notes["national"] = (
-            f"Landstal for {year} vises ikke: udtrækkene dækker ikke alle kommuner, og der er ikke "
-            "indlæst en offentliggjort landstabel for året."
+            f"Landstal for {year} vises ikke: der er ikke indlæst en offentliggjort landstabel for året "
+            "(landstal beregnes aldrig af kommunernes tal, heller ikke når alle kommuner er indlæst)."
         )
     grades = _split_frame(pub, "grade", small)
     sexes = _split_frame(pub, "sex", small)
@@ -558,7 +529,8 @@ def load_report_data(
         goal_cards=goal_cards(con, parts, goals, params),
         goals=goals.astype(object).where(goals.notna(), None),
         sources=con.execute(
-            "SELECT source_file, encoding, data_rows, loaded_at FROM ingested_files ORDER BY source_file"
+            # No row counts: a file's rows minus the shown leavers would give hidden counts away.
+            "SELECT source_file, encoding, loaded_at FROM ingested_files ORDER BY source_file"
         ).df(),
         publication=publication,
         small_cell=small,

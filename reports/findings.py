@@ -99,20 +99,27 @@ def groups_finding(groups: pd.DataFrame, prefix: str | None, year: int) -> Marku
     if shown.empty:
         return Markup(f"Fordelingen for {year} kan ikke vises af hensyn til elevernes fortrolighed.")
     top = shown.sort_values("share", ascending=False).iloc[0]
-    parts = [
-        Markup("Flest søgte {} som 1. prioritet i {}: {}.").format(
-            top["label_da"][:1].lower() + top["label_da"][1:],
-            year,
-            share_span(prefix and f"{prefix}/{top['cell']}", top["share"]),
+    # "Most chose X" ranks every group, the hidden ones too: said only when none is hidden
+    # (else it bounds a hidden count by a shown one; tests/test_disclosure_attacks2.py).
+    complete = len(shown) == len(groups)
+    parts = []
+    if complete:
+        parts.append(
+            Markup("Flest søgte {} som 1. prioritet i {}: {}.").format(
+                top["label_da"][:1].lower() + top["label_da"][1:],
+                year,
+                share_span(prefix and f"{prefix}/{top['cell']}", top["share"]),
+            )
         )
-    ]
     eud = shown[shown["group"] == "EUD"]
-    if len(eud) and top["group"] != "EUD":
+    if len(eud) and (not complete or top["group"] != "EUD"):
         r = eud.iloc[0]
         parts.append(Markup("EUD: {}").format(share_span(prefix and f"{prefix}/{r['cell']}", r["share"])))
         if _shown(r["national"]):
             parts[-1] += f" mod {da_pct(r['national'])} i hele landet"
         parts[-1] += "."
+    if not parts:
+        return Markup(f"Nogle af tallene for {year} er skjult af hensyn til elevernes fortrolighed; se tabellen.")
     return Markup(" ").join(parts)
 
 

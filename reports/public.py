@@ -62,6 +62,9 @@ class PublishedYear:
     school_names: dict = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)  # every publication a figure of the year comes from
     files: set[str] = field(default_factory=set)
+    # The report never prints a count of 0-4 pupils, not even one the kommune printed itself:
+    # such a count (and its share) is shown as "<5", as in every other table of the report.
+    min_count: int = 5
     cube = None  # nothing to protect: the figures are public already
 
     @property
@@ -73,8 +76,14 @@ class PublishedYear:
         kind, _, name = cell.partition("/")
         return name if kind == "g" else None
 
+    def _small(self, group: str | None) -> bool:
+        count = self._count(group) if group and group != "n" else None
+        return count is not None and count < self.min_count
+
     def label(self, cell: str) -> str | None:
         group = self._group(cell)
+        if self._small(group):
+            return f"<{self.min_count}"
         if group == "OEVRIGE" and "OEVRIGE" not in self.marks and "OEVRIGE" not in self.shares:
             # A five-way table's "Øvrige" is the sum of three published groups: unknown if one is blanked.
             hidden = [self.marks[g] for g in THREE_WAY_REST if g in self.marks]
@@ -83,6 +92,9 @@ class PublishedYear:
 
     def count(self, cell: str) -> int | None:
         group = self._group(cell)
+        return None if self._small(group) else self._count(group)
+
+    def _count(self, group: str | None) -> int | None:
         if group == "n":
             # Pupils in all: only from a table that counts every group (an EUD-only table has no total).
             whole = set(self.groups) in COMPLETE_SETS and not self.marks
@@ -100,7 +112,7 @@ class PublishedYear:
         if group == "OEVRIGE" and all(g in self.shares for g in THREE_WAY_REST):
             # Sum of the printed (rounded) shares, rounded again: the table's own numbers added up.
             return half_up(sum(self.shares[g] for g in THREE_WAY_REST))
-        count, total = self.count(cell), self.count("g/n")
+        count, total = self._count(group), self._count("n")
         if count is not None and total:
             # A table of counts: the share as the report computes every share (one decimal).
             return half_up(100.0 * count / total)
@@ -119,7 +131,7 @@ class PublishedYear:
 
 
 def load_published_years(
-    con: duckdb.DuckDBPyConnection, kommuner: list[int], years: list[int] | None = None
+    con: duckdb.DuckDBPyConnection, kommuner: list[int], years: list[int] | None = None, min_count: int = 5
 ) -> dict[tuple[int, int], PublishedYear]:
     """The current published søgetal of each (kommune, year), one table's definition per year."""
     if not kommuner:
@@ -140,7 +152,8 @@ def load_published_years(
     out: dict[tuple[int, int], PublishedYear] = {}
     for k, y, group, share, count, mark, source, file, on, denominator, geography in rows:
         year = out.setdefault(
-            (int(k), int(y)), PublishedYear(int(k), int(y), {}, {}, {}, source, file, on, denominator, geography)
+            (int(k), int(y)),
+            PublishedYear(int(k), int(y), {}, {}, {}, source, file, on, denominator, geography, min_count=min_count),
         )
         if mark:
             year.marks[group] = mark
