@@ -124,6 +124,11 @@ def test_national_share_from_a_full_load_pins_a_hidden_count(full_country):
     before = _hidden_intervals(counts, marks, prefix)
     after = _hidden_intervals(counts, marks, prefix, fits)
     assert before["STU"][1] - before["STU"][0] >= MIN_SPAN, before  # the kommune's own tables hold
+    if after is None:
+        # No value fits: the page's "Hele landet" is a published figure, not the sum of these cubes.
+        derived = {g: round(100 * (others[g] + counts[f"{prefix}/g/{g}"]) / n_total, 1) for g in ("EUD", "GYM")}
+        assert {g: national.get(g) for g in derived} != derived, (national, derived)
+        return
     assert after["STU"][0] <= SMALL["stu"] <= after["STU"][1]
     assert after["STU"][1] - after["STU"][0] >= MIN_SPAN, (
         f"{prefix}/g/STU (<5, truly {SMALL['stu']}): own tables give {before['STU']}; with the national "
@@ -151,6 +156,8 @@ def _hidden_intervals(counts: dict, marks: dict, prefix: str, extra=lambda value
             continue
         if extra(values):
             fits.append(values)
+    if not fits:
+        return None  # nothing fits `extra`: what it reads is not about these counts
     return {g: (min(v[g] for v in fits), max(v[g] for v in fits)) for g in hidden}
 
 
@@ -172,7 +179,10 @@ def test_flest_caption_ranks_a_hidden_count(full_country):
     marks = {c: m for c, m in k.marks.items() if c.startswith(prefix + "/")}
     assert marks.get(f"{prefix}/g/STU") == {"<5"}, marks
     caption = re.search(r"Flest søgte (.*?) som 1\. prioritet i 2023: <span data-cell=\"([^\"]+)\"", page)
-    assert caption, "the groups caption names the largest group"
+    if caption is None:
+        # The caption ranks no group while one is hidden; the EUD share is still stated.
+        assert 'id="fig-groups"' in page and "EUD: <span data-cell=" in page.split('id="fig-groups"', 1)[1][:3000]
+        return
     top = caption.group(2).rsplit("/", 1)[1]
     top_count = counts[f"{prefix}/g/{top}"]
     before = _hidden_intervals(counts, marks, prefix)
@@ -200,8 +210,11 @@ def test_rows_of_the_loaded_file_give_away_the_tenth_grade_count(full_country):
     k.read_html(page)
     assert k.marks.get(f"{prefix}/t/TIENDE") == {"<5"}, k.marks.get(f"{prefix}/t/TIENDE")
     table = page.split('id="table-sources"', 1)[1].split("</table>", 1)[0]
+    assert "optagelse_2023.csv" in table  # the files are still listed
     rows = re.search(r"optagelse_2023\.csv</code></td><td>[^<]*</td><td class=\"num\">([\d.]+)</td>", table)
-    assert rows, table
+    if rows is None:
+        assert not re.search(r'class="num">[\d.]+</td>', table), table  # no number about the files at all
+        return
     recovered = int(rows.group(1).replace(".", "")) - k.counts[f"{prefix}/g/n"]
     # The 2024 file covers all 98 kommuner: rows minus the sum of their shown leavers is the sum
     # of their 98 hidden 10th-grade counts ("<5" each): 0, so every one of them is 0.
