@@ -8,7 +8,7 @@ import pytest
 
 from assets.resources import write_table
 from assets.sql import read_sql, replace_years
-from overgang.settings import DATA_DIR
+from overgang.settings import DATA_DIR, series_break_year
 from schemas.reference import kommuner
 
 # pupil, year, school kommune, residence kommune, grade, applicant group, priority, group
@@ -48,7 +48,13 @@ def shares(tmp_path) -> pd.DataFrame:
     apps["grade"] = apps["grade"].astype("Int16")
     write_table(con, "applications", apps)
     # The same call the asset makes, for both years in ROWS.
-    replace_years(con, "application_shares", read_sql("applications", "application_shares"), [2022, 2024])
+    replace_years(
+        con,
+        "application_shares",
+        read_sql("applications", "application_shares"),
+        [2022, 2024],
+        {"series_break": series_break_year()},
+    )
     out = con.execute("SELECT * FROM application_shares").df()
     con.close()
     return out
