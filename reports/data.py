@@ -391,17 +391,15 @@ def completion_trend(con, kommune_code: int, year: int, small: dict) -> pd.DataF
     return pd.DataFrame(rows, columns=["year", "kommune", "national"])
 
 
+# The kommune-years with søgetal: from their extracts, or as they or the ministry published them.
+FIGURES = """SELECT kommune_code, year FROM application_shares WHERE kommune_code <> 0
+             UNION SELECT kommune_code, year FROM published_application_shares
+             WHERE kommune_code <> 0 AND current AND grade = '9+10'"""
+
+
 def kommuner_with_figures(con) -> list[int]:
     """Every kommune the warehouse can write a report for: with extracts or published søgetal."""
-    return [
-        int(k)
-        for (k,) in con.execute(
-            """SELECT DISTINCT kommune_code FROM application_shares WHERE kommune_code <> 0
-               UNION SELECT DISTINCT kommune_code FROM published_application_shares
-               WHERE kommune_code <> 0 AND current AND grade = '9+10'
-               ORDER BY 1"""
-        ).fetchall()
-    ]
+    return [int(k) for (k,) in con.execute(f"SELECT DISTINCT kommune_code FROM ({FIGURES}) ORDER BY 1").fetchall()]
 
 
 def load_report_data(

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from overgang.settings import Settings
-from reports.data import ReportError, load_report_data
+from reports.data import FIGURES, ReportError, load_report_data
 from reports.render import COLOURS, SERIES_BREAK_YEAR, _div, _environment, _layout, plotly_bundle
 
 
@@ -41,12 +41,6 @@ class OverviewRow:
 
 def report_name(kommune_code: int, year: int) -> str:
     return f"rapport_{kommune_code}_{year}.html"
-
-
-# Søgetal of a kommune and year: from its extracts, or as it or the ministry published them.
-FIGURES = """SELECT kommune_code, year FROM application_shares WHERE kommune_code <> 0
-             UNION SELECT kommune_code, year FROM published_application_shares
-             WHERE kommune_code <> 0 AND current AND grade = '9+10'"""
 
 
 def overview_year(con: duckdb.DuckDBPyConnection, year: int | None) -> int:
