@@ -19,7 +19,7 @@ The rule (``README.md``, "Små tal"):
   always means 5 or more; ``"<5"`` is never shown for a count of 5 or more.
 - **The audit** proves it: for every hidden cell, the smallest and largest integer values
   consistent with every published count and sum and with the bounds the labels imply are
-  found by integer linear programming (HiGHS via ``scipy.optimize.milp``, the integer form of ``linprog``). A cell is
+  found by integer linear programming (the HiGHS solver through its own Python binding, ``highspy``). A cell is
   protected when that interval spans at least ``MIN_SPAN`` (3), i.e. at least four possible
   values (``protected``). Secondary cells are added until every hidden cell is protected.
 """
@@ -28,9 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_array
+import highspy
+from highspy._core import _Highs
 
 MIN_COUNT = 5
 MIN_SPAN = 3
@@ -89,7 +88,7 @@ def intervals(
     cache: dict | None = None,
 ) -> dict[str, tuple[int, int]]:
     """For each hidden cell: the smallest and largest integer value consistent with every shown
-    count, every sum and the label bounds (integer programs solved by HiGHS, scipy.optimize.milp).
+    count, every sum and the label bounds (integer programs solved by HiGHS).
 
     With `first_failure` (a minimum span), stops at the first cell whose interval is narrower
     and returns what it has. `cache` keeps the answers of unchanged pieces between calls."""
@@ -157,14 +156,6 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
     if not eqs:
         return {n: (int(lo), int(min(hi, BIG))) for n, (lo, hi) in zip(names, box)}
     local = {i: j for j, i in enumerate(members)}
-    a = np.zeros((len(eqs), len(members)))
-    for r, (coef, _) in enumerate(eqs):
-        for i, v in coef.items():
-            a[r, local[i]] = v
-    b = np.array([b for _, b in eqs])
-    integrality = np.ones(len(members))
-    constraint = LinearConstraint(csr_array(a), b, b)
-    limits = Bounds([lo for lo, _ in box], [hi for _, hi in box])
     out = {}
     # A sum with a single hidden cell gives it away without any solving.
     for coef, rhs in eqs:
@@ -172,23 +163,49 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
             ((i, v),) = coef.items()
             out[names[local[i]]] = (int(round(rhs / v)),) * 2
             return out
+    solver = _model(box, [({local[i]: v for i, v in coef.items()}, rhs) for coef, rhs in eqs])
     for j, name in enumerate(names):
-        c = np.zeros(len(members))
-        c[j] = 1.0
         ends = []
-        for sign in (-1.0, 1.0):
+        for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
             if truths is not None and first_failure is not None and ends and ends[0] - truths[j] >= first_failure:
                 # Already wide enough above the true value: the lower end cannot make it narrower.
                 ends.append(truths[j])
                 break
-            res = milp(sign * c, constraints=constraint, bounds=limits, integrality=integrality)
-            if res.status != 0:
-                raise DisclosureError(f"audit could not solve for {name}: {res.message}")
-            ends.append(int(round(sign * res.fun)))
+            ends.append(_optimum(solver, j, sense, name))
         out[name] = (ends[1], ends[0])
         if first_failure is not None and ends[0] - ends[1] < first_failure:
             return out
     return out
+
+
+def _model(box, rows) -> _Highs:
+    """One integer program per piece, its objective changed per cell: the constraints are
+    built once. (scipy's ``milp`` wraps the same solver, but rebuilds the model for every call
+    and its import costs a report a second.) The binding's core class: the public ``Highs``
+    enables callbacks in its constructor, which prints the solver's banner on the report's
+    standard output before any option can turn it off (ERGO-Code/HiGHS#2749)."""
+    solver = _Highs()
+    solver.setOptionValue("output_flag", False)
+    n = len(box)
+    lower = [float(lo) for lo, _ in box]
+    upper = [float(hi) for _, hi in box]
+    solver.addVars(n, lower, upper)
+    solver.changeColsIntegrality(n, list(range(n)), [highspy.HighsVarType.kInteger] * n)
+    for coef, rhs in rows:
+        index = sorted(coef)
+        solver.addRow(float(rhs), float(rhs), len(index), index, [float(coef[i]) for i in index])
+    return solver
+
+
+def _optimum(solver: _Highs, j: int, sense, name: str) -> int:
+    n = solver.getNumCol()
+    solver.changeColsCost(n, list(range(n)), [1.0 if k == j else 0.0 for k in range(n)])
+    solver.changeObjectiveSense(sense)
+    solver.run()
+    status = solver.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise DisclosureError(f"audit could not solve for {name}: {solver.modelStatusToString(status)}")
+    return int(round(solver.getInfo().objective_function_value))
 
 
 def failures(
