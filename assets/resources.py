@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pandera.pandas as pa
-from dagster import ConfigurableResource, TableColumn, TableSchema
+from dagster import ConfigurableResource, InitResourceContext, TableColumn, TableSchema
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from overgang.settings import Settings
 
@@ -20,21 +21,49 @@ DUCKDB_POOL = "duckdb_warehouse"
 
 
 class WorkDatabase(DuckDBResource):
-    """DuckDBResource whose connection is closed however the block ends. dagster_duckdb closes it
-    only when the block ends normally: after a file was rejected inside it, the working database
-    stayed open in the process, and the next publish in that process (`overgang load` runs the
-    main job, then the sources job) failed with "Unique file handle conflict"."""
+    """The working DuckDB database. In a run, the file is opened once and every step gets a
+    cursor of that connection: opening the file costs about 50 ms (its catalog is read, its log
+    replayed) and a run has some thirty blocks that use it. Outside a run (a sensor, a test) each
+    block opens and closes the file as dagster_duckdb does. Either way the connection is closed
+    however the block ends: dagster_duckdb closes it only when the block ends normally, and after
+    a file was rejected inside it the working database stayed open in the process, so the next
+    publish in that process failed with "Unique file handle conflict"."""
+
+    _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _in_run: bool = PrivateAttr(default=False)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._in_run = True
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._run_connection is not None:
+            self._run_connection.close()
+            self._run_connection = None
+        self._in_run = False
 
     @contextmanager
     def get_connection(self):
+        if not self._in_run:
+            con = self._open()
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        if self._run_connection is None:
+            self._run_connection = self._open()
+        # A cursor has its own transaction: a step that fails inside BEGIN leaves nothing open.
+        cursor = self._run_connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
         # Made here, not when the definitions are built: loading them must not create folders.
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        inner = super().get_connection()
-        con = inner.__enter__()
-        try:
-            yield con
-        finally:
-            con.close()
+        # dagster_duckdb's own opening (its configuration and its retries while the file is locked).
+        return super().get_connection().__enter__()
 
 
 class ProjectSettings(ConfigurableResource):

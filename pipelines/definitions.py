@@ -9,7 +9,7 @@ import assets.applications.assets as applications
 import assets.reference.assets as reference
 import assets.report.assets as report
 from assets.resources import ProjectSettings, WorkDatabase
-from assets.sources.registry import source_assets, source_checks
+from assets.sources.registry import source_assets
 from assets.warehouse.assets import publication_set, warehouse_asset
 from overgang.settings import Settings
 from pipelines.jobs import MAIN_JOB, main_job, sources_job_for, statbank_job
@@ -29,7 +29,7 @@ def build_definitions(settings: Settings | None = None, sources: tuple[Source, .
     sources_job = sources_job_for(sources)
     return Definitions(
         assets=[*load_assets_from_modules(MODULES), *source_assets(sources), warehouse_asset(sources), publication_set],
-        asset_checks=[*load_asset_checks_from_modules(MODULES), *source_checks(sources)],
+        asset_checks=load_asset_checks_from_modules(MODULES),
         jobs=[main_job, statbank_job, sources_job],
         schedules=[spring_applications, statbank_refresh],
         # The inbox's sensor starts the sources job made from this registry (one job of that name).

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from dagster import ExecuteInProcessResult, instance_for_test
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from overgang.settings import SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job
@@ -17,6 +20,17 @@ from pipelines.run import execute_main_job
 hypothesis_settings.register_profile("full", max_examples=60)
 hypothesis_settings.register_profile("fast", max_examples=12)
 hypothesis_settings.load_profile("full")
+
+
+@event.listens_for(Engine, "connect")
+def _no_fsync(dbapi_connection, _record) -> None:
+    """The tests' throwaway Dagster storage (instance_for_test) is written without waiting for the
+    disk: Dagster opens, writes and closes an SQLite file for every event, and each commit's two
+    fsyncs cost 15-30 ms here (a hundred events a run). Only this test process: the `overgang`
+    command the tests start in a child, and every real run, keep SQLite's durable default."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
 
 # Tests that start a Dagster run or a browser are `integration`; `make test-fast` runs the rest.
 # A test is marked by hand (@pytest.mark.integration, or pytestmark for a whole file) or by using

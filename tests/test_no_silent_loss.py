@@ -360,14 +360,16 @@ def test_disk_full_while_publishing(published_2024, tmp_path, monkeypatch):
 def test_previous_kept_only_if_sane_and_rollback(published_2024, tmp_path):
     settings = published_2024
     previous = settings.warehouse.with_name("overgang.previous.duckdb")
-    publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version)
+    with duckdb.connect(str(settings.work_db)) as work:
+        publish(work, settings.warehouse, settings.storage_compatibility_version)
     good_previous = _sha(previous)
     assert sane(previous) is None
     # The published file is damaged (a truncated copy): publishing again must not keep it as previous.
     data = settings.warehouse.read_bytes()
     settings.warehouse.write_bytes(data[: len(data) // 3])
     assert sane(settings.warehouse) is not None
-    meta = publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version)
+    with duckdb.connect(str(settings.work_db)) as work:
+        meta = publish(work, settings.warehouse, settings.storage_compatibility_version)
     assert meta["previous"].startswith("the published file could not be opened")
     assert _sha(previous) == good_previous and sane(settings.warehouse) is None
     # Damaged again: rollback puts the previous version back and keeps the damaged one aside.

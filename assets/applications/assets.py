@@ -6,10 +6,12 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
+    AssetSpec,
     MaterializeResult,
     MetadataValue,
     asset,
     asset_check,
+    multi_asset,
 )
 from dagster_duckdb import DuckDBResource
 
@@ -297,17 +299,7 @@ def year_not_smaller(context, duckdb: DuckDBResource, project: ProjectSettings) 
     )
 
 
-def _build_years(context: AssetExecutionContext, duckdb: DuckDBResource, table: str) -> MaterializeResult:
-    """Replace the run's years in `table` with the result of sql/<table>.sql."""
-    years = years_of(context)
-    with duckdb.get_connection() as con:
-        rows = replace_years(con, table, read_sql("applications", table), years, {"series_break": series_break_year()})
-        step_done(con, years, context.run.run_id, table)
-        report_rows_by_year(context, con, table, years)
-    return MaterializeResult(metadata={"rows_in_run": rows})
-
-
-def report_rows_by_year(context: AssetExecutionContext, con, table: str, years: list[int]) -> None:
+def report_rows_by_year(context: AssetExecutionContext, con, table: str, years: list[int], asset_key=None) -> None:
     """Each partition's materialisation carries its own year's rows: a run over several years
     (a backfill) would otherwise give every year the count of all of them."""
     counts = dict(
@@ -318,7 +310,9 @@ def report_rows_by_year(context: AssetExecutionContext, con, table: str, years: 
     )
     for year in years:
         rows = int(counts.get(year, 0))
-        context.add_asset_metadata({"rows": rows, "dagster/row_count": rows}, partition_key=str(year))
+        context.add_asset_metadata(
+            {"rows": rows, "dagster/row_count": rows}, partition_key=str(year), asset_key=asset_key
+        )
 
 
 # The steps that build a year to the end; when a run has done all of them for a year, the year
@@ -337,37 +331,45 @@ def step_done(con, years: list[int], run_id: str, step: str) -> None:
     )
 
 
-@asset(
-    group_name=GROUP,
-    kinds={"duckdb"},
-    deps=[applications, "education_groups", "kommuner"],
-    **PARTITIONED,
-    metadata=column_schema(warehouse_schemas.application_shares_schema),
-)
-def application_shares(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    """Søgetal: 1st-priority shares by year, kommune (0 = national), grade and group (national definition)."""
-    return _build_years(context, duckdb, "application_shares")
+SHARE_SPECS = [
+    AssetSpec(
+        "application_shares",
+        group_name=GROUP,
+        kinds={"duckdb"},
+        deps=[applications, "education_groups", "kommuner"],
+        description="Søgetal: 1st-priority shares by year, kommune (0 = national), grade and group (national "
+        "definition).",
+        metadata=column_schema(warehouse_schemas.application_shares_schema),
+    ),
+    AssetSpec(
+        "school_application_shares",
+        group_name=GROUP,
+        kinds={"duckdb"},
+        deps=[applications, "education_groups"],
+        description="Søgetal per school (skole), for the report's school table (suppressed there, not here).",
+        metadata=column_schema(warehouse_schemas.school_application_shares_schema),
+    ),
+    AssetSpec(
+        "application_shares_by_sex",
+        group_name=GROUP,
+        kinds={"duckdb"},
+        deps=[applications, "education_groups"],
+        description="Søgetal for boys and girls (drenge og piger), sex from the CPR number at ingestion.",
+        metadata=column_schema(warehouse_schemas.application_shares_by_sex_schema),
+    ),
+]
 
 
-@asset(
-    group_name=GROUP,
-    kinds={"duckdb"},
-    deps=[applications, "education_groups"],
-    **PARTITIONED,
-    metadata=column_schema(warehouse_schemas.school_application_shares_schema),
-)
-def school_application_shares(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    """Søgetal per school (skole), for the report's school table (suppressed there, not here)."""
-    return _build_years(context, duckdb, "school_application_shares")
-
-
-@asset(
-    group_name=GROUP,
-    kinds={"duckdb"},
-    deps=[applications, "education_groups"],
-    **PARTITIONED,
-    metadata=column_schema(warehouse_schemas.application_shares_by_sex_schema),
-)
-def application_shares_by_sex(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    """Søgetal for boys and girls (drenge og piger), sex from the CPR number at ingestion."""
-    return _build_years(context, duckdb, "application_shares_by_sex")
+@multi_asset(name="share_tables", specs=SHARE_SPECS, **PARTITIONED)
+def share_tables(context: AssetExecutionContext, duckdb: DuckDBResource):
+    """The three søgetal tables of the run's years, each from its sql/<table>.sql, in one step
+    (three steps would cost each run Dagster's overhead three times over, and each is a query)."""
+    years = years_of(context)
+    with duckdb.get_connection() as con:
+        for table in SHARE_TABLES:
+            rows = replace_years(
+                con, table, read_sql("applications", table), years, {"series_break": series_break_year()}
+            )
+            step_done(con, years, context.run.run_id, table)
+            report_rows_by_year(context, con, table, years, asset_key=table)
+            yield MaterializeResult(asset_key=table, metadata={"rows_in_run": rows})

@@ -45,18 +45,22 @@ def sane(path: Path) -> str | None:
     return None if run else "no publication row"
 
 
-def publish(work_db: Path, published: Path, storage_version: str) -> dict:
+def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_version: str) -> dict:
+    """Copy the working database (`work`, the run's open connection to it) into a new file and
+    put that in the published file's place in one rename."""
     published.parent.mkdir(parents=True, exist_ok=True)
     new = published.with_name(published.stem + ".new.duckdb")
     new.unlink(missing_ok=True)
     started = time.perf_counter()
-    with duckdb_lib.connect() as con:
-        con.execute("ATTACH ? AS work (READ_ONLY)", [str(work_db)])
-        con.execute(f"ATTACH ? AS pub (STORAGE_VERSION '{storage_version}')", [str(new)])
-        con.execute("COPY FROM DATABASE work TO pub")
+    # Through the run's own connection: the same process cannot open the file a second time.
+    catalog = work.execute("SELECT current_database()").fetchone()[0]
+    work.execute(f"ATTACH ? AS pub (STORAGE_VERSION '{storage_version}')", [str(new)])
+    try:
+        work.execute(f'COPY FROM DATABASE "{catalog}" TO pub')
         for table in NOT_PUBLISHED:
-            con.execute(f"DROP TABLE IF EXISTS pub.{table}")
-        con.execute("DETACH pub")
+            work.execute(f"DROP TABLE IF EXISTS pub.{table}")
+    finally:
+        work.execute("DETACH DATABASE IF EXISTS pub")
     # Views, comments, dictionary and Parquet are made from the new file as analysts will open it.
     parquet_new = published.parent / "parquet.new"
     shutil.rmtree(parquet_new, ignore_errors=True)
@@ -98,6 +102,22 @@ EXTRACT_TABLES = ["application_shares", "school_application_shares", "applicatio
 REFERENCE_TABLES = ["published_figures", "kommuner", "education_codes", "education_groups", "applicant_types"]
 
 
+def half_built_error(context: AssetExecutionContext, half_built: list) -> HalfBuiltYears:
+    run = context.instance.get_run_by_id(half_built[0][1])
+    status = run.status.value.lower() if run is not None else "unknown"
+    why = (
+        "a run that did not finish"
+        if status != "success"
+        else "a run that succeeded but built only part of the year (materialised from the UI without the assets "
+        "downstream of application_extracts)"
+    )
+    return HalfBuiltYears(
+        f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by {why} "
+        f"({half_built[0][1][:8]}, {status}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}, or "
+        "in the UI launch job overgang_main for the year. The published warehouse is unchanged."
+    )
+
+
 def publish_warehouse(
     context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings
 ) -> MaterializeResult:
@@ -119,24 +139,10 @@ def publish_warehouse(
             )
             con.execute("CHECKPOINT")
         published_files = con.execute("SELECT file_year, sha256 FROM ingested_files").fetchall()
-    # Raised outside the connection's block: dagster_duckdb closes the connection only when the
-    # block ends normally, and a connection left open would stop this process's next publish.
-    if half_built:
-        run = context.instance.get_run_by_id(half_built[0][1])
-        status = run.status.value.lower() if run is not None else "unknown"
-        why = (
-            "a run that did not finish"
-            if status != "success"
-            else "a run that succeeded but built only part of the year (materialised from the UI without the assets "
-            "downstream of application_extracts)"
-        )
-        raise HalfBuiltYears(
-            f"Not publishing: years {', '.join(str(y) for y, _ in half_built)} were left half-built by {why} "
-            f"({half_built[0][1][:8]}, {status}). Rebuild them first, e.g. overgang run --year {half_built[0][0]}, or "
-            "in the UI launch job overgang_main for the year. The published warehouse is unchanged."
-        )
-    context.log.info(f"publishing {settings.warehouse} …")
-    metadata = publish(settings.work_db, settings.warehouse, settings.storage_compatibility_version)
+        if half_built:
+            raise half_built_error(context, half_built)
+        context.log.info(f"publishing {settings.warehouse} …")
+        metadata = publish(con, settings.warehouse, settings.storage_compatibility_version)
     if not metadata["previous"].endswith(".duckdb") and metadata["previous"] != "none":
         context.log.warning(f"The warehouse that was published before this run is damaged: {metadata['previous']}.")
     # The extracts this publication holds become their years' current extracts in the inbox.
