@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from overgang.settings import Settings
+from reports import charts
 from reports.data import FIGURES, ReportError, load_report_data
 from reports.render import COLOURS, SERIES_BREAK_YEAR, _div, _environment, _layout, plotly_bundle
 
@@ -114,20 +114,24 @@ def region_summaries(rows: list[OverviewRow]) -> list[dict]:
     return out
 
 
-def ranking_figure(rows: list[OverviewRow], year: int) -> go.Figure:
+def ranking_figure(rows: list[OverviewRow], year: int) -> dict:
     shown = [r for r in rows if r.share is not None][::-1]  # plotly draws the first bar at the bottom
-    fig = go.Figure()
-    fig.add_bar(
+    fig = charts.figure()
+    charts.trace(
+        fig,
+        "bar",
         y=[r.kommune_name for r in shown],
         x=[round(r.share, 1) for r in shown],
         orientation="h",
         name="EUD-andel",
-        marker_color=COLOURS["kommune"],
+        marker={"color": COLOURS["kommune"]},
         hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
     )
     with_target = [r for r in shown if r.target is not None]
     if with_target:
-        fig.add_scatter(
+        charts.trace(
+            fig,
+            "scatter",
             y=[r.kommune_name for r in with_target],
             x=[r.target for r in with_target],
             mode="markers",
@@ -137,42 +141,55 @@ def ranking_figure(rows: list[OverviewRow], year: int) -> go.Figure:
         )
     # The title is the figure's HTML caption in the template (it wraps on a phone).
     fig = _layout(fig, "", 140 + 22 * len(shown))
-    fig.update_layout(
-        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "Andel af afgangselever"},
-        yaxis={"ticksuffix": "", "title": ""},
+    charts.update(
+        fig["layout"],
+        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": {"text": "Andel af afgangselever"}},
+        yaxis={"ticksuffix": "", "title": {"text": ""}},
     )
     return fig
 
 
-def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> go.Figure:
-    """Small multiples: one panel per region, a line per kommune (shown values only)."""
-    fig = make_subplots(
+def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> dict:
+    """Small multiples: one panel per region, a line per kommune (shown values only). The panels'
+    axes and titles are laid out by plotly.py's make_subplots (only `report --all` needs it)."""
+    grid = make_subplots(
         rows=1, cols=len(regions), shared_yaxes=True, subplot_titles=[r.removeprefix("Region ") for r in regions]
-    )
+    ).to_plotly_json()
+    fig = {"data": [], "layout": {k: v for k, v in grid["layout"].items() if k != "template"}}
     for i, region in enumerate(regions, 1):
+        axis = "" if i == 1 else str(i)
         # The 2023 series break, drawn on every time series (see SERIES_BREAK_YEAR).
-        fig.add_vline(
-            x=SERIES_BREAK_YEAR - 0.5,
-            line={"color": COLOURS["break"], "dash": "dash", "width": 1},
-            row=1,
-            col=i,
-            exclude_empty_subplots=False,
+        fig["layout"].setdefault("shapes", []).append(
+            {
+                "type": "line",
+                "x0": SERIES_BREAK_YEAR - 0.5,
+                "x1": SERIES_BREAK_YEAR - 0.5,
+                "xref": f"x{axis}",
+                "y0": 0,
+                "y1": 1,
+                "yref": f"y{axis} domain",
+                "line": {"color": COLOURS["break"], "dash": "dash", "width": 1},
+            }
         )
         for r in rows:
             if r.region == region and not r.trend.empty:
-                fig.add_scatter(
-                    x=r.trend["year"],
-                    y=r.trend["share"].round(1),
+                charts.trace(
+                    fig,
+                    "scatter",
+                    x=[int(y) for y in r.trend["year"]],
+                    y=[float(v) for v in r.trend["share"].round(1)],
                     mode="lines",
                     name=r.kommune_name,
                     line={"color": COLOURS["kommune"], "width": 1},
                     showlegend=False,
                     hovertemplate=f"{r.kommune_name} %{{x}}: %{{y:.1f}} %<extra></extra>",
-                    row=1,
-                    col=i,
+                    xaxis=f"x{axis}",
+                    yaxis=f"y{axis}",
                 )
     fig = _layout(fig, "Andel af afgangselever", 320)
-    fig.update_xaxes(dtick=4)
+    for key in fig["layout"]:
+        if key.startswith("xaxis"):
+            fig["layout"][key]["dtick"] = 4
     return fig
 
 

@@ -14,15 +14,13 @@ from urllib.parse import urlparse
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
-import plotly.offline
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from overgang.numbers import da_date, da_int, da_pct, da_pp, da_target
 from overgang.settings import Settings
 from overgang.suppression import DisclosureError
+from reports import charts
 from reports.audit import audit_html
 from reports.data import TARGET_GROUPS, ReportData, ReportError, load_report_data
 from reports.findings import (
@@ -54,10 +52,11 @@ GROUP_TITLES = {
 }
 
 
-def _layout(fig: go.Figure, y_title: str, height: int = 340) -> go.Figure:
+def _layout(fig: dict, y_title: str, height: int = 340) -> dict:
     """A chart for a document: the title is the figure's HTML caption (it wraps on a phone, a
     plotly title does not), the legend lies below the plot, nothing zooms or pans."""
-    fig.update_layout(
+    charts.update(
+        fig["layout"],
         separators=",.",
         height=height,
         autosize=True,
@@ -74,7 +73,13 @@ def _layout(fig: go.Figure, y_title: str, height: int = 340) -> go.Figure:
             "itemclick": False,
             "itemdoubleclick": False,
         },
-        yaxis={"title": y_title, "ticksuffix": " %", "rangemode": "tozero", "automargin": True, "fixedrange": True},
+        yaxis={
+            "title": {"text": y_title},
+            "ticksuffix": " %",
+            "rangemode": "tozero",
+            "automargin": True,
+            "fixedrange": True,
+        },
         xaxis={"automargin": True, "fixedrange": True, "tickangle": 0},
         dragmode=False,
         font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 13},
@@ -125,12 +130,14 @@ def missing_years(data: ReportData, group: str = "EUD") -> list[int]:
     return [int(y) for y in frame.loc[frame["missing"], "year"]]
 
 
-def series_figure(data: ReportData, group: str) -> go.Figure:
+def series_figure(data: ReportData, group: str) -> dict:
     s = chart_series(data, group)
     now = s[~s["ahead"]]
-    fig = go.Figure()
+    fig = charts.figure()
     years = [int(y) for y in now["year"]]
-    fig.add_scatter(
+    charts.trace(
+        fig,
+        "scatter",
         x=years,
         y=_values(now["kommune"]),
         name=data.kommune_name,
@@ -140,7 +147,9 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
     )
     if now["national"].notna().any():
-        fig.add_scatter(
+        charts.trace(
+            fig,
+            "scatter",
             x=years,
             y=_values(now["national"]),
             name="Hele landet",
@@ -149,7 +158,9 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
             hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
         )
     if now["target"].notna().any():
-        fig.add_scatter(
+        charts.trace(
+            fig,
+            "scatter",
             x=years,
             y=_values(now["target"]),
             name="Måltal",
@@ -161,7 +172,9 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
     ahead = s[s["ahead"]]
     if len(ahead):
         # Next year's måltal is already decided: drawn, but as what it is (a target ahead, no data).
-        fig.add_scatter(
+        charts.trace(
+            fig,
+            "scatter",
             x=[int(y) for y in ahead["year"]],
             y=_values(ahead["target"]),
             name=f"Måltal {int(ahead['year'].iloc[0])} (kommende)",
@@ -169,11 +182,12 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
             marker={"symbol": "diamond-open", "size": 11, "color": COLOURS["target"], "line": {"width": 2}},
             hovertemplate="Kommende måltal %{x}: %{y:.1~f} %<extra></extra>",
         )
-        fig.add_vrect(x0=data.year + 0.5, x1=data.year + 1.5, fillcolor="#eeeeee", line_width=0, layer="below")
+        charts.vrect(fig, data.year + 0.5, data.year + 1.5, "#eeeeee")
     first, last = years[0], int(s["year"].max())
     if first < SERIES_BREAK_YEAR <= data.year:
-        fig.add_vline(x=SERIES_BREAK_YEAR - 0.5, line={"color": COLOURS["break"], "dash": "dash", "width": 1})
-        fig.add_annotation(
+        charts.vline(fig, SERIES_BREAK_YEAR - 0.5, {"color": COLOURS["break"], "dash": "dash", "width": 1})
+        charts.annotate(
+            fig,
             x=SERIES_BREAK_YEAR - 0.5,
             y=1,
             yref="paper",
@@ -186,44 +200,49 @@ def series_figure(data: ReportData, group: str) -> go.Figure:
         )
     # The axis ends at the report year (or next year's måltal); plotly picks fewer ticks on a
     # narrow screen, but a short series needs whole years forced (else 2023,5).
-    xaxis = {"range": [first - 0.5, last + 0.5], "tickformat": "d", "title": ""}
+    xaxis = {"range": [first - 0.5, last + 0.5], "tickformat": "d", "title": {"text": ""}}
     if last - first < 5:
         xaxis["dtick"] = 1
-    fig.update_xaxes(**xaxis)
+    charts.update(fig["layout"], xaxis=xaxis)
     return _layout(fig, "Andel af afgangselever", 340)
 
 
-def groups_figure(data: ReportData) -> go.Figure:
+def groups_figure(data: ReportData) -> dict:
     g = data.groups
-    fig = go.Figure()
+    fig = charts.figure()
     prefix = f"{data.kommune_code}/{data.year}/"
-    fig.add_bar(
+    charts.trace(
+        fig,
+        "bar",
         x=list(g["short_label_da"]),
         y=_values(g["share"]),
         name=data.kommune_name,
-        marker_color=COLOURS["kommune"],
+        marker={"color": COLOURS["kommune"]},
         # A published table's figures are public already: no protected cell to tie them to.
         customdata=[prefix + c for c in g["cell"]] if data.basis == "extract" else None,
         text=[label if isinstance(label, str) else da_pct(v) for v, label in zip(g["share"], g["label"])],
         textposition="outside",
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
+        cliponaxis=False,
     )
-    fig.add_bar(
+    charts.trace(
+        fig,
+        "bar",
         x=list(g["short_label_da"]),
         y=_values(g["national"]),
         name="Hele landet",
-        marker_color=COLOURS["national"],
+        marker={"color": COLOURS["national"]},
         text=[da_pct(v) for v in g["national"]],
         textposition="outside",
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
+        cliponaxis=False,
     )
     # A label that no longer fits above its bar on a narrow screen is left out (the table has it).
-    fig.update_layout(barmode="group", uniformtext={"minsize": 10, "mode": "hide"})
-    fig.update_traces(cliponaxis=False)
+    charts.update(fig["layout"], barmode="group", uniformtext={"minsize": 10, "mode": "hide"})
     return _layout(fig, "Andel af afgangselever", 340)
 
 
-def schools_figure(data: ReportData) -> go.Figure | None:
+def schools_figure(data: ReportData) -> dict | None:
     s = data.schools
     if s.empty:
         return None
@@ -231,8 +250,10 @@ def schools_figure(data: ReportData) -> go.Figure | None:
     if s.empty:
         return None
     prefix = f"{data.kommune_code}/{data.year}/"
-    fig = go.Figure()
-    fig.add_scatter(
+    fig = charts.figure()
+    charts.trace(
+        fig,
+        "scatter",
         x=_values(s["EUD"]),
         # Long names over two lines: on a phone the names would otherwise leave the axis no room.
         y=[_wrap(n) for n in s["school_name"]],
@@ -251,76 +272,47 @@ def schools_figure(data: ReportData) -> go.Figure | None:
     )
     national = data.series["EUD"].set_index("year")["national"].get(data.year)
     if national is not None and not pd.isna(national):
-        fig.add_vline(
-            x=national,
-            line={"color": COLOURS["national"], "dash": "dash"},
-            annotation_text="Hele landet",
-            annotation_position="top",
-            annotation_font={"size": 11},
-        )
+        charts.vline(fig, float(national), {"color": COLOURS["national"], "dash": "dash"}, "Hele landet", {"size": 11})
     fig = _layout(fig, "", 90 + 40 * len(s))
-    fig.update_layout(
-        yaxis={"ticksuffix": "", "title": "", "autorange": "reversed"},
-        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": "", "nticks": 5},
+    charts.update(
+        fig["layout"],
+        yaxis={"ticksuffix": "", "title": {"text": ""}, "autorange": "reversed"},
+        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": {"text": ""}, "nticks": 5},
         showlegend=False,
     )
     return fig
 
 
-def completion_figure(data: ReportData) -> go.Figure | None:
+def completion_figure(data: ReportData) -> dict | None:
     c = data.completion
     if c.empty:
         return None
-    fig = go.Figure()
+    fig = charts.figure()
     areas = {"kommune": data.kommune_name, "Hele landet": "Hele landet"}
     for status in c["status"].unique():
         part = c[c.status == status]
-        fig.add_bar(
+        charts.trace(
+            fig,
+            "bar",
             y=[areas[a] for a in part["area"]],
             x=_values(part["share"]),
             orientation="h",
             name=part["label"].iloc[0],
-            marker_color=COLOURS[status],
+            marker={"color": COLOURS[status]},
             hovertemplate="%{y}: %{x:.1f} %<extra>" + part["label"].iloc[0] + "</extra>",
         )
-    fig.update_layout(barmode="stack")
+    charts.update(fig["layout"], barmode="stack")
     fig = _layout(fig, "", 300)
-    fig.update_layout(
-        yaxis={"ticksuffix": "", "title": ""},
-        xaxis={"ticksuffix": " %", "title": "", "range": [0, 100]},
+    charts.update(
+        fig["layout"],
+        yaxis={"ticksuffix": "", "title": {"text": ""}},
+        xaxis={"ticksuffix": " %", "title": {"text": ""}, "range": [0, 100]},
     )
     return fig
 
 
-@lru_cache(maxsize=1)
-def _template() -> dict:
-    return pio.templates["simple_white"].to_plotly_json()
-
-
-def _div(fig: go.Figure | None, div_id: str) -> str:
-    """The chart's div and script. The "simple_white" template is put into the figure's JSON
-    as it is (plotly.js applies it), not validated again for every figure: 14x faster."""
-    if fig is None:
-        return ""
-    spec = fig.to_plotly_json()
-    spec["layout"]["template"] = _template()
-    return pio.to_html(
-        spec,
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=div_id,
-        validate=False,
-        # A chart is part of a document, not an app: no toolbar (its buttons were the
-        # first Tab stops, and "share" does nothing offline), no zoom by scroll or touch.
-        config={
-            "displaylogo": False,
-            "responsive": True,
-            "displayModeBar": False,
-            "scrollZoom": False,
-            "doubleClick": False,
-            "showAxisDragHandles": False,
-        },
-    )
+def _div(fig: dict | None, div_id: str) -> str:
+    return charts.div(fig, div_id)
 
 
 def series_table(data: ReportData) -> list[dict]:
@@ -431,13 +423,12 @@ VENDOR = Path(__file__).resolve().parent / "vendor"
 
 
 def plotly_bundle() -> str:
-    """plotly.js to embed once: the basic partial bundle (scatter and bar, all the report draws)
-    when it matches the plotly.js version plotly.py writes figures for, else the full library."""
-    basic = VENDOR / f"plotly-basic-{plotly.offline.get_plotlyjs_version()}.min.js"
-    return basic.read_text(encoding="utf-8") if basic.exists() else plotly.offline.get_plotlyjs()
+    """plotly.js to embed once: the basic partial bundle (scatter and bar, all the report draws),
+    vendored (reports/vendor/README.md)."""
+    (bundle,) = VENDOR.glob("plotly-basic-*.min.js")
+    return bundle.read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     # Compiling the report's template costs about 0.3 s, every `overgang report` again; Jinja's
