@@ -42,6 +42,11 @@ def param(name: str) -> SQL:
     return SQL("$" + name)
 
 
+def literal(text: str) -> SQL:
+    """A string literal, only where DuckDB takes no parameter (``COMMENT ON ... IS``)."""
+    return SQL("'" + str(text).replace("'", "''") + "'")
+
+
 def fill(template: str, **slots: SQL) -> SQL:
     """`template` with each ``${name}`` replaced by its slot. Every slot must be used, every
     ``${name}`` filled, and every slot value must be :class:`SQL` (never a plain value)."""
