@@ -4,42 +4,50 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from schemas.sqltext import SQL, fill, ident
+
 ASSETS_DIR = Path(__file__).resolve().parent
 
 
-def read_sql(domain: str, name: str) -> str:
-    return (ASSETS_DIR / domain / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+def read_sql(domain: str, name: str, **slots: SQL) -> SQL:
+    """The SQL file, its ``${name}`` slots filled (schemas/sqltext.py: values stay $parameters)."""
+    return fill((ASSETS_DIR / domain / "sql" / f"{name}.sql").read_text(encoding="utf-8"), **slots)
 
 
 class TableShapeChanged(RuntimeError):
     pass
 
 
-def replace_years(con, table: str, select_sql: str, years: list[int], params: dict | None = None) -> int:
+def replace_years(con, table: str, select_sql: SQL, years: list[int], params: dict | None = None) -> int:
     """Replace the rows of `years` in `table` by the result of `select_sql` (which filters on $years).
 
     The table is created on first use. Other years are not touched, so reloading one spring's
     extract recomputes only that year.
     """
     params = {**(params or {}), "years": years}
-    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({select_sql}) LIMIT 0", params)
+    structure = {"table": ident(table), "select": select_sql}
+    con.execute(fill("CREATE TABLE IF NOT EXISTS ${table} AS SELECT * FROM (${select}) LIMIT 0", **structure), params)
     have = [
         c
         for (c,) in con.execute(
-            f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{table}' "
-            "AND database_name = current_database() ORDER BY column_index"
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = $table "
+            "AND database_name = current_database() ORDER BY column_index",
+            {"table": table},
         ).fetchall()
     ]
-    want = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM ({select_sql})", params).fetchall()]
+    want = [d[0] for d in con.execute(fill("DESCRIBE SELECT * FROM (${select})", select=select_sql), params).fetchall()]
     if have != want:
         raise TableShapeChanged(
             f"Table {table} in the working database has other columns than this version builds "
             f"({', '.join(sorted(set(have) ^ set(want)))}). Rebuild every year: overgang run --rebuild"
         )
-    con.execute(f"DELETE FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years})
-    con.execute(f"INSERT INTO {table} SELECT * FROM ({select_sql})", params)
+    con.execute(
+        fill("DELETE FROM ${table} WHERE year IN (SELECT unnest($years))", table=ident(table)), {"years": years}
+    )
+    con.execute(fill("INSERT INTO ${table} SELECT * FROM (${select})", **structure), params)
     return con.execute(
-        f"SELECT count(*) FROM {table} WHERE year IN (SELECT unnest($years))", {"years": years}
+        fill("SELECT count(*) FROM ${table} WHERE year IN (SELECT unnest($years))", table=ident(table)),
+        {"years": years},
     ).fetchone()[0]
 
 
@@ -67,4 +75,7 @@ def ensure_work_schema(con) -> None:
         )
     con.execute(read_sql("applications", "create_staging_applications"))
     con.execute(read_sql("applications", "quarantine"))
-    con.execute(f"CREATE TABLE IF NOT EXISTS overgang_schema AS SELECT {WORK_SCHEMA_VERSION} AS version")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS overgang_schema AS SELECT $version::INTEGER AS version",
+        {"version": WORK_SCHEMA_VERSION},
+    )

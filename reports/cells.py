@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from overgang.suppression import PRIMARY, Cube, DisclosureError, protect
+from schemas.sqltext import SQL, fill
 
 TARGET = ["EUD", "GYM", "OEVRIGE"]
 DETAIL = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
@@ -157,27 +158,36 @@ def load_published(
     if years is not None:
         where.append("list_contains($ys, s.year::INTEGER)")
         params["ys"] = [int(y) for y in years]
-    cond = " AND ".join(where)
+    cond = SQL(" AND ".join(where))
     groups = con.execute(
-        f"""
+        fill(
+            """
         SELECT s.kommune_code, s.year, s.grade, s.education_group, g.target_group, g.in_denominator, s.applicants
         FROM application_shares s JOIN education_groups g ON g."group" = s.education_group
-        WHERE s.geography_basis = 'school' AND {cond}""",
+        WHERE s.geography_basis = 'school' AND ${cond}""",
+            cond=cond,
+        ),
         params,
     ).fetchall()
     sexes = con.execute(
-        f"""
+        fill(
+            """
         SELECT s.kommune_code, s.year, s.sex, g.target_group, sum(s.applicants)::BIGINT
         FROM application_shares_by_sex s JOIN education_groups g ON g."group" = s.education_group
-        WHERE g.in_denominator AND {cond} GROUP BY ALL""",
+        WHERE g.in_denominator AND ${cond} GROUP BY ALL""",
+            cond=cond,
+        ),
         params,
     ).fetchall()
     schools = con.execute(
-        f"""
+        fill(
+            """
         SELECT s.kommune_code, s.year, s.school_institution_number, any_value(s.school_name), g.target_group,
                sum(s.applicants)::BIGINT
         FROM school_application_shares s JOIN education_groups g ON g."group" = s.education_group
-        WHERE g.in_denominator AND {cond} GROUP BY ALL""",
+        WHERE g.in_denominator AND ${cond} GROUP BY ALL""",
+            cond=cond,
+        ),
         params,
     ).fetchall()
     parts: dict = {}

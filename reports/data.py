@@ -21,6 +21,7 @@ from reports.cells import DETAIL, TARGET, Published, load_published, share_pct
 from reports.indicators import GoalCard, goal_cards
 from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
+from schemas.sqltext import SQL, fill
 
 TARGET_GROUPS = {"EUD": "EUD", "GYM": "GYM", "OEVRIGE": "Øvrige"}
 DETAIL_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
@@ -392,14 +393,19 @@ def completion_trend(con, kommune_code: int, year: int, small: dict) -> pd.DataF
 
 
 # The kommune-years with søgetal: from their extracts, or as they or the ministry published them.
-FIGURES = """SELECT kommune_code, year FROM application_shares WHERE kommune_code <> 0
+FIGURES = SQL("""SELECT kommune_code, year FROM application_shares WHERE kommune_code <> 0
              UNION SELECT kommune_code, year FROM published_application_shares
-             WHERE kommune_code <> 0 AND current AND grade = '9+10'"""
+             WHERE kommune_code <> 0 AND current AND grade = '9+10'""")
 
 
 def kommuner_with_figures(con) -> list[int]:
     """Every kommune the warehouse can write a report for: with extracts or published søgetal."""
-    return [int(k) for (k,) in con.execute(f"SELECT DISTINCT kommune_code FROM ({FIGURES}) ORDER BY 1").fetchall()]
+    return [
+        int(k)
+        for (k,) in con.execute(
+            fill("SELECT DISTINCT kommune_code FROM (${figures}) ORDER BY 1", figures=FIGURES)
+        ).fetchall()
+    ]
 
 
 def load_report_data(

@@ -18,12 +18,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 
 from reports.cells import TARGET
+from schemas.sqltext import SQL, fill
 
 # Which published table stands for a year when a kommune has more than one definition: the
 # ministry's denominator and school geography are what extracts give and what måltal are set on.
-PREFERRED = """CASE geography_basis WHEN 'school' THEN 0 ELSE 1 END,
-               CASE denominator_definition WHEN 'leavers_excl_10th_grade_applicants' THEN 0 ELSE 1 END"""
+PREFERRED = SQL("""CASE geography_basis WHEN $preferred_geography THEN 0 ELSE 1 END,
+               CASE denominator_definition WHEN $ministry_denominator THEN 0 ELSE 1 END""")
 MINISTRY_DENOMINATOR = "leavers_excl_10th_grade_applicants"
+PREFERRED_PARAMS = {"preferred_geography": "school", "ministry_denominator": MINISTRY_DENOMINATOR}
 THREE_WAY_REST = ("FGU", "STU", "OEVRIGT")
 COMPLETE_SETS = ({"EUD", "GYM", "OEVRIGE"}, {"EUD", "GYM", "FGU", "STU", "OEVRIGT"})
 # What a published table's figures are a share of, in the report's Danish.
@@ -137,9 +139,10 @@ def load_published_years(
     if not kommuner:
         return {}
     rows = con.execute(
-        f"""
+        fill(
+            """
         WITH figures AS (
-            SELECT *, dense_rank() OVER (PARTITION BY kommune_code, year ORDER BY {PREFERRED},
+            SELECT *, dense_rank() OVER (PARTITION BY kommune_code, year ORDER BY ${preferred},
                                          denominator_definition, geography_basis) AS pick
             FROM published_application_shares
             WHERE current AND grade = '9+10' AND list_contains($ks, kommune_code::INTEGER)
@@ -147,7 +150,13 @@ def load_published_years(
         SELECT kommune_code, year, education_group, share_pct, applicants, suppressed_as, source, source_file,
                strftime(published_on, '%Y-%m-%d'), denominator_definition, geography_basis
         FROM figures WHERE pick = 1 ORDER BY kommune_code, year, source_line""",
-        {"ks": [int(k) for k in kommuner], "ys": None if years is None else [int(y) for y in years]},
+            preferred=PREFERRED,
+        ),
+        {
+            **PREFERRED_PARAMS,
+            "ks": [int(k) for k in kommuner],
+            "ys": None if years is None else [int(y) for y in years],
+        },
     ).fetchall()
     out: dict[tuple[int, int], PublishedYear] = {}
     for k, y, group, share, count, mark, source, file, on, denominator, geography in rows:

@@ -10,7 +10,8 @@ configuration. Each check has a short ``name`` (the rule in the quarantine) and 
 
 The same schema is checked inside DuckDB at national scale (``schemas/sql.py``): built-in
 checks are translated, and each frame-wide check carries its SQL (the condition a valid row
-meets) in ``statistics["sql"]`` next to its pandas function. ``tests/test_validation_sql.py``
+meets) in ``statistics["sql"]`` next to its pandas function, and the values it names as DuckDB
+parameters in ``statistics["params"]``. ``tests/test_validation_sql.py``
 checks that both give the same failures.
 """
 
@@ -61,19 +62,15 @@ def _code_valid_in_year(df: pd.DataFrame) -> pd.Series:
     return df["year"].isna() | df["year"].between(first, last)
 
 
-def _sql_list(values) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
-
-
-def _sql_code_valid_in_year() -> str:
-    codes = education_codes()
-    cases = [
-        f"WHEN '{r.code}' THEN year BETWEEN {0 if pd.isna(r.valid_from_year) else int(r.valid_from_year)} "
-        f"AND {9999 if pd.isna(r.valid_to_year) else int(r.valid_to_year)}"
-        for r in codes.itertuples()
-        if not (pd.isna(r.valid_from_year) and pd.isna(r.valid_to_year))
-    ]
-    return f"year IS NULL OR coalesce(CASE education_code {' '.join(cases)} END, true)"
+def _code_years() -> dict:
+    """The codes with a first or last year, and those years (0 and 9999 where open), for the
+    SQL of code_valid_in_year."""
+    codes = [r for r in education_codes().itertuples() if not (pd.isna(r.valid_from_year) and pd.isna(r.valid_to_year))]
+    return {
+        "dated_codes": [r.code for r in codes],
+        "dated_from": [0 if pd.isna(r.valid_from_year) else int(r.valid_from_year) for r in codes],
+        "dated_to": [9999 if pd.isna(r.valid_to_year) else int(r.valid_to_year) for r in codes],
+    }
 
 
 def application_schema() -> pa.DataFrameSchema:
@@ -198,7 +195,7 @@ def application_schema() -> pa.DataFrameSchema:
                 # A grouped subquery, not a window: at 10 M rows it costs 1.2 s instead of 2.9 s.
                 statistics={
                     "sql": "NOT (priority = 1 AND pupil_id IS NOT NULL AND (year, pupil_id) IN ("
-                    "SELECT (year, pupil_id) FROM {relation} WHERE priority = 1 AND pupil_id IS NOT NULL "
+                    "SELECT (year, pupil_id) FROM ${relation} WHERE priority = 1 AND pupil_id IS NOT NULL "
                     "GROUP BY year, pupil_id HAVING count(*) > 1))"
                 },
             ),
@@ -210,7 +207,7 @@ def application_schema() -> pa.DataFrameSchema:
                 error="the pupil has no 1st-priority application this year (only 2nd or later priorities)",
                 statistics={
                     "sql": "pupil_id IS NULL OR year IS NULL OR (year, pupil_id) IN ("
-                    "SELECT (year, pupil_id) FROM {relation} WHERE priority = 1 AND pupil_id IS NOT NULL)"
+                    "SELECT (year, pupil_id) FROM ${relation} WHERE priority = 1 AND pupil_id IS NOT NULL)"
                 },
             ),
             pa.Check(
@@ -218,15 +215,18 @@ def application_schema() -> pa.DataFrameSchema:
                 name="grade_required",
                 error="'Direkte fra skole' applicants must have grade 9 or 10",
                 statistics={
-                    "sql": f"coalesce(applicant_type NOT IN ({_sql_list(applicant_type_values('direct'))}), true) "
-                    "OR grade IS NOT NULL"
+                    "sql": "coalesce(NOT list_contains($direct_types, applicant_type), true) OR grade IS NOT NULL",
+                    "params": {"direct_types": list(applicant_type_values("direct"))},
                 },
             ),
             pa.Check(
                 _eux_only_with_eud,
                 name="eux_only_with_eud",
                 error="EUX = J is only allowed on an EUD application",
-                statistics={"sql": f"coalesce(eux <> 'J', true) OR education_code IN ({_sql_list(eud_codes)})"},
+                statistics={
+                    "sql": "coalesce(eux <> 'J', true) OR list_contains($eud_codes, education_code)",
+                    "params": {"eud_codes": list(eud_codes)},
+                },
             ),
             pa.Check(
                 _year_matches_file,
@@ -237,7 +237,11 @@ def application_schema() -> pa.DataFrameSchema:
             pa.Check(
                 _code_valid_in_year,
                 name="code_valid_in_year",
-                statistics={"sql": _sql_code_valid_in_year()},
+                statistics={
+                    "sql": "year IS NULL OR coalesce(year BETWEEN $dated_from[list_position($dated_codes, education_code)] "
+                    "AND $dated_to[list_position($dated_codes, education_code)], true)",
+                    "params": _code_years(),
+                },
                 error="education code did not exist that year (FGU from 2020; produktionsskole, EGU, KUU until 2019)",
             ),
         ],

@@ -6,27 +6,38 @@ from pathlib import Path
 
 import duckdb
 
+from schemas.sqltext import fill, ident, idents, literal
 from schemas.warehouse import PARQUET, VIEWS, description
 
 SCHEMA = "analyst"
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """Create analyst.<view> for every table in VIEWS, with table and column comments."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    con.execute(fill("CREATE SCHEMA IF NOT EXISTS ${schema}", schema=ident(SCHEMA)))
     tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
     for name, schema in VIEWS.items():
         if name not in tables:
             continue  # e.g. no extracts loaded yet: only published tables
-        columns = ", ".join(f'"{c}"' for c in schema.columns)
-        con.execute(f"CREATE OR REPLACE VIEW {SCHEMA}.{name} AS SELECT {columns} FROM main.{name}")
-        con.execute(f"COMMENT ON VIEW {SCHEMA}.{name} IS {_literal(description(name))}")
+        view = {"schema": ident(SCHEMA), "name": ident(name)}
+        con.execute(
+            fill(
+                "CREATE OR REPLACE VIEW ${schema}.${name} AS SELECT ${columns} FROM main.${name}",
+                columns=idents(schema.columns),
+                **view,
+            )
+        )
+        # COMMENT ON takes no parameter: the text is the one kind of value written as a literal.
+        con.execute(fill("COMMENT ON VIEW ${schema}.${name} IS ${text}", text=literal(description(name)), **view))
         for column, spec in schema.columns.items():
-            con.execute(f'COMMENT ON COLUMN {SCHEMA}.{name}."{column}" IS {_literal(spec.description or "")}')
+            con.execute(
+                fill(
+                    "COMMENT ON COLUMN ${schema}.${name}.${column} IS ${text}",
+                    column=ident(column),
+                    text=literal(spec.description or ""),
+                    **view,
+                )
+            )
 
 
 def dictionary_markdown(con: duckdb.DuckDBPyConnection) -> str:
@@ -60,6 +71,13 @@ def export_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]:
     paths = []
     for name in PARQUET:
         path = folder / f"{name}.parquet"
-        con.execute(f"COPY (FROM {SCHEMA}.{name}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(
+            fill(
+                "COPY (FROM ${schema}.${name}) TO $path (FORMAT parquet, COMPRESSION zstd)",
+                schema=ident(SCHEMA),
+                name=ident(name),
+            ),
+            {"path": str(path)},
+        )
         paths.append(path)
     return paths

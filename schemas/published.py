@@ -10,7 +10,7 @@ from datetime import date
 
 import pandera.pandas as pa
 
-from schemas.reference import area_column, percentage_column, source_columns
+from schemas.reference import area_column, column_map, percentage_column, source_columns
 
 # Denominators seen in published tables. The first is the ministry's definition, the one
 # Overgang computes from extracts (application_shares.denominator_definition).
@@ -20,8 +20,15 @@ DENOMINATORS = {
     "all_applicants": "all applicants including 10th-grade applicants",
 }
 GEOGRAPHY = ["school", "residence"]
-# OEVRIGE: a three-way table's other group (FGU, STU and the rest); OEVRIGT: the rest beside FGU and STU.
-PUBLISHED_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT", "OEVRIGE"]
+
+
+def published_groups() -> list[str]:
+    """The groups a published table may give, as listed under `published_groups` in
+    data/config/column_map.yaml. OEVRIGE: a three-way table's other group (FGU, STU and the
+    rest); OEVRIGT: the rest beside FGU and STU."""
+    return list(column_map()["published_groups"])
+
+
 FIGURE_KEY = ["year", "kommune_code", "grade", "education_group", "denominator_definition", "geography_basis"]
 # A publication is a file: the same figure from two files is two publications, both kept.
 PUBLICATION_KEY = [*FIGURE_KEY, "source_file"]
@@ -51,7 +58,7 @@ def published_application_shares_schema() -> pa.DataFrameSchema:
             "education_group": pa.Column(
                 str,
                 pa.Check.isin(
-                    PUBLISHED_GROUPS,
+                    published_groups(),
                     name="known_group",
                     error="group must be one listed under published_groups in data/config/column_map.yaml",
                 ),

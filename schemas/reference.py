@@ -6,7 +6,9 @@ validated before any rule or report uses them.
 
 from __future__ import annotations
 
+import csv
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
@@ -14,7 +16,62 @@ import yaml
 
 from overgang.settings import DATA_DIR
 
-GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT", "TIENDE"]
+# The education groups (søgetal groups) and the måltal levels they count towards. A new group is
+# one row in this file, with its Danish labels: the schemas, the søgetal SQL (table
+# education_groups) and the data dictionary take it from there.
+GROUPS_FILE = DATA_DIR / "config" / "education_groups.csv"
+GROUP_COLUMNS = ["group", "label_da", "short_label_da", "target_group", "in_denominator", "sort_order"]
+
+
+def read_groups(path: Path = GROUPS_FILE) -> list[dict[str, str]]:
+    """The rows of the education groups file, in their sort order (read with the csv module:
+    it is read when this module is imported, see below)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    missing = [c for c in GROUP_COLUMNS if rows and c not in rows[0]] or ([] if rows else ["(no rows)"])
+    codes = [r["group"] for r in rows] if not missing else []
+    if missing or len(set(codes)) != len(codes) or any(r["in_denominator"] not in ("true", "false") for r in rows):
+        raise ValueError(
+            f"{path}: expected one row per education group with the columns {', '.join(GROUP_COLUMNS)} "
+            "(in_denominator true or false, each group once)"
+        )
+    return sorted(rows, key=lambda r: int(r["sort_order"]))
+
+
+def group_codes(rows: list[dict[str, str]]) -> list[str]:
+    """The education groups, e.g. EUD, GYM, FGU, STU, OEVRIGT, TIENDE."""
+    return [r["group"] for r in rows]
+
+
+def target_groups(rows: list[dict[str, str]]) -> list[str]:
+    """The måltal levels the groups count towards, e.g. EUD, GYM, OEVRIGE (in the groups' order)."""
+    return list(dict.fromkeys(r["target_group"] for r in rows if r["target_group"]))
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) < 2 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def education_codes_schema_for(rows: list[dict[str, str]]) -> pa.DataFrameSchema:
+    # A group outside the denominator (10. klasse) is named with its label.
+    named = [r["group"] if r["in_denominator"] == "true" else f"{r['group']} ({r['short_label_da']})" for r in rows]
+    return pa.DataFrameSchema(
+        {
+            "code": pa.Column(str, unique=True, description="Education code as in the extract."),
+            "label_da": pa.Column(str, description="Danish label."),
+            "group": pa.Column(
+                str,
+                pa.Check.isin(group_codes(rows)),
+                description=f"Group used for søgetal: {_either(named)}.",
+            ),
+            "valid_from_year": pa.Column("Int64", nullable=True, description="First application year the code exists."),
+            "valid_to_year": pa.Column("Int64", nullable=True, description="Last application year the code exists."),
+        },
+        name="education_codes",
+        strict=True,
+        coerce=True,
+    )
+
 
 kommuner_schema = pa.DataFrameSchema(
     {
@@ -32,54 +89,52 @@ kommuner_schema = pa.DataFrameSchema(
     strict=True,
 )
 
-education_codes_schema = pa.DataFrameSchema(
-    {
-        "code": pa.Column(str, unique=True, description="Education code as in the extract."),
-        "label_da": pa.Column(str, description="Danish label."),
-        "group": pa.Column(
-            str,
-            pa.Check.isin(GROUPS),
-            description="Group used for søgetal: EUD, GYM, FGU, STU, OEVRIGT or TIENDE (10. klasse).",
-        ),
-        "valid_from_year": pa.Column("Int64", nullable=True, description="First application year the code exists."),
-        "valid_to_year": pa.Column("Int64", nullable=True, description="Last application year the code exists."),
-    },
-    name="education_codes",
-    strict=True,
-    coerce=True,
-)
 
-targets_schema = pa.DataFrameSchema(
-    {
-        "kommune_code": pa.Column(int, pa.Check.in_range(101, 860), description="Kommune that set the target."),
-        "target_year": pa.Column(int, pa.Check.in_range(2000, 2100), description="Application year the target is for."),
-        "target_group": pa.Column(
-            str, pa.Check.isin(["EUD", "GYM", "OEVRIGE"]), description="Måltal level: EUD, GYM or OEVRIGE."
+def targets_schema_for(rows: list[dict[str, str]]) -> pa.DataFrameSchema:
+    levels = target_groups(rows)
+    return pa.DataFrameSchema(
+        {
+            "kommune_code": pa.Column(int, pa.Check.in_range(101, 860), description="Kommune that set the target."),
+            "target_year": pa.Column(
+                int, pa.Check.in_range(2000, 2100), description="Application year the target is for."
+            ),
+            "target_group": pa.Column(str, pa.Check.isin(levels), description=f"Måltal level: {_either(levels)}."),
+            "target_pct": pa.Column(float, pa.Check.in_range(0, 100), description="Target share of leavers, percent."),
+            "value_basis": pa.Column(
+                str,
+                pa.Check.isin(["published", "interpolated"]),
+                description="Published by the kommune, or interpolated between published values.",
+            ),
+            "decided_year": pa.Column(int, description="Year the target was decided."),
+            "decided_on": pa.Column(
+                "datetime64[ns]", nullable=True, description="Date of the decision (meeting date), where known."
+            ),
+            "decided_by": pa.Column(str, description="Body that set the target."),
+            "stated_growth_pp_per_year": pa.Column(
+                float,
+                nullable=True,
+                description="Growth rate stated with the target (percentage points a year), if any.",
+            ),
+            "source": pa.Column(str, description="Where the target is published."),
+        },
+        checks=pa.Check(
+            lambda df: ~df.duplicated(["kommune_code", "target_year", "target_group", "decided_year", "decided_on"]),
+            name="one_target_per_year_group",
         ),
-        "target_pct": pa.Column(float, pa.Check.in_range(0, 100), description="Target share of leavers, percent."),
-        "value_basis": pa.Column(
-            str,
-            pa.Check.isin(["published", "interpolated"]),
-            description="Published by the kommune, or interpolated between published values.",
-        ),
-        "decided_year": pa.Column(int, description="Year the target was decided."),
-        "decided_on": pa.Column(
-            "datetime64[ns]", nullable=True, description="Date of the decision (meeting date), where known."
-        ),
-        "decided_by": pa.Column(str, description="Body that set the target."),
-        "stated_growth_pp_per_year": pa.Column(
-            float, nullable=True, description="Growth rate stated with the target (percentage points a year), if any."
-        ),
-        "source": pa.Column(str, description="Where the target is published."),
-    },
-    checks=pa.Check(
-        lambda df: ~df.duplicated(["kommune_code", "target_year", "target_group", "decided_year", "decided_on"]),
-        name="one_target_per_year_group",
-    ),
-    name="targets",
-    strict=True,
-    coerce=True,
-)
+        name="targets",
+        strict=True,
+        coerce=True,
+    )
+
+
+# pandera fixes a check's allowed values when a schema is built, and the schemas below are
+# module-level (the source registry and the analyst views name them): the groups file is the
+# one reference file read when this module is imported (a few hundred bytes, no pandas).
+GROUPS_ROWS = read_groups()
+GROUPS = group_codes(GROUPS_ROWS)
+TARGET_GROUPS = target_groups(GROUPS_ROWS)
+education_codes_schema = education_codes_schema_for(GROUPS_ROWS)
+targets_schema = targets_schema_for(GROUPS_ROWS)
 
 goals_schema = pa.DataFrameSchema(
     {

@@ -64,7 +64,8 @@ def _sql(frame: pd.DataFrame) -> set[tuple[int, str]]:
     typed = frame.reset_index()
     con.register("typed_frame", typed)
     con.execute("CREATE TABLE typed_rows AS SELECT * FROM typed_frame")
-    return {(int(r), rule) for r, _, rule, _ in con.execute(failures_sql(SCHEMA, "typed_rows")).fetchall()}
+    sql, params = failures_sql(SCHEMA, "typed_rows")
+    return {(int(r), rule) for r, _, rule, _ in con.execute(sql, params).fetchall()}
 
 
 def test_same_failures_on_a_messy_frame_by_hand():

@@ -25,6 +25,7 @@ from assets.sql import ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import is_shipped_sample, key_fingerprint, key_warnings, load_key
 from overgang.settings import series_break_year
 from schemas import warehouse as warehouse_schemas
+from schemas.sqltext import fill, ident
 
 GROUP = "applications"
 ACCEPT_SMALLER_TAG = "overgang/accept-smaller"
@@ -119,7 +120,9 @@ def application_extracts(
         )
         con.execute("DELETE FROM partition_steps WHERE year IN (SELECT unnest($years))", params)
         for table in ("staging_applications", "ingested_files", "file_ledger"):
-            con.execute(f"DELETE FROM {table} WHERE file_year IN (SELECT unnest($years))", params)
+            con.execute(
+                fill("DELETE FROM ${table} WHERE file_year IN (SELECT unnest($years))", table=ident(table)), params
+            )
         con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params)
         for i, (year, path) in enumerate([(y, p) for y in years for p in by_year.get(y, [])], 1):
             result = stage_file(con, path, year, key, demo, context.run.run_id)
@@ -161,7 +164,7 @@ def build_applications(con, years: list[int], run_id: str | None) -> dict:
     staged = stage_typed_rows(con, years)
     duplicates = quarantine_duplicates(con, years, run_id)
     quarantine_failures(con, run_id)
-    select = read_sql("applications", "applications").format(typed="typed_rows")
+    select = read_sql("applications", "applications", typed=ident("typed_rows"))
     valid = replace_years(con, "applications", select, years)
     con.execute("DELETE FROM year_loads WHERE year IN (SELECT unnest($years))", {"years": years})
     con.execute(
@@ -266,7 +269,7 @@ def ensure_application_tables(con) -> None:
     """The pupil-level tables, empty, where no extract was ever loaded: a warehouse of public
     figures alone (published søgetal, måltal, StatBank) publishes with the same views."""
     stage_typed_rows(con, [])
-    replace_years(con, "applications", read_sql("applications", "applications").format(typed="typed_rows"), [])
+    replace_years(con, "applications", read_sql("applications", "applications", typed=ident("typed_rows")), [])
     for table in SHARE_TABLES:
         replace_years(con, table, read_sql("applications", table), [], {"series_break": series_break_year()})
 
@@ -304,7 +307,10 @@ def report_rows_by_year(context: AssetExecutionContext, con, table: str, years: 
     (a backfill) would otherwise give every year the count of all of them."""
     counts = dict(
         con.execute(
-            f"SELECT year, count(*) FROM {table} WHERE year IN (SELECT unnest($years)) GROUP BY year",
+            fill(
+                "SELECT year, count(*) FROM ${table} WHERE year IN (SELECT unnest($years)) GROUP BY year",
+                table=ident(table),
+            ),
             {"years": years},
         ).fetchall()
     )
@@ -324,10 +330,10 @@ def step_done(con, years: list[int], run_id: str, step: str) -> None:
     params = {"years": years, "run": run_id}
     con.execute("INSERT INTO partition_steps SELECT unnest($years), $run, $step", {**params, "step": step})
     con.execute(
-        f"""DELETE FROM partitions_in_progress p WHERE p.run_id = $run AND p.year IN (SELECT unnest($years))
+        """DELETE FROM partitions_in_progress p WHERE p.run_id = $run AND p.year IN (SELECT unnest($years))
                     AND (SELECT count(DISTINCT step) FROM partition_steps s WHERE s.year = p.year AND s.run_id = p.run_id
-                         AND s.step IN ({", ".join(repr(x) for x in YEAR_STEPS)})) = {len(YEAR_STEPS)}""",
-        params,
+                         AND list_contains($steps, s.step)) = len($steps)""",
+        {**params, "steps": list(YEAR_STEPS)},
     )
 
 

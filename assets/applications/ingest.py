@@ -22,6 +22,7 @@ from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
 from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD, has_cpr, hmac_pads, pseudonym_sql, scrub
 from overgang.settings import SAMPLE_DIR, Settings
 from schemas.reference import column_map
+from schemas.sqltext import SQL, fill, ident, idents, param
 
 
 @dataclass
@@ -77,43 +78,49 @@ def match_columns(header: list[str], file_name: str) -> dict[str, str]:
     return {canonical: header[i] for canonical, i in found.items()}
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def cpr_guarded(sources: dict[str, str]) -> dict[str, str]:
+def cpr_guarded(sources: dict[str, SQL]) -> tuple[dict[str, SQL], dict[str, str]]:
     """The staging statement's column expressions, with every column but the CPR column guarded:
     a CPR-shaped value (overgang.pseudonymise.CPR_PATTERN_SQL) is replaced by a marker before the
     row is stored, and `cpr_found_in` names the columns it was found in, for the quarantine.
+    Returns the slots and the values of the parameters they name.
 
     One regular expression over the whole row (fields joined by '|', which is not a digit, so two
     fields never join into a false CPR) decides whether any column needs looking at; only those
     rare rows are matched column by column."""
-    pattern = "'" + CPR_PATTERN_SQL + "'"
     others = {c: e for c, e in sources.items() if c != "cpr" and e != "NULL"}
-    hit = {c: f"regexp_matches({e}, {pattern})" for c, e in others.items()}
+    hit = {c: fill("regexp_matches(${e}, $cpr_pattern)", e=e) for c, e in others.items()}
     # The outer CASE keeps the common row (no CPR anywhere) to a plain column reference: DuckDB
     # evaluates a THEN branch only for the rows its WHEN selects.
     guarded = {
         c: (
-            f"CASE WHEN cpr_in_row THEN CASE WHEN {hit[c]} THEN '{CPR_WITHHELD}' ELSE {e} END ELSE {e} END"
+            fill(
+                "CASE WHEN cpr_in_row THEN CASE WHEN ${hit} THEN $cpr_withheld ELSE ${e} END ELSE ${e} END",
+                hit=hit[c],
+                e=e,
+            )
             if c in hit
             else e
         )
         for c, e in sources.items()
     }
-    row = "concat_ws('|', " + ", ".join(others.values()) + ")" if others else "''"
-    found = (
-        "CASE WHEN cpr_in_row THEN nullif(concat_ws(',', "
-        + ", ".join(f"CASE WHEN {h} THEN '{c}' END" for c, h in hit.items())
-        + "), '') END"
+    row = fill("concat_ws('|', ${fields})", fields=SQL(", ".join(others.values()))) if others else SQL("''")
+    found = fill(
+        "CASE WHEN cpr_in_row THEN nullif(concat_ws(',', ${names}), '') END",
+        names=SQL(
+            ", ".join(
+                fill("CASE WHEN ${hit} THEN ${name} END", hit=h, name=param(f"found_{c}")) for c, h in hit.items()
+            )
+        ),
     )
-    return {
+    slots = {
         **guarded,
         "cpr": sources["cpr"],
-        "cpr_in_row": f"regexp_matches({row}, {pattern})",
-        "cpr_found_in": found if hit else "NULL",
+        "cpr_in_row": fill("regexp_matches(${row}, $cpr_pattern)", row=row),
+        "cpr_found_in": found if hit else SQL("NULL"),
     }
+    params = {"cpr_pattern": CPR_PATTERN_SQL, **({"cpr_withheld": CPR_WITHHELD} if hit else {})}
+    params.update({f"found_{c}": c for c in hit})
+    return slots, params
 
 
 def stage_file(
@@ -165,16 +172,20 @@ def _stage_readable(
 ) -> tuple[int, list[tuple]] | None:
     # Only the columns Overgang uses are kept: names and addresses are never materialised.
     kept = [c for c in columns if not column_map()["applications"][c].get("drop")]
-    used = ", ".join(_quote(columns[c]) for c in kept)
-    extract = (
-        f"(SELECT {used} FROM read_csv($p, delim=';', quote='\"', escape='\"', header=true, auto_detect=false, "
+    extract = fill(
+        "(SELECT ${used} FROM read_csv($p, delim=';', quote='\"', escape='\"', header=true, auto_detect=false, "
         "columns=$cols, store_rejects=true, encoding=$enc, rejects_table='extract_rejects', "
-        "rejects_scan='extract_reject_scans', null_padding=false))"
+        "rejects_scan='extract_reject_scans', null_padding=false))",
+        used=idents(columns[c] for c in kept),
     )
     inner, outer = hmac_pads(key)
-    sources = {c: (_quote(columns[c]) if c in kept else "NULL") for c in column_map()["applications"]}
-    sql = read_sql("applications", "staging_applications").format(
-        pseudonym=pseudonym_sql(sources["cpr"]), extract=extract, **cpr_guarded(sources)
+    sources = {c: (ident(columns[c]) if c in kept else SQL("NULL")) for c in column_map()["applications"]}
+    guarded, guard_params = cpr_guarded(sources)
+    # The personal columns (names, addresses) have no slot in the staging statement.
+    dropped = {c for c, spec in column_map()["applications"].items() if spec.get("drop")}
+    guarded = {c: e for c, e in guarded.items() if c not in dropped}
+    sql = read_sql(
+        "applications", "staging_applications", pseudonym=SQL(pseudonym_sql(sources["cpr"])), extract=extract, **guarded
     )
     first_row_id = con.execute("SELECT coalesce(max(row_id), 0) + 1 FROM staging_applications").fetchone()[0]
     con.execute("BEGIN TRANSACTION")
@@ -192,6 +203,7 @@ def _stage_readable(
                 "enc": encoding,
                 "hmac_inner": inner,
                 "hmac_outer": outer,
+                **guard_params,
             },
         ).fetchone()[0]
         rejects = con.execute(

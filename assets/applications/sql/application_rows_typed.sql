@@ -1,4 +1,5 @@
--- application_rows_typed: staging rows cast to their types for validation.
+-- application_rows_typed: staging rows cast to their types for validation, for the run's years (temp
+-- table typed_years, written by validate.stage_typed_rows: the view that reads this cannot hold parameters).
 -- A number that cannot be read becomes -1 (never a valid code), so the schema's range or code
 -- rule catches it, and the quarantine shows the raw text from staging_applications. An empty
 -- field, or 'ukendt' for a kommune, is NULL (missing), which the schema allows or not.
@@ -35,5 +36,5 @@ FROM (
                     try_strptime(trim(application_date), '%d-%m-%Y'),
                     try_strptime(trim(application_date), '%d.%m.%Y'))::DATE AS parsed_date
     FROM staging_applications
-    WHERE file_year IN (SELECT unnest($years))
+    WHERE file_year IN (SELECT typed_years.year FROM typed_years)
 ) AS dated

@@ -22,7 +22,7 @@ SELECT
     t.application_status,
     t.source_file,
     t.source_line
-FROM ({typed}) AS t
+FROM (${typed}) AS t
 INNER JOIN applicant_types AS m ON t.applicant_type = m.applicant_type
 INNER JOIN education_codes AS c ON t.education_code = c.code
 WHERE t.file_year IN (SELECT unnest($years))
