@@ -21,6 +21,7 @@ from assets.resources import DUCKDB_POOL, ProjectSettings
 from assets.sql import ensure_work_schema
 from schemas.dictionary import create_views, dictionary_markdown, export_parquet
 from schemas.sources import SOURCES, Source
+from schemas.sqltext import fill, ident, literal
 
 
 class HalfBuiltYears(RuntimeError):
@@ -54,11 +55,14 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
     started = time.perf_counter()
     # Through the run's own connection: the same process cannot open the file a second time.
     catalog = work.execute("SELECT current_database()").fetchone()[0]
-    work.execute(f"ATTACH ? AS pub (STORAGE_VERSION '{storage_version}')", [str(new)])
+    # ATTACH takes no parameter for its options: the version as a quoted literal.
+    work.execute(
+        fill("ATTACH $path AS pub (STORAGE_VERSION ${version})", version=literal(storage_version)), {"path": str(new)}
+    )
     try:
-        work.execute(f'COPY FROM DATABASE "{catalog}" TO pub')
+        work.execute(fill("COPY FROM DATABASE ${work} TO pub", work=ident(catalog)))
         for table in NOT_PUBLISHED:
-            work.execute(f"DROP TABLE IF EXISTS pub.{table}")
+            work.execute(fill("DROP TABLE IF EXISTS pub.${table}", table=ident(table)))
     finally:
         work.execute("DETACH DATABASE IF EXISTS pub")
     # Views, comments, dictionary and Parquet are made from the new file as analysts will open it.
