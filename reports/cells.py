@@ -182,7 +182,7 @@ def load_published(
     schools = con.execute(
         fill(
             """
-        SELECT s.kommune_code, s.year, s.school_institution_number, any_value(s.school_name), g.target_group,
+        SELECT s.kommune_code, s.year, s.school_institution_number, min(s.school_name), g.target_group,
                sum(s.applicants)::BIGINT
         FROM school_application_shares s JOIN education_groups g ON g."group" = s.education_group
         WHERE g.in_denominator AND ${cond} GROUP BY ALL""",

@@ -562,7 +562,7 @@ def _published_sources(con, kommune_code: int, year: int, used: set[str]) -> pd.
     another opgørelse than the one shown for their years."""
     frame = _df(
         con,
-        """SELECT source_file, any_value(source) AS source, strftime(any_value(published_on), '%Y-%m-%d') AS published_on,
+        """SELECT source_file, min(source) AS source, strftime(max(published_on), '%Y-%m-%d') AS published_on,
                   min(year) AS first_year, max(year) AS last_year, bool_and(current) AS current,
                   bool_or(current) AS partly_current
            FROM published_application_shares WHERE kommune_code IN ($k, 0) AND year <= $y
@@ -601,7 +601,7 @@ def _target_decisions(con, kommune_code: int) -> pd.DataFrame:
                                                     ELSE replace(CAST(round(target_pct, 2) AS VARCHAR), '.', ',') END || ' %'
                              || CASE value_basis WHEN 'interpolated' THEN ' (interpoleret)' ELSE '' END
                              || CASE WHEN in_force THEN '' ELSE ' (erstattet)' END, '; ' ORDER BY target_year) AS targets,
-                  bool_and(NOT in_force) AS replaced, any_value(source) AS source
+                  bool_and(NOT in_force) AS replaced, string_agg(DISTINCT source, '; ' ORDER BY source) AS source
            FROM t GROUP BY ALL ORDER BY target_group, decided_year, decided_on""",
         {"k": kommune_code},
     )
