@@ -174,32 +174,39 @@ def _signature(path: Path) -> tuple[int, int]:
 
 def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
     """Take one file: accept it into processed/, or reject it with a reason. `copy` leaves the
-    original where it is (``overgang load``); the inbox itself moves files. Nothing raised by one
-    file escapes: it becomes the file's rejection."""
+    original where it is (``overgang load``, the input folder); the inbox itself moves files.
+    Nothing raised by one file escapes: it becomes the file's rejection."""
     with inbox_lock(settings):
+        return take(path, settings, copy)
+
+
+def take(path: Path, settings: Settings, copy: bool, sha256: str | None = None) -> Outcome:
+    """`receive` for a caller that holds the inbox lock already (the input folder's import).
+    `sha256`: the content hash when the caller knows it (size and modification time unchanged
+    since it was hashed), so the file is not hashed again."""
+    try:
+        return _receive(path, settings, copy, sha256)
+    except Exception as err:  # the error boundary: one file's problem never stops the others
+        detail = scrub(str(err).strip().splitlines()[0][:300]) if str(err).strip() else ""
+        message = (
+            f"{path.name}: the file could not be taken in ({type(err).__name__}{': ' + detail if detail else ''}). "
+            "Check that it is a complete export; if it is, report this message."
+        )
         try:
-            return _receive(path, settings, copy)
-        except Exception as err:  # the error boundary: one file's problem never stops the others
-            detail = scrub(str(err).strip().splitlines()[0][:300]) if str(err).strip() else ""
-            message = (
-                f"{path.name}: the file could not be taken in ({type(err).__name__}{': ' + detail if detail else ''}). "
-                "Check that it is a complete export; if it is, report this message."
+            return _reject(settings, path, sidecar(path), message, "", copy)
+        except OSError as again:
+            return Outcome(
+                path.name,
+                "rejected",
+                None,
+                None,
+                None,
+                f"{message} It could not be moved to rejected/ either ({again.strerror}): it is left where it is.",
+                "",
             )
-            try:
-                return _reject(settings, path, sidecar(path), message, "", copy)
-            except OSError as again:
-                return Outcome(
-                    path.name,
-                    "rejected",
-                    None,
-                    None,
-                    None,
-                    f"{message} It could not be moved to rejected/ either ({again.strerror}): it is left where it is.",
-                    "",
-                )
 
 
-def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
+def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None = None) -> Outcome:
     # Looked at before anything follows the path or reads the file (stat, hash, recognise).
     if (what := not_a_plain_file(path)) is not None:
         return _refuse_unread(path, settings, what, copy)
@@ -209,7 +216,7 @@ def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
     meta = sidecar(path)
     # A table and its description are one: the same table with a corrected description (another
     # area, unit or denominator) is new, not a duplicate.
-    sha = (
+    sha = known_sha or (
         sha256_file(path)
         if meta is None
         else hashlib.sha256((sha256_file(path) + sha256_file(meta)).encode()).hexdigest()
@@ -363,11 +370,17 @@ def waiting(settings: Settings, settle_seconds: float = 0) -> list[Path]:
     if not inbox.is_dir():
         return []
     now = datetime.now().timestamp()
+    return [p for p in files_in(inbox) if now - p.lstat().st_mtime >= settle_seconds]
+
+
+def files_in(folder: Path) -> list[Path]:
+    """The files of a folder the inbox takes (the inbox itself, or the input folder): not hidden,
+    not a partial download, not a description beside its table."""
     # Links, pipes and devices are listed too (lstat, never followed), so that they are rejected
     # with a reason instead of lying there unexplained; folders are the inbox's own structure.
-    files = [p for p in sorted(inbox.iterdir()) if not p.is_dir() or p.is_symlink()]
+    files = [p for p in sorted(folder.iterdir()) if not p.is_dir() or p.is_symlink()]
     files = [p for p in files if not p.name.startswith(".") and p.name not in IGNORED and not p.name.endswith(".part")]
-    return [p for p in without_descriptions(files) if now - p.lstat().st_mtime >= settle_seconds]
+    return without_descriptions(files)
 
 
 def wait_until_settled(path: Path, settle_seconds: float, timeout: float = 3600, report=None) -> bool:
