@@ -31,7 +31,7 @@ from overgang.home import RunLocked, run_lock
 from overgang.settings import PROJECT_DIR, Settings
 from pipelines.definitions import build_definitions
 from pipelines.run import execute_main_job, failure_messages, published_in
-from pipelines.sensors import inbox_files
+from pipelines.sensors import changed_extracts
 from tests.conftest import TEST_KEY
 from tests.corpus import CASES, many
 from tests.extracts import write_extract
@@ -183,7 +183,7 @@ def test_a_bad_file_beside_good_ones_in_the_inbox(tmp_path, monkeypatch, keyed):
     past = time.time() - 60
     for path in inbox.iterdir():
         os.utime(path, (past, past))
-    result = inbox_files(build_sensor_context(resources={"project": project}))
+    result = changed_extracts(build_sensor_context(resources={"project": project}))
     assert {(r.job_name, r.partition_key) for r in result.run_requests} == {
         ("overgang_main", "2024"),
         ("sources_refresh", None),
@@ -220,15 +220,15 @@ def test_a_file_growing_while_the_sensor_looks(tmp_path, monkeypatch, keyed):
         return found
 
     monkeypatch.setattr(receive_module, "recognise", recognise_while_copying)
-    assert isinstance(inbox_files(build_sensor_context(resources={"project": project})), SkipReason)
+    assert isinstance(changed_extracts(build_sensor_context(resources={"project": project})), SkipReason)
     assert growing.exists() and not (inbox / "processed" / "applications").exists()
     monkeypatch.setattr(receive_module, "recognise", real)
     # Changed a moment ago: the sensor's settle time keeps it waiting ...
-    assert isinstance(inbox_files(build_sensor_context(resources={"project": project})), SkipReason)
+    assert isinstance(changed_extracts(build_sensor_context(resources={"project": project})), SkipReason)
     assert growing.exists()
     # ... until the copy has stopped; then it is taken whole.
     os.utime(growing, (past, past))
-    result = inbox_files(build_sensor_context(resources={"project": project}))
+    result = changed_extracts(build_sensor_context(resources={"project": project}))
     assert [r.partition_key for r in result.run_requests] == ["2024"]
     assert (
         _sha(inbox / "processed" / "applications" / "2024" / "pending" / "optagelse_2024.csv")
@@ -450,7 +450,7 @@ def test_sensor_moves_an_extract_whose_run_failed_to_rejected(tmp_path, keyed):
                 tags={SHA_TAG: outcome.sha256},
             )
         )
-        result = inbox_files(build_sensor_context(instance=instance, resources={"project": project}))
+        result = changed_extracts(build_sensor_context(instance=instance, resources={"project": project}))
     assert [(r.partition_key, r.tags.get("overgang/restore")) for r in result.run_requests] == [("2024", "2024")]
     reason = (inbox / "rejected" / "optagelse_2024_ny.csv.reason.txt").read_text(encoding="utf-8")
     assert "the run that was to load it failed: run ffffffff failure" in reason
