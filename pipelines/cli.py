@@ -242,6 +242,7 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
             "[yellow]No input folder given: the shipped SYNTHETIC sample is loaded (not real figures); "
             "give your own with --input FOLDER.[/]"
         )
+    _take_input_folder(settings)
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
         result = execute_main_job(settings, instance, quiet=True, years=years, accept_smaller=accept_smaller, wait=wait)
@@ -259,6 +260,27 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
     console.print(f"Warehouse: {settings.warehouse}")
     if reports:
         console.print(f"Report:    {reports[-1]}")
+
+
+def _take_input_folder(settings: Settings) -> None:
+    """The input folder through the inbox, as the run's first step would take it: what is new is
+    said, and a refused file stops the command before the run starts (the originals stay)."""
+    from assets.inbox.intake import import_input, refused
+    from assets.sources.tables import FileRejected
+
+    try:
+        outcomes = import_input(settings)
+    except FileRejected as err:
+        _fail(str(err))
+    for o in outcomes:
+        if o.outcome == "accepted":
+            console.print(
+                f"[green]new[/] {escape(o.file)} {o.kind}{f' {o.year}' if o.year else ''}: {escape(o.message)}"
+            )
+        elif o.outcome == "duplicate":
+            console.print(f"[yellow]duplicate[/] {escape(o.file)}: {escape(o.message)}")
+    if problem := refused(outcomes):
+        _fail(f"{problem}\nCopies and reasons are in {settings.inbox_dir / 'rejected'}. Nothing was started.")
 
 
 @main.command()

@@ -54,7 +54,7 @@ def test_a_wrong_layout_in_the_input_folder_is_refused_naming_file_and_rule_and_
     assert _state(folder) == before, "the originals in the input folder were changed, moved or deleted"
     rejected = settings.inbox_dir / "rejected"
     assert "eksport.csv" in (rejected / "eksport.csv.reason.txt").read_text(encoding="utf-8")
-    assert (rejected / "eksport.csv").read_bytes() == (folder / "eksport.csv").read_bytes(), "a copy is kept"
+    assert not (rejected / "eksport.csv").exists(), "no second copy of the analyst's file (it may hold CPR numbers)"
 
     # Asked again, unchanged: refused again with the same reason, without reading the file again.
     with pytest.raises(FileRejected) as again:
@@ -134,4 +134,6 @@ def test_a_run_on_an_input_folder_with_a_refused_file_stops_and_leaves_the_origi
         assert result.success, failure_messages(result, settings)
     assert _state(folder) == before
     current = settings.inbox_dir / "processed" / "applications" / "2024" / "optagelse_2024.csv"
-    assert current.read_bytes() == (folder / "optagelse_2024.csv").read_bytes(), "published: the year's current extract"
+    assert current.is_symlink() and current.resolve() == (folder / "optagelse_2024.csv").resolve(), (
+        "published: the year's current extract is a link to the original, not a copy"
+    )

@@ -112,7 +112,7 @@ def import_folder(
                     stored = Path(last["stored_as"]) if last["stored_as"] else None
                     outcomes.append(Outcome(path.name, "rejected", None, None, stored, last["message"], sha))
                     continue
-            outcome = take(path, settings, copy=True, sha256=sha)
+            outcome = take(path, settings, copy=True, sha256=sha, link=True)
             outcomes.append(outcome)
             if outcome.sha256 and outcome.outcome != "waiting":
                 record[str(path)] = [*seen, outcome.sha256]
