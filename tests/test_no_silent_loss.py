@@ -25,6 +25,7 @@ from dagster import AssetKey, SkipReason, build_sensor_context, instance_for_tes
 
 import assets.inbox.receive as receive_module
 from assets.inbox.receive import receive
+from assets.inbox.recognise import Recognised
 from assets.resources import ProjectSettings
 from assets.warehouse.assets import publish, sane
 from overgang.home import RunLocked, run_lock
@@ -119,16 +120,27 @@ def _run(settings: Settings, input_dir: Path, **kwargs):
         return settings, execute_main_job(settings, instance, years=(2024, 2024), **kwargs)
 
 
-def test_unclosed_quote_behind_the_inbox_stops_the_year_and_keeps_it(published_2024, tmp_path):
+def test_unclosed_quote_behind_the_inbox_stops_the_year_and_keeps_it(published_2024, tmp_path, monkeypatch):
     """The issue's headline: an extract whose quote on line 52 swallows the rest published the
-    year with 50 rows. Read from the input folder (no inbox check in front), the row ledger stops
-    the run per file, and the published year keeps all its rows."""
+    year with 50 rows. The input folder now goes through the inbox, whose check refuses the file
+    at the door (line 52 named) before a run starts; behind the inbox, a file that got past its
+    check (simulated) is stopped by the row ledger per file, and the published year keeps all
+    its rows."""
     before = _sha(published_2024.warehouse)
     bad = write_extract(tmp_path / "bad" / "optagelse_2024.csv", THREE_HUNDRED)
     lines = bad.read_bytes().split(b"\r\n")
     lines[51] = lines[51].replace(b"Testa", b'"Testa', 1)
     bad.write_bytes(b"\r\n".join(lines))
     settings, result = _run(published_2024, bad.parent)
+    assert not result.success and not published_in(result)
+    assert "optagelse_2024.csv: line 52 opens a quote" in " ".join(failure_messages(result))
+    assert _sha(settings.warehouse) == before and _rows(settings) == 300
+
+    behind = tmp_path / "behind" / "optagelse_2024.csv"
+    behind.parent.mkdir()
+    shutil.copy2(bad, behind)
+    monkeypatch.setattr(receive_module, "recognise", lambda *a, **k: Recognised("applications", 2024, "let through"))
+    settings, result = _run(published_2024, behind.parent)
     assert not result.success and not published_in(result)
     message = " ".join(failure_messages(result))
     assert (
