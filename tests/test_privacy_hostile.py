@@ -369,5 +369,9 @@ def test_an_input_folder_file_named_with_a_cpr_number_is_refused_unread(tmp_path
     message = str(err.value)
     assert "CPR-shaped number" in message and not any(f.decode() in message for f in _forms(IN_NAME))
     assert named.exists(), "the original in the input folder is never moved"
-    kept = " ".join(str(p) for p in (tmp_path / "in").rglob("*")) + (tmp_path / "in/processed/ledger.csv").read_text()
-    assert not any(f.decode() in kept for f in _forms(IN_NAME))
+    # Asked again (the sensor every minute): refused again, and still nowhere in the inbox.
+    with pytest.raises(FileRejected, match="CPR-shaped number"):
+        extract_sources(settings)
+    kept = [str(p) for p in (tmp_path / "in").rglob("*")]
+    kept += [p.read_text(encoding="utf-8") for p in (tmp_path / "in").rglob("*") if p.is_file() and not p.is_symlink()]
+    assert not any(f.decode() in text for f in _forms(IN_NAME) for text in kept)

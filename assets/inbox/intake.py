@@ -25,12 +25,14 @@ from assets.inbox.receive import Outcome, files_in, inbox_lock, take
 from assets.sources.files import inbox_extracts, ledger_rows, own_sources, sidecar
 from assets.sources.tables import FileRejected
 from overgang.encoding import sha256_file
-from overgang.pseudonymise import is_shipped_sample
+from overgang.pseudonymise import is_shipped_sample, scrub
 from overgang.settings import SAMPLE_DIR, Settings
 
 RECORD = "input_files.json"
 # The ledger's word for a content the inbox holds (or held and replaced on purpose): not taken again.
 TAKEN = {"accepted", "received", "loaded", "duplicate"}
+# In place of a hash: a link, pipe or device, or a name holding a CPR-shaped number (refused unread).
+UNREAD = "unread"
 
 
 def record_path(settings: Settings) -> Path:
@@ -65,9 +67,9 @@ def signature(path: Path) -> list[int]:
     return found
 
 
-def _last_word(rows: list[dict[str, str]], sha256: str) -> dict[str, str] | None:
+def _last_word(rows: list[dict[str, str]], sha256: str, file: str | None = None) -> dict[str, str] | None:
     for row in reversed(rows):
-        if row["sha256"] == sha256:
+        if row["sha256"] == sha256 and (file is None or row["file"] == file):
             return row
     return None
 
@@ -100,8 +102,15 @@ def import_folder(
                 continue  # removed while we looked: next time
             if now - max(seen[1::2]) / 1e9 < settle_seconds:
                 continue
-            before = record.get(str(path))
+            # Keyed by the name with any CPR-shaped number withheld: the record holds no such number.
+            key = str(path.parent / scrub(path.name))
+            before = record.get(key)
             sha = before[-1] if before and before[:-1] == seen else None
+            if sha == UNREAD:  # refused unread before and unchanged: said again, not recorded again
+                last = _last_word(rows, "", scrub(path.name))
+                message = last["message"] if last else f"{scrub(path.name)}: refused unread (see the inbox ledger)"
+                outcomes.append(Outcome(scrub(path.name), "rejected", None, None, None, message, ""))
+                continue
             if sha:
                 last = _last_word(rows, sha)
                 if last is not None and (
@@ -114,8 +123,8 @@ def import_folder(
                     continue
             outcome = take(path, settings, copy=True, sha256=sha, link=True)
             outcomes.append(outcome)
-            if outcome.sha256 and outcome.outcome != "waiting":
-                record[str(path)] = [*seen, outcome.sha256]
+            if outcome.outcome != "waiting":
+                record[key] = [*seen, outcome.sha256 or UNREAD]
         _write_record(settings, record)
     return outcomes
 
