@@ -107,7 +107,7 @@ def _reject(
     reason = target.with_name(target.name + ".reason.txt")
     reason.parent.mkdir(parents=True, exist_ok=True)
     again = (
-        f"Correct it in the input folder ({path.parent})"
+        f"Correct it in the input folder ({scrub(str(path.parent))})"
         if link
         else "Correct the file and drop it into the inbox again"
     )
@@ -186,8 +186,8 @@ def _signature(path: Path) -> tuple[int, int]:
 
 def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
     """Take one file: accept it into processed/, or reject it with a reason. `copy` leaves the
-    original where it is (``overgang load``, the input folder); the inbox itself moves files.
-    Nothing raised by one file escapes: it becomes the file's rejection."""
+    original where it is (``overgang load``); the inbox itself moves files. Nothing raised by one
+    file escapes: it becomes the file's rejection."""
     with inbox_lock(settings):
         return take(path, settings, copy)
 
