@@ -174,8 +174,12 @@ def from_input_folder(settings: Settings) -> set[str]:
 
 def extracts(settings: Settings) -> dict[int, list[Path]]:
     """The extracts of each application year, all from the inbox, after the input folder has been
-    taken in; FileRejected naming each file of the input folder that was refused (file, line, rule)."""
-    problem = refused(import_input(settings))
+    taken in; FileRejected naming each file of the input folder that was refused (file, line, rule).
+
+    An unchanged extract whose run failed is not taken again here: a run (the sensor's restore run
+    too) rebuilds its year from the extract that stayed current. `overgang run` takes it again
+    before it starts the run: the analyst asks for it."""
+    problem = refused(import_input(settings, retry_failed=False))
     if problem:
         raise FileRejected(problem)
     if settings.input_dir == SAMPLE_DIR:
