@@ -21,6 +21,8 @@ from assets.inbox.receive import receive
 from assets.sources.tables import FileRejected
 from overgang.settings import SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job, failure_messages
+from tests.cli import overgang
+from tests.conftest import TEST_KEY
 from tests.corpus import CASES, TWO_ROWS
 from tests.extracts import row, write_extract
 
@@ -137,3 +139,19 @@ def test_a_run_on_an_input_folder_with_a_refused_file_stops_and_leaves_the_origi
     assert current.is_symlink() and current.resolve() == (folder / "optagelse_2024.csv").resolve(), (
         "published: the year's current extract is a link to the original, not a copy"
     )
+
+
+def test_overgang_run_refuses_a_bad_input_folder_before_the_run_starts(tmp_path):
+    """The command line: the refusal names the file and the rule, no Dagster run is started,
+    nothing is published, and the folder is as the analyst left it."""
+    folder = tmp_path / "input"
+    write_extract(folder / "optagelse_2024.csv", TWO_ROWS)
+    (folder / "eksport.csv").write_text("Navn;Telefon\r\nAnna;12345678\r\n", encoding="utf-8")
+    before = _state(folder)
+    done = overgang(tmp_path, "run", "--input", str(folder), OVERGANG_CPR_KEY=TEST_KEY)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert "eksport.csv" in said and "Optagelse.dk extract" in said and "Nothing was started" in said, said
+    assert "Traceback" not in said
+    assert not (tmp_path / "home" / "warehouse").exists()  # and no run: conftest fails an unmarked test that starts one
+    assert _state(folder) == before
