@@ -155,3 +155,32 @@ def test_overgang_run_refuses_a_bad_input_folder_before_the_run_starts(tmp_path)
     assert "Traceback" not in said
     assert not (tmp_path / "home" / "warehouse").exists()  # and no run: conftest fails an unmarked test that starts one
     assert _state(folder) == before
+
+
+def test_a_failed_extract_is_taken_again_only_when_the_analyst_runs_again(tmp_path):
+    """Its run failed (e.g. no key): the sensor and a run's own look leave the unchanged file alone
+    (no run at every tick, and a restore run rebuilds from the extract that stayed current);
+    `overgang run` takes it again, since the analyst asks for it."""
+    from dagster import SkipReason, build_sensor_context
+
+    from assets.inbox.intake import import_input
+    from assets.inbox.receive import fail_pending
+    from assets.resources import ProjectSettings
+    from pipelines.sensors import changed_extracts
+
+    folder = tmp_path / "input"
+    _settled(write_extract(folder / "optagelse_2024.csv", TWO_ROWS))
+    settings = _settings(tmp_path, folder)
+    assert sorted(extract_sources(settings)) == [2024]
+    assert [o.file for o in fail_pending(settings, [2024], "no key")] == ["optagelse_2024.csv"]
+    project = ProjectSettings(home=str(settings.home), input_dir=str(folder), inbox_dir=str(settings.inbox_dir))
+    assert isinstance(changed_extracts(build_sensor_context(resources={"project": project})), SkipReason)
+    assert extract_sources(settings) == {}
+    assert [(o.outcome, o.year) for o in import_input(settings)] == [("accepted", 2024)]  # overgang run
+    assert sorted(extract_sources(settings)) == [2024]
+
+
+def _settled(path: Path) -> Path:
+    past = time.time() - 60
+    os.utime(path, (past, past))
+    return path
