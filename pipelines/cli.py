@@ -242,6 +242,7 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
             "[yellow]No input folder given: the shipped SYNTHETIC sample is loaded (not real figures); "
             "give your own with --input FOLDER.[/]"
         )
+    _take_input_folder(settings, wait)
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
         result = execute_main_job(settings, instance, quiet=True, years=years, accept_smaller=accept_smaller, wait=wait)
@@ -259,6 +260,36 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
     console.print(f"Warehouse: {settings.warehouse}")
     if reports:
         console.print(f"Report:    {reports[-1]}")
+
+
+def _take_input_folder(settings: Settings, wait: bool) -> None:
+    """The input folder through the inbox, as the run's first step would take it: what is new is
+    said, and a refused file stops the command before the run starts (the originals stay)."""
+    from assets.inbox.intake import import_input, refused
+    from assets.sources.tables import FileRejected
+    from overgang.home import lock_holder
+
+    holder = lock_holder(settings.home)
+    if holder and not wait:  # nothing is taken in while another run uses this home
+        _fail(f"Another run is using {settings.home}: {holder}. Nothing was started.")
+    try:
+        outcomes = import_input(settings)
+    except FileRejected as err:
+        _fail(str(err))
+    new = [o for o in outcomes if o.outcome == "accepted"]
+    if new:
+        years = sorted({o.year for o in new if o.kind == "applications"})
+        others = len(new) - sum(o.kind == "applications" for o in new)
+        console.print(
+            f"Taken in through the inbox: {len(new)} new or changed file(s)"
+            + (f", extracts for {', '.join(map(str, years))}" if years else "")
+            + (f", {others} other table(s)" if others else "")
+            + "."
+        )
+    if duplicates := sum(o.outcome == "duplicate" for o in outcomes):
+        console.print(f"{duplicates} file(s) of the input folder already loaded: nothing changes for them.")
+    if problem := refused(outcomes):
+        _fail(f"{problem}\nReasons are also in {settings.inbox_dir / 'rejected'}. Nothing was started.")
 
 
 @main.command()

@@ -15,7 +15,7 @@ from overgang.settings import Settings
 from pipelines.jobs import MAIN_JOB, main_job, sources_job_for, statbank_job
 from pipelines.loggers import progress
 from pipelines.schedules import spring_applications, statbank_refresh
-from pipelines.sensors import changed_extracts, inbox_files
+from pipelines.sensors import changed_extracts
 from schemas.sources import SOURCES, Source
 
 # The hand-written assets; the small sources' assets and checks come from the registry.
@@ -32,8 +32,8 @@ def build_definitions(settings: Settings | None = None, sources: tuple[Source, .
         asset_checks=load_asset_checks_from_modules(MODULES),
         jobs=[main_job, statbank_job, sources_job],
         schedules=[spring_applications, statbank_refresh],
-        # The inbox's sensor starts the sources job made from this registry (one job of that name).
-        sensors=[changed_extracts, inbox_files.with_updated_jobs([main_job, sources_job])],
+        # The one sensor for incoming files starts the sources job made from this registry (one job of that name).
+        sensors=[changed_extracts.with_updated_jobs([main_job, sources_job])],
         loggers={"progress": progress},
         resources={
             "duckdb": WorkDatabase(database=str(settings.work_db), connection_config=dict(settings.config["duckdb"])),

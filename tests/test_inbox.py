@@ -20,7 +20,7 @@ from assets.sources.files import source_files
 from assets.sources.load import later_wins
 from overgang.settings import Settings
 from pipelines.run import execute_main_job, execute_sources_job, failure_messages
-from pipelines.sensors import inbox_files
+from pipelines.sensors import changed_extracts
 from schemas.published import FIGURE_KEY
 from schemas.reference import goals_schema, targets_schema
 from tests.corpus import CASES, SIDE, TWO_ROWS, Case
@@ -269,14 +269,14 @@ def test_inbox_sensor_files_and_requests_runs(tmp_path):
     past = time.time() - 60
     for path in (extract, bad, targets):
         os.utime(path, (past, past))
-    result = inbox_files(build_sensor_context(resources={"project": project}))
+    result = changed_extracts(build_sensor_context(resources={"project": project}))
     by_job = {(r.job_name, r.partition_key) for r in result.run_requests}
     assert by_job == {("overgang_main", "2024"), ("sources_refresh", None)}
     assert (inbox / "processed" / "applications" / "2024" / "pending" / "optagelse_2024.csv").exists()
     assert (inbox / "processed" / "targets" / "maaltal_2026.csv").exists()
     assert (inbox / "rejected" / "noget.csv.reason.txt").exists()
     assert fresh.exists(), "a file still being written (changed in the last seconds) is left alone"
-    assert isinstance(inbox_files(build_sensor_context(resources={"project": project})), SkipReason)
+    assert isinstance(changed_extracts(build_sensor_context(resources={"project": project})), SkipReason)
     assert [p.name for p in source_files(project.settings(), "targets")][-1] == "maaltal_2026.csv"
 
 

@@ -25,13 +25,14 @@ from dagster import AssetKey, SkipReason, build_sensor_context, instance_for_tes
 
 import assets.inbox.receive as receive_module
 from assets.inbox.receive import receive
+from assets.inbox.recognise import Recognised
 from assets.resources import ProjectSettings
 from assets.warehouse.assets import publish, sane
 from overgang.home import RunLocked, run_lock
 from overgang.settings import PROJECT_DIR, Settings
 from pipelines.definitions import build_definitions
 from pipelines.run import execute_main_job, failure_messages, published_in
-from pipelines.sensors import inbox_files
+from pipelines.sensors import changed_extracts
 from tests.conftest import TEST_KEY
 from tests.corpus import CASES, many
 from tests.extracts import write_extract
@@ -119,16 +120,27 @@ def _run(settings: Settings, input_dir: Path, **kwargs):
         return settings, execute_main_job(settings, instance, years=(2024, 2024), **kwargs)
 
 
-def test_unclosed_quote_behind_the_inbox_stops_the_year_and_keeps_it(published_2024, tmp_path):
+def test_unclosed_quote_behind_the_inbox_stops_the_year_and_keeps_it(published_2024, tmp_path, monkeypatch):
     """The issue's headline: an extract whose quote on line 52 swallows the rest published the
-    year with 50 rows. Read from the input folder (no inbox check in front), the row ledger stops
-    the run per file, and the published year keeps all its rows."""
+    year with 50 rows. The input folder now goes through the inbox, whose check refuses the file
+    at the door (line 52 named) before a run starts; behind the inbox, a file that got past its
+    check (simulated) is stopped by the row ledger per file, and the published year keeps all
+    its rows."""
     before = _sha(published_2024.warehouse)
     bad = write_extract(tmp_path / "bad" / "optagelse_2024.csv", THREE_HUNDRED)
     lines = bad.read_bytes().split(b"\r\n")
     lines[51] = lines[51].replace(b"Testa", b'"Testa', 1)
     bad.write_bytes(b"\r\n".join(lines))
     settings, result = _run(published_2024, bad.parent)
+    assert not result.success and not published_in(result)
+    assert "optagelse_2024.csv: line 52 opens a quote" in " ".join(failure_messages(result))
+    assert _sha(settings.warehouse) == before and _rows(settings) == 300
+
+    behind = tmp_path / "behind" / "optagelse_2024.csv"
+    behind.parent.mkdir()
+    shutil.copy2(bad, behind)
+    monkeypatch.setattr(receive_module, "recognise", lambda *a, **k: Recognised("applications", 2024, "let through"))
+    settings, result = _run(published_2024, behind.parent)
     assert not result.success and not published_in(result)
     message = " ".join(failure_messages(result))
     assert (
@@ -183,7 +195,7 @@ def test_a_bad_file_beside_good_ones_in_the_inbox(tmp_path, monkeypatch, keyed):
     past = time.time() - 60
     for path in inbox.iterdir():
         os.utime(path, (past, past))
-    result = inbox_files(build_sensor_context(resources={"project": project}))
+    result = changed_extracts(build_sensor_context(resources={"project": project}))
     assert {(r.job_name, r.partition_key) for r in result.run_requests} == {
         ("overgang_main", "2024"),
         ("sources_refresh", None),
@@ -220,15 +232,15 @@ def test_a_file_growing_while_the_sensor_looks(tmp_path, monkeypatch, keyed):
         return found
 
     monkeypatch.setattr(receive_module, "recognise", recognise_while_copying)
-    assert isinstance(inbox_files(build_sensor_context(resources={"project": project})), SkipReason)
+    assert isinstance(changed_extracts(build_sensor_context(resources={"project": project})), SkipReason)
     assert growing.exists() and not (inbox / "processed" / "applications").exists()
     monkeypatch.setattr(receive_module, "recognise", real)
     # Changed a moment ago: the sensor's settle time keeps it waiting ...
-    assert isinstance(inbox_files(build_sensor_context(resources={"project": project})), SkipReason)
+    assert isinstance(changed_extracts(build_sensor_context(resources={"project": project})), SkipReason)
     assert growing.exists()
     # ... until the copy has stopped; then it is taken whole.
     os.utime(growing, (past, past))
-    result = inbox_files(build_sensor_context(resources={"project": project}))
+    result = changed_extracts(build_sensor_context(resources={"project": project}))
     assert [r.partition_key for r in result.run_requests] == ["2024"]
     assert (
         _sha(inbox / "processed" / "applications" / "2024" / "pending" / "optagelse_2024.csv")
@@ -308,7 +320,8 @@ def test_failed_load_keeps_the_year_and_can_be_retried(published_2024, tmp_path)
         inbox / "processed" / "applications" / "2024" / "optagelse_2024_rettet.csv"
     ).exists() and not current.exists()
     assert _rows(published_2024) == 290
-    assert _outcomes(inbox) == ["received", "loaded", "received", "failed", "received", "loaded"]
+    # The input folder's file (the same content as the first load) is taken in once, as a duplicate.
+    assert _outcomes(inbox) == ["received", "duplicate", "loaded", "received", "failed", "received", "loaded"]
 
 
 def test_kill_during_publish(published_2024, tmp_path):
@@ -452,7 +465,7 @@ def test_sensor_moves_an_extract_whose_run_failed_to_rejected(tmp_path, keyed):
                 tags={SHA_TAG: outcome.sha256},
             )
         )
-        result = inbox_files(build_sensor_context(instance=instance, resources={"project": project}))
+        result = changed_extracts(build_sensor_context(instance=instance, resources={"project": project}))
     assert [(r.partition_key, r.tags.get("overgang/restore")) for r in result.run_requests] == [("2024", "2024")]
     reason = (inbox / "rejected" / "optagelse_2024_ny.csv.reason.txt").read_text(encoding="utf-8")
     assert "the run that was to load it failed: run ffffffff failure" in reason

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -168,6 +169,8 @@ def test_sensor_requests_runs_for_new_and_changed_years(tmp_path):
     assert isinstance(again, SkipReason)
     with (inbox / "optagelse_2024.csv").open("a", encoding="utf-8") as f:
         f.write("\n")  # a corrected file for 2024
+    past = time.time() - 60  # past the settle time: the copy has finished
+    os.utime(inbox / "optagelse_2024.csv", (past, past))
     third = changed_extracts(build_sensor_context(resources={"project": project}, cursor=first.cursor))
     assert [r.partition_key for r in third.run_requests] == ["2024"]
 

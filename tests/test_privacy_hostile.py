@@ -355,12 +355,23 @@ def test_a_symlink_to_a_system_file_is_refused_without_reading_it(hostile):
 
 
 def test_an_input_folder_file_named_with_a_cpr_number_is_refused_unread(tmp_path):
-    from assets.applications.ingest import FileRejected, extract_files_by_year
+    """The input folder goes through the inbox: the file is refused before it is read, the number
+    is in no message, ledger or file name, and the original stays where it was."""
+    from assets.applications.ingest import FileRejected, extract_sources
+    from overgang.settings import Settings
 
     folder = tmp_path / "input"
     _write(folder / "optagelse_2024.csv", [_row(1, 2024)])
-    _write(folder / f"optagelse_2023_{IN_NAME}.csv", [_row(1, 2023)])
+    named = _write(folder / f"optagelse_2023_{IN_NAME}.csv", [_row(1, 2023)])
+    settings = Settings(home=tmp_path / "home", input_dir=folder, config=Settings.load().config, inbox=tmp_path / "in")
     with pytest.raises(FileRejected) as err:
-        extract_files_by_year(folder)
+        extract_sources(settings)
     message = str(err.value)
     assert "CPR-shaped number" in message and not any(f.decode() in message for f in _forms(IN_NAME))
+    assert named.exists(), "the original in the input folder is never moved"
+    # Asked again (the sensor every minute): refused again, and still nowhere in the inbox.
+    with pytest.raises(FileRejected, match="CPR-shaped number"):
+        extract_sources(settings)
+    kept = [str(p) for p in (tmp_path / "in").rglob("*")]
+    kept += [p.read_text(encoding="utf-8") for p in (tmp_path / "in").rglob("*") if p.is_file() and not p.is_symlink()]
+    assert not any(f.decode() in text for f in _forms(IN_NAME) for text in kept)

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import duckdb
 
-from assets.sources.files import inbox_extracts, own_sources
 from assets.sources.tables import FileRejected, norm
 from assets.sources.tables import match_columns as match_table_columns
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
-from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD, has_cpr, hmac_pads, pseudonym_sql, scrub
-from overgang.settings import SAMPLE_DIR, Settings
+from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD, hmac_pads, pseudonym_sql, scrub
+from overgang.settings import Settings
 from schemas.reference import column_map
 from schemas.sqltext import SQL, fill, ident, idents, param
 
@@ -288,43 +287,11 @@ def _stage_readable(
 YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 
 
-def extract_files_by_year(folder: Path) -> dict[int, list[Path]]:
-    """The extracts in `folder` by application year, read from the file name (optagelse_2025.csv)."""
-    if not folder.is_dir():
-        raise FileRejected(
-            f"The input folder {folder} does not exist. Set OVERGANG_INPUT_DIR or input_dir "
-            "in data/config/pipeline.yaml to the folder holding the Optagelse.dk files."
-        )
-    by_year: dict[int, list[Path]] = {}
-    nameless = []
-    candidates = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".txt"))
-    if with_cpr := [scrub(p.name) for p in candidates if has_cpr(p.name)]:
-        # The name would be stored on every row and shown in every message: refused before reading.
-        raise FileRejected(
-            f"The names of {', '.join(with_cpr)} in {folder} hold a CPR-shaped number (withheld here). "
-            "Rename the files without it (e.g. optagelse_2025.csv); nothing was read."
-        )
-    for path in candidates:
-        match = YEAR_IN_NAME.search(path.name)
-        if match:
-            by_year.setdefault(int(match.group(1)), []).append(path)
-        else:
-            nameless.append(path.name)
-    if nameless:
-        raise FileRejected(
-            f"Cannot tell the application year of {', '.join(nameless)}: rename each extract so its "
-            "name holds the year, e.g. optagelse_2025.csv."
-        )
-    return by_year
-
-
 def extract_sources(settings: Settings) -> dict[int, list[Path]]:
-    """The extracts of each application year: the input folder's, unless the inbox accepted one
-    for that year (a corrected or newer extract replaces the year as a whole)."""
-    from_inbox = inbox_extracts(settings)
-    if settings.input_dir == SAMPLE_DIR and (from_inbox or own_sources(settings)):
-        # This home holds the analyst's own data: the synthetic sample is never loaded beside it.
-        return from_inbox
-    if not settings.input_dir.is_dir() and from_inbox:
-        return from_inbox
-    return extract_files_by_year(settings.input_dir) | from_inbox
+    """The extracts of each application year. There is one way in: the input folder's files are
+    taken in through the inbox (recognised by content, the originals left where they are), and
+    every extract is read from the inbox (assets/inbox/intake.py)."""
+    # Imported here: the inbox recognises an extract with this module's match_columns.
+    from assets.inbox.intake import extracts
+
+    return extracts(settings)

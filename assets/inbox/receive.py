@@ -96,29 +96,41 @@ def inbox_lock(settings: Settings):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _reject(settings: Settings, path: Path, meta: Path | None, message: str, sha: str, copy: bool) -> Outcome:
+def _reject(
+    settings: Settings, path: Path, meta: Path | None, message: str, sha: str, copy: bool, link: bool = False
+) -> Outcome:
     target = _free(settings.inbox_dir / "rejected" / path.name)
-    _place(path, target, copy)
-    if meta is not None:
-        _place(meta, target.with_name(target.stem + meta.suffix), copy)
-    target.with_name(target.name + ".reason.txt").write_text(
-        f"{path.name} was not loaded.\n\n{message}\n\nCorrect the file and drop it into the inbox again.\n",
-        encoding="utf-8",
+    if not link:  # a file of the input folder stays there: only the reason is kept
+        _place(path, target, copy)
+        if meta is not None:
+            _place(meta, target.with_name(target.stem + meta.suffix), copy)
+    reason = target.with_name(target.name + ".reason.txt")
+    reason.parent.mkdir(parents=True, exist_ok=True)
+    again = (
+        f"Correct it in the input folder ({scrub(str(path.parent))})"
+        if link
+        else "Correct the file and drop it into the inbox again"
     )
-    outcome = Outcome(path.name, "rejected", None, None, target, message, sha)
+    reason.write_text(f"{path.name} was not loaded.\n\n{message}\n\n{again}.\n", encoding="utf-8")
+    outcome = Outcome(path.name, "rejected", None, None, reason if link else target, message, sha)
     _record(settings, outcome)
     return outcome
 
 
 def _free(target: Path) -> Path:
-    if not target.exists():
+    if not target.exists() and not target.is_symlink():
         return target
     return target.with_name(f"{datetime.now():%Y%m%dT%H%M%S%f}_{target.name}")
 
 
-def _place(source: Path, target: Path, copy: bool) -> Path:
+def _place(source: Path, target: Path, copy: bool, link: bool = False) -> Path:
+    """Move, copy, or (`link`: a file of the input folder) point a symbolic link at the original,
+    so that no second copy of an extract, CPR numbers and all, is made."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    (shutil.copy2 if copy else shutil.move)(str(source), str(target))
+    if link:
+        target.symlink_to(source.resolve())
+    else:
+        (shutil.copy2 if copy else shutil.move)(str(source), str(target))
     return target
 
 
@@ -126,7 +138,7 @@ def _supersede(settings: Settings, old: Path) -> None:
     """Move a replaced file (and its description) out of the way, never deleting it."""
     folder = settings.inbox_dir / "processed" / "superseded"
     for path in (old, sidecar(old)):
-        if path is not None and path.exists():
+        if path is not None and (path.exists() or path.is_symlink()):
             _place(path, _free(folder / path.name), copy=False)
 
 
@@ -177,29 +189,37 @@ def receive(path: Path, settings: Settings, copy: bool = False) -> Outcome:
     original where it is (``overgang load``); the inbox itself moves files. Nothing raised by one
     file escapes: it becomes the file's rejection."""
     with inbox_lock(settings):
+        return take(path, settings, copy)
+
+
+def take(path: Path, settings: Settings, copy: bool, sha256: str | None = None, link: bool = False) -> Outcome:
+    """`receive` for a caller that holds the inbox lock already (the input folder's import).
+    `sha256`: the content hash when the caller knows it (size and modification time unchanged
+    since it was hashed), so the file is not hashed again. `link`: the file stays where it is and
+    the inbox keeps a symbolic link to it (the input folder), a rejected one only its reason."""
+    try:
+        return _receive(path, settings, copy or link, sha256, link)
+    except Exception as err:  # the error boundary: one file's problem never stops the others
+        detail = scrub(str(err).strip().splitlines()[0][:300]) if str(err).strip() else ""
+        message = (
+            f"{path.name}: the file could not be taken in ({type(err).__name__}{': ' + detail if detail else ''}). "
+            "Check that it is a complete export; if it is, report this message."
+        )
         try:
-            return _receive(path, settings, copy)
-        except Exception as err:  # the error boundary: one file's problem never stops the others
-            detail = scrub(str(err).strip().splitlines()[0][:300]) if str(err).strip() else ""
-            message = (
-                f"{path.name}: the file could not be taken in ({type(err).__name__}{': ' + detail if detail else ''}). "
-                "Check that it is a complete export; if it is, report this message."
+            return _reject(settings, path, sidecar(path), message, "", copy or link, link)
+        except OSError as again:
+            return Outcome(
+                path.name,
+                "rejected",
+                None,
+                None,
+                None,
+                f"{message} It could not be moved to rejected/ either ({again.strerror}): it is left where it is.",
+                "",
             )
-            try:
-                return _reject(settings, path, sidecar(path), message, "", copy)
-            except OSError as again:
-                return Outcome(
-                    path.name,
-                    "rejected",
-                    None,
-                    None,
-                    None,
-                    f"{message} It could not be moved to rejected/ either ({again.strerror}): it is left where it is.",
-                    "",
-                )
 
 
-def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
+def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None = None, link: bool = False) -> Outcome:
     # Looked at before anything follows the path or reads the file (stat, hash, recognise).
     if (what := not_a_plain_file(path)) is not None:
         return _refuse_unread(path, settings, what, copy)
@@ -209,7 +229,7 @@ def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
     meta = sidecar(path)
     # A table and its description are one: the same table with a corrected description (another
     # area, unit or denominator) is new, not a duplicate.
-    sha = (
+    sha = known_sha or (
         sha256_file(path)
         if meta is None
         else hashlib.sha256((sha256_file(path) + sha256_file(meta)).encode()).hexdigest()
@@ -236,7 +256,7 @@ def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
     try:
         found = recognise(path, settings.published_sum_tolerance_pp, settings.intake)
     except FileRejected as err:
-        return _reject(settings, path, meta, scrub(str(err)), sha, copy)
+        return _reject(settings, path, meta, scrub(str(err)), sha, copy, link)
     if _signature(path) != before:
         # Still being copied or written: taken at a line boundary it would pass as a short file.
         return Outcome(
@@ -255,11 +275,11 @@ def _receive(path: Path, settings: Settings, copy: bool) -> Outcome:
             _supersede(settings, old)  # an earlier extract for the year still waiting: this one replaces it
     else:
         folder = processed_dir(settings, found.kind)
-        if (folder / path.name).exists():
+        if (folder / path.name).exists() or (folder / path.name).is_symlink():
             _supersede(settings, folder / path.name)
-    stored = _place(path, folder / path.name, copy)
+    stored = _place(path, folder / path.name, copy, link)
     if meta is not None:
-        _place(meta, folder / meta.name, copy)
+        _place(meta, folder / meta.name, copy, link)
     outcome = Outcome(path.name, "accepted", found.kind, found.year, stored, found.detail, sha)
     _record(settings, outcome, "received" if found.kind == "applications" else "accepted")
     return outcome
@@ -306,7 +326,7 @@ def promote(settings: Settings, published: dict[int, set[str]]) -> list[Outcome]
             if row is None or row["sha256"] not in published.get(year, set()):
                 continue
             folder = path.parent.parent
-            for old in sorted(p for p in folder.iterdir() if p.is_file()):
+            for old in sorted(p for p in folder.iterdir() if p.is_file() or p.is_symlink()):
                 _supersede(settings, old)
             stored = _place(path, folder / path.name, copy=False)
             outcome = Outcome(
@@ -363,11 +383,17 @@ def waiting(settings: Settings, settle_seconds: float = 0) -> list[Path]:
     if not inbox.is_dir():
         return []
     now = datetime.now().timestamp()
+    return [p for p in files_in(inbox) if now - p.lstat().st_mtime >= settle_seconds]
+
+
+def files_in(folder: Path) -> list[Path]:
+    """The files of a folder the inbox takes (the inbox itself, or the input folder): not hidden,
+    not a partial download, not a description beside its table."""
     # Links, pipes and devices are listed too (lstat, never followed), so that they are rejected
     # with a reason instead of lying there unexplained; folders are the inbox's own structure.
-    files = [p for p in sorted(inbox.iterdir()) if not p.is_dir() or p.is_symlink()]
+    files = [p for p in sorted(folder.iterdir()) if not p.is_dir() or p.is_symlink()]
     files = [p for p in files if not p.name.startswith(".") and p.name not in IGNORED and not p.name.endswith(".part")]
-    return [p for p in without_descriptions(files) if now - p.lstat().st_mtime >= settle_seconds]
+    return without_descriptions(files)
 
 
 def wait_until_settled(path: Path, settle_seconds: float, timeout: float = 3600, report=None) -> bool:
