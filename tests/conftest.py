@@ -25,9 +25,10 @@ hypothesis_settings.load_profile("full")
 @event.listens_for(Engine, "connect")
 def _no_fsync(dbapi_connection, _record) -> None:
     """The tests' throwaway Dagster storage (instance_for_test) is written without waiting for the
-    disk: Dagster opens, writes and closes an SQLite file for every event, and each commit's two
-    fsyncs cost 15-30 ms here (a hundred events a run). Only this test process: the `overgang`
-    command the tests start in a child, and every real run, keep SQLite's durable default."""
+    disk: Dagster opens, writes and closes an SQLite file for every event, 9.5 ms an event on an
+    idle machine here and 6 ms without the fsyncs (25-65 ms against 14 ms while other tests run;
+    a hundred events a run). Only this test process: the `overgang` command the tests start in a
+    child, and every real run, keep SQLite's durable default."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA synchronous=OFF")
 
