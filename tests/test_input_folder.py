@@ -21,7 +21,7 @@ from assets.inbox.receive import receive
 from assets.sources.tables import FileRejected
 from overgang.settings import SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job, failure_messages
-from tests.cli import overgang
+from tests.cli import overgang, settled
 from tests.conftest import TEST_KEY
 from tests.corpus import CASES, TWO_ROWS
 from tests.extracts import row, write_extract
@@ -184,3 +184,26 @@ def _settled(path: Path) -> Path:
     past = time.time() - 60
     os.utime(path, (past, past))
     return path
+
+
+@pytest.mark.integration
+def test_the_next_spring_loaded_by_hand_joins_years_taken_from_another_input_folder(tmp_path):
+    """The analyst's loop (bench/analyst_loop.py): earlier years from an input folder of their own
+    (here copies of the sample), then this spring's file with `overgang load`. The loaded file is
+    not the sample 'as an earlier run on the sample took it in' and must not be left out: that
+    left the run with no 2025 file, and it refused the years as a real run beside synthetic ones."""
+    folder = tmp_path / "input"
+    folder.mkdir()
+    for year in (2023, 2024):
+        shutil.copy(SAMPLE_DIR / f"optagelse_{year}.csv", folder)
+    spring = settled(Path(shutil.copy(SAMPLE_DIR / "optagelse_2025.csv", tmp_path / "optagelse_2025.csv")))
+    env = {"OVERGANG_INPUT_DIR": str(folder), "OVERGANG_CPR_KEY": TEST_KEY}
+    first = overgang(tmp_path, "run", **env)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    loaded = overgang(tmp_path, "load", str(spring), **env)
+    assert loaded.returncode == 0, loaded.stdout[-2000:] + loaded.stderr[-2000:]
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb"), read_only=True) as con:
+        years = [y for (y,) in con.execute("SELECT DISTINCT year FROM applications ORDER BY year").fetchall()]
+    assert years == [2023, 2024, 2025]

@@ -166,10 +166,9 @@ def refused(outcomes: list[Outcome]) -> str | None:
     )
 
 
-def from_input_folder(settings: Settings) -> set[str]:
-    """Content hashes of the input folder's files as last taken."""
-    folder = str(settings.input_dir)
-    return {v[-1] for k, v in read_record(settings).items() if str(Path(k).parent) == folder}
+def from_folder(settings: Settings, folder: Path) -> set[str]:
+    """Content hashes of the files last taken from `folder` (the input folder, or the sample's)."""
+    return {v[-1] for k, v in read_record(settings).items() if str(Path(k).parent) == str(folder)}
 
 
 def extracts(settings: Settings) -> dict[int, list[Path]]:
@@ -187,12 +186,13 @@ def extracts(settings: Settings) -> dict[int, list[Path]]:
             # This home holds the analyst's own data: the synthetic sample is never loaded beside it.
             return own_extracts(settings)
         return inbox_extracts(settings)
-    # Another input folder: a copy of the sample taken in by an earlier run on the sample is left
-    # out; a copy in this input folder is the analyst's doing, and the run refuses the mixture.
-    ours = from_input_folder(settings)
+    # Another input folder: the sample as an earlier run on the sample took it in is left out. A
+    # copy of it in this input folder, or loaded by hand (`overgang load`), is the analyst's doing:
+    # it is loaded, and the run refuses to mix it with real years.
+    ours, sample = from_folder(settings, settings.input_dir), from_folder(settings, SAMPLE_DIR)
     found = {}
     for year, paths in inbox_extracts(settings).items():
-        kept = [p for p in paths if not is_shipped_sample(p) or sha256_file(p) in ours]
+        kept = [p for p in paths if not is_shipped_sample(p) or (sha := sha256_file(p)) in ours or sha not in sample]
         if kept:
             found[year] = kept
     return found
