@@ -33,7 +33,10 @@ from assets.applications import ingest  # noqa: E402
 def _stage_all(files: list[Path], guarded: bool) -> float:
     original = ingest.cpr_guarded
     if not guarded:
-        ingest.cpr_guarded = lambda sources: {**sources, "cpr_in_row": "false", "cpr_found_in": "NULL"}
+        ingest.cpr_guarded = lambda sources: (
+            {**sources, "cpr_in_row": ingest.SQL("false"), "cpr_found_in": ingest.SQL("NULL")},
+            {},
+        )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             con = duckdb.connect(str(Path(tmp) / "bench.duckdb"))
