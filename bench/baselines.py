@@ -166,9 +166,11 @@ def _pandas_typed(staged: pd.DataFrame) -> pd.DataFrame:
     """application_rows_typed.sql in pandas; text columns as Python str for pandera."""
     t = {c: staged[c].str.strip(" ") for c in RAW}
     blank = {c: t[c].fillna("").eq("") for c in RAW}
-    date = pd.Series(pd.NaT, index=staged.index, dtype="datetime64[ns]")
-    for fmt in DATE_FORMATS:
-        date = date.fillna(pd.to_datetime(t["application_date"].astype(object), format=fmt, errors="coerce"))
+    text = t["application_date"].astype(object)
+    date = pd.to_datetime(text, format=DATE_FORMATS[0], errors="coerce")
+    for fmt in DATE_FORMATS[1:]:  # the other formats only where the ISO one failed
+        if (todo := date.isna() & text.notna()).any():
+            date[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
 
     def kommune(c):
         return _int_or_minus_one(t[c], blank[c] | t[c].str.lower().eq("ukendt").fillna(False))
@@ -254,19 +256,39 @@ def pandas_shares(apps: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFr
         apps["priority"].eq(1) & apps["applicant_group"].eq("direct"),
         ["year", "school_kommune", "residence_kommune", "grade", "education_group"],
     ]
-    located = pd.concat(
-        [
-            first.assign(geography_basis="school", kommune_code=first["school_kommune"]),
-            first[first["residence_kommune"].notna()].assign(
-                geography_basis="residence", kommune_code=first["residence_kommune"]
-            ),
-        ]
-    )[["year", "geography_basis", "kommune_code", "grade", "education_group"]]
-    located = pd.concat([located, located.assign(kommune_code=0)])
-    located["grade"] = located["grade"].astype("Int64").astype(str).replace("<NA>", "9+10")
-    by_grade = located.groupby(SHARE_KEYS, dropna=False).size()
-    total = located.assign(grade="9+10").groupby(SHARE_KEYS, dropna=False).size()
-    counted = pd.concat([by_grade, total]).groupby(level=list(range(5))).sum().rename("applicants").reset_index()
+    # Counted on small integer and categorical keys, named at the end (the grid is small).
+    grade = first["grade"].fillna(-1).astype("int16").to_numpy()
+    group = first["education_group"].astype("category")
+    school = pd.DataFrame(
+        {
+            "year": first["year"].to_numpy(),
+            "basis": 0,
+            "kommune": first["school_kommune"],
+            "grade": grade,
+            "group": group,
+        }
+    )
+    lives = first["residence_kommune"].notna().to_numpy()
+    residence = school[lives].assign(basis=1, kommune=first["residence_kommune"][lives])
+    located = pd.concat([school, residence], ignore_index=True)
+    located = pd.concat([located, located.assign(kommune=0)], ignore_index=True)
+    located["kommune"] = located["kommune"].astype("int16")
+    keys = ["year", "basis", "kommune", "grade", "group"]
+    by_grade = located.groupby(keys, observed=True).size()
+    total = located.assign(grade=np.int16(-1)).groupby(keys, observed=True).size()
+    counted = (
+        pd.concat([by_grade, total])
+        .groupby(level=list(range(5)), observed=True)
+        .sum()
+        .rename("applicants")
+        .reset_index()
+    )
+    counted = counted.assign(
+        geography_basis=np.where(counted["basis"] == 0, "school", "residence"),
+        kommune_code=counted["kommune"].astype("int64"),
+        grade=counted["grade"].astype(str).replace("-1", "9+10"),
+        education_group=counted["group"].astype(str),
+    )[SHARE_KEYS + ["applicants"]]
     groups = ref["education_groups"][["group", "in_denominator", "sort_order"]].rename(
         columns={"group": "education_group"}
     )
