@@ -540,8 +540,13 @@ def polars_shares(apps, ref):
     """application_shares.sql in polars."""
     import polars as pl
 
-    first = apps.filter((pl.col("priority") == 1) & (pl.col("applicant_group") == "direct")).select(
-        "year", "school_kommune", "residence_kommune", pl.col("grade").cast(pl.String), "education_group"
+    # Counted once by school and residence kommune together (a few thousand rows), then summed
+    # into the two geography bases, the whole country and 9+10: no copy of the pupils' rows.
+    first = (
+        apps.filter((pl.col("priority") == 1) & (pl.col("applicant_group") == "direct"))
+        .group_by("year", "school_kommune", "residence_kommune", "grade", "education_group")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+        .with_columns(pl.col("grade").cast(pl.String))
     )
     cols = ["year", "geography_basis", "kommune_code", "grade", "education_group"]
     located = pl.concat(
@@ -553,12 +558,12 @@ def polars_shares(apps, ref):
                 pl.lit("residence").alias("geography_basis"), pl.col("residence_kommune").alias("kommune_code")
             ),
         ]
-    ).select(cols)
+    ).select(*cols, "n")
     located = pl.concat([located, located.with_columns(pl.lit(0, pl.Int64).alias("kommune_code"))])
     counted = (
         pl.concat([located, located.with_columns(pl.lit("9+10").alias("grade"))])
         .group_by(cols)
-        .agg(pl.len().cast(pl.Int64).alias("applicants"))
+        .agg(pl.col("n").sum().alias("applicants"))
     )
     groups = ref["education_groups"].select(
         pl.col("group").alias("education_group"), pl.col("in_denominator").cast(pl.Boolean), "sort_order"
