@@ -126,6 +126,7 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
     from assets.sql import read_sql
     from overgang.pseudonymise import hmac_pads, pseudonym_sql
     from overgang.settings import DATA_DIR, series_break_year
+    from schemas.sqltext import SQL
 
     inner, outer = hmac_pads(KEY.encode())
     mapping = yaml.safe_load((DATA_DIR / "config" / "column_map.yaml").read_text(encoding="utf-8"))
@@ -150,19 +151,31 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
         header = f.open(encoding="cp1252" if year < 2020 else "utf-8").readline().strip().replace('"', "").split(";")
         lower = {h.lower(): h for h in header}
         found = {c: next((lower[s.lower()] for s in v["source"] if s.lower() in lower), None) for c, v in spec.items()}
-        sources = {c: f'"{h}"' if h and not spec[c].get("drop") else "NULL" for c, h in found.items()}
+        sources = {c: SQL(f'"{h}"' if h and not spec[c].get("drop") else "NULL") for c, h in found.items()}
         used = ", ".join(f'"{h}"' for c, h in found.items() if h and not spec[c].get("drop"))
         extract = (
             f"(SELECT {used} FROM read_csv('{f}', delim=';', quote='\"', escape='\"', header=true, "
             f"auto_detect=false, columns={{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}}, "
             f"encoding='{encoding}'))"
         )
+        guarded, guard_params = cpr_guarded(sources)
+        guarded = {c: e for c, e in guarded.items() if not spec.get(c, {}).get("drop")}
         statements += [
             (
-                read_sql("applications", "staging_applications").format(
-                    pseudonym=pseudonym_sql(sources["cpr"]), extract=extract, **cpr_guarded(sources)
+                read_sql(
+                    "applications",
+                    "staging_applications",
+                    pseudonym=SQL(pseudonym_sql(sources["cpr"])),
+                    extract=SQL(extract),
+                    **guarded,
                 ),
-                {"source_file": f.name, "file_year": year, "hmac_inner": inner, "hmac_outer": outer},
+                {
+                    "source_file": f.name,
+                    "file_year": year,
+                    "hmac_inner": inner,
+                    "hmac_outer": outer,
+                    **guard_params,
+                },
             ),
             (
                 "UPDATE staging_applications SET row_id = rowid + 1, source_line = rowid - "
@@ -171,8 +184,9 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
             ),
         ]
     years = sorted({int(f.stem[-4:]) for f in files})
-    typed = read_sql("applications", "application_rows_typed").replace("$years", f"{years}")
-    applications = read_sql("applications", "applications").format(typed=typed)
+    # The typed view reads the run's years from a table (a view cannot hold parameters).
+    statements.append(("CREATE TABLE typed_years AS SELECT unnest($years::INTEGER[]) AS year", {"years": years}))
+    applications = read_sql("applications", "applications", typed=read_sql("applications", "application_rows_typed"))
     # No quarantine in the floor: its condition is dropped (whatever its spelling; the old
     # literal replace stopped matching when applications.sql named its tables, and the floor failed).
     applications = re.sub(r"\n\s*AND [^\n]*\bquarantine\b[^\n]*", "", applications)

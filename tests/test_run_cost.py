@@ -34,3 +34,22 @@ def test_a_run_opens_the_working_database_once_and_takes_14_steps(tmp_path, monk
     # application_extracts, applications, its two blocking checks, share_tables, warehouse,
     # publication_set and council_report.
     assert len(steps) == 14, steps
+
+
+def test_one_table_of_a_combined_step_can_still_be_loaded_alone(tmp_path):
+    """The reference tables share one step: selecting one of them (as in the UI) loads that one."""
+    from dagster import AssetKey, instance_for_test
+
+    from overgang.settings import Settings
+    from pipelines.definitions import build_definitions
+
+    settings = Settings(home=tmp_path / "home", input_dir=SAMPLE_DIR, config=Settings.load().config)
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    (tmp_path / "dagster").mkdir()
+    with instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        result = job.execute_in_process(instance=instance, asset_selection=[AssetKey("kommuner")])
+    assert result.success
+    assert [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()] == ["kommuner"]
+    with duckdb.connect(str(settings.work_db), read_only=True) as con:
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "kommuner" in tables and "education_codes" not in tables

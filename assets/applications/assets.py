@@ -366,13 +366,15 @@ SHARE_SPECS = [
 ]
 
 
-@multi_asset(name="share_tables", specs=SHARE_SPECS, **PARTITIONED)
+@multi_asset(name="share_tables", specs=SHARE_SPECS, can_subset=True, **PARTITIONED)
 def share_tables(context: AssetExecutionContext, duckdb: DuckDBResource):
     """The three søgetal tables of the run's years, each from its sql/<table>.sql, in one step
-    (three steps would cost each run Dagster's overhead three times over, and each is a query)."""
+    (three steps would cost each run Dagster's overhead three times over, and each is a query).
+    Any of them can still be built alone (a selection in the UI)."""
     years = years_of(context)
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
     with duckdb.get_connection() as con:
-        for table in SHARE_TABLES:
+        for table in (t for t in SHARE_TABLES if t in selected):
             rows = replace_years(
                 con, table, read_sql("applications", table), years, {"series_break": series_break_year()}
             )

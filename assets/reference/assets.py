@@ -8,7 +8,7 @@ are in this group too, made from the source registry (schemas/sources.py).
 from collections.abc import Callable
 
 import pandas as pd
-from dagster import AssetSpec, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 from dagster_duckdb import DuckDBResource
 
 from assets.resources import DUCKDB_POOL, column_schema, write_table
@@ -79,11 +79,16 @@ TABLES: dict[str, tuple[str, str, Callable[[], pd.DataFrame], object]] = {
         for name, (description, _, _, schema) in TABLES.items()
     ],
     pool=DUCKDB_POOL,
+    can_subset=True,
 )
-def reference_tables(duckdb: DuckDBResource):
+def reference_tables(context: AssetExecutionContext, duckdb: DuckDBResource):
     """The small reference tables, loaded in one step: a step of its own for each would cost
-    every run a Dagster step's overhead (about 0.2 s) for a table of a hundred rows."""
+    every run a Dagster step's overhead (about 0.2 s) for a table of a hundred rows. Any of them
+    can still be loaded alone (a selection in the UI)."""
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
     with duckdb.get_connection() as con:
         for name, (_, source, load, _) in TABLES.items():
+            if name not in selected:
+                continue
             rows = write_table(con, name, load())
             yield MaterializeResult(asset_key=name, metadata={"rows": rows, "source": source})
