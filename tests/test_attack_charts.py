@@ -24,8 +24,8 @@ HOSTILE = [
     "<!--<script>",
     "<!-- </script> -->",
     "Skole\u2028Linje\u2029Afsnit",
-    'Citat "dobbelt" og \'enkelt\' og \\ backslash',
-    "Plotly.newPlot(\"fake\", [{\"x\": [1.23456]}], {})",
+    "Citat \"dobbelt\" og 'enkelt' og \\ backslash",
+    'Plotly.newPlot("fake", [{"x": [1.23456]}], {})',
     "]]></script>&lt;/script&gt;",
     "\ufeffBOM og \x7f og \u200b",
 ]

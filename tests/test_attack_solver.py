@@ -88,7 +88,9 @@ def _whole_cube_intervals(cube: Cube, labels: dict, min_count: int = 5) -> dict[
         for sign in (1, -1):
             cost = np.zeros(len(names))
             cost[index[c]] = sign
-            res = milp(cost, constraints=LinearConstraint(a, 0, 0), bounds=Bounds(lo, hi), integrality=np.ones(len(names)))
+            res = milp(
+                cost, constraints=LinearConstraint(a, 0, 0), bounds=Bounds(lo, hi), integrality=np.ones(len(names))
+            )
             assert res.status == 0, (c, res.message)
             ends.append(round(sign * res.fun))
         out[c] = (ends[0], ends[1])
@@ -107,7 +109,13 @@ def kommune_cubes(draw):
     totals = {t: sum(s[t] for s in schools) for t in ("EUD", "GYM", "OEVRIGE")}
     fgu = draw(st.integers(0, totals["OEVRIGE"]))
     stu = draw(st.integers(0, totals["OEVRIGE"] - fgu))
-    groups = {"EUD": totals["EUD"], "GYM": totals["GYM"], "FGU": fgu, "STU": stu, "OEVRIGT": totals["OEVRIGE"] - fgu - stu}
+    groups = {
+        "EUD": totals["EUD"],
+        "GYM": totals["GYM"],
+        "FGU": fgu,
+        "STU": stu,
+        "OEVRIGT": totals["OEVRIGE"] - fgu - stu,
+    }
 
     def split(n_rows):
         rows = [{t: 0 for t in totals} for _ in range(n_rows)]
@@ -164,7 +172,9 @@ def test_new_solver_interval_equals_scipy_on_large_counts(counts, data):
         [("t", tuple(f"c{i}" for i in range(len(counts))))],
     )
     hide = data.draw(st.lists(st.booleans(), min_size=len(counts), max_size=len(counts)))
-    labels = {f"c{i}": (PRIMARY if v < 5 else SECONDARY) if h or v < 5 else None for i, (v, h) in enumerate(zip(counts, hide))}
+    labels = {
+        f"c{i}": (PRIMARY if v < 5 else SECONDARY) if h or v < 5 else None for i, (v, h) in enumerate(zip(counts, hide))
+    }
     labels["t"] = None
     new = intervals(cube, labels)
     m = pytest.MonkeyPatch()
