@@ -1,0 +1,181 @@
+"""Hostile tests of this round's one DuckDB connection per run (assets/resources.py: WorkDatabase)
+and publish through it (assets/warehouse/assets.py: publish: ATTACH, COPY FROM DATABASE, DETACH,
+os.replace).
+
+Promises attacked: a failed step leaves no open transaction for the next one; the next run in
+the same process works; the published warehouse is never half-written, whenever the process is
+killed (kill -9)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.resources import WorkDatabase
+from assets.warehouse.assets import publish, sane
+from overgang.settings import PROJECT_DIR
+
+
+def _in_run(path: Path) -> WorkDatabase:
+    db = WorkDatabase(database=str(path))
+    db.setup_for_execution(None)
+    return db
+
+
+def test_a_step_failing_inside_begin_leaves_nothing_open_for_the_next_step(tmp_path):
+    """Attack: a step opens a transaction on the run's connection, writes, and fails before
+    COMMIT or ROLLBACK; the next step of the same run writes the same table. Promise: a failed
+    step leaves no open transaction (its writes are gone, the next step neither conflicts nor
+    sees them). Found nothing: pins it."""
+    db = _in_run(tmp_path / "work.duckdb")
+    try:
+        with db.get_connection() as con:
+            con.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+            con.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(RuntimeError):
+            with db.get_connection() as con:
+                con.execute("BEGIN")
+                con.execute("INSERT INTO t VALUES (2)")
+                con.execute("CREATE TABLE half (k INTEGER)")
+                raise RuntimeError("the step fails mid-transaction")
+        with db.get_connection() as con:
+            con.execute("INSERT INTO t VALUES (2)")  # no conflict with the failed step's row
+            con.execute("CREATE TABLE half (k INTEGER)")  # nor with its table
+            assert con.execute("SELECT list(k ORDER BY k) FROM t").fetchone() == ([1, 2],)
+    finally:
+        db.teardown_after_execution(None)
+    with duckdb.connect(str(tmp_path / "work.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT list(k ORDER BY k) FROM t").fetchone() == ([1, 2],)
+
+
+def test_a_step_failing_inside_a_failed_statement_of_a_transaction(tmp_path):
+    """Attack: the failing statement is itself inside the transaction (DuckDB then marks the
+    transaction aborted: every later statement on that cursor fails until ROLLBACK). Promise:
+    the next step's cursor is not that one. Found nothing: pins it."""
+    db = _in_run(tmp_path / "work.duckdb")
+    try:
+        with db.get_connection() as con:
+            con.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+        with pytest.raises(duckdb.ConstraintException):
+            with db.get_connection() as con:
+                con.execute("BEGIN")
+                con.execute("INSERT INTO t VALUES (1), (1)")
+        with db.get_connection() as con:
+            con.execute("INSERT INTO t VALUES (1)")
+            assert con.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    finally:
+        db.teardown_after_execution(None)
+
+
+def test_a_second_run_in_the_same_process_opens_the_file_again(tmp_path):
+    """Attack: two runs in one process (`overgang load`: main job then sources job) with the same
+    resource, the first ending by a failure after its connection was opened. Promise: the next
+    run works, and between the runs the file is not held open (another process may write it)."""
+    path = tmp_path / "work.duckdb"
+    db = _in_run(path)
+    with pytest.raises(RuntimeError):
+        with db.get_connection() as con:
+            con.execute("CREATE TABLE t AS SELECT 1 AS k")
+            raise RuntimeError("a step fails")
+    db.teardown_after_execution(None)
+    # Between runs: another process can open the file for writing.
+    done = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).execute('INSERT INTO t VALUES (2)')"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    db.setup_for_execution(None)
+    try:
+        with db.get_connection() as con:
+            assert con.execute("SELECT list(k ORDER BY k) FROM t").fetchone() == ([1, 2],)
+    finally:
+        db.teardown_after_execution(None)
+
+
+# --- kill -9 during publish -------------------------------------------------------------------
+
+PUBLISHER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    import duckdb
+    from assets.warehouse.assets import publish
+    work, published, version = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    con = duckdb.connect(str(work))
+    for i in range(1000):
+        con.execute("UPDATE publication SET run_id = $r", {"r": f"killed-{i}"})
+        con.execute("CHECKPOINT")
+        print(i, flush=True)
+        publish(con.cursor(), published, version)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def published_copy(sample_run, tmp_path_factory):
+    """A copy of the sample run's working and published databases."""
+    root = tmp_path_factory.mktemp("killed")
+    (root / "work").mkdir()
+    (root / "warehouse").mkdir()
+    shutil.copy(sample_run.settings.work_db, root / "work" / "overgang.duckdb")
+    shutil.copy(sample_run.settings.warehouse, root / "warehouse" / "overgang.duckdb")
+    return root, sample_run.settings.storage_compatibility_version
+
+
+@pytest.mark.integration
+def test_kill_9_at_any_moment_of_publish_leaves_a_sane_published_warehouse(published_copy):
+    """Attack: `kill -9` of a process publishing through its open connection, at random moments
+    (during ATTACH, COPY FROM DATABASE, DETACH, the views, the Parquet files, the renames), again
+    and again, then a publish in a new process over whatever the killed ones left (a half-written
+    .new.duckdb and its .wal, parquet.new, previous.duckdb.tmp). Promise: the published file is
+    always a sane warehouse (it opens, holds its publication row and applications) and the next
+    publish works."""
+    root, version = published_copy
+    work, published = root / "work" / "overgang.duckdb", root / "warehouse" / "overgang.duckdb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
+    env["PYTHONPATH"] = str(PROJECT_DIR)
+    # How long one publish takes here: kills land across the whole of it.
+    started = time.perf_counter()
+    with duckdb.connect(str(work)) as con:
+        publish(con, published, version)
+    seconds = time.perf_counter() - started
+    rng = random.Random(20261201)
+    seen = set()
+    for attempt in range(12):
+        child = subprocess.Popen(
+            [sys.executable, "-c", PUBLISHER, str(work), str(published), version],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout.readline().strip() == "0"
+        time.sleep(rng.uniform(0, 2.5 * seconds))
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=60)
+        problem = sane(published)
+        assert problem is None, f"attempt {attempt}: published warehouse not sane after kill -9: {problem}"
+        with duckdb.connect(str(published), read_only=True) as con:
+            seen.add(con.execute("SELECT run_id FROM publication").fetchone()[0])
+            assert con.execute("SELECT count(*) FROM applications").fetchone()[0] > 0
+    with duckdb.connect(str(work)) as con:
+        con.execute("UPDATE publication SET run_id = 'after-the-kills'")
+        metadata = publish(con, published, version)
+    assert metadata["previous"].endswith(".duckdb")
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("SELECT run_id FROM publication").fetchone() == ("after-the-kills",)
+    assert sane(published.with_name("overgang.previous.duckdb")) is None
+    assert (published.parent / "parquet").is_dir()
