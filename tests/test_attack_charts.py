@@ -161,3 +161,65 @@ def test_charts_json_is_plotly_pys_for_hostile_text():
         fig = _figure(text)
         theirs = go.Figure(data=fig["data"], layout=fig["layout"]).to_plotly_json()
         assert json.loads(json.dumps(theirs["data"])) == fig["data"]
+
+
+# --- a hostile school name through a real run, the report and Chromium ------------------------
+
+SCHOOL = "</script><script>window.__pwned=3</script><!--<script> Skole\u2028'Øst' & <b>fed</b>"
+
+
+@pytest.fixture(scope="module")
+def hostile_school_run(tmp_path_factory):
+    from overgang.settings import SAMPLE_DIR
+    from tests.conftest import TEST_KEY, run_pipeline
+
+    root = tmp_path_factory.mktemp("hostile_school")
+    given = root / "given"
+    given.mkdir()
+    for year in (2023, 2024):
+        text = (SAMPLE_DIR / f"optagelse_{year}.csv").read_text(encoding="utf-8")
+        (given / f"optagelse_{year}.csv").write_text(text.replace("Høje-Taastrup Byskole", SCHOOL), encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OVERGANG_CPR_KEY", TEST_KEY)
+    try:
+        run = run_pipeline(root / "home", given)
+    finally:
+        mp.undo()
+    assert run.result.success
+    return run
+
+
+@pytest.mark.integration
+def test_a_hostile_school_name_in_a_real_report(hostile_school_run):
+    """Attack: a school named ``</script><script>…`` with ``<!--``, U+2028, quotes and markup,
+    through a real run into the council report (school table and the schools chart), then
+    Chromium. Promise: the name is text everywhere (no script of it runs, no element of it is
+    made), the audit reads the chart, and the chart carries the name as the table shows it."""
+    from playwright.sync_api import sync_playwright
+
+    from reports.render import render_report
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed")
+    path = render_report(hostile_school_run.settings, 169, 2024)
+    page_text = path.read_text(encoding="utf-8")
+    schools = chart_data(page_text)["chart-schools"][0]
+    assert _wrap(SCHOOL) in schools["y"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 1400})
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_selector("#chart-schools .main-svg")
+            assert page.evaluate("window.__pwned === undefined")
+            assert errors == []
+            assert page.locator("b", has_text="fed").count() == 0
+            ticks = page.locator("#chart-schools .ytick text").all_text_contents()
+            assert any("</script>" in t for t in ticks), ticks
+            body = page.locator("body").inner_text()
+            assert "</script><script>window.__pwned=3</script>" in body
+        finally:
+            browser.close()
