@@ -179,3 +179,46 @@ def test_kill_9_at_any_moment_of_publish_leaves_a_sane_published_warehouse(publi
         assert con.execute("SELECT run_id FROM publication").fetchone() == ("after-the-kills",)
     assert sane(published.with_name("overgang.previous.duckdb")) is None
     assert (published.parent / "parquet").is_dir()
+
+
+@pytest.mark.integration
+def test_runs_in_one_process_after_a_failed_run(tmp_path, keyed):
+    """Attack: in one process (as `overgang load` runs the main job, then the sources job) a main
+    run, a main run that fails (an extract whose every row is bad: its blocking check stops the
+    run after steps used the run's connection), the sources job, and a main run again. Promise:
+    the failed run publishes nothing and leaves nothing open (no "Unique file handle conflict",
+    no open transaction); every later run works and publishes."""
+    from dagster import instance_for_test
+
+    from overgang.settings import SAMPLE_DIR, Settings
+    from pipelines.run import execute_main_job, execute_sources_job
+
+    given = tmp_path / "given"
+    given.mkdir()
+    shutil.copy(SAMPLE_DIR / "optagelse_2024.csv", given)
+    home = tmp_path / "home"
+    settings = Settings(home=home, input_dir=given, config=Settings.load().config, inbox=tmp_path / "inbox")
+    (home / "dagster").mkdir(parents=True)
+
+    def published_by() -> str:
+        assert sane(settings.warehouse) is None
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            return con.execute("SELECT run_id FROM publication").fetchone()[0]
+
+    with instance_for_test(temp_dir=str(home / "dagster")) as instance:
+        first = execute_main_job(settings, instance)
+        assert first.success
+        assert published_by() == first.run_id
+        lines = (SAMPLE_DIR / "optagelse_2023.csv").read_text(encoding="utf-8").splitlines()
+        bad = [lines[0]] + [";".join(["x"] * (lines[0].count(";") + 1)) for _ in lines[1:200]]
+        (given / "optagelse_2023.csv").write_text("\n".join(bad) + "\n", encoding="utf-8")
+        failed = execute_main_job(settings, instance)
+        assert not failed.success
+        assert published_by() == first.run_id
+        (given / "optagelse_2023.csv").unlink()
+        sources = execute_sources_job(settings, instance)
+        assert sources.success
+        assert published_by() == sources.run_id
+        again = execute_main_job(settings, instance)
+        assert again.success
+        assert published_by() == again.run_id

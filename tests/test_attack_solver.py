@@ -133,7 +133,7 @@ def kommune_cubes(draw):
     return build_cube(groups, grades, sexes, school_rows, leave_out)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(kommune_cubes(), st.sampled_from([0, 20]))
 def test_new_solver_labels_are_the_scipy_audits_and_every_hidden_cell_spans_three(cube, min_denominator):
     """Attack: a kommune cube (groups, grades, sexes, schools, small rows) on which the HiGHS
@@ -161,7 +161,7 @@ def test_new_solver_labels_are_the_scipy_audits_and_every_hidden_cell_spans_thre
         assert hi - lo >= MIN_SPAN, (cell, cube.values[cell], lo, hi, labels)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(0, 3_000_000), min_size=2, max_size=6), st.data())
 def test_new_solver_interval_equals_scipy_on_large_counts(counts, data):
     """Attack: counts far from the small ones (up to millions, 'x' bounded by BIG = 10^7), where
