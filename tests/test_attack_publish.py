@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from assets.resources import WorkDatabase
-from assets.warehouse.assets import publish, sane
+from assets.warehouse.assets import NOT_PUBLISHED, publish, sane
 from overgang.settings import PROJECT_DIR
 
 
@@ -222,3 +222,59 @@ def test_runs_in_one_process_after_a_failed_run(tmp_path, keyed):
         again = execute_main_job(settings, instance)
         assert again.success
         assert published_by() == again.run_id
+
+
+# --- tables kept out of the published warehouse ----------------------------------------------
+
+
+@pytest.mark.integration
+def test_a_table_kept_out_of_the_warehouse_leaves_no_bytes_in_the_published_file(sample_run, tmp_path):
+    """Attack: read the published warehouse's bytes, not its catalog. publish copies the whole
+    working database (COPY FROM DATABASE) and then drops the tables that stay out
+    (NOT_PUBLISHED: staging_applications, year_keys with the CPR key's fingerprint, ...). A
+    dropped table's blocks are freed, not wiped: DuckDB writes a large insert's row groups
+    straight into the file, so the rows of a big staging table stay in the published file.
+    Promise: the working tables that stay out of the published warehouse are not in it.
+    Broke (the canary rows were in the published file's bytes). Fixed: publish copies the
+    structure (COPY FROM DATABASE ... (SCHEMA)) and then only the published tables' rows
+    (assets/warehouse/assets.py); the rest of the warehouse is as before (checked here)."""
+    root = tmp_path
+    (root / "work").mkdir()
+    (root / "warehouse").mkdir()
+    work, published = root / "work" / "overgang.duckdb", root / "warehouse" / "overgang.duckdb"
+    shutil.copy(sample_run.settings.work_db, work)
+    with duckdb.connect(str(work)) as con:
+        # A staging table the size of a real year's extracts (a few hundred thousand rows), and
+        # a recognisable key fingerprint: neither may reach the published file in any form.
+        con.execute(
+            "INSERT INTO staging_applications (file_year, source_file, cpr_status, school_name) "
+            "SELECT 2099, 'canary.csv', 'ok', 'STAGING-CANARY-' || range FROM range(300000)"
+        )
+        con.execute("INSERT INTO year_keys VALUES (2099, 'FINGERPRINT-CANARY-0123456789abcdef', false)")
+        con.execute("CHECKPOINT")
+        publish(con, published, sample_run.settings.storage_compatibility_version)
+    data = published.read_bytes()
+    assert b"STAGING-CANARY" not in data
+    assert b"FINGERPRINT-CANARY" not in data
+    # Everything else is there as before: every other table with its rows, comments and constraints.
+    with duckdb.connect(str(work), read_only=True) as w, duckdb.connect(str(published), read_only=True) as p:
+
+        def catalog(con, db):
+            return {
+                (s, t): (comment, con.execute(f'SELECT count(*) FROM "{db}"."{s}"."{t}"').fetchone()[0])
+                for s, t, comment in con.execute(
+                    "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE NOT internal"
+                ).fetchall()
+            }
+
+        def constraints(con):
+            return sorted(
+                con.execute(
+                    "SELECT table_name, constraint_type, constraint_text FROM duckdb_constraints() "
+                    "WHERE schema_name = 'main'"
+                ).fetchall()
+            )
+
+        kept = {k: v for k, v in catalog(w, "overgang").items() if k[1] not in NOT_PUBLISHED}
+        assert catalog(p, "overgang") == kept
+        assert constraints(p) == [c for c in constraints(w) if c[0] not in NOT_PUBLISHED]
