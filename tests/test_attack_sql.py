@@ -20,6 +20,7 @@ ODD_NAMES = [
     "tab\there",
     "new\nline",
     "back\\slash",
+    "nul\x00; DROP TABLE t",
     "",
 ]
 
