@@ -26,14 +26,20 @@ GROUP_COLUMNS = ["group", "label_da", "short_label_da", "target_group", "in_deno
 def read_groups(path: Path = GROUPS_FILE) -> list[dict[str, str]]:
     """The rows of the education groups file, in their sort order (read with the csv module:
     it is read when this module is imported, see below)."""
-    with path.open(encoding="utf-8", newline="") as f:
+    # utf-8-sig: a byte order mark (Excel's and Notepad's "UTF-8") is not part of the first column's name.
+    with path.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     missing = [c for c in GROUP_COLUMNS if rows and c not in rows[0]] or ([] if rows else ["(no rows)"])
     codes = [r["group"] for r in rows] if not missing else []
-    if missing or len(set(codes)) != len(codes) or any(r["in_denominator"] not in ("true", "false") for r in rows):
+    if (
+        missing
+        or len(set(codes)) != len(codes)
+        or any(r["in_denominator"] not in ("true", "false") for r in rows)
+        or any(not (r["sort_order"] or "").strip().isdigit() for r in rows)
+    ):
         raise ValueError(
             f"{path}: expected one row per education group with the columns {', '.join(GROUP_COLUMNS)} "
-            "(in_denominator true or false, each group once)"
+            "(in_denominator true or false, sort_order a whole number, each group once)"
         )
     return sorted(rows, key=lambda r: int(r["sort_order"]))
 

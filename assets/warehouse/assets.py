@@ -60,7 +60,20 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
         fill("ATTACH $path AS pub (STORAGE_VERSION ${version})", version=literal(storage_version)), {"path": str(new)}
     )
     try:
-        work.execute(fill("COPY FROM DATABASE ${work} TO pub", work=ident(catalog)))
+        # The structure of everything, then the rows of the published tables only: a table copied
+        # and then dropped would leave its rows in the new file's freed blocks (DuckDB writes a
+        # large insert straight into the file and does not wipe what a DROP frees).
+        work.execute(fill("COPY FROM DATABASE ${work} TO pub (SCHEMA)", work=ident(catalog)))
+        tables = work.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = $db AND NOT internal "
+            "AND NOT temporary ORDER BY schema_name, table_name",
+            {"db": catalog},
+        ).fetchall()
+        for schema, table in tables:
+            if schema == "main" and table in NOT_PUBLISHED:
+                continue
+            names = {"work": ident(catalog), "schema": ident(schema), "table": ident(table)}
+            work.execute(fill("INSERT INTO pub.${schema}.${table} SELECT * FROM ${work}.${schema}.${table}", **names))
         for table in NOT_PUBLISHED:
             work.execute(fill("DROP TABLE IF EXISTS pub.${table}", table=ident(table)))
     finally:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from overgang.suppression import check
 from reports.cells import DETAIL, TARGET, load_published, share_pct
+from schemas.sqltext import SQL, fill, ident, literal
 
 README = """Overgang: publication set (offentliggørelsessæt)
 
@@ -118,7 +119,11 @@ def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_ve
     (new / "parquet").mkdir(parents=True)
     db = new / "overgang_publication.duckdb"
     with duckdb.connect() as con:
-        con.execute(f"ATTACH '{db}' AS pub (STORAGE_VERSION '{storage_version}')")
+        # The file name is a value ($path); ATTACH takes no parameter for its options.
+        con.execute(
+            fill("ATTACH $path AS pub (STORAGE_VERSION ${version})", version=literal(storage_version)),
+            {"path": str(db)},
+        )
         con.execute("USE pub")
         con.register("frame", frame)
         con.execute("CREATE TABLE cells AS SELECT * FROM frame")
@@ -126,9 +131,12 @@ def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_ve
             "COMMENT ON TABLE cells IS 'Protected cells of every kommune and year: publishable. See the views.'"
         )
         for name, (text, sql) in VIEWS.items():
-            con.execute(f"CREATE VIEW {name} AS {sql}")
-            con.execute(f"COMMENT ON VIEW {name} IS '{text.replace(chr(39), chr(39) * 2)}'")
-            con.execute(f"COPY (FROM {name}) TO '{new / 'parquet' / (name + '.parquet')}' (FORMAT parquet)")
+            con.execute(fill("CREATE VIEW ${name} AS ${sql}", name=ident(name), sql=SQL(sql)))
+            con.execute(fill("COMMENT ON VIEW ${name} IS ${text}", name=ident(name), text=literal(text)))
+            con.execute(
+                fill("COPY (FROM ${name}) TO $path (FORMAT parquet)", name=ident(name)),
+                {"path": str(new / "parquet" / (name + ".parquet"))},
+            )
         con.execute("USE memory")
         con.execute("DETACH pub")
     (new / "README.txt").write_text(README, encoding="utf-8")
