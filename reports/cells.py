@@ -147,10 +147,25 @@ def _protected(p: dict, small: dict):
     return _CACHE[key]
 
 
+def groups_not_in_the_cube(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Education groups that count in the søgetal (in_denominator) but that the cube does not
+    hold (DETAIL, TARGET above). Their pupils would be in the leavers and in no published cell,
+    so totals and shares would be wrong and the audit's sums incomplete."""
+    rows = con.execute('SELECT "group", target_group, in_denominator FROM education_groups').fetchall()
+    return [g for g, target, counted in rows if counted and (g not in DETAIL or target not in TARGET)]
+
+
 def load_published(
     con: duckdb.DuckDBPyConnection, small: dict, kommuner: list[int] | None = None, years: list[int] | None = None
 ) -> dict[tuple[int, int], Published]:
     """The protected cube of every (kommune, year) asked for (all loaded ones by default)."""
+    unknown = groups_not_in_the_cube(con)
+    if unknown:
+        raise DisclosureError(
+            f"The education groups {', '.join(unknown)} (data/config/education_groups.csv) count in the søgetal, "
+            f"but the report's table of counts knows only {', '.join(DETAIL)} (reports/cells.py): nothing is "
+            "published until the report's cube has them."
+        )
     where, params = ["s.kommune_code <> 0"], {}
     if kommuner is not None:
         where.append("list_contains($ks, s.kommune_code::INTEGER)")

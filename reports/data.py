@@ -17,7 +17,7 @@ import pandas as pd
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
-from reports.cells import DETAIL, TARGET, Published, load_published, share_pct
+from reports.cells import DETAIL, TARGET, Published, groups_not_in_the_cube, load_published, share_pct
 from reports.indicators import GoalCard, goal_cards
 from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
@@ -413,6 +413,11 @@ def load_report_data(
 ) -> ReportData:
     settings = settings or Settings.load()
     small = settings.config["small_cell"]
+    if unknown := groups_not_in_the_cube(con):
+        raise ReportError(
+            f"The education groups {', '.join(unknown)} count in the søgetal but are not in the report's table of "
+            f"counts ({', '.join(DETAIL)}, reports/cells.py): the report would show wrong totals, so none is written."
+        )
     found = con.execute(
         "SELECT kommune_name, region FROM kommuner WHERE kommune_code = $k", {"k": kommune_code}
     ).fetchone()

@@ -106,3 +106,23 @@ def test_a_broken_groups_file_is_refused_with_its_name(tmp_path):
     path.write_text("group,label_da\nEUD,Erhvervsuddannelser\n", encoding="utf-8")
     with pytest.raises(ValueError, match="education_groups.csv: expected one row per education group"):
         read_groups(path)
+
+
+def test_a_new_counted_group_stops_the_report_and_the_publication_instead_of_wrong_totals(groups_with_toy):
+    """The toy group counts in the søgetal, but the report's table of counts (reports/cells.py)
+    does not hold it: its pupils would be leavers in no published cell. Nothing is published,
+    and the message says why and where."""
+    from overgang.suppression import DisclosureError
+    from reports.cells import groups_not_in_the_cube, load_published
+    from reports.data import ReportError, load_report_data
+
+    con = duckdb.connect()
+    write_table(con, "education_groups", pd.read_csv(groups_with_toy))
+    assert groups_not_in_the_cube(con) == ["TOY"]
+    with pytest.raises(DisclosureError, match="TOY .*reports/cells.py"):
+        load_published(con, {"min_count": 5, "min_denominator": 20})
+    with pytest.raises(ReportError, match="TOY"):
+        load_report_data(con, 169)
+    shipped = duckdb.connect()
+    write_table(shipped, "education_groups", pd.read_csv(GROUPS_FILE))
+    assert groups_not_in_the_cube(shipped) == []
