@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
 from overgang.settings import Settings
+from schemas.sqltext import fill, ident
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml gives it limit 1,
 # because DuckDB allows one writing process per file.
@@ -114,6 +115,6 @@ def column_schema(schema: pa.DataFrameSchema) -> dict:
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:
     con.register("_frame", frame)
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
+    con.execute(fill("CREATE OR REPLACE TABLE ${name} AS SELECT * FROM _frame", name=ident(name)))
     con.unregister("_frame")
     return len(frame)

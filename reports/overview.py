@@ -23,6 +23,7 @@ from overgang.settings import Settings
 from reports import charts
 from reports.data import FIGURES, ReportError, load_report_data
 from reports.render import COLOURS, SERIES_BREAK_YEAR, _div, _environment, _layout, plotly_bundle
+from schemas.sqltext import fill
 
 
 @dataclass
@@ -46,7 +47,7 @@ def report_name(kommune_code: int, year: int) -> str:
 def overview_year(con: duckdb.DuckDBPyConnection, year: int | None) -> int:
     """The year asked for, or the newest with søgetal (extracts or published) for any kommune."""
     if year is None:
-        year = con.execute(f"SELECT max(year) FROM ({FIGURES})").fetchone()[0]
+        year = con.execute(fill("SELECT max(year) FROM (${figures})", figures=FIGURES)).fetchone()[0]
     if year is None:
         raise ReportError(
             "The warehouse has no søgetal for any kommune: load Optagelse.dk extracts or published søgetal first."
@@ -58,7 +59,8 @@ def kommuner_with_data(con: duckdb.DuckDBPyConnection, year: int) -> list[int]:
     return [
         k
         for (k,) in con.execute(
-            f"SELECT DISTINCT kommune_code FROM ({FIGURES}) WHERE year = $y ORDER BY 1", {"y": year}
+            fill("SELECT DISTINCT kommune_code FROM (${figures}) WHERE year = $y ORDER BY 1", figures=FIGURES),
+            {"y": year},
         ).fetchall()
     ]
 

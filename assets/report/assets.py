@@ -1,6 +1,6 @@
 """The council report (rapport til byrådet), rendered from the published warehouse."""
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from assets.resources import ProjectSettings
 
@@ -24,5 +24,11 @@ def council_report(context: AssetExecutionContext, project: ProjectSettings) -> 
         context.log.info(f"kommune {settings.kommune_code} has no figures; writing reports for {kommuner}")
     paths = [render_report(settings, k, settings.config.get("report_year")) for k in kommuner]
     return MaterializeResult(
-        metadata={"path": str(paths[0]), "reports": len(paths), "bytes": sum(p.stat().st_size for p in paths)}
+        metadata={
+            "path": str(paths[0]),
+            # A link the UI opens in the browser.
+            "report": MetadataValue.url(paths[0].resolve().as_uri()),
+            "reports": len(paths),
+            "bytes": sum(p.stat().st_size for p in paths),
+        }
     )
