@@ -1,7 +1,7 @@
 # The two commands of README.md. Needs only Python 3.11+ and git: uv comes through pip.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: run test test-fast lint dev setup bench bench-scale
+.PHONY: run test test-fast lint lint-python dev setup bench bench-scale
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -19,18 +19,21 @@ test: setup lint
 	$(UV) run pytest
 
 ## The tests that start no Dagster run and no browser (unmarked; `integration` is the rest), after
-## the linters, on two workers with fewer property examples: for the edit-test loop. CI runs
-## `make test`, which runs them all, one at a time (the sample's run is then made once).
-test-fast: setup lint
+## the Python linters, on two workers with fewer property examples: for the edit-test loop, under
+## a minute here. CI runs `make test`: every linter (the SQL one too, 5 s) and every test, one at a
+## time (the sample's run is then made once).
+test-fast: setup lint-python
 	$(UV) run pytest -m "not integration" --hypothesis-profile=fast -n 2
 
 ## Lint and format check (ruff), the layers (import-linter) and the SQL files (sqlfluff, DuckDB
 ## dialect); every rule is in pyproject.toml. `uv run ruff format .` formats.
-lint: setup
+lint: lint-python
+	$(UV) run sqlfluff lint assets
+
+lint-python: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
-	$(UV) run sqlfluff lint assets
 
 ## Dagster's UI on http://127.0.0.1:3000 with the same assets, runs stored under var/dagster.
 ## `dg dev` (dagster-dg-cli, [tool.dg] in pyproject.toml): `dagster dev` is superseded in Dagster 1.13.
