@@ -35,25 +35,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from assets.applications.validate import RAW_COLUMNS, STAGED_COLUMNS
 from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD
 from overgang.settings import DATA_DIR, series_break_year
 from schemas.reference import column_map, education_codes, kommuner
 
 CPR_SHAPE = r"(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}"  # staging_applications.sql
-RAW = [
-    "school_institution_number",
-    "school_name",
-    "school_kommune",
-    "residence_kommune",
-    "grade",
-    "applicant_type",
-    "priority",
-    "education_code",
-    "eux",
-    "application_date",
-    "application_status",
-]
-STAGED = ["pupil_id", "cpr_status", *RAW]  # validate.STAGED_COLUMNS: equal in all = a copy
+# The staged text columns and what makes two rows copies, as the pipeline names them.
+RAW = [*RAW_COLUMNS, "application_status"]
+STAGED = STAGED_COLUMNS  # equal in all = a copy
 # overgang.pseudonymise.CPR_PATTERN_SQL (RE2, as DuckDB's), its groups made non-capturing for pandas.
 CPR_ANYWHERE = CPR_PATTERN_SQL.replace("(^|", "(?:^|").replace("([^0-9]|$)", "(?:[^0-9]|$)")
 SMALLINT = (-32768, 32767)
