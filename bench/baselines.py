@@ -39,11 +39,14 @@ from assets.applications.validate import RAW_COLUMNS, STAGED_COLUMNS
 from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD
 from overgang.settings import DATA_DIR, series_break_year
 from schemas.reference import column_map, education_codes, kommuner
+from schemas.warehouse import application_shares_schema
 
 CPR_SHAPE = r"(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}"  # staging_applications.sql
 # The staged text columns and what makes two rows copies, as the pipeline names them.
 RAW = [*RAW_COLUMNS, "application_status"]
 STAGED = STAGED_COLUMNS  # equal in all = a copy
+# The søgetal table's columns, in the pipeline's order (application_shares).
+SHARE_COLUMNS = list(application_shares_schema.columns)
 # overgang.pseudonymise.CPR_PATTERN_SQL (RE2, as DuckDB's), its groups made non-capturing for pandas.
 CPR_ANYWHERE = CPR_PATTERN_SQL.replace("(^|", "(?:^|").replace("([^0-9]|$)", "(?:[^0-9]|$)")
 SMALLINT = (-32768, 32767)
@@ -297,21 +300,7 @@ def pandas_shares(apps: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFr
     out["kommune_name"] = out["kommune_name"].fillna("Hele landet")
     out["denominator_definition"] = "leavers_excl_10th_grade_applicants"
     out = out.sort_values(["year", "geography_basis", "kommune_code", "grade", "sort_order"])
-    return out[
-        [
-            "year",
-            "series_version",
-            "kommune_code",
-            "kommune_name",
-            "geography_basis",
-            "denominator_definition",
-            "grade",
-            "education_group",
-            "applicants",
-            "denominator",
-            "share_pct",
-        ]
-    ].reset_index(drop=True)
+    return out[SHARE_COLUMNS].reset_index(drop=True)
 
 
 # -- polars + pandera.polars --------------------------------------------------------------------
@@ -582,19 +571,7 @@ def polars_shares(apps, ref):
         .join(ref["kommuner"], on="kommune_code", how="left")
         .with_columns(pl.col("kommune_name").fill_null("Hele landet"))
         .sort(["year", "geography_basis", "kommune_code", "grade", "sort_order"])
-        .select(
-            "year",
-            "series_version",
-            "kommune_code",
-            "kommune_name",
-            "geography_basis",
-            "denominator_definition",
-            "grade",
-            "education_group",
-            "applicants",
-            "denominator",
-            "share_pct",
-        )
+        .select(SHARE_COLUMNS)
     )
 
 
