@@ -22,7 +22,7 @@ from plotly.subplots import make_subplots
 from overgang.settings import Settings
 from reports import charts
 from reports.data import FIGURES, ReportError, load_report_data
-from reports.render import COLOURS, SERIES_BREAK_YEAR, _div, _environment, _layout, plotly_bundle
+from reports.render import COLOURS, SERIES_BREAK_YEAR, _environment, _layout, plotly_bundle
 from schemas.sqltext import fill
 
 
@@ -209,8 +209,8 @@ def render_overview_html(
             regions=regions,
             generated=generated,
             synthetic=synthetic,
-            ranking_chart=_div(ranking_figure(rows, year), "chart-ranking"),
-            regions_chart=_div(regions_figure(rows, [r["region"] for r in regions], year), "chart-regions"),
+            ranking_chart=charts.div(ranking_figure(rows, year), "chart-ranking"),
+            regions_chart=charts.div(regions_figure(rows, [r["region"] for r in regions], year), "chart-regions"),
             plotly_js=plotly_bundle(),
         )
     )

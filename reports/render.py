@@ -311,10 +311,6 @@ def completion_figure(data: ReportData) -> dict | None:
     return fig
 
 
-def _div(fig: dict | None, div_id: str) -> str:
-    return charts.div(fig, div_id)
-
-
 def series_table(data: ReportData) -> list[dict]:
     """One row per year with kommune, national and måltal for each group (the charts' numbers)."""
     table = None
@@ -505,10 +501,10 @@ def render_html(data: ReportData, generated: datetime) -> str:
         missing=missing_years(data),
         findings=findings,
         eud_now=None if pd.isna(eud_now) else eud_now,
-        series_charts={g: _div(series_figure(data, g), f"chart-{g.lower()}") for g in TARGET_GROUPS},
-        groups_chart=_div(groups_figure(data), "chart-groups"),
-        schools_chart=_div(schools_figure(data), "chart-schools"),
-        completion_chart=_div(completion_figure(data), "chart-completion"),
+        series_charts={g: charts.div(series_figure(data, g), f"chart-{g.lower()}") for g in TARGET_GROUPS},
+        groups_chart=charts.div(groups_figure(data), "chart-groups"),
+        schools_chart=charts.div(schools_figure(data), "chart-schools"),
+        completion_chart=charts.div(completion_figure(data), "chart-completion"),
         plotly_js=plotly_bundle(),
         generated=generated,
         series_break=SERIES_BREAK_YEAR,
