@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from dagster import ExecuteInProcessResult, instance_for_test
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from overgang.settings import SAMPLE_DIR, Settings
+from overgang.settings import PROJECT_DIR, SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job
 
 # Property tests: 60 examples each in `make test`; `make test-fast` (--hypothesis-profile=fast) tries
@@ -73,7 +74,9 @@ class Run:
 def run_pipeline(home: Path, input_dir: Path) -> Run:
     settings = Settings(home=home, input_dir=input_dir, config=Settings.load().config, inbox=home.parent / "inbox")
     (home / "dagster").mkdir(parents=True, exist_ok=True)
-    with instance_for_test(temp_dir=str(home / "dagster")) as instance:
+    # The product's storage (dagster.yaml, pipelines/storage.py), as `overgang run` has it.
+    storage = yaml.safe_load((PROJECT_DIR / "dagster.yaml").read_text())["storage"]
+    with instance_for_test(temp_dir=str(home / "dagster"), overrides={"storage": storage}) as instance:
         result = execute_main_job(settings, instance)
     return Run(settings, result)
 
