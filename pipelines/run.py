@@ -11,10 +11,13 @@ from dagster._core.utils import make_new_run_id
 
 from assets.applications.assets import ACCEPT_SMALLER_TAG
 from assets.partitions import APPLICATION_YEARS
+from assets.reference.assets import TABLES as REFERENCE_TABLES
+from assets.sources.fingerprint import REFERENCE, unchanged
 from overgang.home import explain, run_lock
 from overgang.settings import Settings
 from pipelines.definitions import MAIN_JOB, build_definitions
 from pipelines.jobs import SOURCES_JOB
+from schemas.sources import SOURCES
 
 PID_TAG = "overgang/process"
 
@@ -38,7 +41,14 @@ def execute_main_job(
     tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
     if accept_smaller:
         tags[ACCEPT_SMALLER_TAG] = "true"
-    return _execute(MAIN_JOB, settings, instance, quiet, tags, wait)
+    return _execute(MAIN_JOB, settings, instance, quiet, tags, wait, leave_out_unchanged=True)
+
+
+def unchanged_small_sources(settings: Settings) -> set[str]:
+    """The tables of the small sources (and reference tables) whose inputs have not changed since
+    they were loaded into the working database (assets/sources/fingerprint.py)."""
+    tables_of = {s.name: [s.name] for s in SOURCES} | {REFERENCE: list(REFERENCE_TABLES)}
+    return {t for asset in unchanged(settings, tables_of) for t in tables_of[asset]}
 
 
 def execute_sources_job(
@@ -55,14 +65,20 @@ def _execute(
     quiet: bool,
     tags: dict[str, str] | None = None,
     wait: bool = False,
+    leave_out_unchanged: bool = False,
 ) -> ExecuteInProcessResult:
     """Run a job in this process, tagged with the process so a dead run can be recognised later,
-    holding the home's run lock throughout."""
+    holding the home's run lock throughout. `leave_out_unchanged`: without the small sources whose
+    inputs are as when they were last loaded (their tables stay as they are and are published)."""
     job = build_definitions(settings).resolve_job_def(job_name)
     run_id = make_new_run_id()
     with run_lock(settings.home, run_id, job_name, wait):
         recover_dead_runs(instance)
+        selection = None
+        if leave_out_unchanged and (same := unchanged_small_sources(settings)):
+            selection = [k for k in job.asset_layer.selected_asset_keys if k.to_user_string() not in same]
         return job.execute_in_process(
+            asset_selection=selection,
             instance=instance,
             raise_on_error=False,
             run_id=run_id,

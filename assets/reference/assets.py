@@ -11,7 +11,8 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 from dagster_duckdb import DuckDBResource
 
-from assets.resources import DUCKDB_POOL, column_schema, write_table
+from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema, write_table
+from assets.sources.fingerprint import REFERENCE, fingerprint, record
 from overgang.settings import DATA_DIR
 from schemas import reference
 
@@ -81,14 +82,16 @@ TABLES: dict[str, tuple[str, str, Callable[[], pd.DataFrame], object]] = {
     pool=DUCKDB_POOL,
     can_subset=True,
 )
-def reference_tables(context: AssetExecutionContext, duckdb: DuckDBResource):
+def reference_tables(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings):
     """The small reference tables, loaded in one step: a step of its own for each would cost
     every run a Dagster step's overhead (about 0.2 s) for a table of a hundred rows. Any of them
     can still be loaded alone (a selection in the UI)."""
     selected = {key.to_user_string() for key in context.selected_asset_keys}
+    inputs = fingerprint(project.settings(), REFERENCE)
     with duckdb.get_connection() as con:
         for name, (_, source, load, _) in TABLES.items():
             if name not in selected:
                 continue
             rows = write_table(con, name, load())
+            record(con, [name], inputs, context.run.run_id)
             yield MaterializeResult(asset_key=name, metadata={"rows": rows, "source": source})

@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema
 from assets.sources.files import source_files
+from assets.sources.fingerprint import fingerprint, record
 from assets.sources.load import load_source
 from schemas.sources import SOURCES, Source, resolve
 
@@ -35,6 +36,7 @@ def source_asset(source: Source) -> AssetsDefinition:
     )
     def _asset(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
         settings = project.settings()
+        inputs = fingerprint(settings, source.name)  # before reading: a file changed meanwhile loads again
         read = resolve(source.reader)
         loaded = load_source(
             context,
@@ -46,6 +48,8 @@ def source_asset(source: Source) -> AssetsDefinition:
             list(source.key),
             resolve(source.finish) if source.finish else None,
         )
+        with duckdb.get_connection() as con:
+            record(con, [source.name], inputs, context.run.run_id)
         return MaterializeResult(metadata=loaded.metadata, check_results=[rows_held_back(duckdb, source, check)])
 
     return _asset

@@ -30,8 +30,16 @@ class HalfBuiltYears(RuntimeError):
 
 # Working tables that stay out of the published warehouse.
 # year_keys holds the CPR key's fingerprint: with it, a guessed key is tested with one HMAC; it is
-# needed only where runs check that keys are not mixed.
-NOT_PUBLISHED = ("staging_applications", "partitions_in_progress", "partition_steps", "overgang_schema", "year_keys")
+# needed only where runs check that keys are not mixed. source_inputs: what each small source was
+# last loaded from (assets/sources/fingerprint.py).
+NOT_PUBLISHED = (
+    "staging_applications",
+    "partitions_in_progress",
+    "partition_steps",
+    "overgang_schema",
+    "year_keys",
+    "source_inputs",
+)
 
 
 def sane(path: Path) -> str | None:
