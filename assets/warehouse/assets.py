@@ -7,6 +7,7 @@ its snapshot; a run that fails before this step leaves the published file untouc
 previous published file is kept beside it (``overgang.previous.duckdb``) for rollback.
 """
 
+import contextlib
 import os
 import shutil
 import time
@@ -68,6 +69,8 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
         fill("ATTACH $path AS pub (STORAGE_VERSION ${version})", version=literal(storage_version)), {"path": str(new)}
     )
     try:
+        # One transaction: each table's statements committed on their own cost a publish 0.3 s.
+        work.execute("BEGIN TRANSACTION")
         # The structure of everything, then the rows of the published tables only: a table copied
         # and then dropped would leave its rows in the new file's freed blocks (DuckDB writes a
         # large insert straight into the file and does not wipe what a DROP frees).
@@ -84,6 +87,11 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
             work.execute(fill("INSERT INTO pub.${schema}.${table} SELECT * FROM ${work}.${schema}.${table}", **names))
         for table in NOT_PUBLISHED:
             work.execute(fill("DROP TABLE IF EXISTS pub.${table}", table=ident(table)))
+        work.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb_lib.Error):  # none open if BEGIN itself failed
+            work.execute("ROLLBACK")
+        raise
     finally:
         work.execute("DETACH DATABASE IF EXISTS pub")
     # Views, comments, dictionary and Parquet are made from the new file as analysts will open it.
