@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_a
 from dagster_duckdb import DuckDBResource
 
 from assets.resources import DUCKDB_POOL, column_schema, write_table
+from overgang.groups import GroupScheme
 from overgang.settings import DATA_DIR
 from schemas import reference
 
@@ -19,7 +20,13 @@ GROUP = "reference"
 
 
 def _education_groups() -> pd.DataFrame:
-    return pd.read_csv(DATA_DIR / "config" / "education_groups.csv")
+    """The education groups, refused (naming the file and the group) when they cannot make the
+    report's table of counts: the run stops here, before anything is published."""
+    frame = pd.read_csv(DATA_DIR / "config" / "education_groups.csv")
+    columns = ["group", "label_da", "short_label_da", "target_group", "in_denominator"]
+    ordered = frame.sort_values(["sort_order", "group"])
+    GroupScheme.from_rows(ordered[columns].astype(object).where(ordered[columns].notna(), None).itertuples(index=False))
+    return frame
 
 
 def _applicant_types() -> pd.DataFrame:
