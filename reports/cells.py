@@ -12,12 +12,22 @@ from dataclasses import dataclass
 
 import duckdb
 
+from overgang.groups import SOURCE, GroupScheme, GroupSchemeError
 from overgang.suppression import PRIMARY, Cube, DisclosureError, protect
 from schemas.sqltext import SQL, fill
 
-TARGET = ["EUD", "GYM", "OEVRIGE"]
-DETAIL = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
 SPLITS = ("grade", "sex", "school")
+
+
+def read_scheme(con: duckdb.DuckDBPyConnection) -> GroupScheme:
+    """The education groups of the warehouse (table education_groups, from
+    data/config/education_groups.csv) as the table of counts uses them. Raises GroupSchemeError
+    (naming the file and the group) when they cannot make one."""
+    rows = con.execute(
+        'SELECT "group", label_da, short_label_da, target_group, in_denominator FROM education_groups '
+        'ORDER BY sort_order, "group"'
+    ).fetchall()
+    return GroupScheme.from_rows(rows, SOURCE)
 
 
 def share_pct(count: int, denominator: int) -> float:
@@ -54,28 +64,37 @@ class Published:
         return sorted({c.split("/")[0] for c in self.cube.values if c.startswith(kind + ":")})
 
 
-def build_cube(groups: dict[str, int], grades: dict, sexes: dict, schools: dict, leave_out: tuple = ()) -> Cube:
-    """groups: detail group -> count (and TIENDE); grades/sexes/schools: row key -> {target group -> count}.
-    Splits named in `leave_out` are not published at all (no cells, no sums)."""
-    values = {f"g/{g}": int(groups.get(g, 0)) for g in DETAIL}
-    values["g/OEVRIGE"] = sum(values[f"g/{g}"] for g in ("FGU", "STU", "OEVRIGT"))
-    values["g/n"] = sum(values[f"g/{g}"] for g in DETAIL)
-    values["t/TIENDE"] = int(groups.get("TIENDE", 0))
-    sums = [("g/n", tuple(f"g/{g}" for g in DETAIL)), ("g/OEVRIGE", ("g/FGU", "g/STU", "g/OEVRIGT"))]
-    rows = {"g/n": tuple(f"g/{g}" for g in DETAIL) + ("g/OEVRIGE",)}
+def build_cube(
+    groups: dict[str, int], grades: dict, sexes: dict, schools: dict, leave_out: tuple, scheme: GroupScheme
+) -> Cube:
+    """groups: education group -> count (the detail groups and those counted apart, e.g. TIENDE);
+    grades/sexes/schools: row key -> {target group -> count}. The cells and sums follow `scheme`:
+    g/<detail group>, g/<target group> for a target that adds several up, g/n, t/<group counted
+    apart>; each split row <kind>:<key>/<target group> and its total /n. Splits named in
+    `leave_out` are not published at all (no cells, no sums)."""
+    detail = tuple(f"g/{g}" for g in scheme.detail)
+    values = {f"g/{g}": int(groups.get(g, 0)) for g in scheme.detail}
+    for t, members in scheme.sums:
+        values[f"g/{t}"] = sum(values[f"g/{g}"] for g in members)
+    values["g/n"] = sum(values[c] for c in detail)
+    for g in scheme.uncounted:
+        values[f"t/{g}"] = int(groups.get(g, 0))
+    sums = [("g/n", detail)] + [(f"g/{t}", tuple(f"g/{g}" for g in members)) for t, members in scheme.sums]
+    rows = {"g/n": detail + tuple(f"g/{t}" for t, _ in scheme.sums)}
+    targets = scheme.targets
     for kind, split in (("grade", grades), ("sex", sexes), ("school", schools)):
         if kind in leave_out:
             continue
         keys = [f"{kind}:{k}" for k in sorted(split)]
         for key, raw in zip(keys, (split[k] for k in sorted(split))):
-            for t in TARGET:
+            for t in targets:
                 values[f"{key}/{t}"] = int(raw.get(t, 0))
-            values[f"{key}/n"] = sum(values[f"{key}/{t}"] for t in TARGET)
-            sums.append((f"{key}/n", tuple(f"{key}/{t}" for t in TARGET)))
-            rows[f"{key}/n"] = tuple(f"{key}/{t}" for t in TARGET)
+            values[f"{key}/n"] = sum(values[f"{key}/{t}"] for t in targets)
+            sums.append((f"{key}/n", tuple(f"{key}/{t}" for t in targets)))
+            rows[f"{key}/n"] = tuple(f"{key}/{t}" for t in targets)
         if keys:
-            for t in TARGET:
-                sums.append((f"g/{t}" if t != "OEVRIGE" else "g/OEVRIGE", tuple(f"{k}/{t}" for k in keys)))
+            for t in targets:
+                sums.append((f"g/{t}", tuple(f"{k}/{t}" for k in keys)))
             sums.append(("g/n", tuple(f"{k}/n" for k in keys)))
     return Cube(values, sums, rows)
 
@@ -87,35 +106,35 @@ LEAVE_OUT_ORDER = ("sex", "school", "grade")
 POOL = "pool"
 
 
-def _clean(row: dict, small: dict) -> bool:
+def _clean(row: dict, small: dict, targets: tuple[str, ...]) -> bool:
     """A split row that can be shown as it is: every group 5 or more and enough pupils for shares."""
     return (
-        all(row.get(t, 0) >= small["min_count"] for t in TARGET)
-        and sum(row.get(t, 0) for t in TARGET) >= small["min_denominator"]
+        all(row.get(t, 0) >= small["min_count"] for t in targets)
+        and sum(row.get(t, 0) for t in targets) >= small["min_denominator"]
     )
 
 
-def publishable_splits(p: dict, small: dict) -> tuple[dict, tuple[str, ...], int]:
+def publishable_splits(p: dict, small: dict, targets: tuple[str, ...]) -> tuple[dict, tuple[str, ...], int]:
     """Publish less: a split (9th/10th grade, boys/girls) is shown only when every one of its
     cells can be shown; schools that cannot be shown are pooled into one row "other schools",
     itself shown only when it can be (the smallest shown schools join the pool until it can,
     or the school table is left out). Returns the splits, what was left out and the pool size."""
     splits, left_out, pooled = {}, [], 0
     for kind in ("grade", "sex"):
-        if all(_clean(row, small) for row in p[kind].values()):
+        if all(_clean(row, small, targets) for row in p[kind].values()):
             splits[kind] = p[kind]
         else:
             left_out.append(kind)
-    shown = {k: v for k, v in p["school"].items() if _clean(v, small)}
+    shown = {k: v for k, v in p["school"].items() if _clean(v, small, targets)}
     pool = {k: v for k, v in p["school"].items() if k not in shown}
 
     def pooled_row():
-        return {t: sum(v.get(t, 0) for v in pool.values()) for t in TARGET}
+        return {t: sum(v.get(t, 0) for v in pool.values()) for t in targets}
 
-    while pool and not _clean(pooled_row(), small) and shown:
+    while pool and not _clean(pooled_row(), small, targets) and shown:
         smallest = min(shown, key=lambda k: (sum(shown[k].values()), k))
         pool[smallest] = shown.pop(smallest)
-    if pool and not _clean(pooled_row(), small):
+    if pool and not _clean(pooled_row(), small, targets):
         left_out.append("school")
     else:
         splits["school"] = dict(shown)
@@ -125,18 +144,19 @@ def publishable_splits(p: dict, small: dict) -> tuple[dict, tuple[str, ...], int
     return splits, tuple(left_out), pooled
 
 
-def _protected(p: dict, small: dict):
+def _protected(p: dict, small: dict, scheme: GroupScheme):
     key = (
         repr(sorted((k, sorted(v.items()) if isinstance(v, dict) else v) for k, v in p.items() if k != "names")),
         small["min_count"],
         small["min_denominator"],
+        scheme,
     )
     if key not in _CACHE:
-        splits, left_out, pooled = publishable_splits(p, small)
+        splits, left_out, pooled = publishable_splits(p, small, scheme.targets)
         for n in range(len(LEAVE_OUT_ORDER) + 1):
             leave = tuple(dict.fromkeys(left_out + LEAVE_OUT_ORDER[:n]))
             cube = build_cube(
-                p["groups"], splits.get("grade", {}), splits.get("sex", {}), splits.get("school", {}), leave
+                p["groups"], splits.get("grade", {}), splits.get("sex", {}), splits.get("school", {}), leave, scheme
             )
             try:
                 _CACHE[key] = cube, protect(cube, small["min_count"], small["min_denominator"]), leave, pooled
@@ -147,25 +167,18 @@ def _protected(p: dict, small: dict):
     return _CACHE[key]
 
 
-def groups_not_in_the_cube(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Education groups that count in the søgetal (in_denominator) but that the cube does not
-    hold (DETAIL, TARGET above). Their pupils would be in the leavers and in no published cell,
-    so totals and shares would be wrong and the audit's sums incomplete."""
-    rows = con.execute('SELECT "group", target_group, in_denominator FROM education_groups').fetchall()
-    return [g for g, target, counted in rows if counted and (g not in DETAIL or target not in TARGET)]
-
-
 def load_published(
-    con: duckdb.DuckDBPyConnection, small: dict, kommuner: list[int] | None = None, years: list[int] | None = None
+    con: duckdb.DuckDBPyConnection,
+    small: dict,
+    kommuner: list[int] | None = None,
+    years: list[int] | None = None,
+    scheme: GroupScheme | None = None,
 ) -> dict[tuple[int, int], Published]:
-    """The protected cube of every (kommune, year) asked for (all loaded ones by default)."""
-    unknown = groups_not_in_the_cube(con)
-    if unknown:
-        raise DisclosureError(
-            f"The education groups {', '.join(unknown)} (data/config/education_groups.csv) count in the søgetal, "
-            f"but the report's table of counts knows only {', '.join(DETAIL)} (reports/cells.py): nothing is "
-            "published until the report's cube has them."
-        )
+    """The protected cube of every (kommune, year) asked for (all loaded ones by default), its
+    cells and sums from the warehouse's education groups (`scheme`, read once by the caller, or
+    here). Raises GroupSchemeError when the groups cannot make a table of counts: nothing is
+    published from them."""
+    scheme = scheme or read_scheme(con)
     where, params = ["s.kommune_code <> 0"], {}
     if kommuner is not None:
         where.append("list_contains($ks, s.kommune_code::INTEGER)")
@@ -233,11 +246,20 @@ def load_published(
             p["grade"].setdefault(grade, {})
         for sex in ("M", "K"):
             p["sex"].setdefault(sex, {})
-        cube, labels, left_out, pooled = _protected(p, small)
+        cube, labels, left_out, pooled = _protected(p, small, scheme)
         names = dict(p["names"])
         names[f"school:{POOL}"] = f"Øvrige skoler ({pooled})"
         out[(k, y)] = Published(k, y, cube, labels, names, left_out, pooled)
     return out
 
 
-__all__ = ["PRIMARY", "DETAIL", "TARGET", "Published", "build_cube", "load_published", "share_pct"]
+__all__ = [
+    "PRIMARY",
+    "GroupScheme",
+    "GroupSchemeError",
+    "Published",
+    "build_cube",
+    "load_published",
+    "read_scheme",
+    "share_pct",
+]

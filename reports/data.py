@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from overgang.groups import GroupScheme, GroupSchemeError
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
-from reports.cells import DETAIL, TARGET, Published, groups_not_in_the_cube, load_published, share_pct
+from reports.cells import Published, load_published, read_scheme, share_pct
+from reports.groups import TargetWords, target_words, uncounted_phrase
 from reports.indicators import GoalCard, goal_cards
 from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
 from schemas.sqltext import SQL, fill
 
-TARGET_GROUPS = {"EUD": "EUD", "GYM": "GYM", "OEVRIGE": "Øvrige"}
-DETAIL_GROUPS = ["EUD", "GYM", "FGU", "STU", "OEVRIGT"]
 STATUS_LABELS = {
     "completed": "Fuldført",
     "in_progress": "I gang",
@@ -46,7 +46,6 @@ class ReportData:
     series: dict[str, pd.DataFrame]
     groups: pd.DataFrame
     denominator: int | None
-    tenth_grade: int
     grades: pd.DataFrame
     sexes: pd.DataFrame
     schools: pd.DataFrame
@@ -61,7 +60,6 @@ class ReportData:
     cells: dict = field(default_factory=dict)  # (kommune, year) -> Published: every cube the report shows
     completion_cube: tuple | None = None  # (Cube, labels) of the completion table
     notes: dict = field(default_factory=dict)  # why a table or figure is left out
-    tenth_label: str | None = None
     denominator_label: str | None = None
     # Where the year's figures come from: "extract" (Optagelse.dk, pupil level) or "published"
     # (the kommune's published søgetal table, `published_year`, shown as printed).
@@ -70,9 +68,19 @@ class ReportData:
     published_sources: pd.DataFrame = field(default_factory=pd.DataFrame)
     target_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     completion_trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The education groups (data/config/education_groups.csv) and the words for the måltal groups.
+    scheme: GroupScheme | None = None
+    words: dict[str, TargetWords] = field(default_factory=dict)
+    # Groups counted apart (10. klasse): one dict each, with cell, count, mark and phrase.
+    uncounted: list[dict] = field(default_factory=list)
+
+    @property
+    def targets(self) -> dict[str, str]:
+        """Måltal group -> its short label (EUD -> EUD, OEVRIGE -> Øvrige), in order."""
+        return {t: w.short for t, w in self.words.items()}
 
 
-def national_shares(con, year: int) -> tuple[dict[str, float], str | None]:
+def national_shares(con, year: int, scheme: GroupScheme) -> tuple[dict[str, float], str | None]:
     """National shares per group for `year`, rounded to one decimal, and where they come from: a
     published table (published_application_shares, then reference/published_figures.csv), else
     nothing. Never computed from the loaded extracts, not even from all 98 kommuner: a national
@@ -86,10 +94,12 @@ def national_shares(con, year: int) -> tuple[dict[str, float], str | None]:
     ).fetchall()
     if rows:
         # Only the ministry's opgørelse is "Hele landet" beside the kommune's shares; a five-way
-        # table's Øvrige is its three other groups added up, as for the kommune.
+        # table's Øvrige is its three other groups added up, as for the kommune (every target
+        # group that adds groups up, as data/config/education_groups.csv says).
         out = {g: half_up(float(v)) for g, v in rows}
-        if "OEVRIGE" not in out and all(g in out for g in ("FGU", "STU", "OEVRIGT")):
-            out["OEVRIGE"] = half_up(out["FGU"] + out["STU"] + out["OEVRIGT"])
+        for target, members in scheme.sums:
+            if target not in out and all(g in out for g in members):
+                out[target] = half_up(sum(out[g] for g in members))
         return out, "offentliggjort tabel"
     rows = con.execute(
         """SELECT "group", value FROM published_figures WHERE scope = 'national'
@@ -111,7 +121,7 @@ def region_shares(con, region: str, year: int) -> dict[str, float]:
     return {g: round(float(v), 1) for g, v in rows}
 
 
-def _split_frame(pub: Published, kind: str, small: dict) -> pd.DataFrame:
+def _split_frame(pub: Published, kind: str, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
     """One row per shown row of a split (grade, sex, school): pupils and shares per måltal group."""
     rows = []
     for key in pub.split_rows(kind):
@@ -121,14 +131,14 @@ def _split_frame(pub: Published, kind: str, small: dict) -> pd.DataFrame:
             "denominator": pub.count(f"{key}/n"),
             "label_n": pub.label(f"{key}/n"),
         }
-        for t in TARGET:
+        for t in targets:
             row[t] = pub.share(f"{key}/{t}", f"{key}/n")
             row[f"label_{t}"] = pub.label(f"{key}/{t}") or (pub.label(f"{key}/n") and "x")
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _series(con, params: dict, figures: dict, nationals: dict) -> dict[str, pd.DataFrame]:
+def _series(con, params: dict, figures: dict, nationals: dict, groups: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """Per måltal group, one row per year: the kommune's share (from its protected cells, or as
     published), the national share and the måltal in force. `source` says which kind of data
     each year's share is; `target_basis` whether the måltal was published or interpolated."""
@@ -144,7 +154,7 @@ def _series(con, params: dict, figures: dict, nationals: dict) -> dict[str, pd.D
     out = {}
     years = sorted(y for (k, y) in figures if k == params["k"] and y <= params["y"])
     columns = ["year", "kommune", "label", "cell", "source", "national", "target", "target_basis"]
-    for group in TARGET_GROUPS:
+    for group in groups:
         rows = []
         for y in years:
             pub = figures[(params["k"], y)]
@@ -172,26 +182,20 @@ def _series(con, params: dict, figures: dict, nationals: dict) -> dict[str, pd.D
     return out
 
 
-def _groups(con, params: dict, pub: Published | PublishedYear, national: dict) -> pd.DataFrame:
-    # A published three-way table has EUD, GYM and Øvrige, not FGU, STU and the rest apart.
-    three_way = isinstance(pub, PublishedYear) and "OEVRIGE" in pub.groups
-    shown = [g for g in DETAIL if not three_way or g in TARGET] + (["OEVRIGE"] if three_way else [])
-    meta = _df(
-        con,
-        """SELECT "group", label_da, short_label_da FROM education_groups WHERE list_contains($gs, "group")
-                       ORDER BY sort_order""",
-        {"gs": shown},
+def _groups(pub: Published | PublishedYear, national: dict, scheme: GroupScheme, words: dict) -> pd.DataFrame:
+    # A published three-way table has EUD, GYM and Øvrige, not FGU, STU and the rest apart: its
+    # måltal groups are shown, else the education groups (data/config/education_groups.csv).
+    three_way = isinstance(pub, PublishedYear) and any(t in pub.groups for t, _ in scheme.sums)
+    shown = scheme.targets if three_way else scheme.detail
+    meta = pd.DataFrame(
+        [
+            {"group": g, "label_da": row.label_da, "short_label_da": row.short_label_da}
+            if (row := scheme.group(g)) is not None
+            else {"group": g, "label_da": words[g].label, "short_label_da": words[g].short}
+            for g in shown
+        ],
+        columns=["group", "label_da", "short_label_da"],
     )
-    if three_way:
-        meta = pd.concat(
-            [
-                meta,
-                pd.DataFrame(
-                    [{"group": "OEVRIGE", "label_da": "Øvrige (FGU, STU, arbejde m.m.)", "short_label_da": "Øvrige"}]
-                ),
-            ],
-            ignore_index=True,
-        )
     rows = []
     for m in meta.itertuples():
         cell = f"g/{m.group}"
@@ -212,8 +216,8 @@ def _groups(con, params: dict, pub: Published | PublishedYear, national: dict) -
     return out
 
 
-def _schools(pub: Published, small: dict) -> pd.DataFrame:
-    frame = _split_frame(pub, "school", small)
+def _schools(pub: Published, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
+    frame = _split_frame(pub, "school", small, targets)
     if frame.empty:
         return frame
     frame["school_institution_number"] = frame["row_key"]
@@ -234,7 +238,7 @@ def _schools(pub: Published, small: dict) -> pd.DataFrame:
 
 
 def _comparison(
-    con, params: dict, figures: dict, peers: list[int], region: str, national: tuple
+    con, params: dict, figures: dict, peers: list[int], region: str, national: tuple, targets: tuple[str, ...]
 ) -> tuple[pd.DataFrame, list[str]]:
     named = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
     rows, notes = [], []
@@ -255,7 +259,7 @@ def _comparison(
             if pub.ministry_definition
             else f"offentliggjort tabel, anden opgørelse: {pub.definition_da}",
         }
-        for t in TARGET:
+        for t in targets:
             row[t] = pub.share(f"g/{t}", "g/n")
             row[f"label_{t}"] = pub.label(f"g/{t}")
         rows.append(row)
@@ -268,8 +272,8 @@ def _comparison(
                 "denominator": None,
                 "label_n": None,
                 "source": "offentliggjorte tal",
-                **{t: reg.get(t) for t in TARGET},
-                **{f"label_{t}": None for t in TARGET},
+                **{t: reg.get(t) for t in targets},
+                **{f"label_{t}": None for t in targets},
             }
         )
     else:
@@ -286,8 +290,8 @@ def _comparison(
                 "denominator": None,
                 "label_n": None,
                 "source": source,
-                **{t: shares.get(t) for t in TARGET},
-                **{f"label_{t}": None for t in TARGET},
+                **{t: shares.get(t) for t in targets},
+                **{f"label_{t}": None for t in targets},
             }
         )
     else:
@@ -413,11 +417,12 @@ def load_report_data(
 ) -> ReportData:
     settings = settings or Settings.load()
     small = settings.config["small_cell"]
-    if unknown := groups_not_in_the_cube(con):
-        raise ReportError(
-            f"The education groups {', '.join(unknown)} count in the søgetal but are not in the report's table of "
-            f"counts ({', '.join(DETAIL)}, reports/cells.py): the report would show wrong totals, so none is written."
-        )
+    try:
+        # Read once: every cube, table and chart of the report follows these groups.
+        scheme = read_scheme(con)
+    except GroupSchemeError as e:
+        raise ReportError(f"{e} No report is written.") from e
+    words = target_words(scheme)
     found = con.execute(
         "SELECT kommune_name, region FROM kommuner WHERE kommune_code = $k", {"k": kommune_code}
     ).fetchone()
@@ -429,7 +434,7 @@ def load_report_data(
             "SELECT DISTINCT year FROM application_shares WHERE kommune_code = $k ORDER BY year", {"k": kommune_code}
         ).fetchall()
     ]
-    published = load_published_years(con, [kommune_code], min_count=small["min_count"])
+    published = load_published_years(con, [kommune_code], min_count=small["min_count"], scheme=scheme)
     # synthetic_data: the warehouse's extracts are the shipped synthetic sample (the report says so
     # on every page). The kommune's own published figures are never shown beside them: with those,
     # the sample's extracts are left out of this report altogether.
@@ -455,15 +460,15 @@ def load_report_data(
     peers = [p for p in settings.peers if p != kommune_code]
     # cells: the protected cubes of extract years (what the disclosure audit checks); figures: every
     # year's figures, a published table standing in where there is no extract.
-    cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year])
+    cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year], scheme)
     if not sample_left_out:
-        cells.update(load_published(con, small, peers, [year]))
+        cells.update(load_published(con, small, peers, [year], scheme))
     figures = {key: v for key, v in published.items() if key[1] <= year}
-    figures.update(load_published_years(con, peers, [year], min_count=small["min_count"]))
+    figures.update(load_published_years(con, peers, [year], min_count=small["min_count"], scheme=scheme))
     figures.update(cells)
     pub = figures[(kommune_code, year)]
-    nationals = {y: national_shares(con, y) for y in years if y <= year}
-    groups = _groups(con, params, pub, nationals[year][0])
+    nationals = {y: national_shares(con, y, scheme) for y in years if y <= year}
+    groups = _groups(pub, nationals[year][0], scheme, words)
     completion, completion_year, completion_cube = _completion(con, params, small)
     goals = _df(
         con,
@@ -472,7 +477,7 @@ def load_report_data(
                         ORDER BY scope = 'kommune' DESC, indicator_kind = 'application' DESC, deadline_year NULLS FIRST""",
         params,
     )
-    series = _series(con, params, figures, nationals)
+    series = _series(con, params, figures, nationals, scheme.targets)
     denominator = pub.count("g/n")
     parts = {
         "series": series,
@@ -482,7 +487,7 @@ def load_report_data(
         "completion_year": completion_year,
         "extract_years": {y for (k, y) in cells if k == kommune_code},
     }
-    comparison, comparison_notes = _comparison(con, params, figures, peers, found[1], nationals[year])
+    comparison, comparison_notes = _comparison(con, params, figures, peers, found[1], nationals[year], scheme.targets)
     notes = {"comparison": comparison_notes}
     why = {"grade": "9. og 10. klasse", "sex": "drenge og piger", "school": "skolerne"}
     for kind in pub.left_out:
@@ -499,8 +504,8 @@ def load_report_data(
             f"Landstal for {year} vises ikke: der er ikke indlæst en offentliggjort landstabel for året "
             "(landstal beregnes aldrig af kommunernes tal, heller ikke når alle kommuner er indlæst)."
         )
-    grades = _split_frame(pub, "grade", small)
-    sexes = _split_frame(pub, "sex", small)
+    grades = _split_frame(pub, "grade", small, scheme.targets)
+    sexes = _split_frame(pub, "sex", small, scheme.targets)
     grade_names = {"9": "9. klasse", "10": "10. klasse"}
     sex_names = {"M": "Drenge", "K": "Piger"}
     if len(grades):
@@ -528,10 +533,9 @@ def load_report_data(
         series=series,
         groups=groups,
         denominator=denominator,
-        tenth_grade=pub.count("t/TIENDE"),
         grades=grades,
         sexes=sexes,
-        schools=_schools(pub, small),
+        schools=_schools(pub, small, scheme.targets),
         comparison=comparison,
         completion=completion,
         completion_year=completion_year,
@@ -546,7 +550,18 @@ def load_report_data(
         cells=cells,
         completion_cube=completion_cube,
         notes=notes,
-        tenth_label=pub.label("t/TIENDE"),
+        scheme=scheme,
+        words=words,
+        uncounted=[
+            {
+                "group": g,
+                "cell": f"t/{g}",
+                "count": pub.count(f"t/{g}"),
+                "mark": pub.label(f"t/{g}"),
+                "phrase": uncounted_phrase(scheme, g),
+            }
+            for g in scheme.uncounted
+        ],
         denominator_label=pub.label("g/n"),
         basis="published" if isinstance(pub, PublishedYear) else "extract",
         published_year=pub if isinstance(pub, PublishedYear) else None,

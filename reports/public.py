@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 
-from reports.cells import TARGET
+from overgang.groups import GroupScheme
 from schemas.sqltext import SQL, fill
 
 # Which published table stands for a year when a kommune has more than one definition: the
@@ -26,8 +26,6 @@ PREFERRED = SQL("""CASE geography_basis WHEN $preferred_geography THEN 0 ELSE 1 
                CASE denominator_definition WHEN $ministry_denominator THEN 0 ELSE 1 END""")
 MINISTRY_DENOMINATOR = "leavers_excl_10th_grade_applicants"
 PREFERRED_PARAMS = {"preferred_geography": "school", "ministry_denominator": MINISTRY_DENOMINATOR}
-THREE_WAY_REST = ("FGU", "STU", "OEVRIGT")
-COMPLETE_SETS = ({"EUD", "GYM", "OEVRIGE"}, {"EUD", "GYM", "FGU", "STU", "OEVRIGT"})
 # What a published table's figures are a share of, in the report's Danish.
 DENOMINATOR_DA = {
     "leavers_excl_10th_grade_applicants": "afgangselever i 9. og 10. klasse (ministeriets opgørelse)",
@@ -67,12 +65,25 @@ class PublishedYear:
     # The report never prints a count of 0-4 pupils, not even one the kommune printed itself:
     # such a count (and its share) is shown as "<5", as in every other table of the report.
     min_count: int = 5
+    # The education groups (data/config/education_groups.csv): which published groups make a
+    # whole table, and which add up to a måltal group (a five-way table's FGU + STU + øvrigt is
+    # its Øvrige). A published group the scheme does not name is not shown.
+    scheme: GroupScheme | None = None
     cube = None  # nothing to protect: the figures are public already
 
     @property
     def groups(self) -> list[str]:
         given = self.shares.keys() | self.marks.keys() | self.counts.keys()
-        return [g for g in ("EUD", "GYM", "FGU", "STU", "OEVRIGT", "OEVRIGE") if g in given]
+        order = self.scheme.detail + tuple(t for t, _ in self.scheme.sums)
+        return [g for g in order if g in given]
+
+    def _members(self, group: str | None) -> tuple[str, ...] | None:
+        """The groups a published table may give apart instead of `group` (None: not a sum)."""
+        return dict(self.scheme.sums).get(group) if group else None
+
+    @property
+    def _complete_sets(self) -> tuple[set, set]:
+        return set(self.scheme.targets), set(self.scheme.detail)
 
     def _group(self, cell: str) -> str | None:
         kind, _, name = cell.partition("/")
@@ -86,9 +97,10 @@ class PublishedYear:
         group = self._group(cell)
         if self._small(group):
             return f"<{self.min_count}"
-        if group == "OEVRIGE" and "OEVRIGE" not in self.marks and "OEVRIGE" not in self.shares:
+        rest = self._members(group)
+        if rest and group not in self.marks and group not in self.shares:
             # A five-way table's "Øvrige" is the sum of three published groups: unknown if one is blanked.
-            hidden = [self.marks[g] for g in THREE_WAY_REST if g in self.marks]
+            hidden = [self.marks[g] for g in rest if g in self.marks]
             return "x" if hidden else None
         return self.marks.get(group) if group else None
 
@@ -99,10 +111,11 @@ class PublishedYear:
     def _count(self, group: str | None) -> int | None:
         if group == "n":
             # Pupils in all: only from a table that counts every group (an EUD-only table has no total).
-            whole = set(self.groups) in COMPLETE_SETS and not self.marks
+            whole = set(self.groups) in self._complete_sets and not self.marks
             return sum(self.counts[g] for g in self.groups) if whole and set(self.groups) <= set(self.counts) else None
-        if group == "OEVRIGE" and group not in self.counts and all(g in self.counts for g in THREE_WAY_REST):
-            return sum(self.counts[g] for g in THREE_WAY_REST)
+        rest = self._members(group)
+        if rest and group not in self.counts and all(g in self.counts for g in rest):
+            return sum(self.counts[g] for g in rest)
         return self.counts.get(group) if group else None
 
     def share(self, cell: str, total: str) -> float | None:
@@ -111,9 +124,10 @@ class PublishedYear:
             return None
         if group in self.shares:
             return self.shares[group]
-        if group == "OEVRIGE" and all(g in self.shares for g in THREE_WAY_REST):
+        rest = self._members(group)
+        if rest and all(g in self.shares for g in rest):
             # Sum of the printed (rounded) shares, rounded again: the table's own numbers added up.
-            return half_up(sum(self.shares[g] for g in THREE_WAY_REST))
+            return half_up(sum(self.shares[g] for g in rest))
         count, total = self._count(group), self._count("n")
         if count is not None and total:
             # A table of counts: the share as the report computes every share (one decimal).
@@ -133,11 +147,20 @@ class PublishedYear:
 
 
 def load_published_years(
-    con: duckdb.DuckDBPyConnection, kommuner: list[int], years: list[int] | None = None, min_count: int = 5
+    con: duckdb.DuckDBPyConnection,
+    kommuner: list[int],
+    years: list[int] | None = None,
+    min_count: int = 5,
+    scheme: GroupScheme | None = None,
 ) -> dict[tuple[int, int], PublishedYear]:
-    """The current published søgetal of each (kommune, year), one table's definition per year."""
+    """The current published søgetal of each (kommune, year), one table's definition per year
+    (`scheme`: the warehouse's education groups, read here when not given)."""
     if not kommuner:
         return {}
+    if scheme is None:
+        from reports.cells import read_scheme
+
+        scheme = read_scheme(con)
     rows = con.execute(
         fill(
             """
@@ -162,7 +185,9 @@ def load_published_years(
     for k, y, group, share, count, mark, source, file, on, denominator, geography in rows:
         year = out.setdefault(
             (int(k), int(y)),
-            PublishedYear(int(k), int(y), {}, {}, {}, source, file, on, denominator, geography, min_count=min_count),
+            PublishedYear(
+                int(k), int(y), {}, {}, {}, source, file, on, denominator, geography, min_count=min_count, scheme=scheme
+            ),
         )
         if mark:
             year.marks[group] = mark
@@ -178,4 +203,4 @@ def load_published_years(
     return out
 
 
-__all__ = ["TARGET", "PublishedYear", "definition_da", "half_up", "load_published_years"]
+__all__ = ["PublishedYear", "definition_da", "half_up", "load_published_years"]

@@ -22,7 +22,7 @@ from overgang.settings import Settings
 from overgang.suppression import DisclosureError
 from reports import charts
 from reports.audit import audit_html
-from reports.data import TARGET_GROUPS, ReportData, ReportError, load_report_data
+from reports.data import ReportData, ReportError, load_report_data
 from reports.findings import (
     SERIES_BREAK_YEAR,
     completion_finding,
@@ -44,11 +44,6 @@ COLOURS = {
     "in_progress": "#56B4E9",
     "dropped_out": "#D55E00",
     "no_registered_education": "#999999",
-}
-GROUP_TITLES = {
-    "EUD": "erhvervsuddannelse (EUD)",
-    "GYM": "gymnasial uddannelse (GYM)",
-    "OEVRIGE": "øvrige (FGU, STU, arbejde m.m.)",
 }
 
 
@@ -333,7 +328,7 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
     rows = []
     for r in series_table(data):
         row = {"År": r["year"]}
-        for g, name in TARGET_GROUPS.items():
+        for g, name in data.targets.items():
             row[f"{name} (%)"] = shown(r.get(f"{g}_kommune"), r.get(f"{g}_label"))
             row[f"{name} hele landet (%)"] = shown(r.get(f"{g}_national"), None)
             # A måltal keeps the decimals it was decided with; an interpolated one says so.
@@ -366,7 +361,7 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         out = []
         for name, r in frame.iterrows():
             row = {first: r.get("school_name", name), "Elever": shown(r["denominator"], r["label_n"], 0)}
-            for g, label in TARGET_GROUPS.items():
+            for g, label in data.targets.items():
                 row[f"{label} (%)"] = shown(r[g], r[f"label_{g}"])
             out.append(row)
         return pd.DataFrame(out)
@@ -481,9 +476,9 @@ def render_html(data: ReportData, generated: datetime) -> str:
     env = _environment()
     eud_now = data.series["EUD"].set_index("year")["kommune"].get(data.year)
     kp = f"{data.kommune_code}/{data.year}"
-    trend = {g: chart_series(data, g) for g in TARGET_GROUPS}
+    trend = {g: chart_series(data, g) for g in data.targets}
     national = data.series["EUD"].set_index("year")["national"].get(data.year)
-    findings = {g: series_finding(trend[g], g, data.year) for g in TARGET_GROUPS}
+    findings = {g: series_finding(trend[g], data.words[g].what, data.year) for g in data.targets}
     findings["groups"] = groups_finding(data.groups, kp if data.basis == "extract" else None, data.year)
     findings["schools"] = schools_finding(data.schools, kp, data.year, national) if len(data.schools) else ""
     if len(data.completion):
@@ -494,14 +489,14 @@ def render_html(data: ReportData, generated: datetime) -> str:
     findings = {k: Markup(str(v).replace(" %", "\u00a0%")) for k, v in findings.items()}
     return env.get_template("council_report.html.j2").render(
         d=data,
-        groups_order=TARGET_GROUPS,
-        group_titles=GROUP_TITLES,
+        groups_order=data.targets,
+        group_titles={g: w.title for g, w in data.words.items()},
         trend={g: f.to_dict("records") for g, f in trend.items()},
         interpolated=any((f["target_basis"] == "interpolated").any() for f in trend.values()),
         missing=missing_years(data),
         findings=findings,
         eud_now=None if pd.isna(eud_now) else eud_now,
-        series_charts={g: charts.div(series_figure(data, g), f"chart-{g.lower()}") for g in TARGET_GROUPS},
+        series_charts={g: charts.div(series_figure(data, g), f"chart-{g.lower()}") for g in data.targets},
         groups_chart=charts.div(groups_figure(data), "chart-groups"),
         schools_chart=charts.div(schools_figure(data), "chart-schools"),
         completion_chart=charts.div(completion_figure(data), "chart-completion"),

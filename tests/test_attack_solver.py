@@ -18,8 +18,13 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
 from overgang import suppression
+from overgang.groups import GroupScheme
 from overgang.suppression import BIG, MIN_SPAN, PRIMARY, SECONDARY, Cube, DisclosureError, intervals, protect
 from reports.cells import build_cube
+from schemas.reference import GROUP_COLUMNS, read_groups
+
+# The shipped education groups, as the report's cube reads them (data/config/education_groups.csv).
+SCHEME = GroupScheme.from_rows([r[c] for c in GROUP_COLUMNS[:5]] for r in read_groups())
 
 
 def _scipy_piece(names, box, members, eqs, first_failure, truths=None):
@@ -130,7 +135,7 @@ def kommune_cubes(draw):
     school_rows = {f"s{i}": s for i, s in enumerate(schools)}
     parts = draw(st.sampled_from([("grade",), ("grade", "sex"), ("grade", "sex", "school"), ("school",)]))
     leave_out = tuple(k for k in ("grade", "sex", "school") if k not in parts)
-    return build_cube(groups, grades, sexes, school_rows, leave_out)
+    return build_cube(groups, grades, sexes, school_rows, leave_out, SCHEME)
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

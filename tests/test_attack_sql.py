@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from assets.warehouse import publication
+from schemas.reference import GROUPS_FILE
 from schemas.sqltext import SQL, fill, ident, idents, literal
 
 ODD_NAMES = [
@@ -83,7 +84,9 @@ def test_publication_set_in_a_folder_whose_name_holds_a_quote(tmp_path, monkeypa
     the path ended the SQL string (a syntax error: the publication set could not be written; a
     crafted folder name is SQL). Fixed: the paths are $parameters (assets/warehouse/publication.py)."""
     warehouse = tmp_path / "warehouse.duckdb"
-    duckdb.connect(str(warehouse)).close()
+    with duckdb.connect(str(warehouse)) as con:
+        # Every warehouse has its education groups: the publication set's views are named by them.
+        con.execute("CREATE TABLE education_groups AS FROM read_csv($p)", {"p": str(GROUPS_FILE)})
     empty = pd.DataFrame(
         {
             "kommune_code": pd.Series([], dtype="int64"),
@@ -98,7 +101,7 @@ def test_publication_set_in_a_folder_whose_name_holds_a_quote(tmp_path, monkeypa
             "mark": pd.Series([], dtype="object"),
         }
     )
-    monkeypatch.setattr(publication, "publication_rows", lambda con, small: empty)
+    monkeypatch.setattr(publication, "publication_rows", lambda con, small, scheme=None: empty)
     folder = tmp_path / "d'angelo'); COPY (SELECT 1) TO 'x.csv" / "publication"
     folder.parent.mkdir(parents=True)
     written = publication.write_publication_set(warehouse, folder, {"min_count": 5}, "v1.0.0")

@@ -108,21 +108,23 @@ def test_a_broken_groups_file_is_refused_with_its_name(tmp_path):
         read_groups(path)
 
 
-def test_a_new_counted_group_stops_the_report_and_the_publication_instead_of_wrong_totals(groups_with_toy):
-    """The toy group counts in the søgetal, but the report's table of counts (reports/cells.py)
-    does not hold it: its pupils would be leavers in no published cell. Nothing is published,
-    and the message says why and where."""
-    from overgang.suppression import DisclosureError
-    from reports.cells import groups_not_in_the_cube, load_published
-    from reports.data import ReportError, load_report_data
+def test_a_new_counted_group_is_a_cell_of_the_cube_and_its_target_groups_sum(groups_with_toy):
+    """The toy group counts in the søgetal: the report's table of counts (reports/cells.py) holds
+    it as a cell of its own, inside the leavers and inside the sum of its target group OEVRIGE.
+    (Before, such a group stopped report and publication: `groups_not_in_the_cube`.) A real run
+    with a new group is in tests/test_cube_groups.py."""
+    from reports.cells import build_cube, read_scheme
 
     con = duckdb.connect()
     write_table(con, "education_groups", pd.read_csv(groups_with_toy))
-    assert groups_not_in_the_cube(con) == ["TOY"]
-    with pytest.raises(DisclosureError, match="TOY .*reports/cells.py"):
-        load_published(con, {"min_count": 5, "min_denominator": 20})
-    with pytest.raises(ReportError, match="TOY"):
-        load_report_data(con, 169)
+    scheme = read_scheme(con)
+    assert scheme.detail == ("EUD", "GYM", "FGU", "STU", "OEVRIGT", "TOY")
+    assert scheme.sums == (("OEVRIGE", ("FGU", "STU", "OEVRIGT", "TOY")),)
+    cube = build_cube(
+        {"EUD": 9, "GYM": 8, "FGU": 7, "STU": 6, "OEVRIGT": 5, "TOY": 4, "TIENDE": 3}, {}, {}, {}, (), scheme
+    )
+    assert cube.values["g/n"] == 39 and cube.values["g/OEVRIGE"] == 22 and cube.values["t/TIENDE"] == 3
+    assert ("g/OEVRIGE", ("g/FGU", "g/STU", "g/OEVRIGT", "g/TOY")) in cube.sums
     shipped = duckdb.connect()
     write_table(shipped, "education_groups", pd.read_csv(GROUPS_FILE))
-    assert groups_not_in_the_cube(shipped) == []
+    assert read_scheme(shipped).sums == (("OEVRIGE", ("FGU", "STU", "OEVRIGT")),)

@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema, write_table
 from assets.sources.fingerprint import REFERENCE, fingerprint, record
+from overgang.groups import GroupScheme
 from overgang.settings import DATA_DIR
 from schemas import reference
 
@@ -20,7 +21,13 @@ GROUP = "reference"
 
 
 def _education_groups() -> pd.DataFrame:
-    return pd.read_csv(DATA_DIR / "config" / "education_groups.csv")
+    """The education groups, refused (naming the file and the group) when they cannot make the
+    report's table of counts: the run stops here, before anything is published."""
+    frame = pd.read_csv(DATA_DIR / "config" / "education_groups.csv")
+    columns = ["group", "label_da", "short_label_da", "target_group", "in_denominator"]
+    ordered = frame.sort_values(["sort_order", "group"])
+    GroupScheme.from_rows(ordered[columns].astype(object).where(ordered[columns].notna(), None).itertuples(index=False))
+    return frame
 
 
 def _applicant_types() -> pd.DataFrame:

@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from overgang.groups import GroupScheme
 from overgang.suppression import check
-from reports.cells import DETAIL, TARGET, load_published, share_pct
+from reports.cells import load_published, read_scheme, share_pct
 from schemas.sqltext import SQL, fill, ident, literal
 
 README = """Overgang: publication set (offentliggørelsessæt)
@@ -34,31 +35,56 @@ Files: overgang_publication.duckdb (views soegetal, soegetal_split), parquet/*.p
 The internal warehouse (../warehouse/overgang.duckdb) is NOT for publication.
 """
 
-VIEWS = {
-    "soegetal": (
-        "Søgetal per kommune, year and education group (1st priority, 9th+10th grade, schools in the kommune), "
-        "protected: applicants and share_pct are NULL where mark is '<5' (0-4), 'x' (hidden to protect "
-        "another cell, 5 or more) or '<20'. Groups: EUD, GYM, FGU, STU, OEVRIGT, OEVRIGE (= FGU+STU+OEVRIGT), "
-        "n (leavers, the denominator), TIENDE (9th graders applying to 10th grade, not in the denominator).",
-        "SELECT kommune_code, kommune_name, year, education_group, applicants, share_pct, mark FROM cells WHERE part = 'groups'",
-    ),
-    "soegetal_split": (
-        "Søgetal by 9th/10th grade, sex and school (part = grade, sex, school; a pooled row "
-        "'pool' holds the schools too small to show alone), protected like soegetal. A split is "
-        "missing for a kommune and year when it could not be shown without revealing a small cell.",
-        "SELECT kommune_code, kommune_name, year, part, row_key, row_name, education_group, applicants, "
-        "share_pct, mark FROM cells WHERE part <> 'groups'",
-    ),
-}
+# A group counted apart, in the views' English; another is named by its Danish label.
+APART = {"TIENDE": "9th graders applying to 10th grade"}
 
 
-def publication_rows(con: duckdb.DuckDBPyConnection, small: dict) -> pd.DataFrame:
+def groups_text(scheme: GroupScheme) -> str:
+    """'EUD, GYM, FGU, STU, OEVRIGT, OEVRIGE (= FGU+STU+OEVRIGT), n (leavers, the denominator),
+    TIENDE (...)': the education groups of data/config/education_groups.csv, as the cells hold them."""
+    return ", ".join(
+        [
+            *scheme.detail,
+            *(f"{t} (= {'+'.join(members)})" for t, members in scheme.sums),
+            "n (leavers, the denominator)",
+            *(f"{g} ({APART.get(g) or scheme.group(g).label_da}, not in the denominator)" for g in scheme.uncounted),
+        ]
+    )
+
+
+def views(scheme: GroupScheme) -> dict[str, tuple[str, str]]:
+    return {
+        "soegetal": (
+            "Søgetal per kommune, year and education group (1st priority, 9th+10th grade, schools in the kommune), "
+            "protected: applicants and share_pct are NULL where mark is '<5' (0-4), 'x' (hidden to protect "
+            f"another cell, 5 or more) or '<20'. Groups: {groups_text(scheme)}.",
+            "SELECT kommune_code, kommune_name, year, education_group, applicants, share_pct, mark FROM cells "
+            "WHERE part = 'groups'",
+        ),
+        "soegetal_split": SPLIT_VIEW,
+    }
+
+
+VIEWS = ("soegetal", "soegetal_split")
+SPLIT_VIEW = (
+    "Søgetal by 9th/10th grade, sex and school (part = grade, sex, school; a pooled row "
+    "'pool' holds the schools too small to show alone), protected like soegetal. A split is "
+    "missing for a kommune and year when it could not be shown without revealing a small cell.",
+    "SELECT kommune_code, kommune_name, year, part, row_key, row_name, education_group, applicants, "
+    "share_pct, mark FROM cells WHERE part <> 'groups'",
+)
+
+
+def publication_rows(con: duckdb.DuckDBPyConnection, small: dict, scheme: GroupScheme | None = None) -> pd.DataFrame:
+    """Every protected cell of every kommune and year, one row each; the groups as the warehouse's
+    education groups say (`scheme`, read here when not given)."""
+    scheme = scheme or read_scheme(con)
     names = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
     rows = []
-    for (k, y), pub in sorted(load_published(con, small).items()):
+    for (k, y), pub in sorted(load_published(con, small, scheme=scheme).items()):
         check(pub.cube, pub.labels)
         base = {"kommune_code": k, "kommune_name": names.get(k), "year": y}
-        for group in DETAIL + ["OEVRIGE", "n"]:
+        for group in [*scheme.detail, *(t for t, _ in scheme.sums), "n"]:
             cell = f"g/{group}"
             rows.append(
                 {
@@ -72,22 +98,23 @@ def publication_rows(con: duckdb.DuckDBPyConnection, small: dict) -> pd.DataFram
                     "mark": pub.label(cell),
                 }
             )
-        rows.append(
-            {
-                **base,
-                "part": "groups",
-                "row_key": None,
-                "row_name": None,
-                "education_group": "TIENDE",
-                "applicants": pub.count("t/TIENDE"),
-                "share_pct": None,
-                "mark": pub.label("t/TIENDE"),
-            }
-        )
+        for group in scheme.uncounted:
+            rows.append(
+                {
+                    **base,
+                    "part": "groups",
+                    "row_key": None,
+                    "row_name": None,
+                    "education_group": group,
+                    "applicants": pub.count(f"t/{group}"),
+                    "share_pct": None,
+                    "mark": pub.label(f"t/{group}"),
+                }
+            )
         for kind in ("grade", "sex", "school"):
             for key in pub.split_rows(kind):
                 row_key = key.split(":", 1)[1]
-                for group in TARGET + ["n"]:
+                for group in [*scheme.targets, "n"]:
                     cell = f"{key}/{group}"
                     rows.append(
                         {
@@ -113,7 +140,8 @@ def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_ve
     """Build the publication set from the internal warehouse into `folder`, replacing it whole."""
     started = time.perf_counter()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        frame = publication_rows(con, small)
+        scheme = read_scheme(con)
+        frame = publication_rows(con, small, scheme)
     new = folder.with_name(folder.name + ".new")
     shutil.rmtree(new, ignore_errors=True)
     (new / "parquet").mkdir(parents=True)
@@ -130,7 +158,7 @@ def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_ve
         con.execute(
             "COMMENT ON TABLE cells IS 'Protected cells of every kommune and year: publishable. See the views.'"
         )
-        for name, (text, sql) in VIEWS.items():
+        for name, (text, sql) in views(scheme).items():
             con.execute(fill("CREATE VIEW ${name} AS ${sql}", name=ident(name), sql=SQL(sql)))
             con.execute(fill("COMMENT ON VIEW ${name} IS ${text}", name=ident(name), text=literal(text)))
             con.execute(
