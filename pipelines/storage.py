@@ -11,14 +11,15 @@ Everything else is as Dagster wrote it: the same files in the same folders (run 
 before stays readable), the same transactions, SQLite's own locking between processes.
 
 A run's event shard is new for every run; Dagster then asks alembic for its newest revision twice
-(reading every migration script, about 0.15 s). Here the revision is read once per process and a
-new shard is created and stamped directly; an existing shard goes through Dagster's own check.
+(loading every migration script, 0.15-0.4 s). Here a new shard is created and stamped directly
+with the revision of the pinned Dagster version; an existing shard goes through Dagster's own check.
 `tests/test_dagster_storage.py` holds this to Dagster's own migration check and reads a run
 written by each storage with the other.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import threading
@@ -70,13 +71,25 @@ def _pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-@functools.cache
-def _event_log_head() -> str:
-    """The event log's newest alembic revision, read from its migration scripts once per process."""
+# The event log's newest alembic revision in the Dagster version pinned in pyproject.toml. Asking
+# alembic reads and loads its ~180 migration scripts (0.1-0.3 s a process); the test compares
+# this with alembic's own answer, so a Dagster upgrade without updating it fails there.
+PINNED_HEAD = ("1.13.27", "29b539ebc72a")
+
+
+def alembic_head() -> str:
+    """The event log's newest revision, as alembic reads it from Dagster's migration scripts."""
     from alembic.script import ScriptDirectory
     from dagster._core.storage.event_log.sqlite import sqlite_event_log
 
     return ScriptDirectory.from_config(get_alembic_config(sqlite_event_log.__file__)).as_revision_number("head")
+
+
+@functools.cache
+def _event_log_head() -> str:
+    import dagster
+
+    return PINNED_HEAD[1] if dagster.__version__ == PINNED_HEAD[0] else alembic_head()
 
 
 class EventLogStorage(SqliteEventLogStorage):
@@ -159,9 +172,14 @@ class SqliteStorage(DagsterSqliteStorage):
 
     def __init__(self, base_dir: str, inst_data=None):
         self.base_dir = base_dir
-        self._run_storage = RunStorage.from_local(_runs_directory(base_dir))
-        self._event_log_storage = EventLogStorage(_event_logs_directory(base_dir))
-        self._schedule_storage = ScheduleStorage.from_local(_schedule_directory(base_dir))
+        # Dagster creates and stamps each database the first time a process finds it missing; two
+        # processes starting on a new home at once both stamped schedules.db, and the second failed
+        # ("more than one head"). One process at a time opens the storages here.
+        with open(os.path.join(base_dir, ".storage.lock"), "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._run_storage = RunStorage.from_local(_runs_directory(base_dir))
+            self._event_log_storage = EventLogStorage(_event_logs_directory(base_dir))
+            self._schedule_storage = ScheduleStorage.from_local(_schedule_directory(base_dir))
         self._inst_data = inst_data
         super(DagsterSqliteStorage, self).__init__()
 

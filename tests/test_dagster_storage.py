@@ -77,6 +77,14 @@ def _schema(path: Path) -> set[tuple[str, str]]:
         return set(con.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
 
 
+def test_the_pinned_migration_head_is_alembics():
+    import dagster
+
+    assert storage.PINNED_HEAD == (dagster.__version__, storage.alembic_head()), (
+        "Dagster was upgraded: set pipelines/storage.py PINNED_HEAD to the new version and its event log head"
+    )
+
+
 def test_a_new_run_shard_is_what_dagster_makes_at_its_migration_head(tmp_path):
     with _instance(tmp_path / "dagster", ours=False) as instance:
         theirs = small_job.execute_in_process(instance=instance).run_id
