@@ -100,6 +100,7 @@ def main() -> None:
             home = tmp / f"home{i}"
             shutil.copytree(base, home, symlinks=True)
             loads.append(_timed(_env(home, base_input), "load", str(new_year)))
+        load_parts = _step_seconds(tmp / f"home{args.repeat - 1}")
         home = tmp / "home0"
         env = _env(home, base_input)
         reports = [_timed(env, "report", "--kommune", "169") for _ in range(max(5, args.repeat))]
@@ -127,6 +128,7 @@ def main() -> None:
         "new_year_rows": rows,
         "load_new_year_to_published_and_report_s": round(statistics.median(loads), 2),
         "load_runs_s": [round(x, 2) for x in loads],
+        "load_last_run": load_parts,
         "report_s": round(statistics.median(reports), 2),
         "query_select_1_s": round(statistics.median(queries), 2),
         "run_on_no_data_s": round(statistics.median(empty_runs), 2),
