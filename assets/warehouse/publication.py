@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from overgang.protection_cache import ProtectionCache
 from overgang.suppression import check
 from reports.cells import DETAIL, TARGET, load_published, share_pct
 from schemas.sqltext import SQL, fill, ident, literal
@@ -52,10 +53,10 @@ VIEWS = {
 }
 
 
-def publication_rows(con: duckdb.DuckDBPyConnection, small: dict) -> pd.DataFrame:
+def publication_rows(con: duckdb.DuckDBPyConnection, small: dict, store: ProtectionCache | None = None) -> pd.DataFrame:
     names = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
     rows = []
-    for (k, y), pub in sorted(load_published(con, small).items()):
+    for (k, y), pub in sorted(load_published(con, small, store=store).items()):
         check(pub.cube, pub.labels)
         base = {"kommune_code": k, "kommune_name": names.get(k), "year": y}
         for group in DETAIL + ["OEVRIGE", "n"]:
@@ -109,11 +110,14 @@ def publication_rows(con: duckdb.DuckDBPyConnection, small: dict) -> pd.DataFram
     return frame
 
 
-def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_version: str) -> dict:
-    """Build the publication set from the internal warehouse into `folder`, replacing it whole."""
+def write_publication_set(
+    warehouse: Path, folder: Path, small: dict, storage_version: str, store: ProtectionCache | None = None
+) -> dict:
+    """Build the publication set from the internal warehouse into `folder`, replacing it whole.
+    `store`: the home's protection cache (never inside `folder`), or None."""
     started = time.perf_counter()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        frame = publication_rows(con, small)
+        frame = publication_rows(con, small, store)
     new = folder.with_name(folder.name + ".new")
     shutil.rmtree(new, ignore_errors=True)
     (new / "parquet").mkdir(parents=True)
