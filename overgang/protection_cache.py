@@ -130,9 +130,9 @@ class ProtectionCache:
 
     @staticmethod
     def _write_temp(folder: Path, data: bytes) -> str:
+        # mkstemp makes the file readable and writable by its owner only (0600).
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
         try:
-            os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
         except BaseException:
