@@ -18,6 +18,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,9 +55,11 @@ def main() -> None:
         from reports.render import render_report
 
         def cold() -> None:
-            # Nothing protected or audited yet in this process: as for one `overgang report`.
+            # Nothing protected or audited yet in this process, and no protection cache on disk
+            # (overgang/protection_cache.py): as for one `overgang report` on a new home.
             cells._CACHE.clear()
             suppression._PROVEN.clear()
+            shutil.rmtree(Settings.load().home / "cache" / "protection", ignore_errors=True)
 
         renders = []
         for _ in range(args.repeat):

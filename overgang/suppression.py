@@ -240,11 +240,10 @@ def _signature(cube: Cube, labels: dict, min_count: int, min_span: int) -> tuple
     )
 
 
-def protect(
-    cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0, min_span: int = MIN_SPAN
-) -> dict[str, str | None]:
-    """Labels for every cell of the cube: None (shown), "<5" (0-4), "x" (hidden to protect
-    another cell; 5 or more) or "<20" (the total of a row too small to show)."""
+def required_labels(cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0) -> dict[str, str | None]:
+    """The labels the rule fixes before any search: every count under `min_count` "<5", every
+    row under `min_denominator` hidden whole with its total marked "<20". protect() starts from
+    these and only hides more; a labelling that changes one of them is not protect()'s."""
     labels: dict[str, str | None] = {c: None for c in cube.values}
     for cell, value in cube.values.items():
         if value < min_count:
@@ -254,6 +253,15 @@ def protect(
             labels[total] = small_row_label(min_denominator)
             for cell in cells:
                 _hide(cube, labels, cell, min_count)
+    return labels
+
+
+def protect(
+    cube: Cube, min_count: int = MIN_COUNT, min_denominator: int = 0, min_span: int = MIN_SPAN
+) -> dict[str, str | None]:
+    """Labels for every cell of the cube: None (shown), "<5" (0-4), "x" (hidden to protect
+    another cell; 5 or more) or "<20" (the total of a row too small to show)."""
+    labels = required_labels(cube, min_count, min_denominator)
     totals = cube.totals()
     cache: dict = {}
     for _ in range(len(cube.values) + 1):

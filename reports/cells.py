@@ -12,8 +12,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from overgang import groups as groups_module
+from overgang import protection_cache, suppression
 from overgang.groups import SOURCE, GroupScheme, GroupSchemeError
-from overgang.suppression import PRIMARY, Cube, DisclosureError, protect
+from overgang.protection_cache import ProtectionCache
+from overgang.suppression import PRIMARY, SECONDARY, Cube, DisclosureError, check, protect, required_labels
 from schemas.sqltext import SQL, fill
 
 SPLITS = ("grade", "sex", "school")
@@ -144,27 +147,113 @@ def publishable_splits(p: dict, small: dict, targets: tuple[str, ...]) -> tuple[
     return splits, tuple(left_out), pooled
 
 
-def _protected(p: dict, small: dict, scheme: GroupScheme):
+def _protected(p: dict, small: dict, scheme: GroupScheme, store: ProtectionCache | None = None):
+    """The protected cube of one part `p`: (cube, labels, splits left out, schools pooled), its cells
+    and sums from `scheme`. Kept in this process (`_CACHE`) and, with `store`, on disk between
+    processes: an unchanged cube is then audited (``check``), not searched again."""
     key = (
         repr(sorted((k, sorted(v.items()) if isinstance(v, dict) else v) for k, v in p.items() if k != "names")),
         small["min_count"],
         small["min_denominator"],
         scheme,
     )
-    if key not in _CACHE:
-        splits, left_out, pooled = publishable_splits(p, small, scheme.targets)
-        for n in range(len(LEAVE_OUT_ORDER) + 1):
-            leave = tuple(dict.fromkeys(left_out + LEAVE_OUT_ORDER[:n]))
-            cube = build_cube(
-                p["groups"], splits.get("grade", {}), splits.get("sex", {}), splits.get("school", {}), leave, scheme
+    if key in _CACHE:
+        return _CACHE[key]
+    splits, left_out, pooled = publishable_splits(p, small, scheme.targets)
+    candidates = [tuple(dict.fromkeys(left_out + LEAVE_OUT_ORDER[:n])) for n in range(len(LEAVE_OUT_ORDER) + 1)]
+
+    def cube_for(leave: tuple) -> Cube:
+        return build_cube(
+            p["groups"], splits.get("grade", {}), splits.get("sex", {}), splits.get("school", {}), leave, scheme
+        )
+
+    fingerprint = _fingerprint() if store is not None else None
+    material = None
+    if fingerprint is not None:
+        first = cube_for(candidates[0])
+        # Everything the result depends on: the counts (never stored, only hashed with the home's
+        # key), the cube they make (its groups, sums and rows), the settings and the code.
+        material = {
+            "part": [[k, v] for k, v in sorted(p.items()) if k != "names"],
+            "cube": [sorted(first.values.items()), first.sums, sorted(first.rows.items())],
+            "min_count": small["min_count"],
+            "min_denominator": small["min_denominator"],
+        }
+        found = _from_store(store.get(fingerprint, material), candidates, cube_for, small, pooled)
+        if isinstance(found, DisclosureError):
+            raise found
+        if found is not None:
+            _CACHE[key] = found
+            return found
+    for n, leave in enumerate(candidates):
+        cube = cube_for(leave)
+        try:
+            labels = protect(cube, small["min_count"], small["min_denominator"])
+        except DisclosureError as e:
+            if n == len(candidates) - 1:
+                if material is not None:
+                    store.put(fingerprint, material, {"refused": str(e)})
+                raise
+            continue
+        _CACHE[key] = cube, labels, leave, pooled
+        if material is not None:
+            store.put(fingerprint, material, {"leave": list(leave), "hidden": {c: v for c, v in labels.items() if v}})
+        return _CACHE[key]
+
+
+_FINGERPRINT: list[str | None] = []
+
+
+def _fingerprint() -> str | None:
+    """The code a protected result depends on: this file, the suppression and the cache modules
+    (their bytes) and the solver's version. None (no persistent cache) when a file cannot be read."""
+    if not _FINGERPRINT:
+        from highspy import _core
+
+        solver = ".".join(str(getattr(_core, f"HIGHS_VERSION_{p}", "?")) for p in ("MAJOR", "MINOR", "PATCH"))
+        try:
+            _FINGERPRINT.append(
+                protection_cache.code_fingerprint(
+                    __file__,
+                    suppression.__file__,
+                    groups_module.__file__,
+                    protection_cache.__file__,
+                    extra=f"highs {solver}",
+                )
             )
-            try:
-                _CACHE[key] = cube, protect(cube, small["min_count"], small["min_denominator"]), leave, pooled
-                break
-            except DisclosureError:
-                if n == len(LEAVE_OUT_ORDER):
-                    raise
-    return _CACHE[key]
+        except OSError:
+            _FINGERPRINT.append(None)
+    return _FINGERPRINT[0]
+
+
+def _from_store(entry, candidates: list[tuple], cube_for, small: dict, pooled: int):
+    """A stored result, used only when it fits the cube built now and passes the audit: its
+    left-out splits one of the candidates, its labels naming only cells of the cube, keeping
+    every label the rule fixes ("<5", "<20" and the hidden rows), hiding any other cell only as
+    "x", and protecting every hidden cell (``check``, integer programming). A stored refusal is
+    returned as the error; anything else that does not fit is None (protect again)."""
+    if not isinstance(entry, dict):
+        return None
+    if set(entry) == {"refused"} and isinstance(entry["refused"], str):
+        return DisclosureError(entry["refused"])
+    hidden, leave = entry.get("hidden"), entry.get("leave")
+    if not (isinstance(hidden, dict) and isinstance(leave, list)) or tuple(leave) not in candidates:
+        return None
+    cube = cube_for(tuple(leave))
+    if not set(hidden) <= set(cube.values):
+        return None
+    labels = {c: hidden.get(c) for c in cube.values}
+    required = required_labels(cube, small["min_count"], small["min_denominator"])
+    for cell, label in labels.items():
+        if required[cell] is not None and label != required[cell]:
+            return None
+        if required[cell] is None and label not in (None, SECONDARY):
+            return None
+    try:
+        check(cube, labels, small["min_count"])
+    except DisclosureError:
+        return None
+    return cube, labels, tuple(leave), pooled
 
 
 def load_published(
@@ -173,11 +262,13 @@ def load_published(
     kommuner: list[int] | None = None,
     years: list[int] | None = None,
     scheme: GroupScheme | None = None,
+    store: ProtectionCache | None = None,
 ) -> dict[tuple[int, int], Published]:
     """The protected cube of every (kommune, year) asked for (all loaded ones by default), its
     cells and sums from the warehouse's education groups (`scheme`, read once by the caller, or
     here). Raises GroupSchemeError when the groups cannot make a table of counts: nothing is
-    published from them."""
+    published from them. `store`: the home's protection cache (``overgang/protection_cache.py``),
+    or None."""
     scheme = scheme or read_scheme(con)
     where, params = ["s.kommune_code <> 0"], {}
     if kommuner is not None:
@@ -246,7 +337,7 @@ def load_published(
             p["grade"].setdefault(grade, {})
         for sex in ("M", "K"):
             p["sex"].setdefault(sex, {})
-        cube, labels, left_out, pooled = _protected(p, small, scheme)
+        cube, labels, left_out, pooled = _protected(p, small, scheme, store)
         names = dict(p["names"])
         names[f"school:{POOL}"] = f"Øvrige skoler ({pooled})"
         out[(k, y)] = Published(k, y, cube, labels, names, left_out, pooled)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from overgang import protection_cache
 from overgang.groups import GroupScheme, GroupSchemeError
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
@@ -460,9 +461,10 @@ def load_report_data(
     peers = [p for p in settings.peers if p != kommune_code]
     # cells: the protected cubes of extract years (what the disclosure audit checks); figures: every
     # year's figures, a published table standing in where there is no extract.
-    cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year], scheme)
+    store = protection_cache.at_home(settings.home)
+    cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year], scheme, store)
     if not sample_left_out:
-        cells.update(load_published(con, small, peers, [year], scheme))
+        cells.update(load_published(con, small, peers, [year], scheme, store))
     figures = {key: v for key, v in published.items() if key[1] <= year}
     figures.update(load_published_years(con, peers, [year], min_count=small["min_count"], scheme=scheme))
     figures.update(cells)

@@ -101,7 +101,7 @@ def test_publication_set_in_a_folder_whose_name_holds_a_quote(tmp_path, monkeypa
             "mark": pd.Series([], dtype="object"),
         }
     )
-    monkeypatch.setattr(publication, "publication_rows", lambda con, small, scheme=None: empty)
+    monkeypatch.setattr(publication, "publication_rows", lambda con, small, scheme=None, store=None: empty)
     folder = tmp_path / "d'angelo'); COPY (SELECT 1) TO 'x.csv" / "publication"
     folder.parent.mkdir(parents=True)
     written = publication.write_publication_set(warehouse, folder, {"min_count": 5}, "v1.0.0")

@@ -207,6 +207,7 @@ def publication_set(project: ProjectSettings) -> MaterializeResult:
     """The publication set (var/publication/): protected søgetal of every kommune and year, audited,
     apart from the internal warehouse. See assets/warehouse/publication.py."""
     from assets.warehouse.publication import write_publication_set
+    from overgang import protection_cache
 
     settings = project.settings()
     return MaterializeResult(
@@ -215,5 +216,6 @@ def publication_set(project: ProjectSettings) -> MaterializeResult:
             settings.publication_dir,
             settings.config["small_cell"],
             settings.storage_compatibility_version,
+            protection_cache.at_home(settings.home),
         )
     )

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from overgang.groups import GroupScheme
+from overgang.protection_cache import ProtectionCache
 from overgang.suppression import check
 from reports.cells import load_published, read_scheme, share_pct
 from schemas.sqltext import SQL, fill, ident, literal
@@ -75,13 +76,19 @@ SPLIT_VIEW = (
 )
 
 
-def publication_rows(con: duckdb.DuckDBPyConnection, small: dict, scheme: GroupScheme | None = None) -> pd.DataFrame:
+def publication_rows(
+    con: duckdb.DuckDBPyConnection,
+    small: dict,
+    scheme: GroupScheme | None = None,
+    store: ProtectionCache | None = None,
+) -> pd.DataFrame:
     """Every protected cell of every kommune and year, one row each; the groups as the warehouse's
-    education groups say (`scheme`, read here when not given)."""
+    education groups say (`scheme`, read here when not given). `store`: the home's protection
+    cache, or None."""
     scheme = scheme or read_scheme(con)
     names = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
     rows = []
-    for (k, y), pub in sorted(load_published(con, small, scheme=scheme).items()):
+    for (k, y), pub in sorted(load_published(con, small, scheme=scheme, store=store).items()):
         check(pub.cube, pub.labels)
         base = {"kommune_code": k, "kommune_name": names.get(k), "year": y}
         for group in [*scheme.detail, *(t for t, _ in scheme.sums), "n"]:
@@ -136,12 +143,15 @@ def publication_rows(con: duckdb.DuckDBPyConnection, small: dict, scheme: GroupS
     return frame
 
 
-def write_publication_set(warehouse: Path, folder: Path, small: dict, storage_version: str) -> dict:
-    """Build the publication set from the internal warehouse into `folder`, replacing it whole."""
+def write_publication_set(
+    warehouse: Path, folder: Path, small: dict, storage_version: str, store: ProtectionCache | None = None
+) -> dict:
+    """Build the publication set from the internal warehouse into `folder`, replacing it whole.
+    `store`: the home's protection cache (never inside `folder`), or None."""
     started = time.perf_counter()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         scheme = read_scheme(con)
-        frame = publication_rows(con, small, scheme)
+        frame = publication_rows(con, small, scheme, store)
     new = folder.with_name(folder.name + ".new")
     shutil.rmtree(new, ignore_errors=True)
     (new / "parquet").mkdir(parents=True)
