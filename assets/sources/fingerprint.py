@@ -64,12 +64,31 @@ def fingerprint(settings: Settings, asset: str) -> str:
     return digest.hexdigest()
 
 
-def record(con: duckdb.DuckDBPyConnection, tables: list[str], print_: str, run_id: str) -> None:
-    """After `tables` were written from inputs with fingerprint `print_` (taken before reading them)."""
+COLUMNS = ["asset_table", "fingerprint", "run_id", "loaded_at"]
+
+
+def _table(con: duckdb.DuckDBPyConnection) -> None:
+    """source_inputs as this code writes it: one of another shape (an older or damaged one) is made anew."""
+    query = f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{TABLE}' ORDER BY column_index"
+    columns = [c for (c,) in con.execute(query).fetchall()]
+    if columns and columns != COLUMNS:
+        con.execute("DROP TABLE source_inputs")
     con.execute(
         "CREATE TABLE IF NOT EXISTS source_inputs (asset_table VARCHAR PRIMARY KEY, fingerprint VARCHAR NOT NULL, "
         "run_id VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL)"
     )
+
+
+def forget(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Before `tables` are written: until `record`, they are not what any recorded inputs made (a run
+    killed in between leaves them to be loaded again, even when the inputs go back to the recorded ones)."""
+    _table(con)
+    con.execute("DELETE FROM source_inputs WHERE list_contains($tables, asset_table)", {"tables": tables})
+
+
+def record(con: duckdb.DuckDBPyConnection, tables: list[str], print_: str, run_id: str) -> None:
+    """After `tables` were written from inputs with fingerprint `print_` (taken before reading them)."""
+    _table(con)
     for table in tables:
         con.execute(
             "INSERT OR REPLACE INTO source_inputs VALUES ($table, $print, $run_id, current_localtimestamp())",
@@ -91,6 +110,8 @@ def unchanged(settings: Settings, tables_of: dict[str, list[str]]) -> set[str]:
         if TABLE not in present:
             return set()
         recorded = dict(con.execute("SELECT asset_table, fingerprint FROM source_inputs").fetchall())
+    except duckdb.Error:
+        return set()  # a table of another shape: in doubt, load
     finally:
         con.close()
     out = set()
