@@ -4,7 +4,8 @@ A new spring's extract changes no måltal, goal, StatBank table or reference fil
 again cost a run about a second of its few. So each small source records, in the working
 database beside its table, a fingerprint of all it was made from: the content of its files
 (shipped in data/ and accepted by the inbox, description files included), every configuration
-and reference file in data/config and data/reference, the checked settings, and the code that
+and reference file in data/config and data/reference, the checked settings, the calendar year
+(a published figure for a later year is held back), and the code that
 reads and checks it (overgang/, schemas/, assets/). A run for application years leaves out the
 sources whose fingerprint is unchanged and whose table is there (pipelines/run.py); anything
 else, or any doubt, loads it. `overgang run --rebuild` starts from an empty working database
@@ -22,6 +23,7 @@ import duckdb
 
 from assets.sources.files import SHIPPED, processed_dir
 from overgang.settings import DATA_DIR, PROJECT_DIR, Settings
+from schemas.published import this_year
 from schemas.sources import SOURCES
 
 TABLE = "source_inputs"
@@ -54,6 +56,7 @@ def fingerprint(settings: Settings, asset: str) -> str:
     """Of the asset `asset` (a registry source's name, or REFERENCE for the reference tables)."""
     digest = hashlib.sha256(asset.encode() + b"\0" + _code())
     digest.update(json.dumps(settings.config, sort_keys=True, default=str).encode())
+    digest.update(f"year {this_year()}".encode())  # a checked figure may not be after today's year
     for folder in (DATA_DIR / "config", DATA_DIR / "reference"):
         _hash_files(digest, folder)
     source = next((s for s in SOURCES if s.name == asset), None)
