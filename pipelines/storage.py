@@ -94,7 +94,12 @@ class EventLogStorage(SqliteEventLogStorage):
                 if shard == INDEX_SHARD_NAME or os.path.exists(self.path_for_shard(shard)):
                     self._initdb(engine, for_index_shard=shard == INDEX_SHARD_NAME)
                 else:
-                    self._create_run_shard(engine)
+                    try:
+                        self._create_run_shard(engine)
+                    except db.exc.DatabaseError:
+                        # Another process (the webserver, a second run) creating the same shard:
+                        # Dagster's own initialisation, which waits for it and retries.
+                        self._initdb(engine)
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
