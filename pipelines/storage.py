@@ -19,6 +19,7 @@ written by each storage with the other.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import threading
@@ -159,14 +160,31 @@ class ScheduleStorage(SqliteScheduleStorage):
             yield conn
 
 
+@contextmanager
+def _one_process_at_a_time(base_dir: str) -> Iterator[None]:
+    """While this process opens (and, on a new home, creates) the home's databases. Dagster's
+    from_local looks for its tables, creates them, then stamps alembic's revision, each step on its
+    own: a process starting at the same moment (the webserver, the daemon, a run) fails between
+    them ("table runs already exists"), or stamps an older revision beside the new one and leaves
+    a runs.db no process can open again ("more than one head")."""
+    os.makedirs(base_dir, exist_ok=True)
+    with open(os.path.join(base_dir, ".storage.lock"), "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 class SqliteStorage(DagsterSqliteStorage):
     """Dagster's default storage (the same folders under DAGSTER_HOME), with the storages above."""
 
     def __init__(self, base_dir: str, inst_data=None):
         self.base_dir = base_dir
-        self._run_storage = RunStorage.from_local(_runs_directory(base_dir))
-        self._event_log_storage = EventLogStorage(_event_logs_directory(base_dir))
-        self._schedule_storage = ScheduleStorage.from_local(_schedule_directory(base_dir))
+        with _one_process_at_a_time(base_dir):
+            self._run_storage = RunStorage.from_local(_runs_directory(base_dir))
+            self._event_log_storage = EventLogStorage(_event_logs_directory(base_dir))
+            self._schedule_storage = ScheduleStorage.from_local(_schedule_directory(base_dir))
         self._inst_data = inst_data
         super(DagsterSqliteStorage, self).__init__()
 
