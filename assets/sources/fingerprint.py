@@ -72,8 +72,8 @@ COLUMNS = ["asset_table", "fingerprint", "run_id", "loaded_at"]
 
 def _table(con: duckdb.DuckDBPyConnection) -> None:
     """source_inputs as this code writes it: one of another shape (an older or damaged one) is made anew."""
-    query = f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{TABLE}' ORDER BY column_index"
-    columns = [c for (c,) in con.execute(query).fetchall()]
+    query = "SELECT column_name FROM duckdb_columns() WHERE table_name = $table ORDER BY column_index"
+    columns = [c for (c,) in con.execute(query, {"table": TABLE}).fetchall()]
     if columns and columns != COLUMNS:
         con.execute("DROP TABLE source_inputs")
     con.execute(
