@@ -99,6 +99,11 @@ class GroupScheme:
                     )
         if not self.detail:
             raise GroupSchemeError(f"{source}: no group counts in the søgetal (in_denominator true): no leavers.")
+        if "EUD" not in self.targets:
+            raise GroupSchemeError(
+                f"{source}: no group has the target_group EUD: the report is about the share applying to an EUD "
+                "(its måltal, and the action plan below 10 %). Give the vocational groups the target_group EUD."
+            )
         for g in self.groups:
             if g.counted and g.target is None:
                 raise GroupSchemeError(

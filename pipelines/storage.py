@@ -107,7 +107,12 @@ class EventLogStorage(SqliteEventLogStorage):
                 if shard == INDEX_SHARD_NAME or os.path.exists(self.path_for_shard(shard)):
                     self._initdb(engine, for_index_shard=shard == INDEX_SHARD_NAME)
                 else:
-                    self._create_run_shard(engine)
+                    try:
+                        self._create_run_shard(engine)
+                    except db.exc.DatabaseError:
+                        # Another process (the webserver, a second run) creating the same shard:
+                        # Dagster's own initialisation, which waits for it and retries.
+                        self._initdb(engine)
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
@@ -167,16 +172,28 @@ class ScheduleStorage(SqliteScheduleStorage):
             yield conn
 
 
+@contextmanager
+def _one_process_at_a_time(base_dir: str) -> Iterator[None]:
+    """While this process opens (and, on a new home, creates) the home's databases. Dagster's
+    from_local looks for its tables, creates them, then stamps alembic's revision, each step on its
+    own: a process starting at the same moment (the webserver, the daemon, a run) fails between
+    them ("table runs already exists"), or stamps an older revision beside the new one and leaves
+    a runs.db no process can open again ("more than one head")."""
+    os.makedirs(base_dir, exist_ok=True)
+    with open(os.path.join(base_dir, ".storage.lock"), "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 class SqliteStorage(DagsterSqliteStorage):
     """Dagster's default storage (the same folders under DAGSTER_HOME), with the storages above."""
 
     def __init__(self, base_dir: str, inst_data=None):
         self.base_dir = base_dir
-        # Dagster creates and stamps each database the first time a process finds it missing; two
-        # processes starting on a new home at once both stamped schedules.db, and the second failed
-        # ("more than one head"). One process at a time opens the storages here.
-        with open(os.path.join(base_dir, ".storage.lock"), "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with _one_process_at_a_time(base_dir):
             self._run_storage = RunStorage.from_local(_runs_directory(base_dir))
             self._event_log_storage = EventLogStorage(_event_logs_directory(base_dir))
             self._schedule_storage = ScheduleStorage.from_local(_schedule_directory(base_dir))

@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_a
 from dagster_duckdb import DuckDBResource
 
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema, write_table
-from assets.sources.fingerprint import REFERENCE, fingerprint, record
+from assets.sources.fingerprint import REFERENCE, fingerprint, forget, record
 from overgang.groups import GroupScheme
 from overgang.settings import DATA_DIR
 from schemas import reference
@@ -99,6 +99,7 @@ def reference_tables(context: AssetExecutionContext, duckdb: DuckDBResource, pro
         for name, (_, source, load, _) in TABLES.items():
             if name not in selected:
                 continue
+            forget(con, [name])  # killed before `record`, the table is loaded again next run
             rows = write_table(con, name, load())
             record(con, [name], inputs, context.run.run_id)
             yield MaterializeResult(asset_key=name, metadata={"rows": rows, "source": source})

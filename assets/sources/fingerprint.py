@@ -4,7 +4,8 @@ A new spring's extract changes no måltal, goal, StatBank table or reference fil
 again cost a run about a second of its few. So each small source records, in the working
 database beside its table, a fingerprint of all it was made from: the content of its files
 (shipped in data/ and accepted by the inbox, description files included), every configuration
-and reference file in data/config and data/reference, the checked settings, and the code that
+and reference file in data/config and data/reference, the checked settings, the calendar year
+(a published figure for a later year is held back), and the code that
 reads and checks it (overgang/, schemas/, assets/). A run for application years leaves out the
 sources whose fingerprint is unchanged and whose table is there (pipelines/run.py); anything
 else, or any doubt, loads it. `overgang run --rebuild` starts from an empty working database
@@ -22,6 +23,7 @@ import duckdb
 
 from assets.sources.files import SHIPPED, processed_dir
 from overgang.settings import DATA_DIR, PROJECT_DIR, Settings
+from schemas.published import this_year
 from schemas.sources import SOURCES
 
 TABLE = "source_inputs"
@@ -54,6 +56,7 @@ def fingerprint(settings: Settings, asset: str) -> str:
     """Of the asset `asset` (a registry source's name, or REFERENCE for the reference tables)."""
     digest = hashlib.sha256(asset.encode() + b"\0" + _code())
     digest.update(json.dumps(settings.config, sort_keys=True, default=str).encode())
+    digest.update(f"year {this_year()}".encode())  # a checked figure may not be after today's year
     for folder in (DATA_DIR / "config", DATA_DIR / "reference"):
         _hash_files(digest, folder)
     source = next((s for s in SOURCES if s.name == asset), None)
@@ -64,12 +67,31 @@ def fingerprint(settings: Settings, asset: str) -> str:
     return digest.hexdigest()
 
 
-def record(con: duckdb.DuckDBPyConnection, tables: list[str], print_: str, run_id: str) -> None:
-    """After `tables` were written from inputs with fingerprint `print_` (taken before reading them)."""
+COLUMNS = ["asset_table", "fingerprint", "run_id", "loaded_at"]
+
+
+def _table(con: duckdb.DuckDBPyConnection) -> None:
+    """source_inputs as this code writes it: one of another shape (an older or damaged one) is made anew."""
+    query = "SELECT column_name FROM duckdb_columns() WHERE table_name = $table ORDER BY column_index"
+    columns = [c for (c,) in con.execute(query, {"table": TABLE}).fetchall()]
+    if columns and columns != COLUMNS:
+        con.execute("DROP TABLE source_inputs")
     con.execute(
         "CREATE TABLE IF NOT EXISTS source_inputs (asset_table VARCHAR PRIMARY KEY, fingerprint VARCHAR NOT NULL, "
         "run_id VARCHAR NOT NULL, loaded_at TIMESTAMP NOT NULL)"
     )
+
+
+def forget(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Before `tables` are written: until `record`, they are not what any recorded inputs made (a run
+    killed in between leaves them to be loaded again, even when the inputs go back to the recorded ones)."""
+    _table(con)
+    con.execute("DELETE FROM source_inputs WHERE list_contains($tables, asset_table)", {"tables": tables})
+
+
+def record(con: duckdb.DuckDBPyConnection, tables: list[str], print_: str, run_id: str) -> None:
+    """After `tables` were written from inputs with fingerprint `print_` (taken before reading them)."""
+    _table(con)
     for table in tables:
         con.execute(
             "INSERT OR REPLACE INTO source_inputs VALUES ($table, $print, $run_id, current_localtimestamp())",
@@ -91,6 +113,8 @@ def unchanged(settings: Settings, tables_of: dict[str, list[str]]) -> set[str]:
         if TABLE not in present:
             return set()
         recorded = dict(con.execute("SELECT asset_table, fingerprint FROM source_inputs").fetchall())
+    except duckdb.Error:
+        return set()  # a table of another shape: in doubt, load
     finally:
         con.close()
     out = set()

@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema
 from assets.sources.files import source_files
-from assets.sources.fingerprint import fingerprint, record
+from assets.sources.fingerprint import fingerprint, forget, record
 from assets.sources.load import load_source
 from schemas.sources import SOURCES, Source, resolve
 
@@ -37,6 +37,8 @@ def source_asset(source: Source) -> AssetsDefinition:
     def _asset(context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings) -> MaterializeResult:
         settings = project.settings()
         inputs = fingerprint(settings, source.name)  # before reading: a file changed meanwhile loads again
+        with duckdb.get_connection() as con:
+            forget(con, [source.name])  # killed before `record`, the table is loaded again next run
         read = resolve(source.reader)
         loaded = load_source(
             context,

@@ -1,0 +1,96 @@
+"""Hostile round 21: the run history's storage (pipelines/storage.py) with two processes at once.
+
+The webserver asks for a run's events as soon as the run is launched, while the run's own process
+writes its first event: both open the run's event shard, which does not exist yet. Dagster's own
+storage retries its creation when another process is on it; the fast path that creates a new shard
+must too, or one of the two fails ("table event_logs already exists")."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import uuid
+from pathlib import Path
+
+import pytest
+from dagster._core.storage.event_log.sqlite import sqlite_event_log
+from dagster._core.storage.sql import check_alembic_revision, get_alembic_config
+from sqlalchemy import create_engine
+
+pytestmark = pytest.mark.integration
+
+PROCESSES = 4
+ROUNDS = 6
+
+
+def _open_shard(base: str, run_id: str, barrier, errors) -> None:
+    from dagster._core.storage.sqlite_storage import _event_logs_directory
+
+    from pipelines.storage import EventLogStorage
+
+    events = EventLogStorage(_event_logs_directory(base))
+    barrier.wait()
+    try:
+        events.get_logs_for_run(run_id)  # the webserver's first look at a run just launched
+    except Exception as err:  # noqa: BLE001 - any error is the finding
+        errors.put(f"{type(err).__name__}: {str(err)[:200]}")
+
+
+def test_processes_opening_a_new_run_shard_at_once(tmp_path):
+    from dagster._core.storage.sqlite_storage import _event_logs_directory
+
+    from pipelines.storage import EventLogStorage
+
+    base = str(tmp_path)
+    EventLogStorage(_event_logs_directory(base))  # the index, as an existing home has it
+    context = mp.get_context("spawn")
+    errors = context.Queue()
+    for _ in range(ROUNDS):
+        run_id = str(uuid.uuid4())
+        barrier = context.Barrier(PROCESSES)
+        processes = [
+            context.Process(target=_open_shard, args=(base, run_id, barrier, errors)) for _ in range(PROCESSES)
+        ]
+        for p in processes:
+            p.start()
+        for p in processes:
+            p.join(120)
+        assert all(p.exitcode == 0 for p in processes)
+        found = []
+        while not errors.empty():
+            found.append(errors.get())
+        assert not found, found
+        shard = Path(_event_logs_directory(base)) / f"{run_id}.db"
+        with create_engine(f"sqlite:///{shard}").connect() as conn:
+            db_revision, head = check_alembic_revision(get_alembic_config(sqlite_event_log.__file__), conn)
+        assert db_revision == head, (db_revision, head)
+
+
+def _open_home(base: str, barrier, errors) -> None:
+    from pipelines.storage import SqliteStorage
+
+    barrier.wait()
+    try:
+        SqliteStorage(base)  # runs.db, schedules.db and the index made by whichever comes first
+    except Exception as err:  # noqa: BLE001 - any error is the finding
+        errors.put(f"{type(err).__name__}: {str(err)[:200]}")
+
+
+def test_processes_opening_a_new_home_at_once(tmp_path):
+    """The webserver, the daemon and a first `overgang run` started together on a new home (or
+    test_dagster_storage's three runners): each makes runs.db if it is not there. Dagster's
+    from_local does not retry when another process made a table between its look and its CREATE."""
+    context = mp.get_context("spawn")
+    errors = context.Queue()
+    for i in range(3):
+        barrier = context.Barrier(PROCESSES)
+        base = str(tmp_path / f"home{i}")
+        processes = [context.Process(target=_open_home, args=(base, barrier, errors)) for _ in range(PROCESSES)]
+        for p in processes:
+            p.start()
+        for p in processes:
+            p.join(120)
+        found = []
+        while not errors.empty():
+            found.append(errors.get())
+        assert not found, found
+        assert all(p.exitcode == 0 for p in processes)
