@@ -123,3 +123,24 @@ def test_a_file_changed_by_hand_in_the_inbox_is_seen(first):
     shutil.copy(shipped, folder / "maaltal_2.csv")
     _new_year(first)
     assert "targets" in _loaded(_run(first, 2023))
+
+
+def test_an_upgraded_library_loads_every_source_again(tmp_path, monkeypatch):
+    """A library that reads the files (pandas, openpyxl, …) upgraded: the same files may parse
+    differently. The upgrade is the installed version read from package metadata, stood in for here."""
+    from importlib import metadata
+
+    from assets.sources import fingerprint as fp
+
+    settings = _settings(tmp_path)
+    fp._code.cache_clear()
+    before = {a: fp.fingerprint(settings, a) for a in ("goals", fp.REFERENCE)}
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "99.0" if name == "openpyxl" else real(name))
+    fp._code.cache_clear()
+    try:
+        after = {a: fp.fingerprint(settings, a) for a in ("goals", fp.REFERENCE)}
+    finally:
+        monkeypatch.undo()
+        fp._code.cache_clear()
+    assert all(before[a] != after[a] for a in before)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sys
+from importlib import metadata
 from pathlib import Path
 
 import duckdb
@@ -42,9 +44,18 @@ def _hash_files(digest, root: Path) -> None:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
+# The libraries that read and check a source: an upgrade may parse a file differently.
+LIBRARIES = ("pandas", "pandera", "numpy", "openpyxl", "duckdb", "pyyaml", "pydantic")
+
+
 @functools.cache
 def _code() -> bytes:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(sys.version.encode())
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name} {metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} -\0".encode())
     for folder in CODE:
         for path in sorted((PROJECT_DIR / folder).rglob("*")):
             if path.is_file() and path.suffix in (".py", ".sql", ".yaml", ".csv", ".json"):
