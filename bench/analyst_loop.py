@@ -58,7 +58,7 @@ def _step_seconds(home: Path) -> dict:
     with DagsterInstance.get() as instance:
         run = instance.get_runs(limit=1)[0]
         events = instance.all_logs(run.run_id)
-    starts, inside = {}, 0.0
+    starts, inside, each = {}, 0.0, {}
     for e in events:
         if e.dagster_event is None:
             continue
@@ -66,7 +66,8 @@ def _step_seconds(home: Path) -> dict:
         if kind == DagsterEventType.STEP_START:
             starts[e.step_key] = e.timestamp
         elif kind in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE) and e.step_key in starts:
-            inside += e.timestamp - starts.pop(e.step_key)
+            each[e.step_key] = round(e.timestamp - starts.pop(e.step_key), 2)
+            inside += each[e.step_key]
     stamps = [e.timestamp for e in events]
     return {
         "steps": sum(
@@ -75,6 +76,7 @@ def _step_seconds(home: Path) -> dict:
         "events": len(events),
         "run_seconds": round(max(stamps) - min(stamps), 2),
         "inside_steps_seconds": round(inside, 2),
+        "step_seconds": each,
     }
 
 
