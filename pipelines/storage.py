@@ -146,30 +146,28 @@ class EventLogStorage(SqliteEventLogStorage):
             conn.commit()
 
 
-class RunStorage(SqliteRunStorage):
+class _OneEngine:
+    """A storage of one database file (runs.db, schedules.db): Dagster's `from_local` and
+    `connect`, with the file's engine kept (engine_for)."""
+
+    _conn_string: str
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with engine_for(self._conn_string).connect() as conn, conn.begin():
+            yield conn
+
+
+class RunStorage(_OneEngine, SqliteRunStorage):
     """Dagster's SQLite run storage (history/runs.db)."""
 
-    @classmethod
-    def from_config_value(cls, inst_data, config_value) -> RunStorage:
-        return cls.from_local(inst_data=inst_data, **config_value)
 
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        with engine_for(self._conn_string).connect() as conn, conn.begin():
-            yield conn
-
-
-class ScheduleStorage(SqliteScheduleStorage):
+class ScheduleStorage(_OneEngine, SqliteScheduleStorage):
     """Dagster's SQLite schedule and sensor storage (schedules/schedules.db)."""
-
-    @classmethod
-    def from_config_value(cls, inst_data, config_value) -> ScheduleStorage:
-        return cls.from_local(inst_data=inst_data, **config_value)
-
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        with engine_for(self._conn_string).connect() as conn, conn.begin():
-            yield conn
 
 
 @contextmanager
