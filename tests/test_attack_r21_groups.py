@@ -18,11 +18,18 @@ import re
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from overgang.groups import GroupScheme, GroupSchemeError
-from tests.test_cube_groups import HEADER, MIN_SPAN, SchemeAttacker, _child, _data_with, _rows, _scheme_from_file
+from tests.test_cube_groups import (
+    HEADER,
+    SchemeAttacker,
+    _child,
+    _data_with,
+    _rows,
+    _scheme_from_file,
+    assert_no_cell_narrowed,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -85,21 +92,7 @@ def test_an_attacker_with_the_odd_groups_file_cannot_narrow_a_hidden_cell(odd_ru
         k.read_html(Path(path).read_text("utf-8"), where)
     assert not k.findings, k.findings[:5]
     assert any("/g/" in c or "/t/" in c for c in k.marks), "something is hidden"
-    with duckdb.connect(odd_run["warehouse"], read_only=True) as con:
-        truth = {
-            f"{kk}/{y}/{'t' if g in s['apart'] else 'g'}/{g}": n
-            for kk, y, g, n in con.execute(
-                "SELECT kommune_code, year, education_group, applicants FROM application_shares "
-                "WHERE geography_basis = 'school' AND grade = '9+10' AND kommune_code <> 0"
-            ).fetchall()
-        }
-    narrow = []
-    for cell, (lo, hi) in k.intervals().items():
-        if cell in truth:
-            assert lo <= truth[cell] <= hi, (cell, lo, hi, truth[cell])
-        if hi - lo < MIN_SPAN:
-            narrow.append((cell, lo, hi))
-    assert not narrow, narrow[:10]
+    assert_no_cell_narrowed(k, odd_run["warehouse"], s)
 
 
 def test_groups_without_an_eud_target_group_stop_the_run_naming_file_and_group(tmp_path):

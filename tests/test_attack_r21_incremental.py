@@ -16,47 +16,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
-from dagster import instance_for_test
 
 import schemas.published
 from assets.inbox.receive import receive
-from assets.reference.assets import TABLES
 from assets.sources.fingerprint import unchanged
-from overgang.settings import DATA_DIR, PROJECT_DIR, Settings
-from pipelines.run import execute_main_job, failure_messages
-from schemas.sources import SOURCES
+from overgang.settings import DATA_DIR, PROJECT_DIR
 from tests.corpus import TWO_ROWS
-from tests.extracts import row, write_extract
+from tests.extracts import write_extract
+from tests.test_incremental_sources import SMALL, _loaded, _new_year, _run, _settings
 
 pytestmark = pytest.mark.integration
 
-SMALL = {s.name for s in SOURCES} | set(TABLES)
 GOAL = "htk_completion_95,kommune,169,completed_youth_education,observed,95,"
-
-
-def _settings(tmp_path: Path) -> Settings:
-    return Settings(
-        home=tmp_path / "home", input_dir=tmp_path / "input", config=Settings.load().config, inbox=tmp_path / "inbox"
-    )
-
-
-def _run(settings: Settings, year: int):
-    (settings.home / "dagster").mkdir(parents=True, exist_ok=True)
-    storage = yaml.safe_load((PROJECT_DIR / "dagster.yaml").read_text())["storage"]
-    with instance_for_test(temp_dir=str(settings.home / "dagster"), overrides={"storage": storage}) as instance:
-        result = execute_main_job(settings, instance, years=(year, year))
-    assert result.success, failure_messages(result, settings)
-    return result
-
-
-def _loaded(result) -> set[str]:
-    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()} & SMALL
-
-
-def _new_year(settings: Settings) -> None:
-    rows = [row(CPR="030307-1237", Ansøgningsdato="2023-02-20"), row(CPR="040407-1238", Ansøgningsdato="2023-02-21")]
-    write_extract(settings.input_dir / "optagelse_2023.csv", rows)
 
 
 @pytest.fixture
