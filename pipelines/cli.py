@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from overgang.numbers import da_int, da_pct
+from overgang.process import exit_now, status_of
 from overgang.settings import SAMPLE_DIR, ConfigError, Settings, prepare_dagster_home
 
 console = Console(stderr=True, soft_wrap=True)
@@ -691,5 +692,14 @@ def dictionary(out: Path | None) -> None:
         click.echo(text)
 
 
+def entry() -> None:
+    """The installed `overgang` command (and `python -m pipelines.cli`): `main`, then the process
+    ends without Python's slow teardown (overgang/process.py). Tests call `main` itself."""
+    try:
+        main()
+    except SystemExit as done:
+        exit_now(status_of(done))
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -25,7 +25,7 @@ def test_the_readme_says_overgang_runs_from_a_checkout():
 
 def test_the_wheel_target_refuses_a_regular_wheel_and_keeps_the_console_script():
     project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["scripts"] == {"overgang": "pipelines.cli:main"}
+    assert project["project"]["scripts"] == {"overgang": "pipelines.cli:entry"}
     wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
     assert wheel["hooks"]["custom"]["path"] == "hatch_build.py"
     hook = (PROJECT_DIR / "hatch_build.py").read_text(encoding="utf-8")
@@ -34,7 +34,7 @@ def test_the_wheel_target_refuses_a_regular_wheel_and_keeps_the_console_script()
 
 def test_the_installed_overgang_is_an_editable_install_of_this_checkout():
     dist = distribution("overgang")
-    assert [e.value for e in dist.entry_points if e.name == "overgang"] == ["pipelines.cli:main"]
+    assert [e.value for e in dist.entry_points if e.name == "overgang"] == ["pipelines.cli:entry"]
     assert (DATA_DIR / "config" / "pipeline.yaml").is_file() and DATA_DIR.parent == PROJECT_DIR
     command = shutil.which("overgang", path=str(PROJECT_DIR / ".venv" / "bin")) or shutil.which("overgang")
     assert command, "uv sync installs the overgang command"
