@@ -10,11 +10,13 @@ on its own: after a power cut the last events of a run may be missing, never a c
 Everything else is as Dagster wrote it: the same files in the same folders (run history written
 before stays readable), the same transactions, SQLite's own locking between processes.
 
-A run's event shard is new for every run; Dagster then asks alembic for its newest revision twice
-(loading every migration script, 0.15-0.4 s). Here a new shard is created and stamped directly
-with the revision of the pinned Dagster version; an existing shard goes through Dagster's own check.
-`tests/test_dagster_storage.py` holds this to Dagster's own migration check and reads a run
-written by each storage with the other.
+Dagster asks alembic for its newest revision whenever it opens runs.db or schedules.db and for
+every run's new event shard (each time loading every migration script: 0.1 s, and 0.4 s more to
+stamp a new home's files). Here a file at the revision of the pinned Dagster version is opened as
+it is, and a new file is created and stamped with that revision directly, then migrated as Dagster
+does; any other file (an older or newer revision, an unstamped one) goes through Dagster's own
+code. `tests/test_dagster_storage.py` holds this to Dagster's own migration check, compares new
+files with Dagster's own, and reads a run written by each storage with the other.
 """
 
 from __future__ import annotations
@@ -26,14 +28,17 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import ClassVar
 
 import sqlalchemy as db
 from dagster._core.storage.event_log.schema import SqlEventLogStorageMetadata
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
+from dagster._core.storage.runs.schema import RunStorageSqlMetadata
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.schedules.schema import ScheduleStorageSqlMetadata
 from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
 from dagster._core.storage.sql import get_alembic_config
-from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, create_db_conn_string
 from dagster._core.storage.sqlite_storage import (
     DagsterSqliteStorage,
     _event_logs_directory,
@@ -71,25 +76,48 @@ def _pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-# The event log's newest alembic revision in the Dagster version pinned in pyproject.toml. Asking
-# alembic reads and loads its ~180 migration scripts (0.1-0.3 s a process); the test compares
-# this with alembic's own answer, so a Dagster upgrade without updating it fails there.
+# The newest alembic revision of Dagster's SQLite storages (one migration folder for the event
+# log, runs and schedules) in the Dagster version pinned in pyproject.toml. Asking alembic reads
+# and loads its ~180 migration scripts (0.1-0.3 s a process); the test compares this with
+# alembic's own answer for each storage, so a Dagster upgrade without updating it fails there.
 PINNED_HEAD = ("1.13.27", "29b539ebc72a")
 
 
-def alembic_head() -> str:
-    """The event log's newest revision, as alembic reads it from Dagster's migration scripts."""
+def alembic_head(module_file: str | None = None) -> str:
+    """A storage's newest revision, as alembic reads it from Dagster's migration scripts."""
     from alembic.script import ScriptDirectory
     from dagster._core.storage.event_log.sqlite import sqlite_event_log
 
-    return ScriptDirectory.from_config(get_alembic_config(sqlite_event_log.__file__)).as_revision_number("head")
+    config = get_alembic_config(module_file or sqlite_event_log.__file__)
+    return ScriptDirectory.from_config(config).as_revision_number("head")
 
 
 @functools.cache
-def _event_log_head() -> str:
+def _dagster_head() -> str | None:
+    """The pinned revision, or None under another Dagster version (then Dagster's own code runs)."""
     import dagster
 
-    return PINNED_HEAD[1] if dagster.__version__ == PINNED_HEAD[0] else alembic_head()
+    return PINNED_HEAD[1] if dagster.__version__ == PINNED_HEAD[0] else None
+
+
+def _stamp(conn: Connection, head: str) -> None:
+    """alembic's version table at `head`, in alembic's own layout for it."""
+    conn.execute(
+        db.text(
+            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    )
+    conn.execute(db.text("DELETE FROM alembic_version"))
+    conn.execute(db.text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
+
+
+def _revision(conn: Connection) -> str | None:
+    """The file's alembic revision, None if it has none or more than one (alembic's view of it)."""
+    if not conn.dialect.has_table(conn, "alembic_version"):
+        return None
+    rows = conn.execute(db.text("SELECT version_num FROM alembic_version")).fetchall()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 class EventLogStorage(SqliteEventLogStorage):
@@ -104,15 +132,7 @@ class EventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             engine = engine_for(self.conn_string_for_shard(shard), busy_timeout=True)
             if shard not in self._initialized_dbs:
-                if shard == INDEX_SHARD_NAME or os.path.exists(self.path_for_shard(shard)):
-                    self._initdb(engine, for_index_shard=shard == INDEX_SHARD_NAME)
-                else:
-                    try:
-                        self._create_run_shard(engine)
-                    except db.exc.DatabaseError:
-                        # Another process (the webserver, a second run) creating the same shard:
-                        # Dagster's own initialisation, which waits for it and retries.
-                        self._initdb(engine)
+                self._initdb(engine, for_index_shard=shard == INDEX_SHARD_NAME)
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
@@ -128,22 +148,28 @@ class EventLogStorage(SqliteEventLogStorage):
                     seen.add(table_name)
         return table_name in seen
 
-    def _create_run_shard(self, engine: Engine) -> None:
-        """What Dagster's _initdb does for a database that does not exist yet: the tables, WAL, and
-        alembic's version table at the newest revision (alembic's own layout for it)."""
-        head = _event_log_head()
-        with engine.connect() as conn:
-            SqlEventLogStorageMetadata.create_all(conn)
-            conn.execute(db.text("PRAGMA journal_mode=WAL;"))
-            conn.execute(
-                db.text(
-                    "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
-                    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
-                )
-            )
-            conn.execute(db.text("DELETE FROM alembic_version"))
-            conn.execute(db.text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
-            conn.commit()
+    def _initdb(self, engine: Engine, for_index_shard: bool = False) -> None:
+        """Dagster's _initdb without asking alembic: a shard at the pinned revision is used as it
+        is; a new one (every run's own, and a new home's index.db) gets the tables, WAL and
+        alembic's version table at that revision. Anything else, and a shard another process (the
+        webserver, a second run) is creating at the same moment, goes to Dagster's own code,
+        which waits for it and retries."""
+        head = _dagster_head()
+        if head is not None:
+            try:
+                with engine.connect() as conn:
+                    tables = set(db.inspect(conn).get_table_names())
+                    if "event_logs" in tables and _revision(conn) == head:
+                        return
+                    if not tables:
+                        SqlEventLogStorageMetadata.create_all(conn)
+                        conn.execute(db.text("PRAGMA journal_mode=WAL;"))
+                        _stamp(conn, head)
+                        conn.commit()
+                        return
+            except db.exc.DatabaseError:
+                pass
+        super()._initdb(engine, for_index_shard)
 
 
 class _OneEngine:
@@ -151,10 +177,38 @@ class _OneEngine:
     `connect`, with the file's engine kept (engine_for)."""
 
     _conn_string: str
+    _name: ClassVar[str]  # the file's name, as Dagster's create_db_conn_string takes it
+    _metadata: ClassVar[db.MetaData]
+    _tables: ClassVar[frozenset[str]]  # what a file at the pinned revision must hold to be used as it is
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
         return cls.from_local(inst_data=inst_data, **config_value)
+
+    @classmethod
+    def from_local(cls, base_dir: str, inst_data=None):
+        """Dagster's from_local without asking alembic (see the module's docstring). Called with
+        the home's storage lock held (SqliteStorage), so no other process creates the file meanwhile."""
+        head = _dagster_head()
+        path = os.path.join(base_dir, f"{cls._name}.db")
+        conn_string = create_db_conn_string(base_dir, cls._name)
+        if head is None:
+            return super().from_local(base_dir, inst_data)
+        if os.path.exists(path):
+            with engine_for(conn_string).connect() as conn:
+                opened_as_is = _revision(conn) == head and cls._tables <= set(db.inspect(conn).get_table_names())
+            return cls(conn_string, inst_data) if opened_as_is else super().from_local(base_dir, inst_data)
+        os.makedirs(base_dir, exist_ok=True)
+        with engine_for(conn_string).connect() as conn:
+            cls._metadata.create_all(conn)
+            conn.execute(db.text("PRAGMA journal_mode=WAL;"))
+            _stamp(conn, head)
+            conn.commit()
+        storage = cls(conn_string, inst_data)
+        # As Dagster does for a new file: its data migrations marked done, there being no data.
+        storage.migrate()
+        storage.optimize()
+        return storage
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -165,9 +219,17 @@ class _OneEngine:
 class RunStorage(_OneEngine, SqliteRunStorage):
     """Dagster's SQLite run storage (history/runs.db)."""
 
+    _name = "runs"
+    _metadata = RunStorageSqlMetadata
+    _tables = frozenset({"runs", "instance_info"})
+
 
 class ScheduleStorage(_OneEngine, SqliteScheduleStorage):
     """Dagster's SQLite schedule and sensor storage (schedules/schedules.db)."""
+
+    _name = "schedules"
+    _metadata = ScheduleStorageSqlMetadata
+    _tables = frozenset({"jobs", "job_ticks"})
 
 
 @contextmanager

@@ -17,6 +17,8 @@ import pytest
 import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, instance_for_test, job, op
 from dagster._core.storage.event_log.sqlite import sqlite_event_log
+from dagster._core.storage.runs.sqlite import sqlite_run_storage
+from dagster._core.storage.schedules.sqlite import sqlite_schedule_storage
 from dagster._core.storage.sql import check_alembic_revision, get_alembic_config
 from sqlalchemy import create_engine
 
@@ -77,12 +79,64 @@ def _schema(path: Path) -> set[tuple[str, str]]:
         return set(con.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
 
 
-def test_the_pinned_migration_head_is_alembics():
+@pytest.mark.parametrize("module", [sqlite_event_log, sqlite_run_storage, sqlite_schedule_storage])
+def test_the_pinned_migration_head_is_alembics(module):
     import dagster
 
-    assert storage.PINNED_HEAD == (dagster.__version__, storage.alembic_head()), (
-        "Dagster was upgraded: set pipelines/storage.py PINNED_HEAD to the new version and its event log head"
+    assert storage.PINNED_HEAD == (dagster.__version__, storage.alembic_head(module.__file__)), (
+        "Dagster was upgraded: set pipelines/storage.py PINNED_HEAD to the new version and its storages' head"
     )
+
+
+def _files_of_a_home(folder: Path) -> dict[str, Path]:
+    return {
+        "runs": folder / "history" / "runs.db",
+        "index": folder / "history" / "runs" / "index.db",
+        "schedules": folder / "schedules" / "schedules.db",
+    }
+
+
+def _secondary_indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as con:
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'secondary_indexes'").fetchone():
+            return set()
+        return {name for (name,) in con.execute("SELECT name FROM secondary_indexes")}
+
+
+def test_a_new_home_is_what_dagster_makes_at_its_migration_head(tmp_path):
+    # runs.db, schedules.db and index.db made without asking alembic: the same tables and indexes,
+    # the same data migrations marked done, WAL, and Dagster's own check finds them at its head.
+    with _instance(tmp_path / "dagster", ours=False) as instance:
+        small_job.execute_in_process(instance=instance)
+    with _instance(tmp_path / "ours", ours=True) as instance:
+        small_job.execute_in_process(instance=instance)
+    theirs, ours = _files_of_a_home(tmp_path / "dagster"), _files_of_a_home(tmp_path / "ours")
+    modules = {"runs": sqlite_run_storage, "index": sqlite_event_log, "schedules": sqlite_schedule_storage}
+    for name, path in ours.items():
+        assert _schema(path) == _schema(theirs[name]), name
+        assert _secondary_indexes(path) == _secondary_indexes(theirs[name]), name
+        with create_engine(f"sqlite:///{path}").connect() as conn:
+            current, head = check_alembic_revision(get_alembic_config(modules[name].__file__), conn)
+        assert current == head is not None, name
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal", name
+
+
+def test_a_file_at_another_revision_goes_through_dagsters_own_code(tmp_path):
+    # An unstamped runs.db (what Dagster's SQLAlchemy 2.0 bug left) is not opened as it is:
+    # Dagster's from_local stamps it with its last known revision, as it would without this storage.
+    from dagster._core.storage.sqlite import LAST_KNOWN_STAMPED_SQLITE_ALEMBIC_REVISION
+
+    with _instance(tmp_path, ours=True) as instance:
+        first = small_job.execute_in_process(instance=instance).run_id
+    with sqlite3.connect(tmp_path / "history" / "runs.db") as con:
+        con.execute("DROP TABLE alembic_version")
+    with _instance(tmp_path, ours=True) as instance:
+        assert instance.get_run_by_id(first).status == DagsterRunStatus.SUCCESS
+    with sqlite3.connect(tmp_path / "history" / "runs.db") as con:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (LAST_KNOWN_STAMPED_SQLITE_ALEMBIC_REVISION,)
+        ]
 
 
 def test_a_new_run_shard_is_what_dagster_makes_at_its_migration_head(tmp_path):
