@@ -438,11 +438,13 @@ def ratios(entry: dict) -> dict:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_child":
-        child(sys.argv[2:])
-        # Every mode ends as the `overgang` command does (overgang/process.py): Python's
-        # teardown of the loaded modules (2 s after a Dagster run) is no part of any job.
-        from overgang.process import exit_now
+        # Every mode starts and ends as the `overgang` command does (overgang/process.py): without
+        # the cyclic garbage collector, and without Python's teardown of the loaded modules (2 s
+        # after a Dagster run), which is no part of any job.
+        from overgang.process import exit_now, start_command
 
+        start_command()
+        child(sys.argv[2:])
         exit_now(0)
     else:
         main()

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from overgang.numbers import da_int, da_pct
-from overgang.process import exit_now, status_of
+from overgang.process import exit_now, start_command, status_of
 from overgang.settings import SAMPLE_DIR, ConfigError, Settings, prepare_dagster_home
 
 console = Console(stderr=True, soft_wrap=True)
@@ -582,8 +582,11 @@ def shell(publication: bool) -> None:
     """An interactive SQL prompt on the published warehouse, read-only. End statements with ';'.
 
     .tables lists tables and views, .schema NAME their columns, .mode csv|json|table, .quit ends."""
+    import gc
+
     from overgang.sql_console import ConsoleError, dot_command, run
 
+    gc.enable()  # an interactive session may last hours (overgang/process.py)
     settings = Settings.load()
     history = _shell_history(settings)
     show = _Printer("table")
@@ -695,6 +698,7 @@ def dictionary(out: Path | None) -> None:
 def entry() -> None:
     """The installed `overgang` command (and `python -m pipelines.cli`): `main`, then the process
     ends without Python's slow teardown (overgang/process.py). Tests call `main` itself."""
+    start_command()
     try:
         main()
     except SystemExit as done:
