@@ -153,6 +153,13 @@ def intervals(
 
 
 def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[str, tuple[int, int]]:
+    """The interval of each hidden cell of one piece. With `first_failure` (the audit as a gate,
+    and protect()'s search), a cell's interval is only needed as far as the verdict: a cell is
+    known to span at least `first_failure` without solving for it when two whole solutions of
+    the piece already seen (the true counts, and each optimum the solver found for an earlier
+    cell) differ by that much in it, since its interval holds both. The intervals then returned
+    for such cells are those seen, narrower than the real ones but as wide as the verdict needs;
+    the first cell that fails is solved exactly, as before."""
     if not eqs:
         return {n: (int(lo), int(min(hi, BIG))) for n, (lo, hi) in zip(names, box)}
     local = {i: j for j, i in enumerate(members)}
@@ -163,19 +170,41 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
             ((i, v),) = coef.items()
             out[names[local[i]]] = (int(round(rhs / v)),) * 2
             return out
-    solver = _model(box, [({local[i]: v for i, v in coef.items()}, rhs) for coef, rhs in eqs])
+    rows = [({local[i]: v for i, v in coef.items()}, rhs) for coef, rhs in eqs]
+    solver = _model(box, rows)
+    seen: list[list[int]] = []
+    if first_failure is not None and truths is not None and _solution(truths, box, rows):
+        seen.append(list(truths))
     for j, name in enumerate(names):
+        if seen and max(p[j] for p in seen) - min(p[j] for p in seen) >= first_failure:
+            out[name] = (min(p[j] for p in seen), max(p[j] for p in seen))
+            continue
         ends = []
         for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
-            if truths is not None and first_failure is not None and ends and ends[0] - truths[j] >= first_failure:
-                # Already wide enough above the true value: the lower end cannot make it narrower.
-                ends.append(truths[j])
-                break
             ends.append(_optimum(solver, j, sense, name))
+            if first_failure is not None:
+                point = [int(round(x)) for x in solver.getSolution().col_value]
+                if _solution(point, box, rows):
+                    seen.append(point)
+                if seen and max(p[j] for p in seen) - min(p[j] for p in seen) >= first_failure:
+                    # Wide enough already: the other end cannot make it narrower.
+                    break
+        if len(ends) == 1:
+            out[name] = (min(p[j] for p in seen), max(p[j] for p in seen))
+            continue
         out[name] = (ends[1], ends[0])
         if first_failure is not None and ends[0] - ends[1] < first_failure:
             return out
     return out
+
+
+def _solution(point: list[int], box, rows) -> bool:
+    """Whether `point` (whole numbers) is a solution of the piece: within every cell's bounds and
+    every sum exact. Checked here, in integers, rather than taken from the solver's tolerances or
+    from labels a cache may have forged."""
+    return all(lo <= x <= hi for x, (lo, hi) in zip(point, box)) and all(
+        sum(v * point[i] for i, v in coef.items()) == rhs for coef, rhs in rows
+    )
 
 
 def _model(box, rows) -> _Highs:
