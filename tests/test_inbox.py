@@ -386,3 +386,40 @@ def test_later_file_wins_whatever_its_name(settings):
     frames = [read_published(p, 0.2)[0] for p in files]
     merged = later_wins(frames, FIGURE_KEY)
     assert merged.set_index("education_group")["share_pct"].to_dict() == {"EUD": 21.0, "GYM": 72.0, "OEVRIGE": 7.0}
+
+
+def _published_table(settings: Settings, name: str, eud: str) -> Path:
+    path = settings.inbox_dir / name
+    path.write_text(
+        f"{LONG_HEADER}169;2024;9+10;EUD;{eud}\r\n169;2024;9+10;GYM;73,0\r\n169;2024;9+10;Øvrige;7,0\r\n",
+        encoding="utf-8",
+    )
+    path.with_suffix(".yaml").write_text(SIDE, encoding="utf-8")
+    return path
+
+
+def test_the_original_sent_again_after_its_correction_is_taken_back(settings):
+    """A table, its correction under the same name, then the original again (the correction was
+    wrong): the original is what the analyst means now, not a duplicate of a file no longer loaded."""
+    settings.inbox_dir.mkdir(parents=True)
+    outcomes = [
+        receive(_published_table(settings, "marts.csv", eud), settings).outcome for eud in ("20,0", "21,0", "20,0")
+    ]
+    assert outcomes == ["accepted", "accepted", "accepted"]
+    files = source_files(settings, "published_application_shares")
+    merged = later_wins([read_published(p, 0.2)[0] for p in files], FIGURE_KEY)
+    assert merged.set_index("education_group")["share_pct"]["EUD"] == 20.0
+    # Each replaced version is kept, none deleted; the same file once more is a duplicate.
+    assert len(list((settings.inbox_dir / "processed" / "superseded").glob("*marts.csv"))) == 2
+    assert receive(_published_table(settings, "marts.csv", "20,0"), settings).outcome == "duplicate"
+
+
+def test_an_extract_sent_again_after_its_waiting_correction_replaces_it(settings, keyed):
+    settings.inbox_dir.mkdir(parents=True)
+    original = [*TWO_ROWS]
+    corrected = [*TWO_ROWS, row(CPR="030308-1238", Uddannelse="eud_gf1")]
+    for rows in (original, corrected, original):
+        path = write_extract(settings.inbox_dir / "optagelse_2024.csv", rows)
+        assert receive(path, settings).outcome == "accepted"
+    pending = settings.inbox_dir / "processed" / "applications" / "2024" / "pending" / "optagelse_2024.csv"
+    assert pending.read_bytes() == write_extract(settings.home / "expected.csv", original).read_bytes()

@@ -73,13 +73,14 @@ def _record(settings: Settings, outcome: Outcome, word: str | None = None) -> No
 
 def _loaded_as(settings: Settings, sha256: str) -> Path | None:
     """Where a file with this content is loaded (or waits for its run) now; None if never, or since
-    replaced or failed."""
+    replaced or failed. A place holds what was last taken into it: a correction under the same
+    name takes the place of what it corrects, which is then no longer loaded there."""
+    taken: set[str] = set()
     for row in reversed(ledger_rows(settings)):
-        if (
-            row["sha256"] == sha256
-            and row["outcome"] in ("accepted", "received", "loaded")
-            and Path(row["stored_as"]).exists()
-        ):
+        if row["outcome"] not in ("accepted", "received", "loaded") or row["stored_as"] in taken:
+            continue
+        taken.add(row["stored_as"])
+        if row["sha256"] == sha256 and Path(row["stored_as"]).exists():
             return Path(row["stored_as"])
     return None
 
