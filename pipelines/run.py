@@ -13,6 +13,7 @@ from assets.applications.assets import ACCEPT_SMALLER_TAG
 from assets.partitions import APPLICATION_YEARS
 from assets.reference.assets import TABLES as REFERENCE_TABLES
 from assets.sources.fingerprint import REFERENCE, unchanged
+from assets.warehouse.assets import settle_parquet
 from overgang.home import explain, run_lock
 from overgang.settings import Settings
 from pipelines.definitions import MAIN_JOB, build_definitions
@@ -74,6 +75,8 @@ def _execute(
     run_id = make_new_run_id()
     with run_lock(settings.home, run_id, job_name, wait):
         recover_dead_runs(instance)
+        # A publish killed between its last two renames left no Parquet folder: put it back now.
+        settle_parquet(settings.warehouse)
         selection = None
         if leave_out_unchanged and (same := unchanged_small_sources(settings)):
             selection = [k for k in job.asset_layer.selected_asset_keys if k.to_user_string() not in same]

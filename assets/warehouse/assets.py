@@ -55,10 +55,36 @@ def sane(path: Path) -> str | None:
     return None if run else "no publication row"
 
 
+# In a Parquet folder: the run id of the publication its files were exported from.
+PARQUET_MARK = ".publication"
+
+
+def settle_parquet(published: Path) -> bool:
+    """Finish a publish killed between its last two renames (parquet -> parquet.previous, then
+    parquet.new -> parquet), which left no parquet/ folder: parquet.new is put in its place when
+    it is marked as exported from the publication now in place, so it is whole and current. A
+    parquet.new of a publish killed before it replaced the file is not. True if it settled one."""
+    folder = published.parent
+    parquet, new = folder / "parquet", folder / "parquet.new"
+    mark = new / PARQUET_MARK
+    if parquet.exists() or not mark.is_file() or not published.is_file():
+        return False
+    try:
+        with duckdb_lib.connect(str(published), read_only=True) as con:
+            run = con.execute("SELECT run_id FROM publication").fetchone()
+    except (duckdb_lib.Error, OSError):
+        return False
+    if run is None or mark.read_text(encoding="utf-8") != str(run[0]):
+        return False
+    new.rename(parquet)
+    return True
+
+
 def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_version: str) -> dict:
     """Copy the working database (`work`, the run's open connection to it) into a new file and
     put that in the published file's place in one rename."""
     published.parent.mkdir(parents=True, exist_ok=True)
+    settle_parquet(published)
     new = published.with_name(published.stem + ".new.duckdb")
     new.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -101,6 +127,10 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
         create_views(con)
         dictionary = dictionary_markdown(con)
         export_parquet(con, parquet_new)
+        has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchone()[0]
+        run = con.execute("SELECT max(run_id) FROM publication").fetchone()[0] if has_run else None
+    if run is not None:
+        (parquet_new / PARQUET_MARK).write_text(str(run), encoding="utf-8")
     previous = published.with_name(published.stem + ".previous.duckdb")
     kept = None
     if published.exists():
