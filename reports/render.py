@@ -99,86 +99,97 @@ def _wrap(name: str, width: int = 18) -> str:
     return "<br>".join(str(escape(line)) for line in lines)
 
 
-def chart_series(data: ReportData, group: str) -> pd.DataFrame:
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """A small frame's rows as dicts of plain Python values, a missing one as None."""
+    return [{k: None if v is None or v != v else v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def chart_series(data: ReportData, group: str) -> list[dict]:
     """The rows a trend chart and its table show: every year from the first loaded one to the
     report year (a year without data stays as an empty row, so it is said, not skipped), and
     the måltal for the year after the report year when the council has set one."""
-    s = data.series[group]
+    # Plain rows, not pandas: a dozen years, and the merges cost more than the report's charts.
+    rows = _records(data.series[group])
+    columns = list(data.series[group].columns)
     # A year has figures when it has a source: its extract (a protected cell) or a published table.
-    loaded = s[s["source"].notna()]
-    first = int(loaded["year"].min()) if len(loaded) else data.year
-    frame = s[(s.year >= first) & (s.year <= data.year)]
-    ahead = s[(s.year == data.year + 1) & s["target"].notna()]
-    every = pd.DataFrame({"year": range(first, data.year + 1)})
-    frame = every.merge(frame, on="year", how="left")
-    frame = pd.concat([frame, ahead], ignore_index=True) if len(ahead) else frame
-    ahead_mask = (frame["year"] > data.year).to_numpy()
-    missing_mask = ~ahead_mask & frame["source"].isna().to_numpy()
-    frame = frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
-    frame["year"] = frame["year"].astype(int)
-    frame["ahead"], frame["missing"] = ahead_mask, missing_mask
-    return frame
+    loaded = [r["year"] for r in rows if r["source"] is not None]
+    first = int(min(loaded)) if loaded else data.year
+    by_year = {r["year"]: r for r in rows if first <= r["year"] <= data.year}
+    out = [by_year.get(y) or {**dict.fromkeys(columns), "year": y} for y in range(first, data.year + 1)]
+    out += [r for r in rows if r["year"] == data.year + 1 and r["target"] is not None]
+    return [
+        {
+            **r,
+            "year": int(r["year"]),
+            "ahead": r["year"] > data.year,
+            "missing": r["year"] <= data.year and r["source"] is None,
+        }
+        for r in out
+    ]
 
 
-def missing_years(data: ReportData, group: str = "EUD") -> list[int]:
-    frame = chart_series(data, group)
-    return [int(y) for y in frame.loc[frame["missing"], "year"]]
+def missing_years(data: ReportData, group: str = "EUD", rows: list[dict] | None = None) -> list[int]:
+    return [r["year"] for r in rows or chart_series(data, group) if r["missing"]]
 
 
-def series_figure(data: ReportData, group: str) -> dict:
-    s = chart_series(data, group)
-    now = s[~s["ahead"]]
+def series_figure(data: ReportData, group: str, rows: list[dict] | None = None) -> dict:
+    s = rows or chart_series(data, group)
+    now = [r for r in s if not r["ahead"]]
     fig = charts.figure()
-    years = [int(y) for y in now["year"]]
+    years = [r["year"] for r in now]
+
+    def column(name: str) -> list:
+        return [r[name] for r in now]
+
     charts.trace(
         fig,
         "scatter",
         x=years,
-        y=_values(now["kommune"]),
+        y=_values(column("kommune")),
         name=data.kommune_name,
         mode="lines+markers",
-        customdata=[c if isinstance(c, str) else None for c in now["cell"]],
+        customdata=[c if isinstance(c, str) else None for c in column("cell")],
         line={"color": COLOURS["kommune"], "width": 3},
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
     )
-    if now["national"].notna().any():
+    if any(v is not None for v in column("national")):
         charts.trace(
             fig,
             "scatter",
             x=years,
-            y=_values(now["national"]),
+            y=_values(column("national")),
             name="Hele landet",
             mode="lines+markers",
             line={"color": COLOURS["national"], "dash": "dash"},
             hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
         )
-    if now["target"].notna().any():
+    if any(v is not None for v in column("target")):
         charts.trace(
             fig,
             "scatter",
             x=years,
-            y=_values(now["target"]),
+            y=_values(column("target")),
             name="Måltal",
             mode="markers+lines",
             line={"color": COLOURS["target"], "dash": "dot"},
             marker={"symbol": "diamond", "size": 9},
             hovertemplate="Måltal %{x}: %{y:.1~f} %<extra></extra>",
         )
-    ahead = s[s["ahead"]]
-    if len(ahead):
+    ahead = [r for r in s if r["ahead"]]
+    if ahead:
         # Next year's måltal is already decided: drawn, but as what it is (a target ahead, no data).
         charts.trace(
             fig,
             "scatter",
-            x=[int(y) for y in ahead["year"]],
-            y=_values(ahead["target"]),
-            name=f"Måltal {int(ahead['year'].iloc[0])} (kommende)",
+            x=[r["year"] for r in ahead],
+            y=_values([r["target"] for r in ahead]),
+            name=f"Måltal {ahead[0]['year']} (kommende)",
             mode="markers",
             marker={"symbol": "diamond-open", "size": 11, "color": COLOURS["target"], "line": {"width": 2}},
             hovertemplate="Kommende måltal %{x}: %{y:.1~f} %<extra></extra>",
         )
         charts.vrect(fig, data.year + 0.5, data.year + 1.5, "#eeeeee")
-    first, last = years[0], int(s["year"].max())
+    first, last = years[0], max(r["year"] for r in s)
     if first < SERIES_BREAK_YEAR <= data.year:
         charts.vline(fig, SERIES_BREAK_YEAR - 0.5, {"color": COLOURS["break"], "dash": "dash", "width": 1})
         charts.annotate(
@@ -491,12 +502,12 @@ def render_html(data: ReportData, generated: datetime) -> str:
         d=data,
         groups_order=data.targets,
         group_titles={g: w.title for g, w in data.words.items()},
-        trend={g: f.to_dict("records") for g, f in trend.items()},
-        interpolated=any((f["target_basis"] == "interpolated").any() for f in trend.values()),
-        missing=missing_years(data),
+        trend=trend,
+        interpolated=any(r["target_basis"] == "interpolated" for rows in trend.values() for r in rows),
+        missing=missing_years(data, rows=trend.get("EUD")),
         findings=findings,
         eud_now=None if pd.isna(eud_now) else eud_now,
-        series_charts={g: charts.div(series_figure(data, g), f"chart-{g.lower()}") for g in data.targets},
+        series_charts={g: charts.div(series_figure(data, g, trend[g]), f"chart-{g.lower()}") for g in data.targets},
         groups_chart=charts.div(groups_figure(data), "chart-groups"),
         schools_chart=charts.div(schools_figure(data), "chart-schools"),
         completion_chart=charts.div(completion_figure(data), "chart-completion"),
