@@ -319,16 +319,17 @@ def completion_figure(data: ReportData) -> dict | None:
 
 def series_table(data: ReportData) -> list[dict]:
     """One row per year with kommune, national and måltal for each group (the charts' numbers)."""
-    table = None
+    table: dict[int, dict] = {}
     for group, frame in data.series.items():
-        part = frame.set_index("year").add_prefix(f"{group}_")
-        table = part if table is None else table.join(part, how="outer")
-    table = table.astype(object).where(table.notna(), None)
-    return table.reset_index().to_dict("records")
+        for r in _records(frame):
+            row = table.setdefault(r["year"], {"year": r["year"]})
+            row.update({f"{group}_{k}": v for k, v in r.items() if k != "year"})
+    return [table[y] for y in sorted(table)]
 
 
-def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
-    """The report's tables as printed (one decimal, hidden cells as their mark): the workbook's sheets."""
+def report_tables(data: ReportData) -> dict[str, list[dict]]:
+    """The report's tables as printed (one decimal, hidden cells as their mark): the workbook's
+    sheets, each a list of rows (a missing column in a row is an empty cell)."""
 
     def shown(value, label, decimals=1):
         if isinstance(label, str):
@@ -348,34 +349,31 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
             row[f"{name} måltal interpoleret"] = "ja" if r.get(f"{g}_target_basis") == "interpolated" else None
         row["Kilde"] = r.get("EUD_source")
         rows.append(row)
-    sheets["Udvikling"] = pd.DataFrame(rows)
-    sheets["Grupper"] = pd.DataFrame(
-        [
-            {
-                "Uddannelsesgruppe": r.label_da,
-                "Antal": shown(r.applicants, r.label, 0),
-                "Andel (%)": shown(r.share, r.label),
-                "Hele landet (%)": shown(r.national, None),
-            }
-            for r in data.groups.itertuples()
-        ]
-        + [
-            {
-                "Uddannelsesgruppe": "Afgangselever i alt",
-                "Antal": shown(data.denominator, data.denominator_label, 0),
-                "Andel (%)": 100,
-            }
-        ]
-    )
+    sheets["Udvikling"] = rows
+    sheets["Grupper"] = [
+        {
+            "Uddannelsesgruppe": r["label_da"],
+            "Antal": shown(r["applicants"], r["label"], 0),
+            "Andel (%)": shown(r["share"], r["label"]),
+            "Hele landet (%)": shown(r["national"], None),
+        }
+        for r in _records(data.groups)
+    ] + [
+        {
+            "Uddannelsesgruppe": "Afgangselever i alt",
+            "Antal": shown(data.denominator, data.denominator_label, 0),
+            "Andel (%)": 100,
+        }
+    ]
 
     def split(frame, first):
         out = []
-        for name, r in frame.iterrows():
+        for name, r in zip(frame.index, _records(frame)):
             row = {first: r.get("school_name", name), "Elever": shown(r["denominator"], r["label_n"], 0)}
             for g, label in data.targets.items():
                 row[f"{label} (%)"] = shown(r[g], r[f"label_{g}"])
             out.append(row)
-        return pd.DataFrame(out)
+        return out
 
     sheets["Klassetrin"] = split(data.grades, "Klassetrin")
     sheets["Køn"] = split(data.sexes, "Køn")
@@ -384,13 +382,15 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         data.comparison.set_index("area") if len(data.comparison) else data.comparison, "Område"
     )
     if len(data.completion):
-        mine = data.completion[data.completion.area == "kommune"]
-        sheets["Uddannelsesstatus"] = pd.DataFrame(
-            [
-                {"Status": r.label, "Antal": shown(r.persons, r.mark, 0), "Andel (%)": shown(r.share, r.mark)}
-                for r in mine.itertuples()
-            ]
-        )
+        sheets["Uddannelsesstatus"] = [
+            {
+                "Status": r["label"],
+                "Antal": shown(r["persons"], r["mark"], 0),
+                "Andel (%)": shown(r["share"], r["mark"]),
+            }
+            for r in _records(data.completion)
+            if r["area"] == "kommune"
+        ]
     return sheets
 
 
@@ -400,22 +400,23 @@ def write_workbook(data: ReportData, path: Path) -> Path:
 
     tmp = path.with_suffix(".tmp.xlsx")
     sheets = report_tables(data)
-    sheets["Om tallene"] = pd.DataFrame(
-        {
-            "Note": [
-                "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
-                f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
-                f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
-            ]
-        }
-    )
-    book = xlsxwriter.Workbook(str(tmp))
+    sheets["Om tallene"] = [
+        {"Note": note}
+        for note in (
+            "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
+            f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
+            f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
+        )
+    ]
+    # in_memory: the sheets go into the zip from memory, not through a temporary file each.
+    book = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
     bold = book.add_format({"bold": True})
-    for name, frame in sheets.items():
+    for name, rows in sheets.items():
         sheet = book.add_worksheet(name)
-        sheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
-        for i, row in enumerate(frame.itertuples(index=False), start=1):
-            sheet.write_row(i, 0, [None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
+        columns = list(dict.fromkeys(c for r in rows for c in r))
+        sheet.write_row(0, 0, columns, bold)
+        for i, r in enumerate(rows, start=1):
+            sheet.write_row(i, 0, [r.get(c) for c in columns])
     book.close()
     tmp.replace(path)
     return path
