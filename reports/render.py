@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import duckdb
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -99,9 +100,25 @@ def _wrap(name: str, width: int = 18) -> str:
     return "<br>".join(str(escape(line)) for line in lines)
 
 
+def rows(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")`` for the report's small frames (numpy numbers as Python ones,
+    NaN kept), without its column-by-column indexing: that cost the template more than its text."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, map(_native, row))) for row in frame.to_numpy(dtype=object).tolist()]
+
+
+def _native(value):
+    return value.item() if isinstance(value, np.integer | np.floating | np.bool_) else value
+
+
+def named_rows(frame: pd.DataFrame) -> list[tuple]:
+    """(index, row) pairs, as ``frame.iterrows()`` gives them, the rows as dicts (see ``rows``)."""
+    return list(zip(frame.index, rows(frame)))
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     """A small frame's rows as dicts of plain Python values, a missing one as None."""
-    return [{k: None if v is None or v != v else v for k, v in r.items()} for r in frame.to_dict("records")]
+    return [{k: None if v is None or v != v else v for k, v in r.items()} for r in rows(frame)]
 
 
 def chart_series(data: ReportData, group: str) -> list[dict]:
@@ -443,6 +460,7 @@ def _environment() -> Environment:
         bytecode_cache=FileSystemBytecodeCache(),
     )
     env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct, source=source_link)
+    env.globals.update(rows=rows, named_rows=named_rows)
     return env
 
 
