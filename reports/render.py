@@ -126,14 +126,14 @@ def chart_series(data: ReportData, group: str) -> list[dict]:
     report year (a year without data stays as an empty row, so it is said, not skipped), and
     the måltal for the year after the report year when the council has set one."""
     # Plain rows, not pandas: a dozen years, and the merges cost more than the report's charts.
-    rows = _records(data.series[group])
+    series = _records(data.series[group])
     columns = list(data.series[group].columns)
     # A year has figures when it has a source: its extract (a protected cell) or a published table.
-    loaded = [r["year"] for r in rows if r["source"] is not None]
+    loaded = [r["year"] for r in series if r["source"] is not None]
     first = int(min(loaded)) if loaded else data.year
-    by_year = {r["year"]: r for r in rows if first <= r["year"] <= data.year}
+    by_year = {r["year"]: r for r in series if first <= r["year"] <= data.year}
     out = [by_year.get(y) or {**dict.fromkeys(columns), "year": y} for y in range(first, data.year + 1)]
-    out += [r for r in rows if r["year"] == data.year + 1 and r["target"] is not None]
+    out += [r for r in series if r["year"] == data.year + 1 and r["target"] is not None]
     return [
         {
             **r,
@@ -145,12 +145,13 @@ def chart_series(data: ReportData, group: str) -> list[dict]:
     ]
 
 
-def missing_years(data: ReportData, group: str = "EUD", rows: list[dict] | None = None) -> list[int]:
-    return [r["year"] for r in rows or chart_series(data, group) if r["missing"]]
+def missing_years(data: ReportData, group: str = "EUD", series: list[dict] | None = None) -> list[int]:
+    """The years without figures (`series`: the group's chart_series, when already made)."""
+    return [r["year"] for r in series or chart_series(data, group) if r["missing"]]
 
 
-def series_figure(data: ReportData, group: str, rows: list[dict] | None = None) -> dict:
-    s = rows or chart_series(data, group)
+def series_figure(data: ReportData, group: str, series: list[dict] | None = None) -> dict:
+    s = series or chart_series(data, group)
     now = [r for r in s if not r["ahead"]]
     fig = charts.figure()
     years = [r["year"] for r in now]
@@ -523,7 +524,7 @@ def render_html(data: ReportData, generated: datetime) -> str:
         group_titles={g: w.title for g, w in data.words.items()},
         trend=trend,
         interpolated=any(r["target_basis"] == "interpolated" for rows in trend.values() for r in rows),
-        missing=missing_years(data, rows=trend.get("EUD")),
+        missing=missing_years(data, series=trend.get("EUD")),
         findings=findings,
         eud_now=None if pd.isna(eud_now) else eud_now,
         series_charts={g: charts.div(series_figure(data, g, trend[g]), f"chart-{g.lower()}") for g in data.targets},
