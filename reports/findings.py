@@ -38,11 +38,11 @@ def years_text(years: list[int]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " og " + words[-1]
 
 
-def series_finding(frame: pd.DataFrame, what: str, year: int) -> Markup:
+def series_finding(series: list[dict], what: str, year: int) -> Markup:
     """'EUD-andelen steg fra 16,1 % i 2023 til 23,7 % i 2024 …' for one trend chart
-    (``frame``: the rows of ``render.chart_series``; ``what``: the group's words, e.g.
+    (``series``: the rows of ``render.chart_series``; ``what``: the group's words, e.g.
     "EUD-andelen", from ``reports/groups.py``)."""
-    rows = {int(r["year"]): r for r in frame.to_dict("records")}
+    rows = {int(r["year"]): r for r in series}
     now = rows.get(year)
     shown = [y for y, r in sorted(rows.items()) if y <= year and _shown(r["kommune"]) and r["source"]]
     parts: list[Markup | str] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -110,8 +110,9 @@ class Context:
     kommune_code: int
     year: int
 
-    @property
+    @cached_property
     def eud(self) -> dict[str, _Plain]:
+        # Read by most cards and by _mark: the frame is indexed once per report, not per card.
         frame = self.data["series"]["EUD"].set_index("year")
         return {c: _Plain(frame[c].to_dict()) for c in ("kommune", "national", "target")}
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import duckdb
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -99,86 +100,114 @@ def _wrap(name: str, width: int = 18) -> str:
     return "<br>".join(str(escape(line)) for line in lines)
 
 
-def chart_series(data: ReportData, group: str) -> pd.DataFrame:
+def rows(frame: pd.DataFrame) -> list[dict]:
+    """``frame.to_dict("records")`` for the report's small frames (numpy numbers as Python ones,
+    NaN kept), without its column-by-column indexing: that cost the template more than its text."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, map(_native, row))) for row in frame.to_numpy(dtype=object).tolist()]
+
+
+def _native(value):
+    return value.item() if isinstance(value, np.integer | np.floating | np.bool_) else value
+
+
+def named_rows(frame: pd.DataFrame) -> list[tuple]:
+    """(index, row) pairs, as ``frame.iterrows()`` gives them, the rows as dicts (see ``rows``)."""
+    return list(zip(frame.index, rows(frame)))
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """A small frame's rows as dicts of plain Python values, a missing one as None."""
+    return [{k: None if v is None or v != v else v for k, v in r.items()} for r in rows(frame)]
+
+
+def chart_series(data: ReportData, group: str) -> list[dict]:
     """The rows a trend chart and its table show: every year from the first loaded one to the
     report year (a year without data stays as an empty row, so it is said, not skipped), and
     the måltal for the year after the report year when the council has set one."""
-    s = data.series[group]
+    # Plain rows, not pandas: a dozen years, and the merges cost more than the report's charts.
+    series = _records(data.series[group])
+    columns = list(data.series[group].columns)
     # A year has figures when it has a source: its extract (a protected cell) or a published table.
-    loaded = s[s["source"].notna()]
-    first = int(loaded["year"].min()) if len(loaded) else data.year
-    frame = s[(s.year >= first) & (s.year <= data.year)]
-    ahead = s[(s.year == data.year + 1) & s["target"].notna()]
-    every = pd.DataFrame({"year": range(first, data.year + 1)})
-    frame = every.merge(frame, on="year", how="left")
-    frame = pd.concat([frame, ahead], ignore_index=True) if len(ahead) else frame
-    ahead_mask = (frame["year"] > data.year).to_numpy()
-    missing_mask = ~ahead_mask & frame["source"].isna().to_numpy()
-    frame = frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
-    frame["year"] = frame["year"].astype(int)
-    frame["ahead"], frame["missing"] = ahead_mask, missing_mask
-    return frame
+    loaded = [r["year"] for r in series if r["source"] is not None]
+    first = int(min(loaded)) if loaded else data.year
+    by_year = {r["year"]: r for r in series if first <= r["year"] <= data.year}
+    out = [by_year.get(y) or {**dict.fromkeys(columns), "year": y} for y in range(first, data.year + 1)]
+    out += [r for r in series if r["year"] == data.year + 1 and r["target"] is not None]
+    return [
+        {
+            **r,
+            "year": int(r["year"]),
+            "ahead": r["year"] > data.year,
+            "missing": r["year"] <= data.year and r["source"] is None,
+        }
+        for r in out
+    ]
 
 
-def missing_years(data: ReportData, group: str = "EUD") -> list[int]:
-    frame = chart_series(data, group)
-    return [int(y) for y in frame.loc[frame["missing"], "year"]]
+def missing_years(data: ReportData, group: str = "EUD", series: list[dict] | None = None) -> list[int]:
+    """The years without figures (`series`: the group's chart_series, when already made)."""
+    return [r["year"] for r in series or chart_series(data, group) if r["missing"]]
 
 
-def series_figure(data: ReportData, group: str) -> dict:
-    s = chart_series(data, group)
-    now = s[~s["ahead"]]
+def series_figure(data: ReportData, group: str, series: list[dict] | None = None) -> dict:
+    s = series or chart_series(data, group)
+    now = [r for r in s if not r["ahead"]]
     fig = charts.figure()
-    years = [int(y) for y in now["year"]]
+    years = [r["year"] for r in now]
+
+    def column(name: str) -> list:
+        return [r[name] for r in now]
+
     charts.trace(
         fig,
         "scatter",
         x=years,
-        y=_values(now["kommune"]),
+        y=_values(column("kommune")),
         name=data.kommune_name,
         mode="lines+markers",
-        customdata=[c if isinstance(c, str) else None for c in now["cell"]],
+        customdata=[c if isinstance(c, str) else None for c in column("cell")],
         line={"color": COLOURS["kommune"], "width": 3},
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
     )
-    if now["national"].notna().any():
+    if any(v is not None for v in column("national")):
         charts.trace(
             fig,
             "scatter",
             x=years,
-            y=_values(now["national"]),
+            y=_values(column("national")),
             name="Hele landet",
             mode="lines+markers",
             line={"color": COLOURS["national"], "dash": "dash"},
             hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
         )
-    if now["target"].notna().any():
+    if any(v is not None for v in column("target")):
         charts.trace(
             fig,
             "scatter",
             x=years,
-            y=_values(now["target"]),
+            y=_values(column("target")),
             name="Måltal",
             mode="markers+lines",
             line={"color": COLOURS["target"], "dash": "dot"},
             marker={"symbol": "diamond", "size": 9},
             hovertemplate="Måltal %{x}: %{y:.1~f} %<extra></extra>",
         )
-    ahead = s[s["ahead"]]
-    if len(ahead):
+    ahead = [r for r in s if r["ahead"]]
+    if ahead:
         # Next year's måltal is already decided: drawn, but as what it is (a target ahead, no data).
         charts.trace(
             fig,
             "scatter",
-            x=[int(y) for y in ahead["year"]],
-            y=_values(ahead["target"]),
-            name=f"Måltal {int(ahead['year'].iloc[0])} (kommende)",
+            x=[r["year"] for r in ahead],
+            y=_values([r["target"] for r in ahead]),
+            name=f"Måltal {ahead[0]['year']} (kommende)",
             mode="markers",
             marker={"symbol": "diamond-open", "size": 11, "color": COLOURS["target"], "line": {"width": 2}},
             hovertemplate="Kommende måltal %{x}: %{y:.1~f} %<extra></extra>",
         )
         charts.vrect(fig, data.year + 0.5, data.year + 1.5, "#eeeeee")
-    first, last = years[0], int(s["year"].max())
+    first, last = years[0], max(r["year"] for r in s)
     if first < SERIES_BREAK_YEAR <= data.year:
         charts.vline(fig, SERIES_BREAK_YEAR - 0.5, {"color": COLOURS["break"], "dash": "dash", "width": 1})
         charts.annotate(
@@ -308,16 +337,17 @@ def completion_figure(data: ReportData) -> dict | None:
 
 def series_table(data: ReportData) -> list[dict]:
     """One row per year with kommune, national and måltal for each group (the charts' numbers)."""
-    table = None
+    table: dict[int, dict] = {}
     for group, frame in data.series.items():
-        part = frame.set_index("year").add_prefix(f"{group}_")
-        table = part if table is None else table.join(part, how="outer")
-    table = table.astype(object).where(table.notna(), None)
-    return table.reset_index().to_dict("records")
+        for r in _records(frame):
+            row = table.setdefault(r["year"], {"year": r["year"]})
+            row.update({f"{group}_{k}": v for k, v in r.items() if k != "year"})
+    return [table[y] for y in sorted(table)]
 
 
-def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
-    """The report's tables as printed (one decimal, hidden cells as their mark): the workbook's sheets."""
+def report_tables(data: ReportData) -> dict[str, list[dict]]:
+    """The report's tables as printed (one decimal, hidden cells as their mark): the workbook's
+    sheets, each a list of rows (a missing column in a row is an empty cell)."""
 
     def shown(value, label, decimals=1):
         if isinstance(label, str):
@@ -337,34 +367,31 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
             row[f"{name} måltal interpoleret"] = "ja" if r.get(f"{g}_target_basis") == "interpolated" else None
         row["Kilde"] = r.get("EUD_source")
         rows.append(row)
-    sheets["Udvikling"] = pd.DataFrame(rows)
-    sheets["Grupper"] = pd.DataFrame(
-        [
-            {
-                "Uddannelsesgruppe": r.label_da,
-                "Antal": shown(r.applicants, r.label, 0),
-                "Andel (%)": shown(r.share, r.label),
-                "Hele landet (%)": shown(r.national, None),
-            }
-            for r in data.groups.itertuples()
-        ]
-        + [
-            {
-                "Uddannelsesgruppe": "Afgangselever i alt",
-                "Antal": shown(data.denominator, data.denominator_label, 0),
-                "Andel (%)": 100,
-            }
-        ]
-    )
+    sheets["Udvikling"] = rows
+    sheets["Grupper"] = [
+        {
+            "Uddannelsesgruppe": r["label_da"],
+            "Antal": shown(r["applicants"], r["label"], 0),
+            "Andel (%)": shown(r["share"], r["label"]),
+            "Hele landet (%)": shown(r["national"], None),
+        }
+        for r in _records(data.groups)
+    ] + [
+        {
+            "Uddannelsesgruppe": "Afgangselever i alt",
+            "Antal": shown(data.denominator, data.denominator_label, 0),
+            "Andel (%)": 100,
+        }
+    ]
 
     def split(frame, first):
         out = []
-        for name, r in frame.iterrows():
+        for name, r in zip(frame.index, _records(frame)):
             row = {first: r.get("school_name", name), "Elever": shown(r["denominator"], r["label_n"], 0)}
             for g, label in data.targets.items():
                 row[f"{label} (%)"] = shown(r[g], r[f"label_{g}"])
             out.append(row)
-        return pd.DataFrame(out)
+        return out
 
     sheets["Klassetrin"] = split(data.grades, "Klassetrin")
     sheets["Køn"] = split(data.sexes, "Køn")
@@ -373,13 +400,15 @@ def report_tables(data: ReportData) -> dict[str, pd.DataFrame]:
         data.comparison.set_index("area") if len(data.comparison) else data.comparison, "Område"
     )
     if len(data.completion):
-        mine = data.completion[data.completion.area == "kommune"]
-        sheets["Uddannelsesstatus"] = pd.DataFrame(
-            [
-                {"Status": r.label, "Antal": shown(r.persons, r.mark, 0), "Andel (%)": shown(r.share, r.mark)}
-                for r in mine.itertuples()
-            ]
-        )
+        sheets["Uddannelsesstatus"] = [
+            {
+                "Status": r["label"],
+                "Antal": shown(r["persons"], r["mark"], 0),
+                "Andel (%)": shown(r["share"], r["mark"]),
+            }
+            for r in _records(data.completion)
+            if r["area"] == "kommune"
+        ]
     return sheets
 
 
@@ -389,22 +418,23 @@ def write_workbook(data: ReportData, path: Path) -> Path:
 
     tmp = path.with_suffix(".tmp.xlsx")
     sheets = report_tables(data)
-    sheets["Om tallene"] = pd.DataFrame(
-        {
-            "Note": [
-                "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
-                f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
-                f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
-            ]
-        }
-    )
-    book = xlsxwriter.Workbook(str(tmp))
+    sheets["Om tallene"] = [
+        {"Note": note}
+        for note in (
+            "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
+            f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
+            f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
+        )
+    ]
+    # in_memory: the sheets go into the zip from memory, not through a temporary file each.
+    book = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
     bold = book.add_format({"bold": True})
-    for name, frame in sheets.items():
+    for name, rows in sheets.items():
         sheet = book.add_worksheet(name)
-        sheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
-        for i, row in enumerate(frame.itertuples(index=False), start=1):
-            sheet.write_row(i, 0, [None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
+        columns = list(dict.fromkeys(c for r in rows for c in r))
+        sheet.write_row(0, 0, columns, bold)
+        for i, r in enumerate(rows, start=1):
+            sheet.write_row(i, 0, [r.get(c) for c in columns])
     book.close()
     tmp.replace(path)
     return path
@@ -431,6 +461,7 @@ def _environment() -> Environment:
         bytecode_cache=FileSystemBytecodeCache(),
     )
     env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct, source=source_link)
+    env.globals.update(rows=rows, named_rows=named_rows)
     return env
 
 
@@ -491,12 +522,12 @@ def render_html(data: ReportData, generated: datetime) -> str:
         d=data,
         groups_order=data.targets,
         group_titles={g: w.title for g, w in data.words.items()},
-        trend={g: f.to_dict("records") for g, f in trend.items()},
-        interpolated=any((f["target_basis"] == "interpolated").any() for f in trend.values()),
-        missing=missing_years(data),
+        trend=trend,
+        interpolated=any(r["target_basis"] == "interpolated" for rows in trend.values() for r in rows),
+        missing=missing_years(data, series=trend.get("EUD")),
         findings=findings,
         eud_now=None if pd.isna(eud_now) else eud_now,
-        series_charts={g: charts.div(series_figure(data, g), f"chart-{g.lower()}") for g in data.targets},
+        series_charts={g: charts.div(series_figure(data, g, trend[g]), f"chart-{g.lower()}") for g in data.targets},
         groups_chart=charts.div(groups_figure(data), "chart-groups"),
         schools_chart=charts.div(schools_figure(data), "chart-schools"),
         completion_chart=charts.div(completion_figure(data), "chart-completion"),
