@@ -30,6 +30,13 @@ def _files(tmp_path):
         ),
         # A CPR number in the school's name: withheld, as one by one.
         (2025, write_extract(tmp_path / "in" / "optagelse_2025.csv", [*rows, row(**{"Skolens navn": "0101081234"})])),
+        # Windows-1252 with an en dash (not Latin-1): read from a UTF-8 copy in memory.
+        (
+            2021,
+            write_extract(
+                tmp_path / "in" / "optagelse_2021.csv", [*rows, row(**{"Skolens navn": "Syd – Skolen"})], "cp1252"
+            ),
+        ),
     ]
 
 
@@ -55,11 +62,15 @@ def test_one_transaction_stages_what_one_file_at_a_time_staged(tmp_path):
     seen = []
     staged = stage_files(together, files, KEY, False, "run", lambda i, s: seen.append((i, s.name)))
     assert staged == expected
-    assert seen == [(1, "optagelse_2023.csv"), (2, "optagelse_2024.csv"), (3, "optagelse_2025.csv")]
+    assert [name for _, name in seen] == [path.name for _, path in files]
+    assert [s.encoding for s in staged] == ["cp1252", "utf-8", "utf-8", "cp1252"]
     assert expected[1].blank_lines == 1 and expected[1].rejected_lines == 1
     got, want = _tables(together), _tables(one_by_one)
     assert want["staging_applications"] and want["quarantine"]
     assert got == want
+    assert together.execute(
+        "SELECT count(*) FROM staging_applications WHERE school_name = 'Syd – Skolen'"
+    ).fetchone() == (1,)
     # A second batch numbers its rows after the first's, as a second file would be.
     more = [(2022, write_extract(tmp_path / "in" / "optagelse_2022.csv", [row()]))]
     stage_files(together, more, KEY, False, "run")
