@@ -1,13 +1,14 @@
-"""Staging a run's extracts in one transaction (ingest.stage_files) gives exactly what staging
+"""Staging a run's extracts a row group at a time (ingest.stage_files) gives exactly what staging
 them one by one gave (ingest.stage_file), also when a file needs the full pre-pass halfway, and
-on a refused file leaves nothing staged."""
+on a refused file leaves nothing of the open transaction staged."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from assets.applications.ingest import FileRejected, stage_file, stage_files
+from assets.applications import ingest
+from assets.applications.ingest import ROW_GROUP_ROWS, FileRejected, stage_file, stage_files
 from assets.sql import ensure_work_schema
 from tests.extracts import row, write_extract
 
@@ -52,7 +53,10 @@ def _tables(con) -> dict[str, list[tuple]]:
     return {name: con.execute(sql).fetchall() for name, sql in TABLES.items()}
 
 
-def test_one_transaction_stages_what_one_file_at_a_time_staged(tmp_path):
+@pytest.mark.parametrize("row_group", [ROW_GROUP_ROWS, 30])
+def test_stages_what_one_file_at_a_time_staged(tmp_path, monkeypatch, row_group):
+    # 30 rows: a commit after the second file (24 + 21 rows), the rest in a second transaction.
+    monkeypatch.setattr(ingest, "ROW_GROUP_ROWS", row_group)
     files = _files(tmp_path)
     one_by_one = duckdb.connect(str(tmp_path / "one.duckdb"))
     ensure_work_schema(one_by_one)
