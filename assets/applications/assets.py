@@ -15,7 +15,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.applications.ingest import FileRejected, extract_sources, stage_file
+from assets.applications.ingest import FileRejected, extract_sources, stage_files
 from assets.applications.ledger import ledger_problems, ledger_rows, shrunk_years, update_ledger
 from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
 from assets.partitions import APPLICATION_YEARS, ONE_RUN, years_of
@@ -107,7 +107,6 @@ def application_extracts(
         context.log.warning("DEMO key used for CPR pseudonyms (shipped sample only).")
     for warning in key_warnings():
         context.log.warning(warning)
-    staged = []
     with duckdb.get_connection() as con:
         ensure_work_schema(con)
         params = {"years": years}
@@ -124,13 +123,16 @@ def application_extracts(
                 fill("DELETE FROM ${table} WHERE file_year IN (SELECT unnest($years))", table=ident(table)), params
             )
         con.execute("DELETE FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years))", params)
-        for i, (year, path) in enumerate([(y, p) for y in years for p in by_year.get(y, [])], 1):
-            result = stage_file(con, path, year, key, demo, context.run.run_id)
-            staged.append(result)
+
+        def log(i: int, result) -> None:
             unreadable = f", {result.rejected_lines} unreadable lines" if result.rejected_lines else ""
             context.log.info(
                 f"[{i}/{len(files)}] {result.name}: {result.data_rows} rows, {result.encoding}{unreadable}"
             )
+
+        staged = stage_files(
+            con, [(y, p) for y in years for p in by_year.get(y, [])], key, demo, context.run.run_id, log
+        )
         con.execute(
             "INSERT OR REPLACE INTO year_keys SELECT DISTINCT file_year, $fp, $synthetic FROM ingested_files "
             "WHERE file_year IN (SELECT unnest($years))",
