@@ -463,6 +463,8 @@ def report(kommune: int | None, year: int | None, out: Path | None, every: bool)
 
 
 def _report_all(settings: Settings, year: int | None) -> None:
+    import gc
+
     import duckdb
 
     from reports.overview import kommuner_with_data, overview_year, render_overview
@@ -473,6 +475,9 @@ def _report_all(settings: Settings, year: int | None) -> None:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         year = overview_year(con, year)
         codes = kommuner_with_data(con, year)
+    # Each report's plotly figures are cyclic garbage (about 2.8 MB a report), which only the
+    # collector frees: without it (overgang/process.py) the memory grew with every municipality.
+    gc.enable()
     overview = render_overview(settings, year)
     for code in codes:
         render_report(settings, code, year)
