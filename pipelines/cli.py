@@ -189,6 +189,15 @@ def _guard(action):
         _fail(str(err))
     except (OSError, duckdb.Error) as err:
         _fail(explain(f"{type(err).__name__}: {err}", settings))
+    except Exception as err:
+        # A damaged run-history file (Dagster's SQLite databases under the home): said, not a traceback.
+        if "sqlite" not in str(err).lower() or not _damaged_sqlite(str(err)):
+            raise
+        _fail(explain(f"{type(err).__name__}: {str(err).splitlines()[0]}", settings))
+
+
+def _damaged_sqlite(text: str) -> bool:
+    return "file is not a database" in text or "database disk image is malformed" in text
 
 
 @main.command()
