@@ -119,3 +119,27 @@ def test_a_description_changed_and_changed_back(settings):
     assert receive(_table(settings, "april.csv", "20,0", other), settings).outcome == "accepted"
     kept = list((settings.inbox_dir / "processed").rglob("*.yaml"))
     assert len(kept) == 6  # 4 accepted + 2 duplicates: each description kept beside its table
+
+
+@pytest.mark.integration
+def test_the_real_command_loads_the_original_sent_while_its_correction_waits(tmp_path):
+    """The break end to end: `overgang load A` (a run), `overgang load --no-run B` (B waits),
+    `overgang load A` again: A is taken and its run publishes A's rows, not B's."""
+    import duckdb
+
+    from tests.cli import overgang, settled
+    from tests.conftest import TEST_KEY
+
+    a = settled(write_extract(tmp_path / "send" / "optagelse_2024.csv", VERSIONS["A"]))
+    first = overgang(tmp_path, "load", str(a), OVERGANG_CPR_KEY=TEST_KEY)
+    assert first.returncode == 0, first.stderr[-2000:]
+    b = settled(write_extract(tmp_path / "fix" / "optagelse_2024.csv", VERSIONS["B"]))
+    waits = overgang(tmp_path, "load", "--no-run", str(b), OVERGANG_CPR_KEY=TEST_KEY)
+    assert waits.returncode == 0 and "accepted" in waits.stderr, waits.stderr[-2000:]
+    again = overgang(tmp_path, "load", "--accept-smaller", str(a), OVERGANG_CPR_KEY=TEST_KEY)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stderr.startswith("accepted") and "already loaded" not in again.stderr, again.stderr[-2000:]
+    warehouse = tmp_path / "home" / "warehouse" / "overgang.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("SELECT count(*) FROM applications WHERE year = 2024").fetchone()[0]
+    assert rows == len(VERSIONS["A"])
