@@ -104,6 +104,12 @@ def explain(text: str, settings: Settings | None = None) -> str:
             text + f" → This user may not write in OVERGANG_HOME{home}. Fix its permissions or set OVERGANG_HOME "
             "to a folder this user owns, and run again."
         )
+    if "sqlite" in lowered and ("file is not a database" in lowered or "disk image is malformed" in lowered):
+        history = settings.dagster_home / "history" if settings else "the home's dagster/history folder"
+        return (
+            text + f" → A file of Dagster's run history ({history}) is damaged. Move that folder aside (it holds "
+            "only the record of past runs; the warehouse, the inbox and the reports are not in it) and run again."
+        )
     if "not a valid duckdb database" in lowered or "corrupt" in lowered or "checksum" in lowered:
         return (
             text + " → A DuckDB file is damaged. The working database: rebuild it with `overgang run --rebuild`. "

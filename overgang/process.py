@@ -49,9 +49,10 @@ def status_of(exit: SystemExit) -> int:
 
 def exit_now(status: int) -> NoReturn:
     """Wait for non-daemon threads, run the atexit handlers, flush, and exit with `status`."""
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
+    # As Python's own shutdown does: threading's exit hooks first (an executor's idle workers are
+    # told to stop; joined without it, they are waited for for ever), then every non-daemon
+    # thread, including one started while the others are waited for.
+    threading._shutdown()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

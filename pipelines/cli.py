@@ -189,6 +189,15 @@ def _guard(action):
         _fail(str(err))
     except (OSError, duckdb.Error) as err:
         _fail(explain(f"{type(err).__name__}: {err}", settings))
+    except Exception as err:
+        # A damaged run-history file (Dagster's SQLite databases under the home): said, not a traceback.
+        if "sqlite" not in str(err).lower() or not _damaged_sqlite(str(err)):
+            raise
+        _fail(explain(f"{type(err).__name__}: {str(err).splitlines()[0]}", settings))
+
+
+def _damaged_sqlite(text: str) -> bool:
+    return "file is not a database" in text or "database disk image is malformed" in text
 
 
 @main.command()
@@ -463,6 +472,8 @@ def report(kommune: int | None, year: int | None, out: Path | None, every: bool)
 
 
 def _report_all(settings: Settings, year: int | None) -> None:
+    import gc
+
     import duckdb
 
     from reports.overview import kommuner_with_data, overview_year, render_overview
@@ -473,6 +484,9 @@ def _report_all(settings: Settings, year: int | None) -> None:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         year = overview_year(con, year)
         codes = kommuner_with_data(con, year)
+    # Each report's plotly figures are cyclic garbage (about 2.8 MB a report), which only the
+    # collector frees: without it (overgang/process.py) the memory grew with every municipality.
+    gc.enable()
     overview = render_overview(settings, year)
     for code in codes:
         render_report(settings, code, year)

@@ -80,9 +80,19 @@ def _loaded_as(settings: Settings, sha256: str) -> Path | None:
         if row["outcome"] not in ("accepted", "received", "loaded") or row["stored_as"] in taken:
             continue
         taken.add(row["stored_as"])
-        if row["sha256"] == sha256 and Path(row["stored_as"]).exists():
-            return Path(row["stored_as"])
+        place = Path(row["stored_as"])
+        if row["outcome"] == "loaded" and _correction_waits(place):
+            continue  # the year's next run replaces it: what waits is the year's extract from now on
+        if row["sha256"] == sha256 and place.exists():
+            return place
     return None
+
+
+def _correction_waits(loaded: Path) -> bool:
+    """Whether another extract for the year of this loaded one waits in pending/ for its run (the
+    run makes it current in this one's place)."""
+    pending = loaded.parent / "pending"
+    return pending.is_dir() and any(p.is_file() or p.is_symlink() for p in pending.iterdir())
 
 
 @contextmanager

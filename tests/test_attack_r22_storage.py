@@ -1,0 +1,99 @@
+"""Attack on the run history's storage (pipelines/storage.py: files at the pinned revision opened
+without alembic, new ones stamped directly) together with the command's fast end (os._exit with
+SQLite connections still in their pools): the real `overgang run` in a child process.
+
+Break: a damaged runs.db (not an SQLite file) made `overgang run` end in a traceback out of the
+storage's connection hook ("file is not a database"), although `_guard` promises a message with
+what to do for a damaged file. Now: status 1, the message, and the way out (move the history
+aside), which works.
+
+Found holding (pinned): an empty runs.db; a SIGINT in the middle of a run (status 1 and the run's
+message, the next run works, both runs read back by Dagster's own storage with the right
+status; the command's last word is its own message); history written through the fast end read by Dagster's own storage.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from overgang.settings import PROJECT_DIR
+from tests.cli import overgang
+
+pytestmark = pytest.mark.integration
+
+
+def _history(tmp_path: Path) -> Path:
+    return tmp_path / "home" / "dagster" / "history"
+
+
+def _dagster_reads(tmp_path: Path) -> dict[str, str]:
+    """Each run's status, read by Dagster's own SQLite storage (not pipelines/storage.py)."""
+    from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
+
+    storage = DagsterSqliteStorage.from_local(str(tmp_path / "home" / "dagster"))
+    runs = storage.run_storage.get_runs()
+    for run in runs:
+        assert storage.event_log_storage.get_logs_for_run(run.run_id), run.run_id
+    return {run.run_id: run.status.value for run in runs}
+
+
+def test_a_damaged_runs_db_is_said_not_a_traceback(tmp_path):
+    assert overgang(tmp_path, "run").returncode == 0
+    runs_db = _history(tmp_path) / "runs.db"
+    for extra in ("-wal", "-shm"):
+        Path(f"{runs_db}{extra}").unlink(missing_ok=True)
+    runs_db.write_bytes(os.urandom(8192))
+    damaged = overgang(tmp_path, "run", "--rebuild")
+    assert damaged.returncode == 1
+    assert "Traceback" not in damaged.stderr, damaged.stderr[-2000:]
+    assert "run history" in damaged.stderr and "is damaged" in damaged.stderr
+    # The way out the message gives: the history moved aside, the next run works.
+    _history(tmp_path).rename(tmp_path / "history.damaged")
+    again = overgang(tmp_path, "run", "--rebuild")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert list(_dagster_reads(tmp_path).values()) == ["SUCCESS"]
+
+
+def test_an_empty_runs_db_is_made_again(tmp_path):
+    _history(tmp_path).mkdir(parents=True)
+    (_history(tmp_path) / "runs.db").write_bytes(b"")
+    done = overgang(tmp_path, "run")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert list(_dagster_reads(tmp_path).values()) == ["SUCCESS"]
+
+
+def test_sigint_in_the_middle_of_a_run_then_the_next_run(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
+    env |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    shards = _history(tmp_path) / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(p.name != "index.db" for p in shards.glob("*.db")):
+        time.sleep(0.1)
+    time.sleep(1.5)  # inside the run's steps
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 1, err[-2000:]
+    # The command ends with its own message, not an uncaught exception (a step's failure it
+    # reports may quote the interrupted step's stack: that is the run's report, not the command's).
+    assert err.strip().splitlines()[-1].startswith(("Error:", "Aborted")), err[-3000:]
+    again = overgang(tmp_path, "run")
+    assert again.returncode == 0, again.stderr[-2000:]
+    statuses = sorted(_dagster_reads(tmp_path).values())
+    assert statuses in (["FAILURE", "SUCCESS"], ["CANCELED", "SUCCESS"]), statuses
+    shutil.rmtree(tmp_path / "home" / "work", ignore_errors=True)
