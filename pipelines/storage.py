@@ -21,6 +21,7 @@ files with Dagster's own, and reads a run written by each storage with the other
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import functools
 import os
@@ -68,6 +69,16 @@ def engine_for(url: str, busy_timeout: bool = False) -> Engine:
         else:
             _engines.move_to_end(key)
         return engine
+
+
+@atexit.register
+def _close_engines() -> None:
+    """Closing each file's last connection checkpoints its write-ahead log into the file, as
+    Dagster's own storage does after every statement: a copy of the *.db files made after a
+    command then holds its runs (`overgang` ends through atexit, overgang/process.py)."""
+    with _engines_lock:
+        while _engines:
+            _engines.popitem()[1].dispose()
 
 
 def _pragmas(dbapi_connection, _record) -> None:

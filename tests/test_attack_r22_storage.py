@@ -97,3 +97,17 @@ def test_sigint_in_the_middle_of_a_run_then_the_next_run(tmp_path):
     statuses = sorted(_dagster_reads(tmp_path).values())
     assert statuses in (["FAILURE", "SUCCESS"], ["CANCELED", "SUCCESS"]), statuses
     shutil.rmtree(tmp_path / "home" / "work", ignore_errors=True)
+
+
+def test_the_history_files_are_whole_without_their_logs_after_a_command(tmp_path):
+    """The command ends without Python's teardown; the storage still closes its connections at
+    exit, so each file's write-ahead log is folded into it: a copy of the *.db files alone (a
+    backup) holds every run, read by Dagster's own storage."""
+    assert overgang(tmp_path, "run").returncode == 0
+    assert overgang(tmp_path, "run").returncode == 0
+    dagster = tmp_path / "home" / "dagster"
+    assert not [p for p in dagster.rglob("*-wal") if p.stat().st_size], list(dagster.rglob("*-wal"))
+    backup = tmp_path / "backup"
+    shutil.copytree(dagster, backup / "home" / "dagster", ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+    statuses = _dagster_reads(backup)
+    assert len(statuses) == 2 and set(statuses.values()) == {"SUCCESS"}
