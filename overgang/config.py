@@ -48,7 +48,7 @@ class SmallCell(_Section):
 
 
 class DuckDBConfig(_Section):
-    memory_limit: str = "1GB"
+    memory_limit: str = "600MB"
     threads: int = Field(2, ge=1)
 
 
