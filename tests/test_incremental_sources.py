@@ -144,3 +144,17 @@ def test_an_upgraded_library_loads_every_source_again(tmp_path, monkeypatch):
         monkeypatch.undo()
         fp._code.cache_clear()
     assert all(before[a] != after[a] for a in before)
+
+
+def test_a_fingerprint_is_never_cpr_shaped():
+    # A hex digest of the inputs once held '3317350186' followed by a letter: the privacy scan of
+    # the working database (tests/test_privacy.py) took it for a CPR number. Base32 cannot.
+    import hashlib
+    import re
+
+    from assets.sources.fingerprint import as_text
+
+    cpr_shape = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
+    hexed = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(20_000)]
+    assert any(cpr_shape.search(h) for h in hexed), "the hex digests this replaces do look like CPR numbers"
+    assert not any(cpr_shape.search(as_text(hashlib.sha256(str(i).encode()).digest())) for i in range(20_000))
