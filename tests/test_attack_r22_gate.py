@@ -12,52 +12,13 @@ cell, an "x" over a small one that check() must refuse first). Found holding: no
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from overgang import suppression
-from overgang.suppression import BIG, MIN_SPAN, PRIMARY, SECONDARY, Cube, DisclosureError, check, failures, protect
-
-
-def _attacker(cube: Cube, labels: dict, min_count: int = 5) -> dict[str, tuple[int, int]] | None:
-    """Every hidden cell's exact interval, or None when no counts fit the labels at all."""
-    names = sorted(cube.values)
-    index = {c: i for i, c in enumerate(names)}
-    lo, hi = np.zeros(len(names)), np.full(len(names), float(BIG))
-    for c in names:
-        label = labels.get(c)
-        if label is None:
-            lo[index[c]] = hi[index[c]] = cube.values[c]
-        elif label == PRIMARY:
-            hi[index[c]] = min_count - 1
-        elif label == SECONDARY:
-            lo[index[c]] = min_count
-        else:
-            hi[index[c]] = int(label[1:]) - 1
-    a = np.zeros((max(len(cube.sums), 1), len(names)))
-    for r, (total, parts) in enumerate(cube.sums):
-        a[r, index[total]] += 1
-        for p in parts:
-            a[r, index[p]] -= 1
-    out = {}
-    for c in names:
-        if labels.get(c) is None:
-            continue
-        ends = []
-        for sign in (1, -1):
-            cost = np.zeros(len(names))
-            cost[index[c]] = sign
-            res = milp(
-                cost, constraints=LinearConstraint(a, 0, 0), bounds=Bounds(lo, hi), integrality=np.ones(len(names))
-            )
-            if res.status != 0:
-                return None
-            ends.append(round(sign * res.fun))
-        out[c] = (ends[0], ends[1])
-    return out
+from overgang.suppression import MIN_SPAN, PRIMARY, SECONDARY, Cube, DisclosureError, check, failures, protect
+from tests.test_attack_solver import _whole_cube_intervals
 
 
 def table(values: list[list[int]], prefix: str = "") -> Cube:
@@ -134,7 +95,7 @@ def labelled(draw):
 def test_the_gate_agrees_with_an_independent_attacker(case):
     cube, labels, how = case
     suppression._PROVEN.clear()  # a labelling proven by protect() above would skip the gate
-    exact = _attacker(cube, labels)
+    exact = _whole_cube_intervals(cube, labels)
     lies = any(
         (label == PRIMARY and cube.values[c] >= 5) or (label == SECONDARY and cube.values[c] < 5)
         for c, label in labels.items()
@@ -164,7 +125,7 @@ def test_protect_leaves_no_cell_the_attacker_can_narrow(values, min_denominator)
         labels = protect(cube, min_denominator=min_denominator)
     except DisclosureError:
         return
-    exact = _attacker(cube, labels)
+    exact = _whole_cube_intervals(cube, labels)
     assert exact is not None
     assert not {c: iv for c, iv in exact.items() if iv[1] - iv[0] < MIN_SPAN}
 
@@ -175,7 +136,7 @@ def test_equal_cells_and_a_zero_row_a_reader_can_pin():
     cube = table([[5, 5], [5, 5], [0, 0]])
     labels = {c: None for c in cube.values}
     labels |= {"r2c0": PRIMARY, "r2c1": PRIMARY, "r0c0": SECONDARY, "r0c1": SECONDARY}
-    exact = _attacker(cube, labels)
+    exact = _whole_cube_intervals(cube, labels)
     unprotected = {c for c, (lo, hi) in exact.items() if hi - lo < MIN_SPAN}
     assert unprotected  # the zero row's total is shown: both its cells are pinned at 0
     assert failures(cube, labels, first=True)

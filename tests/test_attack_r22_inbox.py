@@ -23,9 +23,9 @@ import pytest
 from assets.inbox.receive import promote, receive
 from assets.sources.files import ledger_rows
 from overgang.settings import Settings
-from tests.corpus import LONG as LONG_HEADER
 from tests.corpus import SIDE, TWO_ROWS
 from tests.extracts import row, write_extract
+from tests.test_inbox import published_table
 
 
 @pytest.fixture
@@ -100,23 +100,15 @@ def test_corrections_under_other_names(settings, keyed):
     assert _send(settings, "c_2024.csv", "A").outcome == "duplicate"  # but waits now
 
 
-def _table(settings: Settings, name: str, eud: str, side: str) -> Path:
-    path = settings.inbox_dir / name
-    path.write_text(
-        f"{LONG_HEADER}169;2024;9+10;EUD;{eud}\r\n169;2024;9+10;GYM;73,0\r\n169;2024;9+10;Øvrige;7,0\r\n",
-        encoding="utf-8",
-    )
-    path.with_suffix(".yaml").write_text(side, encoding="utf-8")
-    return path
-
-
 def test_a_description_changed_and_changed_back(settings):
     other = SIDE.replace("\n", "\n# corrected description\n", 1)
-    outcomes = [receive(_table(settings, "marts.csv", "20,0", s), settings).outcome for s in (SIDE, other, SIDE)]
+    outcomes = [
+        receive(published_table(settings, "marts.csv", "20,0", s), settings).outcome for s in (SIDE, other, SIDE)
+    ]
     assert outcomes == ["accepted", "accepted", "accepted"]
-    assert receive(_table(settings, "marts.csv", "20,0", SIDE), settings).outcome == "duplicate"
-    assert receive(_table(settings, "april.csv", "20,0", SIDE), settings).outcome == "duplicate"
-    assert receive(_table(settings, "april.csv", "20,0", other), settings).outcome == "accepted"
+    assert receive(published_table(settings, "marts.csv", "20,0", SIDE), settings).outcome == "duplicate"
+    assert receive(published_table(settings, "april.csv", "20,0", SIDE), settings).outcome == "duplicate"
+    assert receive(published_table(settings, "april.csv", "20,0", other), settings).outcome == "accepted"
     kept = list((settings.inbox_dir / "processed").rglob("*.yaml"))
     assert len(kept) == 6  # 4 accepted + 2 duplicates: each description kept beside its table
 

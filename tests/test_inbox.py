@@ -388,13 +388,14 @@ def test_later_file_wins_whatever_its_name(settings):
     assert merged.set_index("education_group")["share_pct"].to_dict() == {"EUD": 21.0, "GYM": 72.0, "OEVRIGE": 7.0}
 
 
-def _published_table(settings: Settings, name: str, eud: str) -> Path:
+def published_table(settings: Settings, name: str, eud: str, side: str = SIDE) -> Path:
+    """A published søgetal table (EUD's share `eud`) and its description `side`, in the inbox."""
     path = settings.inbox_dir / name
     path.write_text(
         f"{LONG_HEADER}169;2024;9+10;EUD;{eud}\r\n169;2024;9+10;GYM;73,0\r\n169;2024;9+10;Øvrige;7,0\r\n",
         encoding="utf-8",
     )
-    path.with_suffix(".yaml").write_text(SIDE, encoding="utf-8")
+    path.with_suffix(".yaml").write_text(side, encoding="utf-8")
     return path
 
 
@@ -403,7 +404,7 @@ def test_the_original_sent_again_after_its_correction_is_taken_back(settings):
     wrong): the original is what the analyst means now, not a duplicate of a file no longer loaded."""
     settings.inbox_dir.mkdir(parents=True)
     outcomes = [
-        receive(_published_table(settings, "marts.csv", eud), settings).outcome for eud in ("20,0", "21,0", "20,0")
+        receive(published_table(settings, "marts.csv", eud), settings).outcome for eud in ("20,0", "21,0", "20,0")
     ]
     assert outcomes == ["accepted", "accepted", "accepted"]
     files = source_files(settings, "published_application_shares")
@@ -411,7 +412,7 @@ def test_the_original_sent_again_after_its_correction_is_taken_back(settings):
     assert merged.set_index("education_group")["share_pct"]["EUD"] == 20.0
     # Each replaced version is kept, none deleted; the same file once more is a duplicate.
     assert len(list((settings.inbox_dir / "processed" / "superseded").glob("*marts.csv"))) == 2
-    assert receive(_published_table(settings, "marts.csv", "20,0"), settings).outcome == "duplicate"
+    assert receive(published_table(settings, "marts.csv", "20,0"), settings).outcome == "duplicate"
 
 
 def test_an_extract_sent_again_after_its_waiting_correction_replaces_it(settings, keyed):
