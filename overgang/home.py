@@ -84,6 +84,12 @@ def lock_holder(home: Path) -> str | None:
     return None
 
 
+def damaged_history(text: str) -> bool:
+    """True when `text` is SQLite's own word for a damaged file (Dagster's run history)."""
+    lowered = text.lower()
+    return "sqlite" in lowered and ("file is not a database" in lowered or "disk image is malformed" in lowered)
+
+
 def explain(text: str, settings: Settings | None = None) -> str:
     """Advice for failures that come from the machine, not the data: a full disk, a read-only or
     inaccessible home, a damaged database file."""
@@ -104,7 +110,7 @@ def explain(text: str, settings: Settings | None = None) -> str:
             text + f" → This user may not write in OVERGANG_HOME{home}. Fix its permissions or set OVERGANG_HOME "
             "to a folder this user owns, and run again."
         )
-    if "sqlite" in lowered and ("file is not a database" in lowered or "disk image is malformed" in lowered):
+    if damaged_history(text):
         history = settings.dagster_home / "history" if settings else "the home's dagster/history folder"
         return (
             text + f" → A file of Dagster's run history ({history}) is damaged. Move that folder aside (it holds "

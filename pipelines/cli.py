@@ -176,7 +176,7 @@ def _guard(action):
     file) into a message with what to do instead of a traceback."""
     import duckdb
 
-    from overgang.home import RunLocked, explain
+    from overgang.home import RunLocked, damaged_history, explain
 
     try:
         # A wrong setting stops the command before anything is read or written.
@@ -191,13 +191,9 @@ def _guard(action):
         _fail(explain(f"{type(err).__name__}: {err}", settings))
     except Exception as err:
         # A damaged run-history file (Dagster's SQLite databases under the home): said, not a traceback.
-        if "sqlite" not in str(err).lower() or not _damaged_sqlite(str(err)):
+        if not damaged_history(str(err)):
             raise
         _fail(explain(f"{type(err).__name__}: {str(err).splitlines()[0]}", settings))
-
-
-def _damaged_sqlite(text: str) -> bool:
-    return "file is not a database" in text or "database disk image is malformed" in text
 
 
 @main.command()
