@@ -172,12 +172,23 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
             return out
     rows = [({local[i]: v for i, v in coef.items()}, rhs) for coef, rhs in eqs]
     solver = _model(box, rows)
-    seen: list[list[int]] = []
+    # Each cell's lowest and highest value over the whole solutions seen (None before the first).
+    low: list[int] | None = None
+    high: list[int] | None = None
+
+    def see(point: list[int]) -> None:
+        nonlocal low, high
+        low = point[:] if low is None else [min(a, b) for a, b in zip(low, point)]
+        high = point[:] if high is None else [max(a, b) for a, b in zip(high, point)]
+
+    def wide(j: int) -> bool:
+        return low is not None and high[j] - low[j] >= first_failure
+
     if first_failure is not None and truths is not None and _solution(truths, box, rows):
-        seen.append(list(truths))
+        see(list(truths))
     for j, name in enumerate(names):
-        if seen and max(p[j] for p in seen) - min(p[j] for p in seen) >= first_failure:
-            out[name] = (min(p[j] for p in seen), max(p[j] for p in seen))
+        if wide(j):
+            out[name] = (low[j], high[j])
             continue
         ends = []
         for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
@@ -185,12 +196,12 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
             if first_failure is not None:
                 point = [int(round(x)) for x in solver.getSolution().col_value]
                 if _solution(point, box, rows):
-                    seen.append(point)
-                if seen and max(p[j] for p in seen) - min(p[j] for p in seen) >= first_failure:
+                    see(point)
+                if wide(j):
                     # Wide enough already: the other end cannot make it narrower.
                     break
         if len(ends) == 1:
-            out[name] = (min(p[j] for p in seen), max(p[j] for p in seen))
+            out[name] = (low[j], high[j])
             continue
         out[name] = (ends[1], ends[0])
         if first_failure is not None and ends[0] - ends[1] < first_failure:
