@@ -441,9 +441,11 @@ if __name__ == "__main__":
         # Every mode starts and ends as the `overgang` command does (overgang/process.py): without
         # the cyclic garbage collector, and without Python's teardown of the loaded modules (2 s
         # after a Dagster run), which is no part of any job.
-        from overgang.process import exit_now, start_command
+        from overgang.process import NOT_IMPORTED, exit_now, start_command
 
-        start_command()
+        # The usual approaches read their CSV files with pyarrow; the pipeline and the floors
+        # import what the command imports.
+        start_command(() if sys.argv[2] in ("pandas", "polars") else NOT_IMPORTED)
         child(sys.argv[2:])
         exit_now(0)
     else:

@@ -12,14 +12,13 @@ randomness only decides which pupil gets which label, school, name and extra pri
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import yaml
 
 from overgang.encoding import sha256_file
@@ -380,19 +379,16 @@ def _bad_rows(year: int, template: pd.Series) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: Path, encoding: str = "utf-8") -> None:
-    """Semicolon-separated, as Optagelse.dk and Excel in Danish locale write it."""
+    """Semicolon-separated, as Optagelse.dk and Excel in Danish locale write it: every value is
+    text, unquoted (none holds a semicolon, a quote or a line break; csv refuses one that does),
+    under a header of quoted names (as the shipped sample was first written, by pyarrow)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    pacsv.write_csv(
-        pa.Table.from_pandas(frame, preserve_index=False), tmp, pacsv.WriteOptions(delimiter=";", quoting_style="none")
-    )
-    if encoding == "utf-8":
-        tmp.replace(path)
-        return
-    with tmp.open("r", encoding="utf-8", newline="") as src, path.open("w", encoding=encoding, newline="") as dst:
-        while chunk := src.read(1 << 20):
-            dst.write(chunk)
-    tmp.unlink()
+    with tmp.open("w", encoding=encoding, newline="") as f:
+        out = csv.writer(f, delimiter=";", quoting=csv.QUOTE_NONE, escapechar=None, lineterminator="\n")
+        f.write(";".join(f'"{name}"' for name in frame.columns) + "\n")
+        out.writerows(frame.itertuples(index=False, name=None))
+    tmp.replace(path)
 
 
 def generate(

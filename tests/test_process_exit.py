@@ -108,3 +108,41 @@ def test_the_command_keeps_its_status_and_messages(tmp_path):
     assert "Error" in refused.stderr or "error" in refused.stderr.lower()
     helped = overgang(tmp_path, "--help")
     assert helped.returncode == 0 and "dictionary" in helped.stdout and "søgetal" in helped.stdout
+
+
+def test_a_command_runs_without_the_optional_libraries_no_command_uses():
+    # start_command marks pyarrow and hypothesis absent before anything imports them: pandas,
+    # pandera and the whole pipeline import without them, and what the commands do with pandas
+    # (nullable columns handed to DuckDB and back, as the publication set does) still works.
+    done = _child(
+        """
+        import sys
+        from overgang.process import NOT_IMPORTED, start_command
+        start_command()
+        import pandas as pd
+        import pandera.pandas
+        import pipelines.definitions
+        import duckdb
+        frame = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "s": pd.array([0.5, None], dtype="Float64")})
+        con = duckdb.connect()
+        con.register("frame", frame)
+        back = con.execute("SELECT n, s, n * 2 AS m FROM frame").df()
+        print(sorted(n for n in NOT_IMPORTED if sys.modules.get(n) is not None), back["m"].tolist()[0])
+        """
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert done.stdout.decode().split() == ["[]", "2"]
+
+
+def test_generate_writes_the_sample_without_pyarrow(tmp_path):
+    # The generator wrote its CSV files with pyarrow, which the commands now keep out: the
+    # command itself still writes the shipped sample byte for byte (its manifest).
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "generate", str(tmp_path / "optagelse"), "--sample"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    sample = PROJECT_DIR / "data" / "sample"
+    assert (tmp_path / "manifest.csv").read_bytes() == (sample / "manifest.csv").read_bytes()
