@@ -18,13 +18,9 @@ class TableShapeChanged(RuntimeError):
     pass
 
 
-def replace_years(con, table: str, select_sql: SQL, years: list[int], params: dict | None = None) -> int:
-    """Replace the rows of `years` in `table` by the result of `select_sql` (which filters on $years).
-
-    The table is created on first use. Other years are not touched, so reloading one spring's
-    extract recomputes only that year.
-    """
-    params = {**(params or {}), "years": years}
+def ensure_table(con, table: str, select_sql: SQL, params: dict | None = None) -> None:
+    """Create `table`, empty, with the columns of `select_sql` when it does not exist; raise
+    TableShapeChanged when it exists with other columns (a working database of another version)."""
     structure = {"table": ident(table), "select": select_sql}
     con.execute(fill("CREATE TABLE IF NOT EXISTS ${table} AS SELECT * FROM (${select}) LIMIT 0", **structure), params)
     have = [
@@ -41,10 +37,20 @@ def replace_years(con, table: str, select_sql: SQL, years: list[int], params: di
             f"Table {table} in the working database has other columns than this version builds "
             f"({', '.join(sorted(set(have) ^ set(want)))}). Rebuild every year: overgang run --rebuild"
         )
+
+
+def replace_years(con, table: str, select_sql: SQL, years: list[int], params: dict | None = None) -> int:
+    """Replace the rows of `years` in `table` by the result of `select_sql` (which filters on $years).
+
+    The table is created on first use. Other years are not touched, so reloading one spring's
+    extract recomputes only that year.
+    """
+    params = {**(params or {}), "years": years}
+    ensure_table(con, table, select_sql, params)
     con.execute(
         fill("DELETE FROM ${table} WHERE year IN (SELECT unnest($years))", table=ident(table)), {"years": years}
     )
-    con.execute(fill("INSERT INTO ${table} SELECT * FROM (${select})", **structure), params)
+    con.execute(fill("INSERT INTO ${table} SELECT * FROM (${select})", table=ident(table), select=select_sql), params)
     return con.execute(
         fill("SELECT count(*) FROM ${table} WHERE year IN (SELECT unnest($years))", table=ident(table)),
         {"years": years},

@@ -21,7 +21,7 @@ from assets.applications.validate import quarantine_duplicates, quarantine_failu
 from assets.partitions import APPLICATION_YEARS, ONE_RUN, years_of
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema
 from assets.sources.files import own_sources
-from assets.sql import ensure_work_schema, read_sql, replace_years
+from assets.sql import ensure_table, ensure_work_schema, read_sql, replace_years
 from overgang.pseudonymise import is_shipped_sample, key_fingerprint, key_warnings, load_key
 from overgang.settings import series_break_year
 from schemas import warehouse as warehouse_schemas
@@ -271,9 +271,11 @@ def ensure_application_tables(con) -> None:
     """The pupil-level tables, empty, where no extract was ever loaded: a warehouse of public
     figures alone (published søgetal, måltal, StatBank) publishes with the same views."""
     stage_typed_rows(con, [])
-    replace_years(con, "applications", read_sql("applications", "applications", typed=ident("typed_rows")), [])
+    # Made where missing and their columns checked, nothing run: a query over no years still scans.
+    none = {"years": []}
+    ensure_table(con, "applications", read_sql("applications", "applications", typed=ident("typed_rows")), none)
     for table in SHARE_TABLES:
-        replace_years(con, table, read_sql("applications", table), [], {"series_break": series_break_year()})
+        ensure_table(con, table, read_sql("applications", table), {**none, "series_break": series_break_year()})
 
 
 @asset_check(
