@@ -84,6 +84,9 @@ def _ends_mid_line(path: Path, width: int, delimiter: str = ";") -> int | None:
 
 
 SCAN_CHUNK = 1 << 22
+# A quote and the next quote on the same line: a pair, which leaves the line's quotes as open or
+# closed as they were ("" inside a quoted field is two pairs).
+CLOSED_QUOTES = re.compile(rb'"[^"\n]*"')
 
 
 def _kb(n: int) -> str:
@@ -112,7 +115,11 @@ def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
                     f"{path.name}: line {at:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
                     "not a row of an Optagelse.dk extract (a line break missing, or a binary file?)."
                 )
-            if b'"' in chunk:
+            # Lines are looked at one by one only where a quote may stay open: a line still open
+            # from the chunk before (its end is in this chunk, quote or none), or a quote of this
+            # chunk that does not close on its own line. The usual extract (a quoted header,
+            # quoted names) needs no walk.
+            if open_quote or (b'"' in chunk and b'"' in CLOSED_QUOTES.sub(b"", chunk)):
                 for i, part in enumerate(parts):
                     open_quote ^= bool(part.count(b'"') % 2)
                     if open_quote and i < len(parts) - 1:
