@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from assets.applications.ingest import YEAR_IN_NAME
@@ -87,6 +88,7 @@ SCAN_CHUNK = 1 << 22
 # A quote and the next quote on the same line: a pair, which leaves the line's quotes as open or
 # closed as they were ("" inside a quoted field is two pairs).
 CLOSED_QUOTES = re.compile(rb'"[^"\n]*"')
+NEWLINE = ord("\n")
 
 
 def _kb(n: int) -> str:
@@ -106,13 +108,22 @@ def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
                     f"{path.name}: checking the file took longer than the limit per file "
                     "(intake.max_seconds_per_file in data/config/pipeline.yaml); it was not loaded."
                 )
-            parts = chunk.split(b"\n")
-            lengths = [current + len(parts[0]), *map(len, parts[1:])]
-            longest = max(lengths[:-1]) if len(parts) > 1 else lengths[0]
+            # Where the chunk's lines end, found by numpy: splitting a 4 MB chunk into some 30,000
+            # lines was most of the pass (1.4 GB of extracts: about 2 s).
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == NEWLINE)
+            longest, index = current + len(chunk), 0  # one line, not ended in this chunk
+            if len(ends):
+                # The first line continues the chunk before; the last one, not yet ended, is checked
+                # with the next chunk. The longest of the ended ones, the first of equals.
+                longest = current + int(ends[0])
+                if len(ends) > 1:
+                    between = np.diff(ends) - 1
+                    k = int(between.argmax())
+                    if between[k] > longest:
+                        longest, index = int(between[k]), k + 1
             if longest > max_line_bytes:
-                at = line + (lengths.index(longest) if len(parts) > 1 else 0)
                 raise FileRejected(
-                    f"{path.name}: line {at:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
+                    f"{path.name}: line {line + index:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
                     "not a row of an Optagelse.dk extract (a line break missing, or a binary file?)."
                 )
             # Lines are looked at one by one only where a quote may stay open: a line still open
@@ -120,6 +131,7 @@ def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
             # chunk that does not close on its own line. The usual extract (a quoted header,
             # quoted names) needs no walk.
             if open_quote or (b'"' in chunk and b'"' in CLOSED_QUOTES.sub(b"", chunk)):
+                parts = chunk.split(b"\n")
                 for i, part in enumerate(parts):
                     open_quote ^= bool(part.count(b'"') % 2)
                     if open_quote and i < len(parts) - 1:
@@ -128,9 +140,9 @@ def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
                             "line, so the lines after it would be read as one field. Correct the line or "
                             "export the file again."
                         )
-            carriage_returns = carriage_returns or (len(parts) == 1 and b"\r" in chunk)
-            line += len(parts) - 1
-            current = lengths[-1]
+            carriage_returns = carriage_returns or (not len(ends) and b"\r" in chunk)
+            line += len(ends)
+            current = len(chunk) - int(ends[-1]) - 1 if len(ends) else current + len(chunk)
     if current > max_line_bytes:
         raise FileRejected(
             f"{path.name}: line {line:,} is longer than {_kb(max_line_bytes)} (intake.max_line_bytes): "
