@@ -4,6 +4,7 @@ messages of every command need these without paying for Dagster's import."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -90,6 +91,24 @@ def damaged_history(text: str) -> bool:
     return "sqlite" in lowered and ("file is not a database" in lowered or "disk image is malformed" in lowered)
 
 
+def damaged_sqlite_files(settings: Settings) -> list[Path]:
+    """Dagster's SQLite files under the home that SQLite cannot read (a damaged header or page)."""
+    import sqlite3
+
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
+    damaged = []
+    for path in sorted(home.rglob("*.db")) if home.is_dir() else []:
+        try:
+            with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as con:
+                if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    damaged.append(path)
+        except sqlite3.OperationalError:
+            continue  # locked, or not readable by this user: not damaged
+        except sqlite3.DatabaseError:
+            damaged.append(path)
+    return damaged
+
+
 def explain(text: str, settings: Settings | None = None) -> str:
     """Advice for failures that come from the machine, not the data: a full disk, a read-only or
     inaccessible home, a damaged database file."""
@@ -111,10 +130,19 @@ def explain(text: str, settings: Settings | None = None) -> str:
             "to a folder this user owns, and run again."
         )
     if damaged_history(text):
-        history = settings.dagster_home / "history" if settings else "the home's dagster/history folder"
+        # The folder of the damaged file: the run history, or the schedules and sensors' ticks
+        # (dagster/schedules), which fail with the same words and are not mended by moving the
+        # history aside.
+        folders = sorted({p.parent for p in damaged_sqlite_files(settings)}) if settings else []
+        if not folders:
+            folders = [settings.dagster_home / "history"] if settings else ["the home's dagster/history folder"]
+        where = ", ".join(str(f) for f in folders)
         return (
-            text + f" → A file of Dagster's run history ({history}) is damaged. Move that folder aside (it holds "
-            "only the record of past runs; the warehouse, the inbox and the reports are not in it) and run again."
+            text
+            + f" → A file of Dagster's run history ({where}) is damaged. Move "
+            + ("that folder" if len(folders) == 1 else "those folders")
+            + " aside (it holds only the record of past runs and sensor ticks; the warehouse, the inbox and the "
+            "reports are not in it) and run again."
         )
     if "not a valid duckdb database" in lowered or "corrupt" in lowered or "checksum" in lowered:
         return (
