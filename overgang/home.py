@@ -109,6 +109,13 @@ def damaged_sqlite_files(settings: Settings) -> list[Path]:
     return damaged
 
 
+def _top_folder(settings: Settings, path: Path) -> Path:
+    """The folder of Dagster's home that holds `path` (history, schedules): moved aside whole."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
+    parts = path.relative_to(home).parts
+    return home / parts[0] if len(parts) > 1 else path.parent
+
+
 def explain(text: str, settings: Settings | None = None) -> str:
     """Advice for failures that come from the machine, not the data: a full disk, a read-only or
     inaccessible home, a damaged database file."""
@@ -133,7 +140,7 @@ def explain(text: str, settings: Settings | None = None) -> str:
         # The folder of the damaged file: the run history, or the schedules and sensors' ticks
         # (dagster/schedules), which fail with the same words and are not mended by moving the
         # history aside.
-        folders = sorted({p.parent for p in damaged_sqlite_files(settings)}) if settings else []
+        folders = sorted({_top_folder(settings, p) for p in damaged_sqlite_files(settings)}) if settings else []
         if not folders:
             folders = [settings.dagster_home / "history"] if settings else ["the home's dagster/history folder"]
         where = ", ".join(str(f) for f in folders)

@@ -133,6 +133,14 @@ def test_the_message_names_the_folder_of_the_damaged_file(tmp_path, monkeypatch)
     said = explain("DatabaseError: (sqlite3.DatabaseError) file is not a database", settings)
     assert f"({dagster / 'schedules'})" in said and "Move that folder aside" in said
     assert str(dagster / "history") not in said
+    # A damaged file deeper in the history: the history folder, moved aside whole.
+    schedules.unlink()
+    _sqlite(schedules)
+    index = dagster / "history" / "runs" / "index.db"
+    index.write_bytes(b"garbage garbage!" + index.read_bytes()[16:])
+    said = explain("DatabaseError: (sqlite3.DatabaseError) file is not a database", settings)
+    assert f"({dagster / 'history'})" in said
+    index.unlink()
     # Nothing SQLite cannot read: the history, as before.
     _sqlite(schedules.with_name("x.db"))
     schedules.unlink()
