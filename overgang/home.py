@@ -88,7 +88,12 @@ def lock_holder(home: Path) -> str | None:
 def damaged_history(text: str) -> bool:
     """True when `text` is SQLite's own word for a damaged file (Dagster's run history)."""
     lowered = text.lower()
-    return "sqlite" in lowered and ("file is not a database" in lowered or "disk image is malformed" in lowered)
+    # SQLITE_NOTADB ("file is not a database"; before SQLite 3.21 "file is encrypted or is not a
+    # database") and SQLITE_CORRUPT (a damaged page: "database disk image is malformed"; a damaged
+    # schema: "malformed database schema (runs) - ...").
+    return "sqlite" in lowered and any(
+        words in lowered for words in ("is not a database", "disk image is malformed", "malformed database schema")
+    )
 
 
 def damaged_sqlite_files(settings: Settings) -> list[Path]:
