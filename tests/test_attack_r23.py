@@ -19,6 +19,10 @@ Breaks (fixed here):
 * A run-history file whose schema is damaged ("malformed database schema (runs)", SQLITE_CORRUPT)
   ended `overgang run` in a traceback, and SQLite before 3.21 says "file is encrypted or is not
   a database": damaged_history knew neither. It now knows both.
+* ensure_table (the one place the pupil-level tables' shape is checked, at publish and before
+  each year's rows) compared column names only: a working table whose column has another type
+  (a share kept as an INTEGER) passed, and the year's rows went in by a silent cast (19.07 %
+  stored as 19 %). Names and types are compared now.
 * The privacy scan's exemption passed any 64-hex value whole, a CPR number of the sample inside
   one included. It now passes a machine id only when its CPR-shaped digits are no CPR number of
   the sample (a digest's chance digits still pass). No pipeline value of that shape is derived
@@ -33,7 +37,9 @@ generator's csv writer against pyarrow's (all kommuner, every year's encoding: b
 a damaged old run's event log (the run works); the inbox scan's fast path at the real chunk size (a quote as the last
 byte of a chunk, an open quote carried into a quote-free chunk, CRLF, "" escapes, a closing
 quote at the start of the next chunk); ensure_application_tables on a new working database,
-twice, keeping rows, and refusing other columns with the advice to rebuild.
+twice, keeping rows, and refusing other columns with the advice to rebuild; a working table with
+other columns stops `overgang run` with TableShapeChanged's message; a public-figures-only
+warehouse (tests/test_public_report.py).
 """
 
 from __future__ import annotations
@@ -255,6 +261,35 @@ def test_ensure_application_tables_makes_keeps_and_refuses():
     con.execute("ALTER TABLE school_application_shares ADD COLUMN extra INTEGER")
     with pytest.raises(TableShapeChanged, match=r"extra.*overgang run --rebuild"):
         ensure_application_tables(con)
+
+
+def test_a_working_table_with_a_column_of_another_type_is_refused():
+    from assets.applications.assets import ensure_application_tables
+    from assets.applications.validate import stage_typed_rows
+    from assets.reference.assets import TABLES
+    from assets.resources import write_table
+    from assets.sql import TableShapeChanged, ensure_work_schema, read_sql, replace_years
+    from overgang.settings import series_break_year
+
+    con = duckdb.connect()
+    ensure_work_schema(con)
+    for name, (_, _, load, _) in TABLES.items():
+        write_table(con, name, load())
+    ensure_application_tables(con)
+    # Same names, the share an INTEGER (another version's working database): this version's
+    # shares would be cast into it, 19.07 % kept as 19 %.
+    con.execute("ALTER TABLE application_shares ALTER COLUMN share_pct TYPE INTEGER")
+    with pytest.raises(TableShapeChanged, match=r"share_pct.*overgang run --rebuild"):
+        ensure_application_tables(con)
+    stage_typed_rows(con, [2025])
+    with pytest.raises(TableShapeChanged):
+        replace_years(
+            con,
+            "application_shares",
+            read_sql("applications", "application_shares"),
+            [2025],
+            {"series_break": series_break_year()},
+        )
 
 
 # --- the inbox scan's fast path at the real chunk size -----------------------------------------
