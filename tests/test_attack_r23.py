@@ -55,6 +55,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assets.applications.ingest import FileRejected
 from assets.inbox import recognise
@@ -336,3 +338,36 @@ def test_the_scan_is_not_fooled_by_crlf_and_escaped_quotes_at_any_small_chunk(tm
     for chunk in range(1, len(data) + 2):
         monkeypatch.setattr(recognise, "SCAN_CHUNK", chunk)
         assert _scan(path) == "line 3 opens a quote", chunk
+
+
+TOKENS = st.sampled_from([b'"', b'""', b"a", b";", b"\r", b"x" * 7, b'"q"'])
+
+
+def _rule(data: bytes) -> str | None:
+    lines = data.split(b"\n")
+    for number, line in enumerate(lines, start=1):
+        if line.count(b'"') % 2:
+            return "the last line" if number == len(lines) else f"line {number:,} opens a quote"
+    return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.lists(TOKENS, max_size=8).map(b"".join), min_size=1, max_size=10),
+    crlf=st.booleans(),
+    chunk=st.integers(min_value=1, max_value=64),
+)
+def test_the_scan_follows_the_rule_with_crlf_and_escapes(tmp_path_factory, lines, crlf, chunk):
+    data = (b"\r\n" if crlf else b"\n").join(lines)
+    path = tmp_path_factory.mktemp("scan") / "x.csv"
+    path.write_bytes(data)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(recognise, "SCAN_CHUNK", chunk)
+        try:
+            recognise.scan_extract(path, 1 << 20, time.monotonic() + 60)
+            got = None
+        except FileRejected as e:
+            got = str(e).split(": ", 1)[1].split(" (", 1)[0]
+            if "CR only" in str(e):
+                got = None
+    assert got == _rule(data)
