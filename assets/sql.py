@@ -23,19 +23,22 @@ def ensure_table(con, table: str, select_sql: SQL, params: dict | None = None) -
     TableShapeChanged when it exists with other columns (a working database of another version)."""
     structure = {"table": ident(table), "select": select_sql}
     con.execute(fill("CREATE TABLE IF NOT EXISTS ${table} AS SELECT * FROM (${select}) LIMIT 0", **structure), params)
-    have = [
-        c
-        for (c,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = $table "
-            "AND database_name = current_database() ORDER BY column_index",
-            {"table": table},
-        ).fetchall()
+    # Names and types: a column of another type (a share kept as an INTEGER) would take this
+    # version's rows by a silent cast.
+    have = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = $table "
+        "AND database_name = current_database() ORDER BY column_index",
+        {"table": table},
+    ).fetchall()
+    want = [
+        (d[0], d[1])
+        for d in con.execute(fill("DESCRIBE SELECT * FROM (${select})", select=select_sql), params).fetchall()
     ]
-    want = [d[0] for d in con.execute(fill("DESCRIBE SELECT * FROM (${select})", select=select_sql), params).fetchall()]
     if have != want:
+        differ = sorted({f"{name} {kind}" for name, kind in set(have) ^ set(want)})
         raise TableShapeChanged(
             f"Table {table} in the working database has other columns than this version builds "
-            f"({', '.join(sorted(set(have) ^ set(want)))}). Rebuild every year: overgang run --rebuild"
+            f"({', '.join(differ)}). Rebuild every year: overgang run --rebuild"
         )
 
 

@@ -4,6 +4,7 @@ messages of every command need these without paying for Dagster's import."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -87,7 +88,37 @@ def lock_holder(home: Path) -> str | None:
 def damaged_history(text: str) -> bool:
     """True when `text` is SQLite's own word for a damaged file (Dagster's run history)."""
     lowered = text.lower()
-    return "sqlite" in lowered and ("file is not a database" in lowered or "disk image is malformed" in lowered)
+    # SQLITE_NOTADB ("file is not a database"; before SQLite 3.21 "file is encrypted or is not a
+    # database") and SQLITE_CORRUPT (a damaged page: "database disk image is malformed"; a damaged
+    # schema: "malformed database schema (runs) - ...").
+    return "sqlite" in lowered and any(
+        words in lowered for words in ("is not a database", "disk image is malformed", "malformed database schema")
+    )
+
+
+def damaged_sqlite_files(settings: Settings) -> list[Path]:
+    """Dagster's SQLite files under the home that SQLite cannot read (a damaged header or page)."""
+    import sqlite3
+
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
+    damaged = []
+    for path in sorted(home.rglob("*.db")) if home.is_dir() else []:
+        try:
+            with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as con:
+                if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    damaged.append(path)
+        except sqlite3.OperationalError:
+            continue  # locked, or not readable by this user: not damaged
+        except sqlite3.DatabaseError:
+            damaged.append(path)
+    return damaged
+
+
+def _top_folder(settings: Settings, path: Path) -> Path:
+    """The folder of Dagster's home that holds `path` (history, schedules): moved aside whole."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.dagster_home)
+    parts = path.relative_to(home).parts
+    return home / parts[0] if len(parts) > 1 else path.parent
 
 
 def explain(text: str, settings: Settings | None = None) -> str:
@@ -111,10 +142,19 @@ def explain(text: str, settings: Settings | None = None) -> str:
             "to a folder this user owns, and run again."
         )
     if damaged_history(text):
-        history = settings.dagster_home / "history" if settings else "the home's dagster/history folder"
+        # The folder of the damaged file: the run history, or the schedules and sensors' ticks
+        # (dagster/schedules), which fail with the same words and are not mended by moving the
+        # history aside.
+        folders = sorted({_top_folder(settings, p) for p in damaged_sqlite_files(settings)}) if settings else []
+        if not folders:
+            folders = [settings.dagster_home / "history"] if settings else ["the home's dagster/history folder"]
+        where = ", ".join(str(f) for f in folders)
         return (
-            text + f" → A file of Dagster's run history ({history}) is damaged. Move that folder aside (it holds "
-            "only the record of past runs; the warehouse, the inbox and the reports are not in it) and run again."
+            text
+            + f" → A file of Dagster's run history ({where}) is damaged. Move "
+            + ("that folder" if len(folders) == 1 else "those folders")
+            + " aside (it holds only the record of past runs and sensor ticks; the warehouse, the inbox and the "
+            "reports are not in it) and run again."
         )
     if "not a valid duckdb database" in lowered or "corrupt" in lowered or "checksum" in lowered:
         return (

@@ -37,14 +37,29 @@ FLUSH_FAILED = 120
 NOT_IMPORTED = ("pyarrow", "hypothesis")
 
 
+class _NotInstalled:
+    """A finder that answers "no such module" for the libraries a command keeps out, as Python
+    does for one that is not installed. Not `sys.modules[name] = None`: Cython's import (pandas'
+    compiled lib) takes a None found there as the module itself, so pandas believed pyarrow was
+    installed and its "string" dtype failed ('NoneType' object has no attribute 'Array')."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname: str, path=None, target=None):
+        if fullname.split(".", 1)[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+
 def start_command(not_imported: tuple[str, ...] = NOT_IMPORTED) -> None:
     """Before anything is imported: the command runs without the cyclic garbage collector, and
     without the optional libraries no command uses (`not_imported`)."""
     gc.disable()
-    for name in not_imported:
-        # A module set to None is one Python's import refuses (ImportError), as if not installed;
-        # one already imported (a test that calls this) is left as it is.
-        sys.modules.setdefault(name, None)
+    # One already imported (a test that calls this) is left as it is.
+    absent = tuple(name for name in not_imported if name not in sys.modules)
+    if absent:
+        sys.meta_path.insert(0, _NotInstalled(absent))
 
 
 def status_of(exit: SystemExit) -> int:
