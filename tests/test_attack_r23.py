@@ -47,9 +47,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -60,22 +57,9 @@ from hypothesis import strategies as st
 
 from assets.applications.ingest import FileRejected
 from assets.inbox import recognise
-from overgang.settings import PROJECT_DIR
 from tests.cli import overgang
+from tests.test_attack_r22_process import _child
 from tests.test_privacy import _assert_clean, personal  # noqa: F401  (the fixture)
-
-
-def _child(code: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=PROJECT_DIR,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
 
 # --- commands without pyarrow -------------------------------------------------------------------
 
@@ -103,7 +87,8 @@ def test_a_command_has_pandas_string_columns_as_without_pyarrow():
             imported = "absent"
         print(s.tolist()[0], t.tolist()[0], str(c["x"].dtype), r["x"].tolist()[0], back, imported,
               sys.modules.get("pyarrow") is not None, sys.modules.get("hypothesis") is not None)
-        """
+        """,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["a", "b", "string", "z", "1", "absent", "False", "False"]
@@ -117,7 +102,8 @@ def test_a_library_imported_before_start_command_is_left_as_it_is():
         start_command()
         import hypothesis.strategies
         print(hypothesis.strategies.integers is not None)
-        """
+        """,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["True"]
@@ -184,6 +170,19 @@ def test_every_word_sqlite_has_for_a_damaged_file_is_recognised(error):
     assert not damaged_history("ValueError: file is not a database of kommuner")  # not SQLite's
 
 
+def _refused_then_mended_by_moving_aside(tmp_path: Path) -> None:
+    """The next run stops with the damaged folder named and no traceback, and moving that folder
+    aside, the way out the message gives, lets a run succeed."""
+    damaged = overgang(tmp_path, "run", "--year", "2025")
+    assert damaged.returncode == 1
+    assert "Traceback" not in damaged.stderr, damaged.stderr[-2000:]
+    folder = re.search(r"run history \(([^)]+)\) is damaged", damaged.stderr)
+    assert folder, damaged.stderr[-2000:]
+    Path(folder.group(1)).rename(tmp_path / "moved-aside")
+    again = overgang(tmp_path, "run", "--year", "2025")
+    assert again.returncode == 0, again.stderr[-2000:]
+
+
 @pytest.mark.integration
 def test_a_damaged_schema_in_runs_db_is_said_not_a_traceback(tmp_path):
     assert overgang(tmp_path, "run", "--year", "2025").returncode == 0
@@ -193,14 +192,7 @@ def test_a_damaged_schema_in_runs_db_is_said_not_a_traceback(tmp_path):
     con.execute("UPDATE sqlite_master SET sql = 'create tablx garbage' WHERE name = 'runs'")
     con.commit()
     con.close()
-    damaged = overgang(tmp_path, "run", "--year", "2025")
-    assert damaged.returncode == 1
-    assert "Traceback" not in damaged.stderr, damaged.stderr[-2000:]
-    folder = re.search(r"run history \(([^)]+)\) is damaged", damaged.stderr)
-    assert folder, damaged.stderr[-2000:]
-    Path(folder.group(1)).rename(tmp_path / "moved-aside")
-    again = overgang(tmp_path, "run", "--year", "2025")
-    assert again.returncode == 0, again.stderr[-2000:]
+    _refused_then_mended_by_moving_aside(tmp_path)
 
 
 @pytest.mark.integration
@@ -210,15 +202,7 @@ def test_a_damaged_schedules_db_is_said_with_a_way_out_that_works(tmp_path):
     for extra in ("-wal", "-shm"):
         Path(f"{schedules}{extra}").unlink(missing_ok=True)
     schedules.write_bytes(os.urandom(8192))
-    damaged = overgang(tmp_path, "run", "--year", "2025")
-    assert damaged.returncode == 1
-    assert "Traceback" not in damaged.stderr, damaged.stderr[-2000:]
-    folder = re.search(r"run history \(([^)]+)\) is damaged", damaged.stderr)
-    assert folder, damaged.stderr[-2000:]
-    # The way out the message gives works.
-    Path(folder.group(1)).rename(tmp_path / "moved-aside")
-    again = overgang(tmp_path, "run", "--year", "2025")
-    assert again.returncode == 0, again.stderr[-2000:]
+    _refused_then_mended_by_moving_aside(tmp_path)
 
 
 # --- the privacy scan's exemption ---------------------------------------------------------------
@@ -237,18 +221,27 @@ def test_a_sample_cpr_inside_a_digest_shaped_value_is_still_found(personal):  # 
 # --- ensure_table at publish --------------------------------------------------------------------
 
 
-def test_ensure_application_tables_makes_keeps_and_refuses():
-    from assets.applications.assets import SHARE_TABLES, ensure_application_tables
+def _working_database() -> duckdb.DuckDBPyConnection:
+    """An in-memory working database with the reference tables and the (empty) pupil-level tables."""
+    from assets.applications.assets import ensure_application_tables
     from assets.reference.assets import TABLES
     from assets.resources import write_table
-    from assets.sql import TableShapeChanged, ensure_work_schema
+    from assets.sql import ensure_work_schema
 
     con = duckdb.connect()
     ensure_work_schema(con)
     for name, (_, _, load, _) in TABLES.items():
         write_table(con, name, load())
     ensure_application_tables(con)
-    ensure_application_tables(con)
+    return con
+
+
+def test_ensure_application_tables_makes_keeps_and_refuses():
+    from assets.applications.assets import SHARE_TABLES, ensure_application_tables
+    from assets.sql import TableShapeChanged
+
+    con = _working_database()
+    ensure_application_tables(con)  # a second time: nothing changes
     for table in ("applications", *SHARE_TABLES):
         assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
     # Rows already there are kept (nothing is rebuilt over no years).
@@ -268,16 +261,10 @@ def test_ensure_application_tables_makes_keeps_and_refuses():
 def test_a_working_table_with_a_column_of_another_type_is_refused():
     from assets.applications.assets import ensure_application_tables
     from assets.applications.validate import stage_typed_rows
-    from assets.reference.assets import TABLES
-    from assets.resources import write_table
-    from assets.sql import TableShapeChanged, ensure_work_schema, read_sql, replace_years
+    from assets.sql import TableShapeChanged, read_sql, replace_years
     from overgang.settings import series_break_year
 
-    con = duckdb.connect()
-    ensure_work_schema(con)
-    for name, (_, _, load, _) in TABLES.items():
-        write_table(con, name, load())
-    ensure_application_tables(con)
+    con = _working_database()
     # Same names, the share an INTEGER (another version's working database): this version's
     # shares would be cast into it, 19.07 % kept as 19 %.
     con.execute("ALTER TABLE application_shares ALTER COLUMN share_pct TYPE INTEGER")
