@@ -75,3 +75,15 @@ def test_a_value_stays_a_value():
     sneaky = '\'); DROP TABLE "odd name"; --'
     con.execute(fill("INSERT INTO ${t} VALUES ($v)", t=ident("odd name")), {"v": sneaky})
     assert con.execute(fill("SELECT ${c} FROM ${t}", c=ident('we"ird'), t=ident("odd name"))).fetchall() == [(sneaky,)]
+
+
+def test_no_slot_inside_a_comment():
+    # A slot in a `--` comment is filled too; a name with a line break in it (an identifier may
+    # hold one) would end the comment there and the rest of it would run as SQL.
+    found = [
+        f"{_rel(p)}:{i}"
+        for p in SQL_FILES
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if "--" in line and "${" in line.split("--", 1)[1]
+    ]
+    assert not found, f"a ${{slot}} inside an SQL comment: {found}"

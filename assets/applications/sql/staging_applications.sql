@@ -4,7 +4,7 @@
 -- CPR number typed into the wrong column is replaced by '(CPR withheld)' before the row is
 -- stored, and `cpr_found_in` names the column(s) so the row goes to quarantine. Slots
 -- (filled by schemas/sqltext.fill) are the source file's own column names, quoted, looked up in
--- data/config/column_map.yaml. ${extract} is the file, read once by read_csv in parallel;
+-- data/config/column_map.yaml. The extract slot is the file, read once by read_csv in parallel;
 -- DuckDB keeps the rows in file order, so ingest.py numbers them (row_id, source_line) from
 -- their position afterwards.
 INSERT INTO staging_applications
