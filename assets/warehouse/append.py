@@ -10,6 +10,11 @@ a year's rows changed or gone, a table or a column added, gone or retyped, a fil
 storage version, is published the full way, into a fresh file. Then by induction the free blocks
 of a file made here hold only rows it still holds, or an earlier `publication` row (a run id and
 a time).
+
+What it rests on: the published file is written only by `publish` (analysts open it read-only);
+and a year's rows are compared by their count and the sum of DuckDB's 64-bit row hash, which no
+accident makes equal for different rows, though it is no cryptographic hash (rows made to collide
+would need the extracts' content in hand, and would keep an old row published, not add one).
 """
 
 from __future__ import annotations
