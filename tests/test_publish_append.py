@@ -5,19 +5,15 @@ row removed from the working database leaves no trace in the bytes analysts are 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from assets.warehouse.assets import NOT_PUBLISHED, publish
-from overgang.settings import PROJECT_DIR
 from schemas.dictionary import SCHEMA
+from tests.test_attack_r22_process import _child
 
 pytestmark = pytest.mark.integration
 
@@ -192,34 +188,23 @@ def test_a_view_the_code_no_longer_makes_does_not_stay(homes):
     assert "an_old_view" not in views and "application_shares" in views
 
 
-KILLED_AFTER_APPEND = textwrap.dedent(
-    """
-    import os, sys
+KILLED_AFTER_APPEND = """
+    import os
     from pathlib import Path
     import duckdb
     import assets.warehouse.assets as warehouse
     def die(con):
         os._exit(9)  # as kill -9: the copy is appended to, the published file not yet replaced
     warehouse.create_views = die
-    work, published, version = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-    with duckdb.connect(str(work)) as con:
-        warehouse.publish(con, published, version)
-    """
-)
+    with duckdb.connect(os.environ["WORK"]) as con:
+        warehouse.publish(con, Path(os.environ["PUBLISHED"]), os.environ["VERSION"])
+"""
 
 
 def test_killed_while_appending_the_published_file_is_untouched(homes):
     work, published, version = homes
     before = published.read_bytes()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    done = subprocess.run(
-        [sys.executable, "-c", KILLED_AFTER_APPEND, str(work), str(published), version],
-        cwd=PROJECT_DIR,
-        env={**env, "PYTHONPATH": str(PROJECT_DIR)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _child(KILLED_AFTER_APPEND, timeout=300, WORK=str(work), PUBLISHED=str(published), VERSION=version)
     assert done.returncode == 9, done.stderr
     assert published.read_bytes() == before
     assert published.with_name("overgang.new.duckdb").exists()  # left by the killed publish
