@@ -15,7 +15,7 @@ import pytest
 
 from assets.warehouse.assets import publish
 from overgang.settings import PROJECT_DIR
-from tests.test_publish_append import NEW_YEAR, _publish, _same, _without_new_year
+from tests.test_publish_append import NEW_YEAR, _connect, _publish, _same, _without_new_year
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,7 @@ def stage(sample_run, tmp_path):
         old = tmp_path / "old.duckdb"
         shutil.copy(work, old)
         published = tmp_path / "warehouse" / "overgang.duckdb"
-        with duckdb.connect(str(old)) as con:
+        with _connect(old) as con:
             _without_new_year(con)
             assert publish(con, published, version)["method"] == "copied"
         if control:  # positive control: the marker is findable in the published file's bytes
@@ -142,7 +142,7 @@ SCENARIOS = {
     ),
     "row once in published, twice in work": (
         [f"INSERT INTO applications SELECT * REPLACE ($m AS school_name) {ROW2019}"],
-        [f"INSERT INTO applications SELECT * FROM applications WHERE school_name = $m"],
+        ["INSERT INTO applications SELECT * FROM applications WHERE school_name = $m"],
         False,
     ),
     "NULL year row removed": (
@@ -156,8 +156,10 @@ SCENARIOS = {
         True,
     ),
     "float one ulp": (
-        ["UPDATE application_shares SET share_pct = 0.1 WHERE rowid = (SELECT min(rowid) FROM application_shares "
-         "WHERE year = 2019)"],
+        [
+            "UPDATE application_shares SET share_pct = 0.1 WHERE rowid = (SELECT min(rowid) FROM application_shares "
+            "WHERE year = 2019)"
+        ],
         ["UPDATE application_shares SET share_pct = nextafter(0.1, 1.0) WHERE share_pct = 0.1 AND year = 2019"],
         False,
     ),
@@ -197,7 +199,18 @@ def test_removed_or_replaced_rows_leave_no_trace(stage, tmp_path, name):
 def test_negative_zero_in_an_old_year_is_published(stage, tmp_path):
     """hash(0.0) = hash(-0.0): a year's fingerprint does not see the sign change."""
     pick = "WHERE rowid = (SELECT min(rowid) FROM application_shares WHERE year = 2019 AND share_pct = 0)"
-    work, published, version = stage([], [f"UPDATE application_shares SET share_pct = -0.0 {pick}"])
+    # (An UPDATE to -0.0 stores 0.0 here: the row is taken out and put back with the sign.)
+    work, published, version = stage(
+        [],
+        [
+            f"CREATE TEMP TABLE picked AS SELECT * REPLACE ('-0.0'::DOUBLE AS share_pct) FROM application_shares {pick}",
+            f"DELETE FROM application_shares {pick}",
+            "INSERT INTO application_shares SELECT * FROM picked",
+        ],
+    )
+    with duckdb.connect(str(work), read_only=True) as con:
+        control = "SELECT count(*) FROM application_shares WHERE year = 2019 AND signbit(share_pct) AND share_pct = 0"
+        assert con.execute(control).fetchone() == (1,)
     meta = _publish(work, published, version)
     with duckdb.connect(str(published), read_only=True) as con:
         signs = con.execute(
@@ -227,19 +240,27 @@ def test_crafted_hash_collision_keeps_a_replaced_row(stage, tmp_path):
         [f"INSERT INTO applications SELECT * REPLACE ($m AS school_name) {ROW2019}"], [], control=True
     )
     with duckdb.connect(str(work)) as con:
-        cols = [c for (c,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'applications' ORDER BY column_index"
-        ).fetchall()]
+        cols = [
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = 'applications' ORDER BY column_index"
+            ).fetchall()
+        ]
         assert cols[-1] == "source_line"
         quoted = ", ".join(f'"{c}"' for c in cols)
         prefix = ", ".join(f'"{c}"' for c in cols[:-1])
-        target = con.execute(f"SELECT hash({quoted}) FROM applications WHERE school_name = $m", {"m": MARKER}).fetchone()[0]
+        target = con.execute(
+            f"SELECT hash({quoted}) FROM applications WHERE school_name = $m", {"m": MARKER}
+        ).fetchone()[0]
         con.execute("UPDATE applications SET school_name = 'clean-row' WHERE school_name = $m", {"m": MARKER})
         head = con.execute(f"SELECT hash({prefix}) FROM applications WHERE school_name = 'clean-row'").fetchone()[0]
         x = _unmurmur(target ^ _mix(head))
         x = x - (1 << 64) if x >= 1 << 63 else x
         con.execute("UPDATE applications SET source_line = $x WHERE school_name = 'clean-row'", {"x": x})
-        assert con.execute(f"SELECT hash({quoted}) FROM applications WHERE school_name = 'clean-row'").fetchone()[0] == target
+        assert (
+            con.execute(f"SELECT hash({quoted}) FROM applications WHERE school_name = 'clean-row'").fetchone()[0]
+            == target
+        )
     meta = _publish(work, published, version)
     assert MARKER.encode() not in published.read_bytes(), f"the replaced row is still published ({meta['method']})"
 
@@ -258,7 +279,9 @@ def test_null_and_a_colliding_double_are_one_fingerprint(stage, tmp_path):
     )
     meta = _publish(work, published, version)
     with duckdb.connect(str(published), read_only=True) as con:
-        nulls = con.execute("SELECT count(*) FROM application_shares WHERE year = 2019 AND share_pct IS NULL").fetchone()
+        nulls = con.execute(
+            "SELECT count(*) FROM application_shares WHERE year = 2019 AND share_pct IS NULL"
+        ).fetchone()
     assert nulls == (0,), f"a NULL stayed published where work has {x!r} (method {meta['method']})"
 
 
@@ -386,3 +409,34 @@ def test_kill_9_while_appending(stage, tmp_path, point):
     _publish(work, published, version)
     _strict_same(published, _full(work, tmp_path, version))
     assert not list(published.parent.glob("*.new.duckdb*"))
+
+
+def test_rows_made_to_collide_without_the_salt_are_told_apart(stage, tmp_path):
+    """The fingerprint's own row hash (append.row_hash) can be made to collide too when it is
+    known in advance: a clean row whose last column is chosen to give the marker row's hash. The
+    salt, new for each publish, tells them apart."""
+    from assets.warehouse.append import row_hash
+
+    work, published, version = stage(
+        [f"INSERT INTO applications SELECT * REPLACE ($m AS school_name) {ROW2019}"], [], control=True
+    )
+    with duckdb.connect(str(work)) as con:
+        columns = con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'applications' "
+            "ORDER BY column_index"
+        ).fetchall()
+        assert columns[-1] == ("source_line", "BIGINT")
+        whole = row_hash(columns)
+        head = whole.rsplit(", ", 1)[0]
+        target = con.execute(f"SELECT hash({whole}) FROM applications WHERE school_name = $m", {"m": MARKER})
+        target = target.fetchone()[0]
+        con.execute("UPDATE applications SET school_name = 'clean-row' WHERE school_name = $m", {"m": MARKER})
+        first = con.execute(f"SELECT hash({head}) FROM applications WHERE school_name = 'clean-row'").fetchone()[0]
+        x = _unmurmur(target ^ _mix(first))
+        x = x - (1 << 64) if x >= 1 << 63 else x
+        con.execute("UPDATE applications SET source_line = $x WHERE school_name = 'clean-row'", {"x": x})
+        # Without the salt the clean row is the marker row's hash: the rows would be one fingerprint.
+        made = con.execute(f"SELECT hash({whole}) FROM applications WHERE school_name = 'clean-row'").fetchone()[0]
+        assert made == target
+    meta = _publish(work, published, version)
+    assert MARKER.encode() not in published.read_bytes(), f"the replaced row is still published ({meta['method']})"

@@ -19,66 +19,98 @@ would need the extracts' content in hand, and would keep an old row published, n
 
 from __future__ import annotations
 
+import secrets
+
 import duckdb
 
-from schemas.sqltext import SQL, fill, ident, idents
+from schemas.sqltext import SQL, fill, ident
 
 # Replaced on every publish: the one row naming the run that made the file (no pupil's data).
 REPLACED = ("publication",)
-# A table without a year column is compared row for row (EXCEPT ALL): the small ones only.
-MAX_ROWS_COMPARED_WHOLE = 1_000_000
+# The views publish makes again in every file (schemas/dictionary.py), left out of the comparison.
+REMADE_SCHEMA = "analyst"
+# A table's rows are compared in groups by the first of these columns it has (a new group is an
+# append); a table with neither is compared whole.
+GROUP_COLUMNS = ("year", "file_year")
+FLOATS = ("FLOAT", "DOUBLE", "REAL")
 
 Statement = tuple[SQL, dict]
 
 
-def _tables(con: duckdb.DuckDBPyConnection, db: str) -> dict[tuple[str, str], str]:
-    """(schema, table) -> its CREATE TABLE statement, for the tables of database `db`."""
-    rows = con.execute(
-        "SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE database_name = $db "
-        "AND NOT internal AND NOT temporary",
-        {"db": db},
-    ).fetchall()
-    return {(schema, table): sql for schema, table, sql in rows}
+def catalog(con: duckdb.DuckDBPyConnection, db: str, not_published: tuple[str, ...]) -> list[tuple]:
+    """Everything in database `db` besides rows and the remade views: schemas, tables with their
+    definitions and comments, column comments, views, macros, sequences, types and indexes."""
+    params = {"db": db, "remade": REMADE_SCHEMA, "left": list(not_published)}
+    left_out = "NOT (schema_name = 'main' AND list_contains($left, table_name))"
+    queries = {
+        "schema": "SELECT schema_name, comment FROM duckdb_schemas() WHERE database_name = $db AND NOT internal "
+        "AND schema_name <> $remade",
+        "table": "SELECT schema_name, table_name, sql, comment FROM duckdb_tables() WHERE database_name = $db "
+        f"AND NOT internal AND NOT temporary AND {left_out}",
+        "column": "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE "
+        f"database_name = $db AND NOT internal AND schema_name <> $remade AND {left_out}",
+        "view": "SELECT schema_name, view_name, sql, comment FROM duckdb_views() WHERE database_name = $db "
+        "AND NOT internal AND NOT temporary AND schema_name <> $remade",
+        "function": "SELECT schema_name, function_name, function_type, macro_definition FROM duckdb_functions() "
+        "WHERE database_name = $db AND NOT internal",
+        "sequence": "SELECT schema_name, sequence_name, start_value, increment_by, last_value FROM duckdb_sequences() "
+        "WHERE database_name = $db",
+        "type": "SELECT schema_name, type_name, logical_type FROM duckdb_types() WHERE database_name = $db "
+        "AND NOT internal",
+        "index": "SELECT schema_name, index_name, table_name, sql FROM duckdb_indexes() WHERE database_name = $db",
+    }
+    found = []
+    for kind, sql in queries.items():
+        wanted = {k: v for k, v in params.items() if f"${k}" in sql}
+        found += [(kind, *map(str, row)) for row in con.execute(sql, wanted).fetchall()]
+    return sorted(found)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str) -> list[str]:
-    return [
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = $db AND schema_name = $schema "
-            "AND table_name = $table ORDER BY column_index",
-            {"db": db, "schema": schema, "table": table},
-        ).fetchall()
-    ]
+def row_hash(columns: list[tuple[str, str]]) -> SQL:
+    """What a row's hash is made of, (name, type) per column: each value with whether it is NULL,
+    and a float with its sign, as DuckDB hashes NULL like one value and -0.0 like 0.0."""
+    parts: list[SQL] = []
+    for name, kind in columns:
+        parts += [fill("${c} IS NULL", c=ident(name)), ident(name)]
+        if kind in FLOATS:
+            parts.append(fill("signbit(${c})", c=ident(name)))
+    return SQL(", ".join(parts))
 
 
-def _by_year(con: duckdb.DuckDBPyConnection, table: SQL, columns: list[str]) -> dict:
-    """year -> (rows, sum of the rows' hashes): equal for equal rows in any order."""
+def _fingerprints(
+    con: duckdb.DuckDBPyConnection, table: SQL, columns: list[tuple[str, str]], group: str | None, salt: int
+) -> dict:
+    """group -> (rows, sum of the rows' salted hashes), equal for equal rows in any order. The
+    salt, new for each publish, is hashed first: DuckDB's hash is no cryptographic hash, and rows
+    made to collide without it do not collide with it."""
     rows = con.execute(
         fill(
-            "SELECT year, count(*), sum(hash(${columns})::HUGEINT) FROM ${table} GROUP BY year",
-            columns=idents(columns),
+            "SELECT ${key}, count(*), sum(hash($salt, ${row})::HUGEINT) FROM ${table} GROUP BY ALL",
+            key=ident(group) if group else SQL("NULL"),
+            row=row_hash(columns),
             table=table,
-        )
+        ),
+        {"salt": salt},
     ).fetchall()
-    return {year: (n, total) for year, n, total in rows}
+    return {g: (n, total) for g, n, total in rows}
 
 
 def appends(
     con: duckdb.DuckDBPyConnection, work: str, pub: str, storage_version: str, not_published: tuple[str, ...]
 ) -> list[Statement] | None:
     """The statements that make database `pub` (a copy of the published warehouse, attached to
-    `con`) hold what the working database `work` publishes, when that only adds rows to it; None
-    when anything else changed, and the file must be built again."""
+    `con`) hold what the working database `work` publishes, when that only adds rows to it in new
+    years; None when anything else changed, and the file must be built again."""
     tag = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = $db", {"db": pub})
     if tag.fetchone() != (f"{storage_version}+",):
         return None
-    wanted = {k: v for k, v in _tables(con, work).items() if not (k[0] == "main" and k[1] in not_published)}
-    # The same tables with the same definitions (columns, types, constraints), nothing more.
-    if _tables(con, pub) != wanted:
+    if catalog(con, pub, ()) != catalog(con, work, not_published):
         return None
+    salt = secrets.randbits(63)
     statements: list[Statement] = []
-    for schema, table in sorted(wanted):
+    for kind, schema, table, *_ in catalog(con, work, not_published):
+        if kind != "table":
+            continue
         where = {"schema": ident(schema), "table": ident(table)}
         source = fill("${db}.${schema}.${table}", db=ident(work), **where)
         target = fill("${db}.${schema}.${table}", db=ident(pub), **where)
@@ -86,43 +118,32 @@ def appends(
             statements.append((fill("DELETE FROM ${target}", target=target), {}))
             statements.append((fill("INSERT INTO ${target} SELECT * FROM ${source}", target=target, source=source), {}))
             continue
-        columns = _columns(con, work, schema, table)
-        if "year" in columns:
-            have, want = _by_year(con, target, columns), _by_year(con, source, columns)
-            if any(want.get(year) != fingerprint for year, fingerprint in have.items()):
-                return None  # a year's rows changed or went
-            added = sorted(set(want) - set(have), key=str)
-            if None in added:
-                return None  # rows without a year: not selected by year below
-            if added:
-                statements.append(
-                    (
-                        fill(
-                            "INSERT INTO ${target} SELECT * FROM ${source} WHERE year IN (SELECT unnest($years))",
-                            target=target,
-                            source=source,
-                        ),
-                        {"years": added},
-                    )
-                )
-            continue
-        count = con.execute(fill("SELECT count(*) FROM ${source}", source=source)).fetchone()[0]
-        if count > MAX_ROWS_COMPARED_WHOLE:
-            return None
-        gone = con.execute(
-            fill("SELECT count(*) FROM (FROM ${target} EXCEPT ALL FROM ${source})", target=target, source=source)
-        ).fetchone()[0]
-        if gone:
-            return None  # a row changed or went
-        if count > con.execute(fill("SELECT count(*) FROM ${target}", target=target)).fetchone()[0]:
+        columns = [
+            (name, kind)
+            for name, kind in con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = $db AND schema_name = $schema "
+                "AND table_name = $table ORDER BY column_index",
+                {"db": work, "schema": schema, "table": table},
+            ).fetchall()
+        ]
+        group = next((c for c in GROUP_COLUMNS if c in {name for name, _ in columns}), None)
+        have = _fingerprints(con, target, columns, group, salt)
+        want = _fingerprints(con, source, columns, group, salt)
+        if any(want.get(g) != fingerprint for g, fingerprint in have.items()):
+            return None  # rows of a group (a year) changed or went
+        added = sorted(set(want) - set(have), key=str)
+        if added and (group is None or None in added):
+            return None  # rows added with no year to tell them by
+        if added:
             statements.append(
                 (
                     fill(
-                        "INSERT INTO ${target} SELECT * FROM (FROM ${source} EXCEPT ALL FROM ${target})",
+                        "INSERT INTO ${target} SELECT * FROM ${source} WHERE ${group} IN (SELECT unnest($groups))",
                         target=target,
                         source=source,
+                        group=ident(group),
                     ),
-                    {},
+                    {"groups": added},
                 )
             )
     return statements

@@ -89,12 +89,18 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
     published.parent.mkdir(parents=True, exist_ok=True)
     settle_parquet(published)
     new = published.with_name(published.stem + ".new.duckdb")
-    new.unlink(missing_ok=True)
+    _remove(new)
     started = time.perf_counter()
     # Through the run's own connection: the same process cannot open the file a second time.
     catalog = work.execute("SELECT current_database()").fetchone()[0]
     problem = sane(published) if published.exists() else "none published"
-    appended = _append_to_copy(work, catalog, published, new, storage_version) if problem is None else None
+    # A write-ahead log beside the published file is someone's change that never reached it: the
+    # file is not what publish made, so it is not appended to.
+    appended = (
+        _append_to_copy(work, catalog, published, new, storage_version)
+        if problem is None and not _wal(published).exists()
+        else None
+    )
     if appended is None:
         _copy_all(work, catalog, new, storage_version)
     # Views, comments, dictionary and Parquet are made from the new file as analysts will open it.
@@ -123,6 +129,8 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
             os.replace(tmp, previous)
         else:
             kept = f"the published file could not be opened ({problem}); it was not kept as previous"
+    # The log of a change to the old file would be replayed into the new one when it is opened.
+    _wal(published).unlink(missing_ok=True)
     os.replace(new, published)  # the moment of publishing: atomic on one file system
     parquet = published.parent / "parquet"
     shutil.rmtree(published.parent / "parquet.previous", ignore_errors=True)
@@ -166,9 +174,20 @@ def _append_to_copy(
         # A copy that cannot be changed as expected is no reason to stop: the full copy follows.
         statements = None
     if statements is None:
-        new.unlink(missing_ok=True)
+        _remove(new)
         return None
     return len(statements)
+
+
+def _wal(path: Path) -> Path:
+    """DuckDB's write-ahead log of the database file `path`."""
+    return path.with_name(path.name + ".wal")
+
+
+def _remove(path: Path) -> None:
+    """A database file and its write-ahead log (a publish killed before it closed the file leaves one)."""
+    path.unlink(missing_ok=True)
+    _wal(path).unlink(missing_ok=True)
 
 
 def _copy_all(work: duckdb_lib.DuckDBPyConnection, catalog: str, new: Path, storage_version: str) -> None:
