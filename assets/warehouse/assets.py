@@ -20,7 +20,8 @@ from dagster_duckdb import DuckDBResource
 from assets.applications.assets import ensure_application_tables
 from assets.resources import DUCKDB_POOL, ProjectSettings
 from assets.sql import ensure_work_schema
-from schemas.dictionary import create_views, dictionary_markdown, export_parquet
+from assets.warehouse.append import appends
+from schemas.dictionary import SCHEMA, create_views, dictionary_markdown, export_parquet
 from schemas.sources import SOURCES, Source
 from schemas.sqltext import fill, ident, literal
 
@@ -82,14 +83,115 @@ def settle_parquet(published: Path) -> bool:
 
 def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_version: str) -> dict:
     """Copy the working database (`work`, the run's open connection to it) into a new file and
-    put that in the published file's place in one rename."""
+    put that in the published file's place in one rename. When the working database only adds
+    rows to what is published (a new year), the new file is the published one with the rows
+    appended (assets/warehouse/append.py); otherwise every row is copied into a fresh file."""
     published.parent.mkdir(parents=True, exist_ok=True)
     settle_parquet(published)
     new = published.with_name(published.stem + ".new.duckdb")
-    new.unlink(missing_ok=True)
+    _remove(new)
     started = time.perf_counter()
     # Through the run's own connection: the same process cannot open the file a second time.
     catalog = work.execute("SELECT current_database()").fetchone()[0]
+    problem = sane(published) if published.exists() else "none published"
+    # A write-ahead log beside the published file is someone's change that never reached it: the
+    # file is not what publish made, so it is not appended to.
+    appended = (
+        _append_to_copy(work, catalog, published, new, storage_version)
+        if problem is None and not _wal(published).exists()
+        else None
+    )
+    if appended is None:
+        _copy_all(work, catalog, new, storage_version)
+    # Views, comments, dictionary and Parquet are made from the new file as analysts will open it.
+    parquet_new = published.parent / "parquet.new"
+    shutil.rmtree(parquet_new, ignore_errors=True)
+    with duckdb_lib.connect(str(new)) as con:
+        if appended is not None:
+            # Made again from this code: a view it no longer makes does not stay behind.
+            con.execute(fill("DROP SCHEMA IF EXISTS ${schema} CASCADE", schema=ident(SCHEMA)))
+        create_views(con)
+        dictionary = dictionary_markdown(con)
+        export_parquet(con, parquet_new)
+        has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchone()[0]
+        run = con.execute("SELECT max(run_id) FROM publication").fetchone()[0] if has_run else None
+    if run is not None:
+        (parquet_new / PARQUET_MARK).write_text(str(run), encoding="utf-8")
+    previous = published.with_name(published.stem + ".previous.duckdb")
+    kept = None
+    if published.exists():
+        # Only a good file becomes `previous`: a damaged one (a truncated copy, a disk that filled)
+        # would overwrite the last version rollback can return to.
+        if problem is None:
+            tmp = previous.with_name(previous.name + ".tmp")
+            tmp.unlink(missing_ok=True)
+            os.link(published, tmp)
+            os.replace(tmp, previous)
+        else:
+            kept = f"the published file could not be opened ({problem}); it was not kept as previous"
+    # The log of a change to the old file would be replayed into the new one when it is opened.
+    _wal(published).unlink(missing_ok=True)
+    os.replace(new, published)  # the moment of publishing: atomic on one file system
+    parquet = published.parent / "parquet"
+    shutil.rmtree(published.parent / "parquet.previous", ignore_errors=True)
+    if parquet.exists():
+        parquet.rename(published.parent / "parquet.previous")
+    parquet_new.rename(parquet)
+    (published.parent / "data_dictionary.md").write_text(dictionary, encoding="utf-8")
+    return {
+        "path": str(published),
+        "bytes": published.stat().st_size,
+        "publish_seconds": round(time.perf_counter() - started, 3),
+        # "appended": the published file with the new rows added; "copied": every row copied.
+        "method": "copied" if appended is None else "appended",
+        "previous": kept or (str(previous) if previous.exists() else "none"),
+    }
+
+
+def _append_to_copy(
+    work: duckdb_lib.DuckDBPyConnection, catalog: str, published: Path, new: Path, storage_version: str
+) -> int | None:
+    """`new` as a copy of the published file with the working database's added rows appended, in
+    one transaction. None, with `new` removed, when more than rows were added (or the copy could
+    not be changed): the caller copies everything instead. Returns the statements run."""
+    shutil.copyfile(published, new)
+    statements = None
+    try:
+        work.execute("ATTACH $path AS pub", {"path": str(new)})
+        try:
+            work.execute("BEGIN TRANSACTION")
+            statements = appends(work, catalog, "pub", storage_version, NOT_PUBLISHED)
+            for sql, params in statements or []:
+                work.execute(sql, params)
+            work.execute("COMMIT" if statements is not None else "ROLLBACK")
+        except BaseException:
+            with contextlib.suppress(duckdb_lib.Error):
+                work.execute("ROLLBACK")
+            raise
+        finally:
+            work.execute("DETACH DATABASE IF EXISTS pub")
+    except duckdb_lib.Error:
+        # A copy that cannot be changed as expected is no reason to stop: the full copy follows.
+        statements = None
+    if statements is None:
+        _remove(new)
+        return None
+    return len(statements)
+
+
+def _wal(path: Path) -> Path:
+    """DuckDB's write-ahead log of the database file `path`."""
+    return path.with_name(path.name + ".wal")
+
+
+def _remove(path: Path) -> None:
+    """A database file and its write-ahead log (a publish killed before it closed the file leaves one)."""
+    path.unlink(missing_ok=True)
+    _wal(path).unlink(missing_ok=True)
+
+
+def _copy_all(work: duckdb_lib.DuckDBPyConnection, catalog: str, new: Path, storage_version: str) -> None:
+    """Every published table's rows copied into the fresh file `new`, in one transaction."""
     # ATTACH takes no parameter for its options: the version as a quoted literal.
     work.execute(
         fill("ATTACH $path AS pub (STORAGE_VERSION ${version})", version=literal(storage_version)), {"path": str(new)}
@@ -120,43 +222,6 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
         raise
     finally:
         work.execute("DETACH DATABASE IF EXISTS pub")
-    # Views, comments, dictionary and Parquet are made from the new file as analysts will open it.
-    parquet_new = published.parent / "parquet.new"
-    shutil.rmtree(parquet_new, ignore_errors=True)
-    with duckdb_lib.connect(str(new)) as con:
-        create_views(con)
-        dictionary = dictionary_markdown(con)
-        export_parquet(con, parquet_new)
-        has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchone()[0]
-        run = con.execute("SELECT max(run_id) FROM publication").fetchone()[0] if has_run else None
-    if run is not None:
-        (parquet_new / PARQUET_MARK).write_text(str(run), encoding="utf-8")
-    previous = published.with_name(published.stem + ".previous.duckdb")
-    kept = None
-    if published.exists():
-        # Only a good file becomes `previous`: a damaged one (a truncated copy, a disk that filled)
-        # would overwrite the last version rollback can return to.
-        problem = sane(published)
-        if problem is None:
-            tmp = previous.with_name(previous.name + ".tmp")
-            tmp.unlink(missing_ok=True)
-            os.link(published, tmp)
-            os.replace(tmp, previous)
-        else:
-            kept = f"the published file could not be opened ({problem}); it was not kept as previous"
-    os.replace(new, published)  # the moment of publishing: atomic on one file system
-    parquet = published.parent / "parquet"
-    shutil.rmtree(published.parent / "parquet.previous", ignore_errors=True)
-    if parquet.exists():
-        parquet.rename(published.parent / "parquet.previous")
-    parquet_new.rename(parquet)
-    (published.parent / "data_dictionary.md").write_text(dictionary, encoding="utf-8")
-    return {
-        "path": str(published),
-        "bytes": published.stat().st_size,
-        "publish_seconds": round(time.perf_counter() - started, 3),
-        "previous": kept or (str(previous) if previous.exists() else "none"),
-    }
 
 
 # What the warehouse holds besides the registry's sources: the extract's tables and marts, and the
