@@ -3,10 +3,7 @@ tries to break one promise and fails when the promise is broken."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import duckdb
 import pytest
 
 from assets.warehouse.assets import publish
-from overgang.settings import PROJECT_DIR
+from tests.test_attack_r22_process import _child
 from tests.test_publish_append import NEW_YEAR, _connect, _publish, _same, _without_new_year
 
 pytestmark = pytest.mark.integration
@@ -351,7 +348,8 @@ KILL = textwrap.dedent(
     from pathlib import Path
     import duckdb
     import assets.warehouse.assets as warehouse
-    work, published, version, point = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+    work, published = Path(os.environ["WORK"]), Path(os.environ["PUBLISHED"])
+    version, point = os.environ["VERSION"], os.environ["POINT"]
     class Work:
         def __init__(self, con):
             self.con = con
@@ -395,15 +393,7 @@ POINTS = [
 def test_kill_9_while_appending(stage, tmp_path, point):
     work, published, version = stage([], [])
     before = published.read_bytes()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    done = subprocess.run(
-        [sys.executable, "-c", KILL, str(work), str(published), version, point],
-        cwd=PROJECT_DIR,
-        env={**env, "PYTHONPATH": str(PROJECT_DIR)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = _child(KILL, timeout=300, WORK=str(work), PUBLISHED=str(published), VERSION=version, POINT=point)
     assert done.returncode == 9, done.stderr
     assert published.read_bytes() == before
     _publish(work, published, version)
