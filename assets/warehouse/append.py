@@ -104,11 +104,12 @@ def appends(
     tag = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = $db", {"db": pub})
     if tag.fetchone() != (f"{storage_version}+",):
         return None
-    if catalog(con, pub, ()) != catalog(con, work, not_published):
+    wanted = catalog(con, work, not_published)
+    if catalog(con, pub, ()) != wanted:
         return None
     salt = secrets.randbits(63)
     statements: list[Statement] = []
-    for kind, schema, table, *_ in catalog(con, work, not_published):
+    for kind, schema, table, *_ in wanted:
         if kind != "table":
             continue
         where = {"schema": ident(schema), "table": ident(table)}

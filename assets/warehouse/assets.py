@@ -97,17 +97,17 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
     # A write-ahead log beside the published file is someone's change that never reached it: the
     # file is not what publish made, so it is not appended to.
     appended = (
-        _append_to_copy(work, catalog, published, new, storage_version)
-        if problem is None and not _wal(published).exists()
-        else None
+        problem is None
+        and not _wal(published).exists()
+        and _append_to_copy(work, catalog, published, new, storage_version)
     )
-    if appended is None:
+    if not appended:
         _copy_all(work, catalog, new, storage_version)
     # Views, comments, dictionary and Parquet are made from the new file as analysts will open it.
     parquet_new = published.parent / "parquet.new"
     shutil.rmtree(parquet_new, ignore_errors=True)
     with duckdb_lib.connect(str(new)) as con:
-        if appended is not None:
+        if appended:
             # Made again from this code: a view it no longer makes does not stay behind.
             con.execute(fill("DROP SCHEMA IF EXISTS ${schema} CASCADE", schema=ident(SCHEMA)))
         create_views(con)
@@ -143,17 +143,17 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
         "bytes": published.stat().st_size,
         "publish_seconds": round(time.perf_counter() - started, 3),
         # "appended": the published file with the new rows added; "copied": every row copied.
-        "method": "copied" if appended is None else "appended",
+        "method": "appended" if appended else "copied",
         "previous": kept or (str(previous) if previous.exists() else "none"),
     }
 
 
 def _append_to_copy(
     work: duckdb_lib.DuckDBPyConnection, catalog: str, published: Path, new: Path, storage_version: str
-) -> int | None:
+) -> bool:
     """`new` as a copy of the published file with the working database's added rows appended, in
-    one transaction. None, with `new` removed, when more than rows were added (or the copy could
-    not be changed): the caller copies everything instead. Returns the statements run."""
+    one transaction. False, with `new` removed, when more than rows were added (or the copy could
+    not be changed): the caller copies everything instead."""
     shutil.copyfile(published, new)
     statements = None
     try:
@@ -175,8 +175,7 @@ def _append_to_copy(
         statements = None
     if statements is None:
         _remove(new)
-        return None
-    return len(statements)
+    return statements is not None
 
 
 def _wal(path: Path) -> Path:
