@@ -21,21 +21,19 @@ M64 = (1 << 64) - 1
 K = 0xD6E8FEB86659FD93
 
 
-def _murmur(x: int) -> int:
+def _murmur(x: int, k: int = K) -> int:
+    """DuckDB's 64-bit mix of one value."""
     x ^= x >> 32
-    x = (x * K) & M64
+    x = (x * k) & M64
     x ^= x >> 32
-    x = (x * K) & M64
+    x = (x * k) & M64
     return x ^ (x >> 32)
 
 
 def _unmurmur(h: int) -> int:
-    ki = pow(K, -1, 1 << 64)
-    h ^= h >> 32
-    h = (h * ki) & M64
-    h ^= h >> 32
-    h = (h * ki) & M64
-    return h ^ (h >> 32)
+    """The value `_murmur` mixed into `h`: the xor-shifts undo themselves, so the inverse is the
+    same mix with K's inverse modulo 2**64."""
+    return _murmur(h, pow(K, -1, 1 << 64))
 
 
 def _mix(a: int) -> int:
