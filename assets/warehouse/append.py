@@ -11,10 +11,12 @@ storage version, is published the full way, into a fresh file. Then by induction
 of a file made here hold only rows it still holds, or an earlier `publication` row (a run id and
 a time).
 
-What it rests on: the published file is written only by `publish` (analysts open it read-only);
-and a year's rows are compared by their count and the sum of DuckDB's 64-bit row hash, which no
-accident makes equal for different rows, though it is no cryptographic hash (rows made to collide
-would need the extracts' content in hand, and would keep an old row published, not add one).
+What it rests on: the published file is written only by `publish` (analysts open it read-only;
+a file changed beside it, a write-ahead log, or a catalog that differs sends publish the full
+way); and a year's rows (a table without a year: all its rows) are compared by their count and
+the sum of DuckDB's 64-bit row hash with a salt drawn anew for each publish. That hash is no
+cryptographic hash: without the salt, rows can be made to collide (tests/test_attack_append.py
+does), and with it they cannot be made to in advance.
 """
 
 from __future__ import annotations
