@@ -41,6 +41,12 @@ def _mix(a: int) -> int:
     return (a * K) & M64
 
 
+def _count_2019(published: Path, condition: str) -> int:
+    """Rows of 2019's søgetal in the published file that meet `condition` (SQL)."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute(f"SELECT count(*) FROM application_shares WHERE year = 2019 AND {condition}").fetchone()[0]
+
+
 def _run(path: Path, sql: list[str]) -> None:
     with duckdb.connect(str(path)) as con:
         for s in sql:
@@ -207,11 +213,8 @@ def test_negative_zero_in_an_old_year_is_published(stage, tmp_path):
         control = "SELECT count(*) FROM application_shares WHERE year = 2019 AND signbit(share_pct) AND share_pct = 0"
         assert con.execute(control).fetchone() == (1,)
     meta = _publish(work, published, version)
-    with duckdb.connect(str(published), read_only=True) as con:
-        signs = con.execute(
-            "SELECT count(*) FROM application_shares WHERE year = 2019 AND share_pct::VARCHAR = '-0.0'"
-        ).fetchone()
-    assert signs == (1,), f"published 0.0 where the working database has -0.0 (method {meta['method']})"
+    signs = _count_2019(published, "share_pct::VARCHAR = '-0.0'")
+    assert signs == 1, f"published 0.0 where the working database has -0.0 (method {meta['method']})"
 
 
 def test_nocase_column_in_a_table_without_year_leaks_the_old_value(stage, tmp_path):
@@ -273,11 +276,8 @@ def test_null_and_a_colliding_double_are_one_fingerprint(stage, tmp_path):
         [f"UPDATE application_shares SET share_pct = {x!r} WHERE year = 2019 AND share_pct IS NULL"],
     )
     meta = _publish(work, published, version)
-    with duckdb.connect(str(published), read_only=True) as con:
-        nulls = con.execute(
-            "SELECT count(*) FROM application_shares WHERE year = 2019 AND share_pct IS NULL"
-        ).fetchone()
-    assert nulls == (0,), f"a NULL stayed published where work has {x!r} (method {meta['method']})"
+    nulls = _count_2019(published, "share_pct IS NULL")
+    assert nulls == 0, f"a NULL stayed published where work has {x!r} (method {meta['method']})"
 
 
 HAND = {
