@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from assets.applications.validate import RAW_COLUMNS, STAGED_COLUMNS
-from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD
+from overgang import cpr as cpr_rule
+from overgang.cpr import CPR_WITHHELD
 from overgang.settings import DATA_DIR, series_break_year
 from schemas.reference import column_map, education_codes, kommuner
 from schemas.warehouse import application_shares_schema
@@ -47,8 +48,10 @@ RAW = [*RAW_COLUMNS, "application_status"]
 STAGED = STAGED_COLUMNS  # equal in all = a copy
 # The søgetal table's columns, in the pipeline's order (application_shares).
 SHARE_COLUMNS = list(application_shares_schema.columns)
-# overgang.pseudonymise.CPR_PATTERN_SQL (RE2, as DuckDB's), its groups made non-capturing for pandas.
-CPR_ANYWHERE = CPR_PATTERN_SQL.replace("(^|", "(?:^|").replace("([^0-9]|$)", "(?:[^0-9]|$)")
+# The guard as the pipeline has it (overgang.cpr): a cheap RE2 test of the raw value, then the
+# normalised value against the CPR-or-long-number rule for the rare values it passes.
+CPR_PREFILTER = cpr_rule.prefilter()
+CPR_OR_LONG = cpr_rule.CPR_OR_LONG_NUMBER_SQL.replace("(^|", "(?:^|").replace("([^0-9]|$)", "(?:[^0-9]|$)")
 SMALLINT = (-32768, 32767)
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 SHARE_KEYS = ["year", "geography_basis", "kommune_code", "grade", "education_group"]
@@ -109,6 +112,7 @@ def reference_tables() -> dict[str, pd.DataFrame]:
 
 def _pandas_file(path: Path, key: bytes) -> pd.DataFrame:
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     encoding = encoding_of(path)
@@ -137,7 +141,11 @@ def _pandas_file(path: Path, key: bytes) -> pd.DataFrame:
     found = np.zeros(n, dtype=bool)
     for c in RAW:
         if columns.get(c):
-            hit = text[c].str.contains(CPR_ANYWHERE, regex=True).fillna(False).astype(bool).to_numpy()
+            # Arrow's RE2 directly: pandas would compile the pattern with Python's re first.
+            values = pa.array(text[c].array)
+            hit = pc.fill_null(pc.match_substring_regex(values, CPR_PREFILTER), False).to_numpy(zero_copy_only=False)
+            if hit.any():
+                hit[hit] = [cpr_rule.has_cpr_or_long_number(v) for v in text[c][hit]]
             if hit.any():
                 text[c] = text[c].where(~hit, CPR_WITHHELD)
                 found |= hit
@@ -406,7 +414,18 @@ def _polars_file(path: Path, key: bytes):
     ok = frame.filter("cpr_ok").get_column("cpr").str.replace_all("-", "", literal=True).unique()
     ids = pl.Series(hmac_ids(key, ok.to_list()), dtype=pl.UInt64)
     guarded = [c for c in RAW if columns.get(c)]
-    hits = {c: pl.col(c).str.contains(CPR_ANYWHERE).fill_null(False) for c in guarded}
+    params = cpr_rule.sql_params()
+
+    def caught(c):
+        normalised = (
+            pl.col(c)
+            .str.replace_many(list(params["cpr_digits_from"]), list(params["cpr_digits_to"]))
+            .str.replace_all(params["cpr_invisible"], "")
+            .str.replace_all(params["cpr_separators"], "-")
+        )
+        return pl.col(c).str.contains(CPR_PREFILTER) & normalised.str.contains(CPR_OR_LONG)
+
+    hits = {c: caught(c).fill_null(False) for c in guarded}
     return frame.with_columns(
         pl.when("cpr_ok")
         .then(

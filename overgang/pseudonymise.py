@@ -19,10 +19,10 @@ import functools
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from pathlib import Path
 
+from overgang.cpr import scrub
 from overgang.encoding import sha256_file
 from overgang.settings import DATA_DIR, PROJECT_DIR
 
@@ -187,31 +187,3 @@ def pseudonym_sql(column: str, inner: str = "$hmac_inner", outer: str = "$hmac_o
     normalised = f"replace(trim({column}), '-', '')"
     digest = f"sha256({outer} || unhex(sha256({inner} || encode({normalised}))))"
     return f"('0x' || left({digest}, 16))::UBIGINT"
-
-
-# A CPR-shaped value: ddmmyy and four digits, with a dash or spaces between them or none
-# (ddmmyyxxxx, ddmmyy-xxxx, ddmmyy xxxx, ddmmyy - xxxx, ddmmyy–xxxx), not inside a longer run
-# of digits.
-# The date part is loose on purpose (day 00-39, month 00-19): a typo'd or fictitious CPR number
-# is still personal data, and a false positive only holds a row back. No other value Overgang
-# reads has ten digits in a row: institution numbers have six, kommune codes three or four,
-# dates are written with a four-digit year (2025-03-01, 01-03-2025, 01.03.2025), so they can
-# never fit (six digits in a row, then four). The same pattern is used in SQL (RE2 has no
-# look-behind, so the edges are written as groups there) and in Python.
-# Office programs write the separator in other characters: Word's autocorrected en dash, its
-# non-breaking hyphen, Excel's and web pages' non-breaking spaces. They all count.
-_SPACES = " \u00a0\u2007\u2009\u202f"
-_DASHES = "\\-.\u2010\u2011\u2012\u2013\u2014\u2212"  # and a dot: 010203.1234
-_CPR_CORE = rf"[0-3][0-9][01][0-9]{{3}}[{_SPACES}]*[{_DASHES}]?[{_SPACES}]*[0-9]{{4}}"
-CPR_PATTERN_SQL = rf"(^|[^0-9]){_CPR_CORE}([^0-9]|$)"
-CPR_IN_TEXT = re.compile(rf"(?<![0-9]){_CPR_CORE}(?![0-9])")
-CPR_WITHHELD = "(CPR withheld)"
-
-
-def has_cpr(text: str) -> bool:
-    return CPR_IN_TEXT.search(text) is not None
-
-
-def scrub(text: str) -> str:
-    """Text safe to show or store: anything shaped like a CPR number is replaced."""
-    return CPR_IN_TEXT.sub(CPR_WITHHELD, text)

@@ -22,7 +22,22 @@ from overgang.numbers import da_int, da_pct
 from overgang.process import exit_now, start_command, status_of
 from overgang.settings import SAMPLE_DIR, ConfigError, Settings, prepare_dagster_home
 
-console = Console(stderr=True, soft_wrap=True)
+
+class _Withheld:
+    """Standard error with every CPR number in any spelling withheld (overgang.cpr): whatever a
+    message quotes from a file (a header cell, a value, a file name), it is printed through here."""
+
+    # sys.stderr looked up at every call, as Rich does: a test's CliRunner swaps it.
+    def write(self, text: str) -> int:
+        from overgang.cpr import scrub
+
+        return sys.stderr.write(scrub(text))
+
+    def __getattr__(self, name: str):
+        return getattr(sys.stderr, name)
+
+
+console = Console(file=_Withheld(), soft_wrap=True)
 # Dagster flags its own beta parameters on every load; analysts cannot act on that.
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 
@@ -645,13 +660,14 @@ def _shell_history(settings: Settings):
     readline.set_history_length(1000)
 
     def save() -> None:
-        # An analyst may type a CPR number while looking for a pupil: never kept on disk.
-        from overgang.pseudonymise import scrub
+        # An analyst may type a CPR number while looking for a pupil, in any spelling and maybe
+        # inside a longer number: never kept on disk (a long pseudonym typed is lost too: harmless).
+        from overgang.cpr import scrub
 
         for i in range(readline.get_current_history_length()):
             item = readline.get_history_item(i + 1)
-            if item is not None and scrub(item) != item:
-                readline.replace_history_item(i, scrub(item))
+            if item is not None and scrub(item, long_numbers=True) != item:
+                readline.replace_history_item(i, scrub(item, long_numbers=True))
         try:
             readline.write_history_file(path)
         except OSError:

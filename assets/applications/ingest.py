@@ -18,8 +18,10 @@ import duckdb
 from assets.sources.tables import FileRejected, norm
 from assets.sources.tables import match_columns as match_table_columns
 from assets.sql import read_sql
+from overgang import cpr
+from overgang.cpr import CPR_WITHHELD, scrub
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
-from overgang.pseudonymise import CPR_PATTERN_SQL, CPR_WITHHELD, hmac_pads, pseudonym_sql, scrub
+from overgang.pseudonymise import hmac_pads, pseudonym_sql
 from overgang.settings import Settings
 from schemas.reference import column_map
 from schemas.sqltext import SQL, fill, ident, idents, param
@@ -80,15 +82,16 @@ def match_columns(header: list[str], file_name: str) -> dict[str, str]:
 
 def cpr_guarded(sources: dict[str, SQL]) -> tuple[dict[str, SQL], dict[str, str]]:
     """The staging statement's column expressions, with every column but the CPR column guarded:
-    a CPR-shaped value (overgang.pseudonymise.CPR_PATTERN_SQL) is replaced by a marker before the
-    row is stored, and `cpr_found_in` names the columns it was found in, for the quarantine.
-    Returns the slots and the values of the parameters they name.
+    a value holding a CPR number in any spelling, or any run of nine or more digits (every column
+    an extract is read from is a name, a code or a date: overgang.cpr), is replaced by a marker
+    before the row is stored, and `cpr_found_in` names the columns it was found in, for the
+    quarantine. Returns the slots and the values of the parameters they name.
 
-    One regular expression over the whole row (fields joined by '|', which is not a digit, so two
-    fields never join into a false CPR) decides whether any column needs looking at; only those
-    rare rows are matched column by column."""
+    A cheap regular expression over the whole raw row (fields joined by '|', which is neither a
+    digit nor a separator, so two fields never join into a false CPR) decides whether any column
+    needs looking at; only those rare rows are normalised and matched column by column."""
     others = {c: e for c, e in sources.items() if c != "cpr" and e != "NULL"}
-    hit = {c: fill("regexp_matches(${e}, $cpr_pattern)", e=e) for c, e in others.items()}
+    hit = {c: fill("regexp_matches(" + cpr.normalised_sql("${e}") + ", $cpr_guard)", e=e) for c, e in others.items()}
     # The outer CASE keeps the common row (no CPR anywhere) to a plain column reference: DuckDB
     # evaluates a THEN branch only for the rows its WHEN selects.
     guarded = {
@@ -115,10 +118,12 @@ def cpr_guarded(sources: dict[str, SQL]) -> tuple[dict[str, SQL], dict[str, str]
     slots = {
         **guarded,
         "cpr": sources["cpr"],
-        "cpr_in_row": fill("regexp_matches(${row}, $cpr_pattern)", row=row),
+        "cpr_in_row": fill("regexp_matches(${row}, $cpr_prefilter)", row=row),
         "cpr_found_in": found if hit else SQL("NULL"),
     }
-    params = {"cpr_pattern": CPR_PATTERN_SQL, **({"cpr_withheld": CPR_WITHHELD} if hit else {})}
+    params = {"cpr_prefilter": cpr.sql_params()["cpr_prefilter"]}
+    if hit:
+        params.update(cpr.sql_params(), cpr_guard=cpr.CPR_OR_LONG_NUMBER_SQL, cpr_withheld=CPR_WITHHELD)
     params.update({f"found_{c}": c for c in hit})
     return slots, params
 

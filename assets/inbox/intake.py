@@ -24,8 +24,9 @@ from pathlib import Path
 from assets.inbox.receive import Outcome, files_in, inbox_lock, take
 from assets.sources.files import inbox_extracts, ledger_rows, own_sources, sidecar
 from assets.sources.tables import FileRejected
+from overgang.cpr import scrub
 from overgang.encoding import sha256_file
-from overgang.pseudonymise import is_shipped_sample, scrub
+from overgang.pseudonymise import is_shipped_sample
 from overgang.settings import SAMPLE_DIR, Settings
 
 RECORD = "input_files.json"

@@ -30,8 +30,8 @@ from pathlib import Path
 from assets.inbox.recognise import recognise
 from assets.sources.files import ledger_path, ledger_rows, processed_dir, sidecar, without_descriptions
 from assets.sources.tables import FileRejected
+from overgang.cpr import has_cpr, scrub
 from overgang.encoding import sha256_file
-from overgang.pseudonymise import has_cpr, scrub
 from overgang.settings import Settings
 
 LEDGER_COLUMNS = ["received_at", "file", "sha256", "outcome", "kind", "year", "stored_as", "message"]

@@ -83,7 +83,7 @@ def as_text(digest: bytes) -> str:
     """The digest in base32 (RFC 4648, lower case, no padding), not hex: a hex digest holds a run
     of ten digits now and then, which the privacy scan of the working database (and any scanner
     of the analysts' own) takes for a CPR number. Base32's digits are 2-7, and a CPR-shaped number
-    needs a 0 or 1 as its third digit (overgang.pseudonymise.CPR_PATTERN_SQL)."""
+    needs a 0 or 1 as its third digit (overgang.cpr)."""
     return base64.b32encode(digest).decode("ascii").rstrip("=").lower()
 
 

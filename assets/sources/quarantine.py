@@ -10,7 +10,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from assets.sql import read_sql
-from overgang.pseudonymise import has_cpr, scrub
+from overgang.cpr import has_cpr, scrub
 
 
 @dataclass

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from overgang.cpr import scrub
 from overgang.encoding import UnreadableFile, inspect
-from overgang.pseudonymise import scrub
 
 
 class FileRejected(ValueError):
