@@ -397,40 +397,18 @@ def rollback() -> None:
 
 
 def _rollback() -> None:
-    import shutil
+    from assets.warehouse.rollback import NothingToRollBack, rollback
 
-    from assets.warehouse.assets import sane
-    from overgang.home import run_lock
-
+    try:
+        done = rollback(Settings.load())
+    except NothingToRollBack as err:
+        _fail(str(err))
     settings = Settings.load()
-    current = settings.warehouse
-    previous = current.with_name(current.stem + ".previous.duckdb")
-    if not previous.exists():
-        _fail(
-            f"No previous warehouse at {previous}: nothing to roll back to (it is made when a run publishes over an "
-            "existing warehouse)."
-        )
-    problem = sane(previous)
-    if problem is not None:
-        _fail(f"The previous warehouse {previous} cannot be used ({problem}); rebuild instead: overgang run --rebuild")
-    import duckdb
-
-    with run_lock(settings.home, "rollback", "rollback"):
-        with duckdb.connect(str(previous), read_only=True) as con:
-            run_id, published_at = con.execute("SELECT run_id, published_at FROM publication").fetchone()
-        aside = current.with_name(current.stem + ".rolled-back.duckdb")
-        if current.exists():
-            os.replace(current, aside)
-        os.replace(previous, current)
-        parquet, parquet_previous = current.parent / "parquet", current.parent / "parquet.previous"
-        if parquet_previous.exists():
-            shutil.rmtree(current.parent / "parquet.rolled-back", ignore_errors=True)
-            if parquet.exists():
-                parquet.rename(current.parent / "parquet.rolled-back")
-            parquet_previous.rename(parquet)
     console.print(
-        f"Rolled back: {current} is again the version published by run {run_id[:8]} at {published_at:%Y-%m-%d %H:%M}."
-        + (f" The replaced file is kept as {aside.name}." if aside.exists() else "")
+        f"Rolled back: {settings.warehouse} is again the version published by run {done.run_id[:8]} at "
+        f"{done.published_at:%Y-%m-%d %H:%M}, and so are its Parquet marts, data dictionary and publication set"
+        + (f" ({' and '.join(done.remade)} made again from it)." if done.remade else ".")
+        + (f" The replaced file is kept as {done.aside.name}." if done.aside else "")
     )
     console.print(
         "The working database still holds the newer data: the next `overgang run` publishes it again unless "

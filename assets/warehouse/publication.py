@@ -24,6 +24,9 @@ from overgang.suppression import check
 from reports.cells import load_published, read_scheme, share_pct
 from schemas.sqltext import SQL, fill, ident, literal
 
+# In the set's folder: the run id of the warehouse it was made from (as Parquet's, assets.py).
+PUBLICATION_MARK = ".publication"
+
 README = """Overgang: publication set (offentliggørelsessæt)
 
 Only protected figures: counts of 0-4 are hidden ("<5"); further cells are hidden where they
@@ -152,6 +155,7 @@ def write_publication_set(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         scheme = read_scheme(con)
         frame = publication_rows(con, small, scheme, store)
+        run_id = con.execute("SELECT max(run_id) FROM publication").fetchone()[0]
     new = folder.with_name(folder.name + ".new")
     shutil.rmtree(new, ignore_errors=True)
     (new / "parquet").mkdir(parents=True)
@@ -178,12 +182,15 @@ def write_publication_set(
         con.execute("USE memory")
         con.execute("DETACH pub")
     (new / "README.txt").write_text(README, encoding="utf-8")
+    # The run of the warehouse this set was made from: rollback (rollback.py) matches it.
+    (new / PUBLICATION_MARK).write_text(str(run_id), encoding="utf-8")
+    # The set before is kept as `.previous`, as the warehouse's is, so that a rollback can put
+    # back the set that belongs to the previous warehouse.
     old = folder.with_name(folder.name + ".previous")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
         folder.rename(old)
     new.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
     return {
         "path": str(folder),
         "cells": len(frame),
