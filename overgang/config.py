@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
-from overgang.settings import DATA_DIR, PROJECT_DIR, ConfigError
+from overgang.paths import DATA_DIR, PROJECT_DIR, ConfigError
 
 CONFIG_FILE = DATA_DIR / "config" / "pipeline.yaml"
 ENV_PREFIX = "OVERGANG_"

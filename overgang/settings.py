@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_DIR / "data"
-SAMPLE_DIR = DATA_DIR / "sample" / "optagelse"
+from overgang.paths import DATA_DIR, PROJECT_DIR, SAMPLE_DIR, ConfigError
+
+__all__ = ["DATA_DIR", "PROJECT_DIR", "SAMPLE_DIR", "ConfigError", "Settings", "pipeline_config", "series_break_year"]
 
 
 INTAKE_DEFAULTS = {
@@ -31,11 +31,6 @@ INTAKE_DEFAULTS = {
     "max_xlsx_rows": 100_000,
     "max_seconds_per_file": 120,
 }
-
-
-class ConfigError(ValueError):
-    """A setting that is wrong; the message names the file (or environment variable), the key and
-    what was expected."""
 
 
 def series_break_year(series: str = "application_shares") -> int:

@@ -11,8 +11,10 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from overgang.numbers import da_pct, da_target
+from overgang.settings import series_break_year
 
-SERIES_BREAK_YEAR = 2023
+# The søgetal series break, from data/reference/series_breaks.csv (the SQL reads the same file).
+SERIES_BREAK_YEAR = series_break_year()
 
 
 def _shown(value) -> bool:

@@ -16,7 +16,7 @@ import pytest
 from dagster import instance_for_test
 
 import assets.inbox.receive as receive_module
-from assets.applications.ingest import extract_sources
+from assets.inbox.intake import extracts as extract_sources
 from assets.inbox.receive import receive
 from assets.sources.tables import FileRejected
 from overgang.settings import SAMPLE_DIR, Settings

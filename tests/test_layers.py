@@ -71,3 +71,33 @@ def test_report_imports_neither_dagster_nor_pandera(sample_run, tmp_path):
     # The audit solves with highspy; scipy (about a second to import) is the tests' attacker's.
     # The charts are plotly.js specifications written as dicts (reports/charts.py): no plotly.py.
     assert not modules & (HEAVY | {"scipy", "plotly"}), sorted(modules & (HEAVY | {"scipy", "plotly"}))
+
+
+def test_no_import_circle_anywhere_function_level_imports_included():
+    """No module reaches itself through imports, those inside functions counted (grimp reads
+    every import statement): a circle hidden by a function-level import still ties the modules
+    together, so that neither can be understood, tested or moved alone."""
+    import grimp
+
+    packages = ("overgang", "schemas", "reports", "assets", "pipelines")
+    graph = grimp.build_graph(*packages, cache_dir=None)
+    imports = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
+    # A depth-first search that reports the first circle it closes.
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        state[module] = 1
+        path.append(module)
+        for other in sorted(imports.get(module, ())):
+            if state.get(other) == 1:
+                return path[path.index(other) :] + [other]
+            if other not in state and (found := visit(other)):
+                return found
+        path.pop()
+        state[module] = 2
+        return None
+
+    for module in sorted(graph.modules):
+        if module not in state and (circle := visit(module)):
+            raise AssertionError("import circle: " + " -> ".join(circle))

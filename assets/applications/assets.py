@@ -15,9 +15,10 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.applications.ingest import FileRejected, extract_sources, stage_files
+from assets.applications.ingest import FileRejected, stage_files
 from assets.applications.ledger import ledger_problems, ledger_rows, shrunk_years, update_ledger
 from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
+from assets.inbox.intake import extracts
 from assets.partitions import APPLICATION_YEARS, ONE_RUN, years_of
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema
 from assets.sources.files import own_sources
@@ -91,7 +92,7 @@ def application_extracts(
     """
     settings = project.settings()
     years = years_of(context)
-    by_year = extract_sources(settings)
+    by_year = extracts(settings)
     files = [p for y in years for p in by_year.get(y, [])]
     if not files and not any(by_year.values()):
         if not own_sources(settings):

@@ -22,7 +22,6 @@ from overgang import cpr
 from overgang.cpr import CPR_WITHHELD, scrub
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
-from overgang.settings import Settings
 from schemas.reference import column_map
 from schemas.sqltext import SQL, fill, ident, idents, param
 
@@ -358,13 +357,3 @@ def _stage_readable(
 
 
 YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
-
-
-def extract_sources(settings: Settings) -> dict[int, list[Path]]:
-    """The extracts of each application year. There is one way in: the input folder's files are
-    taken in through the inbox (recognised by content, the originals left where they are), and
-    every extract is read from the inbox (assets/inbox/intake.py)."""
-    # Imported here: the inbox recognises an extract with this module's match_columns.
-    from assets.inbox.intake import extracts
-
-    return extracts(settings)
