@@ -11,6 +11,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from overgang.numbers import da_pct, da_target
+from reports.names import Name
 
 SERIES_BREAK_YEAR = 2023
 
@@ -105,7 +106,7 @@ def groups_finding(groups: pd.DataFrame, prefix: str | None, year: int) -> Marku
     if complete:
         parts.append(
             Markup("Flest søgte {} som 1. prioritet i {}: {}.").format(
-                top["label_da"][:1].lower() + top["label_da"][1:],
+                Name(top["label_da"][:1].lower() + top["label_da"][1:]),
                 year,
                 share_span(prefix and f"{prefix}/{top['cell']}", top["share"]),
             )
