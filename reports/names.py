@@ -45,5 +45,6 @@ def named(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 def plain(value) -> str:
-    """A Name as plain text, for where markup cannot go (the page's <title>, an attribute)."""
-    return str(value)
+    """Text for where markup cannot go (the page's <title>, an attribute): a Name as its text,
+    and markup made of Names (Jinja's ``~`` joins them into Markup) as the text it shows."""
+    return value.striptags() if isinstance(value, Markup) else str(value)

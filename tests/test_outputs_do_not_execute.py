@@ -95,6 +95,21 @@ def _without_scripts(page: str) -> str:
     return re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
 
 
+def _outside_bdi(page: str, shown: str) -> list[str]:
+    """Each place the page shows `shown` as text (not in a tag's attribute, a script or the
+    <title>, where no markup can go) without <bdi> right around it."""
+    body = _without_scripts(page.split("</head>", 1)[1])
+    tokens = re.findall(r"<[^>]*>|[^<]+", body)
+    text = str(escape(shown))
+    bad = []
+    for i, token in enumerate(tokens):
+        if not token.startswith("<") and text in token:
+            isolated = token == text and tokens[i - 1] == "<bdi>" and tokens[i + 1] == "</bdi>"
+            if not isolated and not tokens[i - 1].startswith("<option"):
+                bad.append("".join(tokens[max(0, i - 2) : i + 3]))
+    return bad
+
+
 def _ooxml(text: str) -> str:
     return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), text)
 
@@ -133,20 +148,46 @@ def test_every_name_in_the_report_is_isolated_and_no_chart_carries_a_bidi_contro
         assert not BIDI_CONTROLS & set(page), f"a bidi control in {html.name}"
         charts = chart_data(page)
         assert charts, "the report has charts"
-        body = _without_scripts(page.split("</head>", 1)[1])
         for new in RENAMED[report].values():
-            shown = str(escape(SHOWN.get(new, new)))
-            at = [m.start() for m in re.finditer(re.escape(shown), body)]
-            assert at, (new, html.name)
-            for i in at:
-                assert body[i - 5 : i] == "<bdi>" and body[i + len(shown) :].startswith("</bdi>"), (
-                    new,
-                    body[max(0, i - 120) : i + 120],
-                )
+            assert f"<bdi>{escape(SHOWN.get(new, new))}</bdi>" in page, (new, html.name)
+            assert _outside_bdi(page, SHOWN.get(new, new)) == [], new
         # The schools chart names each school as the table does, without the controls.
         ticks = charts["chart-schools"][0]["y"]
         for new in RENAMED[report].values():
             assert _wrap(SHOWN.get(new, new)) in ticks, (new, ticks)
+
+
+KOMMUNE = "=1+1 \u202eHøje-Taastrup"  # a kommune name from the reference file, copied and edited
+
+
+@pytest.mark.integration
+def test_a_hostile_kommune_name_is_isolated_in_the_report_and_the_overview(hostile_names_run, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from reports.audit import chart_data
+    from reports.overview import render_overview
+    from reports.render import render_report
+
+    settings = replace(hostile_names_run.settings, home=tmp_path / "copy")
+    settings.warehouse.parent.mkdir(parents=True)
+    shutil.copy(hostile_names_run.settings.warehouse, settings.warehouse)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("UPDATE kommuner SET kommune_name = $n WHERE kommune_code = 169", {"n": KOMMUNE})
+    shown = KOMMUNE.replace("\u202e", "")
+    report = render_report(settings, 169, 2024)
+    overview = render_overview(settings, 2024)
+    for path in (report, overview):
+        page = path.read_bytes().decode("utf-8")
+        assert not BIDI_CONTROLS & set(page), path.name
+        assert f"<bdi>{escape(shown)}</bdi>" in page and _outside_bdi(page, shown) == [], path.name
+        assert any(
+            shown in str(trace.get("name")) + str(trace.get("y")) for c in chart_data(page).values() for trace in c
+        )
+    book = load_workbook(report.with_suffix(".xlsx"))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert any(c.value.startswith(shown) for c in cells)
 
 
 # --- overgang query --csv ----------------------------------------------------------------------
