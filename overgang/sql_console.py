@@ -10,13 +10,13 @@ open the same file read-only.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+
+from overgang.display import csv_text
 
 OUTSIDE = (
     "This console reads the warehouse only and cannot write, attach databases or read and write "
@@ -73,13 +73,29 @@ def text(value: str | None) -> str:
     return "NULL" if value is None else value
 
 
-def as_csv(columns: list[str], rows: list[tuple]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    # Empty for NULL in CSV (what spreadsheet tools read as missing).
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return out.getvalue()
+def as_csv(columns: list[str], types: list[str], rows: list[tuple], raw: bool = False) -> str:
+    """CSV for a spreadsheet: a text value (and a column name) that it would run as a formula
+    gets a ``'`` before it (overgang/display.py); numbers stay as DuckDB wrote them, -3 too.
+    `raw`: every value as it is, for tools that read CSV as data."""
+    safe = (lambda v: v) if raw else csv_text
+    texts = [not is_numeric(t) for t in types]
+    lines = [",".join(_csv_field(safe(c)) for c in columns)]
+    for row in rows:
+        # Empty for NULL in CSV (what spreadsheet tools read as missing).
+        lines.append(
+            ",".join(
+                "" if v is None else _csv_field(safe(v) if text else v) for v, text in zip(row, texts, strict=True)
+            )
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def _csv_field(text: str) -> str:
+    # RFC 4180 quoting. Python's csv module leaves a lone CR unquoted when lines end in LF, and a
+    # value with one ("\r=1") then splits its row in two for every reader.
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def as_json(rows: list[tuple]) -> str:
@@ -136,7 +152,7 @@ def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable, path:
     argument = argument.strip().rstrip(";")
     if command in (".quit", ".exit", ".q"):
         return False
-    if command == ".mode" and argument in ("table", "csv", "json"):
+    if command == ".mode" and argument in ("table", "csv", "csv-raw", "json"):
         show.mode = argument  # type: ignore[attr-defined]
         return True
     if command == ".tables":
@@ -144,7 +160,7 @@ def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable, path:
     elif command == ".schema" and argument:
         sql = schema_sql(argument)
     else:
-        raise ConsoleError(".tables, .schema NAME, .mode table|csv|json, .quit; SQL statements end with ';'")
+        raise ConsoleError(".tables, .schema NAME, .mode table|csv|csv-raw|json, .quit; SQL statements end with ';'")
     result = run(con, sql, path, as_json=show.mode == "json")  # type: ignore[attr-defined]
     if not result[2]:
         raise ConsoleError(f"No table or view named {argument!r}; .tables lists them.")

@@ -534,8 +534,8 @@ class _Printer:
     def __call__(self, columns: list[str], types: list[str], rows: list[tuple]) -> None:
         from overgang.sql_console import as_csv, as_json, is_numeric, text
 
-        if self.mode == "csv":
-            click.echo(as_csv(columns, rows), nl=False)
+        if self.mode in ("csv", "csv-raw"):
+            click.echo(as_csv(columns, types, rows, raw=self.mode == "csv-raw"), nl=False)
             return
         if self.mode == "json":
             click.echo(as_json(rows), nl=False)
@@ -552,14 +552,20 @@ class _Printer:
 
 @main.command()
 @click.argument("sql")
-@click.option("--csv", "as_csv", is_flag=True, help="Write CSV to standard output instead of a table.")
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="Write CSV for a spreadsheet to standard output: text it would run as a formula (=, +, -, @) starts with '.",
+)
+@click.option("--csv-raw", is_flag=True, help="Write CSV with every value as it is, for tools (not for spreadsheets).")
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON list of rows to standard output.")
 @click.option(
     "--publication",
     is_flag=True,
     help="Open the publication set (protected figures) instead of the internal warehouse.",
 )
-def query(sql: str, as_csv: bool, as_json: bool, publication: bool) -> None:
+def query(sql: str, as_csv: bool, csv_raw: bool, as_json: bool, publication: bool) -> None:
     """Run SQL against the published warehouse, read-only (views in schema `analyst`)."""
     from overgang.sql_console import ConsoleError, run
 
@@ -572,7 +578,7 @@ def query(sql: str, as_csv: bool, as_json: bool, publication: bool) -> None:
         except ConsoleError as err:
             _fail(str(err))
         if result is not None:
-            _Printer("csv" if as_csv else "json" if as_json else "table")(*result)
+            _Printer("csv" if as_csv else "csv-raw" if csv_raw else "json" if as_json else "table")(*result)
 
 
 @main.command()
@@ -584,7 +590,7 @@ def query(sql: str, as_csv: bool, as_json: bool, publication: bool) -> None:
 def shell(publication: bool) -> None:
     """An interactive SQL prompt on the published warehouse, read-only. End statements with ';'.
 
-    .tables lists tables and views, .schema NAME their columns, .mode csv|json|table, .quit ends."""
+    .tables lists tables and views, .schema NAME their columns, .mode csv|csv-raw|json|table, .quit ends."""
     import gc
 
     from overgang.sql_console import ConsoleError, dot_command, run

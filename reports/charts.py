@@ -14,6 +14,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from overgang.display import without_bidi
+
 VENDOR = Path(__file__).parent / "vendor"
 TEMPLATE = VENDOR / "plotly-template-simple_white.json"
 
@@ -103,8 +105,11 @@ def template() -> dict:
 
 def _json(value) -> str:
     # Inside <script>: "<" as \u003c, so no text in a chart ("</script>" in a school's name) can
-    # end the element. JSON reads it back as the same character.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    # end the element. JSON reads it back as the same character. Every label, caption and hover
+    # text of every chart passes here: no bidi control in a name reorders the text around it
+    # (overgang/display.py), and none is JSON syntax, so removing them leaves the JSON whole.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return without_bidi(text)
 
 
 def div(fig: dict | None, div_id: str) -> str:

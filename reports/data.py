@@ -22,6 +22,7 @@ from overgang.suppression import Cube, protect
 from reports.cells import Published, load_published, read_scheme, share_pct
 from reports.groups import TargetWords, target_words, uncounted_phrase
 from reports.indicators import GoalCard, goal_cards
+from reports.names import Name, named
 from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
 from schemas.sqltext import SQL, fill
@@ -540,24 +541,27 @@ def load_report_data(
         )
     return ReportData(
         kommune_code=kommune_code,
-        kommune_name=found[0],
-        region=found[1],
+        kommune_name=Name(found[0]),
+        region=Name(found[1]),
         year=year,
         series=series,
-        groups=groups,
+        groups=named(groups, "label_da", "short_label_da"),
         denominator=denominator,
         grades=grades,
         sexes=sexes,
-        schools=_schools(pub, small, scheme.targets),
-        comparison=comparison,
+        schools=named(_schools(pub, small, scheme.targets), "school_name"),
+        comparison=named(comparison, "area"),
         completion=completion,
         completion_year=completion_year,
         goal_cards=goal_cards(con, parts, goals, params),
-        goals=goals.astype(object).where(goals.notna(), None),
-        sources=con.execute(
-            # No row counts: a file's rows minus the shown leavers would give hidden counts away.
-            "SELECT source_file, encoding, loaded_at FROM ingested_files ORDER BY source_file"
-        ).df(),
+        goals=named(goals.astype(object).where(goals.notna(), None), "description_da", "set_by"),
+        sources=named(
+            con.execute(
+                # No row counts: a file's rows minus the shown leavers would give hidden counts away.
+                "SELECT source_file, encoding, loaded_at FROM ingested_files ORDER BY source_file"
+            ).df(),
+            "source_file",
+        ),
         publication=publication,
         small_cell=small,
         cells=cells,
@@ -578,13 +582,21 @@ def load_report_data(
         denominator_label=pub.label("g/n"),
         basis="published" if isinstance(pub, PublishedYear) else "extract",
         published_year=pub if isinstance(pub, PublishedYear) else None,
-        published_sources=_published_sources(
-            con,
-            kommune_code,
-            year,
-            {f for (k, _), v in figures.items() if k == kommune_code and isinstance(v, PublishedYear) for f in v.files},
+        published_sources=named(
+            _published_sources(
+                con,
+                kommune_code,
+                year,
+                {
+                    f
+                    for (k, _), v in figures.items()
+                    if k == kommune_code and isinstance(v, PublishedYear)
+                    for f in v.files
+                },
+            ),
+            "source_file",
         ),
-        target_decisions=_target_decisions(con, kommune_code),
+        target_decisions=named(_target_decisions(con, kommune_code), "decided_by"),
         completion_trend=completion_trend(con, kommune_code, year, small),
     )
 

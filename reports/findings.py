@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from overgang.numbers import da_pct, da_target
 from overgang.settings import series_break_year
+from reports.names import Name
 
 # The søgetal series break, from data/reference/series_breaks.csv (the SQL reads the same file).
 SERIES_BREAK_YEAR = series_break_year()
@@ -107,7 +108,7 @@ def groups_finding(groups: pd.DataFrame, prefix: str | None, year: int) -> Marku
     if complete:
         parts.append(
             Markup("Flest søgte {} som 1. prioritet i {}: {}.").format(
-                top["label_da"][:1].lower() + top["label_da"][1:],
+                Name(top["label_da"][:1].lower() + top["label_da"][1:]),
                 year,
                 share_span(prefix and f"{prefix}/{top['cell']}", top["share"]),
             )

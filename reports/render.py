@@ -18,6 +18,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from overgang.display import runs_in_a_spreadsheet, without_bidi
 from overgang.numbers import da_date, da_int, da_pct, da_pp, da_target
 from overgang.settings import Settings
 from overgang.suppression import DisclosureError
@@ -31,6 +32,7 @@ from reports.findings import (
     schools_finding,
     series_finding,
 )
+from reports.names import Name, plain
 
 __all__ = ["ReportError", "load_report_data", "render_html", "render_report"]
 
@@ -426,18 +428,36 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
         )
     ]
-    # in_memory: the sheets go into the zip from memory, not through a temporary file each.
-    book = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
+    # in_memory: the sheets go into the zip from memory, not through a temporary file each. No
+    # text becomes a formula, a number or a link by its look (a school named "=HYPERLINK(…)").
+    book = xlsxwriter.Workbook(
+        str(tmp),
+        {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
     bold = book.add_format({"bold": True})
+    # Text a spreadsheet would run stays text when it is edited too (Excel's leading apostrophe).
+    quoted = book.add_format({"quote_prefix": True})
     for name, rows in sheets.items():
         sheet = book.add_worksheet(name)
         columns = list(dict.fromkeys(c for r in rows for c in r))
         sheet.write_row(0, 0, columns, bold)
         for i, r in enumerate(rows, start=1):
-            sheet.write_row(i, 0, [r.get(c) for c in columns])
+            for j, c in enumerate(columns):
+                _write_cell(sheet, i, j, r.get(c), quoted)
     book.close()
     tmp.replace(path)
     return path
+
+
+def _write_cell(sheet, row: int, col: int, value, quoted) -> None:
+    """A number as a number, anything else as text (never a formula), without bidi controls."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        text = without_bidi(str(value))
+        sheet.write_string(row, col, text, quoted if runs_in_a_spreadsheet(text) else None)
+    else:
+        sheet.write_number(row, col, value)
 
 
 VENDOR = Path(__file__).resolve().parent / "vendor"
@@ -460,7 +480,9 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html", "j2"]),
         bytecode_cache=FileSystemBytecodeCache(),
     )
-    env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct, source=source_link)
+    env.filters.update(
+        pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct, source=source_link, plain=plain
+    )
     env.globals.update(rows=rows, named_rows=named_rows)
     return env
 
@@ -490,10 +512,10 @@ def source_link(source) -> Markup:
         return Markup("")
     text = source.strip()
     if not text.startswith(("http://", "https://")):
-        return escape(text)
+        return escape(Name(text))
     name = next((n for prefix, n in PUBLICATIONS.items() if text.startswith(prefix)), None)
-    name = name or urlparse(text).netloc.removeprefix("www.")
-    return Markup('<a href="{}">{}</a>').format(text, name)
+    name = name or Name(urlparse(text).netloc.removeprefix("www."))
+    return Markup('<a href="{}">{}</a>').format(without_bidi(text), name)
 
 
 def print_header(data: ReportData, generated: datetime) -> str:

@@ -205,7 +205,9 @@ def test_new_groups_reach_the_report_with_their_labels(toy_run):
     page = Path(toy_run["pages"]["169/2025"]).read_text("utf-8")
     body = page.split("</head>", 1)[1]
     # The new group is a row of the groups table, by its label, with its own cell.
-    assert re.search(r"<td>Arbejde og værnepligt</td><td class=\"num[^\"]*\" data-cell=\"169/2025/g/ARBEJDE\"", body)
+    assert re.search(
+        r"<td><bdi>Arbejde og værnepligt</bdi></td><td class=\"num[^\"]*\" data-cell=\"169/2025/g/ARBEJDE\"", body
+    )
     # The target groups are columns of the splits and trend charts of their own: SAERLIG (= STU)
     # by its member's label, OEVRIGE by its members' labels (the wording file's "Øvrige" was
     # written for FGU + STU + OEVRIGT and is not used for another combination).

@@ -274,7 +274,7 @@ def test_single_kommune_extract(keyed, tmp_path):
     # 2024 and 2025: no national source and no full load -> no national row, a note instead.
     for page in pages[1:]:
         comparison = page.split('id="table-comparison"', 1)[1].split("</section>", 1)[0]
-        assert "<td>Hele landet" not in comparison and "landstal vises ikke" in comparison
+        assert "<td><bdi>Hele landet" not in comparison and "landstal vises ikke" in comparison
         assert "Region Hovedstaden: ingen offentliggjort kilde" in comparison
     truth = _truth(run.settings.warehouse)
     knowledge, found = attack(pages, run.settings.publication_dir, truth)
