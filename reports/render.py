@@ -435,8 +435,11 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         sheet.write_row(0, 0, columns, bold)
         for i, r in enumerate(rows, start=1):
             sheet.write_row(i, 0, [r.get(c) for c in columns])
-    book.close()
-    tmp.replace(path)
+    try:
+        book.close()
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a disk that filled mid-write leaves no half file behind
     return path
 
 
@@ -555,6 +558,9 @@ def render_report(settings: Settings, kommune_code: int, year: int | None = None
     out.parent.mkdir(parents=True, exist_ok=True)
     write_workbook(data, out.with_suffix(".xlsx"))
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)  # a disk that filled mid-write leaves no half file behind
     return out
