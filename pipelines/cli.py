@@ -435,6 +435,11 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
         _fail(
             f"{sum(o.outcome == 'rejected' for o in outcomes)} file(s) rejected; the reasons are above and in "
             f"{settings.inbox_dir / 'rejected'}."
+            + (
+                ""
+                if accepted and not no_run
+                else f" Nothing was published: the published warehouse ({settings.warehouse}) is as it was."
+            )
         )
 
 
