@@ -5,7 +5,6 @@ messages of every command need these without paying for Dagster's import."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import os
@@ -14,7 +13,18 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from overgang.faults import (
+    DAMAGED_DUCKDB,
+    DAMAGED_HISTORY,
+    DISK_FULL,
+    NO_PERMISSION,
+    READ_ONLY,
+    damaged_history,
+    kind_of_text,
+)
 from overgang.settings import Settings
+
+__all__ = ["RunLocked", "damaged_history", "explain", "lock_holder", "run_lock"]
 
 
 class RunLocked(RuntimeError):
@@ -85,17 +95,6 @@ def lock_holder(home: Path) -> str | None:
     return None
 
 
-def damaged_history(text: str) -> bool:
-    """True when `text` is SQLite's own word for a damaged file (Dagster's run history)."""
-    lowered = text.lower()
-    # SQLITE_NOTADB ("file is not a database"; before SQLite 3.21 "file is encrypted or is not a
-    # database") and SQLITE_CORRUPT (a damaged page: "database disk image is malformed"; a damaged
-    # schema: "malformed database schema (runs) - ...").
-    return "sqlite" in lowered and any(
-        words in lowered for words in ("is not a database", "disk image is malformed", "malformed database schema")
-    )
-
-
 def damaged_sqlite_files(settings: Settings) -> list[Path]:
     """Dagster's SQLite files under the home that SQLite cannot read (a damaged header or page)."""
     import sqlite3
@@ -123,25 +122,25 @@ def _top_folder(settings: Settings, path: Path) -> Path:
 
 def explain(text: str, settings: Settings | None = None) -> str:
     """Advice for failures that come from the machine, not the data: a full disk, a read-only or
-    inaccessible home, a damaged database file."""
+    inaccessible home, a damaged database file (overgang/faults.py says which `text` names)."""
     home = f" ({settings.home})" if settings else ""
-    lowered = text.lower()
-    if "no space left" in lowered or "disk full" in lowered or f"[errno {errno.ENOSPC}]" in lowered:
+    kind = kind_of_text(text)
+    if kind == DISK_FULL:
         return (
             text + f" → The disk holding OVERGANG_HOME{home} is full. Free space (the working database and one "
-            "more copy of the warehouse must fit) and run again; the published warehouse is unchanged."
+            "more copy of the warehouse must fit) and run again."
         )
-    if "read-only file system" in lowered or f"[errno {errno.EROFS}]" in lowered:
+    if kind == READ_ONLY:
         return (
             text + f" → OVERGANG_HOME{home} is on a read-only file system. Mount it writable, or set "
             "OVERGANG_HOME to a writable folder, and run again."
         )
-    if "permission denied" in lowered or f"[errno {errno.EACCES}]" in lowered:
+    if kind == NO_PERMISSION:
         return (
             text + f" → This user may not write in OVERGANG_HOME{home}. Fix its permissions or set OVERGANG_HOME "
             "to a folder this user owns, and run again."
         )
-    if damaged_history(text):
+    if kind == DAMAGED_HISTORY:
         # The folder of the damaged file: the run history, or the schedules and sensors' ticks
         # (dagster/schedules), which fail with the same words and are not mended by moving the
         # history aside.
@@ -156,9 +155,21 @@ def explain(text: str, settings: Settings | None = None) -> str:
             + " aside (it holds only the record of past runs and sensor ticks; the warehouse, the inbox and the "
             "reports are not in it) and run again."
         )
-    if "not a valid duckdb database" in lowered or "corrupt" in lowered or "checksum" in lowered:
-        return (
-            text + " → A DuckDB file is damaged. The working database: rebuild it with `overgang run --rebuild`. "
-            "The published warehouse: `overgang rollback` puts the previous version back."
-        )
+    if kind == DAMAGED_DUCKDB:
+        return text + " → " + _damaged_duckdb_advice(text, settings)
     return text
+
+
+def _damaged_duckdb_advice(text: str, settings: Settings | None) -> str:
+    """Which DuckDB file is damaged, when the message names it, and what mends that one."""
+    if settings is not None and str(settings.work_db) in text:
+        return f"The working database {settings.work_db} is damaged: rebuild it with `overgang run --rebuild`."
+    if settings is not None and str(settings.warehouse) in text:
+        return (
+            f"The published warehouse {settings.warehouse} is damaged: `overgang rollback` puts the previous "
+            "version back (or `overgang run` publishes it again from the working database)."
+        )
+    return (
+        "A DuckDB file is damaged. The working database: rebuild it with `overgang run --rebuild`. "
+        "The published warehouse: `overgang rollback` puts the previous version back."
+    )

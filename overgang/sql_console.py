@@ -11,7 +11,8 @@ open the same file read-only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -38,34 +39,104 @@ def connect_locked(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run(
-    con: duckdb.DuckDBPyConnection, sql: str, path: Path, as_json: bool = False
-) -> tuple[list[str], list[str], list[tuple]] | None:
-    """(column names, DuckDB types, rows) of the last statement in `sql`, or None when it
-    returns no rows (e.g. SET). Values come back as DuckDB itself writes them (cast to text in
-    DuckDB: intervals with months, infinite dates, lists, structs, exact decimals, values no
-    Python type can hold); with `as_json`, one JSON text per row from DuckDB's to_json.
-    DuckDB's errors become ConsoleError with a plain message."""
+# Rows a table shows; --csv and --json (and the shell's .mode csv|json) write every row.
+SHOWN = 1000
+# Rows fetched at a time: the memory a result takes stays this small however many rows it has.
+BATCH = 10_000
+
+
+def interruptible(con: duckdb.DuckDBPyConnection, call: Callable, *args):
+    """`call(*args)` on `con` in a worker thread, the main thread waiting: Python runs its SIGINT
+    handler only in the main thread and only between bytecodes, so while DuckDB works inside
+    `call` there, Ctrl-C did nothing until the query ended. Here Ctrl-C (KeyboardInterrupt in the
+    main thread) cancels the running query with `con.interrupt()` and is raised once it stopped."""
+    import threading
+
+    outcome: dict = {}
+    # An Event, not Thread.join: a join that Ctrl-C interrupted takes the thread for finished
+    # at the next join (Python 3.11), and the connection was closed while the query still ran.
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["value"] = call(*args)
+        except BaseException as err:  # handed to the main thread
+            outcome["error"] = err
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="overgang-query", daemon=True).start()
     try:
-        relation = con.sql(sql)
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        con.interrupt()
+        while not done.wait(0.1):
+            con.interrupt()  # a query that had not started yet when first told
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+class Result:
+    """A statement's result, fetched only as far as it is read (`batches`): the columns, their
+    DuckDB types, and the rows as text (or one JSON text a row)."""
+
+    def __init__(self, columns: list[str], types: list[str], cursor: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.columns, self.types, self._cursor, self._path = columns, types, cursor, path
+
+    def batches(self, size: int = BATCH):
+        """The rows, `size` at a time; the query stops where the reader stops (`close`)."""
+        try:
+            while rows := interruptible(self._cursor, self._cursor.fetchmany, size):
+                yield rows
+        except duckdb.Error as err:
+            raise _plain(err, self._path) from None
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, path: Path, as_json: bool = False) -> Result | None:
+    """The result of the last statement in `sql`, or None when it returns no rows (e.g. SET).
+    Values come back as DuckDB itself writes them (cast to text in DuckDB: intervals with months,
+    infinite dates, lists, structs, exact decimals, values no Python type can hold); with
+    `as_json`, one JSON text per row from DuckDB's to_json. Nothing is fetched yet: the rows are
+    read from a cursor of their own, in batches. DuckDB's errors become ConsoleError with a plain
+    message; Ctrl-C cancels the query (interruptible)."""
+    try:
+        relation = interruptible(con, con.sql, sql)
         if relation is None:
             return None
         columns, types = list(relation.columns), [str(t) for t in relation.types]
         if as_json:
-            return columns, types, relation.query("q", "SELECT to_json(q)::VARCHAR FROM q").fetchall()
-        texts = ", ".join(f'CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for c in columns)
-        return columns, types, relation.query("q", f"SELECT {texts} FROM q").fetchall()
-    except duckdb.PermissionException:
-        raise ConsoleError(OUTSIDE.format(path=path)) from None
-    except duckdb.InvalidInputException as err:
-        if "configuration has been locked" in str(err):
-            raise ConsoleError("Settings cannot be changed here. " + OUTSIDE.format(path=path)) from None
-        raise ConsoleError(str(err)) from None
+            texts = relation.query("q", "SELECT to_json(q)::VARCHAR FROM q")
+        else:
+            casts = ", ".join(f'CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for c in columns)
+            texts = relation.query("q", f"SELECT {casts} FROM q")
+        # A cursor of its own: the connection stays free for the next statement while it is read.
+        cursor = con.cursor()
+        try:
+            interruptible(cursor, cursor.execute, texts.sql_query())
+        except BaseException:
+            cursor.close()
+            raise
+        return Result(columns, types, cursor, path)
     except duckdb.Error as err:
-        message = str(err)
-        if "read-only mode" in message or "read only" in message.lower():
-            message = "The warehouse is read-only here: " + message.splitlines()[0]
-        raise ConsoleError(message) from None
+        raise _plain(err, path) from None
+
+
+def _plain(err: duckdb.Error, path: Path) -> ConsoleError:
+    """DuckDB's error as the analyst's message."""
+    if isinstance(err, duckdb.PermissionException):
+        return ConsoleError(OUTSIDE.format(path=path))
+    message = str(err)
+    if isinstance(err, duckdb.InvalidInputException) and "configuration has been locked" in message:
+        return ConsoleError("Settings cannot be changed here. " + OUTSIDE.format(path=path))
+    if "read-only mode" in message or "read only" in message.lower():
+        message = "The warehouse is read-only here: " + message.splitlines()[0]
+    return ConsoleError(message)
 
 
 def text(value: str | None) -> str:
@@ -73,13 +144,14 @@ def text(value: str | None) -> str:
     return "NULL" if value is None else value
 
 
-def as_csv(columns: list[str], types: list[str], rows: list[tuple], raw: bool = False) -> str:
+def as_csv(columns: list[str], types: list[str], rows: list[tuple], raw: bool = False, header: bool = True) -> str:
     """CSV for a spreadsheet: a text value (and a column name) that it would run as a formula
     gets a ``'`` before it (overgang/display.py); numbers stay as DuckDB wrote them, -3 too.
-    `raw`: every value as it is, for tools that read CSV as data."""
+    `raw`: every value as it is, for tools that read CSV as data. The header line first unless
+    `header` is False (a later batch of a streamed export)."""
     safe = (lambda v: v) if raw else csv_text
     texts = [not is_numeric(t) for t in types]
-    lines = [",".join(_csv_field(safe(c)) for c in columns)]
+    lines = [",".join(_csv_field(safe(c)) for c in columns)] if header else []
     for row in rows:
         # Empty for NULL in CSV (what spreadsheet tools read as missing).
         lines.append(
@@ -98,9 +170,16 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def as_json(rows: list[tuple]) -> str:
-    """A JSON list of the rows DuckDB wrote as JSON objects (run(..., as_json=True))."""
-    return json.dumps([json.loads(row[0]) for row in rows], ensure_ascii=False, indent=1) + "\n"
+def as_json(batches) -> Iterator[str]:
+    """A JSON list of the rows DuckDB wrote as JSON objects (run(..., as_json=True)), written as
+    the batches come: the same text json.dumps(rows, indent=1) gives for the whole list."""
+    first = True
+    for rows in batches:
+        for row in rows:
+            item = json.dumps(json.loads(row[0]), ensure_ascii=False, indent=1)
+            yield ("[\n" if first else ",\n") + textwrap.indent(item, " ")
+            first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 NUMERIC = (
@@ -162,7 +241,5 @@ def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable, path:
     else:
         raise ConsoleError(".tables, .schema NAME, .mode table|csv|csv-raw|json, .quit; SQL statements end with ';'")
     result = run(con, sql, path, as_json=show.mode == "json")  # type: ignore[attr-defined]
-    if not result[2]:
-        raise ConsoleError(f"No table or view named {argument!r}; .tables lists them.")
-    show(*result)
+    show(result, empty=f"No table or view named {argument!r}; .tables lists them.")
     return True

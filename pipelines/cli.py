@@ -54,7 +54,79 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.group()
+# Commands that publish or replace the warehouse; every other command only reads it.
+WRITES_THE_WAREHOUSE = ("run", "load", "rollback")
+# The exit status of a command stopped by Ctrl-C, as the shell gives a process killed by SIGINT.
+INTERRUPTED_STATUS = 130
+
+
+def _published_version(settings: Settings | None) -> tuple[int, int] | None:
+    """Which file the published warehouse is now (inode, modification time), to tell afterwards
+    whether a command replaced it."""
+    try:
+        stat = settings.warehouse.stat() if settings else None
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns) if stat else None
+
+
+def _true_state(command: str | None, settings: Settings | None, before: tuple[int, int] | None) -> str:
+    """What a command stopped by a fault left behind: the published warehouse as it was, or the
+    new version it had already published (publishing swaps one whole file in: never half)."""
+    where = f" ({settings.warehouse})" if settings else ""
+    if command not in WRITES_THE_WAREHOUSE:
+        done = {"report": "The report (with --all: some of the reports) was not written. "}.get(command or "", "")
+        return f"{done}Nothing was changed: this command only reads the published warehouse{where}."
+    if _published_version(settings) == before:
+        what = "Nothing was rolled back" if command == "rollback" else "Nothing was published"
+        return f"{what}: the published warehouse{where} is as it was before this command."
+    return (
+        f"The warehouse{where} was published by this command before it stopped, whole; what comes after "
+        "publishing (the report) may be missing: `overgang report` renders it again."
+    )
+
+
+def _fault_message(err: BaseException, kind: str | None, command: str | None, settings, before) -> str:
+    from overgang.faults import INTERRUPTED, first_line
+    from overgang.home import explain
+
+    state = _true_state(command, settings, before)
+    if kind == INTERRUPTED:
+        return f"Interrupted (Ctrl-C): `overgang {command}` stopped. {state}"
+    return f"{explain(first_line(err), settings)} {state}"
+
+
+class _PlainFaults(click.Group):
+    """Every command goes through here: a fault of the machine (a full disk, a read-only or
+    inaccessible home, a damaged database file, Ctrl-C; overgang/faults.py) ends the command with
+    what happened, the true state of the published warehouse and what to do, never a traceback.
+    A fault of the program keeps its traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from overgang.faults import INTERRUPTED, kind_of
+
+        try:
+            settings = Settings.load()
+        except Exception:  # a wrong setting is said by the command itself
+            settings = None
+        before = _published_version(settings)
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except BaseException as err:
+            import duckdb
+
+            kind = kind_of(err)
+            # Any other I/O error is the machine's too: said plainly, as it is.
+            if kind is None and not isinstance(err, (OSError, duckdb.Error)):
+                raise
+            command = ctx.invoked_subcommand
+            console.print(f"[bold red]Error:[/] {escape(_fault_message(err, kind, command, settings, before))}")
+            sys.exit(INTERRUPTED_STATUS if kind == INTERRUPTED else 1)
+
+
+@click.group(cls=_PlainFaults)
 def main() -> None:
     """Overgang: søgetal, måltal and completion goals for Danish municipalities."""
 
@@ -187,28 +259,19 @@ def _report_result(settings: Settings, result, elapsed: float, years: list[int] 
 
 
 def _guard(action):
-    """Run `action`, turning a locked home or a machine problem (disk full, read-only, damaged
-    file) into a message with what to do instead of a traceback."""
-    import duckdb
-
-    from overgang.home import RunLocked, damaged_history, explain
+    """Run `action` once the settings are right, turning a locked home into a message (faults of
+    the machine are said for every command by _PlainFaults)."""
+    from overgang.home import RunLocked
 
     try:
         # A wrong setting stops the command before anything is read or written.
-        settings = Settings.load(checked=True)
+        Settings.load(checked=True)
     except ConfigError as err:
         _fail(f"{err}\n(see the comments in data/config/pipeline.yaml)")
     try:
         return action()
     except RunLocked as err:
         _fail(str(err))
-    except (OSError, duckdb.Error) as err:
-        _fail(explain(f"{type(err).__name__}: {err}", settings))
-    except Exception as err:
-        # A damaged run-history file (Dagster's SQLite databases under the home): said, not a traceback.
-        if not damaged_history(str(err)):
-            raise
-        _fail(explain(f"{type(err).__name__}: {str(err).splitlines()[0]}", settings))
 
 
 @main.command()
@@ -387,6 +450,11 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
         _fail(
             f"{sum(o.outcome == 'rejected' for o in outcomes)} file(s) rejected; the reasons are above and in "
             f"{settings.inbox_dir / 'rejected'}."
+            + (
+                ""
+                if accepted and not no_run
+                else f" Nothing was published: the published warehouse ({settings.warehouse}) is as it was."
+            )
         )
 
 
@@ -526,28 +594,43 @@ def _published(settings: Settings, publication: bool = False):
 
 
 class _Printer:
-    """Prints a result as a table (at most 1,000 rows), CSV or JSON."""
+    """Prints a result as a table (its first rows: only those are fetched), or every row as CSV
+    or JSON, written batch by batch as DuckDB gives them: memory stays flat however large."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, more: str) -> None:
         self.mode = mode
+        self.more = more  # what the note on a cut table advises
 
-    def __call__(self, columns: list[str], types: list[str], rows: list[tuple]) -> None:
-        from overgang.sql_console import as_csv, as_json, is_numeric, text
+    def __call__(self, result, empty: str | None = None) -> None:
+        from overgang.sql_console import SHOWN, ConsoleError, as_csv, as_json, is_numeric, text
 
-        if self.mode in ("csv", "csv-raw"):
-            click.echo(as_csv(columns, types, rows, raw=self.mode == "csv-raw"), nl=False)
-            return
-        if self.mode == "json":
-            click.echo(as_json(rows), nl=False)
-            return
+        try:
+            if self.mode in ("csv", "csv-raw"):
+                raw, header = self.mode == "csv-raw", True
+                for rows in result.batches():
+                    click.echo(as_csv(result.columns, result.types, rows, raw=raw, header=header), nl=False)
+                    header = False
+                if header:  # no rows: the header alone
+                    click.echo(as_csv(result.columns, result.types, [], raw=raw), nl=False)
+                return
+            if self.mode == "json":
+                for piece in as_json(result.batches()):
+                    click.echo(piece, nl=False)
+                return
+            # One row more than shown: whether there are more, without reading them.
+            rows = next(result.batches(SHOWN + 1), [])
+        finally:
+            result.close()
+        if not rows and empty:
+            raise ConsoleError(empty)
         table = Table(show_lines=False)
-        for column, kind in zip(columns, types):
+        for column, kind in zip(result.columns, result.types):
             table.add_column(escape(str(column)), justify="right" if is_numeric(kind) else "left")
-        for row in rows[:1000]:
+        for row in rows[:SHOWN]:
             table.add_row(*(escape(text(v)) for v in row))  # a value is text, never rich markup
         Console().print(table)
-        if len(rows) > 1000:
-            console.print(f"({len(rows)} rows, first 1000 shown; use --csv or --json for all)")
+        if len(rows) > SHOWN:
+            console.print(f"(first {SHOWN:,} rows shown; the result has more: {self.more})")
 
 
 @main.command()
@@ -571,14 +654,18 @@ def query(sql: str, as_csv: bool, csv_raw: bool, as_json: bool, publication: boo
 
     settings = Settings.load()
     path, what = _opened(settings, publication)
+    show = _Printer(
+        "csv" if as_csv else "csv-raw" if csv_raw else "json" if as_json else "table",
+        "--csv or --json write every row, or narrow it in the SQL (WHERE, LIMIT)",
+    )
     with _published(settings, publication) as con:
         console.print(f"[dim]Read-only: {escape(what)}, {escape(str(path))}[/]")
         try:
             result = run(con, sql, path, as_json=as_json)
+            if result is not None:
+                show(result)
         except ConsoleError as err:
             _fail(str(err))
-        if result is not None:
-            _Printer("csv" if as_csv else "csv-raw" if csv_raw else "json" if as_json else "table")(*result)
 
 
 @main.command()
@@ -598,7 +685,7 @@ def shell(publication: bool) -> None:
     gc.enable()  # an interactive session may last hours (overgang/process.py)
     settings = Settings.load()
     history = _shell_history(settings)
-    show = _Printer("table")
+    show = _Printer("table", ".mode csv or .mode json write every row, or narrow it in the SQL (WHERE, LIMIT)")
     path, what = _opened(settings, publication)
     with _published(settings, publication) as con:
         console.print(f"Read-only: {escape(what)}, {escape(str(path))}. Try: .tables;  (.tables, .schema NAME, .quit)")
@@ -622,9 +709,12 @@ def shell(publication: bool) -> None:
                     sql, buffer = buffer, ""
                     result = run(con, sql, path, as_json=show.mode == "json")
                     if result is not None:
-                        show(*result)
+                        show(result)
             except ConsoleError as err:
                 console.print(f"[red]{escape(str(err))}[/]")
+            except KeyboardInterrupt:  # Ctrl-C while a query runs: it is cancelled, the prompt returns
+                buffer = ""
+                console.print("[yellow]Cancelled (Ctrl-C):[/] the query stopped; nothing was changed.")
     if history:
         history()
 

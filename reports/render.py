@@ -444,8 +444,11 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         for i, r in enumerate(rows, start=1):
             for j, c in enumerate(columns):
                 _write_cell(sheet, i, j, r.get(c), quoted)
-    book.close()
-    tmp.replace(path)
+    try:
+        book.close()
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a disk that filled mid-write leaves no half file behind
     return path
 
 
@@ -577,6 +580,9 @@ def render_report(settings: Settings, kommune_code: int, year: int | None = None
     out.parent.mkdir(parents=True, exist_ok=True)
     write_workbook(data, out.with_suffix(".xlsx"))
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)  # a disk that filled mid-write leaves no half file behind
     return out

@@ -211,11 +211,18 @@ def take(path: Path, settings: Settings, copy: bool, sha256: str | None = None, 
     try:
         return _receive(path, settings, copy or link, sha256, link)
     except Exception as err:  # the error boundary: one file's problem never stops the others
+        from overgang.faults import DISK_FULL, READ_ONLY, kind_of
+        from overgang.home import explain
+
         detail = scrub(str(err).strip().splitlines()[0][:300]) if str(err).strip() else ""
-        message = (
-            f"{path.name}: the file could not be taken in ({type(err).__name__}{': ' + detail if detail else ''}). "
-            "Check that it is a complete export; if it is, report this message."
-        )
+        what = f"{type(err).__name__}{': ' + detail if detail else ''}"
+        if kind_of(err) in (DISK_FULL, READ_ONLY):  # the home's fault, not the file's
+            message = f"{path.name}: the file could not be taken in. {explain(what, settings)}"
+        else:
+            message = (
+                f"{path.name}: the file could not be taken in ({what}). "
+                "Check that it is a complete export; if it is, report this message."
+            )
         try:
             return _reject(settings, path, sidecar(path), message, "", copy or link, link)
         except OSError as again:
