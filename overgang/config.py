@@ -66,6 +66,7 @@ class PipelineConfig(BaseSettings):
     published_sum_tolerance_pp: float = Field(ge=0)
     max_quarantine_share: Share
     max_shrink_share: Share = 0.2
+    max_shrink_share_new_year: Share = 0.5
     intake: Intake = Intake()
     storage_compatibility_version: str = Field(pattern=r"^v\d+\.\d+\.\d+$")
     small_cell: SmallCell

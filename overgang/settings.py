@@ -137,6 +137,10 @@ class Settings:
         return float(self.config.get("max_shrink_share", 0.2))
 
     @property
+    def max_shrink_share_new_year(self) -> float:
+        return float(self.config.get("max_shrink_share_new_year", 0.5))
+
+    @property
     def intake(self) -> dict:
         """Limits on a file taken in (data/config/pipeline.yaml: intake)."""
         return {**INTAKE_DEFAULTS, **(self.config.get("intake") or {})}

@@ -292,7 +292,8 @@ def _guard(action):
 @click.option(
     "--accept-smaller",
     is_flag=True,
-    help="Publish a year even if it has more than max_shrink_share fewer valid rows than the published one.",
+    help="Publish a year even if it has more than max_shrink_share fewer valid rows than the published one "
+    "(a new year: max_shrink_share_new_year fewer than the year before).",
 )
 @click.option("--wait", is_flag=True, help="If another run is using this home, wait for it instead of stopping.")
 def run(input_dir: Path | None, year_range: str | None, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
@@ -382,7 +383,8 @@ def _take_input_folder(settings: Settings, wait: bool) -> None:
 @click.option(
     "--accept-smaller",
     is_flag=True,
-    help="Publish an extract even if it has more than max_shrink_share fewer valid rows than the published one.",
+    help="Publish an extract even if it has more than max_shrink_share fewer valid rows than the published one "
+    "(a new year: max_shrink_share_new_year fewer than the year before).",
 )
 @click.option("--wait", is_flag=True, help="If another run is using this home, wait for it instead of stopping.")
 def load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:

@@ -284,7 +284,8 @@ def ensure_application_tables(con) -> None:
     blocking=True,
     description=(
         "A year's valid rows must not fall below those of the extract now published for it by more than "
-        "max_shrink_share (data/config/pipeline.yaml), unless the run is tagged overgang/accept-smaller "
+        "max_shrink_share, nor a new year's below those of the year before it by more than "
+        "max_shrink_share_new_year (data/config/pipeline.yaml), unless the run is tagged overgang/accept-smaller "
         "(overgang run/load --accept-smaller)."
     ),
 )
@@ -293,8 +294,10 @@ def year_not_smaller(context, duckdb: DuckDBResource, project: ProjectSettings) 
     years = years_of(context) if context.has_partition_key or context.has_partition_key_range else []
     accepted = context.run.tags.get(ACCEPT_SMALLER_TAG, "") == "true"
     with duckdb.get_connection() as con:
-        shrunk = shrunk_years(con, settings.warehouse, years, settings.max_shrink_share)
-    lines = [s.message(settings.max_shrink_share) for s in shrunk]
+        shrunk = shrunk_years(
+            con, settings.warehouse, years, settings.max_shrink_share, settings.max_shrink_share_new_year
+        )
+    lines = [s.message() for s in shrunk]
     if accepted and shrunk:
         lines.append("Accepted: the run was started with --accept-smaller.")
     return AssetCheckResult(

@@ -113,33 +113,51 @@ class Shrunk:
     previous_rows: int
     new_files: str
     new_rows: int
+    limit: float
+    # None: compared with the extract now published for the year; else the year it was compared
+    # with (a new year, with no earlier extract of its own: the year before it).
+    against_year: int | None = None
 
-    def message(self, limit: float) -> str:
+    def message(self) -> str:
         drop = 1 - self.new_rows / self.previous_rows
+        if self.against_year is None:
+            before = f"the {_n(self.previous_rows)} of {self.previous_files} now published"
+        else:
+            before = (
+                f"the {_n(self.previous_rows)} of {self.against_year} ({self.previous_files}); no earlier extract of "
+                f"{self.year} to compare with, so a half-written file would pass"
+            )
         return (
-            f"{self.year}: {self.new_files} has {_n(self.new_rows)} valid rows, {drop:.1%} fewer than the "
-            f"{_n(self.previous_rows)} of {self.previous_files} now published (more than {limit:.0%} fewer). "
-            f"The year is not replaced. If the smaller extract is right, run again with --accept-smaller "
-            f"(overgang run --year {self.year} --accept-smaller)."
+            f"{self.year}: {self.new_files} has {_n(self.new_rows)} valid rows, {drop:.1%} fewer than {before} "
+            f"(more than {self.limit:.0%} fewer). The year is not "
+            f"{'replaced' if self.against_year is None else 'published'}. If the smaller extract is right, run "
+            f"again with --accept-smaller (overgang run --year {self.year} --accept-smaller)."
         )
 
 
-def shrunk_years(con: duckdb.DuckDBPyConnection, published: Path, years: list[int], limit: float) -> list[Shrunk]:
-    """Years whose new valid rows fall more than `limit` below those of the published warehouse."""
-    if not years or not published.exists():
+def shrunk_years(
+    con: duckdb.DuckDBPyConnection, published: Path, years: list[int], limit: float, new_year_limit: float
+) -> list[Shrunk]:
+    """Years whose new valid rows fall more than `limit` below those of the published warehouse,
+    and new years (none published) more than `new_year_limit` below the year before them (as
+    loaded in the working database: published, or loaded in this run)."""
+    if not years:
         return []
+    before = {}
     try:
-        with duckdb.connect(str(published), read_only=True) as pub:
-            before = {
-                y: (n, files)
-                for y, n, files in pub.execute(
-                    "SELECT y.year, y.rows, coalesce(string_agg(f.source_file, ', ' ORDER BY f.source_file), '?') FROM year_loads y "
-                    "LEFT JOIN ingested_files f ON f.file_year = y.year WHERE y.year IN (SELECT unnest($years)) GROUP BY ALL",
-                    {"years": years},
-                ).fetchall()
-            }
+        if published.exists():
+            with duckdb.connect(str(published), read_only=True) as pub:
+                before = {
+                    y: (n, files)
+                    for y, n, files in pub.execute(
+                        "SELECT y.year, y.rows, coalesce(string_agg(f.source_file, ', ' ORDER BY f.source_file), '?') "
+                        "FROM year_loads y LEFT JOIN ingested_files f ON f.file_year = y.year "
+                        "WHERE y.year IN (SELECT unnest($years)) GROUP BY ALL",
+                        {"years": years},
+                    ).fetchall()
+                }
     except duckdb.Error:
-        return []  # no comparable warehouse (an older layout or a damaged file): nothing to compare with
+        before = {}  # no comparable warehouse (an older layout or a damaged file): nothing to compare with
     now = {
         y: (n or 0, files)
         for y, n, files in con.execute(
@@ -148,11 +166,20 @@ def shrunk_years(con: duckdb.DuckDBPyConnection, published: Path, years: list[in
             {"years": years},
         ).fetchall()
     }
+    earlier = {
+        y + 1: (n, files or "?")
+        for y, n, files in con.execute(
+            "SELECT y.year, y.rows, string_agg(f.source_file, ', ' ORDER BY f.source_file) FROM year_loads y "
+            "LEFT JOIN ingested_files f ON f.file_year = y.year WHERE y.year + 1 IN (SELECT unnest($years)) GROUP BY ALL",
+            {"years": years},
+        ).fetchall()
+    }
     out = []
     for year in sorted(years):
-        if year not in before or not before[year][0]:
-            continue
         rows, files = now.get(year, (0, "no extract"))
-        if rows < before[year][0] * (1 - limit):
-            out.append(Shrunk(year, before[year][1], before[year][0], files, rows))
+        if before.get(year, (0,))[0]:
+            if rows < before[year][0] * (1 - limit):
+                out.append(Shrunk(year, before[year][1], before[year][0], files, rows, limit))
+        elif year in now and earlier.get(year, (0,))[0] and rows < earlier[year][0] * (1 - new_year_limit):
+            out.append(Shrunk(year, earlier[year][1], earlier[year][0], files, rows, new_year_limit, year - 1))
     return out

@@ -28,13 +28,20 @@ from datetime import datetime
 from pathlib import Path
 
 from assets.inbox.recognise import recognise
-from assets.sources.files import ledger_path, ledger_rows, processed_dir, sidecar, without_descriptions
+from assets.sources.files import (
+    LEDGER_COLUMNS,
+    ledger_path,
+    ledger_rows,
+    ledger_text,
+    processed_dir,
+    sidecar,
+    without_descriptions,
+)
 from assets.sources.tables import FileRejected
 from overgang.cpr import has_cpr, scrub
 from overgang.encoding import sha256_file
 from overgang.settings import Settings
 
-LEDGER_COLUMNS = ["received_at", "file", "sha256", "outcome", "kind", "year", "stored_as", "message"]
 IGNORED = {"README.md", "ledger.csv"}
 
 
@@ -49,9 +56,11 @@ class Outcome:
     sha256: str
 
 
-def _record(settings: Settings, outcome: Outcome, word: str | None = None) -> None:
+def _record(settings: Settings, outcome: Outcome, word: str | None = None, taken: tuple | None = None) -> None:
+    """One ledger row. `taken`: the stored file's size and modification time as it was taken."""
     path = ledger_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _migrate_ledger(settings)
     new = not path.exists()
     with path.open("a", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
@@ -65,10 +74,40 @@ def _record(settings: Settings, outcome: Outcome, word: str | None = None) -> No
                 word or outcome.outcome,
                 outcome.kind or "",
                 outcome.year or "",
-                outcome.stored_as or "",
+                ledger_text(settings, outcome.stored_as),
                 outcome.message,
+                *(taken or ("", "")),
             ]
         )
+
+
+def _migrate_ledger(settings: Settings) -> None:
+    """A ledger of an older layout (fewer columns, absolute paths) rewritten in the current one
+    before a row is added, so that every row has the same columns. Atomic: a reader sees the
+    old file or the new one."""
+    path = ledger_path(settings)
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            header = next(csv.reader(f), None)
+    except FileNotFoundError:
+        return
+    if header is None or header == LEDGER_COLUMNS:
+        return
+    rows = ledger_rows(settings)
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, LEDGER_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            place = row["stored_as"]
+            writer.writerow({**row, "stored_as": ledger_text(settings, Path(place) if place else None)})
+    os.replace(temporary, path)
+
+
+def _taken(stored: Path) -> tuple[int, int]:
+    """Size and modification time of a stored file as it is read (through its link, if any)."""
+    info = stored.stat()
+    return info.st_size, info.st_mtime_ns
 
 
 def _loaded_as(settings: Settings, sha256: str) -> Path | None:
@@ -262,7 +301,7 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
             None,
             already,
             f"already {'received (its run has not finished)' if waits else 'loaded'} as "
-            f"{already.relative_to(settings.inbox_dir)}: nothing changes",
+            f"{ledger_text(settings, already)}: nothing changes",
             sha,
         )
         if not copy:
@@ -298,8 +337,11 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
     stored = _place(path, folder / path.name, copy, link)
     if meta is not None:
         _place(meta, folder / meta.name, copy, link)
+    # The file as it was hashed, for the run to compare with: a copy as it is (its original unchanged
+    # while it was copied), a moved or linked file (the same file) as it was when hashed.
+    taken = _taken(stored) if copy and not link and _signature(path) == before else before
     outcome = Outcome(path.name, "accepted", found.kind, found.year, stored, found.detail, sha)
-    _record(settings, outcome, "received" if found.kind == "applications" else "accepted")
+    _record(settings, outcome, "received" if found.kind == "applications" else "accepted", taken)
     return outcome
 
 
@@ -356,7 +398,7 @@ def promote(settings: Settings, published: dict[int, set[str]]) -> list[Outcome]
                 f"Optagelse.dk extract for {year}, published",
                 row["sha256"],
             )
-            _record(settings, outcome)
+            _record(settings, outcome, taken=(row["size"], row["mtime_ns"]))  # moved, not changed
             done.append(outcome)
     return done
 

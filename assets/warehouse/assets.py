@@ -245,6 +245,36 @@ def half_built_error(context: AssetExecutionContext, half_built: list) -> HalfBu
     )
 
 
+class ChangedExtract(RuntimeError):
+    pass
+
+
+def refuse_changed_extracts(con, settings, run_id: str) -> None:
+    """Stop before publishing when an extract this run staged is not the file as it was taken:
+    still being written when it was taken, or written to since (assets/inbox/whole.py). Such a
+    file waiting for its run goes to rejected/ with the reason, as after any failed run."""
+    from assets.inbox.receive import fail_pending
+    from assets.inbox.whole import changed_extracts
+
+    staged = con.execute(
+        "SELECT l.file_year, l.source_file, i.sha256 FROM file_ledger l JOIN ingested_files i "
+        "USING (source_file, file_year) WHERE l.run_id = $run ORDER BY ALL",
+        {"run": run_id},
+    ).fetchall()
+    changed = changed_extracts(settings, staged)
+    if not changed:
+        return
+    years = ", ".join(sorted({str(year) for year, _, _ in staged}))
+    message = (
+        " ".join(sentence for _, sentence, _ in changed)
+        + f" Nothing was published: the published warehouse keeps {years} as it was."
+    )
+    fail_pending(settings, sorted({y for y, _, _ in changed}), message, {sha for _, _, sha in changed})
+    raise ChangedExtract(
+        message + " A file of the input folder is taken again at the next run (overgang run) once it is whole."
+    )
+
+
 def publish_warehouse(
     context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings
 ) -> MaterializeResult:
@@ -252,6 +282,9 @@ def publish_warehouse(
     with duckdb.get_connection() as con:
         ensure_work_schema(con)
         ensure_application_tables(con)
+        # Before this run's years are marked complete: a year read from a file that has changed since
+        # it was taken stays marked half-built, so no later run publishes it either.
+        refuse_changed_extracts(con, settings, context.run.run_id)
         con.execute("DELETE FROM partitions_in_progress WHERE run_id = $run", {"run": context.run.run_id})
         half_built = con.execute(
             "SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year"
