@@ -21,6 +21,7 @@ import yaml
 from assets.applications.ingest import YEAR_IN_NAME
 from assets.applications.ingest import match_columns as match_extract_columns
 from assets.reference.config_files import read_config_table, yaml_error_line
+from assets.sources.quarantine import refuse_when_nothing_loads
 from assets.sources.tables import (
     FileRejected,
     Seen,
@@ -315,7 +316,8 @@ def _recognise_yaml(path: Path, sources: tuple[Source, ...]) -> Recognised:
     tables = [s for s in recognition_order(sources) if s.config_table]
     for source in tables:
         if isinstance(data, dict) and source.name in data:
-            frame, _ = read_config_table(path, source.frame_schema(), source.name)
+            frame, failures = read_config_table(path, source.frame_schema(), source.name)
+            refuse_when_nothing_loads(path.name, frame, failures, "rows")
             return Recognised(source.kind, None, f"{source.kind}, {len(frame)} rows")
     raise FileRejected(
         f"{path.name}: a YAML file must hold a list under " + " or ".join(f"'{s.name}:'" for s in tables) + " "
