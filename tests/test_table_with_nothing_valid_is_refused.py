@@ -1,6 +1,6 @@
 """A small table none of whose rows would be loaded (every figure fails a rule, holds a
 CPR-shaped number, or there is none below the header) is refused at intake with the reasons,
-never "accepted, 0 figures": through the inbox, `overgang load` (exit 1) and the input folder.
+never "accepted, 0 figures": through the inbox and `overgang load` (exit 1).
 A table with one good row is still accepted, its bad rows quarantined as before."""
 
 from __future__ import annotations
