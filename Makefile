@@ -35,11 +35,11 @@ lint-python: setup
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
 
-## Dagster's UI on http://127.0.0.1:3000 with the same assets, runs stored under var/dagster.
+## Dagster's UI on http://127.0.0.1:3000 with the same assets, its runs stored where the
+## `overgang` command keeps them: $OVERGANG_HOME/dagster (var/dagster by default; pipelines/dev.py).
 ## `dg dev` (dagster-dg-cli, [tool.dg] in pyproject.toml): `dagster dev` is superseded in Dagster 1.13.
 dev: setup
-	mkdir -p var/dagster && cp dagster.yaml var/dagster/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/var/dagster $(UV) run dg dev
+	$(UV) run python -m pipelines.dev
 
 ## Time and peak memory of the main command (numbers in bench/results/).
 bench: setup

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import unicodedata
 from pathlib import Path
 
 from overgang.cpr import scrub
@@ -31,7 +32,19 @@ DEMO_KEY = b"OVERGANG-DEMO-KEY-ONLY-FOR-THE-SHIPPED-SYNTHETIC-SAMPLE"
 MANIFEST = DATA_DIR / "sample" / "manifest.csv"
 
 
-MIN_KEY_BYTES = 32  # 256 bits as hex is 64 characters; 32 bytes of any text is the floor
+# The floor, in characters of the key that are not whitespace: 256 bits as hex (`overgang key new`)
+# are 64; 32 characters of any text is the least that keeps a brute force over the few million CPR
+# numbers out of reach. Counted after whitespace and invisible characters are taken out, so a key
+# of 40 non-breaking spaces, or a short one spaced out, is as short as it reads.
+MIN_KEY_CHARS = 32
+# Any stretch this long of the demo key's letters and digits marks a key built on the public one
+# (quoted, wrapped, cut short or with a suffix). No 16-letter stretch of it is found by chance in a
+# random key: hex has no letter after f, and a pass phrase does not spell "keyonlyfortheship".
+DEMO_STRETCH = 16
+# Characters that show nothing but are not Unicode whitespace (category Z* or str.isspace):
+# Hangul and braille fillers. Format characters (Cf: zero-width space and joiners, word joiner,
+# BOM, soft hyphen, direction marks) are left out by category.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 class MissingKey(RuntimeError):
@@ -65,27 +78,70 @@ def is_shipped_sample(path: Path) -> bool:
     return sha256_file(path) in set(_sample_hashes().values())
 
 
+def _as_text(key: bytes) -> str:
+    """The key as the characters its owner typed: UTF-8, or else one character a byte (Latin-1,
+    as Notepad's ANSI writes a no-break space: byte A0), so that whitespace is recognised in both."""
+    try:
+        return key.decode("utf-8")
+    except UnicodeDecodeError:
+        return key.decode("latin-1")
+
+
+def _shows(char: str) -> bool:
+    category = unicodedata.category(char)
+    return not (char.isspace() or category[0] == "Z" or category == "Cf" or char in _BLANK_LETTERS)
+
+
+def _key_content(text: str) -> str:
+    """The key's characters that show: every kind of whitespace and invisible character removed."""
+    return "".join(c for c in text if _shows(c))
+
+
+def _letters_and_digits(text: str) -> str:
+    """Case, width, accents, quotes, separators and spacing taken away (ＯＶＥＲ, Över and over alike)."""
+    decomposed = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum())
+
+
+_DEMO_LETTERS = _letters_and_digits(DEMO_KEY.decode("ascii"))
+
+
+def _holds_demo_key(text: str) -> bool:
+    letters = _letters_and_digits(text)
+    return any(_DEMO_LETTERS[i : i + DEMO_STRETCH] in letters for i in range(len(_DEMO_LETTERS) - DEMO_STRETCH + 1))
+
+
 def _checked(key: bytes, where: str) -> bytes:
     """The key, or MissingKey when it is too weak to keep pseudonyms from a brute force.
 
     There are only a few million CPR numbers: with a short or guessable key every pseudonym can
-    be reversed by trying them all, so length is the one thing checked (entropy cannot be)."""
+    be reversed by trying them all, so length is the one thing checked (entropy cannot be), and
+    the public demo key is refused in any spelling. The bytes returned are the key as it always
+    was (BOM and surrounding ASCII whitespace removed): changing them would change every
+    pseudonym, and the warehouse would refuse its own key's years."""
     if b"\x00" in key:
         raise MissingKey(
             f"{where} holds NUL bytes: it was saved as UTF-16 text (PowerShell's '>' does that), so "
             f"its length says nothing about its secret.\n{HOW_TO_MAKE_A_KEY}"
         )
     key = key.removeprefix(codecs.BOM_UTF8).strip()
-    if key == DEMO_KEY:
+    text = _as_text(key)
+    if _holds_demo_key(text):
         raise MissingKey(
-            f"{where} holds the demonstration key, which is public and accepted only for the "
-            f"shipped sample.\n{HOW_TO_MAKE_A_KEY}"
+            f"{where} holds the demonstration key (or part of it), which is public and accepted only "
+            f"for the shipped sample.\n{HOW_TO_MAKE_A_KEY}"
         )
-    if len(key) < MIN_KEY_BYTES:
-        state = "is empty" if not key else f"is only {len(key)} bytes long"
+    content = _key_content(text)
+    if len(content) < MIN_KEY_CHARS:
+        state = (
+            "is empty (only whitespace or invisible characters)"
+            if not content
+            else f"has only {len(content)} character{'s' if len(content) > 1 else ''} that {'are' if len(content) > 1 else 'is'} not whitespace"
+        )
         raise MissingKey(
-            f"{where} {state}; a CPR key must be at least {MIN_KEY_BYTES} bytes of random text, "
-            f"or pseudonyms can be reversed by trying every CPR number.\n{HOW_TO_MAKE_A_KEY}"
+            f"{where} {state}; a CPR key must be at least {MIN_KEY_CHARS} characters of random text, "
+            f"not counting spaces of any kind, or pseudonyms can be reversed by trying every CPR number.\n"
+            f"{HOW_TO_MAKE_A_KEY}"
         )
     return key
 
@@ -124,7 +180,7 @@ def _key_path(key_file: str) -> Path:
 def load_key(files: list[Path]) -> tuple[bytes, bool]:
     """The configured key, or the demo key when every file is the shipped sample.
 
-    Returns (key, is_demo). A configured key that is empty, shorter than MIN_KEY_BYTES or the
+    Returns (key, is_demo). A configured key that is empty, shorter than MIN_KEY_CHARS or the
     demo key is refused, never silently replaced.
     """
     if key := os.environ.get("OVERGANG_CPR_KEY"):

@@ -3,6 +3,7 @@
 overgang run                  extracts -> validated warehouse -> council report (a Dagster run)
 overgang report --kommune 259 the council report for another municipality
 overgang generate DIR         synthetic extracts (the shipped sample, or benchmark volumes)
+overgang clean-rejected --older-than DAYS   clear refused files and their reasons out of the inbox
 """
 
 from __future__ import annotations
@@ -458,6 +459,41 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
                 else f" Nothing was published: the published warehouse ({settings.warehouse}) is as it was."
             )
         )
+
+
+@main.command("clean-rejected")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    required=True,
+    metavar="DAYS",
+    help="Remove refusals at least this many days old (0: all of them).",
+)
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def clean_rejected(days: float, dry_run: bool) -> None:
+    """Remove refused files from the inbox's rejected/, each with its reason and description."""
+    _guard(lambda: _clean_rejected(days, dry_run))
+
+
+def _clean_rejected(days: float, dry_run: bool) -> None:
+    from assets.inbox.cleanup import clean_rejected as clean
+
+    settings = Settings.load(checked=True)
+    folder = settings.inbox_dir / "rejected"
+    removed = clean(settings, days, dry_run)
+    for group in removed:
+        for path in group.entries:
+            console.print(
+                f"{'would remove' if dry_run else 'removed'} {escape(str(path.relative_to(settings.inbox_dir)))}"
+            )
+    entries = sum(len(g.entries) for g in removed)
+    size = sum(g.size for g in removed) / (1 << 20)
+    left = sum(1 for _ in folder.iterdir()) if folder.is_dir() else 0
+    console.print(
+        f"{'Would remove' if dry_run else 'Removed'} {len(removed)} refusal(s) older than {days:g} day(s) from {folder} "
+        f"({entries} file(s), {size:,.1f} MB); {left} file(s) left there."
+    )
 
 
 @main.command()

@@ -239,7 +239,10 @@ CASES = [
         "UTF-8 with BOM, decimal comma, a figure given twice",
         _text(
             "soegetal_bom.csv",
-            LONG + "169;2024;9;EUD;21,5\r\n169;2024;9;GYM;72,4\r\n169;2024;9;Øvrige;6,1\r\n169;2024;9;Øvrige;6,1\r\n",
+            LONG
+            + "169;2024;9;EUD;21,5\r\n169;2024;9;GYM;72,4\r\n169;2024;9;Øvrige;6,1\r\n169;2024;9;Øvrige;6,1\r\n"
+            # 10th grade adds up: a file none of whose figures would load is refused, not accepted.
+            + "169;2024;10;EUD;30,0\r\n169;2024;10;GYM;60,0\r\n169;2024;10;Øvrige;10,0\r\n",
             "utf-8-sig",
             sidecar=SIDE,
         ),

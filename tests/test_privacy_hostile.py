@@ -153,7 +153,12 @@ def _sources(folder: Path) -> list[Path]:
         "goals:\n  - goal_id: htk_eud_30\n    scope: kommune\n    kommune_code: 169\n"
         "    indicator: eud_share\n    indicator_kind: application\n    target_pct: 30\n"
         "    or_national_average: nej\n    set_by: Byrådet\n"
-        f"    description_da: 30 % søger EUD, spurgt af {SOURCES['goals']}\n    source: test\n",
+        f"    description_da: 30 % søger EUD, spurgt af {SOURCES['goals']}\n    source: test\n"
+        # A second goal without one: a file none of whose rows would load is refused at intake.
+        "  - goal_id: htk_gym_60\n    scope: kommune\n    kommune_code: 169\n"
+        "    indicator: gym_share\n    indicator_kind: application\n    target_pct: 60\n"
+        "    or_national_average: nej\n    set_by: Byrådet\n"
+        "    description_da: 60 % søger GYM\n    source: test\n",
         encoding="utf-8",
     )
     statbank = folder / "statusu6_2025.csv"

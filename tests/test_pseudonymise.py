@@ -68,8 +68,8 @@ def test_configured_key_is_used(tmp_path, monkeypatch):
     [
         (b"", "is empty"),
         (b"   \n\t\n", "is empty"),
-        (b"k", "is only 1 bytes long"),
-        (b"  " + b"x" * 31 + b"\n", "is only 31 bytes long"),  # whitespace does not count
+        (b"k", "has only 1 character that is not whitespace"),
+        (b"  " + b"x" * 31 + b"\n", "has only 31 characters"),  # whitespace does not count
         (DEMO_KEY + b"\n", "demonstration key"),
     ],
 )

@@ -37,7 +37,7 @@ def test_a_sample_file_changed_by_one_byte_is_not_the_sample(tmp_path):
     [
         ((2023, "a" * 16, True), ("a" * 16, False), "are synthetic"),
         ((2023, "a" * 16, False), ("a" * 16, True), "are real"),
-        ((2023, "a" * 16, False), ("b" * 16, False), "another CPR key"),
+        ((2023, "a" * 16, False), ("b" * 16, False), "another key than the warehouse"),
     ],
 )
 def test_a_run_refuses_to_mix_with_the_years_already_loaded(tmp_path, stored, run, says):

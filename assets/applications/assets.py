@@ -57,26 +57,28 @@ def refuse_mixing(con, years: list[int], fingerprint: str, synthetic: bool) -> N
     The analyst chooses: the old key (or own data only), or every year again."""
     other = con.execute(
         "SELECT list(year ORDER BY year) FILTER (WHERE key_fingerprint <> $fp), "
-        "any_value(key_fingerprint) FILTER (WHERE key_fingerprint <> $fp), "
         "list(year ORDER BY year) FILTER (WHERE synthetic <> $synthetic) FROM year_keys "
         "WHERE year NOT IN (SELECT unnest($years))",
         {"years": years, "fp": fingerprint, "synthetic": synthetic},
     ).fetchone()
-    if other[2]:
+    if other[1]:
         kinds = (
             ("synthetic (the shipped sample)", "real") if not synthetic else ("real", "synthetic (the shipped sample)")
         )
         raise FileRejected(
-            f"The years {', '.join(map(str, other[2]))} in this warehouse are {kinds[0]}, this run's extracts are "
+            f"The years {', '.join(map(str, other[1]))} in this warehouse are {kinds[0]}, this run's extracts are "
             f"{kinds[1]}; the two are never mixed. Use another OVERGANG_HOME for your own data, or load every year "
             "again from your own extracts: overgang run --rebuild --input FOLDER."
         )
     if other[0]:
+        # Said in words, never by fingerprint: a fingerprint lets a guessed key be tested with one
+        # HMAC, so it stays in the working database (year_keys) and is printed nowhere.
         raise FileRejected(
-            f"The years {', '.join(map(str, other[0]))} in this warehouse were pseudonymised with another CPR key "
-            f"(fingerprint {other[1]}; this run's key has {fingerprint}). Pseudonyms of two keys cannot be linked, "
-            "so they are never mixed. Use the key those years were loaded with, or load every year again with the "
-            "new key: overgang run --rebuild (with every year's extract in the input folder or inbox)."
+            f"This run's files (application years {', '.join(map(str, years))}) were pseudonymised with another "
+            f"key than the warehouse's: its years {', '.join(map(str, other[0]))} were loaded with a different CPR "
+            "key. Pseudonyms of two keys cannot be linked, so they are never mixed; nothing of this run was "
+            "loaded. Use the key those years were loaded with (OVERGANG_CPR_KEY_FILE), or load every year again "
+            "with the new key: overgang run --rebuild (with every year's extract in the input folder or inbox)."
         )
 
 

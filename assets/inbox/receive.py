@@ -325,6 +325,8 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
             "the file changed while it was read (still being copied?): left in place, tried again later",
             sha,
         )
+    if found.kind == "applications" and link and (other := _same_year_in_folder(settings, path, found.year)):
+        return _two_of_a_year(settings, path, found.year, sha, *other)
     if found.kind == "applications":
         # Not current yet: the extract waits for its run; the run that publishes it makes it current.
         folder = processed_dir(settings, "applications") / str(found.year) / "pending"
@@ -343,6 +345,38 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
     outcome = Outcome(path.name, "accepted", found.kind, found.year, stored, found.detail, sha)
     _record(settings, outcome, "received" if found.kind == "applications" else "accepted", taken)
     return outcome
+
+
+def _same_year_in_folder(settings: Settings, path: Path, year: int) -> tuple[Path, str] | None:
+    """Another file of `path`'s folder (the input folder) that is `year`'s extract, current or
+    waiting for its run, and still there; with what it is. The inbox keeps a link to each."""
+    folder = path.resolve().parent
+    year_dir = processed_dir(settings, "applications") / str(year)
+    for place, state in ((year_dir / "pending", "waits for its run"), (year_dir, "is the year's loaded extract")):
+        for link in sorted(place.iterdir()) if place.is_dir() else []:
+            if not link.is_symlink():
+                continue
+            target = link.resolve()
+            if target.parent == folder and target != path.resolve() and target.is_file():
+                return target, state
+    return None
+
+
+def _two_of_a_year(settings: Settings, path: Path, year: int, sha: str, other: Path, state: str) -> Outcome:
+    """Two extracts of one year in the input folder: which one is meant is the analyst's call, not
+    the alphabet's. The one taken first keeps its place, this one is not taken, and the run is
+    refused until one is moved out. No ledger row: nothing is wrong with the file itself, and it is
+    looked at again at the next run (the reason file is rewritten in place, never piled up)."""
+    message = (
+        f"{path.name} and {other.name} in the input folder {scrub(str(path.parent))} are both Optagelse.dk "
+        f"extracts for {year} (by their application dates), and one extract a year is loaded: Overgang does not "
+        f"guess which one you mean. {other.name} {state}; {path.name} was not taken. Keep only the {year} extract "
+        "you mean in the folder (move the other one out of it) and run again."
+    )
+    reason = settings.inbox_dir / "rejected" / f"{path.name}.reason.txt"
+    reason.parent.mkdir(parents=True, exist_ok=True)
+    reason.write_text(f"{path.name} was not loaded.\n\n{message}\n", encoding="utf-8")
+    return Outcome(path.name, "rejected", "applications", year, reason, message, sha)
 
 
 def _refuse_cpr_name(path: Path, settings: Settings, copy: bool) -> Outcome:

@@ -7,6 +7,7 @@ agree with them. A file that fits no kind is refused with what each kind would n
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import time
@@ -21,6 +22,7 @@ import yaml
 from assets.applications.ingest import YEAR_IN_NAME
 from assets.applications.ingest import match_columns as match_extract_columns
 from assets.reference.config_files import read_config_table, yaml_error_line
+from assets.sources.quarantine import refuse_when_nothing_loads
 from assets.sources.tables import (
     FileRejected,
     Seen,
@@ -30,13 +32,18 @@ from assets.sources.tables import (
     norm,
     read_xlsx_rows,
 )
+from overgang.encoding import UnreadableFile, inspect
 from overgang.settings import INTAKE_DEFAULTS
 from schemas.reference import column_map
 from schemas.sources import SOURCES, Source, by_kind, recognition_order, resolve
 
 HEAD_BYTES = 1 << 16
 SAMPLE_ROWS = 5000
-SMALL_FILE = 50 << 20  # above this a CSV can only be an extract: never read it whole in Python
+SMALL_FILE = 50 << 20
+# A UTF-8 two-byte letter (Latin-1 range: æ ø å é …), rare as the Windows-1252 pair it would be (Ã¦).
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2\xc3][\x80-\xbf]"
+)  # above this a CSV can only be an extract: never read it whole in Python
 
 
 @dataclass
@@ -59,10 +66,17 @@ def _head(path: Path) -> tuple[str, str]:
         )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return raw.decode(encoding), encoding
+            text = raw.decode(encoding)
         except UnicodeDecodeError as err:
             if encoding == "utf-8-sig" and err.start >= len(raw) - 3:
                 return raw[: err.start].decode(encoding), encoding  # a character cut by the 64 KB boundary
+            continue
+        if encoding == "cp1252" and UTF8_SEQUENCE.search(raw):
+            # Not UTF-8, yet holding UTF-8's two-byte letters: read as Windows-1252 the header would
+            # be garbled (BopÃ¦l…) and refused for the wrong reason; the run's check says which.
+            encoding = _encoding_as_the_run_reads_it(path)
+            text = raw.decode(encoding, errors="replace")
+        return text, encoding
     raise FileRejected(f"{path.name}: the file is neither UTF-8 nor Windows-1252 text; save it again as CSV (UTF-8).")
 
 
@@ -95,14 +109,21 @@ def _kb(n: int) -> str:
     return f"{n / 1024:,.0f} KB" if n < (1 << 20) else f"{n / (1 << 20):,.0f} MB"
 
 
-def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
+def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> bool:
     """One streaming pass over an extract, in bounded memory: every line is at most
     `max_line_bytes` long, every line closes the quotes it opens (an extract has no fields over
     several lines: an open quote would swallow the lines after it), and lines end in LF or CRLF.
-    FileRejected naming the line otherwise, or when the pass runs past `deadline` (time.monotonic)."""
+    FileRejected naming the line otherwise, or when the pass runs past `deadline` (time.monotonic).
+    Returns whether every byte is UTF-8 (decoded as the pass goes: a few ms a chunk)."""
     line, current, open_quote, carriage_returns = 1, 0, False, False
+    utf8, is_utf8 = codecs.getincrementaldecoder("utf-8")(), True
     with path.open("rb") as f:
         while chunk := f.read(SCAN_CHUNK):
+            if is_utf8:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
             if time.monotonic() > deadline:
                 raise FileRejected(
                     f"{path.name}: checking the file took longer than the limit per file "
@@ -157,6 +178,21 @@ def scan_extract(path: Path, max_line_bytes: int, deadline: float) -> None:
             f"{path.name}: the lines end in CR only (old Mac line ends): save the file again as CSV "
             "with Windows (CRLF) or Unix (LF) line ends."
         )
+    try:
+        utf8.decode(b"", final=True)
+    except UnicodeDecodeError:
+        is_utf8 = False  # ends inside a character
+    return is_utf8
+
+
+def _encoding_as_the_run_reads_it(path: Path) -> str:
+    """The encoding the run's staging will find (overgang/encoding.py: inspect, its full pass), or
+    FileRejected with the run's own reason (two encodings mixed, or neither), so that a file the
+    inbox accepts is never refused later by the run for its encoding."""
+    try:
+        return inspect(path).encoding
+    except UnreadableFile as err:
+        raise FileRejected(str(err)) from None
 
 
 def extract_year(
@@ -273,7 +309,10 @@ def recognise(
                 f"{path.name}: the file ends in the middle of its last line ({short} of {len(header)} "
                 "fields, no final line break). It looks truncated: copy or export it again."
             )
-        scan_extract(path, int(limits["max_line_bytes"]), deadline)
+        if not scan_extract(path, int(limits["max_line_bytes"]), deadline):
+            # Not UTF-8 throughout: Windows-1252, or two encodings mixed (the first 64 KB may be
+            # either), decided by the run's own check.
+            encoding = _encoding_as_the_run_reads_it(path)
         year = extract_year(path, header, encoding, int(limits["max_field_bytes"]))
         return Recognised("applications", year, f"Optagelse.dk extract for {year}")
     if path.stat().st_size > SMALL_FILE:
@@ -315,7 +354,8 @@ def _recognise_yaml(path: Path, sources: tuple[Source, ...]) -> Recognised:
     tables = [s for s in recognition_order(sources) if s.config_table]
     for source in tables:
         if isinstance(data, dict) and source.name in data:
-            frame, _ = read_config_table(path, source.frame_schema(), source.name)
+            frame, failures = read_config_table(path, source.frame_schema(), source.name)
+            refuse_when_nothing_loads(path.name, frame, failures, "rows")
             return Recognised(source.kind, None, f"{source.kind}, {len(frame)} rows")
     raise FileRejected(
         f"{path.name}: a YAML file must hold a list under " + " or ".join(f"'{s.name}:'" for s in tables) + " "

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.sources.files import description
-from assets.sources.quarantine import Failure, split_valid
+from assets.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
 from assets.sources.tables import FileRejected, Seen, frame_of, match_columns, read_rows
 from assets.sources.values import areas, numbers, whole_numbers
 from schemas.profilmodel import profilmodel_schema
@@ -50,5 +50,6 @@ def recognise(seen: Seen, source) -> str | None:
     # Three of its column names, and more of them than of any other kind's.
     if seen.best != source.kind or seen.best_score < 3:
         return None
-    frame, _ = read_profilmodel(seen.path)
+    frame, failures = read_profilmodel(seen.path)
+    refuse_when_nothing_loads(seen.path.name, frame, failures, "rows")
     return f"profilmodel results, {len(frame)} rows"

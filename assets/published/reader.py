@@ -22,7 +22,7 @@ import pandas as pd
 
 from assets.sources.areas import NATIONAL_NAMES, area_code
 from assets.sources.files import description, yes
-from assets.sources.quarantine import Failure, split_valid
+from assets.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
 from assets.sources.tables import FileRejected, Seen, SourceTable, frame_of, match_columns, norm, read_rows
 from assets.sources.values import areas, numbers, whole_numbers
 from schemas.published import DENOMINATORS, published_application_shares_schema
@@ -429,5 +429,6 @@ def read(path: Path, source, settings) -> tuple[pd.DataFrame, list[Failure]]:
 def recognise(seen: Seen, source) -> str | None:
     if find_published(seen.path) is None:
         return None
-    frame, _ = read_published(seen.path, seen.tolerance_pp)
+    frame, failures = read_published(seen.path, seen.tolerance_pp)
+    refuse_when_nothing_loads(seen.path.name, frame, failures, "figures")
     return f"published søgetal table, {len(frame)} figures"

@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from assets.sources.quarantine import Failure, split_valid
+from assets.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
 from assets.sources.tables import FileRejected, Seen, frame_of, match_columns, norm, read_rows
 
 TRUE = {"true", "ja", "j", "yes", "1", "sand"}
@@ -91,5 +91,6 @@ def recognise(seen: Seen, source) -> str | None:
     required = [c for c, col in schema.columns.items() if not col.nullable]
     if not all(norm(c) in {norm(h) for h in seen.header} for c in required):
         return None
-    frame, _ = read_config_table(seen.path, schema, source.name)
+    frame, failures = read_config_table(seen.path, schema, source.name)
+    refuse_when_nothing_loads(seen.path.name, frame, failures, "rows")
     return f"{source.kind}, {len(frame)} rows"

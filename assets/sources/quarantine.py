@@ -9,6 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from assets.sources.tables import FileRejected
 from assets.sql import read_sql
 from overgang.cpr import has_cpr, scrub
 
@@ -116,6 +117,51 @@ def withhold_cpr(frame: pd.DataFrame, source_file: str) -> tuple[pd.DataFrame, l
                 )
             )
     return frame.drop(index=sorted(bad)), failures
+
+
+SHOWN_REASONS = 5  # in a refusal: the first reasons, each with its lines; the rest are counted
+# pandera's own check names, in the analyst's words.
+PLAIN = {"not_nullable": "the value is missing, or cannot be read as what the column holds"}
+
+
+def refuse_when_nothing_loads(file_name: str, frame: pd.DataFrame, failures: list[Failure], what: str) -> None:
+    """FileRejected when no row of a small table would be loaded: every row fails a rule (or holds
+    a CPR-shaped number), or there is none below the header. Accepted, it would read "accepted,
+    0 figures" while nothing of it reaches the warehouse; refused at intake, the analyst gets the
+    reasons at once. The reasons name rules and lines, never a value of the file."""
+    frame, withheld = withhold_cpr(frame, file_name)
+    if len(frame):
+        return
+    failures = [*failures, *withheld]
+    if not failures:
+        raise FileRejected(
+            f"{file_name}: no {what} below the header, so there is nothing to load. Nothing was loaded "
+            "from it (is it the table you meant to send?)."
+        )
+    lines: dict[tuple[str | None, str], set[int]] = {}
+    for failure in failures:
+        where = lines.setdefault((failure.column_name, PLAIN.get(failure.message, failure.message)), set())
+        if failure.source_line is not None:
+            where.add(failure.source_line)
+    reasons = [
+        f"- {message}{f' (column {column})' if column else ''}: {_lines(where)}"
+        for (column, message), where in list(lines.items())[:SHOWN_REASONS]
+    ]
+    if len(lines) > SHOWN_REASONS:
+        reasons.append(f"- and {len(lines) - SHOWN_REASONS} other reason(s) (the same lines)")
+    rows = len({f.source_line for f in failures})
+    raise FileRejected(
+        f"{file_name}: every one of its {what} fails a check ({rows} row(s)), so nothing of it would be "
+        "loaded:\n" + "\n".join(reasons) + "\nNothing was loaded from it."
+    )
+
+
+def _lines(numbers: set[int]) -> str:
+    if not numbers:
+        return "the whole table"
+    shown = sorted(numbers)
+    listed = ", ".join(map(str, shown[:10])) + (f" and {len(shown) - 10} more" if len(shown) > 10 else "")
+    return f"line{'s' if len(shown) > 1 else ''} {listed}"
 
 
 def _year(frame: pd.DataFrame, i) -> int | None:
