@@ -11,8 +11,17 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from overgang.numbers import da_pct, da_target
+from overgang.settings import series_break_year
 
-SERIES_BREAK_YEAR = 2023
+# From data/reference/series_breaks.csv: one source of truth for the break.
+SERIES_BREAK_YEAR = series_break_year("application_shares")
+
+
+def genitive(name: str) -> str:
+    """Danish genitive of a name: 'Stevns' -> "Stevns'", 'Aarhus' -> "Aarhus'", 'Odense' ->
+    'Odenses'. A name ending in s, x or z takes only an apostrophe (Retskrivningsordbogen § 36)."""
+    name = str(name)
+    return name + "'" if name[-1:].lower() in ("s", "x", "z") else name + "s"
 
 
 def _shown(value) -> bool:
@@ -123,8 +132,12 @@ def groups_finding(groups: pd.DataFrame, prefix: str | None, year: int) -> Marku
 
 
 def schools_finding(schools: pd.DataFrame, prefix: str, year: int, national) -> Markup:
-    """The spread of the schools' EUD shares."""
-    s = schools[schools["EUD"].notna() & schools["label_EUD"].isna()]
+    """The spread of the schools' EUD shares: a range across the schools with their own figures at
+    one time (not a change), and never ending at a pooled row ("Øvrige skoler (3)"), which is
+    several schools."""
+    own = schools[schools["row_key"] != "pool"] if "row_key" in schools else schools
+    pooled = len(own) < len(schools)
+    s = own[own["EUD"].notna() & own["label_EUD"].isna()]
     if s.empty:
         return Markup("")
     low, high = s.sort_values("EUD").iloc[0], s.sort_values("EUD").iloc[-1]
@@ -133,13 +146,16 @@ def schools_finding(schools: pd.DataFrame, prefix: str, year: int, national) -> 
             low["school_name"], share_span(f"{prefix}/{low['cell']}/EUD", low["EUD"]), year
         )
     else:
-        text = Markup("EUD-andelen på skolerne gik i {} fra {} ({}) til {} ({}).").format(
+        text = Markup("Blandt de {} skoler med egne tal lå EUD-andelen i {} mellem {} ({}) og {} ({}).").format(
+            len(s),
             year,
             share_span(f"{prefix}/{low['cell']}/EUD", low["EUD"]),
             escape(low["school_name"]),
             share_span(f"{prefix}/{high['cell']}/EUD", high["EUD"]),
             escape(high["school_name"]),
         )
+    if pooled:
+        text += " Skoler med få elever er slået sammen og indgår ikke i spændet."
     if _shown(national):
         text += f" Hele landet: {da_pct(national)}."
     return text + " Med få elever på en skole er usikkerheden stor (se intervallerne)."
@@ -150,9 +166,9 @@ def completion_finding(completion: pd.DataFrame, cell_prefix: str, year: int, ko
     nat = completion[(completion.area == "Hele landet") & (completion.status == "completed")]
     if mine.empty or not _shown(mine.iloc[0]["share"]):
         return Markup(f"Andelen med fuldført ungdomsuddannelse i {year} kan ikke vises.")
-    text = Markup("{} af de 18–25-årige fra {}s grundskoler havde i {} fuldført en ungdomsuddannelse").format(
+    text = Markup("{} af de 18–25-årige fra {} grundskoler havde i {} fuldført en ungdomsuddannelse").format(
         share_span(f"{cell_prefix}/c/completed", mine.iloc[0]["share"], f"{cell_prefix}/c/total"),
-        escape(kommune_name),
+        escape(genitive(kommune_name)),
         year,
     )
     if len(nat) and _shown(nat.iloc[0]["share"]):
