@@ -27,6 +27,7 @@ from reports.data import ReportData, ReportError, load_report_data
 from reports.findings import (
     SERIES_BREAK_YEAR,
     completion_finding,
+    genitive,
     groups_finding,
     schools_finding,
     series_finding,
@@ -460,6 +461,7 @@ def report_tables(data: ReportData) -> dict[str, list[dict]]:
     sheets["Sammenligning"] = split(
         data.comparison.set_index("area") if len(data.comparison) else data.comparison, "Område"
     )
+    sheets["Målsætninger"] = [goal_row(c) for c in data.goal_cards]
     if len(data.completion):
         sheets["Uddannelsesstatus"] = [
             {
@@ -471,6 +473,30 @@ def report_tables(data: ReportData) -> dict[str, list[dict]]:
             if r["area"] == "kommune"
         ]
     return sheets
+
+
+def goal_row(card) -> dict:
+    """A goal card as the workbook prints it: the same verdict (reports/verdicts.py) as the page,
+    in plain words, with the projection's interval where the verdict rests on one."""
+    v, p = card.verdict, card.projection
+    row = {
+        "Mål": card.title,
+        "Tal": card.value_label,
+        "Værdi (%)": card.value_label_mark or (None if card.value is None else round(float(card.value), 1)),
+        "Mål (%)": None if card.target is None else float(card.target),
+        "Status": v.text() if v is not None else str(card.status),
+    }
+    if p is not None:
+        row.update(
+            {
+                "Fremskrevet (%)": round(p.centre, 1),
+                "Prædiktionsinterval, nedre (%)": round(p.low, 1),
+                "Prædiktionsinterval, øvre (%)": round(p.high, 1),
+                "Fremskrevet til": p.deadline,
+                "År i fremskrivningen": ", ".join(str(y) for y in p.years),
+            }
+        )
+    return row
 
 
 def write_workbook(data: ReportData, path: Path) -> Path:
@@ -521,7 +547,9 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html", "j2"]),
         bytecode_cache=FileSystemBytecodeCache(),
     )
-    env.filters.update(pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct, source=source_link)
+    env.filters.update(
+        pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct, source=source_link, genitive=genitive
+    )
     env.globals.update(rows=rows, named_rows=named_rows)
     return env
 

@@ -100,7 +100,7 @@ def test_the_small_words(every_page):
     for k, year, data, page in every_page:
         text = re.sub(r"<[^>]+>", "", page)
         # Genitive: "Stevns'", never "Stevnss"; no doubled "eller landsgennemsnittet".
-        assert not re.search(r"[sxzSXZ]s grundskoler", text), (k, year)
+        assert not re.search(r"[sxzSXZ]s grundskoler", page), (k, year)  # the charts' labels too
         assert "landsgennemsnittet) (eller landsgennemsnittet)" not in text
         assert "landsgennemsnittet, gennemfører en ungdomsuddannelse (eller landsgennemsnittet)" not in text
         # The schools' caption is a range at one time, not a change, and a pool is not one of its ends.
@@ -139,3 +139,20 @@ def test_the_break_note_sits_under_the_eud_chart(every_page):
         # Nothing but the note between the EUD chart's figure and the note.
         assert page[table_end + len("</figure>") : note].strip() == '<p class="note"', (k, year)
         assert f"ændringen fra {brk} til {brk + 1} skyldes ikke databruddet" in page[note : note + 800]
+
+
+def test_the_workbook_says_the_pages_verdicts(every_page):
+    """One rule, every surface: the workbook's goal sheet has each card's verdict word for word."""
+    import html as htmllib
+
+    from reports.render import report_tables
+
+    for k, year, data, page in every_page:
+        sheet = report_tables(data)["Målsætninger"]
+        assert len(sheet) == len(data.goal_cards)
+        for card, row in zip(data.goal_cards, sheet):
+            block = page.split(f'id="card-{card.goal_id}"', 1)[1]
+            status = re.search(r'<div class="status [^"]*">(.*?)</div>', block, re.S).group(1)
+            assert row["Status"] == htmllib.unescape(re.sub(r"<[^>]+>", "", status)).strip(), (k, year, card.goal_id)
+            if card.projection is not None:
+                assert row["Prædiktionsinterval, nedre (%)"] == round(card.projection.low, 1)
