@@ -43,6 +43,15 @@ def series_break_year(series: str = "application_shares") -> int:
         return next(int(row["year"]) for row in csv.DictReader(f) if row["series"] == series)
 
 
+def series_break_years(series: str) -> tuple[int, ...]:
+    """Every year `series` changed definition (data/reference/series_breaks.csv), oldest first;
+    none for a series the file does not name. A projection never crosses one."""
+    import csv
+
+    with (DATA_DIR / "reference" / "series_breaks.csv").open(encoding="utf-8", newline="") as f:
+        return tuple(sorted(int(row["year"]) for row in csv.DictReader(f) if row["series"] == series))
+
+
 def pipeline_config() -> dict:
     """data/config/pipeline.yaml as it is on disk, with OVERGANG_<KEY> / OVERGANG_<SECTION>__<KEY>
     over it (a new dict each call: callers may change theirs). Unchecked: the quick commands use

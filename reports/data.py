@@ -166,7 +166,7 @@ def _series(con, params: dict, figures: dict, nationals: dict, groups: tuple[str
     )
     out = {}
     years = sorted(y for (k, y) in figures if k == params["k"] and y <= params["y"])
-    columns = ["year", "kommune", "label", "cell", "source", "national", "target", "target_basis"]
+    columns = ["year", "kommune", "label", "cell", "source", "national", "n", "target", "target_basis"]
     for group in groups:
         rows = []
         for y in years:
@@ -185,9 +185,11 @@ def _series(con, params: dict, figures: dict, nationals: dict, groups: tuple[str
                     if pub.ministry_definition
                     else f"offentliggjort, anden opgørelse ({pub.definition_da})",
                     "national": nationals.get(y, ({}, None))[0].get(group),
+                    # The leavers the share is of, where shown: a projection's weights (reports/verdicts.py).
+                    "n": pub.count("g/n"),
                 }
             )
-        f = pd.DataFrame(rows, columns=columns[:6])
+        f = pd.DataFrame(rows, columns=columns[:7])
         t = targets[targets.target_group == group][["year", "target", "target_basis"]]
         f = f.merge(t, on="year", how="outer").sort_values("year").reset_index(drop=True)
         # Måltal ahead of the report year are drawn; later application years are not.

@@ -15,7 +15,16 @@ from overgang.settings import series_break_year
 from reports.names import Name
 
 # The søgetal series break, from data/reference/series_breaks.csv (the SQL reads the same file).
-SERIES_BREAK_YEAR = series_break_year()
+SERIES_BREAK_YEAR = series_break_year("application_shares")
+
+
+def genitive(name: str) -> str:
+    """Danish genitive of a name: 'Stevns' -> "Stevns'", 'Aarhus' -> "Aarhus'", 'Odense' ->
+    'Odenses'. A name ending in s, x or z takes only an apostrophe (Retskrivningsordbogen § 36).
+    A Name stays a Name (isolated in HTML, reports/names.py)."""
+    text = str(name)
+    text = text + "'" if text[-1:].lower() in ("s", "x", "z") else text + "s"
+    return Name(text) if isinstance(name, Name) else text
 
 
 def _shown(value) -> bool:
@@ -126,8 +135,12 @@ def groups_finding(groups: pd.DataFrame, prefix: str | None, year: int) -> Marku
 
 
 def schools_finding(schools: pd.DataFrame, prefix: str, year: int, national) -> Markup:
-    """The spread of the schools' EUD shares."""
-    s = schools[schools["EUD"].notna() & schools["label_EUD"].isna()]
+    """The spread of the schools' EUD shares: a range across the schools with their own figures at
+    one time (not a change), and never ending at a pooled row ("Øvrige skoler (3)"), which is
+    several schools."""
+    own = schools[schools["row_key"] != "pool"] if "row_key" in schools else schools
+    pooled = len(own) < len(schools)
+    s = own[own["EUD"].notna() & own["label_EUD"].isna()]
     if s.empty:
         return Markup("")
     low, high = s.sort_values("EUD").iloc[0], s.sort_values("EUD").iloc[-1]
@@ -136,13 +149,16 @@ def schools_finding(schools: pd.DataFrame, prefix: str, year: int, national) -> 
             low["school_name"], share_span(f"{prefix}/{low['cell']}/EUD", low["EUD"]), year
         )
     else:
-        text = Markup("EUD-andelen på skolerne gik i {} fra {} ({}) til {} ({}).").format(
+        text = Markup("Blandt de {} skoler med egne tal lå EUD-andelen i {} mellem {} ({}) og {} ({}).").format(
+            len(s),
             year,
             share_span(f"{prefix}/{low['cell']}/EUD", low["EUD"]),
             escape(low["school_name"]),
             share_span(f"{prefix}/{high['cell']}/EUD", high["EUD"]),
             escape(high["school_name"]),
         )
+    if pooled:
+        text += " Skoler med få elever er slået sammen og indgår ikke i spændet."
     if _shown(national):
         text += f" Hele landet: {da_pct(national)}."
     return text + " Med få elever på en skole er usikkerheden stor (se intervallerne)."
@@ -153,9 +169,9 @@ def completion_finding(completion: pd.DataFrame, cell_prefix: str, year: int, ko
     nat = completion[(completion.area == "Hele landet") & (completion.status == "completed")]
     if mine.empty or not _shown(mine.iloc[0]["share"]):
         return Markup(f"Andelen med fuldført ungdomsuddannelse i {year} kan ikke vises.")
-    text = Markup("{} af de 18–25-årige fra {}s grundskoler havde i {} fuldført en ungdomsuddannelse").format(
+    text = Markup("{} af de 18–25-årige fra {} grundskoler havde i {} fuldført en ungdomsuddannelse").format(
         share_span(f"{cell_prefix}/c/completed", mine.iloc[0]["share"], f"{cell_prefix}/c/total"),
-        escape(kommune_name),
+        escape(genitive(kommune_name)),
         year,
     )
     if len(nat) and _shown(nat.iloc[0]["share"]):

@@ -11,28 +11,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from pathlib import Path
+from functools import cached_property
 
 import pandas as pd
+from markupsafe import Markup
 
 from overgang.numbers import da_pct
+from overgang.settings import series_break_years
 from reports.sql import frame as _df
-
-TEXTS = Path(__file__).resolve().parent / "templates" / "goal_texts.da.yaml"
-
-
-@lru_cache(maxsize=1)
-def _texts() -> dict:
-    import yaml
-
-    return yaml.safe_load(TEXTS.read_text(encoding="utf-8"))
-
-
-def say(key: str, **values) -> str:
-    """The Danish wording `key` ("section.name") from goal_texts.da.yaml, filled in."""
-    section, name = key.split(".")
-    return _texts()[section][name].format(**values)
+from reports.verdicts import MIN_POINTS, Point, Projection, Verdict, _texts, judge, one_series, say
 
 
 @dataclass
@@ -58,39 +45,17 @@ class GoalCard:
     previous_of: str | None = None
     value_label_mark: str | None = None
     target_note: str = ""  # "interpoleret" where the year's måltal lies between decided ones
+    # The year whose figure the card shows: the report year, or the deadline once it has come.
+    value_year: int | None = None
+    verdict: Verdict | None = None  # the rule's result (reports/verdicts.py), for every surface
+    projection: Projection | None = None  # drawn as a band up to the deadline in the EUD chart
 
 
-STATUS_CLASS = {
-    "none": "status-none",
-    "no_target": "status-none",
-    "context_only": "status-none",
-    "met": "status-met",
-    "met_national": "status-met",
-    "on_track": "status-on-track",
-}
-
-
-def status(value, target, national, or_national: bool, deadline, year, trend) -> tuple[str, str]:
-    """The one status rule: met (the goal, or the national average where the goal allows it),
-    on track or not before its deadline (a straight-line projection), or not met. Returns the
-    status's Danish wording and its CSS class."""
-    key = _status_key(value, target, national, or_national, deadline, year, trend)
-    return say(f"status.{key}"), STATUS_CLASS.get(key, "status-not-met")
-
-
-def _status_key(value, target, national, or_national: bool, deadline, year, trend) -> str:
-    if value is None:
-        return "none"
-    if target is not None and value >= target:
-        return "met"
-    if or_national and national is not None and value >= national:
-        return "met_national"
-    if deadline and year < deadline:
-        if trend is None:
-            # One point is no trend: too early to say whether the goal will be met.
-            return "not_yet"
-        return "on_track" if trend >= target else "off_track"
-    return "not_met"
+def status(value, target, national=None, or_national: bool = False, year: int = 0) -> tuple[str, str]:
+    """A year's figure against a target with no deadline, by the one rule (reports/verdicts.py):
+    the status's Danish wording and its CSS class."""
+    v = judge(target, year, {year: value}, national=national, or_national=or_national)
+    return v.text(), v.css
 
 
 class _Plain(dict):
@@ -114,7 +79,23 @@ class Context:
     def eud(self) -> dict[str, _Plain]:
         # Read by most cards and by _mark: the frame is indexed once per report, not per card.
         frame = self.data["series"]["EUD"].set_index("year")
-        return {c: _Plain(frame[c].to_dict()) for c in ("kommune", "national", "target")}
+        return {
+            c: _Plain(frame[c].to_dict()) if c in frame else _Plain() for c in ("kommune", "national", "target", "n")
+        }
+
+    @cached_property
+    def points(self) -> list[Point]:
+        """The kommune's EUD shares up to the report year as printed, with the leavers they are of."""
+        share, n = self.eud["kommune"], self.eud["n"]
+        return [
+            Point(int(y), float(share.get(y)), n.get(y) and int(n.get(y)))
+            for y in sorted(share)
+            if share.get(y) is not None and y <= self.year
+        ]
+
+    @cached_property
+    def breaks(self) -> tuple[int, ...]:
+        return series_break_years("application_shares")
 
 
 Indicator = Callable[[Context, object], "GoalCard | None"]
@@ -129,39 +110,76 @@ def indicator(name: str, scope: str) -> Callable[[Indicator], Indicator]:
     return register
 
 
-def _eud_card(ctx: Context, goal_id: str, title: str, target, note: str) -> GoalCard:
-    """The kommune's EUD share against a target (its måltal), with the gap in points and pupils."""
+def _eud_card(ctx: Context, goal_id: str, title: str, target, note: str, deadline: int | None = None) -> GoalCard:
+    """The kommune's EUD share against a target (its måltal, or a goal with a deadline), judged by
+    the one rule; with the gap in points and pupils when the report year's own figure decides."""
     eud, year = ctx.eud, ctx.year
-    value, national = eud["kommune"].get(year), eud["national"].get(year)
-    state = status(value, target, national, False, None, year, None) if target is not None else None
+    verdict = judge(target, year, eud["kommune"], deadline=deadline, points=ctx.points, breaks=ctx.breaks)
+    # Once the deadline has come, its year's figure is the card's figure; later ones are context.
+    shown = verdict.year if verdict.key in ("met_at", "not_met_at", "deadline_missing") else year
+    value = eud["kommune"].get(shown)
     card = GoalCard(
         goal_id,
         title,
         "søgning",
         value,
-        say("eud_share.value_label", year=year),
-        eud["kommune"].get(year - 1),
+        say("eud_share.value_label", year=shown),
+        eud["kommune"].get(year - 1) if shown == year else None,
         target,
-        national,
-        *(state or (say("status.no_target"), "status-none")),
+        eud["national"].get(shown),
+        *((verdict.text(), verdict.css) if target is not None else (say("status.no_target"), "status-none")),
         note=note,
+        value_year=shown,
+        verdict=verdict if target is not None else None,
+        projection=verdict.projection,
     )
+    if shown != year:
+        card.note += say("verdict.judged_at", deadline=shown)
     if value is not None and target is not None and value < target:
         card.gap_pp = value - target
         denominator = ctx.data["denominator"]
         count = ctx.data["groups"].set_index("group").loc["EUD", "applicants"] if len(ctx.data["groups"]) else None
-        if denominator and count is not None and not pd.isna(count):
+        if shown == year and denominator and count is not None and not pd.isna(count):
             card.gap_people = math.ceil(round(target / 100 * denominator, 9)) - int(count)
             card.gap_people_text = say("eud_share.gap_people", people=card.gap_people)
+    if (p := verdict.projection) is not None:
+        card.note += say(
+            "verdict.projected",
+            first=p.years[0],
+            last=p.years[-1],
+            points=len(p.years),
+            trend=da_pct(p.centre),
+            low=da_pct(p.low),
+            high=da_pct(p.high),
+            deadline=p.deadline,
+        )
+    elif verdict.key == "too_early":
+        card.note += say("verdict.too_early", min=MIN_POINTS, points=len(one_series(ctx.points, ctx.breaks)))
     return card
+
+
+def _abolished(g, year: int) -> str:
+    """ " Målet gælder ikke efter 2023." in the last report a goal with an end year is shown in."""
+    end = getattr(g, "valid_to_year", None)
+    if end is None or pd.isna(end) or year < int(end):
+        return ""
+    return say("verdict.ends", year=int(end))
 
 
 @indicator("eud_application_share", "kommune")
 def kommune_eud_share(ctx: Context, g) -> GoalCard:
-    """The kommune's EUD måltal: the year's loaded måltal, else the goal's own target."""
+    """The kommune's EUD måltal: the year's loaded måltal (judged on the year's figure), else the
+    goal's own target and deadline (judged by the deadline rule)."""
     target = ctx.eud["target"].get(ctx.year)
-    target = g.target_pct if target is None else target
-    return _eud_card(ctx, g.goal_id, say("eud_share.title_target", year=ctx.year), target, say("eud_share.note"))
+    if target is not None:
+        return _eud_card(ctx, g.goal_id, say("eud_share.title_target", year=ctx.year), target, say("eud_share.note"))
+    deadline = None if pd.isna(g.deadline_year) else int(g.deadline_year)
+    title = (
+        say("eud_share.title_goal", target=da_pct(g.target_pct, 0), deadline=deadline)
+        if deadline
+        else say("eud_share.title_target", year=ctx.year)
+    )
+    return _eud_card(ctx, g.goal_id, title, g.target_pct, say("eud_share.note") + _abolished(g, ctx.year), deadline)
 
 
 def own_eud_share(ctx: Context) -> GoalCard:
@@ -178,33 +196,17 @@ def own_eud_share(ctx: Context) -> GoalCard:
 @indicator("eud_application_share", "national")
 def national_eud_share(ctx: Context, g) -> GoalCard:
     """A national EUD goal (the 2014 reform's 25 % in 2020, 30 % in 2025) measured on the
-    kommune's own EUD share; on track if the last three shown years, drawn on, reach it in time."""
-    eud, year = ctx.eud, ctx.year
-    value, national = eud["kommune"].get(year), eud["national"].get(year)
-    shown = [(y, eud["kommune"].get(y)) for y in sorted(eud["kommune"]) if y <= year]
-    shown = [(y, v) for y, v in shown if v is not None][-3:]
-    trend = None
-    if g.deadline_year and year < g.deadline_year and len(shown) == 3:
-        slope = (shown[-1][1] - shown[0][1]) / (shown[-1][0] - shown[0][0])
-        trend = shown[-1][1] + slope * (g.deadline_year - shown[-1][0])
-    state, css = status(value, g.target_pct, national, False, g.deadline_year, year, trend)
-    card = GoalCard(
+    kommune's own EUD share: judged on the deadline year's figure once it has come, before it by
+    a projection with a prediction interval (reports/verdicts.py)."""
+    deadline = None if pd.isna(g.deadline_year) else int(g.deadline_year)
+    return _eud_card(
+        ctx,
         g.goal_id,
-        say("national_eud.title", target=f"{g.target_pct:.0f}", deadline=g.deadline_year),
-        "søgning",
-        value,
-        say("eud_share.value_label", year=year),
-        eud["kommune"].get(year - 1),
+        say("national_eud.title", target=f"{g.target_pct:.0f}", deadline=deadline),
         g.target_pct,
-        national,
-        state,
-        css,
-        note=say("national_eud.note")
-        + (say("national_eud.projected", trend=da_pct(trend), deadline=g.deadline_year) if trend is not None else ""),
+        say("national_eud.note") + _abolished(g, ctx.year),
+        deadline,
     )
-    if value is not None and value < g.target_pct:
-        card.gap_pp = value - g.target_pct
-    return card
 
 
 def _projection(con, kommune_code: int, year: int) -> tuple[dict, float | None] | None:
@@ -238,7 +240,7 @@ def completion_goal(ctx: Context, g) -> GoalCard:
     projection = _projection(ctx.con, ctx.kommune_code, ctx.year)
     if projection is not None:
         point, national = projection
-        state, css = status(point["value"], g.target_pct, national, bool(g.or_national_average), None, 0, None)
+        state, css = status(point["value"], g.target_pct, national, bool(g.or_national_average))
         card = GoalCard(
             g.goal_id,
             g.description_da,
@@ -271,7 +273,7 @@ def completion_goal(ctx: Context, g) -> GoalCard:
         g.target_pct,
         nat["share"],
         say("status.context_only"),
-        STATUS_CLASS["context_only"],
+        "status-none",
         note=say("completion.context_note", target=da_pct(g.target_pct, 0)),
     )
 
@@ -279,7 +281,8 @@ def completion_goal(ctx: Context, g) -> GoalCard:
 @indicator("completed_youth_education_age25", "national")
 def national_age25(ctx: Context, g) -> GoalCard | None:
     """The national 90 %/85 % goals for 25-year-olds, from published national figures (not
-    measured for a single kommune); on track if the straight line through them reaches it."""
+    measured for a single kommune), judged by the one rule: on the deadline year's figure once it
+    has come; before it, the newest published figure and a projection of the published ones."""
     points = _df(
         ctx.con,
         """SELECT year, value FROM published_figures WHERE scope = 'national'
@@ -288,38 +291,53 @@ def national_age25(ctx: Context, g) -> GoalCard | None:
     )
     if points.empty:
         return None
-    last = points.iloc[-1]
-    trend = None
-    if len(points) >= 2 and g.deadline_year:
-        first = points.iloc[0]
-        slope = (last.value - first.value) / (last.year - first.year)
-        trend = last.value + slope * (g.deadline_year - last.year)
-    state, css = status(float(last.value), g.target_pct, None, False, g.deadline_year, int(last.year), trend)
+    deadline = None if pd.isna(g.deadline_year) else int(g.deadline_year)
+    values = {int(y): float(v) for y, v in zip(points.year, points.value)}
+    # Published with a lag: before the deadline the newest figure stands for the report year.
+    latest = int(points.iloc[-1].year)
+    at = ctx.year if deadline is not None and ctx.year >= deadline else latest
+    verdict = judge(
+        g.target_pct,
+        at,
+        values,
+        deadline=deadline,
+        points=[Point(y, v) for y, v in values.items()],
+        breaks=series_break_years("completed_youth_edu_age25"),
+    )
+    shown = verdict.year if verdict.year is not None else latest
+    value = values.get(shown)
+    note = ""
+    if (p := verdict.projection) is not None:
+        note = say(
+            "verdict.projected",
+            first=p.years[0],
+            last=p.years[-1],
+            points=len(p.years),
+            trend=da_pct(p.centre),
+            low=da_pct(p.low),
+            high=da_pct(p.high),
+            deadline=p.deadline,
+        ).strip()
+    elif verdict.key == "too_early":
+        note = say("verdict.too_early", min=MIN_POINTS, points=len(values)).strip()
     card = GoalCard(
         g.goal_id,
-        say("national_age25.title", target=f"{g.target_pct:.0f}", deadline=g.deadline_year),
+        say("national_age25.title", target=f"{g.target_pct:.0f}", deadline=deadline),
         "observeret",
-        float(last.value),
-        say("national_age25.value_label", year=int(last.year)),
+        value,
+        say("national_age25.value_label", year=shown),
         None,
         g.target_pct,
-        float(last.value),
-        state,
-        css,
-        note=(
-            say(
-                "national_age25.projected",
-                first=int(points.iloc[0].year),
-                last=int(last.year),
-                trend=da_pct(trend),
-                deadline=g.deadline_year,
-            )
-            if trend is not None
-            else ""
-        )
-        + say("national_age25.note"),
+        value,
+        verdict.text(),
+        verdict.css,
+        note=note + say("national_age25.note"),
+        value_year=shown,
+        verdict=verdict,
+        projection=verdict.projection,
     )
-    card.gap_pp = float(last.value) - g.target_pct
+    if value is not None:
+        card.gap_pp = value - g.target_pct
     return card
 
 
@@ -335,7 +353,7 @@ def unmeasured(ctx: Context, g, note: str | None = None) -> GoalCard:
         g.target_pct,
         None,
         say("status.none"),
-        STATUS_CLASS["none"],
+        "status-none",
         note=note or say("unmeasured.note"),
     )
 
@@ -367,12 +385,25 @@ def _mark(cards: list[GoalCard], ctx: Context) -> None:
         if card.kind == "søgning" and card.target is not None and card.target == target_now and y in interpolated:
             card.target_note = "interpoleret"
         if card.value_label.startswith("EUD-andel"):
-            if card.value is not None and y in extract:
-                card.value_cell, card.value_of = f"{k}/{y}/g/EUD", f"{k}/{y}/g/n"
-            elif y in labels:
-                card.value_label_mark = labels[y]
-                if y in extract:
-                    card.value_cell = f"{k}/{y}/g/EUD"
+            vy = card.value_year or y  # the deadline's year once it has come
+            if card.value is not None and vy in extract:
+                card.value_cell, card.value_of = f"{k}/{vy}/g/EUD", f"{k}/{vy}/g/n"
+            elif vy in labels:
+                card.value_label_mark = labels[vy]
+                if vy in extract:
+                    card.value_cell = f"{k}/{vy}/g/EUD"
+            v = card.verdict
+            if v is not None and v.key in ("met_at", "not_met_at"):
+                # The deadline year's figure in the verdict is a number about the kommune's pupils:
+                # tied to its cell like every other (reports/audit.py), or printed as published.
+                span = (
+                    Markup('<span data-cell="{}" data-of="{}">{}</span>').format(
+                        card.value_cell, card.value_of, da_pct(v.value)
+                    )
+                    if card.value_cell
+                    else Markup("<span>{}</span>").format(da_pct(v.value))
+                )
+                card.status = v.text(span)
             if card.previous is not None and y - 1 in extract:
                 card.previous_cell, card.previous_of = f"{k}/{y - 1}/g/EUD", f"{k}/{y - 1}/g/n"
         elif card.kind == "observeret" and card.value_label.startswith("18–25") and card.value is not None:

@@ -28,11 +28,13 @@ from reports.data import ReportData, ReportError, load_report_data
 from reports.findings import (
     SERIES_BREAK_YEAR,
     completion_finding,
+    genitive,
     groups_finding,
     schools_finding,
     series_finding,
 )
 from reports.names import Name, plain
+from reports.verdicts import MIN_POINTS, MODEL
 
 __all__ = ["ReportError", "load_report_data", "render_html", "render_report"]
 
@@ -152,6 +154,14 @@ def missing_years(data: ReportData, group: str = "EUD", series: list[dict] | Non
     return [r["year"] for r in series or chart_series(data, group) if r["missing"]]
 
 
+def projection_of(data: ReportData, group: str):
+    """The projection a goal card on the group's share rests on (reports/verdicts.py), if any:
+    drawn as a band up to its deadline, so the chart and the card say the same."""
+    if group != "EUD":
+        return None
+    return next((c.projection for c in data.goal_cards if c.kind == "søgning" and c.projection is not None), None)
+
+
 def series_figure(data: ReportData, group: str, series: list[dict] | None = None) -> dict:
     s = series or chart_series(data, group)
     now = [r for r in s if not r["ahead"]]
@@ -210,6 +220,45 @@ def series_figure(data: ReportData, group: str, series: list[dict] | None = None
         )
         charts.vrect(fig, data.year + 0.5, data.year + 1.5, "#eeeeee")
     first, last = years[0], max(r["year"] for r in s)
+    if (p := projection_of(data, group)) is not None:
+        # The 95 % prediction interval from the newest point to the deadline: the lower edge, then
+        # the upper filled down to it, then the trend itself.
+        band_years = [b[0] for b in p.band]
+        charts.trace(
+            fig,
+            "scatter",
+            x=band_years,
+            y=_values([b[2] for b in p.band]),
+            mode="lines",
+            line={"width": 0, "color": COLOURS["kommune"]},
+            name="Fremskrivning, nedre grænse",
+            showlegend=False,
+            hoverinfo="skip",
+        )
+        charts.trace(
+            fig,
+            "scatter",
+            x=band_years,
+            y=_values([b[3] for b in p.band]),
+            mode="lines",
+            fill="tonexty",
+            fillcolor="rgba(0,114,178,0.15)",
+            line={"width": 0, "color": COLOURS["kommune"]},
+            name=f"Fremskrivning til {p.deadline} (95 %-prædiktionsinterval)",
+            hoverinfo="skip",
+        )
+        charts.trace(
+            fig,
+            "scatter",
+            x=band_years,
+            y=_values([b[1] for b in p.band]),
+            mode="lines",
+            line={"color": COLOURS["kommune"], "dash": "dot", "width": 2},
+            name="Fremskrivning, trend",
+            showlegend=False,
+            hovertemplate="Fremskrevet %{x}: %{y:.1f} %<extra></extra>",
+        )
+        last = max(last, p.deadline)
     if first < SERIES_BREAK_YEAR <= data.year:
         charts.vline(fig, SERIES_BREAK_YEAR - 0.5, {"color": COLOURS["break"], "dash": "dash", "width": 1})
         charts.annotate(
@@ -263,6 +312,19 @@ def groups_figure(data: ReportData) -> dict:
         hovertemplate="%{x}: %{y:.1f} %<extra></extra>",
         cliponaxis=False,
     )
+    # A hidden count has no bar: its mark stands on the axis, so it never reads as 0 %.
+    for x, label in zip(g["short_label_da"], g["label"]):
+        if isinstance(label, str):
+            charts.annotate(
+                fig,
+                x=x,
+                y=0,
+                xshift=-14,
+                text=label,
+                showarrow=False,
+                yanchor="bottom",
+                font={"size": 12, "color": COLOURS["kommune"]},
+            )
     # A label that no longer fits above its bar on a narrow screen is left out (the table has it).
     charts.update(fig["layout"], barmode="group", uniformtext={"minsize": 10, "mode": "hide"})
     return _layout(fig, "Andel af afgangselever", 340)
@@ -401,6 +463,7 @@ def report_tables(data: ReportData) -> dict[str, list[dict]]:
     sheets["Sammenligning"] = split(
         data.comparison.set_index("area") if len(data.comparison) else data.comparison, "Område"
     )
+    sheets["Målsætninger"] = [goal_row(c) for c in data.goal_cards]
     if len(data.completion):
         sheets["Uddannelsesstatus"] = [
             {
@@ -412,6 +475,30 @@ def report_tables(data: ReportData) -> dict[str, list[dict]]:
             if r["area"] == "kommune"
         ]
     return sheets
+
+
+def goal_row(card) -> dict:
+    """A goal card as the workbook prints it: the same verdict (reports/verdicts.py) as the page,
+    in plain words, with the projection's interval where the verdict rests on one."""
+    v, p = card.verdict, card.projection
+    row = {
+        "Mål": card.title,
+        "Tal": card.value_label,
+        "Værdi (%)": card.value_label_mark or (None if card.value is None else round(float(card.value), 1)),
+        "Mål (%)": None if card.target is None else float(card.target),
+        "Status": v.text() if v is not None else str(card.status),
+    }
+    if p is not None:
+        row.update(
+            {
+                "Fremskrevet (%)": round(p.centre, 1),
+                "Prædiktionsinterval, nedre (%)": round(p.low, 1),
+                "Prædiktionsinterval, øvre (%)": round(p.high, 1),
+                "Fremskrevet til": p.deadline,
+                "År i fremskrivningen": ", ".join(str(y) for y in p.years),
+            }
+        )
+    return row
 
 
 def write_workbook(data: ReportData, path: Path) -> Path:
@@ -484,7 +571,14 @@ def _environment() -> Environment:
         bytecode_cache=FileSystemBytecodeCache(),
     )
     env.filters.update(
-        pct=da_pct, int=da_int, date=da_date, pp=da_pp, target=target_pct, source=source_link, plain=plain
+        pct=da_pct,
+        int=da_int,
+        date=da_date,
+        pp=da_pp,
+        target=target_pct,
+        source=source_link,
+        plain=plain,
+        genitive=genitive,
     )
     env.globals.update(rows=rows, named_rows=named_rows)
     return env
@@ -559,6 +653,8 @@ def render_html(data: ReportData, generated: datetime) -> str:
         plotly_js=plotly_bundle(),
         generated=generated,
         series_break=SERIES_BREAK_YEAR,
+        verdict_min_points=MIN_POINTS,
+        verdict_model=MODEL,
         print_header=Markup(print_header(data, generated)),
     )
 

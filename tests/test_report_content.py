@@ -148,7 +148,7 @@ def test_a_new_kind_of_goal_is_one_registered_indicator(sample_run):
             None,
             g.target_pct,
             None,
-            *status(91.5, g.target_pct, None, False, None, ctx.year, None),
+            *status(91.5, g.target_pct, year=ctx.year),
         )
 
     try:
