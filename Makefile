@@ -14,14 +14,15 @@ setup:
 run: setup
 	$(UV) run overgang run
 
-## The tests (the browser test needs Debian's chromium; .ci/run installs it), after the linters.
+## The tests (the browser test needs Debian's chromium; .ci/run installs it), after the linters, on
+## both cores: a module's tests stay on one worker (--dist loadscope), so a module's fixture (a run,
+## a hostile home) is built once; the session's sample run is built once per worker.
 test: setup lint
-	$(UV) run pytest
+	$(UV) run pytest -n 2 --dist loadscope
 
 ## The tests that start no Dagster run and no browser (unmarked; `integration` is the rest), after
-## the Python linters, on two workers with fewer property examples: for the edit-test loop, under
-## a minute here. CI runs `make test`: every linter (the SQL one too, 5 s) and every test, one at a
-## time (the sample's run is then made once).
+## the Python linters, on two workers with fewer property examples: the edit-test loop. CI runs
+## `make test`: every linter (the SQL one too) and every test.
 test-fast: setup lint-python
 	$(UV) run pytest -m "not integration" --hypothesis-profile=fast -n 2
 

@@ -21,10 +21,10 @@ SERIES_BREAK_YEAR = series_break_year("application_shares")
 def genitive(name: str) -> str:
     """Danish genitive of a name: 'Stevns' -> "Stevns'", 'Aarhus' -> "Aarhus'", 'Odense' ->
     'Odenses'. A name ending in s, x or z takes only an apostrophe (Retskrivningsordbogen § 36).
-    A Name stays a Name (isolated in HTML, reports/names.py)."""
-    text = str(name)
-    text = text + "'" if text[-1:].lower() in ("s", "x", "z") else text + "s"
-    return Name(text) if isinstance(name, Name) else text
+    A Name stays isolated in HTML (reports/names.py)."""
+    suffix = "'" if str(name)[-1:].lower() in ("s", "x", "z") else "s"
+    # A Name keeps its isolation in HTML and the ending stays outside it: <bdi>Stevns</bdi>'.
+    return Markup("{}{}").format(name, suffix) if isinstance(name, Name) else str(name) + suffix
 
 
 def _shown(value) -> bool:
