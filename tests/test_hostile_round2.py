@@ -213,3 +213,39 @@ def test_query_does_not_print_terminal_escapes_from_a_value(tmp_path):
     done = overgang(tmp_path, "query", "FROM schools")
     assert "All rows OK" in done.stdout, done.stdout + done.stderr
     assert "\x1b" not in done.stdout, done.stdout
+
+
+# --- Ctrl-C during a run's steps --------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_ctrl_c_during_a_runs_steps_is_a_plain_message_with_exit_130(sample_run, tmp_path):
+    # README (Running unattended, 8): "never a traceback; Ctrl-C likewise (exit status 130)".
+    # A terminal's Ctrl-C goes to the whole process group: Dagster's watch_orphans helper then
+    # prints two KeyboardInterrupt tracebacks, and the run ends with exit status 1.
+    import shutil
+    import signal
+
+    shutil.copytree(sample_run.settings.home, tmp_path / "home", symlinks=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
+    env |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
+    env["PYTHONUNBUFFERED"] = "1"
+    p = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run", "--rebuild"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        text=True,
+    )
+    said = []
+    for line in p.stdout:
+        said.append(line)
+        if "application_extracts: [3/" in line:  # the run's first step is reading extracts
+            os.killpg(p.pid, signal.SIGINT)
+            break
+    said.append(p.communicate(timeout=300)[0])
+    out = "".join(said)
+    assert "Traceback" not in out, out[-3000:]
+    assert p.returncode == 130, (p.returncode, out[-1500:])
