@@ -248,3 +248,36 @@ def test_ctrl_c_during_a_runs_steps_is_a_plain_message_with_exit_130(sample_run,
     out = "".join(said)
     assert "Traceback" not in out, out[-3000:]
     assert p.returncode == 130, (p.returncode, out[-1500:])
+
+
+# --- end to end: an uncaught spelling in a school's name reaches the council report -----------
+
+
+@pytest.mark.integration
+def test_a_superscript_cpr_in_a_school_name_does_not_reach_the_council_report(tmp_path):
+    import zipfile
+
+    from tests.test_privacy_hostile import _row, _write
+
+    school = "Skole ⁰²⁰⁶⁹³⁻⁸³⁰²"  # 020693-8302 in Word's superscript digits
+    education = ["eud_gf1", "stx", "fgu", "arbejde"]
+    rows = [_row(i, 2024, **{"Uddannelse": education[i % 4]}) for i in range(400)]
+    rows += [
+        _row(
+            400 + i,
+            2024,
+            **{"Skolens navn": school, "Skolens institutionsnummer": "169061", "Uddannelse": education[i % 4]},
+        )
+        for i in range(80)
+    ]
+    folder = tmp_path / "given"
+    settled(_write(folder / "optagelse_2024.csv", rows))
+    done = overgang(tmp_path, "run", "--input", str(folder), OVERGANG_CPR_KEY=TEST_KEY)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = tmp_path / "home" / "reports" / "rapport_169_2024.html"
+    with zipfile.ZipFile(report.with_suffix(".xlsx")) as z:
+        workbook = "".join(z.read(m).decode("utf-8", "replace") for m in z.namelist())
+    where = [
+        name for name, text in [("html", report.read_text(encoding="utf-8")), ("xlsx", workbook)] if "⁰²⁰⁶⁹³" in text
+    ]
+    assert not where, f"the CPR number reaches the council report's {where}"
