@@ -39,40 +39,65 @@ from dataclasses import dataclass
 
 CPR_WITHHELD = "(CPR withheld)"
 
-# Separators that are not in the Unicode space or dash categories: the slash family, the
-# underscore and the dot family (fullwidth and small forms too), the minus signs.
-_OTHER_SEPARATORS = (
-    "/\\_.\t\n\r\v\f\x1c\x1d\x1e\x1f\x85"
-    "\u00b7\u2024\u2027\u2044\u2212\u2215\u2216\u2219\u22c5\u3002\u30fb"
-    "\ufe52\ufe63\uff0e\uff0f\uff3c\uff3f\uff61\uff65\u2e31\u2e33"
+# Separators outside the categories taken whole (below): signs (plus, the minus family, the
+# slashes, dot operators, tilde), box-drawing lines, and the blank-looking letters and symbols
+# that filters are dodged with (Hangul fillers, the braille blank). Not '|': staging joins a
+# row's fields with it, and two fields must never read as one number.
+_OTHER_SEPARATORS = "+~\u2212\u2215\u2216\u2219\u22c5\u2043\u3164\u115f\u1160\uffa0\u2800" + "".join(
+    map(chr, range(0x2500, 0x2580))
 )
+# Whole categories: spaces, line and paragraph separators, dashes, connector and other
+# punctuation (. , : ; / \\ _ * # …: a comma is Danish Excel's decimal separator), control characters.
+_SEPARATOR_CATEGORIES = ("Zs", "Zl", "Zp", "Pd", "Pc", "Po", "Cc")
+# Removed: format characters (zero-width space and joiners, soft hyphen, bidi controls, BOM) and
+# combining marks (an accent after a digit, a keycap emoji's U+20E3, variation selectors).
+_INVISIBLE_CATEGORIES = ("Cf", "Mn", "Me", "Mc")
 
 
 @dataclass(frozen=True)
 class _Chars:
-    digits_from: str  # every non-ASCII decimal digit …
+    digits_from: str  # every non-ASCII character with a digit value …
     digits_to: str  # … and its ASCII digit, position for position
-    invisible: str  # format characters (Cf), removed
-    separators: str  # spaces, dashes and the rest, each run made one '-'
+    invisible: str  # removed
+    separators: str  # each run made one '-'
+
+
+# The code points looked at: all but the blocks that hold only letters (the CJK and Hangul
+# syllable blocks, the ideographic planes) and the unassigned and private-use planes, so that
+# building the lists takes a fifth of the time. tests/test_cpr_in_any_spelling.py checks that the
+# full range gives the same lists.
+SCANNED = ((128, 0x4E00), (0xA000, 0xAC00), (0xD7A4, 0x20000), (0xE0000, 0xE1000))
+EVERY_CODE_POINT = ((128, sys.maxunicode + 1),)
 
 
 @functools.cache
-def _chars() -> _Chars:
-    """The character lists, from this Python's Unicode database (built once per process, 0.2 s:
-    only the processes that guard or scrub text pay for it, not every import)."""
-    digits_from, digits_to, invisible, separators = [], [], [], list(_OTHER_SEPARATORS)
-    for cp in range(128, sys.maxunicode + 1):
+def _chars(scanned: tuple[tuple[int, int], ...] = SCANNED) -> _Chars:
+    """The character lists, from this Python's Unicode database (built once per process, about
+    0.2 s: only the processes that guard or scrub text pay for it, not every import).
+
+    A digit is any character with a digit value (decimal digits of every script, and the
+    superscript, subscript, circled and parenthesised ones); a character whose compatibility
+    form (NFKC) is a separator is one too (fullwidth and small forms, superscript minus)."""
+    digits_from, digits_to, invisible = [], [], []
+    separators = {chr(cp) for cp in range(128) if unicodedata.category(chr(cp)) in _SEPARATOR_CATEGORIES}
+    separators |= set(_OTHER_SEPARATORS)
+    compatible: list[tuple[str, str]] = []
+    for cp in (cp for start, end in scanned for cp in range(start, end)):
         ch = chr(cp)
         category = unicodedata.category(ch)
-        if category == "Nd":
+        value = unicodedata.digit(ch, None)
+        if value is not None:
             digits_from.append(ch)
-            digits_to.append(str(unicodedata.decimal(ch)))
-        elif category == "Cf":
+            digits_to.append(str(value))
+        elif category in _INVISIBLE_CATEGORIES:
             invisible.append(ch)
-        elif category in ("Zs", "Zl", "Zp", "Pd") and ch not in separators:
-            separators.append(ch)
-    separators += [" ", "-"]
-    return _Chars("".join(digits_from), "".join(digits_to), "".join(invisible), "".join(separators))
+        elif category in _SEPARATOR_CATEGORIES:
+            separators.add(ch)
+        elif unicodedata.decomposition(ch).startswith("<"):
+            compatible.append((ch, unicodedata.normalize("NFKC", ch)))
+    separators |= {ch for ch, form in compatible if form in separators}
+    separators -= {"-", "|"}
+    return _Chars("".join(digits_from), "".join(digits_to), "".join(invisible), "".join(sorted(separators)) + "-")
 
 
 def _class(chars: str, python: bool = False) -> str:
@@ -94,13 +119,17 @@ def _python_tables() -> tuple[dict[int, str | None], re.Pattern[str]]:
 # On normalised text (ASCII digits, every separator run one '-').
 _D = "[0-9]"
 _SHAPE10 = "[0-3]-?[0-9]-?[01]" + "".join(f"-?{_D}" for _ in range(7))
-_SHAPE9 = f"[1-9][01]{_D}{{7}}"
+# ddmmyyyy-xxxx: the birth date with its century, then the serial.
+_SHAPE12 = "[0-3]-?[0-9]-?[01]-?[0-9]-?[12]-?[09]" + "".join(f"-?{_D}" for _ in range(6))
+# dmmyy-xxxx: Excel dropped the leading zero (and Danish Excel may show 51207,4417).
+_SHAPE9 = f"[1-9][01]{_D}{{3}}-?{_D}{{4}}"
 _LONG = f"{_D}{{9,}}"
 # RE2 (DuckDB) has no look-behind: the edges are groups there.
-CPR_SQL = f"(^|[^0-9])({_SHAPE10}|{_SHAPE9})([^0-9]|$)"
-CPR_OR_LONG_NUMBER_SQL = f"(^|[^0-9])({_SHAPE10}|{_SHAPE9})([^0-9]|$)|{_LONG}"
-_CPR = re.compile(f"(?<![0-9])(?:{_SHAPE10}|{_SHAPE9})(?![0-9])")
-_CPR_OR_LONG = re.compile(f"(?<![0-9])(?:{_SHAPE10}|{_SHAPE9})(?![0-9])|{_LONG}")
+_SHAPES = f"{_SHAPE12}|{_SHAPE10}|{_SHAPE9}"
+CPR_SQL = f"(^|[^0-9])({_SHAPES})([^0-9]|$)"
+CPR_OR_LONG_NUMBER_SQL = f"(^|[^0-9])({_SHAPES})([^0-9]|$)|{_LONG}"
+_CPR = re.compile(f"(?<![0-9])(?:{_SHAPES})(?![0-9])")
+_CPR_OR_LONG = re.compile(f"(?<![0-9])(?:{_SHAPES})(?![0-9])|{_LONG}")
 
 
 def normalised(text: str) -> str:

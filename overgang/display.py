@@ -7,6 +7,9 @@ may do where Overgang shows it: nothing but be read.
   a ``'`` before it (the OWASP CSV-injection rule), which spreadsheets show as a plain text cell.
 - Bidi controls (BIDI_CONTROLS) in a name reorder the text around it: U+202E before a school's name
   shows "26,2 %" after it as "% 2,62". They are removed wherever a name is shown.
+- On a terminal, control characters in a file name or a value (ESC sequences that erase a line,
+  move the cursor or colour text; a carriage return, a backspace) can hide or fake what the
+  command says: `for_terminal` shows each as its code (``\x1b``), and removes bidi controls.
 """
 
 from __future__ import annotations
@@ -33,3 +36,14 @@ def runs_in_a_spreadsheet(text: str) -> bool:
 def csv_text(text: str) -> str:
     """A text cell for CSV that a spreadsheet opens: a ``'`` before text it would run as a formula."""
     return "'" + text if runs_in_a_spreadsheet(text) else text
+
+
+# C0 and C1 control characters but the line feed and the tab, and DEL.
+_CONTROLS = [c for c in range(0x20) if c not in (0x0A, 0x09)] + list(range(0x7F, 0xA0))
+_FOR_TERMINAL = str.maketrans({**{c: f"\\x{c:02x}" for c in _CONTROLS}, **dict.fromkeys(map(ord, BIDI_CONTROLS))})
+
+
+def for_terminal(text: str) -> str:
+    """`text` safe to print on a terminal: control characters shown as their codes, bidi controls
+    removed (see the module's docstring)."""
+    return text.translate(_FOR_TERMINAL)

@@ -88,8 +88,10 @@ def _as_text(key: bytes) -> str:
 
 
 def _shows(char: str) -> bool:
+    """A character that shows on its own: not whitespace, not a format or control character, not
+    a combining mark (variation selectors, the grapheme joiner), not a blank-looking letter."""
     category = unicodedata.category(char)
-    return not (char.isspace() or category[0] == "Z" or category == "Cf" or char in _BLANK_LETTERS)
+    return not (char.isspace() or category[0] in "ZM" or category in ("Cf", "Cc") or char in _BLANK_LETTERS)
 
 
 def _key_content(text: str) -> str:

@@ -164,8 +164,9 @@ def as_csv(columns: list[str], types: list[str], rows: list[tuple], raw: bool = 
 
 def _csv_field(text: str) -> str:
     # RFC 4180 quoting. Python's csv module leaves a lone CR unquoted when lines end in LF, and a
-    # value with one ("\r=1") then splits its row in two for every reader.
-    if any(c in text for c in ',"\n\r'):
+    # value with one ("\r=1") then splits its row in two for every reader. A ';' or a tab is
+    # quoted too: a Danish Excel splits on ';', and "Skole;=2+5" would give a cell "=2+5".
+    if any(c in text for c in ',;\t"\n\r'):
         return '"' + text.replace('"', '""') + '"'
     return text
 

@@ -16,12 +16,21 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from overgang.numbers import da_int, da_pct
 from overgang.process import exit_now, start_command, status_of
 from overgang.settings import SAMPLE_DIR, ConfigError, Settings, prepare_dagster_home
+
+
+def escape(text: str) -> str:
+    """Text from outside (a file name, a value, a message quoting them) as the terminal shows it:
+    no rich markup, no control characters or bidi controls (overgang/display.py). Every printed
+    piece of such text goes through here."""
+    from overgang.display import for_terminal
+
+    return _markup_escape(for_terminal(text))
 
 
 class _Withheld:
@@ -477,11 +486,15 @@ def clean_rejected(days: float, dry_run: bool) -> None:
 
 
 def _clean_rejected(days: float, dry_run: bool) -> None:
+    from assets.inbox.cleanup import NotCleaned
     from assets.inbox.cleanup import clean_rejected as clean
 
     settings = Settings.load(checked=True)
     folder = settings.inbox_dir / "rejected"
-    removed = clean(settings, days, dry_run)
+    try:
+        removed = clean(settings, days, dry_run)
+    except NotCleaned as err:
+        _fail(str(err))
     for group in removed:
         for path in group.entries:
             console.print(

@@ -230,6 +230,9 @@ def render_overview(settings: Settings, year: int | None = None, out: Path | Non
     out = out or settings.reports_dir / f"landsoversigt_{year}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(render_overview_html(rows, year, national, datetime.now(), synthetic), encoding="utf-8")
-    tmp.replace(out)
+    try:
+        tmp.write_text(render_overview_html(rows, year, national, datetime.now(), synthetic), encoding="utf-8")
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)  # a disk that filled mid-write leaves no half file behind
     return out

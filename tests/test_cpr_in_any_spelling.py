@@ -108,3 +108,9 @@ def test_ten_digits_of_any_script_with_any_gaps_and_a_date_shape_are_caught(pair
     if values[0] <= 3 and values[2] <= 1:  # ddmm…, loosely
         assert cpr.has_cpr(f"Skole {text} Nord")
         assert cpr.scrub(f"Skole {text} Nord").startswith("Skole (CPR withheld)")
+
+
+def test_the_blocks_left_unscanned_hold_no_digit_separator_or_invisible_character():
+    """cpr.SCANNED leaves out letter-only blocks and empty planes for speed: every code point
+    gives the same lists."""
+    assert cpr._chars(cpr.EVERY_CODE_POINT) == cpr._chars()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assets.applications.ingest import extract_sources
+from assets.inbox.intake import extracts as extract_sources
 from assets.inbox.receive import promote
 from assets.sources.tables import FileRejected
 from overgang.settings import Settings

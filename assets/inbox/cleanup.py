@@ -36,6 +36,10 @@ def _size(path: Path) -> int:
     return path.lstat().st_size
 
 
+class NotCleaned(RuntimeError):
+    pass
+
+
 def refusals(folder: Path) -> list[Refusal]:
     """The entries of `folder` grouped by refusal: `<name>.reason.txt`, `<name>` and its
     description `<stem>.yaml` (unless that has a reason of its own); an entry without a reason is
@@ -63,6 +67,12 @@ def clean_rejected(settings: Settings, older_than_days: float, dry_run: bool = F
     the inbox lock (the sensor files nothing meanwhile); returns what was (or, `dry_run`, would be)
     removed."""
     folder = settings.inbox_dir / "rejected"
+    if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(settings.inbox_dir.resolve())):
+        # Removing "every file in rejected/" must never empty a folder it points elsewhere.
+        raise NotCleaned(
+            f"{folder} is a link to {folder.resolve()}, not the inbox's own folder: nothing was removed. "
+            "Make rejected/ a plain folder inside the inbox (move the link away) and run the command again."
+        )
     cutoff = time.time() - older_than_days * 86400
     with inbox_lock(settings):
         old = [g for g in refusals(folder) if g.refused_at <= cutoff]

@@ -24,7 +24,7 @@ from pathlib import Path
 from assets.inbox.receive import Outcome, files_in, inbox_lock, take
 from assets.sources.files import inbox_extracts, ledger_rows, own_sources, sidecar
 from assets.sources.tables import FileRejected
-from overgang.cpr import scrub
+from overgang.cpr import has_cpr, scrub
 from overgang.encoding import sha256_file
 from overgang.pseudonymise import is_shipped_sample
 from overgang.settings import SAMPLE_DIR, Settings
@@ -145,6 +145,12 @@ def import_input(settings: Settings, retry_failed: bool = True, settle_seconds: 
     when none is given: it is taken only into a home that holds none of the analyst's own data,
     so the synthetic sample is never loaded beside real files."""
     folder = settings.input_dir
+    if has_cpr(str(folder)):
+        # The folder's path would be stored (the record of what was taken, the inbox's links).
+        raise FileRejected(
+            f"The input folder's path holds a CPR number ({scrub(str(folder))}): nothing was read. "
+            "Rename the folder, or copy the files to one whose path holds none, and run again."
+        )
     if folder == SAMPLE_DIR and (own_extracts(settings) or own_sources(settings)):
         return []
     if not folder.is_dir():
