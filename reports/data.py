@@ -20,6 +20,7 @@ from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
 from reports.aggregates import Aggregate, withheld
+from reports.archive import published_copies
 from reports.cells import Published, build_cube, load_published, read_scheme, share_pct
 from reports.groups import TargetWords, target_words, uncounted_phrase
 from reports.indicators import GoalCard, goal_cards
@@ -179,6 +180,29 @@ WITHHELD_NOTE = (
     "{area}: andelen for {groups} i {year} vises ikke. De indlæste kommuner udgør {area_lower} (eller kunne gøre det), "
     "og sammen med deres viste tal ville andelen gøre et skjult tal mere præcist, end reglen for små tal tillader."
 )
+
+
+def later_inputs(con, kommune_code: int, year: int) -> list[str]:
+    """What the warehouse holds that is newer than the spring of `year` and that a report for
+    `year` rendered today may use or list (Danish phrases, for its first page): extracts and
+    published søgetal of later years, måltal decided in a later year. Empty: the warehouse is
+    as it was that spring, as far as its inputs say."""
+
+    def years(sql: str) -> str:
+        params = {"k": kommune_code, "y": year} if "$k" in sql else {"y": year}
+        found = [int(y) for (y,) in con.execute(sql, params).fetchall()]
+        return ", ".join(map(str, sorted(found)))
+
+    out = []
+    if later := years("SELECT DISTINCT year FROM application_shares WHERE kommune_code <> 0 AND year > $y"):
+        out.append(f"udtræk fra Optagelse.dk for {later}")
+    if later := years(
+        "SELECT DISTINCT year FROM published_application_shares WHERE year > $y AND (kommune_code = $k OR kommune_code = 0)"
+    ):
+        out.append(f"offentliggjorte søgetal for {later}")
+    if later := years("SELECT DISTINCT decided_year FROM targets WHERE kommune_code = $k AND decided_year > $y"):
+        out.append(f"måltal besluttet i {later}")
+    return out
 
 
 def _split_frame(pub: Published, kind: str, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
@@ -616,6 +640,20 @@ def load_report_data(
             .reindex([s for s in ("M", "K") if s in set(sexes.row_key)])
             .rename(index=sex_names)
         )
+    if newer := later_inputs(con, kommune_code, year):
+        # A report for an earlier spring, made from today's warehouse: said on its first page,
+        # with the copy published that spring when the archive holds one (reports/archive.py).
+        copies = published_copies(settings.reports_dir, kommune_code, year)
+        notes["as_of"] = (
+            f"Rapporten for {year} er dannet med dagens data, ikke som den blev offentliggjort i foråret {year}. "
+            f"Nyere end foråret {year}: {'; '.join(newer)}."
+        )
+        if copies:
+            notes["as_published"] = (
+                f"Rapporten som senest offentliggjort for {year}: {copies[-1].relative_to(settings.home).as_posix()}"
+                + (f" (i alt {len(copies)} udgaver under reports/archive/{year}/)" if len(copies) > 1 else "")
+                + "."
+            )
     if sample_left_out:
         notes["sample_left_out"] = (
             "Datalageret indeholder også Overgangs syntetiske eksempeldata; de er ikke brugt i denne rapport, "
