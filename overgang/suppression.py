@@ -49,11 +49,14 @@ def small_row_label(min_denominator: int) -> str:
 @dataclass
 class Cube:
     """Counts (cell name -> value), the sums that tie them together and the rows that are too
-    small to show (their total cell -> the cells of the row)."""
+    small to show (their total cell -> the cells of the row). `bands`: what a printed rounded
+    share of an aggregate says, as whole-number rows low <= sum(coefficient * cell) <= high
+    (``reports/aggregates.py`` makes them; a cube of one kommune has none)."""
 
     values: dict[str, int]
     sums: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     rows: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    bands: list[tuple[tuple[tuple[str, int], ...], int, int]] = field(default_factory=list)
 
     def totals(self) -> set[str]:
         return {total for total, _ in self.sums}
@@ -108,7 +111,19 @@ def intervals(
         coef = {i: a for i, a in coef.items() if a}
         if coef:
             rows.append(coef)
-            rhs.append(known)
+            rhs.append((known, known))
+    # Each band as  low <= sum(a * cell) <= high, shown cells moved to both sides.
+    for terms, low, high in cube.bands:
+        coef, known = {}, 0.0
+        for cell, a in terms:
+            if cell in index:
+                coef[index[cell]] = coef.get(index[cell], 0.0) + a
+            else:
+                known += a * cube.values[cell]
+        coef = {i: a for i, a in coef.items() if a}
+        if coef:
+            rows.append(coef)
+            rhs.append((low - known, high - known))
     # Connected pieces of the hidden cells through the sums: each solved on its own.
     parent = list(range(len(hidden)))
 
@@ -132,7 +147,10 @@ def intervals(
     box = [bounds(labels[c], cube.values[c], min_count) for c in hidden]
     for root, members in sorted(pieces.items(), key=lambda kv: len(kv[1])):
         eqs = equations.get(root, [])
-        signature = (tuple((hidden[i], labels[hidden[i]]) for i in members), tuple(b for _, b in eqs))
+        signature = (
+            tuple((hidden[i], labels[hidden[i]]) for i in members),
+            tuple((tuple(sorted(c.items())), b) for c, b in eqs),
+        )
         if cache is not None and signature in cache:
             found = cache[signature]
         else:
@@ -165,8 +183,8 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
     local = {i: j for j, i in enumerate(members)}
     out = {}
     # A sum with a single hidden cell gives it away without any solving.
-    for coef, rhs in eqs:
-        if len(coef) == 1:
+    for coef, (rhs, top) in eqs:
+        if len(coef) == 1 and rhs == top:
             ((i, v),) = coef.items()
             out[names[local[i]]] = (int(round(rhs / v)),) * 2
             return out
@@ -214,7 +232,7 @@ def _solution(point: list[int], box, rows) -> bool:
     every sum exact. Checked here, in integers, rather than taken from the solver's tolerances or
     from labels a cache may have forged."""
     return all(lo <= x <= hi for x, (lo, hi) in zip(point, box)) and all(
-        sum(v * point[i] for i, v in coef.items()) == rhs for coef, rhs in rows
+        low <= sum(v * point[i] for i, v in coef.items()) <= high for coef, (low, high) in rows
     )
 
 
@@ -231,9 +249,9 @@ def _model(box, rows) -> _Highs:
     upper = [float(hi) for _, hi in box]
     solver.addVars(n, lower, upper)
     solver.changeColsIntegrality(n, list(range(n)), [highspy.HighsVarType.kInteger] * n)
-    for coef, rhs in rows:
+    for coef, (low, high) in rows:
         index = sorted(coef)
-        solver.addRow(float(rhs), float(rhs), len(index), index, [float(coef[i]) for i in index])
+        solver.addRow(float(low), float(high), len(index), index, [float(coef[i]) for i in index])
     return solver
 
 
@@ -274,6 +292,7 @@ def _signature(cube: Cube, labels: dict, min_count: int, min_span: int) -> tuple
     return (
         tuple(sorted(cube.values.items())),
         tuple(cube.sums),
+        tuple(cube.bands),
         tuple(sorted((c, l or "") for c, l in labels.items())),
         min_count,
         min_span,

@@ -19,7 +19,9 @@ from overgang.groups import GroupScheme, GroupSchemeError
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
-from reports.cells import Published, load_published, read_scheme, share_pct
+from reports.aggregates import Aggregate, withheld
+from reports.archive import published_copies
+from reports.cells import Published, build_cube, load_published, read_scheme, share_pct
 from reports.groups import TargetWords, target_words, uncounted_phrase
 from reports.indicators import GoalCard, goal_cards
 from reports.names import Name, named
@@ -132,6 +134,75 @@ def region_shares(con, region: str, year: int) -> dict[str, float]:
         {"s": slug, "y": year},
     ).fetchall()
     return {g: round(float(v), 1) for g, v in rows}
+
+
+def aggregates_withheld(
+    con, small: dict, scheme: GroupScheme, store, nationals: dict
+) -> dict[int, set[tuple[str, str]]]:
+    """Per year with a national or region figure: the (area, group) shares ("Hele landet" or a
+    region's name) not printed because, with the loaded kommuner's shown counts, they would
+    narrow a hidden cell below the rule (``reports/aggregates.py``). Decided over every loaded
+    kommune of the year, the same for every report; the protected cubes are loaded only for a
+    year where some printed share is what the loaded kommuner add up to."""
+    regions: dict[str, set[int]] = {}
+    for code, region in con.execute("SELECT kommune_code, region FROM kommuner").fetchall():
+        regions.setdefault(region, set()).add(int(code))
+    counts: dict[int, dict[int, dict[str, int]]] = {}
+    for k, y, group, n in con.execute(
+        """SELECT kommune_code, year, education_group, sum(applicants)::BIGINT FROM application_shares
+           WHERE kommune_code <> 0 AND grade = '9+10' AND geography_basis = 'school' GROUP BY ALL"""
+    ).fetchall():
+        counts.setdefault(int(y), {}).setdefault(int(k), {})[group] = int(n)
+    out = {}
+    for year, (shares, source) in nationals.items():
+        found = [Aggregate("Hele landet", g, v, None) for g, v in sorted(shares.items())] if source else []
+        for region in sorted(regions):
+            found += [
+                Aggregate(region, g, v, frozenset(regions[region]))
+                for g, v in sorted(region_shares(con, region, year).items())
+            ]
+        if not found or year not in counts:
+            continue
+        values = {k: build_cube(groups, {}, {}, {}, (), scheme).values for k, groups in counts[year].items()}
+
+        def cubes(year=year):
+            return {k: p for (k, _), p in load_published(con, small, None, [year], scheme, store).items()}
+
+        out[year] = withheld(values, cubes, found, small["min_count"])
+    return out
+
+
+def _withheld_note(area: str, area_lower: str, year: int, groups: list[str]) -> str:
+    return WITHHELD_NOTE.format(area=area, area_lower=area_lower, year=year, groups=", ".join(groups))
+
+
+WITHHELD_NOTE = (
+    "{area}: andelen for {groups} i {year} vises ikke. De indlæste kommuner udgør {area_lower} (eller kunne gøre det), "
+    "og sammen med deres viste tal ville andelen gøre et skjult tal mere præcist, end reglen for små tal tillader."
+)
+
+
+def later_inputs(con, kommune_code: int, year: int) -> list[str]:
+    """What the warehouse holds that is newer than the spring of `year` and that a report for
+    `year` rendered today may use or list (Danish phrases, for its first page): extracts and
+    published søgetal of later years, måltal decided in a later year. Empty: the warehouse is
+    as it was that spring, as far as its inputs say."""
+
+    def years(sql: str) -> str:
+        params = {"k": kommune_code, "y": year} if "$k" in sql else {"y": year}
+        found = [int(y) for (y,) in con.execute(sql, params).fetchall()]
+        return ", ".join(map(str, sorted(found)))
+
+    out = []
+    if later := years("SELECT DISTINCT year FROM application_shares WHERE kommune_code <> 0 AND year > $y"):
+        out.append(f"udtræk fra Optagelse.dk for {later}")
+    if later := years(
+        "SELECT DISTINCT year FROM published_application_shares WHERE year > $y AND (kommune_code = $k OR kommune_code = 0)"
+    ):
+        out.append(f"offentliggjorte søgetal for {later}")
+    if later := years("SELECT DISTINCT decided_year FROM targets WHERE kommune_code = $k AND decided_year > $y"):
+        out.append(f"måltal besluttet i {later}")
+    return out
 
 
 def _split_frame(pub: Published, kind: str, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
@@ -253,7 +324,15 @@ def _schools(pub: Published, small: dict, targets: tuple[str, ...]) -> pd.DataFr
 
 
 def _comparison(
-    con, params: dict, figures: dict, peers: list[int], region: str, national: tuple, targets: tuple[str, ...]
+    con,
+    params: dict,
+    figures: dict,
+    peers: list[int],
+    region: str,
+    national: tuple,
+    targets: tuple[str, ...],
+    withheld_now: set[tuple[str, str]] = frozenset(),
+    short: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     named = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
     rows, notes = [], []
@@ -265,6 +344,7 @@ def _comparison(
         extract = isinstance(pub, Published)
         row = {
             "area": named[code] + (" (sammenligningskommune)" if code != params["k"] else ""),
+            "aggregate": None,
             "cell": f"{code}/{params['y']}/g" if extract else None,
             "denominator": pub.count("g/n"),
             "label_n": pub.label("g/n"),
@@ -278,11 +358,15 @@ def _comparison(
             row[t] = pub.share(f"g/{t}", "g/n")
             row[f"label_{t}"] = pub.label(f"g/{t}")
         rows.append(row)
-    reg = region_shares(con, region, params["y"])
-    if reg:
+    published_reg = reg = region_shares(con, region, params["y"])
+    if hidden := [g for g in targets if (region, g) in withheld_now and g in reg]:
+        notes.append(_withheld_note(region, "regionen", params["y"], [(short or {}).get(g, g) for g in hidden]))
+    reg = {g: v for g, v in reg.items() if (region, g) not in withheld_now}
+    if any(g in reg for g in targets):
         rows.append(
             {
                 "area": region,
+                "aggregate": region,
                 "cell": None,
                 "denominator": None,
                 "label_n": None,
@@ -291,7 +375,7 @@ def _comparison(
                 **{f"label_{t}": None for t in targets},
             }
         )
-    else:
+    elif not published_reg:
         notes.append(
             f"{region}: ingen offentliggjort kilde for {params['y']}; regionen vises ikke "
             "(en sum af de indlæste kommuner er ikke regionens tal)."
@@ -301,6 +385,7 @@ def _comparison(
         rows.append(
             {
                 "area": "Hele landet",
+                "aggregate": "Hele landet",
                 "cell": None,
                 "denominator": None,
                 "label_n": None,
@@ -484,6 +569,11 @@ def load_report_data(
     figures.update(cells)
     pub = figures[(kommune_code, year)]
     nationals = national_shares(con, [y for y in years if y <= year], scheme)
+    hidden_aggregates = aggregates_withheld(con, small, scheme, store, nationals)
+    national_withheld = sorted(g for a, g in hidden_aggregates.get(year, set()) if a == "Hele landet")
+    for y, keys in hidden_aggregates.items():
+        shares, source = nationals[y]
+        nationals[y] = ({g: v for g, v in shares.items() if ("Hele landet", g) not in keys}, source)
     groups = _groups(pub, nationals[year][0], scheme, words)
     completion, completion_year, completion_cube = _completion(con, params, small)
     goals = _df(
@@ -503,7 +593,17 @@ def load_report_data(
         "completion_year": completion_year,
         "extract_years": {y for (k, y) in cells if k == kommune_code},
     }
-    comparison, comparison_notes = _comparison(con, params, figures, peers, found[1], nationals[year], scheme.targets)
+    comparison, comparison_notes = _comparison(
+        con,
+        params,
+        figures,
+        peers,
+        found[1],
+        nationals[year],
+        scheme.targets,
+        hidden_aggregates.get(year, set()),
+        {t: w.short for t, w in words.items()},
+    )
     notes = {"comparison": comparison_notes}
     why = {"grade": "9. og 10. klasse", "sex": "drenge og piger", "school": "skolerne"}
     for kind in pub.left_out:
@@ -515,7 +615,11 @@ def load_report_data(
             f"{small['min_count']} elever eller {small['min_denominator']} afgangselever, og den kan ikke skjules, "
             "uden at tallene kan regnes ud af de andre tabeller."
         )
-    if not nationals[year][1]:
+    if national_withheld:
+        notes["national"] = _withheld_note(
+            "Hele landet", "hele landet", year, [words[g].short if g in words else g for g in national_withheld]
+        )
+    elif not nationals[year][1]:
         notes["national"] = (
             f"Landstal for {year} vises ikke: der er ikke indlæst en offentliggjort landstabel for året "
             "(landstal beregnes aldrig af kommunernes tal, heller ikke når alle kommuner er indlæst)."
@@ -536,6 +640,20 @@ def load_report_data(
             .reindex([s for s in ("M", "K") if s in set(sexes.row_key)])
             .rename(index=sex_names)
         )
+    if newer := later_inputs(con, kommune_code, year):
+        # A report for an earlier spring, made from today's warehouse: said on its first page,
+        # with the copy published that spring when the archive holds one (reports/archive.py).
+        copies = published_copies(settings.reports_dir, kommune_code, year)
+        notes["as_of"] = (
+            f"Rapporten for {year} er dannet med dagens data, ikke som den blev offentliggjort i foråret {year}. "
+            f"Nyere end foråret {year}: {'; '.join(newer)}."
+        )
+        if copies:
+            notes["as_published"] = (
+                f"Rapporten som senest offentliggjort for {year}: {copies[-1].relative_to(settings.home).as_posix()}"
+                + (f" (i alt {len(copies)} udgaver under reports/archive/{year}/)" if len(copies) > 1 else "")
+                + "."
+            )
     if sample_left_out:
         notes["sample_left_out"] = (
             "Datalageret indeholder også Overgangs syntetiske eksempeldata; de er ikke brugt i denne rapport, "

@@ -36,12 +36,13 @@ def _scipy_piece(names, box, members, eqs, first_failure, truths=None):
     for r, (coef, _) in enumerate(eqs):
         for i, v in coef.items():
             a[r, local[i]] = v
-    b = np.array([b for _, b in eqs])
-    constraint = LinearConstraint(csr_array(a), b, b)
+    low = np.array([b[0] for _, b in eqs])
+    high = np.array([b[1] for _, b in eqs])
+    constraint = LinearConstraint(csr_array(a), low, high)
     limits = Bounds([lo for lo, _ in box], [hi for _, hi in box])
     out = {}
-    for coef, rhs in eqs:
-        if len(coef) == 1:
+    for coef, (rhs, top) in eqs:
+        if len(coef) == 1 and rhs == top:
             ((i, v),) = coef.items()
             out[names[local[i]]] = (int(round(rhs / v)),) * 2
             return out

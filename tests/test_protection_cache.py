@@ -647,7 +647,9 @@ def test_the_report_command_fills_and_uses_the_cache_and_survives_one_it_cannot_
     first = overgang(tmp_path, "report", "--kommune", "169")
     assert first.returncode == 0, first.stderr
     store = ProtectionCache(home / "cache" / "protection")
-    assert len(entries(store.folder)) == 13  # 169's eleven years and the two peers' newest
+    # 169's eleven years and the two peers' newest, and every loaded kommune of each year whose
+    # printed national or region share the loaded kommuner add up to (reports/aggregates.py).
+    assert len(entries(store.folder)) >= 13
     page = _seen(next((home / "reports").glob("rapport_169_*.html")))
     # Every entry forged to show its "<5" cells: the command protects again and writes the same page.
     for path in entries(store.folder):

@@ -13,6 +13,7 @@ def council_report(context: AssetExecutionContext, project: ProjectSettings) -> 
     analyst who loads only Køge's published tables gets Køge's report, not an error about another."""
     import duckdb
 
+    from reports.archive import keep
     from reports.data import kommuner_with_figures
     from reports.render import render_report  # plotly is only needed here
 
@@ -23,12 +24,15 @@ def council_report(context: AssetExecutionContext, project: ProjectSettings) -> 
     if kommuner != [settings.kommune_code]:
         context.log.info(f"kommune {settings.kommune_code} has no figures; writing reports for {kommuner}")
     paths = [render_report(settings, k, settings.config.get("report_year")) for k in kommuner]
+    # Reports as published: a copy of each, under its year and this run's id, never overwritten.
+    kept = keep(settings.reports_dir, paths, context.run_id)
     return MaterializeResult(
         metadata={
             "path": str(paths[0]),
             # A link the UI opens in the browser.
             "report": MetadataValue.url(paths[0].resolve().as_uri()),
             "reports": len(paths),
+            "archived": len(kept),
             "bytes": sum(p.stat().st_size for p in paths),
         }
     )
