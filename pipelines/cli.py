@@ -344,6 +344,13 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
     elapsed = time.perf_counter() - started
     span = list(range(years[0], years[1] + 1)) if years else None
     if not _report_result(settings, result, elapsed, span):
+        from overgang.faults import INTERRUPTED, kind_of_text
+        from pipelines.run import failure_messages
+
+        # Ctrl-C while a step ran a query ends that step as failed: still an interruption (130).
+        if any(kind_of_text(m) == INTERRUPTED for m in failure_messages(result, settings)):
+            console.print(f"[bold red]Error:[/] Interrupted (Ctrl-C): the run stopped after {elapsed:.1f} s.")
+            sys.exit(INTERRUPTED_STATUS)
         _fail(f"the run stopped after {elapsed:.1f} s (Dagster run {result.run_id[:8]}).")
     _summary(settings, settings.kommune_code, span)
     reports = sorted(settings.reports_dir.glob(f"rapport_{settings.kommune_code}_*.html"), key=os.path.getmtime)

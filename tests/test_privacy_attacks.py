@@ -258,9 +258,12 @@ def test_query_cannot_write_a_file_into_the_warehouse_temp_folder(console_env):
 def test_query_prints_intervals_and_infinite_dates_as_duckdb_does(console_env, sql, duckdb_prints):
     # Python's timedelta has no months (1 year 2 months printed as '420 days, 0:00:00') and its
     # dates stop at 9999-12-31 (infinity printed as a real date).
-    done = _cli(console_env["env"], "query", sql, "--csv")
+    done = _cli(console_env["env"], "query", sql, "--csv-raw")
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode().splitlines()[1] == duckdb_prints
+    # CSV for a spreadsheet: "-infinity" would be read as a formula there, so it gets a "'".
+    spreadsheet = _cli(console_env["env"], "query", sql, "--csv").stdout.decode().splitlines()[1]
+    assert spreadsheet == ("'" + duckdb_prints if duckdb_prints.startswith("-") else duckdb_prints)
 
 
 # --- 6. Keys that pass the length check but are not what they seem ------------------------------

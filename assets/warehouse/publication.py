@@ -155,7 +155,8 @@ def write_publication_set(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         scheme = read_scheme(con)
         frame = publication_rows(con, small, scheme, store)
-        run_id = con.execute("SELECT max(run_id) FROM publication").fetchone()[0]
+        has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchone()[0]
+        run_id = con.execute("SELECT max(run_id) FROM publication").fetchone()[0] if has_run else None
     new = folder.with_name(folder.name + ".new")
     shutil.rmtree(new, ignore_errors=True)
     (new / "parquet").mkdir(parents=True)
@@ -183,7 +184,8 @@ def write_publication_set(
         con.execute("DETACH pub")
     (new / "README.txt").write_text(README, encoding="utf-8")
     # The run of the warehouse this set was made from: rollback (rollback.py) matches it.
-    (new / PUBLICATION_MARK).write_text(str(run_id), encoding="utf-8")
+    if run_id is not None:
+        (new / PUBLICATION_MARK).write_text(str(run_id), encoding="utf-8")
     # The set before is kept as `.previous`, as the warehouse's is, so that a rollback can put
     # back the set that belongs to the previous warehouse.
     old = folder.with_name(folder.name + ".previous")
