@@ -48,8 +48,7 @@ def report_name(kommune_code: int, year: int) -> str:
 def overview_year(con: duckdb.DuckDBPyConnection, year: int | None) -> int:
     """The year asked for, or the newest with søgetal (extracts or published) for any kommune."""
     if year is None:
-        row = con.execute(fill("SELECT max(year) FROM (${figures})", figures=FIGURES)).fetchone()
-        year = row[0] if row else None
+        year = con.execute(fill("SELECT max(year) FROM (${figures})", figures=FIGURES)).fetchall()[0][0]
     if year is None:
         raise ReportError(
             "The warehouse has no søgetal for any kommune: load Optagelse.dk extracts or published søgetal first."
