@@ -14,7 +14,7 @@ import json
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -228,14 +228,22 @@ def schema_sql(name: str) -> str:
     )
 
 
-def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable[..., None], path: Path) -> bool:
+class Show(Protocol):
+    """What prints a result (the `overgang query` shell's printer): in its `mode`, which .mode sets."""
+
+    mode: str
+
+    def __call__(self, result: Result, empty: str | None = None) -> None: ...
+
+
+def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Show, path: Path) -> bool:
     """Run a dot command of the shell; False for .quit. `show` prints a result in its `mode`."""
     command, _, argument = line.strip().partition(" ")
     argument = argument.strip().rstrip(";")
     if command in (".quit", ".exit", ".q"):
         return False
     if command == ".mode" and argument in ("table", "csv", "csv-raw", "json"):
-        show.mode = argument  # type: ignore[attr-defined]
+        show.mode = argument
         return True
     if command == ".tables":
         sql = tables_sql()
@@ -243,6 +251,7 @@ def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable[..., N
         sql = schema_sql(argument)
     else:
         raise ConsoleError(".tables, .schema NAME, .mode table|csv|csv-raw|json, .quit; SQL statements end with ';'")
-    result = run(con, sql, path, as_json=show.mode == "json")  # type: ignore[attr-defined]
+    result = run(con, sql, path, as_json=show.mode == "json")
+    assert result is not None  # a SELECT: never None
     show(result, empty=f"No table or view named {argument!r}; .tables lists them.")
     return True
