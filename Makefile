@@ -26,8 +26,8 @@ test: setup lint
 test-fast: setup lint-python
 	$(UV) run pytest -m "not integration" --hypothesis-profile=fast -n 2
 
-## Lint and format check (ruff), the layers (import-linter) and the SQL files (sqlfluff, DuckDB
-## dialect); every rule is in pyproject.toml. `uv run ruff format .` formats.
+## Lint and format check (ruff), the layers (import-linter), the types (mypy) and the SQL files
+## (sqlfluff, DuckDB dialect); every rule is in pyproject.toml. `uv run ruff format .` formats.
 lint: lint-python
 	$(UV) run sqlfluff lint assets
 
@@ -35,6 +35,7 @@ lint-python: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
+	$(UV) run mypy
 
 ## Dagster's UI on http://127.0.0.1:3000 with the same assets, its runs stored where the
 ## `overgang` command keeps them: $OVERGANG_HOME/dagster (var/dagster by default; pipelines/dev.py).

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 from overgang.paths import DATA_DIR, PROJECT_DIR, ConfigError
@@ -79,7 +80,12 @@ def _reading(path: Path) -> type[PipelineConfig]:
     class FromFile(PipelineConfig):
         @classmethod
         def settings_customise_sources(
-            cls, settings_cls: type[BaseSettings], init_settings, env_settings, dotenv_settings, file_secret_settings
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             return init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=path)
 
@@ -100,7 +106,7 @@ _KINDS = {
 }
 
 
-def _field(loc: tuple) -> Any:
+def _field(loc: tuple[str, ...]) -> Any:
     """The FieldInfo at `loc`, for the bounds it states."""
     model: Any = PipelineConfig
     info = None
@@ -113,7 +119,7 @@ def _field(loc: tuple) -> Any:
     return info
 
 
-def _bounds(info) -> str:
+def _bounds(info: object) -> str:
     words = []
     for item in getattr(info, "metadata", []) or []:
         for attr, sign in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
@@ -123,7 +129,7 @@ def _bounds(info) -> str:
     return " and ".join(words)
 
 
-def _expected(error: dict) -> str:
+def _expected(error: ErrorDetails) -> str:
     loc = tuple(p for p in error["loc"] if isinstance(p, str))
     info = _field(loc)
     kind = _KINDS.get(error["type"])
@@ -140,7 +146,7 @@ def _expected(error: dict) -> str:
     return f"must be {what}, got {error['input']!r}"
 
 
-def _where(loc: tuple, path: Path) -> str:
+def _where(loc: tuple[str | int, ...], path: Path) -> str:
     """The environment variable that set the key, if one did; else the file."""
     for depth in range(len(loc), 0, -1):  # OVERGANG_SMALL_CELL__MIN_COUNT, else OVERGANG_SMALL_CELL (JSON)
         variable = ENV_PREFIX + "__".join(str(p) for p in loc[:depth]).upper()

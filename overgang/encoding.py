@@ -15,6 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 CHUNK = 1 << 22
 BOM = codecs.BOM_UTF8
@@ -62,7 +66,8 @@ def inspect(path: Path) -> TextFile:
     """Detect the encoding and map the lines of `path` in one streaming pass."""
     utf8 = codecs.getincrementaldecoder("utf-8")()
     cp1252_ok, utf8_ok = True, True
-    newlines, blanks, size = 0, [], 0
+    newlines, size = 0, 0
+    blanks: list[int] = []
     first = b""
     tail = b""
     digest = hashlib.sha256()
@@ -165,7 +170,7 @@ def quick_inspect(path: Path) -> TextFile:
 
 
 @contextmanager
-def duckdb_readable(text: TextFile, con) -> Iterator[tuple[str, str]]:
+def duckdb_readable(text: TextFile, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, str]]:
     """A path and encoding DuckDB reads natively, for as long as the block runs: the file itself
     where it can (UTF-8, or a Windows-1252 file without the characters where it differs from
     Latin-1), else a UTF-8 copy held in memory (also for a file with mixed line ends, whose copy

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -363,7 +364,7 @@ class Generator:
 # Rows an analyst will meet in real extracts; the shipped sample carries a few so that the
 # quarantine has something to show. They are extra pupils and do not touch the calibration.
 def _bad_rows(year: int, template: pd.Series) -> pd.DataFrame:
-    rows = []
+    rows: list[pd.Series] = []
     for change in (
         {"Skolens kommunenr": "999"},  # no such kommune
         {"Skolens institutionsnummer": "12345"},  # five digits
@@ -397,7 +398,7 @@ def generate(
     all_municipalities: bool = False,
     years: tuple[int, int] | None = None,
     with_bad_rows: bool = False,
-    progress=None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> list[Path]:
     gen = Generator(scale=scale, all_municipalities=all_municipalities, years=years)
     paths = []

@@ -18,7 +18,7 @@ would leave pupils out of its sums, or give one cell two meanings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 SOURCE = "data/config/education_groups.csv"
@@ -46,7 +46,7 @@ class GroupScheme:
     groups: tuple[Group, ...]
 
     @classmethod
-    def from_rows(cls, rows: Iterable, source: str = SOURCE) -> GroupScheme:
+    def from_rows(cls, rows: Iterable[Sequence[object]], source: str = SOURCE) -> GroupScheme:
         """rows: (group, label_da, short_label_da, target_group, in_denominator), in sort order."""
         groups = []
         for code, label, short, target, counted in rows:

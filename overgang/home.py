@@ -9,6 +9,7 @@ import fcntl
 import json
 import os
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +46,7 @@ def _holder(path: Path) -> str:
 
 
 @contextmanager
-def run_lock(home: Path, run_id: str, job_name: str, wait: bool = False):
+def run_lock(home: Path, run_id: str, job_name: str, wait: bool = False) -> Iterator[None]:
     """One run at a time per OVERGANG_HOME: an exclusive lock on ``<home>/run.lock`` naming the
     holder's run id. The operating system releases it when the holder dies (kill -9 included), so
     it never goes stale. Without `wait`, a second run stops at once with RunLocked saying who holds it."""
@@ -144,7 +145,9 @@ def explain(text: str, settings: Settings | None = None) -> str:
         # The folder of the damaged file: the run history, or the schedules and sensors' ticks
         # (dagster/schedules), which fail with the same words and are not mended by moving the
         # history aside.
-        folders = sorted({_top_folder(settings, p) for p in damaged_sqlite_files(settings)}) if settings else []
+        folders: list[Path | str] = (
+            sorted({_top_folder(settings, p) for p in damaged_sqlite_files(settings)}) if settings else []
+        )
         if not folders:
             folders = [settings.dagster_home / "history"] if settings else ["the home's dagster/history folder"]
         where = ", ".join(str(f) for f in folders)

@@ -46,7 +46,7 @@ class _NotInstalled:
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
 
-    def find_spec(self, fullname: str, path=None, target=None):
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
         if fullname.split(".", 1)[0] in self.names:
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
         return None
@@ -79,7 +79,7 @@ def exit_now(status: int) -> NoReturn:
     # As Python's own shutdown does: threading's exit hooks first (an executor's idle workers are
     # told to stop; joined without it, they are waited for for ever), then every non-daemon
     # thread, including one started while the others are waited for.
-    threading._shutdown()
+    threading._shutdown()  # type: ignore[attr-defined]  # private, so not in typeshed's threading
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

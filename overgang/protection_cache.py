@@ -40,6 +40,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 FORMAT = 1
 KEY_BYTES = 32
@@ -48,7 +49,7 @@ SUFFIX = ".json"
 log = logging.getLogger(__name__)
 
 
-def code_fingerprint(*files: str | os.PathLike, extra: str = "") -> str:
+def code_fingerprint(*files: str | os.PathLike[str], extra: str = "") -> str:
     """SHA-256 of the bytes of the source files a cached result depends on (and `extra`, e.g.
     the solver's version): any change to them, even a comment, makes every entry a miss."""
     digest = hashlib.sha256(extra.encode("utf-8"))
@@ -59,7 +60,7 @@ def code_fingerprint(*files: str | os.PathLike, extra: str = "") -> str:
     return digest.hexdigest()
 
 
-def canonical(value) -> bytes:
+def canonical(value: object) -> bytes:
     """One byte string per value (sorted keys, no spaces): what is hashed."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
@@ -89,7 +90,7 @@ class ProtectionCache:
         if self._key is not None:
             return self._key
         try:
-            key = self.key_file.read_bytes()
+            key: bytes | None = self.key_file.read_bytes()
         except FileNotFoundError:
             key = self._new_key()
         except OSError as e:
@@ -140,18 +141,18 @@ class ProtectionCache:
             raise
         return tmp
 
-    def _name(self, key: bytes, fingerprint: str, material) -> str:
+    def _name(self, key: bytes, fingerprint: str, material: object) -> str:
         return hmac.new(key, canonical({"code": fingerprint, "input": material}), hashlib.sha256).hexdigest()
 
     @staticmethod
-    def _mac(key: bytes, name: str, value) -> str:
+    def _mac(key: bytes, name: str, value: object) -> str:
         return hmac.new(key, name.encode("ascii") + b"\0" + canonical(value), hashlib.sha256).hexdigest()
 
-    def path(self, fingerprint: str, material) -> Path | None:
+    def path(self, fingerprint: str, material: object) -> Path | None:
         key = self.key()
         return None if key is None else self.folder / (self._name(key, fingerprint, material) + SUFFIX)
 
-    def get(self, fingerprint: str, material):
+    def get(self, fingerprint: str, material: object) -> Any:
         """The value stored for this input and code, or None (no entry, no key, or an entry that
         does not verify: torn, edited, garbage, another format)."""
         key = self.key()
@@ -171,7 +172,7 @@ class ProtectionCache:
             pass
         return None
 
-    def put(self, fingerprint: str, material, value) -> None:
+    def put(self, fingerprint: str, material: object, value: object) -> None:
         """Store `value` (JSON: labels, never counts) for this input and code, atomically. A
         failure to write is a warning, not an error."""
         key = self.key()

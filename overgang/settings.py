@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -52,11 +53,11 @@ def series_break_years(series: str) -> tuple[int, ...]:
         return tuple(sorted(int(row["year"]) for row in csv.DictReader(f) if row["series"] == series))
 
 
-def pipeline_config() -> dict:
+def pipeline_config() -> dict[str, Any]:
     """data/config/pipeline.yaml as it is on disk, with OVERGANG_<KEY> / OVERGANG_<SECTION>__<KEY>
     over it (a new dict each call: callers may change theirs). Unchecked: the quick commands use
     this; overgang/config.py reads the same file and variables and checks every value."""
-    config = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
+    config: dict[str, Any] = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
     for name, text in os.environ.items():
         if not name.startswith("OVERGANG_"):
             continue
@@ -70,7 +71,7 @@ def pipeline_config() -> dict:
     return config
 
 
-def _resolve(path: str | os.PathLike) -> Path:
+def _resolve(path: str | os.PathLike[str]) -> Path:
     p = Path(path).expanduser()
     return p if p.is_absolute() else (PROJECT_DIR / p)
 
@@ -79,7 +80,7 @@ def _resolve(path: str | os.PathLike) -> Path:
 class Settings:
     home: Path
     input_dir: Path
-    config: dict
+    config: dict[str, Any]
     inbox: Path | None = None  # None: OVERGANG_INBOX, else inbox_dir in pipeline.yaml
 
     @classmethod
@@ -150,7 +151,7 @@ class Settings:
         return float(self.config.get("max_shrink_share_new_year", 0.5))
 
     @property
-    def intake(self) -> dict:
+    def intake(self) -> dict[str, Any]:
         """Limits on a file taken in (data/config/pipeline.yaml: intake)."""
         return {**INTAKE_DEFAULTS, **(self.config.get("intake") or {})}
 

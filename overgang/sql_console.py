@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
 import duckdb
 
@@ -45,14 +46,14 @@ SHOWN = 1000
 BATCH = 10_000
 
 
-def interruptible(con: duckdb.DuckDBPyConnection, call: Callable, *args):
+def interruptible(con: duckdb.DuckDBPyConnection, call: Callable[..., Any], *args: Any) -> Any:
     """`call(*args)` on `con` in a worker thread, the main thread waiting: Python runs its SIGINT
     handler only in the main thread and only between bytecodes, so while DuckDB works inside
     `call` there, Ctrl-C did nothing until the query ended. Here Ctrl-C (KeyboardInterrupt in the
     main thread) cancels the running query with `con.interrupt()` and is raised once it stopped."""
     import threading
 
-    outcome: dict = {}
+    outcome: dict[str, Any] = {}
     # An Event, not Thread.join: a join that Ctrl-C interrupted takes the thread for finished
     # at the next join (Python 3.11), and the connection was closed while the query still ran.
     done = threading.Event()
@@ -86,7 +87,7 @@ class Result:
     def __init__(self, columns: list[str], types: list[str], cursor: duckdb.DuckDBPyConnection, path: Path) -> None:
         self.columns, self.types, self._cursor, self._path = columns, types, cursor, path
 
-    def batches(self, size: int = BATCH):
+    def batches(self, size: int = BATCH) -> Iterator[list[tuple[Any, ...]]]:
         """The rows, `size` at a time; the query stops where the reader stops (`close`)."""
         try:
             while rows := interruptible(self._cursor, self._cursor.fetchmany, size):
@@ -144,7 +145,9 @@ def text(value: str | None) -> str:
     return "NULL" if value is None else value
 
 
-def as_csv(columns: list[str], types: list[str], rows: list[tuple], raw: bool = False, header: bool = True) -> str:
+def as_csv(
+    columns: list[str], types: list[str], rows: list[tuple[Any, ...]], raw: bool = False, header: bool = True
+) -> str:
     """CSV for a spreadsheet: a text value (and a column name) that it would run as a formula
     gets a ``'`` before it (overgang/display.py); numbers stay as DuckDB wrote them, -3 too.
     `raw`: every value as it is, for tools that read CSV as data. The header line first unless
@@ -171,7 +174,7 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def as_json(batches) -> Iterator[str]:
+def as_json(batches: Iterable[list[tuple[Any, ...]]]) -> Iterator[str]:
     """A JSON list of the rows DuckDB wrote as JSON objects (run(..., as_json=True)), written as
     the batches come: the same text json.dumps(rows, indent=1) gives for the whole list."""
     first = True
@@ -226,14 +229,22 @@ def schema_sql(name: str) -> str:
     )
 
 
-def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable, path: Path) -> bool:
+class Show(Protocol):
+    """What prints a result (the `overgang query` shell's printer): in its `mode`, which .mode sets."""
+
+    mode: str
+
+    def __call__(self, result: Result, empty: str | None = None) -> None: ...
+
+
+def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Show, path: Path) -> bool:
     """Run a dot command of the shell; False for .quit. `show` prints a result in its `mode`."""
     command, _, argument = line.strip().partition(" ")
     argument = argument.strip().rstrip(";")
     if command in (".quit", ".exit", ".q"):
         return False
     if command == ".mode" and argument in ("table", "csv", "csv-raw", "json"):
-        show.mode = argument  # type: ignore[attr-defined]
+        show.mode = argument
         return True
     if command == ".tables":
         sql = tables_sql()
@@ -241,6 +252,7 @@ def dot_command(con: duckdb.DuckDBPyConnection, line: str, show: Callable, path:
         sql = schema_sql(argument)
     else:
         raise ConsoleError(".tables, .schema NAME, .mode table|csv|csv-raw|json, .quit; SQL statements end with ';'")
-    result = run(con, sql, path, as_json=show.mode == "json")  # type: ignore[attr-defined]
+    result = run(con, sql, path, as_json=show.mode == "json")
+    assert result is not None  # a SELECT: never None
     show(result, empty=f"No table or view named {argument!r}; .tables lists them.")
     return True

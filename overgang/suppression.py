@@ -27,6 +27,7 @@ The rule (``README.md``, "Små tal"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import highspy
 from highspy._core import _Highs
@@ -36,6 +37,16 @@ MIN_SPAN = 3
 PRIMARY = "<5"
 SECONDARY = "x"
 BIG = 10**7
+
+# One sum of a piece as an equation: coefficient per hidden cell (its column), and the right-hand side.
+# A row of the integer system: coefficients by hidden cell, and the interval its sum lies in
+# (low == high for an exact sum; a printed share's rounding gives a band).
+Equation: TypeAlias = tuple[dict[int, float], tuple[float, float]]
+# intervals()'s `cache`: a piece's answer, by its hidden cells' labels and its right-hand sides.
+PieceCache: TypeAlias = dict[
+    tuple[tuple[tuple[str, str | None], ...], tuple[tuple[tuple[tuple[int, float], ...], tuple[float, float]], ...]],
+    dict[str, tuple[int, int]],
+]
 
 
 class DisclosureError(RuntimeError):
@@ -88,7 +99,7 @@ def intervals(
     labels: dict[str, str | None],
     min_count: int = MIN_COUNT,
     first_failure: int | None = None,
-    cache: dict | None = None,
+    cache: PieceCache | None = None,
 ) -> dict[str, tuple[int, int]]:
     """For each hidden cell: the smallest and largest integer value consistent with every shown
     count, every sum and the label bounds (integer programs solved by HiGHS).
@@ -102,7 +113,8 @@ def intervals(
     # Each sum as  total - parts = 0, with shown cells moved to the right-hand side.
     rows, rhs = [], []
     for total, parts in cube.sums:
-        coef, known = {}, 0.0
+        coef: dict[int, float] = {}
+        known = 0.0
         for cell, sign in [(total, 1.0)] + [(p, -1.0) for p in parts]:
             if cell in index:
                 coef[index[cell]] = coef.get(index[cell], 0.0) + sign
@@ -127,7 +139,7 @@ def intervals(
     # Connected pieces of the hidden cells through the sums: each solved on its own.
     parent = list(range(len(hidden)))
 
-    def find(i):
+    def find(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
@@ -140,7 +152,7 @@ def intervals(
     pieces: dict[int, list[int]] = {}
     for i in range(len(hidden)):
         pieces.setdefault(find(i), []).append(i)
-    equations: dict[int, list] = {}
+    equations: dict[int, list[Equation]] = {}
     for coef, b in zip(rows, rhs):
         equations.setdefault(find(next(iter(coef))), []).append((coef, b))
     out = {}
@@ -170,7 +182,14 @@ def intervals(
     return out
 
 
-def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[str, tuple[int, int]]:
+def _solve_piece(
+    names: list[str],
+    box: list[tuple[float, float]],
+    members: list[int],
+    eqs: list[Equation],
+    first_failure: int | None,
+    truths: list[int] | None = None,
+) -> dict[str, tuple[int, int]]:
     """The interval of each hidden cell of one piece. With `first_failure` (the audit as a gate,
     and protect()'s search), a cell's interval is only needed as far as the verdict: a cell is
     known to span at least `first_failure` without solving for it when two whole solutions of
@@ -200,12 +219,13 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
         high = point[:] if high is None else [max(a, b) for a, b in zip(high, point)]
 
     def wide(j: int) -> bool:
-        return low is not None and high[j] - low[j] >= first_failure
+        return first_failure is not None and low is not None and high is not None and high[j] - low[j] >= first_failure
 
     if first_failure is not None and truths is not None and _solution(truths, box, rows):
         see(list(truths))
     for j, name in enumerate(names):
         if wide(j):
+            assert low is not None and high is not None  # wide(j) says so
             out[name] = (low[j], high[j])
             continue
         ends = []
@@ -219,6 +239,7 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
                     # Wide enough already: the other end cannot make it narrower.
                     break
         if len(ends) == 1:
+            assert low is not None and high is not None  # one end only after wide(j)
             out[name] = (low[j], high[j])
             continue
         out[name] = (ends[1], ends[0])
@@ -227,7 +248,7 @@ def _solve_piece(names, box, members, eqs, first_failure, truths=None) -> dict[s
     return out
 
 
-def _solution(point: list[int], box, rows) -> bool:
+def _solution(point: list[int], box: list[tuple[float, float]], rows: list[Equation]) -> bool:
     """Whether `point` (whole numbers) is a solution of the piece: within every cell's bounds and
     every sum exact. Checked here, in integers, rather than taken from the solver's tolerances or
     from labels a cache may have forged."""
@@ -236,7 +257,7 @@ def _solution(point: list[int], box, rows) -> bool:
     )
 
 
-def _model(box, rows) -> _Highs:
+def _model(box: list[tuple[float, float]], rows: list[Equation]) -> _Highs:
     """One integer program per piece, its objective changed per cell: the constraints are
     built once. (scipy's ``milp`` wraps the same solver, but rebuilds the model for every call
     and its import costs a report a second.) The binding's core class: the public ``Highs``
@@ -248,14 +269,15 @@ def _model(box, rows) -> _Highs:
     lower = [float(lo) for lo, _ in box]
     upper = [float(hi) for _, hi in box]
     solver.addVars(n, lower, upper)
-    solver.changeColsIntegrality(n, list(range(n)), [highspy.HighsVarType.kInteger] * n)
+    # The binding converts a list, and its stub asks for a NumPy array of uint8 instead.
+    solver.changeColsIntegrality(n, list(range(n)), [highspy.HighsVarType.kInteger] * n)  # type: ignore[arg-type]
     for coef, (low, high) in rows:
         index = sorted(coef)
         solver.addRow(float(low), float(high), len(index), index, [float(coef[i]) for i in index])
     return solver
 
 
-def _optimum(solver: _Highs, j: int, sense, name: str) -> int:
+def _optimum(solver: _Highs, j: int, sense: highspy.ObjSense, name: str) -> int:
     n = solver.getNumCol()
     solver.changeColsCost(n, list(range(n)), [1.0 if k == j else 0.0 for k in range(n)])
     solver.changeObjectiveSense(sense)
@@ -272,23 +294,23 @@ def failures(
     min_count: int = MIN_COUNT,
     min_span: int = MIN_SPAN,
     first: bool = False,
-    cache: dict | None = None,
+    cache: PieceCache | None = None,
 ) -> dict[str, tuple[int, int]]:
     """Hidden cells the audit finds unprotected, with their interval (with `first`: one at most)."""
     found = intervals(cube, labels, min_count, first_failure=min_span if first else None, cache=cache)
     return {c: iv for c, iv in found.items() if not protected(*iv, min_count=min_count, min_span=min_span)}
 
 
-def _hide(cube: Cube, labels: dict, cell: str, min_count: int) -> None:
+def _hide(cube: Cube, labels: dict[str, str | None], cell: str, min_count: int) -> None:
     labels[cell] = PRIMARY if cube.values[cell] < min_count else SECONDARY
 
 
 # Cubes and labellings whose every hidden cell the integer programs have shown to be protected
 # (in this process): by protect()'s last pass or by check().
-_PROVEN: set = set()
+_PROVEN: set[tuple[object, ...]] = set()
 
 
-def _signature(cube: Cube, labels: dict, min_count: int, min_span: int) -> tuple:
+def _signature(cube: Cube, labels: dict[str, str | None], min_count: int, min_span: int) -> tuple[object, ...]:
     return (
         tuple(sorted(cube.values.items())),
         tuple(cube.sums),
@@ -322,7 +344,7 @@ def protect(
     another cell; 5 or more) or "<20" (the total of a row too small to show)."""
     labels = required_labels(cube, min_count, min_denominator)
     totals = cube.totals()
-    cache: dict = {}
+    cache: PieceCache = {}
     for _ in range(len(cube.values) + 1):
         failed = failures(cube, labels, min_count, min_span, first=True, cache=cache)
         if not failed:
@@ -331,7 +353,8 @@ def protect(
             return labels
         cell = min(failed)
         # Candidates: shown cells in a sum with the exposed cell; if there are none, one sum further.
-        near, shown = {cell}, []
+        near = {cell}
+        shown: list[str] = []
         while not shown:
             grown = {c for total, parts in cube.sums if near & {total, *parts} for c in (total, *parts)}
             if grown <= near:

@@ -13,6 +13,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import IO, cast
 
 import click
 from rich.console import Console
@@ -47,7 +48,8 @@ class _Withheld:
         return getattr(sys.stderr, name)
 
 
-console = Console(file=_Withheld(), soft_wrap=True)
+# A stand-in for standard error (a file in every way but `write`), as Rich's IO[str].
+console = Console(file=cast(IO[str], _Withheld()), soft_wrap=True)
 # Dagster flags its own beta parameters on every load; analysts cannot act on that.
 warnings.filterwarnings("ignore", message=".*is currently in beta.*")
 
@@ -146,7 +148,7 @@ def _ledger_table(settings: Settings, years: list[int] | None) -> None:
     import duckdb
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'file_ledger'").fetchone()[0]:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'file_ledger'").fetchall()[0][0]:
             return
         rows = con.execute(
             "SELECT file_year, source_file, lines, blank_lines, rejected_lines, unaccounted_lines, staged_rows, "
@@ -198,7 +200,7 @@ def _summary_of(settings: Settings, kommune: int, years: list[int] | None) -> No
 
     _ledger_table(settings, years)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        files = con.execute("SELECT count(*), sum(data_rows) FROM ingested_files").fetchone()
+        files = con.execute("SELECT count(*), sum(data_rows) FROM ingested_files").fetchall()[0]
         rules = con.execute(
             "SELECT dataset || ': ' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC"
         ).fetchall()
@@ -380,7 +382,7 @@ def _take_input_folder(settings: Settings, wait: bool) -> None:
         _fail(str(err))
     new = [o for o in outcomes if o.outcome == "accepted"]
     if new:
-        years = sorted({o.year for o in new if o.kind == "applications"})
+        years = sorted({o.year for o in new if o.kind == "applications" and o.year is not None})
         others = len(new) - sum(o.kind == "applications" for o in new)
         console.print(
             f"Taken in through the inbox: {len(new)} new or changed file(s)"
@@ -437,7 +439,7 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
 
         from pipelines.run import execute_main_job, execute_sources_job, failure_messages
 
-        years = sorted({o.year for o in accepted if o.kind == "applications"})
+        years = sorted({o.year for o in accepted if o.kind == "applications" and o.year is not None})
         started = time.perf_counter()
         with DagsterInstance.get() as instance:
             if years:

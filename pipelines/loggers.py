@@ -31,7 +31,7 @@ class ProgressHandler(logging.Handler):
             _console.print(f"[red]✗[/] {step}")
 
 
-@logger(description="Compact progress for the `overgang` command line.")
+@logger(config_schema=None, description="Compact progress for the `overgang` command line.")
 def progress(_init_context) -> logging.Logger:
     log = logging.getLogger("overgang.progress")
     log.setLevel(logging.DEBUG)

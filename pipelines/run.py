@@ -136,4 +136,7 @@ def failure_messages(result: ExecuteInProcessResult, settings: Settings | None =
 
 def published_in(result: ExecuteInProcessResult) -> bool:
     """Whether this run replaced the published warehouse (its `warehouse` step succeeded)."""
-    return any(e.asset_key.to_user_string() == "warehouse" for e in result.get_asset_materialization_events())
+    return any(
+        e.asset_key is not None and e.asset_key.to_user_string() == "warehouse"
+        for e in result.get_asset_materialization_events()
+    )

@@ -75,7 +75,7 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
             continue
         if outcome.kind != "applications":
             sources.append(outcome)
-        elif str(outcome.year) not in valid:
+        elif outcome.year is None or str(outcome.year) not in valid:
             context.log.warning(f"Extract for {outcome.year} ignored: no such application year partition.")
         elif outcome.sha256 not in known_shas:  # loaded by the former sensor: no run again
             extracts[outcome.year] = outcome  # one run per year, for the latest of its files
@@ -122,7 +122,7 @@ def _settle_failed_runs(context: SensorEvaluationContext, settings) -> list[tupl
     for year, path in pending.items():
         sha = received.get(str(path))
         runs = instance.get_runs(filters=RunsFilter(tags={SHA_TAG: sha}), limit=1) if sha else []
-        if runs and runs[0].status in FAILED:
+        if sha and runs and runs[0].status in FAILED:  # runs are looked up by a sha only
             reason = f"run {runs[0].run_id[:8]} {runs[0].status.value.lower()} (its log in the Dagster UI says why)."
             for outcome in fail_pending(settings, [year], reason, {sha}):
                 context.log.warning(outcome.message)

@@ -29,7 +29,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as db
 from dagster._core.storage.event_log.schema import SqlEventLogStorageMetadata
@@ -100,7 +100,9 @@ def alembic_head(module_file: str | None = None) -> str:
     from dagster._core.storage.event_log.sqlite import sqlite_event_log
 
     config = get_alembic_config(module_file or sqlite_event_log.__file__)
-    return ScriptDirectory.from_config(config).as_revision_number("head")
+    head = ScriptDirectory.from_config(config).as_revision_number("head")
+    assert isinstance(head, str), head  # Dagster's scripts have one head
+    return head
 
 
 @functools.cache
@@ -183,7 +185,25 @@ class EventLogStorage(SqliteEventLogStorage):
         super()._initdb(engine, for_index_shard)
 
 
-class _OneEngine:
+if TYPE_CHECKING:
+    from typing import Self
+
+    from dagster._serdes import ConfigurableClassData
+
+    class _Storage:
+        """What the Dagster storage that _OneEngine is mixed into gives it (its `super()`)."""
+
+        def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None: ...
+        @classmethod
+        def from_local(cls, base_dir: str, inst_data: ConfigurableClassData | None = None) -> Self: ...
+        def migrate(self, print_fn: Any = None, force_rebuild_all: bool = False) -> None: ...
+        def optimize(self, print_fn: Any = None, force_rebuild_all: bool = False) -> None: ...
+
+else:
+    _Storage = object
+
+
+class _OneEngine(_Storage):
     """A storage of one database file (runs.db, schedules.db): Dagster's `from_local` and
     `connect`, with the file's engine kept (engine_for)."""
 

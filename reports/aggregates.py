@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from overgang.suppression import Cube, failures
 
@@ -58,7 +59,7 @@ def bands(aggregate: Aggregate, values: dict[int, dict[str, int]]) -> list[Band]
     return out
 
 
-def _joint(cubes: dict[int, object], rows: list[Band]) -> tuple[Cube, dict]:
+def _joint(cubes: dict[int, Any], rows: list[Band]) -> tuple[Cube, dict]:
     """One cube of every loaded kommune whose hidden cells an aggregate row touches, and the
     shown cells of the others that the rows name (constants)."""
     named = {cell for terms, _, _ in rows for cell, _ in terms}
@@ -70,8 +71,8 @@ def _joint(cubes: dict[int, object], rows: list[Band]) -> tuple[Cube, dict]:
             labels.update({f"{k}|{c}": pub.labels.get(c) for c in pub.cube.values})
             sums += [(f"{k}|{t}", tuple(f"{k}|{p}" for p in parts)) for t, parts in pub.cube.sums]
     for cell in named:
-        k, c = cell.split("|")
-        values.setdefault(cell, cubes[int(k)].cube.values[c])
+        code, c = cell.split("|")
+        values.setdefault(cell, cubes[int(code)].cube.values[c])
         labels.setdefault(cell, None)
     return Cube(values, sums, bands=list(rows)), labels
 

@@ -169,7 +169,7 @@ def _protected(p: dict, small: dict, scheme: GroupScheme, store: ProtectionCache
 
     fingerprint = _fingerprint() if store is not None else None
     material = None
-    if fingerprint is not None:
+    if store is not None and fingerprint is not None:
         first = cube_for(candidates[0])
         # Everything the result depends on: the counts (never stored, only hashed with the home's
         # key), the cube they make (its groups, sums and rows), the settings and the code.
@@ -191,12 +191,12 @@ def _protected(p: dict, small: dict, scheme: GroupScheme, store: ProtectionCache
             labels = protect(cube, small["min_count"], small["min_denominator"])
         except DisclosureError as e:
             if n == len(candidates) - 1:
-                if material is not None:
+                if store is not None and fingerprint is not None:  # the material is made then
                     store.put(fingerprint, material, {"refused": str(e)})
                 raise
             continue
         _CACHE[key] = cube, labels, leave, pooled
-        if material is not None:
+        if store is not None and fingerprint is not None:
             store.put(fingerprint, material, {"leave": list(leave), "hidden": {c: v for c, v in labels.items() if v}})
         return _CACHE[key]
 

@@ -108,7 +108,7 @@ def national_shares(con, years: list[int], scheme: GroupScheme) -> dict[int, tup
         {"ys": [int(y) for y in years]},
     ).fetchall():
         figures.setdefault(int(y), []).append((g, v))
-    out = {}
+    out: dict[int, tuple[dict[str, float], str | None]] = {}
     for year in years:
         if rows := tables.get(year):
             # Only the ministry's opgørelse is "Hele landet" beside the kommune's shares; a five-way
@@ -205,11 +205,11 @@ def later_inputs(con, kommune_code: int, year: int) -> list[str]:
     return out
 
 
-def _split_frame(pub: Published, kind: str, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
+def _split_frame(pub: Published | PublishedYear, kind: str, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
     """One row per shown row of a split (grade, sex, school): pupils and shares per måltal group."""
     rows = []
     for key in pub.split_rows(kind):
-        row = {
+        row: dict[str, object] = {
             "row_key": key.split(":", 1)[1],
             "cell": key,
             "denominator": pub.count(f"{key}/n"),
@@ -302,13 +302,15 @@ def _groups(pub: Published | PublishedYear, national: dict, scheme: GroupScheme,
     return out
 
 
-def _schools(pub: Published, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
+def _schools(pub: Published | PublishedYear, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
     frame = _split_frame(pub, "school", small, targets)
     if frame.empty:
         return frame
     frame["school_institution_number"] = frame["row_key"]
     frame["school_name"] = [pub.school_names.get(c, "(uden navn)") for c in frame["cell"]]
-    lows, highs = [], []
+    assert isinstance(pub, Published)  # only a protected cube has rows of schools
+    lows: list[float | None] = []
+    highs: list[float | None] = []
     for r in frame.itertuples():
         if r.EUD is None or pd.isna(r.EUD):
             lows.append(None)
@@ -331,7 +333,7 @@ def _comparison(
     region: str,
     national: tuple,
     targets: tuple[str, ...],
-    withheld_now: set[tuple[str, str]] = frozenset(),
+    withheld_now: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
     short: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     named = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
@@ -482,7 +484,7 @@ def completion_trend(con, kommune_code: int, year: int, small: dict) -> pd.DataF
     )
     rows = []
     for y, part in frame.groupby("year"):
-        row = {"year": int(y), "kommune": None, "national": None}
+        row: dict[str, float | None] = {"year": int(y), "kommune": None, "national": None}
         nat = part[part.kommune_code == 0].set_index("status")["persons"]
         if nat.get("completed") is not None and nat.sum():
             row["national"] = share_pct(int(nat["completed"]), int(nat.reindex(list(STATUS_LABELS)).fillna(0).sum()))
@@ -564,7 +566,9 @@ def load_report_data(
     cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year], scheme, store)
     if not sample_left_out:
         cells.update(load_published(con, small, peers, [year], scheme, store))
-    figures = {key: v for key, v in published.items() if key[1] <= year}
+    figures: dict[tuple[int, int], Published | PublishedYear] = {
+        key: v for key, v in published.items() if key[1] <= year
+    }
     figures.update(load_published_years(con, peers, [year], min_count=small["min_count"], scheme=scheme))
     figures.update(cells)
     pub = figures[(kommune_code, year)]
@@ -604,7 +608,7 @@ def load_report_data(
         hidden_aggregates.get(year, set()),
         {t: w.short for t, w in words.items()},
     )
-    notes = {"comparison": comparison_notes}
+    notes: dict[str, str | list[str]] = {"comparison": comparison_notes}
     why = {"grade": "9. og 10. klasse", "sex": "drenge og piger", "school": "skolerne"}
     for kind in pub.left_out:
         notes[kind] = (

@@ -31,7 +31,7 @@ def _shown(value) -> bool:
     return value is not None and not (isinstance(value, float) and pd.isna(value))
 
 
-def share_span(cell: str, value: float, of: str | None = None) -> Markup:
+def share_span(cell: str | None, value: float, of: str | None = None) -> Markup:
     """A share of a protected cell as the tables print it, tied to the cell and its denominator;
     a published figure (no cell) as printed, with nothing for the audit to check."""
     if not cell:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from overgang.groups import GroupScheme
+from overgang.groups import Group, GroupScheme
 
 TEXTS = Path(__file__).resolve().parent / "templates" / "group_texts.da.yaml"
 
@@ -40,6 +40,13 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def known_group(scheme: GroupScheme, code: str) -> Group:
+    """A group the scheme names itself (a target or one of its members): always there."""
+    group = scheme.group(code)
+    assert group is not None, code
+    return group
+
+
 def target_words(scheme: GroupScheme) -> dict[str, TargetWords]:
     """Target group -> its words, in the scheme's order of target groups."""
     texts = _texts().get("targets") or {}
@@ -50,12 +57,12 @@ def target_words(scheme: GroupScheme) -> dict[str, TargetWords]:
         if "members" in own and tuple(own["members"]) != members:
             own = {}  # written for other members: it would misname the group
         if scheme.is_sum(t):
-            rows = [scheme.group(m) for m in members]
+            rows = [known_group(scheme, m) for m in members]
             short = own.get("short") or "/".join(r.short_label_da for r in rows)
             label = own.get("label") or ", ".join(r.label_da for r in rows)
             note = own.get("note") or f"{short} er {', '.join(_lower_first(r.label_da) for r in rows)}"
         else:
-            row = scheme.group(t)
+            row = known_group(scheme, t)
             short, label, note = row.short_label_da, row.label_da, own.get("note")
         title = own.get("title") or _lower_first(label)
         out[t] = TargetWords(t, short, label, title, own.get("what") or f"Andelen til {title}", note)
@@ -65,7 +72,7 @@ def target_words(scheme: GroupScheme) -> dict[str, TargetWords]:
 def uncounted_phrase(scheme: GroupScheme, code: str) -> str:
     """'elever fra 9. klasse ind i 10. klasse' for TIENDE: what a group counted apart applied to."""
     phrase = (_texts().get("uncounted") or {}).get(code)
-    return phrase or f"elever til {_lower_first(scheme.group(code).label_da)}"
+    return phrase or f"elever til {_lower_first(known_group(scheme, code).label_da)}"
 
 
 __all__ = ["TargetWords", "target_words", "uncounted_phrase"]

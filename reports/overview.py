@@ -14,6 +14,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -47,7 +48,7 @@ def report_name(kommune_code: int, year: int) -> str:
 def overview_year(con: duckdb.DuckDBPyConnection, year: int | None) -> int:
     """The year asked for, or the newest with søgetal (extracts or published) for any kommune."""
     if year is None:
-        year = con.execute(fill("SELECT max(year) FROM (${figures})", figures=FIGURES)).fetchone()[0]
+        year = con.execute(fill("SELECT max(year) FROM (${figures})", figures=FIGURES)).fetchall()[0][0]
     if year is None:
         raise ReportError(
             "The warehouse has no søgetal for any kommune: load Optagelse.dk extracts or published søgetal first."
@@ -123,7 +124,7 @@ def ranking_figure(rows: list[OverviewRow], year: int) -> dict:
         fig,
         "bar",
         y=[r.kommune_name for r in shown],
-        x=[round(r.share, 1) for r in shown],
+        x=[round(r.share, 1) for r in shown if r.share is not None],
         orientation="h",
         name="EUD-andel",
         marker={"color": COLOURS["kommune"]},
@@ -157,7 +158,7 @@ def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> di
     grid = make_subplots(
         rows=1, cols=len(regions), shared_yaxes=True, subplot_titles=[r.removeprefix("Region ") for r in regions]
     ).to_plotly_json()
-    fig = {"data": [], "layout": {k: v for k, v in grid["layout"].items() if k != "template"}}
+    fig: dict[str, Any] = {"data": [], "layout": {k: v for k, v in grid["layout"].items() if k != "template"}}
     for i, region in enumerate(regions, 1):
         axis = "" if i == 1 else str(i)
         # The 2023 series break, drawn on every time series (see SERIES_BREAK_YEAR).

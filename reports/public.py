@@ -72,18 +72,23 @@ class PublishedYear:
     cube = None  # nothing to protect: the figures are public already
 
     @property
+    def _scheme(self) -> GroupScheme:
+        assert self.scheme is not None, "made with its scheme (load_published_years)"
+        return self.scheme
+
+    @property
     def groups(self) -> list[str]:
         given = self.shares.keys() | self.marks.keys() | self.counts.keys()
-        order = self.scheme.detail + tuple(t for t, _ in self.scheme.sums)
+        order = self._scheme.detail + tuple(t for t, _ in self._scheme.sums)
         return [g for g in order if g in given]
 
     def _members(self, group: str | None) -> tuple[str, ...] | None:
         """The groups a published table may give apart instead of `group` (None: not a sum)."""
-        return dict(self.scheme.sums).get(group) if group else None
+        return dict(self._scheme.sums).get(group) if group else None
 
     @property
     def _complete_sets(self) -> tuple[set, set]:
-        return set(self.scheme.targets), set(self.scheme.detail)
+        return set(self._scheme.targets), set(self._scheme.detail)
 
     def _group(self, cell: str) -> str | None:
         kind, _, name = cell.partition("/")
@@ -128,10 +133,10 @@ class PublishedYear:
         if rest and all(g in self.shares for g in rest):
             # Sum of the printed (rounded) shares, rounded again: the table's own numbers added up.
             return half_up(sum(self.shares[g] for g in rest))
-        count, total = self._count(group), self._count("n")
-        if count is not None and total:
+        count, n = self._count(group), self._count("n")
+        if count is not None and n:
             # A table of counts: the share as the report computes every share (one decimal).
-            return half_up(100.0 * count / total)
+            return half_up(100.0 * count / n)
         return None
 
     def split_rows(self, kind: str) -> list[str]:

@@ -275,7 +275,7 @@ def series_figure(data: ReportData, group: str, series: list[dict] | None = None
         )
     # The axis ends at the report year (or next year's måltal); plotly picks fewer ticks on a
     # narrow screen, but a short series needs whole years forced (else 2023,5).
-    xaxis = {"range": [first - 0.5, last + 0.5], "tickformat": "d", "title": {"text": ""}}
+    xaxis: dict[str, object] = {"range": [first - 0.5, last + 0.5], "tickformat": "d", "title": {"text": ""}}
     if last - first < 5:
         xaxis["dtick"] = 1
     charts.update(fig["layout"], xaxis=xaxis)
@@ -628,10 +628,13 @@ def render_html(data: ReportData, generated: datetime) -> str:
     kp = f"{data.kommune_code}/{data.year}"
     trend = {g: chart_series(data, g) for g in data.targets}
     national = data.series["EUD"].set_index("year")["national"].get(data.year)
-    findings = {g: series_finding(trend[g], data.words[g].what, data.year) for g in data.targets}
+    findings: dict[str, Markup | str] = {
+        g: series_finding(trend[g], data.words[g].what, data.year) for g in data.targets
+    }
     findings["groups"] = groups_finding(data.groups, kp if data.basis == "extract" else None, data.year)
     findings["schools"] = schools_finding(data.schools, kp, data.year, national) if len(data.schools) else ""
     if len(data.completion):
+        assert data.completion_year is not None  # set with the completion table
         findings["completion"] = completion_finding(
             data.completion, f"{data.kommune_code}/c{data.completion_year}", data.completion_year, data.kommune_name
         )

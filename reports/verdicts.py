@@ -25,6 +25,7 @@ this module, so no two can disagree. Pure functions, no I/O but the wording file
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -174,7 +175,7 @@ def project(points: list[Point], deadline: int, breaks: tuple[int, ...] = ()) ->
         fit = intercept + slope * (year - tbar)
         p = 1.0 / (1.0 + math.exp(-fit))
         # A new year's figure: a cohort the size of the last one (binomial), or one residual.
-        w_new = pts[-1].n * p * (1.0 - p) if weighted else 1.0
+        w_new = (pts[-1].n or 0) * p * (1.0 - p) if weighted else 1.0  # weighted: every n is set
         se = math.sqrt(sigma2 * (1.0 / w_new + 1.0 / float(np.sum(w)) + (year - tbar) ** 2 / sxx))
         return year, _expit(fit), _expit(fit - q * se), _expit(fit + q * se)
 
@@ -186,7 +187,7 @@ def project(points: list[Point], deadline: int, breaks: tuple[int, ...] = ()) ->
 def judge(
     target: float | None,
     year: int,
-    values: dict[int, float | None],
+    values: Mapping[int, float | None],
     *,
     deadline: int | None = None,
     points: list[Point] | None = None,

@@ -62,7 +62,7 @@ def _code_valid_in_year(df: pd.DataFrame) -> pd.Series:
     return df["year"].isna() | df["year"].between(first, last)
 
 
-def _code_years() -> dict:
+def _code_years() -> dict[str, list[str] | list[int]]:
     """The codes with a first or last year, and those years (0 and 9999 where open), for the
     SQL of code_valid_in_year."""
     codes = [r for r in education_codes().itertuples() if not (pd.isna(r.valid_from_year) and pd.isna(r.valid_to_year))]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandera.pandas as pa
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STATUSES = ["completed", "in_progress", "dropped_out", "no_registered_education"]
 
 
-def _parts_add_up(df):
+def _parts_add_up(df: pd.DataFrame) -> pd.Series:
     parts = df[STATUSES].sum(axis=1)
     return (parts - df["total"]).abs() < 0.5
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -190,8 +191,9 @@ def education_codes() -> pd.DataFrame:
 
 
 @cache
-def column_map() -> dict:
-    return yaml.safe_load((DATA_DIR / "config" / "column_map.yaml").read_text(encoding="utf-8"))
+def column_map() -> dict[str, Any]:
+    mapping: dict[str, Any] = yaml.safe_load((DATA_DIR / "config" / "column_map.yaml").read_text(encoding="utf-8"))
+    return mapping
 
 
 def applicant_type_values(kind: str | None = None) -> list[str]:

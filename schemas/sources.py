@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandera.pandas as pa
 
@@ -153,10 +154,11 @@ def recognition_order(sources: tuple[Source, ...] = SOURCES) -> list[Source]:
     return sorted(sources, key=lambda s: s.recognition)
 
 
-def resolve(reference: str) -> Callable:
+def resolve(reference: str) -> Callable[..., Any]:
     """The function a registry entry names as "module:function"."""
     module, _, name = reference.partition(":")
-    return getattr(importlib.import_module(module), name)
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
 
 
 def by_kind(sources: tuple[Source, ...] = SOURCES) -> dict[str, Source]:

@@ -8,6 +8,8 @@ A check that cannot be translated is an error, never silently skipped.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandera.pandas as pa
 
 from schemas.sqltext import SQL, fill, ident, param
@@ -17,11 +19,11 @@ class Untranslatable(ValueError):
     pass
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def check_condition(column: str, check: pa.Check, relation: str = "", key: str = "v") -> tuple[SQL, dict]:
+def check_condition(column: str, check: pa.Check, relation: str = "", key: str = "v") -> tuple[SQL, dict[str, Any]]:
     """SQL that is true for a valid value of `column` (NULLs pass, as in pandera), and the values
     of the parameters it names (``$<key>...``). A frame-wide check's SQL may name the checked
     relation as ${relation} (e.g. for duplicates) and carries its values in statistics["params"]."""
@@ -53,7 +55,7 @@ def check_condition(column: str, check: pa.Check, relation: str = "", key: str =
 
 def rules(
     schema: pa.DataFrameSchema, relation: str, column_for_check: dict[str, str] | None = None
-) -> tuple[list[tuple[SQL, str | None, str, str]], dict]:
+) -> tuple[list[tuple[SQL, str | None, str, str]], dict[str, Any]]:
     """(SQL true when the row breaks the rule, column shown, rule name, message) for every rule,
     and the values of the parameters the SQL names."""
     out, params = [], {}
@@ -77,7 +79,7 @@ def rules(
 
 def failures_sql(
     schema: pa.DataFrameSchema, relation: str, key: str = "row_id", column_for_check: dict[str, str] | None = None
-) -> tuple[SQL, dict]:
+) -> tuple[SQL, dict[str, Any]]:
     """SELECT key, column_name, rule, message for every (row, rule) that fails, and the values
     of its parameters (run it as ``con.execute(sql, params)``).
 

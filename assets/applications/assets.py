@@ -1,6 +1,7 @@
 """Application data (søgedata): ingestion, validation and søgetal, one partition per application year."""
 
 from pathlib import Path
+from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -30,7 +31,7 @@ from schemas.sqltext import fill, ident
 
 GROUP = "applications"
 ACCEPT_SMALLER_TAG = "overgang/accept-smaller"
-PARTITIONED = {"partitions_def": APPLICATION_YEARS, "backfill_policy": ONE_RUN, "pool": DUCKDB_POOL}
+PARTITIONED: dict[str, Any] = {"partitions_def": APPLICATION_YEARS, "backfill_policy": ONE_RUN, "pool": DUCKDB_POOL}
 
 
 def synthetic_files(files: list[Path]) -> bool:
@@ -275,7 +276,7 @@ def ensure_application_tables(con) -> None:
     figures alone (published søgetal, måltal, StatBank) publishes with the same views."""
     stage_typed_rows(con, [])
     # Made where missing and their columns checked, nothing run: a query over no years still scans.
-    none = {"years": []}
+    none: dict[str, object] = {"years": []}
     ensure_table(con, "applications", read_sql("applications", "applications", typed=ident("typed_rows")), none)
     for table in SHARE_TABLES:
         ensure_table(con, table, read_sql("applications", table), {**none, "series_break": series_break_year()})

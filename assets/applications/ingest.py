@@ -192,6 +192,7 @@ def _stage_file(
         # which encoding the file has (or that it mixes two) and where the blank lines are.
         text = inspect(path)
         staged = _stage(con, path, text, year, key, demo_key, run_id, shared)
+    assert staged is not None  # None only for a quick-inspected text
     data_rows, rejects = staged
     unaccounted = text.lines - 1 - len(text.blank_lines) - data_rows - len(rejects)
     return StagedFile(path.name, text.encoding, data_rows, len(rejects), text.lines, len(text.blank_lines), unaccounted)
@@ -250,7 +251,7 @@ def _stage_readable(
     sql = read_sql(
         "applications", "staging_applications", pseudonym=SQL(pseudonym_sql(sources["cpr"])), extract=extract, **guarded
     )
-    first_row_id = con.execute("SELECT coalesce(max(row_id), 0) + 1 FROM staging_applications").fetchone()[0]
+    first_row_id = con.execute("SELECT coalesce(max(row_id), 0) + 1 FROM staging_applications").fetchall()[0][0]
     if not shared:
         con.execute("BEGIN TRANSACTION")
     try:
@@ -269,7 +270,7 @@ def _stage_readable(
                 "hmac_outer": outer,
                 **guard_params,
             },
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         rejects = con.execute(
             "SELECT DISTINCT ON (line) line, column_name, error_type FROM extract_rejects ORDER BY line"
         ).fetchall()
@@ -283,7 +284,7 @@ def _stage_readable(
             else:
                 con.execute("ROLLBACK")
             return None
-        base = con.execute("SELECT min(rowid) FROM staging_applications WHERE row_id IS NULL").fetchone()[0]
+        base = con.execute("SELECT min(rowid) FROM staging_applications WHERE row_id IS NULL").fetchall()[0][0]
         con.execute(
             "UPDATE staging_applications SET row_id = $first + (rowid - $base), source_line = rowid - $base + 2 "
             "WHERE row_id IS NULL",

@@ -54,7 +54,7 @@ def stage_typed_rows(con: duckdb.DuckDBPyConnection, years: list[int]) -> int:
     )
     return con.execute(
         "SELECT count(*) FROM staging_applications WHERE file_year IN (SELECT unnest($years))", {"years": years}
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 # Every staged column: rows equal in all of them (same pupil pseudonym, same year) are copies.
@@ -89,7 +89,7 @@ def quarantine_duplicates(con: duckdb.DuckDBPyConnection, years: list[int], run_
     return con.execute(
         "SELECT count(*) FROM quarantine WHERE rule = 'duplicate_row' AND year IN (SELECT unnest($years))",
         {"years": years},
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def quarantine_failures(con: duckdb.DuckDBPyConnection, run_id: str | None) -> int:
@@ -135,4 +135,4 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, run_id: str | None) -> i
     )
     return con.execute(
         "SELECT count(DISTINCT row_id) FROM quarantine WHERE run_id = $r AND dataset = 'applications'", {"r": run_id}
-    ).fetchone()[0]
+    ).fetchall()[0][0]

@@ -45,7 +45,8 @@ def refusals(folder: Path) -> list[Refusal]:
     description `<stem>.yaml` (unless that has a reason of its own); an entry without a reason is
     its own group, aged by itself. Looked at with lstat only."""
     entries = {p.name: p for p in folder.iterdir()} if folder.is_dir() else {}
-    groups, taken = [], set()
+    groups = []
+    taken: set[str] = set()
     for name in sorted(n for n in entries if n.endswith(REASON)):
         base = name.removesuffix(REASON)
         members = [entries[name]]

@@ -325,7 +325,12 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
             "the file changed while it was read (still being copied?): left in place, tried again later",
             sha,
         )
-    if found.kind == "applications" and link and (other := _same_year_in_folder(settings, path, found.year)):
+    if (
+        found.kind == "applications"
+        and found.year is not None  # an extract is always recognised with its year
+        and link
+        and (other := _same_year_in_folder(settings, path, found.year))
+    ):
         return _two_of_a_year(settings, path, found.year, sha, *other)
     if found.kind == "applications":
         # Not current yet: the extract waits for its run; the run that publishes it makes it current.

@@ -201,7 +201,7 @@ def extract_year(
     """The application year of an extract: the year most of its application dates fall in."""
     columns = match_extract_columns(header, path.name)
     position = header.index(columns["application_date"])
-    years = Counter()
+    years: Counter[int] = Counter()
     limit = csv.field_size_limit()
     csv.field_size_limit(max_field_bytes)
     try:
@@ -327,13 +327,13 @@ def recognise(
             return Recognised(source.kind, None, detail)
     if best_score >= 2:
         # Close to a known kind: say which of its columns are missing.
-        source = by_kind(sources).get(best)
-        if source is None:
+        closest = by_kind(sources).get(best)
+        if closest is None:
             match_extract_columns(header, path.name)
-        elif source.column_map:
-            match_columns(header, column_map()[source.column_map], path.name, best.replace("_", " "))
+        elif closest.column_map:
+            match_columns(header, column_map()[closest.column_map], path.name, best.replace("_", " "))
         else:
-            schema = source.frame_schema()
+            schema = closest.frame_schema()
             missing = [
                 c for c, col in schema.columns.items() if not col.nullable and norm(c) not in {norm(h) for h in header}
             ]

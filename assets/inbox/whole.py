@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from assets.sources.files import inbox_extracts, ledger_rows, sidecar
+from overgang.cpr import scrub
 from overgang.encoding import sha256_file
-from overgang.pseudonymise import scrub
 from overgang.settings import Settings
 
 CHANGED = "changed while it was being read; deliver it again when the export is finished"
@@ -58,6 +58,6 @@ def changed_extracts(settings: Settings, staged: list[tuple[int, str, str]]) -> 
     for year, name, sha in staged:
         path = next((p for p in places.get(year, []) if p.name == name), None)
         row = taken.get(str(path)) if path is not None else None
-        if path is not None and changed(path, row, sha):
+        if path is not None and row is not None and changed(path, row, sha):
             found.append((year, f"{scrub(name)} ({year}) {CHANGED}.", row["sha256"]))
     return found

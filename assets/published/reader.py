@@ -352,7 +352,8 @@ def _wide_to_long(
     _unknown_labels([h for h, _ in others], [f"the heading of column {i + 1}" for _, i in others], path)
     # Two columns of one group (EUD and Erhvervsuddannelser; Øvrige beside Øvrigt) would overwrite
     # each other's figures.
-    groups, by_group = _lookup("published_groups"), {}
+    groups = _lookup("published_groups")
+    by_group: dict[str, list[int]] = {}
     for h, i in others:
         if norm(h) in groups:
             by_group.setdefault({"OEVRIGT": "OEVRIGE"}.get(groups[norm(h)], groups[norm(h)]), []).append(i + 1)

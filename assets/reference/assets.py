@@ -8,6 +8,7 @@ are in this group too, made from the source registry (schemas/sources.py).
 from collections.abc import Callable
 
 import pandas as pd
+import pandera.pandas as pa
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 from dagster_duckdb import DuckDBResource
 
@@ -40,7 +41,7 @@ def _published_figures() -> pd.DataFrame:
 
 
 # name: (description, file, loader, column schema or None)
-TABLES: dict[str, tuple[str, str, Callable[[], pd.DataFrame], object]] = {
+TABLES: dict[str, tuple[str, str, Callable[[], pd.DataFrame], pa.DataFrameSchema | None]] = {
     "kommuner": (
         "The 98 municipalities (kommuner) with region, from data/reference/kommuner.csv.",
         "data/reference/kommuner.csv",

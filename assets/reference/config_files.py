@@ -16,7 +16,7 @@ TRUE = {"true", "ja", "j", "yes", "1", "sand"}
 FALSE = {"false", "nej", "n", "no", "0", "falsk"}
 
 
-def yaml_error_line(err: yaml.YAMLError) -> str:
+def yaml_error_line(err: Exception) -> str:
     """Where a YAML error is (' at line N'), without the parser's message, which quotes the file."""
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     return f" (a syntax error at line {mark.line + 1})" if mark is not None else ""
@@ -29,7 +29,7 @@ def _yaml_rows(path: Path, section: str) -> pd.DataFrame:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise FileRejected(f"{path.name}: not valid YAML{yaml_error_line(err)}.") from None
-    if not isinstance(data, dict) or not isinstance(data.get(section), list):
+    if node is None or not isinstance(data, dict) or not isinstance(data.get(section), list):
         raise FileRejected(f"{path.name}: expected a list under '{section}:' (one entry per {section[:-1]}).")
     items = next(v for k, v in node.value if k.value == section).value
     rows = []

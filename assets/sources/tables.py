@@ -78,7 +78,7 @@ def _text(path: Path) -> tuple[str, str]:
 def delimiter_of(first_line: str) -> str:
     """The separator a header line uses: ';' (Danish Excel), tab or ','."""
     counts = {d: first_line.count(d) for d in (";", "\t", ",")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ";"
 
 
@@ -103,7 +103,8 @@ def read_csv_rows(path: Path, header: bool = True) -> SourceTable:
         raise FileRejected(f"{path.name}: the file is empty (no header and no rows).")
     delimiter = table_delimiter_of(content.lstrip("\ufeff"))
     reader = csv.reader(io.StringIO(content.lstrip("\ufeff"), newline=""), delimiter=delimiter)
-    rows, lines, head = [], [], []
+    rows, lines = [], []
+    head: list[str] = []
     for record in reader:
         if not any(cell.strip() for cell in record):
             continue
@@ -178,7 +179,8 @@ def read_xlsx_rows(
             "or saved in another format (.xls is not read: save it as .xlsx or CSV)."
         ) from None
     sheet = book.worksheets[0]
-    rows, lines, head = [], [], []
+    rows, lines = [], []
+    head: list[str] = []
     for number, record in enumerate(sheet.iter_rows(), 1):
         if number > max_rows or (number % 1000 == 0 and time.monotonic() > deadline):
             book.close()

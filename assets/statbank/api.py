@@ -83,7 +83,7 @@ def jsonstat_rows(document: dict) -> tuple[list[str], list[list[str]]]:
     for dim_id in ids:
         category = dims[dim_id]["category"]
         index = category["index"]
-        order = sorted(index, key=index.get) if isinstance(index, dict) else list(index)
+        order = sorted(index, key=lambda code: index[code]) if isinstance(index, dict) else list(index)
         labels.append([category.get("label", {}).get(code, code) for code in order])
     values = data["value"]
     if isinstance(values, dict):

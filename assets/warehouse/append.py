@@ -137,7 +137,7 @@ def appends(
         added = sorted(set(want) - set(have), key=str)
         if added and (group is None or None in added):
             return None  # rows added with no year to tell them by
-        if added:
+        if added and group is not None:  # (None returned above)
             statements.append(
                 (
                     fill(

@@ -92,7 +92,7 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
     _remove(new)
     started = time.perf_counter()
     # Through the run's own connection: the same process cannot open the file a second time.
-    catalog = work.execute("SELECT current_database()").fetchone()[0]
+    catalog = work.execute("SELECT current_database()").fetchall()[0][0]
     problem = sane(published) if published.exists() else "none published"
     # A write-ahead log beside the published file is someone's change that never reached it: the
     # file is not what publish made, so it is not appended to.
@@ -113,8 +113,8 @@ def publish(work: duckdb_lib.DuckDBPyConnection, published: Path, storage_versio
         create_views(con)
         dictionary = dictionary_markdown(con)
         export_parquet(con, parquet_new)
-        has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchone()[0]
-        run = con.execute("SELECT max(run_id) FROM publication").fetchone()[0] if has_run else None
+        has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchall()[0][0]
+        run = con.execute("SELECT max(run_id) FROM publication").fetchall()[0][0] if has_run else None
     if run is not None:
         (parquet_new / PARQUET_MARK).write_text(str(run), encoding="utf-8")
     previous = published.with_name(published.stem + ".previous.duckdb")

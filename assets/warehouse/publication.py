@@ -22,6 +22,7 @@ from overgang.groups import GroupScheme
 from overgang.protection_cache import ProtectionCache
 from overgang.suppression import check
 from reports.cells import load_published, read_scheme, share_pct
+from reports.groups import known_group
 from schemas.sqltext import SQL, fill, ident, literal
 
 # In the set's folder: the run id of the warehouse it was made from (as Parquet's, assets.py).
@@ -51,7 +52,10 @@ def groups_text(scheme: GroupScheme) -> str:
             *scheme.detail,
             *(f"{t} (= {'+'.join(members)})" for t, members in scheme.sums),
             "n (leavers, the denominator)",
-            *(f"{g} ({APART.get(g) or scheme.group(g).label_da}, not in the denominator)" for g in scheme.uncounted),
+            *(
+                f"{g} ({APART.get(g) or known_group(scheme, g).label_da}, not in the denominator)"
+                for g in scheme.uncounted
+            ),
         ]
     )
 
@@ -155,8 +159,8 @@ def write_publication_set(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         scheme = read_scheme(con)
         frame = publication_rows(con, small, scheme, store)
-        has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchone()[0]
-        run_id = con.execute("SELECT max(run_id) FROM publication").fetchone()[0] if has_run else None
+        has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchall()[0][0]
+        run_id = con.execute("SELECT max(run_id) FROM publication").fetchall()[0][0] if has_run else None
     new = folder.with_name(folder.name + ".new")
     shutil.rmtree(new, ignore_errors=True)
     (new / "parquet").mkdir(parents=True)

@@ -76,7 +76,7 @@ def rollback(settings: Settings) -> RolledBack:
     remade: list[str] = []
     with run_lock(settings.home, "rollback", "rollback"):
         with duckdb.connect(str(previous), read_only=True) as con:
-            run_id, published_at = con.execute("SELECT run_id, published_at FROM publication").fetchone()
+            run_id, published_at = con.execute("SELECT run_id, published_at FROM publication").fetchall()[0]
         aside = current.with_name(current.stem + ".rolled-back.duckdb")
         if current.exists():
             os.replace(current, aside)
