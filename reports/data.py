@@ -19,6 +19,7 @@ from overgang.groups import GroupScheme, GroupSchemeError
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
+from reports import funnel
 from reports.cells import Published, load_published, read_scheme, share_pct
 from reports.groups import TargetWords, target_words, uncounted_phrase
 from reports.indicators import GoalCard, goal_cards
@@ -270,6 +271,7 @@ def _comparison(
         for t in targets:
             row[t] = pub.share(f"g/{t}", "g/n")
             row[f"label_{t}"] = pub.label(f"g/{t}")
+        row["placement"] = _placement(row, national[0].get("EUD"), extract or pub.ministry_definition)
         rows.append(row)
     reg = region_shares(con, region, params["y"])
     if reg:
@@ -308,6 +310,18 @@ def _comparison(
             "(en sum af kommunernes tal kunne afsløre små tal)."
         )
     return pd.DataFrame(rows), notes
+
+
+def _placement(row: dict, national: float | None, comparable: bool) -> str | None:
+    """A kommune's EUD share against the national share with the funnel's limits for its number
+    of leavers (reports/funnel.py): "Over forventet", ... or None where the share, its leavers or
+    the national figure is not shown, or the figure is another opgørelse than the ministry's."""
+    share, n = row.get("EUD"), row["denominator"]
+    if national is None or not comparable or row.get("label_EUD") or row["label_n"]:
+        return None
+    if share is None or pd.isna(share) or n is None or pd.isna(n) or not n:
+        return None
+    return funnel.place(float(share), int(n), float(national)).words
 
 
 def _completion_cube(persons: pd.Series, small: dict) -> tuple[Cube, dict]:
