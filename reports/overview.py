@@ -42,7 +42,6 @@ class OverviewRow:
     other_definition: str | None = None  # a published table's opgørelse when not the ministry's
     leavers: int | None = None  # the share's denominator as the report shows it; None where hidden
     placement: funnel.Placement | None = None  # against the national share (place_rows)
-    unplaced: str | None = None  # why the kommune is not on the funnel
 
 
 def report_name(kommune_code: int, year: int) -> str:
@@ -107,15 +106,11 @@ GROUP_ORDER = (funnel.OVER, funnel.WITHIN, funnel.UNDER, None)
 
 def place_rows(rows: list[OverviewRow], national: float | None) -> list[OverviewRow]:
     """Each kommune placed against the national share with the funnel's limits for its number of
-    leavers, or told why not; the rows by group, then by name (never by share)."""
+    leavers; the rows by group, then by name (never by share). Not placed (the page's notes say
+    why): no published national share, a share or number of leavers its report hides, or
+    figures of another opgørelse than the ministry's."""
     for r in rows:
-        if national is None:
-            r.unplaced = "intet landstal"
-        elif r.share is None or r.leavers is None:
-            r.unplaced = "ikke offentl."
-        elif r.other_definition:
-            r.unplaced = "anden opgørelse"
-        else:
+        if national is not None and r.share is not None and r.leavers and not r.other_definition:
             r.placement = funnel.place(r.share, r.leavers, national)
     return sorted(rows, key=lambda r: (GROUP_ORDER.index(r.placement and r.placement.group), r.kommune_name))
 
