@@ -70,7 +70,7 @@ DERIVED = {
     "national_shares": (
         {"published_application_shares", "published_figures"},
         NATIONAL_SHARES,
-        "Hele landet: the national søgetal share per year and group as the council report, the run summary, "
+        INTERNAL + "Hele landet: the national søgetal share per year and group as the council report, the run summary, "
         "the workbook and the overview show it (rounded there to one decimal): a published national table "
         "(source 'offentliggjort tabel'), else the figures of data/reference/published_figures.csv "
         "('offentliggjorte tal'). A year without either has no national figure. Never a sum of the loaded "
