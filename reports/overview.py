@@ -192,8 +192,15 @@ def funnel_figure(rows: list[OverviewRow], national: float | None) -> dict | Non
             mode="markers",
             name=funnel.GROUP_WORDS[group],
             text=[str(r.kommune_name) for r in part],
-            marker={"symbol": symbol, "size": 9, "color": colour, "line": {"width": 1, "color": "#1b1b1b"}},
-            hovertemplate="%{text}: %{y:.1f} % af %{x} afgangselever<extra></extra>",
+            customdata=[r.placement.words for r in part],
+            # Beyond the 99,8 % limits: a larger point with a heavier edge (the table says it in words).
+            marker={
+                "symbol": symbol,
+                "size": [12 if r.placement.beyond_998 else 9 for r in part],
+                "color": colour,
+                "line": {"width": [2.5 if r.placement.beyond_998 else 1 for r in part], "color": "#1b1b1b"},
+            },
+            hovertemplate="%{text}: %{y:.1f} % af %{x} afgangselever (%{customdata})<extra></extra>",
         )
     fig = _layout(fig, "EUD-andel", 420)
     charts.update(

@@ -135,6 +135,9 @@ def test_over_and_under_are_drawn_and_listed_apart(browser, tmp_path):  # noqa: 
     violations = Axe().run(page).response["violations"]
     assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
     page.close()
+    # Beyond 99,8 %: the larger point with the heavier edge, as the caption says.
+    sizes = {t["name"]: t["marker"]["size"] for t in _chart_data(path, "chart-funnel") if t.get("mode") == "markers"}
+    assert sizes == {"Over forventet": [9], "Inden for forventet": [9], "Under forventet": [12]}
 
 
 def test_a_hidden_kommune_is_not_on_the_funnel(pages):
