@@ -108,3 +108,19 @@ def test_the_sum_of_the_loaded_kommuner_is_named_so_and_never_published(home, mo
     assert 0 not in codes and codes and not {"Hele landet", "Sum af indlæste kommuner"} & names
     assert "application_shares_loaded_sum" not in views
     assert not [p for p in (pub / "parquet").iterdir() if "sum" in p.name]
+
+
+@pytest.mark.integration
+def test_a_warehouse_made_before_loses_its_summed_national_rows(home, monkeypatch):
+    # A working database from before this rule holds kommune_code 0 rows ("Hele landet", sums of
+    # the loaded extracts) for every year; a run of one year removes them from all years.
+    tmp, _ = home
+    settings = _settings(tmp, monkeypatch)
+    with duckdb.connect(str(settings.work_db)) as con:
+        for table in ("application_shares", "application_shares_by_sex"):
+            con.execute(f"INSERT INTO {table} SELECT * REPLACE (0 AS kommune_code) FROM {table} WHERE year = 2015")
+    ran = overgang(tmp, "run", "--year", "2025")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        for table in ("application_shares", "application_shares_by_sex"):
+            assert con.execute(f"SELECT count(*) FROM {table} WHERE kommune_code = 0").fetchone()[0] == 0
