@@ -272,7 +272,6 @@ def pandas_shares(apps: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFr
     lives = first["residence_kommune"].notna().to_numpy()
     residence = school[lives].assign(basis=1, kommune=first["residence_kommune"][lives])
     located = pd.concat([school, residence], ignore_index=True)
-    located = pd.concat([located, located.assign(kommune=0)], ignore_index=True)
     located["kommune"] = located["kommune"].astype("int16")
     keys = ["year", "basis", "kommune", "grade", "group"]
     by_grade = located.groupby(keys, observed=True).size()
@@ -305,7 +304,6 @@ def pandas_shares(apps: pd.DataFrame, ref: dict[str, pd.DataFrame]) -> pd.DataFr
     brk = series_break_year()
     filled["series_version"] = np.where(filled["year"] >= brk, f"from_{brk}", f"before_{brk}")
     out = filled.merge(ref["kommuner"], on="kommune_code", how="left")
-    out["kommune_name"] = out["kommune_name"].fillna("Hele landet")
     out["denominator_definition"] = "leavers_excl_10th_grade_applicants"
     out = out.sort_values(["year", "geography_basis", "kommune_code", "grade", "sort_order"])
     return out[SHARE_COLUMNS].reset_index(drop=True)
@@ -557,7 +555,6 @@ def polars_shares(apps, ref):
             ),
         ]
     ).select(*cols, "n")
-    located = pl.concat([located, located.with_columns(pl.lit(0, pl.Int64).alias("kommune_code"))])
     counted = (
         pl.concat([located, located.with_columns(pl.lit("9+10").alias("grade"))])
         .group_by(cols)
@@ -588,7 +585,6 @@ def polars_shares(apps, ref):
             pl.lit("leavers_excl_10th_grade_applicants").alias("denominator_definition"),
         )
         .join(ref["kommuner"], on="kommune_code", how="left")
-        .with_columns(pl.col("kommune_name").fill_null("Hele landet"))
         .sort(["year", "geography_basis", "kommune_code", "grade", "sort_order"])
         .select(SHARE_COLUMNS)
     )

@@ -210,11 +210,14 @@ def _summary_of(settings: Settings, kommune: int, years: list[int] | None) -> No
             "ORDER BY quarantined_at DESC, source_file, source_line LIMIT 8"
         ).fetchall()
         eud = con.execute(
-            """SELECT year, max(share_pct) FILTER (WHERE kommune_code = $k), max(share_pct) FILTER (WHERE kommune_code = 0)
+            """SELECT year, max(share_pct) FILTER (WHERE kommune_code = $k)
                              FROM application_shares WHERE education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school'
                              GROUP BY year ORDER BY year DESC LIMIT 3""",
             {"k": kommune},
         ).fetchall()
+        # Hele landet as the report shows it: a published figure or none ("–"), never a sum of
+        # the loaded extracts (reports/data.py national_shares).
+        nationals = _published_nationals(con, [y for y, _ in eud])
     console.print(f"Loaded {files[0]} files, {da_int(files[1])} rows.")
     if rules:
         table = Table(title="Quarantine (rows that failed a rule; see table `quarantine`)")
@@ -227,10 +230,23 @@ def _summary_of(settings: Settings, kommune: int, years: list[int] | None) -> No
     table = Table(title=f"EUD share, kommune {kommune} (schools in the kommune, 1st priority)")
     table.add_column("year")
     table.add_column(f"kommune {kommune}", justify="right")
-    table.add_column("national", justify="right")
-    for year, share, national in eud:
-        table.add_row(str(year), da_pct(share), da_pct(national))
+    table.add_column("Hele landet (published)", justify="right")
+    for year, share in eud:
+        table.add_row(str(year), da_pct(share), da_pct(nationals.get(year)))
     console.print(table)
+
+
+def _published_nationals(con, years: list[int]) -> dict[int, float]:
+    """year -> the published national EUD share the council report shows; a year without one is left out."""
+    from overgang.groups import GroupSchemeError
+    from reports.cells import read_scheme
+    from reports.data import national_shares
+
+    try:
+        scheme = read_scheme(con)
+    except GroupSchemeError:
+        return {}
+    return {y: shares["EUD"] for y, (shares, _) in national_shares(con, years, scheme).items() if "EUD" in shares}
 
 
 def _year_range(year_range: str | None) -> tuple[int, int] | None:

@@ -19,6 +19,7 @@ from overgang.groups import GroupScheme, GroupSchemeError
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
+from reports import funnel
 from reports.aggregates import Aggregate, withheld
 from reports.archive import published_copies
 from reports.cells import Published, build_cube, load_published, read_scheme, share_pct
@@ -27,6 +28,7 @@ from reports.indicators import GoalCard, goal_cards
 from reports.names import Name, named
 from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
+from schemas.national import NATIONAL_SHARES
 from schemas.sqltext import SQL, fill
 
 STATUS_LABELS = {
@@ -86,28 +88,20 @@ class ReportData:
 
 def national_shares(con, years: list[int], scheme: GroupScheme) -> dict[int, tuple[dict[str, float], str | None]]:
     """National shares per group for each of `years`, rounded to one decimal, and where they come
-    from: a published table (published_application_shares, then reference/published_figures.csv),
+    from: a published table (published_application_shares, then reference/published_figures.csv;
+    the rule is schemas/national.py, which the analysts' view analyst.national_shares reads too),
     else nothing. Never computed from the loaded extracts, not even from all 98 kommuner: a national
     share is a sum of every kommune's cube, and beside each kommune's shown counts it pins a
     hidden one (tests/test_disclosure_attacks2.py)."""
-    # Two queries for every year at once: a report shows a dozen years, and each query costs
+    # One query for every year at once: a report shows a dozen years, and each query costs
     # DuckDB a millisecond or two however few rows it returns.
     tables: dict[int, list] = {}
-    for y, g, v in con.execute(
-        """SELECT year, education_group, share_pct FROM published_application_shares
-                          WHERE kommune_code = 0 AND list_contains($ys, year::INTEGER) AND grade = '9+10'
-                            AND share_pct IS NOT NULL AND current
-                            AND denominator_definition = 'leavers_excl_10th_grade_applicants'""",
-        {"ys": [int(y) for y in years]},
-    ).fetchall():
-        tables.setdefault(int(y), []).append((g, v))
     figures: dict[int, list] = {}
-    for y, g, v in con.execute(
-        """SELECT year, "group", value FROM published_figures WHERE scope = 'national'
-                          AND measure = 'soegetal_share' AND list_contains($ys, year::INTEGER)""",
+    for y, g, v, source in con.execute(
+        fill("SELECT * FROM (${national}) WHERE list_contains($ys, year)", national=NATIONAL_SHARES),
         {"ys": [int(y) for y in years]},
     ).fetchall():
-        figures.setdefault(int(y), []).append((g, v))
+        (tables if source == "offentliggjort tabel" else figures).setdefault(int(y), []).append((g, v))
     out: dict[int, tuple[dict[str, float], str | None]] = {}
     for year in years:
         if rows := tables.get(year):
@@ -359,6 +353,7 @@ def _comparison(
         for t in targets:
             row[t] = pub.share(f"g/{t}", "g/n")
             row[f"label_{t}"] = pub.label(f"g/{t}")
+        row["placement"] = _placement(row, national[0].get("EUD"), extract or pub.ministry_definition)
         rows.append(row)
     published_reg = reg = region_shares(con, region, params["y"])
     if hidden := [g for g in targets if (region, g) in withheld_now and g in reg]:
@@ -402,6 +397,18 @@ def _comparison(
             "(en sum af kommunernes tal kunne afsløre små tal)."
         )
     return pd.DataFrame(rows), notes
+
+
+def _placement(row: dict, national: float | None, comparable: bool) -> str | None:
+    """A kommune's EUD share against the national share with the funnel's limits for its number
+    of leavers (reports/funnel.py): "Over forventet", ... or None where the share, its leavers or
+    the national figure is not shown, or the figure is another opgørelse than the ministry's."""
+    share, n = row.get("EUD"), row["denominator"]
+    if national is None or not comparable or row.get("label_EUD") or row["label_n"]:
+        return None
+    if share is None or pd.isna(share) or n is None or pd.isna(n) or not n:
+        return None
+    return funnel.place(float(share), int(n), float(national)).words
 
 
 def _completion_cube(persons: pd.Series, small: dict) -> tuple[Cube, dict]:

@@ -1,6 +1,8 @@
 """The national overview (landsoversigt): one self-contained HTML page for every kommune with
-data: EUD share and distance to its own måltal, ranked; a small chart per region; region
-summaries; a picker linking to each kommune's council report.
+data: EUD share and distance to its own måltal; a funnel plot against the national share, the
+kommuner grouped as over, within or under what chance allows a kommune of their size (no rank
+order: a one-decimal league table implies differences the data cannot show, reports/funnel.py);
+a small chart per region; region summaries; a picker linking to each kommune's council report.
 
 Every kommune figure on this page is the figure that kommune's council report shows for the
 year, taken from the same ReportData (``reports/data.py``), hidden where the report hides it.
@@ -21,7 +23,7 @@ import pandas as pd
 from plotly.subplots import make_subplots
 
 from overgang.settings import Settings
-from reports import charts
+from reports import charts, funnel
 from reports.data import FIGURES, ReportError, load_report_data
 from reports.render import COLOURS, SERIES_BREAK_YEAR, _environment, _layout, plotly_bundle
 from schemas.sqltext import fill
@@ -39,6 +41,8 @@ class OverviewRow:
     trend: pd.DataFrame  # year, share (shown values only)
     target_interpolated: bool = False  # the year's måltal lies between decided ones
     other_definition: str | None = None  # a published table's opgørelse when not the ministry's
+    leavers: int | None = None  # the share's denominator as the report shows it; None where hidden
+    placement: funnel.Placement | None = None  # against the national share (place_rows)
 
 
 def report_name(kommune_code: int, year: int) -> str:
@@ -90,9 +94,26 @@ def overview_rows(con: duckdb.DuckDBPyConnection, year: int, settings: Settings)
                 trend[trend.year <= year],
                 basis == "interpolated",
                 None if source is None or source.ministry_definition else source.definition_da,
+                # Shown beside the share in the report, so no new number (hidden stays None).
+                data.denominator if data.denominator_label is None else None,
             )
         )
-    return sorted(rows, key=lambda r: (r.share is None, -(r.share or 0), r.kommune_name))
+    return sorted(rows, key=lambda r: r.kommune_name)
+
+
+# The groups in the order the page lists them; a kommune not on the funnel last.
+GROUP_ORDER = (funnel.OVER, funnel.WITHIN, funnel.UNDER, None)
+
+
+def place_rows(rows: list[OverviewRow], national: float | None) -> list[OverviewRow]:
+    """Each kommune placed against the national share with the funnel's limits for its number of
+    leavers; the rows by group, then by name (never by share). Not placed (the page's notes say
+    why): no published national share, a share or number of leavers its report hides, or
+    figures of another opgørelse than the ministry's."""
+    for r in rows:
+        if national is not None and r.share is not None and r.leavers and not r.other_definition:
+            r.placement = funnel.place(r.share, r.leavers, national)
+    return sorted(rows, key=lambda r: (GROUP_ORDER.index(r.placement and r.placement.group), r.kommune_name))
 
 
 def _value(value) -> float | None:
@@ -117,37 +138,84 @@ def region_summaries(rows: list[OverviewRow]) -> list[dict]:
     return out
 
 
-def ranking_figure(rows: list[OverviewRow], year: int) -> dict:
-    shown = [r for r in rows if r.share is not None][::-1]  # plotly draws the first bar at the bottom
+def funnel_figure(rows: list[OverviewRow], national: float | None) -> dict | None:
+    """Share against number of leavers, with the 95 % and 99,8 % limits around the national
+    share (reports/funnel.py). Only kommuner placed by place_rows: a hidden share or a hidden
+    number of leavers is not drawn, not even as a point without a label."""
+    # (name, placement, leavers, share) of each placed kommune: place_rows sets all three together.
+    placed = [
+        (r.kommune_name, r.placement, r.leavers, r.share)
+        for r in rows
+        if r.placement is not None and r.leavers is not None and r.share is not None
+    ]
+    if national is None or not placed:
+        return None
     fig = charts.figure()
+    top = max(leavers for _, _, leavers, _ in placed)
+    # The limits at whole numbers of leavers 4 % apart, up to the largest kommune (Spiegelhalter's
+    # interpolation makes them smooth in n, so a line between them is the limit).
+    ns = sorted({max(5, round(5 * (1.04**i))) for i in range(200) if 5 * (1.04**i) <= top * 1.08})
+    curves = [funnel.limits(national, n) for n in ns]
+    for level, dash, width in (("99,8", "dot", 1.2), ("95", "dash", 1.5)):
+        low, high = ("low998", "high998") if level == "99,8" else ("low95", "high95")
+        for i, side in enumerate((low, high)):
+            charts.trace(
+                fig,
+                "scatter",
+                x=ns,
+                y=[round(getattr(c, side), 2) for c in curves],
+                mode="lines",
+                name=f"{level} %-grænser",
+                legendgroup=level,
+                showlegend=i == 0,
+                line={"color": COLOURS["break"], "dash": dash, "width": width},
+                hoverinfo="skip",
+            )
     charts.trace(
         fig,
-        "bar",
-        y=[r.kommune_name for r in shown],
-        x=[round(r.share, 1) for r in shown if r.share is not None],
-        orientation="h",
-        name="EUD-andel",
-        marker={"color": COLOURS["kommune"]},
-        hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
+        "scatter",
+        x=[ns[0], ns[-1]],
+        y=[national, national],
+        mode="lines",
+        name=f"Hele landet ({national:.1f} %)".replace(".", ","),
+        line={"color": COLOURS["national"], "width": 2},
+        hoverinfo="skip",
     )
-    with_target = [r for r in shown if r.target is not None]
-    if with_target:
+    markers = {
+        funnel.OVER: ("triangle-up", COLOURS["target"]),
+        funnel.WITHIN: ("circle", COLOURS["kommune"]),
+        funnel.UNDER: ("triangle-down", "#D55E00"),
+    }
+    for group, (symbol, colour) in markers.items():
+        part = [p for p in placed if p[1].group == group]
+        if not part:
+            continue
         charts.trace(
             fig,
             "scatter",
-            y=[r.kommune_name for r in with_target],
-            x=[r.target for r in with_target],
+            x=[leavers for _, _, leavers, _ in part],
+            y=[round(share, 1) for _, _, _, share in part],
             mode="markers",
-            name="Eget måltal",
-            marker={"symbol": "diamond", "size": 9, "color": COLOURS["target"]},
-            hovertemplate="Måltal for %{y}: %{x:.1f} %<extra></extra>",
+            name=funnel.GROUP_WORDS[group],
+            text=[str(name) for name, _, _, _ in part],
+            customdata=[placement.words for _, placement, _, _ in part],
+            # Beyond the 99,8 % limits: a larger point with a heavier edge (the table says it in words).
+            marker={
+                "symbol": symbol,
+                "size": [12 if placement.beyond_998 else 9 for _, placement, _, _ in part],
+                "color": colour,
+                "line": {
+                    "width": [2.5 if placement.beyond_998 else 1 for _, placement, _, _ in part],
+                    "color": "#1b1b1b",
+                },
+            },
+            hovertemplate="%{text}: %{y:.1f} % af %{x} afgangselever (%{customdata})<extra></extra>",
         )
-    # The title is the figure's HTML caption in the template (it wraps on a phone).
-    fig = _layout(fig, "", 140 + 22 * len(shown))
+    fig = _layout(fig, "EUD-andel", 420)
     charts.update(
         fig["layout"],
-        xaxis={"ticksuffix": " %", "rangemode": "tozero", "title": {"text": "Andel af afgangselever"}},
-        yaxis={"ticksuffix": "", "title": {"text": ""}},
+        xaxis={"title": {"text": "Antal afgangselever (nævneren)"}, "rangemode": "tozero"},
+        yaxis={"rangemode": "tozero"},
     )
     return fig
 
@@ -199,6 +267,7 @@ def regions_figure(rows: list[OverviewRow], regions: list[str], year: int) -> di
 def render_overview_html(
     rows: list[OverviewRow], year: int, national: float | None, generated: datetime, synthetic: bool = False
 ) -> str:
+    rows = place_rows(rows, national)
     regions = region_summaries(rows)
     return (
         _environment()
@@ -210,7 +279,9 @@ def render_overview_html(
             regions=regions,
             generated=generated,
             synthetic=synthetic,
-            ranking_chart=charts.div(ranking_figure(rows, year), "chart-ranking"),
+            groups=[(g, [r for r in rows if (r.placement and r.placement.group) == g]) for g in GROUP_ORDER],
+            group_words=funnel.GROUP_WORDS,
+            funnel_chart=charts.div(funnel_figure(rows, national), "chart-funnel"),
             regions_chart=charts.div(regions_figure(rows, [r["region"] for r in regions], year), "chart-regions"),
             plotly_js=plotly_bundle(),
         )

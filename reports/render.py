@@ -460,9 +460,13 @@ def report_tables(data: ReportData) -> dict[str, list[dict]]:
     sheets["Klassetrin"] = split(data.grades, "Klassetrin")
     sheets["Køn"] = split(data.sexes, "Køn")
     sheets["Skoler"] = split(data.schools, "Skole")
-    sheets["Sammenligning"] = split(
-        data.comparison.set_index("area") if len(data.comparison) else data.comparison, "Område"
-    )
+    sheets["Sammenligning"] = [
+        {**row, "EUD mod landet": r.get("placement")}
+        for row, r in zip(
+            split(data.comparison.set_index("area") if len(data.comparison) else data.comparison, "Område"),
+            _records(data.comparison),
+        )
+    ]
     sheets["Målsætninger"] = [goal_row(c) for c in data.goal_cards]
     if len(data.completion):
         sheets["Uddannelsesstatus"] = [

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from schemas.sqltext import fill, ident, idents, literal
-from schemas.warehouse import PARQUET, VIEWS, description
+from schemas.national import NATIONAL_SHARES
+from schemas.sqltext import SQL, fill, ident, idents, literal
+from schemas.warehouse import INTERNAL, PARQUET, VIEWS, description
 
 SCHEMA = "analyst"
 
@@ -51,6 +52,77 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
                     **view,
                 )
             )
+    for name, (needs, sql, text, columns) in DERIVED.items():
+        if needs <= tables:
+            _create_derived(con, name, sql, text, columns)
+
+
+LOADED_SUM_AREA = "Sum af indlæste kommuner"
+_SHARE_COLUMNS = {
+    "year": "Application year (spring).",
+    "education_group": "Education group (see education_codes).",
+    "share_pct": "Share in percent, unrounded.",
+}
+# Views made from other tables, not one table's columns: name -> (the tables it reads, its
+# SELECT, its comment, a comment per column).
+DERIVED = {
+    # Hele landet, by the one rule (schemas/national.py) the report rounds and prints.
+    "national_shares": (
+        {"published_application_shares", "published_figures"},
+        NATIONAL_SHARES,
+        INTERNAL + "Hele landet: the national søgetal share per year and group as the council report, the run summary, "
+        "the workbook and the overview show it (rounded there to one decimal): a published national table "
+        "(source 'offentliggjort tabel'), else the figures of data/reference/published_figures.csv "
+        "('offentliggjorte tal'). A year without either has no national figure. Never a sum of the loaded "
+        "extracts (that is application_shares_loaded_sum).",
+        {**_SHARE_COLUMNS, "source": "'offentliggjort tabel' or 'offentliggjorte tal'."},
+    ),
+    # The loaded kommuner added up, for analysts who need it: named for what it is, never kommune 0
+    # ("Hele landet" in StatBank's codes) and never in the publication set.
+    "application_shares_loaded_sum": (
+        {"application_shares"},
+        fill(
+            """SELECT year, series_version, ${area} AS area, count(DISTINCT kommune_code)::INTEGER AS kommuner,
+       geography_basis, denominator_definition, grade, education_group,
+       sum(applicants)::BIGINT AS applicants, sum(denominator)::BIGINT AS denominator,
+       CASE WHEN bool_and(share_pct IS NOT NULL)
+            THEN 100.0 * sum(applicants) / nullif(sum(denominator), 0) END AS share_pct
+FROM main.application_shares WHERE kommune_code <> 0
+GROUP BY ALL ORDER BY year, geography_basis, grade, education_group""",
+            area=literal(LOADED_SUM_AREA),
+        ),
+        INTERNAL + "The sum of the kommuner whose extracts are loaded (area = "
+        f"'{LOADED_SUM_AREA}'), by year, grade and group: NOT the national figure, unless every kommune is "
+        "loaded, and even then not published (beside each kommune's shown counts it would pin a hidden one). "
+        "Hele landet is analyst.national_shares.",
+        {
+            **_SHARE_COLUMNS,
+            "series_version": "before_2023 or from_2023 (the series break).",
+            "area": f"Always '{LOADED_SUM_AREA}'.",
+            "kommuner": "How many kommuner the sum is of.",
+            "geography_basis": "school or residence, as in application_shares.",
+            "denominator_definition": "As in application_shares.",
+            "grade": "'9', '10' or '9+10'.",
+            "applicants": "Applicants in the loaded kommuner.",
+            "denominator": "Leavers in the loaded kommuner (the share's denominator).",
+        },
+    ),
+}
+
+
+def _create_derived(con: duckdb.DuckDBPyConnection, name: str, sql: SQL, text: str, columns: dict[str, str]) -> None:
+    view = {"schema": ident(SCHEMA), "name": ident(name)}
+    con.execute(fill("CREATE OR REPLACE VIEW ${schema}.${name} AS ${sql}", sql=sql, **view))
+    con.execute(fill("COMMENT ON VIEW ${schema}.${name} IS ${text}", text=literal(text), **view))
+    for column, comment in columns.items():
+        con.execute(
+            fill(
+                "COMMENT ON COLUMN ${schema}.${name}.${column} IS ${text}",
+                column=ident(column),
+                text=literal(comment),
+                **view,
+            )
+        )
 
 
 def dictionary_markdown(con: duckdb.DuckDBPyConnection) -> str:

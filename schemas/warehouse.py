@@ -37,8 +37,12 @@ application_shares_schema = pa.DataFrameSchema(
     {
         "year": _YEAR,
         "series_version": _SERIES,
-        "kommune_code": pa.Column(int, description="Kommune code; 0 = Hele landet (the whole country)."),
-        "kommune_name": pa.Column(str, description="Kommune name, or Hele landet."),
+        "kommune_code": pa.Column(
+            int,
+            description="Kommune code. No national row: Hele landet only from published tables; the sum of "
+            "the loaded kommuner is analyst.application_shares_loaded_sum.",
+        ),
+        "kommune_name": pa.Column(str, description="Kommune name."),
         "geography_basis": pa.Column(
             str, description="school = pupils of schools located in the kommune; residence = pupils living in it."
         ),
@@ -74,7 +78,10 @@ application_shares_by_sex_schema = pa.DataFrameSchema(
     {
         "year": _YEAR,
         "series_version": _SERIES,
-        "kommune_code": pa.Column(int, description="Kommune code (schools located there); 0 = Hele landet."),
+        "kommune_code": pa.Column(
+            int,
+            description="Kommune code (schools located there). No national row (see application_shares).",
+        ),
         "geography_basis": pa.Column(str, description="Always school."),
         "denominator_definition": _DEFINITION,
         "sex": pa.Column(str, description="M = drenge (boys), K = piger (girls), from the CPR number at ingestion."),

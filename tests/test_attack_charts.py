@@ -228,7 +228,7 @@ def test_a_hostile_school_name_in_a_real_report(hostile_school_run):
 @pytest.mark.integration
 def test_the_national_overview_charts_only_what_each_report_shows(sample_run, tmp_path):
     """Attack: the national overview (`overgang report --all`) draws every kommune's EUD share in a
-    ranking and a trend per region, as JSON written by hand this round, and the disclosure audit
+    funnel plot and a trend per region, as JSON written by hand this round, and the disclosure audit
     runs on the council reports, not on it. Promise: a number in a chart is one a reader could
     already see; here: each kommune's point in the overview is the number its own report's EUD
     chart draws for that year (null there means hidden, so it must be absent here). Found
@@ -238,19 +238,22 @@ def test_the_national_overview_charts_only_what_each_report_shows(sample_run, tm
     from reports.overview import render_overview
     from reports.render import render_report
 
-    page = render_overview(sample_run.settings, 2024, out=tmp_path / "overview.html").read_text(encoding="utf-8")
+    page = render_overview(sample_run.settings, 2023, out=tmp_path / "overview.html").read_text(encoding="utf-8")
     charts_ = chart_data(page)
-    ranking = charts_["chart-ranking"][0]
+    # The funnel's points (2023: a year with a published national share), one trace per group.
+    funnel_points = [t for t in charts_["chart-funnel"] if t.get("mode") == "markers"]
+    assert funnel_points
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
         names = dict(con.execute("SELECT kommune_name, kommune_code FROM kommuner").fetchall())
     drawn = {}
     for trace in charts_["chart-regions"]:
         drawn[trace["name"]] = dict(zip(trace["x"], trace["y"]))
-    for name, share in zip(ranking["y"], ranking["x"]):
-        assert drawn.setdefault(name, {}).setdefault(2024, share) == share, name
+    for trace in funnel_points:
+        for name, share in zip(trace["text"], trace["y"]):
+            assert drawn.setdefault(name, {}).setdefault(2023, share) == share, name
     checked = 0
     for name, points in drawn.items():
-        report = render_report(sample_run.settings, names[name], 2024, out=tmp_path / f"{names[name]}.html")
+        report = render_report(sample_run.settings, names[name], 2023, out=tmp_path / f"{names[name]}.html")
         eud = chart_data(report.read_text(encoding="utf-8"))["chart-eud"][0]
         shown = {x: y for x, y in zip(eud["x"], eud["y"]) if y is not None}
         for year, value in points.items():

@@ -321,10 +321,11 @@ def test_extract_as_received_real_columns(settings, keyed):
         quarantined = con.execute("SELECT count(*) FROM quarantine WHERE dataset = 'applications'").fetchone()[0]
         text = [
             v
-            for (t, c) in con.execute(
-                "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' AND NOT internal"
+            for (sc, t, c) in con.execute(
+                "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                "WHERE data_type = 'VARCHAR' AND NOT internal"
             ).fetchall()
-            for (v,) in con.execute(f'SELECT DISTINCT "{c}"::VARCHAR FROM "{t}"').fetchall()
+            for (v,) in con.execute(f'SELECT DISTINCT "{c}"::VARCHAR FROM "{sc}"."{t}"').fetchall()
             if v
         ]
     # By hand: denominator = A and B (C applies to 10th grade, D is not 'direkte fra skole').

@@ -37,13 +37,14 @@ def _text_values(db) -> list[str]:
     values = []
     with duckdb.connect(str(db), read_only=True) as con:
         columns = con.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' AND NOT internal"
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+            "WHERE data_type = 'VARCHAR' AND NOT internal"
         ).fetchall()
-        for table, column in columns:
+        for schema, table, column in columns:
             values += [
                 v
                 for (v,) in con.execute(
-                    f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
+                    f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}" WHERE "{column}" IS NOT NULL'
                 ).fetchall()
             ]
     assert values, f"no text found in {db}"

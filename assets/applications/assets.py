@@ -348,6 +348,9 @@ def step_done(con, years: list[int], run_id: str, step: str) -> None:
     )
 
 
+# The tables that once held a summed "national" row (kommune_code 0); see the SQL files.
+SUMMED_BEFORE = ("application_shares", "application_shares_by_sex")
+
 SHARE_SPECS = [
     AssetSpec(
         "application_shares",
@@ -389,6 +392,10 @@ def share_tables(context: AssetExecutionContext, duckdb: DuckDBResource):
             rows = replace_years(
                 con, table, read_sql("applications", table), years, {"series_break": series_break_year()}
             )
+            if table in SUMMED_BEFORE:
+                # A warehouse made before keeps its other years' kommune_code 0 rows (sums of the
+                # loaded extracts, once called Hele landet): gone, so no surface reads them as national.
+                con.execute(fill("DELETE FROM ${table} WHERE kommune_code = 0", table=ident(table)))
             step_done(con, years, context.run.run_id, table)
             report_rows_by_year(context, con, table, years, asset_key=table)
             yield MaterializeResult(asset_key=table, metadata={"rows_in_run": rows})

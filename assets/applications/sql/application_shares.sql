@@ -7,7 +7,10 @@
 --   * 9th graders applying to 10th grade (TIENDE) are counted but out of the denominator;
 --   * 'øvrigt' (work, abroad, ...) stays in the denominator.
 -- Two geography bases: where the school is located ('school') and where the pupil lives
--- ('residence'). kommune_code 0 is the whole country (Hele landet), as in StatBank.
+-- ('residence'). No national row (kommune_code 0): a sum of the loaded extracts is not the
+-- country's figure, so the whole country comes only from published tables
+-- (published_application_shares, published_figures); the analysts' sum of what was loaded is the
+-- view analyst.application_shares_loaded_sum, named so (schemas/dictionary.py).
 -- From 2023 ($series_break, data/reference/series_breaks.csv) 'direkte fra skole' means enrolled at the
 -- moment of application: series_version marks the break.
 WITH first_choice AS (
@@ -21,16 +24,11 @@ located AS (
     SELECT year, 'residence' AS geography_basis, residence_kommune AS kommune_code, grade, education_group
     FROM first_choice WHERE residence_kommune IS NOT NULL
 ),
-with_country AS (
-    SELECT * FROM located
-    UNION ALL
-    SELECT year, geography_basis, 0 AS kommune_code, grade, education_group FROM located
-),
 counted AS (
     SELECT year, geography_basis, kommune_code,
            coalesce(grade::VARCHAR, '9+10') AS grade,
            education_group, count(*)::BIGINT AS applicants
-    FROM with_country
+    FROM located
     GROUP BY GROUPING SETS ((year, geography_basis, kommune_code, grade, education_group),
                             (year, geography_basis, kommune_code, education_group))
 ),
@@ -48,7 +46,7 @@ SELECT
     f.year,
     CASE WHEN f.year >= $series_break THEN 'from_' ELSE 'before_' END || $series_break::VARCHAR AS series_version,
     kommune_code,
-    coalesce(k.kommune_name, 'Hele landet')                        AS kommune_name,
+    k.kommune_name,
     f.geography_basis,
     'leavers_excl_10th_grade_applicants'                           AS denominator_definition,
     f.grade,

@@ -1,18 +1,13 @@
 -- application_shares_by_sex: søgetal for boys (M) and girls (K), 9th and 10th grade together,
--- schools located in the kommune; kommune_code 0 is the whole country. Sex comes from the
+-- schools located in the kommune; no national row (see application_shares.sql). Sex comes from the
 -- CPR number at ingestion; rows whose CPR could not be read have none and are left out.
 WITH first_choice AS (
     SELECT year, school_kommune AS kommune_code, sex, education_group
     FROM applications
     WHERE priority = 1 AND applicant_group = 'direct' AND sex IS NOT NULL AND year IN (SELECT unnest($years))
 ),
-with_country AS (
-    SELECT * FROM first_choice
-    UNION ALL
-    SELECT year, 0 AS kommune_code, sex, education_group FROM first_choice
-),
 counted AS (
-    SELECT year, kommune_code, sex, education_group, count(*)::BIGINT AS applicants FROM with_country GROUP BY ALL
+    SELECT year, kommune_code, sex, education_group, count(*)::BIGINT AS applicants FROM first_choice GROUP BY ALL
 ),
 grid AS (
     SELECT DISTINCT c.year, c.kommune_code, c.sex, g."group" AS education_group, g.in_denominator, g.sort_order
