@@ -579,8 +579,9 @@ def _environment() -> Environment:
         source=source_link,
         plain=plain,
         genitive=genitive,
+        css=lambda text: Markup(css_string(str(text))),
     )
-    env.globals.update(rows=rows, named_rows=named_rows)
+    env.globals.update(rows=rows, named_rows=named_rows, synthetic_header=SYNTHETIC_HEADER)
     return env
 
 
@@ -616,9 +617,21 @@ def source_link(source) -> Markup:
 
 
 def print_header(data: ReportData, generated: datetime) -> str:
-    """The running header of every printed page, as a CSS string (kommune, year, date)."""
+    """The running header of every printed page, as a CSS string (kommune, year, date); a report
+    made from the synthetic sample says so on every page (the mark above the title is on page 1)."""
     text = f"{data.kommune_name} Kommune · Søgning til ungdomsuddannelserne {data.year} · {da_date(generated.date())}"
-    # A CSS string inside <style>: no quote ends it early and no "<" can close the element.
+    return css_string(SYNTHETIC_HEADER + text if data.publication.get("synthetic_data") else text)
+
+
+# What marks every surface made from the shipped synthetic sample: a printed page's running header,
+# and row 1 of every sheet and the properties of the workbook, so a forwarded copy cannot pass as real.
+SYNTHETIC_MARK = "SYNTETISKE DATA – ikke rigtige tal"
+SYNTHETIC_HEADER = SYNTHETIC_MARK + " · "
+SYNTHETIC_NOTE = SYNTHETIC_MARK + ". Lavet ud fra Overgangs opdigtede eksempeldata, ikke fra kommunens egne udtræk."
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string inside <style>: no quote ends it early and no "<" can close the element."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ") + '"'
 
 
