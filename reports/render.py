@@ -506,10 +506,12 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     import xlsxwriter
 
     tmp = path.with_suffix(".tmp.xlsx")
+    synthetic = bool(data.publication.get("synthetic_data"))
     sheets = report_tables(data)
     sheets["Om tallene"] = [
         {"Note": note}
         for note in (
+            *([SYNTHETIC_NOTE] if synthetic else []),
             "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
             f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
             f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
@@ -522,13 +524,31 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
     )
     bold = book.add_format({"bold": True})
+    title = f"Søgning til ungdomsuddannelserne {data.year} – {data.kommune_name} Kommune"
+    book.set_properties(
+        {
+            "title": (SYNTHETIC_HEADER + title) if synthetic else title,
+            "subject": SYNTHETIC_NOTE if synthetic else title,
+            "keywords": "syntetiske data, ikke rigtige tal" if synthetic else "",
+            "comments": SYNTHETIC_NOTE if synthetic else "",
+            "author": "Overgang",
+        }
+    )
+    if synthetic:
+        book.set_custom_property("Syntetiske data", True)
+    mark = book.add_format({"bold": True, "font_color": "#3d3000", "bg_color": "#fff1c2"})
     # Text a spreadsheet would run stays text when it is edited too (Excel's leading apostrophe).
     quoted = book.add_format({"quote_prefix": True})
     for name, rows in sheets.items():
         sheet = book.add_worksheet(name)
         columns = list(dict.fromkeys(c for r in rows for c in r))
-        sheet.write_row(0, 0, columns, bold)
-        for i, r in enumerate(rows, start=1):
+        # Row 1 says the data are synthetic above the column headings (and on paper, each page).
+        top = 1 if synthetic else 0
+        if synthetic:
+            sheet.write_string(0, 0, SYNTHETIC_NOTE, mark)
+            sheet.set_header(f"&C&B{SYNTHETIC_MARK}")
+        sheet.write_row(top, 0, columns, bold)
+        for i, r in enumerate(rows, start=top + 1):
             for j, c in enumerate(columns):
                 _write_cell(sheet, i, j, r.get(c), quoted)
     try:
