@@ -329,6 +329,7 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
             "give your own with --input FOLDER.[/]"
         )
     _take_input_folder(settings, wait)
+    _check_key(settings, years)
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
         result = execute_main_job(settings, instance, quiet=True, years=years, accept_smaller=accept_smaller, wait=wait)
@@ -346,6 +347,14 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
     console.print(f"Warehouse: {settings.warehouse}")
     if reports:
         console.print(f"Report:    {reports[-1]}")
+
+
+def _check_key(settings: Settings, years: tuple[int, int] | None) -> None:
+    """No run starts for extracts that cannot be pseudonymised: one message, not a failed run."""
+    from assets.inbox.key_check import key_refusal
+
+    if problem := key_refusal(settings, years):
+        _fail(problem)
 
 
 def _take_input_folder(settings: Settings, wait: bool) -> None:
@@ -422,6 +431,8 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
         from pipelines.run import execute_main_job, execute_sources_job, failure_messages
 
         years = sorted({o.year for o in accepted if o.kind == "applications"})
+        if years:
+            _check_key(settings, (years[0], years[-1]))
         started = time.perf_counter()
         with DagsterInstance.get() as instance:
             if years:
