@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from reports.overview import render_overview
 from tests.paper import COVERED, lay_out_for_print, pdf_pages, squeeze
 from tests.test_report_browser import browser  # noqa: F401  (the shared Chromium fixture)
+from tests.test_report_pages import OVERLAPS
 
 TITLE = "Søgning til erhvervsuddannelserne 2024: alle kommuner"
 
@@ -59,6 +60,7 @@ def test_overview_on_paper_has_header_page_numbers_and_the_title_whole(overview,
     page = _open(browser, overview, 1100)
     lay_out_for_print(page)
     assert page.evaluate(COVERED, "h1") == []
+    assert page.evaluate(OVERLAPS) == [], "on paper, chart labels run into each other or are cut"
     page.close()
 
 
