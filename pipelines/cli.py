@@ -250,6 +250,8 @@ def _report_result(settings: Settings, result, elapsed: float, years: list[int] 
             f"now holds {what}.[/] What failed came after publishing; see above (e.g. `overgang report` "
             "renders the report again)."
         )
+    elif not settings.warehouse.exists():  # a fresh home: there is no "as before" to speak of
+        console.print(f"Nothing was published (the run stopped after {elapsed:.1f} s): this home has no warehouse yet.")
     else:
         stays = "stay" if years and len(years) > 1 else "stays"
         console.print(

@@ -64,3 +64,14 @@ def test_a_later_run_without_it_is_not_blocked_and_with_the_key_it_loads(refused
     again = overgang(tmp_path, "run", "--input", str(folder), "--accept-smaller", OVERGANG_CPR_KEY=TEST_KEY)
     assert again.returncode == 0, again.stdout + again.stderr
     assert (tmp_path / "inbox" / "processed" / "applications" / "2024" / "optagelse_2024.csv").exists()
+
+
+def test_a_run_that_fails_in_a_fresh_home_says_there_is_no_warehouse_yet(tmp_path):
+    """A run that starts and fails (here: too many rows in quarantine) in a home that never had a
+    warehouse says so, not that the warehouse 'is as it was before this run'."""
+    rows = many(50) + many(10, start=50, Klassetrin="7")
+    folder = settled(write_extract(tmp_path / "udtraek" / "optagelse_2024.csv", rows)).parent
+    done = overgang(tmp_path, "run", "--input", str(folder), OVERGANG_CPR_KEY=TEST_KEY)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0, said
+    assert "this home has no warehouse yet" in said and "as it was before" not in said, said
