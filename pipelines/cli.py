@@ -277,6 +277,8 @@ def _report_result(settings: Settings, result, elapsed: float, years: list[int] 
             f"now holds {what}.[/] What failed came after publishing; see above (e.g. `overgang report` "
             "renders the report again)."
         )
+    elif not settings.warehouse.exists():  # a fresh home: there is no "as before" to speak of
+        console.print(f"Nothing was published (the run stopped after {elapsed:.1f} s): this home has no warehouse yet.")
     else:
         stays = "stay" if years and len(years) > 1 else "stays"
         console.print(
@@ -356,6 +358,7 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
             "give your own with --input FOLDER.[/]"
         )
     _take_input_folder(settings, wait)
+    _check_key(settings, years)
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
         result = execute_main_job(settings, instance, quiet=True, years=years, accept_smaller=accept_smaller, wait=wait)
@@ -380,6 +383,14 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
     console.print(f"Warehouse: {settings.warehouse}")
     if reports:
         console.print(f"Report:    {reports[-1]}")
+
+
+def _check_key(settings: Settings, years: tuple[int, int] | None) -> None:
+    """No run starts for extracts that cannot be pseudonymised: one message, not a failed run."""
+    from assets.inbox.key_check import key_refusal
+
+    if problem := key_refusal(settings, years):
+        _fail(problem)
 
 
 def _take_input_folder(settings: Settings, wait: bool) -> None:
@@ -456,6 +467,8 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
         from pipelines.run import execute_main_job, execute_sources_job, failure_messages
 
         years = sorted({o.year for o in accepted if o.kind == "applications" and o.year is not None})
+        if years:
+            _check_key(settings, (years[0], years[-1]))
         started = time.perf_counter()
         with DagsterInstance.get() as instance:
             if years:

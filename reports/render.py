@@ -510,10 +510,12 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     import xlsxwriter
 
     tmp = path.with_suffix(".tmp.xlsx")
+    synthetic = bool(data.publication.get("synthetic_data"))
     sheets = report_tables(data)
     sheets["Om tallene"] = [
         {"Note": note}
         for note in (
+            *([SYNTHETIC_NOTE] if synthetic else []),
             "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
             f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
             f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
@@ -526,13 +528,31 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
     )
     bold = book.add_format({"bold": True})
+    title = f"Søgning til ungdomsuddannelserne {data.year} – {data.kommune_name} Kommune"
+    book.set_properties(
+        {
+            "title": (SYNTHETIC_HEADER + title) if synthetic else title,
+            "subject": SYNTHETIC_NOTE if synthetic else title,
+            "keywords": "syntetiske data, ikke rigtige tal" if synthetic else "",
+            "comments": SYNTHETIC_NOTE if synthetic else "",
+            "author": "Overgang",
+        }
+    )
+    if synthetic:
+        book.set_custom_property("Syntetiske data", True)
+    mark = book.add_format({"bold": True, "font_color": "#3d3000", "bg_color": "#fff1c2"})
     # Text a spreadsheet would run stays text when it is edited too (Excel's leading apostrophe).
     quoted = book.add_format({"quote_prefix": True})
     for name, rows in sheets.items():
         sheet = book.add_worksheet(name)
         columns = list(dict.fromkeys(c for r in rows for c in r))
-        sheet.write_row(0, 0, columns, bold)
-        for i, r in enumerate(rows, start=1):
+        # Row 1 says the data are synthetic above the column headings (and on paper, each page).
+        top = 1 if synthetic else 0
+        if synthetic:
+            sheet.write_string(0, 0, SYNTHETIC_NOTE, mark)
+            sheet.set_header(f"&C&B{SYNTHETIC_MARK}")
+        sheet.write_row(top, 0, columns, bold)
+        for i, r in enumerate(rows, start=top + 1):
             for j, c in enumerate(columns):
                 _write_cell(sheet, i, j, r.get(c), quoted)
     try:
@@ -583,8 +603,9 @@ def _environment() -> Environment:
         source=source_link,
         plain=plain,
         genitive=genitive,
+        css=lambda text: Markup(css_string(str(text))),
     )
-    env.globals.update(rows=rows, named_rows=named_rows)
+    env.globals.update(rows=rows, named_rows=named_rows, synthetic_header=SYNTHETIC_HEADER)
     return env
 
 
@@ -620,9 +641,21 @@ def source_link(source) -> Markup:
 
 
 def print_header(data: ReportData, generated: datetime) -> str:
-    """The running header of every printed page, as a CSS string (kommune, year, date)."""
+    """The running header of every printed page, as a CSS string (kommune, year, date); a report
+    made from the synthetic sample says so on every page (the mark above the title is on page 1)."""
     text = f"{data.kommune_name} Kommune · Søgning til ungdomsuddannelserne {data.year} · {da_date(generated.date())}"
-    # A CSS string inside <style>: no quote ends it early and no "<" can close the element.
+    return css_string(SYNTHETIC_HEADER + text if data.publication.get("synthetic_data") else text)
+
+
+# What marks every surface made from the shipped synthetic sample: a printed page's running header,
+# and row 1 of every sheet and the properties of the workbook, so a forwarded copy cannot pass as real.
+SYNTHETIC_MARK = "SYNTETISKE DATA – ikke rigtige tal"
+SYNTHETIC_HEADER = SYNTHETIC_MARK + " · "
+SYNTHETIC_NOTE = SYNTHETIC_MARK + ". Lavet ud fra Overgangs opdigtede eksempeldata, ikke fra kommunens egne udtræk."
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string inside <style>: no quote ends it early and no "<" can close the element."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ") + '"'
 
 

@@ -83,7 +83,7 @@ def test_report_2024_shows_the_published_shares(sample_run, browser):
     completion = page.locator("#card-htk_completion_95")
     assert completion.locator(".value").inner_text() == "69,4 %"
     assert completion.locator(".national").inner_text() == "67,3 %"
-    assert completion.locator(".status").inner_text() == "Status kræver profilmodellen"
+    assert completion.locator(".status").inner_text() == "Ikke målt endnu"
     assert completion.locator(".gap-people").count() == 0 and completion.locator(".gap").count() == 0
     # National goal: two published figures (75 % in 2013, 84 % in 2023) are no trend to project.
     national = page.locator("#card-national_90_2030")

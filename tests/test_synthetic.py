@@ -61,12 +61,15 @@ def test_reports_from_the_sample_say_synthetic_on_every_printed_page(sample_run,
     page.goto(path.as_uri(), wait_until="load")
     mark = page.locator("#synthetic-mark")
     assert "Syntetiske data – ikke rigtige tal" in mark.inner_text()
-    # Printed, the mark is a fixed element: Chromium repeats it at the top of every page.
+    # Printed, the mark is in page 1's flow above the title (never over it), and every page's
+    # running header says it (tests/test_report_on_paper.py reads the PDF).
     page.emulate_media(media="print")
-    assert mark.evaluate("e => getComputedStyle(e).position") == "fixed"
+    assert mark.evaluate("e => getComputedStyle(e).position") == "static"
+    assert "SYNTETISKE DATA – ikke rigtige tal" in path.read_text(encoding="utf-8").split("@top-left", 1)[1][:200]
     page.close()
     with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
         data = load_report_data(con, 169, 2025, sample_run.settings)
     assert data.publication["synthetic_data"] is True
     data.publication["synthetic_data"] = False  # as a warehouse of real extracts says
-    assert "synthetic-mark" not in render_html(data, datetime.now())
+    real = render_html(data, datetime.now())
+    assert "synthetic-mark" not in real and "SYNTETISKE DATA" not in real

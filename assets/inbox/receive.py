@@ -443,10 +443,15 @@ def promote(settings: Settings, published: dict[int, set[str]]) -> list[Outcome]
 
 
 def fail_pending(
-    settings: Settings, years: list[int] | None, reason: str, sha256: set[str] | None = None
+    settings: Settings,
+    years: list[int] | None,
+    reason: str,
+    sha256: set[str] | None = None,
+    cause: str = "the run that was to load it failed",
 ) -> list[Outcome]:
     """Move pending extracts of `years` (or with these contents) to rejected/ with the run's reason:
-    the year's current extract stays current, and the file can be loaded again once fixed."""
+    the year's current extract stays current, and the file can be loaded again once fixed. `cause`
+    says why it was not loaded (a failed run, or a run refused before it started)."""
     done = []
     with inbox_lock(settings):
         received = {row["stored_as"]: row for row in ledger_rows(settings) if row["outcome"] == "received"}
@@ -461,7 +466,7 @@ def fail_pending(
                 else "No earlier extract is loaded for the year."
             )
             message = scrub(
-                f"{path.name}: the run that was to load it failed: {' '.join(reason.split())} {stays} "
+                f"{path.name}: {cause}: {' '.join(reason.split())} {stays} "
                 "Correct the cause and load the file again (overgang load FILE)."
             )
             target = _free(settings.inbox_dir / "rejected" / path.name)
