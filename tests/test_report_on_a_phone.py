@@ -16,7 +16,7 @@ KEY_COLUMNS = {
     "table-eud": ["År", "Høje-Taastrup", "Hele landet", "Måltal"],
     "table-gym": ["År", "Høje-Taastrup", "Hele landet", "Måltal"],
     "table-schools": ["Skole", "Afgangselever", "EUD"],
-    "table-ranking": ["Kommune", "EUD-andel", "Måltal", "Forskel"],
+    "table-kommuner": ["Kommune", "EUD-andel", "Måltal", "Forskel"],
 }
 # Each table's headings, whether each is drawn, and whether it lies inside the table's box.
 HEADINGS = """() => [...document.querySelectorAll('table')].map(t => {
