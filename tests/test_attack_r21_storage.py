@@ -16,7 +16,7 @@ from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.sql import check_alembic_revision, get_alembic_config
 from sqlalchemy import create_engine
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.hostile]
 
 PROCESSES = 4
 ROUNDS = 6

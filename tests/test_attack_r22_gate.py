@@ -90,6 +90,7 @@ def labelled(draw):
     return cube, labels, how
 
 
+@pytest.mark.hostile
 @settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(labelled())
 def test_the_gate_agrees_with_an_independent_attacker(case):
@@ -117,6 +118,7 @@ def test_the_gate_agrees_with_an_independent_attacker(case):
         check(cube, labels)
 
 
+@pytest.mark.hostile
 @settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(tables(), min_size=1, max_size=4), st.sampled_from([0, 20]))
 def test_protect_leaves_no_cell_the_attacker_can_narrow(values, min_denominator):

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from overgang.settings import PROJECT_DIR
-from tests.cli import overgang
+from tests.cli import child_env, overgang_process
 
 pytestmark = pytest.mark.integration
 
@@ -46,18 +46,18 @@ def _dagster_reads(tmp_path: Path) -> dict[str, str]:
 
 
 def test_a_damaged_runs_db_is_said_not_a_traceback(tmp_path):
-    assert overgang(tmp_path, "run").returncode == 0
+    assert overgang_process(tmp_path, "run").returncode == 0
     runs_db = _history(tmp_path) / "runs.db"
     for extra in ("-wal", "-shm"):
         Path(f"{runs_db}{extra}").unlink(missing_ok=True)
     runs_db.write_bytes(os.urandom(8192))
-    damaged = overgang(tmp_path, "run", "--rebuild")
+    damaged = overgang_process(tmp_path, "run", "--rebuild")
     assert damaged.returncode == 1
     assert "Traceback" not in damaged.stderr, damaged.stderr[-2000:]
     assert "run history" in damaged.stderr and "is damaged" in damaged.stderr
     # The way out the message gives: the history moved aside, the next run works.
     _history(tmp_path).rename(tmp_path / "history.damaged")
-    again = overgang(tmp_path, "run", "--rebuild")
+    again = overgang_process(tmp_path, "run", "--rebuild")
     assert again.returncode == 0, again.stderr[-2000:]
     assert list(_dagster_reads(tmp_path).values()) == ["SUCCESS"]
 
@@ -65,14 +65,13 @@ def test_a_damaged_runs_db_is_said_not_a_traceback(tmp_path):
 def test_an_empty_runs_db_is_made_again(tmp_path):
     _history(tmp_path).mkdir(parents=True)
     (_history(tmp_path) / "runs.db").write_bytes(b"")
-    done = overgang(tmp_path, "run")
+    done = overgang_process(tmp_path, "run")
     assert done.returncode == 0, done.stderr[-2000:]
     assert list(_dagster_reads(tmp_path).values()) == ["SUCCESS"]
 
 
 def test_sigint_in_the_middle_of_a_run_then_the_next_run(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env |= {"OVERGANG_HOME": str(tmp_path / "home"), "OVERGANG_INBOX": str(tmp_path / "inbox")}
+    env = child_env(tmp_path)
     child = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "run"],
         cwd=PROJECT_DIR,
@@ -92,7 +91,7 @@ def test_sigint_in_the_middle_of_a_run_then_the_next_run(tmp_path):
     # The command ends with its own message, not an uncaught exception (a step's failure it
     # reports may quote the interrupted step's stack: that is the run's report, not the command's).
     assert err.strip().splitlines()[-1].startswith(("Error:", "Aborted")), err[-3000:]
-    again = overgang(tmp_path, "run")
+    again = overgang_process(tmp_path, "run")
     assert again.returncode == 0, again.stderr[-2000:]
     statuses = sorted(_dagster_reads(tmp_path).values())
     assert statuses in (["FAILURE", "SUCCESS"], ["CANCELED", "SUCCESS"]), statuses
@@ -103,8 +102,8 @@ def test_the_history_files_are_whole_without_their_logs_after_a_command(tmp_path
     """The command ends without Python's teardown; the storage still closes its connections at
     exit, so each file's write-ahead log is folded into it: a copy of the *.db files alone (a
     backup) holds every run, read by Dagster's own storage."""
-    assert overgang(tmp_path, "run").returncode == 0
-    assert overgang(tmp_path, "run").returncode == 0
+    assert overgang_process(tmp_path, "run").returncode == 0
+    assert overgang_process(tmp_path, "run").returncode == 0
     dagster = tmp_path / "home" / "dagster"
     assert not [p for p in dagster.rglob("*-wal") if p.stat().st_size], list(dagster.rglob("*-wal"))
     backup = tmp_path / "backup"

@@ -57,15 +57,14 @@ from hypothesis import strategies as st
 
 from assets.applications.ingest import FileRejected
 from assets.inbox import recognise
-from tests.cli import overgang
-from tests.test_attack_r22_process import _child
+from tests.cli import overgang_process, python_child
 from tests.test_privacy import _assert_clean, personal  # noqa: F401  (the fixture)
 
 # --- commands without pyarrow -------------------------------------------------------------------
 
 
 def test_a_command_has_pandas_string_columns_as_without_pyarrow():
-    done = _child(
+    done = python_child(
         """
         import io, sys
         from overgang.process import start_command
@@ -95,7 +94,7 @@ def test_a_command_has_pandas_string_columns_as_without_pyarrow():
 
 
 def test_a_library_imported_before_start_command_is_left_as_it_is():
-    done = _child(
+    done = python_child(
         """
         import hypothesis
         from overgang.process import start_command
@@ -173,19 +172,19 @@ def test_every_word_sqlite_has_for_a_damaged_file_is_recognised(error):
 def _refused_then_mended_by_moving_aside(tmp_path: Path) -> None:
     """The next run stops with the damaged folder named and no traceback, and moving that folder
     aside, the way out the message gives, lets a run succeed."""
-    damaged = overgang(tmp_path, "run", "--year", "2025")
+    damaged = overgang_process(tmp_path, "run", "--year", "2025")
     assert damaged.returncode == 1
     assert "Traceback" not in damaged.stderr, damaged.stderr[-2000:]
     folder = re.search(r"run history \(([^)]+)\) is damaged", damaged.stderr)
     assert folder, damaged.stderr[-2000:]
     Path(folder.group(1)).rename(tmp_path / "moved-aside")
-    again = overgang(tmp_path, "run", "--year", "2025")
+    again = overgang_process(tmp_path, "run", "--year", "2025")
     assert again.returncode == 0, again.stderr[-2000:]
 
 
 @pytest.mark.integration
 def test_a_damaged_schema_in_runs_db_is_said_not_a_traceback(tmp_path):
-    assert overgang(tmp_path, "run", "--year", "2025").returncode == 0
+    assert overgang_process(tmp_path, "run", "--year", "2025").returncode == 0
     runs_db = tmp_path / "home" / "dagster" / "history" / "runs.db"
     con = sqlite3.connect(runs_db)
     con.execute("PRAGMA writable_schema=ON")
@@ -197,7 +196,7 @@ def test_a_damaged_schema_in_runs_db_is_said_not_a_traceback(tmp_path):
 
 @pytest.mark.integration
 def test_a_damaged_schedules_db_is_said_with_a_way_out_that_works(tmp_path):
-    assert overgang(tmp_path, "run", "--year", "2025").returncode == 0
+    assert overgang_process(tmp_path, "run", "--year", "2025").returncode == 0
     schedules = tmp_path / "home" / "dagster" / "schedules" / "schedules.db"
     for extra in ("-wal", "-shm"):
         Path(f"{schedules}{extra}").unlink(missing_ok=True)
