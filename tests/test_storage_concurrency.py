@@ -1,4 +1,4 @@
-"""Hostile round 21: the run history's storage (pipelines/storage.py) with two processes at once.
+"""Hostile tests: the run history's storage (pipelines/storage.py) with two processes at once.
 
 The webserver asks for a run's events as soon as the run is launched, while the run's own process
 writes its first event: both open the run's event shard, which does not exist yet. Dagster's own

@@ -1,4 +1,4 @@
-"""Hostile round 21: publishing in one transaction (assets/warehouse/assets.py publish) when the
+"""Hostile test: publishing in one transaction (assets/warehouse/assets.py publish) when the
 disk fills mid-copy. The disk is "full" for the publishing process only: a file-size limit
 (RLIMIT_FSIZE, SIGXFSZ ignored) makes every write past it fail with EFBIG, as ENOSPC would.
 

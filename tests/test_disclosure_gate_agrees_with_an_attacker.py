@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from overgang import suppression
 from overgang.suppression import MIN_SPAN, PRIMARY, SECONDARY, Cube, DisclosureError, check, failures, protect
-from tests.test_attack_solver import _whole_cube_intervals
+from tests.test_disclosure_solver_agrees_with_scipy import _whole_cube_intervals
 
 
 def table(values: list[list[int]], prefix: str = "") -> Cube:
