@@ -77,7 +77,9 @@ def test_the_parquet_folder_comes_back_with_the_publication_in_place(published_c
     assert (folder / "parquet" / PARQUET_MARK).read_text(encoding="utf-8") == "the-killed-publish"
     with duckdb.connect(str(published), read_only=True) as con:
         published_rows = con.execute(f"SELECT count(*) FROM {SCHEMA}.application_shares").fetchone()[0]
-    rows = duckdb.sql(f"SELECT count(*) FROM '{folder / 'parquet' / 'application_shares.parquet'}'").fetchall()[0][0]
+    # Its own connection: the module's default one may hold another test's unfinished result.
+    with duckdb.connect() as con:
+        rows = con.sql(f"SELECT count(*) FROM '{folder / 'parquet' / 'application_shares.parquet'}'").fetchall()[0][0]
     assert rows == published_rows > 0
     assert not settle_parquet(published)  # settled once; nothing more to do
 
