@@ -36,8 +36,6 @@ import pytest
 from overgang.settings import PROJECT_DIR
 from tests.cli import child_env, overgang_process
 
-pytestmark = pytest.mark.integration
-
 
 def _history(tmp_path: Path) -> Path:
     return tmp_path / "home" / "dagster" / "history"
@@ -54,6 +52,7 @@ def _dagster_reads(tmp_path: Path) -> dict[str, str]:
     return {run.run_id: run.status.value for run in runs}
 
 
+@pytest.mark.integration
 def test_a_damaged_runs_db_is_said_not_a_traceback(tmp_path):
     assert overgang_process(tmp_path, "run").returncode == 0
     runs_db = _history(tmp_path) / "runs.db"
@@ -71,6 +70,7 @@ def test_a_damaged_runs_db_is_said_not_a_traceback(tmp_path):
     assert list(_dagster_reads(tmp_path).values()) == ["SUCCESS"]
 
 
+@pytest.mark.integration
 def test_an_empty_runs_db_is_made_again(tmp_path):
     _history(tmp_path).mkdir(parents=True)
     (_history(tmp_path) / "runs.db").write_bytes(b"")
@@ -79,6 +79,7 @@ def test_an_empty_runs_db_is_made_again(tmp_path):
     assert list(_dagster_reads(tmp_path).values()) == ["SUCCESS"]
 
 
+@pytest.mark.integration
 def test_sigint_in_the_middle_of_a_run_then_the_next_run(tmp_path):
     env = child_env(tmp_path)
     child = subprocess.Popen(
@@ -107,6 +108,7 @@ def test_sigint_in_the_middle_of_a_run_then_the_next_run(tmp_path):
     shutil.rmtree(tmp_path / "home" / "work", ignore_errors=True)
 
 
+@pytest.mark.integration
 def test_the_history_files_are_whole_without_their_logs_after_a_command(tmp_path):
     """The command ends without Python's teardown; the storage still closes its connections at
     exit, so each file's write-ahead log is folded into it: a copy of the *.db files alone (a
