@@ -20,11 +20,12 @@ run: setup
 test: setup lint
 	$(UV) run pytest -n 2 --dist loadscope
 
-## The tests that start no Dagster run and no browser (unmarked; `integration` is the rest), after
+## The tests that start no Dagster run and no browser and are no slow `hostile` attack (unmarked;
+## `integration` and `hostile` are the rest), after
 ## the Python linters, on two workers with fewer property examples: the edit-test loop. CI runs
 ## `make test`: every linter (the SQL one too) and every test.
 test-fast: setup lint-python
-	$(UV) run pytest -m "not integration" --hypothesis-profile=fast -n 2
+	$(UV) run pytest -m "not integration and not hostile" --hypothesis-profile=fast -n 2
 
 ## Lint and format check (ruff), the layers (import-linter), the types (mypy) and the SQL files
 ## (sqlfluff, DuckDB dialect); every rule is in pyproject.toml. `uv run ruff format .` formats.

@@ -92,7 +92,7 @@ def national_shares(con, years: list[int], scheme: GroupScheme) -> dict[int, tup
     the rule is schemas/national.py, which the analysts' view analyst.national_shares reads too),
     else nothing. Never computed from the loaded extracts, not even from all 98 kommuner: a national
     share is a sum of every kommune's cube, and beside each kommune's shown counts it pins a
-    hidden one (tests/test_disclosure_attacks2.py)."""
+    hidden one (tests/test_captions_and_national_figures_pin_no_hidden_count.py)."""
     # One query for every year at once: a report shows a dozen years, and each query costs
     # DuckDB a millisecond or two however few rows it returns.
     tables: dict[int, list] = {}

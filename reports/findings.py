@@ -111,7 +111,7 @@ def groups_finding(groups: pd.DataFrame, prefix: str | None, year: int) -> Marku
         return Markup(f"Fordelingen for {year} kan ikke vises af hensyn til elevernes fortrolighed.")
     top = shown.sort_values("share", ascending=False).iloc[0]
     # "Most chose X" ranks every group, the hidden ones too: said only when none is hidden
-    # (else it bounds a hidden count by a shown one; tests/test_disclosure_attacks2.py).
+    # (else it bounds a hidden count by a shown one; tests/test_captions_and_national_figures_pin_no_hidden_count.py).
     complete = len(shown) == len(groups)
     parts = []
     if complete:

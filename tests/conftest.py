@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from overgang.settings import PROJECT_DIR, SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job
+from tests.cli import TEST_ENV
 
 # Property tests: 60 examples each in `make test`; `make test-fast` (--hypothesis-profile=fast) tries
 # 12, enough to catch a plain mistake in the edit-test loop, while CI keeps the full search.
@@ -35,6 +37,8 @@ def _no_fsync(dbapi_connection, _record) -> None:
 
 
 # Tests that start a Dagster run or a browser are `integration`; `make test-fast` runs the rest.
+# The slow hostile attacks (kill -9 at many moments, processes at once, an independent attacker's
+# solver) are `hostile` as well: `make test-fast` leaves them out too, CI runs them.
 # A test is marked by hand (@pytest.mark.integration, or pytestmark for a whole file) or by using
 # one of these fixtures, each of which starts a run or a browser.
 STARTS_A_RUN_OR_A_BROWSER = {
@@ -94,6 +98,8 @@ def _isolated(monkeypatch, tmp_path, request):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OVERGANG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("OVERGANG_INBOX", str(tmp_path / "inbox"))
+    for name, value in TEST_ENV.items():  # no settle wait (tests/cli.py): the same in every child
+        monkeypatch.setenv(name, value)
     yield
     # The fast suite stays fast only if nothing unmarked starts a run: a run in this test's own
     # folders (in process, or through the `overgang` command in a child) fails the test here.
@@ -108,6 +114,16 @@ def sample_run(tmp_path_factory) -> Run:
     run = run_pipeline(tmp_path_factory.mktemp("sample") / "home", SAMPLE_DIR)
     assert run.result.success, run.result.all_events
     return run
+
+
+@pytest.fixture
+def sample_home(sample_run, tmp_path) -> Path:
+    """tmp_path/home (and tmp_path/inbox) as `overgang run` on the shipped sample leaves them: a
+    copy of the session's sample run, not a new run (10-40 s each)."""
+    shutil.copytree(sample_run.settings.home, tmp_path / "home", symlinks=True)
+    if sample_run.settings.inbox_dir.exists():
+        shutil.copytree(sample_run.settings.inbox_dir, tmp_path / "inbox", symlinks=True)
+    return tmp_path / "home"
 
 
 @pytest.fixture

@@ -3,13 +3,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import duckdb
 
-from overgang.settings import PROJECT_DIR
+from tests.cli import overgang
 
 
 def test_query_says_whether_it_opened_the_internal_warehouse_or_the_publication_set(tmp_path):
@@ -21,18 +17,9 @@ def test_query_says_whether_it_opened_the_internal_warehouse_or_the_publication_
         (home / folder).mkdir(parents=True)
         with duckdb.connect(str(home / folder / name)) as con:
             con.execute(f"CREATE TABLE {table} AS SELECT 1 AS n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env["OVERGANG_HOME"] = str(home)
 
     def query(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "query", *args],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return overgang(tmp_path, "query", *args)
 
     internal = query("SELECT n FROM internal_only", "--csv")
     assert (

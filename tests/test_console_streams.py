@@ -15,6 +15,7 @@ import time
 import pytest
 
 from overgang.settings import PROJECT_DIR
+from tests.cli import child_env
 
 pytestmark = pytest.mark.integration
 
@@ -31,8 +32,7 @@ def home(sample_run, tmp_path):
 
 
 def _start(base, *args: str, memory: int | None = None, **kw) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env |= {"OVERGANG_HOME": str(base / "home"), "OVERGANG_INBOX": str(base / "inbox"), "PYTHONPATH": str(PROJECT_DIR)}
+    env = child_env(base)
 
     def child() -> None:
         # Ctrl-C reaches the command as it does in a terminal (a background job inherits it ignored).

@@ -24,7 +24,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -39,6 +38,7 @@ import pytest
 from overgang.groups import GroupScheme, GroupSchemeError
 from overgang.settings import DATA_DIR, PROJECT_DIR
 from tests.attacker import Knowledge
+from tests.cli import child_env
 from tests.conftest import TEST_KEY
 
 MIN_SPAN = 3  # README: a hidden cell spans at least four possible values
@@ -96,9 +96,7 @@ def _data_with(tmp: Path, groups: str, codes: dict[str, str] | None = None) -> P
 
 
 def _child(data: Path, mode: str, home: Path, pages=()) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env.update(OVERGANG_HOME=str(home), OVERGANG_INBOX=str(home.parent / "inbox"), OVERGANG_CPR_KEY=TEST_KEY)
-    env["PYTHONPATH"] = str(PROJECT_DIR)
+    env = child_env(home.parent, OVERGANG_HOME=str(home), OVERGANG_CPR_KEY=TEST_KEY)
     (home / "dagster").mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [

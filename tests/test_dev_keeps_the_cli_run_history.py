@@ -4,16 +4,15 @@ runs (and the sensor's runs are seen by the command)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 from overgang.settings import PROJECT_DIR, Settings
+from tests.cli import NOT_INHERITED, child_env
 
 
 def _env(tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_", "MAKE"))}
-    return env | {"OVERGANG_HOME": str(tmp_path / "home")}
+    return child_env(strip=(*NOT_INHERITED, "MAKE"), OVERGANG_HOME=str(tmp_path / "home"))
 
 
 def test_make_dev_does_not_name_a_folder_of_its_own(tmp_path):

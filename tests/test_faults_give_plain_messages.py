@@ -28,7 +28,7 @@ import xlsxwriter.exceptions
 
 from overgang import faults
 from overgang.settings import PROJECT_DIR, SAMPLE_DIR
-from tests.cli import overgang, settled
+from tests.cli import child_env, overgang, settled
 from tests.conftest import TEST_KEY
 
 
@@ -72,9 +72,7 @@ LIMITED = (
 
 
 def _limited(base: Path, limit: int, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env |= {"OVERGANG_HOME": str(base / "home"), "OVERGANG_INBOX": str(base / "inbox"), "OVERGANG_CPR_KEY": TEST_KEY}
-    env["PYTHONPATH"] = str(PROJECT_DIR)
+    env = child_env(base, OVERGANG_CPR_KEY=TEST_KEY)
     return subprocess.run(
         [sys.executable, "-c", LIMITED, str(limit), *args],
         cwd=PROJECT_DIR,

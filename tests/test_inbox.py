@@ -23,6 +23,7 @@ from pipelines.run import execute_main_job, execute_sources_job, failure_message
 from pipelines.sensors import changed_extracts
 from schemas.published import FIGURE_KEY
 from schemas.reference import goals_schema, targets_schema
+from tests.cli import overgang
 from tests.corpus import CASES, SIDE, TWO_ROWS, Case
 from tests.corpus import LONG as LONG_HEADER
 from tests.extracts import row, write_extract
@@ -256,7 +257,8 @@ def test_sources_from_the_inbox_reach_the_warehouse(settings, keyed):
     ]
 
 
-def test_inbox_sensor_files_and_requests_runs(tmp_path):
+def test_inbox_sensor_files_and_requests_runs(tmp_path, monkeypatch):
+    monkeypatch.delenv("OVERGANG_INBOX_SETTLE_SECONDS")  # the settle time of pipeline.yaml: this test is about it
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     project = ProjectSettings(home=str(tmp_path / "home"), input_dir=str(tmp_path / "none"), inbox_dir=str(inbox))
@@ -339,27 +341,11 @@ def test_extract_as_received_real_columns(settings, keyed):
 def test_overgang_load_command(tmp_path, keyed):
     """`overgang load` with a good and a bad file: the good one is in the warehouse, the bad one
     is named with its reason, the exit code says something was refused, the originals stay."""
-    import subprocess
-    import sys
-
-    from overgang.settings import PROJECT_DIR
-
     good = write_extract(tmp_path / "optagelse_2024.csv", TWO_ROWS)
     bad = tmp_path / "maaltal_forkert.csv"
     bad.write_text("kommune_code,target_year\r\n169,2026\r\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "OVERGANG_HOME": str(tmp_path / "home"),
-        "OVERGANG_INBOX": str(tmp_path / "inbox"),
-        "OVERGANG_INPUT_DIR": str(tmp_path / "no_sample"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "load", str(good), str(bad)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = overgang(
+        tmp_path, "load", str(good), str(bad), OVERGANG_INPUT_DIR=str(tmp_path / "no_sample"), OVERGANG_CPR_KEY=keyed
     )
     out = done.stdout + done.stderr
     assert done.returncode == 1, out

@@ -5,14 +5,13 @@ lazy imports included."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import duckdb
 
 from overgang.settings import PROJECT_DIR
-from tests.cli import overgang
+from tests.cli import child_env, overgang_process
 
 # pydantic too: the typed settings (overgang/config.py) are for the commands that run the pipeline.
 HEAVY = {"dagster", "pandera", "dagster_duckdb", "pydantic", "pydantic_settings"}
@@ -26,7 +25,7 @@ def imported(stderr: str) -> set[str]:
 
 def test_importing_the_definitions_reads_no_environment_and_creates_no_folder(tmp_path):
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
+    env = child_env(tmp_path, OVERGANG_HOME=str(home))
     code = (
         "import pipelines.definitions as d, pipelines.cli, pipelines.run, pipelines.sensors\n"
         "from dagster.components.definitions import LazyDefinitions\n"
@@ -35,7 +34,7 @@ def test_importing_the_definitions_reads_no_environment_and_creates_no_folder(tm
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_DIR,
-        env={**env, "OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox")},
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -47,7 +46,7 @@ def test_importing_the_definitions_reads_no_environment_and_creates_no_folder(tm
 def test_query_imports_neither_dagster_nor_pandera(tmp_path):
     (tmp_path / "home" / "warehouse").mkdir(parents=True)
     duckdb.connect(str(tmp_path / "home" / "warehouse" / "overgang.duckdb")).close()
-    done = overgang(tmp_path, "query", "select 1 AS one", "--csv", PYTHONPROFILEIMPORTTIME="1")
+    done = overgang_process(tmp_path, "query", "select 1 AS one", "--csv", PYTHONPROFILEIMPORTTIME="1")
     assert done.returncode == 0 and done.stdout == "one\n1\n", done.stderr[-2000:]
     modules = imported(done.stderr)
     assert {"duckdb", "click"} <= modules, "the importtime output was not read"
@@ -57,7 +56,7 @@ def test_query_imports_neither_dagster_nor_pandera(tmp_path):
 
 def test_report_imports_neither_dagster_nor_pandera(sample_run, tmp_path):
     out = tmp_path / "rapport.html"
-    done = overgang(
+    done = overgang_process(
         tmp_path,
         "report",
         "--out",

@@ -216,6 +216,7 @@ def test_a_bad_file_beside_good_ones_in_the_inbox(tmp_path, monkeypatch, keyed):
 def test_a_file_growing_while_the_sensor_looks(tmp_path, monkeypatch, keyed):
     """A copy that is still running when the sensor reads it: rows arrive while the file is being
     recognised. It is left in the inbox (no run, nothing filed) and taken whole on a later tick."""
+    monkeypatch.delenv("OVERGANG_INBOX_SETTLE_SECONDS")  # the settle time of pipeline.yaml: this test is about it
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     project = ProjectSettings(home=str(tmp_path / "home"), input_dir=str(tmp_path / "none"), inbox_dir=str(inbox))

@@ -5,7 +5,6 @@ marked as exported from the publication in place (assets/warehouse/assets.py: se
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 from assets.warehouse.assets import PARQUET_MARK, publish, settle_parquet
 from overgang.settings import PROJECT_DIR
 from schemas.dictionary import SCHEMA
+from tests.cli import child_env
 
 pytestmark = pytest.mark.integration
 
@@ -54,11 +54,11 @@ def published_copy(sample_run, tmp_path):
 
 
 def _kill_between_renames(work: Path, published: Path, version: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
+    env = child_env()
     done = subprocess.run(
         [sys.executable, "-c", KILLED_BETWEEN_RENAMES, str(work), str(published), version],
         cwd=PROJECT_DIR,
-        env={**env, "PYTHONPATH": str(PROJECT_DIR)},
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -77,7 +77,9 @@ def test_the_parquet_folder_comes_back_with_the_publication_in_place(published_c
     assert (folder / "parquet" / PARQUET_MARK).read_text(encoding="utf-8") == "the-killed-publish"
     with duckdb.connect(str(published), read_only=True) as con:
         published_rows = con.execute(f"SELECT count(*) FROM {SCHEMA}.application_shares").fetchone()[0]
-    rows = duckdb.sql(f"SELECT count(*) FROM '{folder / 'parquet' / 'application_shares.parquet'}'").fetchall()[0][0]
+    # Its own connection: the module's default one may hold another test's unfinished result.
+    with duckdb.connect() as con:
+        rows = con.sql(f"SELECT count(*) FROM '{folder / 'parquet' / 'application_shares.parquet'}'").fetchall()[0][0]
     assert rows == published_rows > 0
     assert not settle_parquet(published)  # settled once; nothing more to do
 

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from overgang.settings import PROJECT_DIR
+from tests.cli import child_env
 from tests.cpr_spellings import digit_forms, scannable, spellings
 from tests.test_privacy_hostile import HEADER, _env, _row, _texts_of
 
@@ -271,8 +272,7 @@ def test_query_prints_intervals_and_infinite_dates_as_duckdb_does(console_env, s
 
 def _load_key_from(path: Path) -> int:
     """load_key in a fresh process with OVERGANG_CPR_KEY_FILE=path: 3 when it refuses the key."""
-    env = {k: v for k, v in os.environ.items() if k != "OVERGANG_CPR_KEY"}
-    env["OVERGANG_CPR_KEY_FILE"] = str(path)
+    env = child_env(OVERGANG_CPR_KEY_FILE=str(path))
     code = (
         "import sys\nfrom overgang.pseudonymise import load_key, MissingKey\n"
         "try:\n    load_key([])\nexcept MissingKey:\n    sys.exit(3)\n"
@@ -395,10 +395,7 @@ def test_a_key_kept_in_the_published_warehouse_folder_is_refused_or_warned_about
     # `overgang key new` is accepted without a word, next to the pseudonyms it reverses.
     home = tmp_path / "home"
     key = home / "warehouse" / "cpr-key"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OVERGANG_")}
-    env.update(
-        {"OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox"), "OVERGANG_CPR_KEY_FILE": str(key)}
-    )
+    env = child_env(tmp_path, OVERGANG_HOME=str(home), OVERGANG_CPR_KEY_FILE=str(key))
     made = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "key", "new", str(key)],
         cwd=PROJECT_DIR,

@@ -30,6 +30,7 @@ import pytest
 from overgang.generator import HEADER as GENERATOR_HEADER
 from overgang.settings import PROJECT_DIR
 from schemas.reference import column_map
+from tests.cli import child_env
 from tests.cpr_spellings import digit_forms, scannable, spellings
 
 # The generator's layout plus the optional status column: every column an extract can be read from.
@@ -179,9 +180,8 @@ def _sources(folder: Path) -> list[Path]:
 
 
 def _env(home: Path, inbox: Path, tmp: Path, key: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
     return {
-        **env,
+        **child_env(),
         "OVERGANG_HOME": str(home),
         "OVERGANG_INBOX": str(inbox),
         "OVERGANG_CPR_KEY_FILE": str(key),

@@ -101,12 +101,12 @@ def test_output_that_cannot_be_flushed_is_not_reported_as_success():
 def test_the_command_keeps_its_status_and_messages(tmp_path):
     # The real command, through `python -m pipelines.cli` (what tests/cli.py and the benches run):
     # a refusal is status 1 with its message, help is status 0 with all of its text.
-    from tests.cli import overgang
+    from tests.cli import overgang_process
 
-    refused = overgang(tmp_path, "query", "COPY (SELECT 1) TO 'x.csv'")
+    refused = overgang_process(tmp_path, "query", "COPY (SELECT 1) TO 'x.csv'")
     assert refused.returncode == 1
     assert "Error" in refused.stderr or "error" in refused.stderr.lower()
-    helped = overgang(tmp_path, "--help")
+    helped = overgang_process(tmp_path, "--help")
     assert helped.returncode == 0 and "dictionary" in helped.stdout and "søgetal" in helped.stdout
 
 

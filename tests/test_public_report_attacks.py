@@ -518,17 +518,15 @@ def test_a_table_the_report_does_not_use_is_listed_as_used(revision_home):
     assert not used["koege_bopael_2023_2024.csv"].startswith("ja"), used
 
 
-def test_own_published_table_after_a_sample_run_is_hidden_behind_synthetic_extracts(tmp_path):
+def test_own_published_table_after_a_sample_run_is_hidden_behind_synthetic_extracts(sample_home, tmp_path):
     """Items 2 and 3 ("a run on real input never mixes in the sample"; "each figure says which it
     comes from"): a new user first tries `overgang run` (the shipped synthetic sample, Køge among
     its kommuner), then loads Køge's real web-page table. Køge's report for 2024 shows the
     sample's invented 20,9 % labelled "udtræk (Optagelse.dk)" instead of the file's 23,0 %, and
     lists the real table as "Brugt: ja" although none of its figures is shown.
-    (Two CLI loads: the sample run and the load are the scenario.)"""
+    (The sample run is the session's, copied: `sample_home`; the load is the scenario.)"""
     from tests.test_public_report import _files as public_files
 
-    ran = overgang(tmp_path, "run")
-    assert ran.returncode == 0, ran.stdout + ran.stderr
     page_file = public_files(tmp_path / "mine")[0]  # June's Køge page: 2024 EUD 23,0 %
     done = overgang(tmp_path, "load", str(page_file))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -13,7 +13,7 @@ import pytest
 
 from assets.warehouse.assets import NOT_PUBLISHED, publish
 from schemas.dictionary import SCHEMA
-from tests.test_attack_r22_process import _child
+from tests.cli import python_child
 
 pytestmark = pytest.mark.integration
 
@@ -215,7 +215,7 @@ KILLED_AFTER_APPEND = """
 def test_killed_while_appending_the_published_file_is_untouched(homes):
     work, published, version = homes
     before = published.read_bytes()
-    done = _child(KILLED_AFTER_APPEND, timeout=300, WORK=str(work), PUBLISHED=str(published), VERSION=version)
+    done = python_child(KILLED_AFTER_APPEND, timeout=300, WORK=str(work), PUBLISHED=str(published), VERSION=version)
     assert done.returncode == 9, done.stderr
     assert published.read_bytes() == before
     assert published.with_name("overgang.new.duckdb").exists()  # left by the killed publish

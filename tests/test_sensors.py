@@ -87,7 +87,8 @@ def test_a_touched_but_unchanged_file_is_not_hashed_again_and_starts_no_run(proj
     assert extract.exists() and (folder / "optagelse_2015.csv").exists(), "the originals stay in the input folder"
 
 
-def test_a_changed_file_starts_one_run_for_its_year_only(project, folder):
+def test_a_changed_file_starts_one_run_for_its_year_only(project, folder, monkeypatch):
+    monkeypatch.delenv("OVERGANG_INBOX_SETTLE_SECONDS")  # the settle time of pipeline.yaml: this test is about it
     first = _tick(project)
     extract = folder / "optagelse_2024.csv"
     with extract.open("a", encoding="utf-8") as f:

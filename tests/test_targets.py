@@ -3,15 +3,12 @@ and a target is shown with its decimals, never rounded to a whole per cent."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import duckdb
 
-from overgang.settings import PROJECT_DIR
 from reports.render import render_report
+from tests.cli import overgang
 
 
 def test_a_later_decision_supersedes_and_keeps_its_decimals(sample_run, tmp_path):
@@ -24,16 +21,7 @@ def test_a_later_decision_supersedes_and_keeps_its_decimals(sample_run, tmp_path
         "169,2025,EUD,32.5,published,2024,2024-05-28,Høje-Taastrup Kommune,,https://example.dk/revideret\n",
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env |= {"OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox")}
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "load", str(revised)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = overgang(tmp_path, "load", str(revised))
     assert "accepted" in done.stderr, done.stderr[-2000:]
     settings = sample_run.settings.__class__(
         home=home, input_dir=sample_run.settings.input_dir, config=sample_run.settings.config, inbox=tmp_path / "inbox"

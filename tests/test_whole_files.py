@@ -4,7 +4,6 @@ smaller than the year before it stops the run unless --accept-smaller says it is
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 
 from overgang.generator import HEADER
 from overgang.settings import PROJECT_DIR
-from tests.cli import overgang, settled
+from tests.cli import child_env, overgang, settled
 from tests.conftest import TEST_KEY
 from tests.corpus import many
 from tests.extracts import write_extract
@@ -41,11 +40,7 @@ def test_an_extract_written_on_after_the_run_read_it_publishes_nothing(tmp_path)
     rows = many(400)
     extract = write_extract(folder / "optagelse_2024.csv", rows[:200])  # the writer's first half …
     settled(extract)  # … then a pause longer than the settle time
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))} | {
-        **ENV,
-        "OVERGANG_HOME": str(tmp_path / "home"),
-        "OVERGANG_INBOX": str(tmp_path / "inbox"),
-    }
+    env = child_env(tmp_path, **ENV)
     run = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "run", "--input", str(folder), "--year", "2024"],
         cwd=PROJECT_DIR,

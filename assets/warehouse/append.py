@@ -15,7 +15,7 @@ What it rests on: the published file is written only by `publish` (analysts open
 a file changed beside it, a write-ahead log, or a catalog that differs sends publish the full
 way); and a year's rows (a table without a year: all its rows) are compared by their count and
 the sum of DuckDB's 64-bit row hash with a salt drawn anew for each publish. That hash is no
-cryptographic hash: without the salt, rows can be made to collide (tests/test_attack_append.py
+cryptographic hash: without the salt, rows can be made to collide (tests/test_publish_append_hostile.py
 does), and with it they cannot be made to in advance.
 """
 

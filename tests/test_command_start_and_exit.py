@@ -20,33 +20,18 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
 from overgang.settings import PROJECT_DIR
-from tests.cli import overgang
-
-
-def _child(code: str, timeout: int = 120, **env) -> subprocess.CompletedProcess:
-    import os
-
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))} | env
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=clean,
-    )
+from tests.cli import child_env, overgang_process, python_child
 
 
 def test_an_executor_left_running_does_not_hang_the_exit():
     # Python's own shutdown tells the executor's idle workers to stop (threading's exit hook), then
     # joins them; exit_now must do the same, not wait for them for ever.
     try:
-        done = _child(
+        done = python_child(
             """
             from concurrent.futures import ThreadPoolExecutor
             from overgang.process import exit_now
@@ -64,7 +49,7 @@ def test_an_executor_left_running_does_not_hang_the_exit():
 
 def test_a_thread_started_while_the_exit_waits_is_waited_for_too(tmp_path):
     # A thread that starts another one as it ends: Python waits for both.
-    done = _child(
+    done = python_child(
         f"""
         import pathlib, threading, time
         from overgang.process import exit_now
@@ -83,6 +68,7 @@ def test_a_thread_started_while_the_exit_waits_is_waited_for_too(tmp_path):
     assert (tmp_path / "second").read_text() == "done"
 
 
+@pytest.mark.hostile
 @pytest.mark.integration
 def test_report_all_does_not_grow_with_the_municipalities(sample_run, tmp_path):
     # The command's own start (start_command: the collector off), then `overgang report --all`
@@ -90,7 +76,7 @@ def test_report_all_does_not_grow_with_the_municipalities(sample_run, tmp_path):
     # the second (before the fix: +37,000 objects and +57 MB a pass).
     home = tmp_path / "home"
     shutil.copytree(sample_run.settings.warehouse.parent, home / "warehouse")
-    done = _child(
+    done = python_child(
         """
         from overgang.process import start_command
         start_command()
@@ -118,14 +104,12 @@ def test_query_output_through_a_closed_pipe_and_whole_csv(sample_run, tmp_path):
     home = tmp_path / "home"
     shutil.copytree(sample_run.settings.warehouse.parent, home / "warehouse")
     sql = "SELECT range AS n, repeat('x', 50) AS pad FROM range(200000)"
-    whole = overgang(tmp_path, "query", "--csv", sql)
+    whole = overgang_process(tmp_path, "query", "--csv", sql)  # through the fast end: nothing lost
     assert whole.returncode == 0, whole.stderr
     lines = whole.stdout.splitlines()
     assert len(lines) == 200_001 and lines[-1].startswith("199999")
-    import os
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env |= {"OVERGANG_HOME": str(home), "OVERGANG_INBOX": str(tmp_path / "inbox")}
+    env = child_env(tmp_path, OVERGANG_HOME=str(home))
     piped = subprocess.run(
         f'{sys.executable} -m pipelines.cli query --csv "{sql}" | head -1; echo status=${{PIPESTATUS[0]}}',
         shell=True,
@@ -138,5 +122,5 @@ def test_query_output_through_a_closed_pipe_and_whole_csv(sample_run, tmp_path):
     )
     assert piped.stdout.splitlines()[0] == "n,pad"
     assert "Traceback" not in piped.stderr, piped.stderr
-    refused = overgang(tmp_path, "query", "SELECT * FROM no_such_table")
+    refused = overgang_process(tmp_path, "query", "SELECT * FROM no_such_table")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr and refused.stderr.strip()

@@ -1,4 +1,4 @@
-"""Hostile round 21: the run history's storage (pipelines/storage.py) with two processes at once.
+"""Hostile tests: the run history's storage (pipelines/storage.py) with two processes at once.
 
 The webserver asks for a run's events as soon as the run is launched, while the run's own process
 writes its first event: both open the run's event shard, which does not exist yet. Dagster's own
@@ -16,7 +16,7 @@ from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.sql import check_alembic_revision, get_alembic_config
 from sqlalchemy import create_engine
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.hostile]
 
 PROCESSES = 4
 ROUNDS = 6

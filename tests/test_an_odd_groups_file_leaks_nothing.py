@@ -1,4 +1,4 @@
-"""Hostile round 21: the report's table of counts with an odd but valid groups file.
+"""Hostile tests: the report's table of counts with an odd but valid groups file.
 
 - the groups counted apart first in sort_order, two of them, one with an HTML tag in its long
   label and a spreadsheet formula in its short label;

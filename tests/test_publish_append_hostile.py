@@ -11,10 +11,10 @@ import duckdb
 import pytest
 
 from assets.warehouse.assets import publish
-from tests.test_attack_r22_process import _child
+from tests.cli import python_child
 from tests.test_publish_append import NEW_YEAR, _connect, _publish, _same, _without_new_year
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.hostile]
 
 MARKER = "MARKER-hostile-append-5e1d0b77c2"
 M64 = (1 << 64) - 1
@@ -391,7 +391,7 @@ POINTS = [
 def test_kill_9_while_appending(stage, tmp_path, point):
     work, published, version = stage([], [])
     before = published.read_bytes()
-    done = _child(KILL, timeout=300, WORK=str(work), PUBLISHED=str(published), VERSION=version, POINT=point)
+    done = python_child(KILL, timeout=300, WORK=str(work), PUBLISHED=str(published), VERSION=version, POINT=point)
     assert done.returncode == 9, done.stderr
     assert published.read_bytes() == before
     _publish(work, published, version)

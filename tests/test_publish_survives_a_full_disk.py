@@ -1,4 +1,4 @@
-"""Hostile round 21: publishing in one transaction (assets/warehouse/assets.py publish) when the
+"""Hostile test: publishing in one transaction (assets/warehouse/assets.py publish) when the
 disk fills mid-copy. The disk is "full" for the publishing process only: a file-size limit
 (RLIMIT_FSIZE, SIGXFSZ ignored) makes every write past it fail with EFBIG, as ENOSPC would.
 
@@ -7,7 +7,6 @@ Promise: the published warehouse stays the previous one, whole; the run's connec
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ from dagster import instance_for_test
 from assets.warehouse.assets import sane
 from overgang.settings import PROJECT_DIR, Settings
 from pipelines.run import execute_main_job, failure_messages
+from tests.cli import child_env
 from tests.corpus import TWO_ROWS
 from tests.extracts import write_extract
 
@@ -73,8 +73,7 @@ def test_a_disk_that_fills_mid_publish_leaves_the_published_warehouse_whole(publ
     with duckdb.connect(str(published), read_only=True) as con:
         before = con.execute("SELECT run_id FROM publication").fetchone()[0]
     limit = int(published.stat().st_size * share)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env["PYTHONPATH"] = str(PROJECT_DIR)
+    env = child_env()
     child = subprocess.run(
         [
             sys.executable,

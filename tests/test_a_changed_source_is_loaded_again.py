@@ -1,4 +1,4 @@
-"""Hostile round 21: ways a changed input of a small source is NOT noticed, so a run for
+"""Hostile tests: ways a changed input of a small source is NOT noticed, so a run for
 application years leaves the source out and publishes a table that a full load would not make.
 
 The promise (assets/sources/fingerprint.py): what is published is never stale; any change to

@@ -23,6 +23,8 @@ from overgang.suppression import BIG, MIN_SPAN, PRIMARY, SECONDARY, Cube, Disclo
 from reports.cells import build_cube
 from schemas.reference import GROUP_COLUMNS, read_groups
 
+pytestmark = pytest.mark.hostile  # an independent solver over many cubes: slow
+
 # The shipped education groups, as the report's cube reads them (data/config/education_groups.csv).
 SCHEME = GroupScheme.from_rows([r[c] for c in GROUP_COLUMNS[:5]] for r in read_groups())
 

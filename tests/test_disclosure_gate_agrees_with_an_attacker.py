@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from overgang import suppression
 from overgang.suppression import MIN_SPAN, PRIMARY, SECONDARY, Cube, DisclosureError, check, failures, protect
-from tests.test_attack_solver import _whole_cube_intervals
+from tests.test_disclosure_solver_agrees_with_scipy import _whole_cube_intervals
 
 
 def table(values: list[list[int]], prefix: str = "") -> Cube:
@@ -90,6 +90,7 @@ def labelled(draw):
     return cube, labels, how
 
 
+@pytest.mark.hostile
 @settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(labelled())
 def test_the_gate_agrees_with_an_independent_attacker(case):
@@ -117,6 +118,7 @@ def test_the_gate_agrees_with_an_independent_attacker(case):
         check(cube, labels)
 
 
+@pytest.mark.hostile
 @settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(tables(), min_size=1, max_size=4), st.sampled_from([0, 20]))
 def test_protect_leaves_no_cell_the_attacker_can_narrow(values, min_denominator):

@@ -4,7 +4,6 @@ order of strings) and whatever DuckDB's thread count (the order parallel aggrega
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -12,6 +11,7 @@ import textwrap
 import pytest
 
 from overgang.settings import PROJECT_DIR
+from tests.cli import child_env
 
 RENDER = textwrap.dedent(
     """
@@ -38,13 +38,11 @@ def test_the_same_warehouse_renders_the_same_reports(sample_run):
     aggregates): the pages are identical. Found nothing: pins it."""
     outputs = set()
     for seed, threads in (("1", "1"), ("2", "4"), ("12345", "2")):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-        env |= {
-            "PYTHONHASHSEED": seed,
-            "PYTHONPATH": str(PROJECT_DIR),
-            "OVERGANG_HOME": str(sample_run.settings.home),
-            "OVERGANG_INPUT_DIR": str(sample_run.settings.input_dir),
-        }
+        env = child_env(
+            PYTHONHASHSEED=seed,
+            OVERGANG_HOME=str(sample_run.settings.home),
+            OVERGANG_INPUT_DIR=str(sample_run.settings.input_dir),
+        )
         done = subprocess.run(
             [sys.executable, "-c", RENDER, str(sample_run.settings.warehouse), threads],
             cwd=PROJECT_DIR,

@@ -24,6 +24,7 @@ import pytest
 from assets.resources import WorkDatabase
 from assets.warehouse.assets import NOT_PUBLISHED, publish, sane
 from overgang.settings import PROJECT_DIR
+from tests.cli import child_env
 
 
 def _in_run(path: Path) -> WorkDatabase:
@@ -134,6 +135,7 @@ def published_copy(sample_run, tmp_path_factory):
     return root, sample_run.settings.storage_compatibility_version
 
 
+@pytest.mark.hostile
 @pytest.mark.integration
 def test_kill_9_at_any_moment_of_publish_leaves_a_sane_published_warehouse(published_copy):
     """Attack: `kill -9` of a process publishing through its open connection, at random moments
@@ -144,8 +146,7 @@ def test_kill_9_at_any_moment_of_publish_leaves_a_sane_published_warehouse(publi
     publish works."""
     root, version = published_copy
     work, published = root / "work" / "overgang.duckdb", root / "warehouse" / "overgang.duckdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OVERGANG_", "DAGSTER_"))}
-    env["PYTHONPATH"] = str(PROJECT_DIR)
+    env = child_env()
     # How long one publish takes here: kills land across the whole of it.
     started = time.perf_counter()
     with duckdb.connect(str(work)) as con:

@@ -1,5 +1,5 @@
-"""Disclosure control under attack, second round (hostile tester): the figures added since the
-last attack (captions, goal cards, the national figure made from a full load, the overview).
+"""Disclosure control under attack (hostile tester): the figures added after the first
+attack (tests/test_disclosure.py) (captions, goal cards, the national figure made from a full load, the overview).
 
 Each test recovers (or narrows below the documented four possible values) a count of 0-4 pupils
 from what is published, and fails while the leak is there.
