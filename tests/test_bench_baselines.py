@@ -122,3 +122,57 @@ def test_baselines_give_the_pipelines_soegetal(tmp_path, monkeypatch, messy):
     assert pandas_counts["rows_held_back"] >= (14 if messy else 5)
     assert pandas_counts["duplicates"] == (4 if messy else 0)  # two copies in each year
     assert (pandas_out / "application_shares.parquet").exists() and (polars_out / "applications.parquet").exists()
+
+
+def _by_file(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+# Every valid row with its pseudonym, sex and file line: the keyed HMAC and the numbering agree.
+ROWS = "SELECT pupil_id, sex, year, source_file, source_line, education_group FROM applications ORDER BY ALL"
+QUARANTINE = "SELECT source_file, source_line, column_name, rule, value FROM quarantine ORDER BY ALL"
+LEDGER = (
+    "SELECT source_file, file_year, lines, blank_lines, staged_rows, rejected_lines, unaccounted_lines, "
+    "first_rejected_line, duplicate_rows, quarantined_rows, valid_rows, quarantined_by_rule FROM file_ledger ORDER BY ALL"
+)
+
+
+@pytest.mark.parametrize("case", ["sample", "messy", "broken_lines"])
+def test_same_work_floor_gives_the_pipelines_soegetal_quarantine_and_ledger(tmp_path, monkeypatch, case):
+    """bench/same_work.py does the run's work by hand: its published søgetal, its valid rows (keyed
+    pseudonym, sex, file line), its quarantine (file, line, column, rule, value) and its row ledger
+    must be the pipeline's. `broken_lines` adds a
+    blank line and a line with a field too many to a UTF-8 file: the quick pre-pass must give way
+    to the full one, and the lines after them must keep their file line numbers."""
+    from bench.same_work import same_work_job
+
+    if case == "sample":
+        monkeypatch.delenv("OVERGANG_CPR_KEY", raising=False)
+        monkeypatch.delenv("OVERGANG_CPR_KEY_FILE", raising=False)
+        files = [SAMPLE / "optagelse_2019.csv", SAMPLE / "optagelse_2025.csv"]
+    else:
+        monkeypatch.setenv("OVERGANG_CPR_KEY", KEY)
+        files = messy_copy(tmp_path)
+        if case == "broken_lines":
+            lines = files[-1].read_text(encoding="utf-8").splitlines()
+            extra = ["", lines[7] + ";an extra field", lines[8], ""]
+            with files[-1].open("a", encoding="utf-8", newline="") as f:
+                f.write("\n".join(extra) + "\n" + lines[9] + "\n")
+    work = tmp_path / "work.duckdb"
+    expected, valid_rows = pipeline_shares(files, work)
+    key, _ = load_key(files)
+    published = tmp_path / "floor" / "published.duckdb"
+    published.parent.mkdir()
+    counts = same_work_job(files, key, tmp_path / "floor" / "work.duckdb", published)
+    with duckdb.connect(str(published), read_only=True) as con:
+        shares = con.execute("SELECT * FROM application_shares").df()
+        assert con.execute("SELECT count(*) FROM applications").fetchone()[0] == valid_rows
+    assert compare_shares(shares, expected) == len(expected) > 0
+    assert counts["rows_written"] == valid_rows
+    assert _by_file(published, ROWS) == _by_file(work, ROWS)
+    assert _by_file(published, QUARANTINE) == _by_file(work, QUARANTINE)
+    assert _by_file(published, LEDGER) == _by_file(work, LEDGER)
+    if case == "broken_lines":
+        assert ("optagelse_2025.csv", "csv_structure") in {(r[0], r[3]) for r in _by_file(published, QUARANTINE)}
+    assert (published.parent / "parquet" / "application_shares.parquet").exists()
