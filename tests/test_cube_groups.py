@@ -421,7 +421,8 @@ def test_the_sample_gives_the_same_report_and_publication_set_as_before(sample_r
     """The cells of the shipped groups keep their names and sums: the sample's publication set
     (Parquet bytes, the views' rows) and reports (page bytes but for run id and dates) are those
     main gave before the table of counts followed the groups file (tests/snapshots/sample_cube.json,
-    written from main at ce53b7c)."""
+    written from main at ce53b7c; the reports' three fingerprints written again when the reports
+    changed on purpose, the publication set's never)."""
     from reports.render import render_report
 
     reports = {
