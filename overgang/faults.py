@@ -68,6 +68,9 @@ def kind_of_text(text: str) -> str | None:
         return DAMAGED_DUCKDB
     if "interrupted" in lowered and ("query" in lowered or "interrupt error" in lowered):
         return INTERRUPTED
+    # A step that Ctrl-C stopped between two queries: Dagster's own word for it.
+    if "dagsterexecutioninterruptederror" in lowered or "keyboardinterrupt" in lowered:
+        return INTERRUPTED
     return None
 
 

@@ -213,3 +213,17 @@ def test_every_spelling_of_a_fault_is_known(error, kind):
     assert faults.kind_of(error) == kind
     if kind is not None:
         assert faults.kind_of(wrapped) == kind  # raised from it, as Dagster and SQLAlchemy do
+
+
+@pytest.mark.parametrize(
+    "step_failure",
+    [
+        "applications: RuntimeError: Query interrupted",
+        "applications_year_not_smaller: dagster._core.errors.DagsterExecutionInterruptedError",
+        "council_report: KeyboardInterrupt",
+    ],
+)
+def test_a_step_that_ctrl_c_stopped_is_an_interruption(step_failure):
+    """`overgang run` reads its failed steps' messages: Ctrl-C between two queries of a step ends
+    it with Dagster's own error, inside a query with DuckDB's; both are exit status 130."""
+    assert faults.kind_of_text(step_failure) == faults.INTERRUPTED
