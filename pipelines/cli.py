@@ -556,11 +556,11 @@ def rollback() -> None:
 def _rollback() -> None:
     from assets.warehouse.rollback import NothingToRollBack, rollback
 
+    settings = Settings.load()
     try:
-        done = rollback(Settings.load())
+        done = rollback(settings)
     except NothingToRollBack as err:
         _fail(str(err))
-    settings = Settings.load()
     console.print(
         f"Rolled back: {settings.warehouse} is again the version published by run {done.run_id[:8]} at "
         f"{done.published_at:%Y-%m-%d %H:%M}, and so are its Parquet marts, data dictionary and publication set"

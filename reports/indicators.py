@@ -142,8 +142,15 @@ def _eud_card(ctx: Context, goal_id: str, title: str, target, note: str, deadlin
         if shown == year and denominator and count is not None and not pd.isna(count):
             card.gap_people = math.ceil(round(target / 100 * denominator, 9)) - int(count)
             card.gap_people_text = say("eud_share.gap_people", people=card.gap_people)
+    card.note += verdict_note(verdict, len(one_series(ctx.points, ctx.breaks)))
+    return card
+
+
+def verdict_note(verdict: Verdict, points: int) -> str:
+    """What a card says under its verdict about the projection: its years, trend and interval,
+    or why there is none yet (`points`: the figures of the series the newest one belongs to)."""
     if (p := verdict.projection) is not None:
-        card.note += say(
+        return say(
             "verdict.projected",
             first=p.years[0],
             last=p.years[-1],
@@ -153,9 +160,9 @@ def _eud_card(ctx: Context, goal_id: str, title: str, target, note: str, deadlin
             high=da_pct(p.high),
             deadline=p.deadline,
         )
-    elif verdict.key == "too_early":
-        card.note += say("verdict.too_early", min=MIN_POINTS, points=len(one_series(ctx.points, ctx.breaks)))
-    return card
+    if verdict.key == "too_early":
+        return say("verdict.too_early", min=MIN_POINTS, points=points)
+    return ""
 
 
 def _abolished(g, year: int) -> str:
@@ -306,20 +313,8 @@ def national_age25(ctx: Context, g) -> GoalCard | None:
     )
     shown = verdict.year if verdict.year is not None else latest
     value = values.get(shown)
-    note = ""
-    if (p := verdict.projection) is not None:
-        note = say(
-            "verdict.projected",
-            first=p.years[0],
-            last=p.years[-1],
-            points=len(p.years),
-            trend=da_pct(p.centre),
-            low=da_pct(p.low),
-            high=da_pct(p.high),
-            deadline=p.deadline,
-        ).strip()
-    elif verdict.key == "too_early":
-        note = say("verdict.too_early", min=MIN_POINTS, points=len(values)).strip()
+    series = one_series([Point(y, v) for y, v in values.items()], series_break_years("completed_youth_edu_age25"))
+    note = verdict_note(verdict, len(series)).strip()
     card = GoalCard(
         g.goal_id,
         say("national_age25.title", target=f"{g.target_pct:.0f}", deadline=deadline),
