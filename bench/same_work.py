@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.applications.ingest import REJECT_MESSAGES, UNDECODABLE, cpr_guarded, match_columns
+from assets.applications.ingest import UNDECODABLE, cpr_guarded, match_columns, quarantine_rejects
 from assets.applications.ledger import ledger_problems, ledger_rows
 from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
 from assets.sql import read_sql
@@ -121,22 +121,7 @@ def _stage(con, path: Path, year: int, text: TextFile, inner: bytes, outer: byte
             {"f": path.name, "lines": [line for line in range(2, text.lines + 1) if line not in skip]},
         )
     if rejects:
-        canonical = {source: name for name, source in columns.items()}
-        con.executemany(
-            "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
-            "VALUES ('applications', ?, ?, ?, ?, NULL, 'csv_structure', ?, ?)",
-            [
-                (
-                    year,
-                    path.name,
-                    line,
-                    canonical.get(col),
-                    REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)",
-                    RUN_ID,
-                )
-                for line, col, kind in rejects
-            ],
-        )
+        quarantine_rejects(con, year, path.name, columns, rejects, RUN_ID)
     con.execute(
         "INSERT INTO ingested_files VALUES ($f, $y, $sha, $enc, $lines, $blank, $first, $rows, $rejected, $first_rejected)",
         {

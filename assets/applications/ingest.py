@@ -306,23 +306,7 @@ def _stage_readable(
             )
             con.execute("DROP TABLE line_map")
         if rejects:
-            # DuckDB names the column by the file's own header cell: stored under Overgang's name.
-            canonical = {source: name for name, source in columns.items()}
-            con.executemany(
-                "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
-                "VALUES ('applications', ?, ?, ?, ?, NULL, 'csv_structure', ?, ?)",
-                [
-                    (
-                        year,
-                        path.name,
-                        line,
-                        canonical.get(col, scrub(col or "") or None),
-                        REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)",
-                        run_id,
-                    )
-                    for line, col, kind in rejects
-                ],
-            )
+            quarantine_rejects(con, year, path.name, columns, rejects, run_id)
         con.execute(
             "INSERT OR REPLACE INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [path.name, year, text.sha256, text.encoding, data_rows, len(rejects), demo_key],
@@ -358,3 +342,32 @@ def _stage_readable(
 
 
 YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+def quarantine_rejects(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    file_name: str,
+    columns: dict[str, str],
+    rejects: list[tuple],
+    run_id: str | None,
+) -> None:
+    """The lines DuckDB could not read into the extract's columns, as quarantine rows (rule
+    csv_structure): their content withheld, a column named by Overgang's name for it (DuckDB
+    names it by the file's own header cell, which may hold anything)."""
+    canonical = {source: name for name, source in columns.items()}
+    con.executemany(
+        "INSERT INTO quarantine (dataset, year, source_file, source_line, column_name, value, rule, message, run_id) "
+        "VALUES ('applications', ?, ?, ?, ?, NULL, 'csv_structure', ?, ?)",
+        [
+            (
+                year,
+                file_name,
+                line,
+                canonical.get(col, scrub(col or "") or None),
+                REJECT_MESSAGES.get(kind, kind.lower()) + " (line content withheld)",
+                run_id,
+            )
+            for line, col, kind in rejects
+        ],
+    )
