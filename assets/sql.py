@@ -1,21 +1,19 @@
-"""SQL files beside the assets that run them (``<domain>/sql/<table>.sql``)."""
+"""SQL files beside the assets that run them (``assets/<domain>/sql/<table>.sql``), and the
+tables the assets build from them, a year at a time."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from schemas.sqltext import SQL, fill, ident
+from intake.sql import TableShapeChanged
+from schemas.sqltext import SQL, fill, ident, sql_file
 
 ASSETS_DIR = Path(__file__).resolve().parent
 
 
 def read_sql(domain: str, name: str, **slots: SQL) -> SQL:
     """The SQL file, its ``${name}`` slots filled (schemas/sqltext.py: values stay $parameters)."""
-    return fill((ASSETS_DIR / domain / "sql" / f"{name}.sql").read_text(encoding="utf-8"), **slots)
-
-
-class TableShapeChanged(RuntimeError):
-    pass
+    return sql_file(ASSETS_DIR / domain / "sql" / f"{name}.sql", **slots)
 
 
 def ensure_table(con, table: str, select_sql: SQL, params: dict | None = None) -> None:
@@ -58,33 +56,3 @@ def replace_years(con, table: str, select_sql: SQL, years: list[int], params: di
         fill("SELECT count(*) FROM ${table} WHERE year IN (SELECT unnest($years))", table=ident(table)),
         {"years": years},
     ).fetchone()[0]
-
-
-# Bump when the working tables change shape: an older working database is then refused with
-# advice, instead of failing somewhere inside a run.
-WORK_SCHEMA_VERSION = 6  # 6: staging_applications.cpr_found_in, year_keys
-
-
-def ensure_work_schema(con) -> None:
-    """Create the working tables, or refuse a working database made by another version."""
-    tables = {
-        t
-        for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchall()
-    }
-    if "overgang_schema" in tables:
-        version = con.execute("SELECT max(version) FROM overgang_schema").fetchone()[0]
-    else:
-        version = 1 if "staging_applications" in tables else None
-    if version is not None and version != WORK_SCHEMA_VERSION:
-        raise TableShapeChanged(
-            f"The working database was made by another version of Overgang (layout {version}, "
-            f"this version uses {WORK_SCHEMA_VERSION}). Rebuild it from the extracts: overgang run --rebuild"
-        )
-    con.execute(read_sql("applications", "create_staging_applications"))
-    con.execute(read_sql("applications", "quarantine"))
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS overgang_schema AS SELECT $version::INTEGER AS version",
-        {"version": WORK_SCHEMA_VERSION},
-    )

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assets.applications.validate import RAW_COLUMNS, STAGED_COLUMNS
+from intake.applications.validate import RAW_COLUMNS, STAGED_COLUMNS
 from overgang import cpr as cpr_rule
 from overgang.cpr import CPR_WITHHELD
 from overgang.settings import DATA_DIR, series_break_year

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from scale import _files  # noqa: E402
 
-from assets.applications import ingest  # noqa: E402
+from intake.applications import ingest  # noqa: E402
 
 
 def _stage_all(files: list[Path], guarded: bool) -> float:

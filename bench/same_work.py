@@ -6,13 +6,13 @@ Step by step, against the run (bench/README.md has the table):
     where the read shows it is needed), which also counts the lines and hashes the file;
   * each file read once by DuckDB as text, unreadable lines to the quarantine (csv_structure);
   * the keyed pseudonym (overgang.pseudonymise.pseudonym_sql) and the CPR guard on every other
-    column (the slots of assets.applications.ingest.cpr_guarded: overgang.cpr's prefilter, then
+    column (the slots of intake.applications.ingest.cpr_guarded: overgang.cpr's prefilter, then
     normalised_sql for the rare rows it passes);
   * exact copies and every validation rule, with failing rows to the quarantine: the project's
-    own SQL (assets/applications/validate.py, schemas/sql.py from the pandera schema), called
+    own SQL (intake/applications/validate.py, schemas/sql.py from the pandera schema), called
     without Dagster;
   * the row ledger of every file (same_work_ledger.sql) and its blocking check's sentences
-    (assets.applications.ledger.ledger_problems);
+    (intake.applications.ledger.ledger_problems);
   * the valid rows (applications.sql) and the three søgetal tables (their own SQL files);
   * the published file written once (same_work_publish.sql), with the analyst views and the
     søgetal as Parquet.
@@ -30,10 +30,11 @@ from pathlib import Path
 
 import duckdb
 
-from assets.applications.ingest import UNDECODABLE, cpr_guarded, match_columns, quarantine_rejects
-from assets.applications.ledger import ledger_problems, ledger_rows
-from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
 from assets.sql import read_sql
+from intake.applications.ingest import UNDECODABLE, cpr_guarded, match_columns, quarantine_rejects
+from intake.applications.ledger import ledger_problems, ledger_rows
+from intake.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
+from intake.sql import read_sql as read_intake_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
 from overgang.settings import DATA_DIR, series_break_year
@@ -166,7 +167,7 @@ def same_work_job(
     with duckdb.connect(str(work_db)) as con:
         con.execute("SET memory_limit = $m", {"m": memory_limit})
         con.execute("SET preserve_insertion_order = true")  # a row's position is its place in the file
-        con.execute(read_sql("applications", "quarantine"))
+        con.execute(read_intake_sql("applications", "quarantine"))
         _run(
             con,
             _sql("tables"),

@@ -149,8 +149,9 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
     without the encoding pre-pass, the rejects table, validation, quarantine or Dagster."""
     import yaml
 
-    from assets.applications.ingest import cpr_guarded
     from assets.sql import read_sql
+    from intake.applications.ingest import cpr_guarded
+    from intake.sql import read_sql as read_intake_sql
     from overgang.pseudonymise import hmac_pads, pseudonym_sql
     from overgang.settings import DATA_DIR, series_break_year
     from schemas.sqltext import SQL
@@ -161,7 +162,7 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
     types = [(v, group) for group, values in mapping["applicant_types"].items() for v in values]
     statements = [
         (f"SET memory_limit = '{MEMORY_LIMIT}'", {}),
-        (read_sql("applications", "create_staging_applications"), {}),
+        (read_intake_sql("applications", "create_staging_applications"), {}),
         (f"CREATE TABLE kommuner AS FROM read_csv('{DATA_DIR / 'reference' / 'kommuner.csv'}')", {}),
         (f"CREATE TABLE education_codes AS FROM read_csv('{DATA_DIR / 'config' / 'education_codes.csv'}')", {}),
         (f"CREATE TABLE education_groups AS FROM read_csv('{DATA_DIR / 'config' / 'education_groups.csv'}')", {}),
@@ -189,7 +190,7 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
         guarded = {c: e for c, e in guarded.items() if not spec.get(c, {}).get("drop")}
         statements += [
             (
-                read_sql(
+                read_intake_sql(
                     "applications",
                     "staging_applications",
                     pseudonym=SQL(pseudonym_sql(sources["cpr"])),
@@ -213,7 +214,9 @@ def _floor_sql(files: list[Path]) -> list[tuple[str, dict]]:
     years = sorted({int(f.stem[-4:]) for f in files})
     # The typed view reads the run's years from a table (a view cannot hold parameters).
     statements.append(("CREATE TABLE typed_years AS SELECT unnest($years::INTEGER[]) AS year", {"years": years}))
-    applications = read_sql("applications", "applications", typed=read_sql("applications", "application_rows_typed"))
+    applications = read_sql(
+        "applications", "applications", typed=read_intake_sql("applications", "application_rows_typed")
+    )
     # No quarantine in the floor: its condition is dropped (whatever its spelling; the old
     # literal replace stopped matching when applications.sql named its tables, and the floor failed).
     applications = re.sub(r"\n\s*AND [^\n]*\bquarantine\b[^\n]*", "", applications)

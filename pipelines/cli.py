@@ -387,7 +387,7 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
 
 def _check_key(settings: Settings, years: tuple[int, int] | None) -> None:
     """No run starts for extracts that cannot be pseudonymised: one message, not a failed run."""
-    from assets.inbox.key_check import key_refusal
+    from intake.inbox.key_check import key_refusal
 
     if problem := key_refusal(settings, years):
         _fail(problem)
@@ -396,8 +396,8 @@ def _check_key(settings: Settings, years: tuple[int, int] | None) -> None:
 def _take_input_folder(settings: Settings, wait: bool) -> None:
     """The input folder through the inbox, as the run's first step would take it: what is new is
     said, and a refused file stops the command before the run starts (the originals stay)."""
-    from assets.inbox.intake import import_input, refused
-    from assets.sources.tables import FileRejected
+    from intake.inbox.intake import import_input, refused
+    from intake.sources.tables import FileRejected
     from overgang.home import lock_holder
 
     holder = lock_holder(settings.home)
@@ -439,7 +439,7 @@ def load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool
 
 
 def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
-    from assets.inbox.receive import Outcome, fail_pending, receive, wait_until_settled
+    from intake.inbox.receive import Outcome, fail_pending, receive, wait_until_settled
 
     settings = Settings.load(checked=True)
     missing = [str(p) for p in files if not p.exists() and not p.is_symlink()]
@@ -524,8 +524,8 @@ def clean_rejected(days: float, dry_run: bool) -> None:
 
 
 def _clean_rejected(days: float, dry_run: bool) -> None:
-    from assets.inbox.cleanup import NotCleaned
-    from assets.inbox.cleanup import clean_rejected as clean
+    from intake.inbox.cleanup import NotCleaned
+    from intake.inbox.cleanup import clean_rejected as clean
 
     settings = Settings.load(checked=True)
     folder = settings.inbox_dir / "rejected"
@@ -580,7 +580,7 @@ def _rollback() -> None:
 )
 def statbank(table: str, fmt: str | None) -> None:
     """Fetch a StatBank table through the API into the inbox (then `overgang load` it, or let the sensor)."""
-    from assets.statbank.api import StatBankError, fetch_table
+    from intake.statbank.api import StatBankError, fetch_table
 
     settings = Settings.load()
     try:

@@ -12,8 +12,8 @@ from dagster._core.utils import make_new_run_id
 from assets.applications.assets import ACCEPT_SMALLER_TAG
 from assets.partitions import APPLICATION_YEARS
 from assets.reference.assets import TABLES as REFERENCE_TABLES
-from assets.sources.fingerprint import REFERENCE, unchanged
 from assets.warehouse.assets import settle_parquet
+from intake.sources.fingerprint import REFERENCE, unchanged
 from overgang.home import explain, run_lock
 from overgang.settings import Settings
 from pipelines.definitions import MAIN_JOB, build_definitions
@@ -47,7 +47,7 @@ def execute_main_job(
 
 def unchanged_small_sources(settings: Settings) -> set[str]:
     """The tables of the small sources (and reference tables) whose inputs have not changed since
-    they were loaded into the working database (assets/sources/fingerprint.py)."""
+    they were loaded into the working database (intake/sources/fingerprint.py)."""
     tables_of = {s.name: [s.name] for s in SOURCES} | {REFERENCE: list(REFERENCE_TABLES)}
     return {t for asset in unchanged(settings, tables_of) for t in tables_of[asset]}
 

@@ -8,12 +8,12 @@ import time
 
 from dagster import DagsterRunStatus, RunRequest, RunsFilter, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from assets.inbox.intake import import_input
-from assets.inbox.receive import fail_pending, pending_extracts, receive, waiting
 from assets.partitions import APPLICATION_YEARS
 from assets.resources import ProjectSettings
-from assets.sources.files import ledger_rows
-from assets.sources.tables import FileRejected
+from intake.inbox.intake import import_input
+from intake.inbox.receive import fail_pending, pending_extracts, receive, waiting
+from intake.sources.files import ledger_rows
+from intake.sources.tables import FileRejected
 from pipelines.jobs import MAIN_JOB, SOURCES_JOB, main_job, sources_job
 
 CURSOR = json.dumps({"version": 2})

@@ -36,7 +36,7 @@ PUBLICATION_KEY = [*FIGURE_KEY, "source_file"]
 
 def this_year() -> int:
     """The calendar year: a figure for a later year is held back. An input of the table like its
-    files (assets/sources/fingerprint.py): the same file read in a new year passes."""
+    files (intake/sources/fingerprint.py): the same file read in a new year passes."""
     return date.today().year
 
 

@@ -2,11 +2,11 @@
 
 A new source is a pandera schema, a reader and one entry in SOURCES. From the entries are made:
 the asset and its quarantine check (assets/sources/registry.py), the inbox's recognition order
-(assets/inbox/recognise.py), the folders it is read from (assets/sources/files.py), the
+(intake/inbox/recognise.py), the folders it is read from (intake/sources/files.py), the
 sources job and the warehouse's dependencies (pipelines/), and the analyst views and Parquet
 marts (schemas/warehouse.py).
 
-The reader, the recogniser and the finishing step live in the assets layer, above this one, so
+The reader, the recogniser and the finishing step live in the intake layer, above this one, so
 they are named here as ``"module:function"`` and resolved there: the registry stays importable
 by the schemas (views, data dictionary) without importing what reads files.
 
@@ -38,8 +38,8 @@ from schemas.reference import goals_schema, targets_schema
 class Source:
     name: str  # asset, table, view and quarantine dataset
     schema: pa.DataFrameSchema | Callable[[], pa.DataFrameSchema]
-    reader: str  # "module:function" in assets/, see the module docstring
-    recogniser: str  # "module:function" in assets/
+    reader: str  # "module:function" in intake/, see the module docstring
+    recogniser: str  # "module:function" in intake/
     # Where the inbox tries it: the most specific test first; a StatBank layout match, the loosest, last.
     recognition: int
     kind: str  # the inbox's name for it: processed/<kind>/ and the ledger's `kind`
@@ -63,8 +63,8 @@ SOURCES: tuple[Source, ...] = (
     Source(
         name="targets",
         schema=targets_schema,
-        reader="assets.reference.config_files:read",
-        recogniser="assets.reference.config_files:recognise",
+        reader="intake.reference.config_files:read",
+        recogniser="intake.reference.config_files:recognise",
         recognition=3,
         kind="targets",
         shipped="targets",
@@ -81,8 +81,8 @@ SOURCES: tuple[Source, ...] = (
     Source(
         name="goals",
         schema=goals_schema,
-        reader="assets.reference.config_files:read",
-        recogniser="assets.reference.config_files:recognise",
+        reader="intake.reference.config_files:read",
+        recogniser="intake.reference.config_files:recognise",
         recognition=4,
         kind="goals",
         shipped="goals",
@@ -99,8 +99,8 @@ SOURCES: tuple[Source, ...] = (
     Source(
         name="completion_status",
         schema=completion_status_schema,
-        reader="assets.statbank.reader:read",
-        recogniser="assets.statbank.reader:recognise",
+        reader="intake.statbank.reader:read",
+        recogniser="intake.statbank.reader:recognise",
         recognition=5,
         kind="statbank",
         shipped="statbank",
@@ -117,8 +117,8 @@ SOURCES: tuple[Source, ...] = (
     Source(
         name="published_application_shares",
         schema=published_application_shares_schema,
-        reader="assets.published.reader:read",
-        recogniser="assets.published.reader:recognise",
+        reader="intake.published.reader:read",
+        recogniser="intake.published.reader:recognise",
         recognition=1,
         kind="published_application_shares",
         shipped="published",
@@ -129,13 +129,13 @@ SOURCES: tuple[Source, ...] = (
         "publications of the same figure are both kept; `current` marks the one reports use.",
         expected="a søgetal table (Kommune, År, and Uddannelsesgruppe or EUD/GYM/Øvrige columns)",
         column_map="published_application_shares",
-        finish="assets.published.publications:mark_current",
+        finish="intake.published.publications:mark_current",
     ),
     Source(
         name="profilmodel_projections",
         schema=profilmodel_schema,
-        reader="assets.profilmodel.reader:read",
-        recogniser="assets.profilmodel.reader:recognise",
+        reader="intake.profilmodel.reader:read",
+        recogniser="intake.profilmodel.reader:recognise",
         recognition=2,
         kind="profilmodel",
         shipped="profilmodel",

@@ -5,7 +5,7 @@
 - **Structure** (table and column names, column lists, sub-queries, conditions written here)
   goes into ``${name}`` slots, filled by :func:`fill`. A slot takes only :class:`SQL`: an
   identifier quoted by :func:`ident`/:func:`idents`, or a fragment the code base wrote itself
-  (``SQL("...")``, :func:`fill`'s own result, an ``assets/*/sql`` file). A plain ``str`` is
+  (``SQL("...")``, :func:`fill`'s own result, a ``sql/<name>.sql`` file). A plain ``str`` is
   refused, so a value cannot slip into a slot.
 
 ``$name`` (a parameter) and ``${name}`` (a slot) never clash: DuckDB has no ``${``. sqlfluff's
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 SLOT = re.compile(r"\$\{([a-z_][a-z0-9_]*)\}")
 
@@ -62,3 +63,9 @@ def fill(template: str, **slots: SQL) -> SQL:
     if unused := slots.keys() - named:
         raise KeyError(f"SQL slots not in the template: {', '.join(sorted(unused))}")
     return SQL(SLOT.sub(lambda m: slots[m.group(1)], template))
+
+
+def sql_file(path: Path, **slots: SQL) -> SQL:
+    """The SQL file at `path` (one of the code base's own ``sql/<name>.sql`` files, beside the
+    module that runs it), its ``${name}`` slots filled by :func:`fill`."""
+    return fill(path.read_text(encoding="utf-8"), **slots)

@@ -1,7 +1,7 @@
 """Hostile tests: ways a changed input of a small source is NOT noticed, so a run for
 application years leaves the source out and publishes a table that a full load would not make.
 
-The promise (assets/sources/fingerprint.py): what is published is never stale; any change to
+The promise (intake/sources/fingerprint.py): what is published is never stale; any change to
 an input loads it again; in doubt, load. Each test ends by comparing what was published with
 what the inputs give now."""
 
@@ -18,8 +18,8 @@ import duckdb
 import pytest
 
 import schemas.published
-from assets.inbox.receive import receive
-from assets.sources.fingerprint import unchanged
+from intake.inbox.receive import receive
+from intake.sources.fingerprint import unchanged
 from overgang.settings import DATA_DIR, PROJECT_DIR
 from tests.corpus import TWO_ROWS
 from tests.extracts import write_extract

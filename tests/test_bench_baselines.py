@@ -18,10 +18,11 @@ import pandas as pd
 import pytest
 
 from assets.applications.assets import build_applications
-from assets.applications.ingest import stage_file
 from assets.resources import write_table
-from assets.sql import ensure_work_schema, read_sql, replace_years
+from assets.sql import read_sql, replace_years
 from bench.baselines import compare_shares, file_year, pandas_job, polars_job, reference_tables
+from intake.applications.ingest import stage_file
+from intake.sql import ensure_work_schema
 from overgang.pseudonymise import load_key
 from overgang.settings import DATA_DIR, SAMPLE_DIR, series_break_year
 from schemas.reference import kommuner

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from assets.inbox.receive import receive
+from intake.inbox.receive import receive
 from overgang.settings import Settings
 from pipelines.cli import main
 from tests.corpus import SIDE

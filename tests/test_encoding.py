@@ -133,8 +133,8 @@ def _late_row(encoding: str) -> bytes:
 def _stage(tmp_path, path):
     import duckdb
 
-    from assets.applications.ingest import stage_file
-    from assets.sql import ensure_work_schema
+    from intake.applications.ingest import stage_file
+    from intake.sql import ensure_work_schema
 
     con = duckdb.connect(str(tmp_path / "work.duckdb"))
     ensure_work_schema(con)

@@ -11,13 +11,13 @@ import duckdb
 import pytest
 from dagster import SkipReason, build_sensor_context, instance_for_test
 
-from assets.inbox.receive import receive, waiting
-from assets.profilmodel.reader import read_profilmodel
-from assets.published.reader import read_published
-from assets.reference.config_files import read_config_table
 from assets.resources import ProjectSettings
-from assets.sources.files import source_files
 from assets.sources.load import later_wins
+from intake.inbox.receive import receive, waiting
+from intake.profilmodel.reader import read_profilmodel
+from intake.published.reader import read_published
+from intake.reference.config_files import read_config_table
+from intake.sources.files import source_files
 from overgang.settings import Settings
 from pipelines.run import execute_main_job, execute_sources_job, failure_messages
 from pipelines.sensors import changed_extracts
@@ -63,10 +63,10 @@ def _ledger(path: Path, year: int) -> tuple[tuple, list[str]]:
     import pandas as pd
 
     from assets.applications.assets import build_applications
-    from assets.applications.ingest import stage_file
-    from assets.applications.ledger import ledger_problems, ledger_rows
     from assets.resources import write_table
-    from assets.sql import ensure_work_schema
+    from intake.applications.ingest import stage_file
+    from intake.applications.ledger import ledger_problems, ledger_rows
+    from intake.sql import ensure_work_schema
     from schemas import reference
 
     with duckdb.connect() as con:

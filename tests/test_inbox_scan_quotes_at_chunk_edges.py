@@ -1,4 +1,4 @@
-"""The inbox scan's quote fast path (assets/inbox/recognise.py scan_extract) at the real chunk size
+"""The inbox scan's quote fast path (intake/inbox/recognise.py scan_extract) at the real chunk size
 and at any small one: a quote as the last byte of a chunk, an open quote carried into a
 quote-free chunk, CRLF, "" escapes, a closing quote at the start of the next chunk; the scan names
 the line that opens a quote exactly as the rule (an odd number of quotes on a line) does.
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.applications.ingest import FileRejected
-from assets.inbox import recognise
+from intake.applications.ingest import FileRejected
+from intake.inbox import recognise
 
 
 def _scan(path: Path) -> str | None:

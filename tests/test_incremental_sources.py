@@ -1,5 +1,5 @@
 """A run for application years leaves out the small sources whose inputs are unchanged
-(assets/sources/fingerprint.py, pipelines/run.py), and loads any that changed: a file, a
+(intake/sources/fingerprint.py, pipelines/run.py), and loads any that changed: a file, a
 setting, a table gone from the working database. What is published is the same either way."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 import yaml
 from dagster import instance_for_test
 
-from assets.inbox.receive import receive
 from assets.reference.assets import TABLES
+from intake.inbox.receive import receive
 from overgang.settings import DATA_DIR, PROJECT_DIR, Settings
 from pipelines.run import execute_main_job, failure_messages
 from schemas.sources import SOURCES
@@ -130,7 +130,7 @@ def test_an_upgraded_library_loads_every_source_again(tmp_path, monkeypatch):
     differently. The upgrade is the installed version read from package metadata, stood in for here."""
     from importlib import metadata
 
-    from assets.sources import fingerprint as fp
+    from intake.sources import fingerprint as fp
 
     settings = _settings(tmp_path)
     fp._code.cache_clear()
@@ -152,7 +152,7 @@ def test_a_fingerprint_is_never_cpr_shaped():
     import hashlib
     import re
 
-    from assets.sources.fingerprint import as_text
+    from intake.sources.fingerprint import as_text
 
     cpr_shape = re.compile(r"(?<!\d)[0-3]\d[01]\d\d\d-?\d{4}(?!\d)")
     hexed = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(20_000)]

@@ -1,4 +1,4 @@
-"""One way in for files: the input folder is taken in through the inbox (assets/inbox/intake.py).
+"""One way in for files: the input folder is taken in through the inbox (intake/inbox/intake.py).
 
 Its files are recognised by content and refused with the inbox's own reasons; the analyst's
 originals are never moved, changed or deleted; an extract that is both in the input folder and
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from dagster import instance_for_test
 
-import assets.inbox.receive as receive_module
-from assets.inbox.intake import extracts as extract_sources
-from assets.inbox.receive import receive
-from assets.sources.tables import FileRejected
+import intake.inbox.receive as receive_module
+from intake.inbox.intake import extracts as extract_sources
+from intake.inbox.receive import receive
+from intake.sources.tables import FileRejected
 from overgang.settings import SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job, failure_messages
 from tests.cli import overgang, settled
@@ -163,9 +163,9 @@ def test_a_failed_extract_is_taken_again_only_when_the_analyst_runs_again(tmp_pa
     `overgang run` takes it again, since the analyst asks for it."""
     from dagster import SkipReason, build_sensor_context
 
-    from assets.inbox.intake import import_input
-    from assets.inbox.receive import fail_pending
     from assets.resources import ProjectSettings
+    from intake.inbox.intake import import_input
+    from intake.inbox.receive import fail_pending
     from pipelines.sensors import changed_extracts
 
     folder = tmp_path / "input"

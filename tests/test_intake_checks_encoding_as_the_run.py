@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assets.inbox.receive import receive
+from intake.inbox.receive import receive
 from overgang.encoding import UnreadableFile, inspect
 from overgang.settings import Settings
 from tests.corpus import many

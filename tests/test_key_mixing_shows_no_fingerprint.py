@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from assets.applications.assets import refuse_mixing
-from assets.sources.tables import FileRejected
-from assets.sql import ensure_work_schema
+from intake.sources.tables import FileRejected
+from intake.sql import ensure_work_schema
 from overgang.pseudonymise import key_fingerprint
 from tests.cli import overgang, settled
 from tests.corpus import many

@@ -23,11 +23,11 @@ import duckdb
 import pytest
 from dagster import AssetKey, SkipReason, build_sensor_context, instance_for_test
 
-import assets.inbox.receive as receive_module
-from assets.inbox.receive import receive
-from assets.inbox.recognise import Recognised
+import intake.inbox.receive as receive_module
 from assets.resources import ProjectSettings
 from assets.warehouse.assets import publish, sane
+from intake.inbox.receive import receive
+from intake.inbox.recognise import Recognised
 from overgang.home import RunLocked, run_lock
 from overgang.settings import PROJECT_DIR, Settings
 from pipelines.definitions import build_definitions

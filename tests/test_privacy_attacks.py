@@ -158,7 +158,7 @@ def test_the_cpr_guard_in_python_sees_typographic_spellings(spelling):
 
 
 def test_the_inbox_refuses_a_file_named_with_a_typographic_cpr_number_unread(tmp_path):
-    from assets.inbox.receive import receive
+    from intake.inbox.receive import receive
     from overgang.settings import Settings
 
     inbox = tmp_path / "inbox"
@@ -313,7 +313,7 @@ def test_a_short_key_saved_as_utf16_is_refused(tmp_path):
 def test_a_rejected_files_reason_does_not_quote_its_content(tmp_path, name, content):
     # A plain CPR number in these places is scrubbed, but anything else (a name, and a CPR number
     # in a spelling the pattern misses) goes into the reason file, the ledger and the sensor log.
-    from assets.inbox.receive import receive
+    from intake.inbox.receive import receive
     from overgang.settings import Settings
 
     inbox = tmp_path / "inbox"

@@ -391,8 +391,8 @@ def test_a_symlink_to_a_system_file_is_refused_without_reading_it(hostile):
 def test_an_input_folder_file_named_with_a_cpr_number_is_refused_unread(tmp_path):
     """The input folder goes through the inbox: the file is refused before it is read, the number
     is in no message, ledger or file name, and the original stays where it was."""
-    from assets.applications.ingest import FileRejected
-    from assets.inbox.intake import extracts as extract_sources
+    from intake.applications.ingest import FileRejected
+    from intake.inbox.intake import extracts as extract_sources
     from overgang.settings import Settings
 
     folder = tmp_path / "input"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
-from assets.published.reader import read_published
-from assets.sources.tables import FileRejected
-from assets.statbank.reader import read_statbank
+from intake.published.reader import read_published
+from intake.sources.tables import FileRejected
+from intake.statbank.reader import read_statbank
 from tests.cli import overgang, settled
 
 SIDE = "denominator: leavers_excl_10th_grade_applicants\ngeography_basis: school\n"

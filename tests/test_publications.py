@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assets.published.publications import mark_current
+from intake.published.publications import mark_current
 
 
 def _rows(*pubs):

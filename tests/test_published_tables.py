@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from assets.published.reader import read_published
-from assets.sources.tables import FileRejected
+from intake.published.reader import read_published
+from intake.sources.tables import FileRejected
 from tests.cli import overgang
 
 SIDE = "denominator: leavers_excl_10th_grade_applicants\ngeography_basis: school\nsource: https://www.htk.dk/soegetal\n"

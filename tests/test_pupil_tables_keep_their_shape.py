@@ -17,7 +17,7 @@ def _working_database() -> duckdb.DuckDBPyConnection:
     from assets.applications.assets import ensure_application_tables
     from assets.reference.assets import TABLES
     from assets.resources import write_table
-    from assets.sql import ensure_work_schema
+    from intake.sql import ensure_work_schema
 
     con = duckdb.connect()
     ensure_work_schema(con)
@@ -29,7 +29,7 @@ def _working_database() -> duckdb.DuckDBPyConnection:
 
 def test_ensure_application_tables_makes_keeps_and_refuses():
     from assets.applications.assets import SHARE_TABLES, ensure_application_tables
-    from assets.sql import TableShapeChanged
+    from intake.sql import TableShapeChanged
 
     con = _working_database()
     ensure_application_tables(con)  # a second time: nothing changes
@@ -51,8 +51,9 @@ def test_ensure_application_tables_makes_keeps_and_refuses():
 
 def test_a_working_table_with_a_column_of_another_type_is_refused():
     from assets.applications.assets import ensure_application_tables
-    from assets.applications.validate import stage_typed_rows
-    from assets.sql import TableShapeChanged, read_sql, replace_years
+    from assets.sql import read_sql, replace_years
+    from intake.applications.validate import stage_typed_rows
+    from intake.sql import TableShapeChanged
     from overgang.settings import series_break_year
 
     con = _working_database()

@@ -1,4 +1,4 @@
-"""The extract scan (assets/inbox/recognise.py: scan_extract) against its rules, line by line:
+"""The extract scan (intake/inbox/recognise.py: scan_extract) against its rules, line by line:
 every line closes the quotes it opens, and no line is longer than the limit. The scan finds line
 ends with numpy and skips the line-by-line walk for a chunk whose quotes all pair up on their own
 lines; whatever the chunk size and the file, it must find the same first open quote, or none,
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.applications.ingest import FileRejected
-from assets.inbox import recognise
+from intake.applications.ingest import FileRejected
+from intake.inbox import recognise
 
 LINE = st.text(alphabet='ab;"\r', max_size=12)
 

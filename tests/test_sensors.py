@@ -13,7 +13,7 @@ import time
 import pytest
 from dagster import SkipReason, build_sensor_context
 
-import assets.inbox.receive as receive_module
+import intake.inbox.receive as receive_module
 from assets.resources import ProjectSettings
 from overgang.settings import SAMPLE_DIR
 from pipelines.sensors import changed_extracts

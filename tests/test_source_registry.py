@@ -17,11 +17,11 @@ import pandera.pandas as pa
 import pytest
 from dagster import AssetKey, instance_for_test, materialize
 
-from assets.inbox.recognise import recognise
 from assets.resources import ProjectSettings, WorkDatabase
-from assets.sources.quarantine import split_valid
 from assets.sources.registry import source_asset
-from assets.sources.tables import FileRejected, read_rows
+from intake.inbox.recognise import recognise
+from intake.sources.quarantine import split_valid
+from intake.sources.tables import FileRejected, read_rows
 from overgang.settings import Settings
 from pipelines.jobs import SOURCE_ASSETS, SOURCES_JOB
 from schemas.sources import SOURCES, Source

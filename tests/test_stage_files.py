@@ -7,9 +7,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from assets.applications import ingest
-from assets.applications.ingest import ROW_GROUP_ROWS, FileRejected, stage_file, stage_files
-from assets.sql import ensure_work_schema
+from intake.applications import ingest
+from intake.applications.ingest import ROW_GROUP_ROWS, FileRejected, stage_file, stage_files
+from intake.sql import ensure_work_schema
 from tests.extracts import row, write_extract
 
 KEY = b"k" * 32

@@ -7,8 +7,8 @@ import math
 import duckdb
 import pytest
 
-from assets.sources.values import danish_number
-from assets.statbank.reader import read_statbank
+from intake.sources.values import danish_number
+from intake.statbank.reader import read_statbank
 from overgang.settings import DATA_DIR
 from tests.cli import overgang
 
@@ -120,7 +120,7 @@ def test_headerless_multi_year_export_read_by_its_description(tmp_path):
     ],
 )
 def test_a_wrong_or_missing_description_is_said(tmp_path, description, says):
-    from assets.sources.tables import FileRejected
+    from intake.sources.tables import FileRejected
 
     with pytest.raises(FileRejected) as err:
         read_statbank(_multi_year(tmp_path, description))

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assets.statbank.api import StatBankClient, StatBankError, fetch_table, jsonstat_rows
-from assets.statbank.reader import read_statbank
+from intake.statbank.api import StatBankClient, StatBankError, fetch_table, jsonstat_rows
+from intake.statbank.reader import read_statbank
 
 RECORDED = Path(__file__).parent / "fixtures" / "statbank"
 HT_2024 = [3443, 2388, 528, 298, 229]
@@ -66,7 +66,7 @@ def test_jsonstat_order_is_row_major():
 
 
 def test_a_variable_gone_from_the_table_is_said_plainly(tmp_path, monkeypatch):
-    from assets.statbank import api
+    from intake.statbank import api
 
     pinned = api.config()["api"]["tables"]["STATUSU6"]
     monkeypatch.setitem(pinned, "variables", {**pinned["variables"], "KOEN": ["*"]})

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from assets.applications.assets import refuse_mixing, synthetic_files
-from assets.sources.tables import FileRejected
-from assets.sql import ensure_work_schema
+from intake.sources.tables import FileRejected
+from intake.sql import ensure_work_schema
 from overgang.settings import SAMPLE_DIR
 from tests.extracts import row, write_extract
 from tests.test_report_browser import browser  # noqa: F401  (the shared Chromium fixture)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assets.inbox.receive import receive
+from intake.inbox.receive import receive
 from overgang.settings import Settings
 from pipelines.cli import main
 from tests.cli import settled

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assets.inbox.intake import extracts as extract_sources
-from assets.inbox.receive import promote
-from assets.sources.tables import FileRejected
+from intake.inbox.intake import extracts as extract_sources
+from intake.inbox.receive import promote
+from intake.sources.tables import FileRejected
 from overgang.settings import Settings
 from pipelines.cli import main
 from tests.corpus import many

@@ -16,14 +16,15 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.applications.ingest import FileRejected, stage_files
-from assets.applications.ledger import ledger_problems, ledger_rows, shrunk_years, update_ledger
-from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
-from assets.inbox.intake import extracts
 from assets.partitions import APPLICATION_YEARS, ONE_RUN, years_of
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema
-from assets.sources.files import own_sources
-from assets.sql import ensure_table, ensure_work_schema, read_sql, replace_years
+from assets.sql import ensure_table, read_sql, replace_years
+from intake.applications.ingest import FileRejected, stage_files
+from intake.applications.ledger import ledger_problems, ledger_rows, shrunk_years, update_ledger
+from intake.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
+from intake.inbox.intake import extracts
+from intake.sources.files import own_sources
+from intake.sql import ensure_work_schema
 from overgang.pseudonymise import is_shipped_sample, key_fingerprint, key_warnings, load_key
 from overgang.settings import series_break_year
 from schemas import warehouse as warehouse_schemas

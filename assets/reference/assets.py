@@ -13,7 +13,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_a
 from dagster_duckdb import DuckDBResource
 
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema, write_table
-from assets.sources.fingerprint import REFERENCE, fingerprint, forget, record
+from intake.sources.fingerprint import REFERENCE, fingerprint, forget, record
 from overgang.groups import GroupScheme
 from overgang.settings import DATA_DIR
 from schemas import reference

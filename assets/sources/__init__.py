@@ -1,1 +1,1 @@
-"""Reading the files analysts have in hand, whatever their layout: shared by every source."""
+"""The assets of the registry's small sources, made from their declarations (schemas/sources.py)."""

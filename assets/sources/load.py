@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 from dagster_duckdb import DuckDBResource
 
 from assets.resources import write_table
-from assets.sources.quarantine import Failure, replace_quarantine, withhold_cpr
+from intake.sources.quarantine import Failure, replace_quarantine, withhold_cpr
 
 
 def later_wins(frames: list[pd.DataFrame], key: list[str]) -> pd.DataFrame:

@@ -14,9 +14,9 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from assets.resources import DUCKDB_POOL, ProjectSettings, column_schema
-from assets.sources.files import source_files
-from assets.sources.fingerprint import fingerprint, forget, record
 from assets.sources.load import load_source
+from intake.sources.files import source_files
+from intake.sources.fingerprint import fingerprint, forget, record
 from schemas.sources import SOURCES, Source, resolve
 
 

@@ -19,8 +19,8 @@ from dagster_duckdb import DuckDBResource
 
 from assets.applications.assets import ensure_application_tables
 from assets.resources import DUCKDB_POOL, ProjectSettings
-from assets.sql import ensure_work_schema
 from assets.warehouse.append import appends
+from intake.sql import ensure_work_schema
 from schemas.dictionary import SCHEMA, create_views, dictionary_markdown, export_parquet
 from schemas.sources import SOURCES, Source
 from schemas.sqltext import fill, ident, literal
@@ -33,7 +33,7 @@ class HalfBuiltYears(RuntimeError):
 # Working tables that stay out of the published warehouse.
 # year_keys holds the CPR key's fingerprint: with it, a guessed key is tested with one HMAC; it is
 # needed only where runs check that keys are not mixed. source_inputs: what each small source was
-# last loaded from (assets/sources/fingerprint.py).
+# last loaded from (intake/sources/fingerprint.py).
 NOT_PUBLISHED = (
     "staging_applications",
     "partitions_in_progress",
@@ -251,10 +251,10 @@ class ChangedExtract(RuntimeError):
 
 def refuse_changed_extracts(con, settings, run_id: str) -> None:
     """Stop before publishing when an extract this run staged is not the file as it was taken:
-    still being written when it was taken, or written to since (assets/inbox/whole.py). Such a
+    still being written when it was taken, or written to since (intake/inbox/whole.py). Such a
     file waiting for its run goes to rejected/ with the reason, as after any failed run."""
-    from assets.inbox.receive import fail_pending
-    from assets.inbox.whole import changed_extracts
+    from intake.inbox.receive import fail_pending
+    from intake.inbox.whole import changed_extracts
 
     staged = con.execute(
         "SELECT l.file_year, l.source_file, i.sha256 FROM file_ledger l JOIN ingested_files i "
@@ -306,7 +306,7 @@ def publish_warehouse(
     if not metadata["previous"].endswith(".duckdb") and metadata["previous"] != "none":
         context.log.warning(f"The warehouse that was published before this run is damaged: {metadata['previous']}.")
     # The extracts this publication holds become their years' current extracts in the inbox.
-    from assets.inbox.receive import promote
+    from intake.inbox.receive import promote
 
     by_year: dict[int, set[str]] = {}
     for year, sha in published_files:

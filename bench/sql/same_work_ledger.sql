@@ -1,5 +1,5 @@
 -- The row ledger of every file, after validation: lines = header + blank + staged + rejected +
--- unaccounted, and staged = valid + quarantined + duplicates (as assets/applications/ledger.py).
+-- unaccounted, and staged = valid + quarantined + duplicates (as intake/applications/ledger.py).
 INSERT INTO file_ledger
 WITH held AS (
     SELECT

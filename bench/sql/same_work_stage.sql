@@ -1,7 +1,7 @@
 -- One extract's rows into `staged`: read once by read_csv as text (unreadable lines to the rejects
 -- table), the CPR number turned into the keyed pseudonym (overgang.pseudonymise.pseudonym_sql),
 -- its status and the sex from its last digit, and every other column through the CPR guard
--- (the slots of assets.applications.ingest.cpr_guarded). Personal columns are never selected.
+-- (the slots of intake.applications.ingest.cpr_guarded). Personal columns are never selected.
 INSERT INTO staged
 SELECT
     $file_year AS file_year,

@@ -9,8 +9,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from assets.sources.tables import FileRejected
-from assets.sql import read_sql
+from intake.sources.tables import FileRejected
+from intake.sql import read_sql
 from overgang.cpr import has_cpr, scrub
 
 

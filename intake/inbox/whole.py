@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assets.sources.files import inbox_extracts, ledger_rows, sidecar
+from intake.sources.files import inbox_extracts, ledger_rows, sidecar
 from overgang.cpr import scrub
 from overgang.encoding import sha256_file
 from overgang.settings import Settings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.sql import read_sql
+from intake.sql import read_sql
 from schemas.applications import CHECK_COLUMN, application_schema
 from schemas.sql import failures_sql
 from schemas.sqltext import SQL, fill, ident, idents

@@ -9,8 +9,8 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from assets.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
-from assets.sources.tables import FileRejected, Seen, frame_of, match_columns, norm, read_rows
+from intake.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
+from intake.sources.tables import FileRejected, Seen, frame_of, match_columns, norm, read_rows
 
 TRUE = {"true", "ja", "j", "yes", "1", "sand"}
 FALSE = {"false", "nej", "n", "no", "0", "falsk"}

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from assets.applications.ingest import YEAR_IN_NAME
-from assets.applications.ingest import match_columns as match_extract_columns
-from assets.reference.config_files import read_config_table, yaml_error_line
-from assets.sources.quarantine import refuse_when_nothing_loads
-from assets.sources.tables import (
+from intake.applications.ingest import YEAR_IN_NAME
+from intake.applications.ingest import match_columns as match_extract_columns
+from intake.reference.config_files import read_config_table, yaml_error_line
+from intake.sources.quarantine import refuse_when_nothing_loads
+from intake.sources.tables import (
     FileRejected,
     Seen,
     check_xlsx_size,

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from assets.inbox.recognise import recognise
-from assets.sources.files import (
+from intake.inbox.recognise import recognise
+from intake.sources.files import (
     LEDGER_COLUMNS,
     ledger_path,
     ledger_rows,
@@ -37,7 +37,7 @@ from assets.sources.files import (
     sidecar,
     without_descriptions,
 )
-from assets.sources.tables import FileRejected
+from intake.sources.tables import FileRejected
 from overgang.cpr import has_cpr, scrub
 from overgang.encoding import sha256_file
 from overgang.settings import Settings

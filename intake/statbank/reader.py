@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from assets.sources.areas import area_code
-from assets.sources.files import description, yes
-from assets.sources.quarantine import Failure
-from assets.sources.tables import FileRejected, Seen, SourceTable, norm, read_rows
-from assets.sources.values import numbers
+from intake.sources.areas import area_code
+from intake.sources.files import description, yes
+from intake.sources.quarantine import Failure
+from intake.sources.tables import FileRejected, Seen, SourceTable, norm, read_rows
+from intake.sources.values import numbers
 from overgang.settings import DATA_DIR
 from schemas.completion import STATUSES, completion_wide_schema
 

@@ -6,7 +6,7 @@ database beside its table, a fingerprint of all it was made from: the content of
 (shipped in data/ and accepted by the inbox, description files included), every configuration
 and reference file in data/config and data/reference, the checked settings, the calendar year
 (a published figure for a later year is held back), and the code that
-reads and checks it (overgang/, schemas/, assets/). A run for application years leaves out the
+reads and checks it (overgang/, schemas/, intake/, assets/). A run for application years leaves out the
 sources whose fingerprint is unchanged and whose table is there (pipelines/run.py); anything
 else, or any doubt, loads it. `overgang run --rebuild` starts from an empty working database
 and so loads everything.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.sources.files import SHIPPED, processed_dir
+from intake.sources.files import SHIPPED, processed_dir
 from overgang.settings import DATA_DIR, PROJECT_DIR, Settings
 from schemas.published import this_year
 from schemas.sources import SOURCES
@@ -32,7 +32,7 @@ from schemas.sources import SOURCES
 TABLE = "source_inputs"
 REFERENCE = "reference_tables"
 # What loading a small source runs (its readers, schemas, the settings' model and the SQL it writes).
-CODE = ("overgang", "schemas", "assets")
+CODE = ("overgang", "schemas", "intake", "assets")
 
 
 def _hash_files(digest, root: Path) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.sources.files import description
-from assets.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
-from assets.sources.tables import FileRejected, Seen, frame_of, match_columns, read_rows
-from assets.sources.values import areas, numbers, whole_numbers
+from intake.sources.files import description
+from intake.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
+from intake.sources.tables import FileRejected, Seen, frame_of, match_columns, read_rows
+from intake.sources.values import areas, numbers, whole_numbers
 from schemas.profilmodel import profilmodel_schema
 from schemas.reference import column_map
 

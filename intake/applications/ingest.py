@@ -15,9 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from assets.sources.tables import FileRejected, norm
-from assets.sources.tables import match_columns as match_table_columns
-from assets.sql import read_sql
+from intake.sources.tables import FileRejected, norm
+from intake.sources.tables import match_columns as match_table_columns
+from intake.sql import read_sql
 from overgang import cpr
 from overgang.cpr import CPR_WITHHELD, scrub
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from assets.sources.areas import area_code
+from intake.sources.areas import area_code
 
 
 def danish_number(text) -> float:

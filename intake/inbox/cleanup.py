@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assets.inbox.receive import inbox_lock
+from intake.inbox.receive import inbox_lock
 from overgang.settings import Settings
 
 REASON = ".reason.txt"

@@ -4,7 +4,7 @@ The files of the input folder (``input_dir``, ``overgang run --input FOLDER``) a
 by content, checked, hashed and filed by the inbox's own ``receive``, exactly as a file dropped
 into the inbox, but copied: the analyst's originals are never moved, changed or deleted. The
 inbox keeps the copy (``processed/``, ``rejected/`` with its reason) and the ledger row, so the
-pipeline reads extracts from one place only, the inbox (``assets/sources/files.py:
+pipeline reads extracts from one place only, the inbox (``intake/sources/files.py:
 inbox_extracts``).
 
 ``processed/input_files.json`` keeps, for every original taken, its size, modification time and
@@ -21,9 +21,9 @@ import os
 import time
 from pathlib import Path
 
-from assets.inbox.receive import Outcome, files_in, inbox_lock, take
-from assets.sources.files import inbox_extracts, ledger_rows, own_sources, sidecar
-from assets.sources.tables import FileRejected
+from intake.inbox.receive import Outcome, files_in, inbox_lock, take
+from intake.sources.files import inbox_extracts, ledger_rows, own_sources, sidecar
+from intake.sources.tables import FileRejected
 from overgang.cpr import has_cpr, scrub
 from overgang.encoding import sha256_file
 from overgang.pseudonymise import is_shipped_sample

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from assets.sources.tables import FileRejected
-from assets.statbank.reader import config
+from intake.sources.tables import FileRejected
+from intake.statbank.reader import config
 
 
 class StatBankError(RuntimeError):

@@ -2,7 +2,7 @@
 Windows-1252) or Excel ``.xlsx``, read as text with the file line (or sheet row) of every row,
 and their columns matched to Overgang's names through ``data/config/column_map.yaml``.
 
-Student-level extracts are read by DuckDB instead (``assets/applications/ingest.py``); these
+Student-level extracts are read by DuckDB instead (``intake/applications/ingest.py``); these
 tables are small (a few hundred rows), so the standard library's csv module and openpyxl do.
 """
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from assets.sources.tables import FileRejected
+from intake.sources.tables import FileRejected
 from overgang.settings import DATA_DIR, Settings
 from schemas.sources import SOURCES, by_kind
 
@@ -47,7 +47,7 @@ def ledger_path(settings: Settings) -> Path:
 
 
 # The ledger's columns. `size` and `mtime_ns`: the file as it was taken (read through a link), so
-# that a run can tell it changed before the run read it or before it was published (assets/inbox/
+# that a run can tell it changed before the run read it or before it was published (intake/inbox/
 # whole.py). Added after the others: a ledger without them is read with them empty.
 LEDGER_COLUMNS = [
     "received_at",

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.sources.areas import NATIONAL_NAMES, area_code
-from assets.sources.files import description, yes
-from assets.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
-from assets.sources.tables import FileRejected, Seen, SourceTable, frame_of, match_columns, norm, read_rows
-from assets.sources.values import areas, numbers, whole_numbers
+from intake.sources.areas import NATIONAL_NAMES, area_code
+from intake.sources.files import description, yes
+from intake.sources.quarantine import Failure, refuse_when_nothing_loads, split_valid
+from intake.sources.tables import FileRejected, Seen, SourceTable, frame_of, match_columns, norm, read_rows
+from intake.sources.values import areas, numbers, whole_numbers
 from schemas.published import DENOMINATORS, published_application_shares_schema
 from schemas.reference import column_map, kommuner
 

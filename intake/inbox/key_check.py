@@ -9,8 +9,8 @@ answer is one plain message: which files, what is wrong, what was published, wha
 
 from __future__ import annotations
 
-from assets.inbox.intake import extracts
-from assets.inbox.receive import fail_pending, pending_extracts
+from intake.inbox.intake import extracts
+from intake.inbox.receive import fail_pending, pending_extracts
 from overgang.pseudonymise import MissingKey, is_shipped_sample, load_key
 from overgang.settings import Settings
 
