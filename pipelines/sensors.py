@@ -10,9 +10,9 @@ from dagster import DagsterRunStatus, RunRequest, RunsFilter, SensorEvaluationCo
 
 from assets.partitions import APPLICATION_YEARS
 from assets.resources import ProjectSettings
+from intake.inbox import ledger
 from intake.inbox.intake import import_input
 from intake.inbox.receive import fail_pending, pending_extracts, receive, waiting
-from intake.sources.files import ledger_rows
 from intake.sources.tables import FileRejected
 from pipelines.jobs import MAIN_JOB, SOURCES_JOB, main_job, sources_job
 
@@ -117,7 +117,7 @@ def _settle_failed_runs(context: SensorEvaluationContext, settings) -> list[tupl
         instance = context.instance
     except Exception:  # a sensor evaluated without an instance (tests): nothing to look up
         return []
-    received = {row["stored_as"]: row["sha256"] for row in ledger_rows(settings) if row["outcome"] == "received"}
+    received = {place: row["sha256"] for place, row in ledger.received(settings).items()}
     years = []
     for year, path in pending.items():
         sha = received.get(str(path))

@@ -1,4 +1,4 @@
-"""Attack on the inbox's duplicate check (intake/inbox/receive.py `_loaded_as`): a file sent again
+"""Attack on the inbox's duplicate check (intake/inbox/ledger.py `loaded_as`): a file sent again
 after its correction took its place is taken back. Promise: a duplicate is refused exactly when
 the content is what is loaded (or waiting) now; nothing is ever deleted; the ledger tells what
 happened.
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from intake.inbox.ledger import ledger_rows
 from intake.inbox.receive import promote, receive
-from intake.sources.files import ledger_rows
 from overgang.settings import Settings
 from tests.corpus import SIDE, TWO_ROWS
 from tests.extracts import row, write_extract

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from intake.inbox.ledger import ledger_rows
 from intake.inbox.receive import receive
-from intake.sources.files import ledger_rows
 from overgang.settings import Settings
 from tests.cli import overgang, settled
 from tests.conftest import TEST_KEY

@@ -21,8 +21,9 @@ import os
 import time
 from pathlib import Path
 
+from intake.inbox.ledger import last_word, ledger_rows
 from intake.inbox.receive import Outcome, files_in, inbox_lock, take
-from intake.sources.files import inbox_extracts, ledger_rows, own_sources, sidecar
+from intake.sources.files import inbox_extracts, own_sources, sidecar
 from intake.sources.tables import FileRejected
 from overgang.cpr import has_cpr, scrub
 from overgang.encoding import sha256_file
@@ -68,13 +69,6 @@ def signature(path: Path) -> list[int]:
     return found
 
 
-def _last_word(rows: list[dict[str, str]], sha256: str, file: str | None = None) -> dict[str, str] | None:
-    for row in reversed(rows):
-        if row["sha256"] == sha256 and (file is None or row["file"] == file):
-            return row
-    return None
-
-
 def import_folder(
     settings: Settings,
     folder: Path,
@@ -108,12 +102,12 @@ def import_folder(
             before = record.get(key)
             sha = before[-1] if before and before[:-1] == seen else None
             if sha == UNREAD:  # refused unread before and unchanged: said again, not recorded again
-                last = _last_word(rows, "", scrub(path.name))
+                last = last_word(rows, "", scrub(path.name))
                 message = last["message"] if last else f"{scrub(path.name)}: refused unread (see the inbox ledger)"
                 outcomes.append(Outcome(scrub(path.name), "rejected", None, None, None, message, ""))
                 continue
             if sha:
-                last = _last_word(rows, sha)
+                last = last_word(rows, sha)
                 if last is not None and (
                     last["outcome"] in TAKEN or (last["outcome"] == "failed" and not retry_failed)
                 ):

@@ -1,6 +1,6 @@
 """The inbox (indbakke): a file dropped there is recognised, checked as a whole, and moved to
 ``processed/<kind>/`` or to ``rejected/`` with ``<name>.reason.txt`` beside it. Nothing is
-deleted: a file it replaces goes to ``processed/superseded/``. ``processed/ledger.csv`` records
+deleted: a file it replaces goes to ``processed/superseded/``. The inbox ledger (ledger.py) records
 every file's content hash, so the same file dropped twice changes nothing.
 
 An extract becomes its year's current extract only when a run has loaded it: it waits in
@@ -15,7 +15,6 @@ never an exception that stops the files beside it.
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import hashlib
 import os
@@ -27,22 +26,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from intake.inbox import ledger
+from intake.inbox.ledger import ledger_text, loaded_as, received
+from intake.inbox.ledger import record as _record  # the ledger's one writer, under the name its call sites had
 from intake.inbox.recognise import recognise
-from intake.sources.files import (
-    LEDGER_COLUMNS,
-    ledger_path,
-    ledger_rows,
-    ledger_text,
-    processed_dir,
-    sidecar,
-    without_descriptions,
-)
+from intake.sources.files import processed_dir, sidecar, without_descriptions
 from intake.sources.tables import FileRejected
 from overgang.cpr import has_cpr, scrub
 from overgang.encoding import sha256_file
 from overgang.settings import Settings
 
-IGNORED = {"README.md", "ledger.csv"}
+IGNORED = {"README.md", ledger.NAME}
 
 
 @dataclass
@@ -56,82 +50,10 @@ class Outcome:
     sha256: str
 
 
-def _record(settings: Settings, outcome: Outcome, word: str | None = None, taken: tuple | None = None) -> None:
-    """One ledger row. `taken`: the stored file's size and modification time as it was taken."""
-    path = ledger_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _migrate_ledger(settings)
-    new = not path.exists()
-    with path.open("a", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        if new:
-            writer.writerow(LEDGER_COLUMNS)
-        writer.writerow(
-            [
-                datetime.now().isoformat(timespec="seconds"),
-                outcome.file,
-                outcome.sha256,
-                word or outcome.outcome,
-                outcome.kind or "",
-                outcome.year or "",
-                ledger_text(settings, outcome.stored_as),
-                outcome.message,
-                *(taken or ("", "")),
-            ]
-        )
-
-
-def _migrate_ledger(settings: Settings) -> None:
-    """A ledger of an older layout (fewer columns, absolute paths) rewritten in the current one
-    before a row is added, so that every row has the same columns. Atomic: a reader sees the
-    old file or the new one."""
-    path = ledger_path(settings)
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            header = next(csv.reader(f), None)
-    except FileNotFoundError:
-        return
-    if header is None or header == LEDGER_COLUMNS:
-        return
-    rows = ledger_rows(settings)
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, LEDGER_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            place = row["stored_as"]
-            writer.writerow({**row, "stored_as": ledger_text(settings, Path(place) if place else None)})
-    os.replace(temporary, path)
-
-
 def _taken(stored: Path) -> tuple[int, int]:
     """Size and modification time of a stored file as it is read (through its link, if any)."""
     info = stored.stat()
     return info.st_size, info.st_mtime_ns
-
-
-def _loaded_as(settings: Settings, sha256: str) -> Path | None:
-    """Where a file with this content is loaded (or waits for its run) now; None if never, or since
-    replaced or failed. A place holds what was last taken into it: a correction under the same
-    name takes the place of what it corrects, which is then no longer loaded there."""
-    taken: set[str] = set()
-    for row in reversed(ledger_rows(settings)):
-        if row["outcome"] not in ("accepted", "received", "loaded") or row["stored_as"] in taken:
-            continue
-        taken.add(row["stored_as"])
-        place = Path(row["stored_as"])
-        if row["outcome"] == "loaded" and _correction_waits(place):
-            continue  # the year's next run replaces it: what waits is the year's extract from now on
-        if row["sha256"] == sha256 and place.exists():
-            return place
-    return None
-
-
-def _correction_waits(loaded: Path) -> bool:
-    """Whether another extract for the year of this loaded one waits in pending/ for its run (the
-    run makes it current in this one's place)."""
-    pending = loaded.parent / "pending"
-    return pending.is_dir() and any(p.is_file() or p.is_symlink() for p in pending.iterdir())
 
 
 @contextmanager
@@ -291,7 +213,7 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
         if meta is None
         else hashlib.sha256((sha256_file(path) + sha256_file(meta)).encode()).hexdigest()
     )
-    already = _loaded_as(settings, sha)
+    already = loaded_as(settings, sha)
     if already is not None:
         waits = already.parent.name == "pending"
         outcome = Outcome(
@@ -419,9 +341,9 @@ def promote(settings: Settings, published: dict[int, set[str]]) -> list[Outcome]
     current extract; the one it replaces moves to superseded/. Called right after publishing."""
     done = []
     with inbox_lock(settings):
-        received = {row["stored_as"]: row for row in ledger_rows(settings) if row["outcome"] == "received"}
+        waiting_rows = received(settings)
         for year, path in pending_extracts(settings).items():
-            row = received.get(str(path))
+            row = waiting_rows.get(str(path))
             if row is None or row["sha256"] not in published.get(year, set()):
                 continue
             folder = path.parent.parent
@@ -454,9 +376,9 @@ def fail_pending(
     says why it was not loaded (a failed run, or a run refused before it started)."""
     done = []
     with inbox_lock(settings):
-        received = {row["stored_as"]: row for row in ledger_rows(settings) if row["outcome"] == "received"}
+        waiting_rows = received(settings)
         for year, path in pending_extracts(settings).items():
-            sha = received.get(str(path), {}).get("sha256", "")
+            sha = waiting_rows.get(str(path), {}).get("sha256", "")
             if (years is not None and year not in years) or (sha256 is not None and sha not in sha256):
                 continue
             current = [p.name for p in path.parent.parent.iterdir() if p.is_file()]

@@ -13,19 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from intake.sources.files import inbox_extracts, ledger_rows, sidecar
+from intake.inbox import ledger
+from intake.sources.files import inbox_extracts, sidecar
 from overgang.cpr import scrub
 from overgang.encoding import sha256_file
 from overgang.settings import Settings
 
 CHANGED = "changed while it was being read; deliver it again when the export is finished"
-# The ledger's words for a file taken and kept in its place (the row that holds its signature).
-KEPT = ("accepted", "received", "loaded")
-
-
-def _taken(settings: Settings) -> dict[str, dict[str, str]]:
-    """The last ledger row of each place a file was kept in, by place."""
-    return {row["stored_as"]: row for row in ledger_rows(settings) if row["outcome"] in KEPT}
 
 
 def changed(path: Path, taken: dict[str, str] | None, staged_sha256: str) -> bool:
@@ -53,7 +47,7 @@ def changed_extracts(settings: Settings, staged: list[tuple[int, str, str]]) -> 
     place was replaced by a newer delivery while the run went on: what was staged is what was
     taken, and the newer one has its own run."""
     places = inbox_extracts(settings)
-    taken = _taken(settings)
+    taken = ledger.kept(settings)
     found = []
     for year, name, sha in staged:
         path = next((p for p in places.get(year, []) if p.name == name), None)

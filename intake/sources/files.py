@@ -7,11 +7,11 @@ simply the newer one in its place; older ones are moved to ``processed/supersede
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import yaml
 
+from intake.inbox.ledger import accepted_order
 from intake.sources.tables import FileRejected
 from overgang.settings import DATA_DIR, Settings
 from schemas.sources import SOURCES, by_kind
@@ -41,86 +41,13 @@ def _files(folder: Path, suffixes) -> list[Path]:
     return without_descriptions(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes))
 
 
-def ledger_path(settings: Settings) -> Path:
-    """The inbox's record of every file received: hash, outcome, where it was put, why."""
-    return settings.inbox_dir / "processed" / "ledger.csv"
-
-
-# The ledger's columns. `size` and `mtime_ns`: the file as it was taken (read through a link), so
-# that a run can tell it changed before the run read it or before it was published (intake/inbox/
-# whole.py). Added after the others: a ledger without them is read with them empty.
-LEDGER_COLUMNS = [
-    "received_at",
-    "file",
-    "sha256",
-    "outcome",
-    "kind",
-    "year",
-    "stored_as",
-    "message",
-    "size",
-    "mtime_ns",
-]
-# The inbox's own top folders: every place the ledger names lies under one of them.
-INBOX_TOPS = ("processed", "rejected")
-
-
-def ledger_place(settings: Settings, stored: str) -> str:
-    """Where a ledger row's `stored_as` is in this inbox, as an absolute path ('' for none).
-
-    The ledger stores places relative to the inbox, so a home (or inbox) copied or moved elsewhere
-    keeps its ledger. A ledger written before that holds absolute paths: one under another inbox
-    is taken relative to that inbox's own processed/ or rejected/ folder (the last one above the
-    file name: an inbox may itself lie below a folder of either name)."""
-    if not stored:
-        return ""
-    path = Path(stored)
-    if not path.is_absolute():
-        return str(settings.inbox_dir / path)
-    if path.is_relative_to(settings.inbox_dir):
-        return stored
-    parts = path.parts
-    for i in range(len(parts) - 2, 0, -1):
-        if parts[i] in INBOX_TOPS:
-            return str(settings.inbox_dir.joinpath(*parts[i:]))
-    return stored  # not one of the inbox's places: as written
-
-
-def ledger_text(settings: Settings, place: Path | None) -> str:
-    """A place as the ledger stores it: relative to the inbox ('' for none)."""
-    if place is None or str(place) == "":
-        return ""
-    return str(place.relative_to(settings.inbox_dir)) if place.is_relative_to(settings.inbox_dir) else str(place)
-
-
-def ledger_rows(settings: Settings) -> list[dict[str, str]]:
-    """The ledger's rows, each `stored_as` an absolute path in this inbox (`ledger_place`), and
-    every column of the current layout present ('' where an older ledger has none)."""
-    path = ledger_path(settings)
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        row.pop(None, None)  # a row longer than its header: nothing of ours
-        row["stored_as"] = ledger_place(settings, row.get("stored_as") or "")
-        for column in LEDGER_COLUMNS:
-            row[column] = row.get(column) or ""
-    return rows
-
-
-def _accepted_order(settings: Settings) -> dict[str, int]:
-    """Position of each accepted file in the ledger (the order files arrived in)."""
-    return {row["stored_as"]: i for i, row in enumerate(ledger_rows(settings)) if row["outcome"] == "accepted"}
-
-
 def source_files(settings: Settings, kind: str) -> list[Path]:
     """Shipped files first, then the inbox's in the order they arrived: where two files give the
     same figure, readers keep the later one, so a correction wins."""
     source = by_kind().get(kind)
     suffixes = CONFIG_SUFFIXES if source is not None and source.config_table else TABLE_SUFFIXES
     shipped = _files(SHIPPED[kind], suffixes) if kind in SHIPPED else []
-    order = _accepted_order(settings)
+    order = accepted_order(settings)
     accepted = sorted(
         _files(processed_dir(settings, kind), suffixes), key=lambda p: (order.get(str(p), len(order)), p.name)
     )
