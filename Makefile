@@ -30,7 +30,7 @@ test-fast: setup lint-python
 ## Lint and format check (ruff), the layers (import-linter), the types (mypy) and the SQL files
 ## (sqlfluff, DuckDB dialect); every rule is in pyproject.toml. `uv run ruff format .` formats.
 lint: lint-python
-	$(UV) run sqlfluff lint assets intake
+	$(UV) run sqlfluff lint assets intake reports/sql
 
 lint-python: setup
 	$(UV) run ruff check .

@@ -1,7 +1,7 @@
 """Overgang runs from a checkout: no distributable wheel.
 
-The code reads its data, configuration and SQL from the checkout (``data/``, ``assets/*/sql``, ``intake/*/sql``,
-``reports/templates``), found from the source files' own location, not through
+The code reads its data, configuration and SQL from the checkout (``data/``, ``assets/*/sql``,
+``intake/*/sql``, ``reports/sql``, ``reports/templates``), found from the source files' own location, not through
 importlib.resources. A wheel would install the code without them and fail at its first command,
 so a regular wheel is refused here; the editable install that ``uv sync`` makes (the ``overgang``
 command, pointing at this checkout) is what the project supports. README.md says so.

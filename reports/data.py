@@ -24,10 +24,11 @@ from reports.aggregates import Aggregate, withheld
 from reports.archive import published_copies
 from reports.cells import Published, build_cube, load_published, read_scheme, share_pct
 from reports.groups import TargetWords, target_words, uncounted_phrase
-from reports.indicators import GoalCard, goal_cards
+from reports.indicators import CardInputs, GoalCard, goal_cards
 from reports.names import Name, named
 from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
+from reports.sql import read_sql
 from schemas.national import NATIONAL_SHARES
 from schemas.sqltext import SQL, fill
 
@@ -521,17 +522,150 @@ def kommuner_with_figures(con) -> list[int]:
     ]
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Which kommune and year a report is of, and what the warehouse holds for it: read first,
+    before any figure, so that a report that cannot be made says why at once."""
+
+    kommune_code: int
+    kommune_name: str
+    region: str
+    year: int
+    years: list[int]  # every year with figures for the kommune: extracts and published tables
+    extract_years: list[int]  # years with Optagelse.dk extracts (none when the sample is left out)
+    published: dict[tuple[int, int], PublishedYear]  # the kommune's own published søgetal, by (kommune, year)
+    publication: dict  # the warehouse's publication row (run id, time, synthetic_data)
+    # The shipped synthetic sample is in the warehouse but left out: the kommune's own published
+    # figures are never shown beside it.
+    sample_left_out: bool
+    scheme: GroupScheme
+    words: dict[str, TargetWords]
+    small: dict  # the small-cell rule (pipeline.yaml: small_cell)
+    peers: list[int]  # the comparison's kommuner, the report's own left out
+
+    @property
+    def params(self) -> dict[str, int]:
+        return {"k": self.kommune_code, "y": self.year}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every figure the report may show for its year and before, protected."""
+
+    # The protected cubes of extract years (what the disclosure audit checks), by (kommune, year).
+    cells: dict[tuple[int, int], Published]
+    # Every year's figures: a published table standing in where there is no extract.
+    figures: dict[tuple[int, int], Published | PublishedYear]
+    pub: Published | PublishedYear  # the kommune's, of the report year
+    # National shares by year (withheld ones taken out) and their source.
+    nationals: dict[int, tuple[dict[str, float], str | None]]
+    withheld: dict[int, set[tuple[str, str]]]  # (area, group) shares not printed, by year
+    national_withheld: list[str]  # the report year's national groups withheld
+
+
 def load_report_data(
     con: duckdb.DuckDBPyConnection, kommune_code: int, year: int | None = None, settings: Settings | None = None
 ) -> ReportData:
     settings = settings or Settings.load()
+    subject = report_subject(con, kommune_code, year, settings)
+    shown = report_figures(con, subject, settings)
+    year, pub, small, scheme = subject.year, shown.pub, subject.small, subject.scheme
+    groups = _groups(pub, shown.nationals[year][0], scheme, subject.words)
+    completion, completion_year, completion_cube = _completion(con, subject.params, small)
+    goals = _df(con, read_sql("goals_in_force"), subject.params)
+    series = _series(con, subject.params, shown.figures, shown.nationals, scheme.targets)
+    denominator = pub.count("g/n")
+    card_inputs = CardInputs(
+        series=series,
+        groups=groups,
+        denominator=denominator,
+        completion=completion,
+        completion_year=completion_year,
+        extract_years={y for (k, y) in shown.cells if k == kommune_code},
+    )
+    comparison, comparison_notes = _comparison(
+        con,
+        subject.params,
+        shown.figures,
+        subject.peers,
+        subject.region,
+        shown.nationals[year],
+        scheme.targets,
+        shown.withheld.get(year, set()),
+        {t: w.short for t, w in subject.words.items()},
+    )
+    grades, sexes = _splits(pub, small, scheme)
+    return ReportData(
+        kommune_code=kommune_code,
+        kommune_name=Name(subject.kommune_name),
+        region=Name(subject.region),
+        year=year,
+        series=series,
+        groups=named(groups, "label_da", "short_label_da"),
+        denominator=denominator,
+        grades=grades,
+        sexes=sexes,
+        schools=named(_schools(pub, small, scheme.targets), "school_name"),
+        comparison=named(comparison, "area"),
+        completion=completion,
+        completion_year=completion_year,
+        goal_cards=goal_cards(con, card_inputs, goals, subject.params),
+        goals=named(goals.astype(object).where(goals.notna(), None), "description_da", "set_by"),
+        sources=named(
+            con.execute(
+                # No row counts: a file's rows minus the shown leavers would give hidden counts away.
+                "SELECT source_file, encoding, loaded_at FROM ingested_files ORDER BY source_file"
+            ).df(),
+            "source_file",
+        ),
+        publication=subject.publication,
+        small_cell=small,
+        cells=shown.cells,
+        completion_cube=completion_cube,
+        notes=_notes(con, subject, shown, comparison_notes, settings),
+        scheme=scheme,
+        words=subject.words,
+        uncounted=[
+            {
+                "group": g,
+                "cell": f"t/{g}",
+                "count": pub.count(f"t/{g}"),
+                "mark": pub.label(f"t/{g}"),
+                "phrase": uncounted_phrase(scheme, g),
+            }
+            for g in scheme.uncounted
+        ],
+        denominator_label=pub.label("g/n"),
+        basis="published" if isinstance(pub, PublishedYear) else "extract",
+        published_year=pub if isinstance(pub, PublishedYear) else None,
+        published_sources=named(
+            _published_sources(
+                con,
+                kommune_code,
+                year,
+                {
+                    f
+                    for (k, _), v in shown.figures.items()
+                    if k == kommune_code and isinstance(v, PublishedYear)
+                    for f in v.files
+                },
+            ),
+            "source_file",
+        ),
+        target_decisions=named(_target_decisions(con, kommune_code), "decided_by"),
+        completion_trend=completion_trend(con, kommune_code, year, small),
+    )
+
+
+def report_subject(con, kommune_code: int, year: int | None, settings: Settings) -> Subject:
+    """The kommune, the report year (the latest with figures when None) and what the warehouse
+    holds for them; ReportError, with what to do, when there is nothing to report."""
     small = settings.config["small_cell"]
     try:
         # Read once: every cube, table and chart of the report follows these groups.
         scheme = read_scheme(con)
     except GroupSchemeError as e:
         raise ReportError(f"{e} No report is written.") from e
-    words = target_words(scheme)
     found = con.execute(
         "SELECT kommune_name, region FROM kommuner WHERE kommune_code = $k", {"k": kommune_code}
     ).fetchone()
@@ -565,96 +699,97 @@ def load_report_data(
             f"No applications or published søgetal for kommune {kommune_code} in {year}; "
             f"years loaded: {', '.join(map(str, years))}."
         )
-    params = {"k": kommune_code, "y": year}
-    peers = [p for p in settings.peers if p != kommune_code]
-    # cells: the protected cubes of extract years (what the disclosure audit checks); figures: every
-    # year's figures, a published table standing in where there is no extract.
+    return Subject(
+        kommune_code=kommune_code,
+        kommune_name=found[0],
+        region=found[1],
+        year=year,
+        years=years,
+        extract_years=extract_years,
+        published=published,
+        publication=publication,
+        sample_left_out=sample_left_out,
+        scheme=scheme,
+        words=target_words(scheme),
+        small=small,
+        peers=[p for p in settings.peers if p != kommune_code],
+    )
+
+
+def report_figures(con, subject: Subject, settings: Settings) -> Figures:
+    """The protected figures of the kommune, its peers and the country up to the report year,
+    with the national and region shares that would narrow a hidden cell taken out."""
+    small, scheme, year, k = subject.small, subject.scheme, subject.year, subject.kommune_code
     store = protection_cache.at_home(settings.home)
-    cells = load_published(con, small, [kommune_code], [y for y in extract_years if y <= year], scheme, store)
-    if not sample_left_out:
-        cells.update(load_published(con, small, peers, [year], scheme, store))
+    cells = load_published(con, small, [k], [y for y in subject.extract_years if y <= year], scheme, store)
+    if not subject.sample_left_out:
+        cells.update(load_published(con, small, subject.peers, [year], scheme, store))
     figures: dict[tuple[int, int], Published | PublishedYear] = {
-        key: v for key, v in published.items() if key[1] <= year
+        key: v for key, v in subject.published.items() if key[1] <= year
     }
-    figures.update(load_published_years(con, peers, [year], min_count=small["min_count"], scheme=scheme))
+    figures.update(load_published_years(con, subject.peers, [year], min_count=small["min_count"], scheme=scheme))
     figures.update(cells)
-    pub = figures[(kommune_code, year)]
-    nationals = national_shares(con, [y for y in years if y <= year], scheme)
-    hidden_aggregates = aggregates_withheld(con, small, scheme, store, nationals)
-    national_withheld = sorted(g for a, g in hidden_aggregates.get(year, set()) if a == "Hele landet")
-    for y, keys in hidden_aggregates.items():
+    nationals = national_shares(con, [y for y in subject.years if y <= year], scheme)
+    hidden = aggregates_withheld(con, small, scheme, store, nationals)
+    for y, keys in hidden.items():
         shares, source = nationals[y]
         nationals[y] = ({g: v for g, v in shares.items() if ("Hele landet", g) not in keys}, source)
-    groups = _groups(pub, nationals[year][0], scheme, words)
-    completion, completion_year, completion_cube = _completion(con, params, small)
-    goals = _df(
-        con,
-        """SELECT * FROM goals WHERE (scope = 'national' OR kommune_code = $k)
-                        AND (valid_from_year IS NULL OR valid_from_year <= $y) AND (valid_to_year IS NULL OR valid_to_year >= $y)
-                        ORDER BY scope = 'kommune' DESC, indicator_kind = 'application' DESC, deadline_year NULLS FIRST""",
-        params,
+    return Figures(
+        cells=cells,
+        figures=figures,
+        pub=figures[(k, year)],
+        nationals=nationals,
+        withheld=hidden,
+        national_withheld=sorted(g for a, g in hidden.get(year, set()) if a == "Hele landet"),
     )
-    series = _series(con, params, figures, nationals, scheme.targets)
-    denominator = pub.count("g/n")
-    parts = {
-        "series": series,
-        "groups": groups,
-        "denominator": denominator,
-        "completion": completion,
-        "completion_year": completion_year,
-        "extract_years": {y for (k, y) in cells if k == kommune_code},
-    }
-    comparison, comparison_notes = _comparison(
-        con,
-        params,
-        figures,
-        peers,
-        found[1],
-        nationals[year],
-        scheme.targets,
-        hidden_aggregates.get(year, set()),
-        {t: w.short for t, w in words.items()},
-    )
-    notes: dict[str, str | list[str]] = {"comparison": comparison_notes}
-    why = {"grade": "9. og 10. klasse", "sex": "drenge og piger", "school": "skolerne"}
+
+
+GRADE_NAMES = {"9": "9. klasse", "10": "10. klasse"}
+SEX_NAMES = {"M": "Drenge", "K": "Piger"}
+
+
+def _splits(pub: Published | PublishedYear, small: dict, scheme: GroupScheme) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The report year's shares by grade and by sex, rows named and in the report's order."""
+    out = []
+    for kind, names in (("grade", GRADE_NAMES), ("sex", SEX_NAMES)):
+        frame = _split_frame(pub, kind, small, scheme.targets)
+        if len(frame):
+            present = set(frame.row_key)
+            frame = frame.set_index("row_key").reindex([r for r in names if r in present]).rename(index=names)
+        out.append(frame)
+    return out[0], out[1]
+
+
+SPLIT_WHY = {"grade": "9. og 10. klasse", "sex": "drenge og piger", "school": "skolerne"}
+
+
+def _notes(con, subject: Subject, shown: Figures, comparison: list[str], settings: Settings) -> dict:
+    """Why a table or figure is left out, and what the first page says about the data's age."""
+    year, pub, small = subject.year, shown.pub, subject.small
+    notes: dict[str, str | list[str]] = {"comparison": comparison}
     for kind in pub.left_out:
         notes[kind] = (
-            f"Fordelingen på {why[kind]} kræver elevdata (kommunens udtræk fra Optagelse.dk); for {year} er "
+            f"Fordelingen på {SPLIT_WHY[kind]} kræver elevdata (kommunens udtræk fra Optagelse.dk); for {year} er "
             "kun kommunens offentliggjorte søgetal indlæst, og de er ikke opdelt sådan."
             if isinstance(pub, PublishedYear)
-            else f"Fordelingen på {why[kind]} offentliggøres ikke for {year}: mindst én gruppe har færre end "
+            else f"Fordelingen på {SPLIT_WHY[kind]} offentliggøres ikke for {year}: mindst én gruppe har færre end "
             f"{small['min_count']} elever eller {small['min_denominator']} afgangselever, og den kan ikke skjules, "
             "uden at tallene kan regnes ud af de andre tabeller."
         )
-    if national_withheld:
+    if shown.national_withheld:
+        words = subject.words
         notes["national"] = _withheld_note(
-            "Hele landet", "hele landet", year, [words[g].short if g in words else g for g in national_withheld]
+            "Hele landet", "hele landet", year, [words[g].short if g in words else g for g in shown.national_withheld]
         )
-    elif not nationals[year][1]:
+    elif not shown.nationals[year][1]:
         notes["national"] = (
             f"Landstal for {year} vises ikke: der er ikke indlæst en offentliggjort landstabel for året "
             "(landstal beregnes aldrig af kommunernes tal, heller ikke når alle kommuner er indlæst)."
         )
-    grades = _split_frame(pub, "grade", small, scheme.targets)
-    sexes = _split_frame(pub, "sex", small, scheme.targets)
-    grade_names = {"9": "9. klasse", "10": "10. klasse"}
-    sex_names = {"M": "Drenge", "K": "Piger"}
-    if len(grades):
-        grades = (
-            grades.set_index("row_key")
-            .reindex([g for g in ("9", "10") if g in set(grades.row_key)])
-            .rename(index=grade_names)
-        )
-    if len(sexes):
-        sexes = (
-            sexes.set_index("row_key")
-            .reindex([s for s in ("M", "K") if s in set(sexes.row_key)])
-            .rename(index=sex_names)
-        )
-    if newer := later_inputs(con, kommune_code, year):
+    if newer := later_inputs(con, subject.kommune_code, year):
         # A report for an earlier spring, made from today's warehouse: said on its first page,
         # with the copy published that spring when the archive holds one (reports/archive.py).
-        copies = published_copies(settings.reports_dir, kommune_code, year)
+        copies = published_copies(settings.reports_dir, subject.kommune_code, year)
         notes["as_of"] = (
             f"Rapporten for {year} er dannet med dagens data, ikke som den blev offentliggjort i foråret {year}. "
             f"Nyere end foråret {year}: {'; '.join(newer)}."
@@ -665,86 +800,19 @@ def load_report_data(
                 + (f" (i alt {len(copies)} udgaver under reports/archive/{year}/)" if len(copies) > 1 else "")
                 + "."
             )
-    if sample_left_out:
+    if subject.sample_left_out:
         notes["sample_left_out"] = (
             "Datalageret indeholder også Overgangs syntetiske eksempeldata; de er ikke brugt i denne rapport, "
             "der bygger på kommunens egne offentliggjorte tal."
         )
-    return ReportData(
-        kommune_code=kommune_code,
-        kommune_name=Name(found[0]),
-        region=Name(found[1]),
-        year=year,
-        series=series,
-        groups=named(groups, "label_da", "short_label_da"),
-        denominator=denominator,
-        grades=grades,
-        sexes=sexes,
-        schools=named(_schools(pub, small, scheme.targets), "school_name"),
-        comparison=named(comparison, "area"),
-        completion=completion,
-        completion_year=completion_year,
-        goal_cards=goal_cards(con, parts, goals, params),
-        goals=named(goals.astype(object).where(goals.notna(), None), "description_da", "set_by"),
-        sources=named(
-            con.execute(
-                # No row counts: a file's rows minus the shown leavers would give hidden counts away.
-                "SELECT source_file, encoding, loaded_at FROM ingested_files ORDER BY source_file"
-            ).df(),
-            "source_file",
-        ),
-        publication=publication,
-        small_cell=small,
-        cells=cells,
-        completion_cube=completion_cube,
-        notes=notes,
-        scheme=scheme,
-        words=words,
-        uncounted=[
-            {
-                "group": g,
-                "cell": f"t/{g}",
-                "count": pub.count(f"t/{g}"),
-                "mark": pub.label(f"t/{g}"),
-                "phrase": uncounted_phrase(scheme, g),
-            }
-            for g in scheme.uncounted
-        ],
-        denominator_label=pub.label("g/n"),
-        basis="published" if isinstance(pub, PublishedYear) else "extract",
-        published_year=pub if isinstance(pub, PublishedYear) else None,
-        published_sources=named(
-            _published_sources(
-                con,
-                kommune_code,
-                year,
-                {
-                    f
-                    for (k, _), v in figures.items()
-                    if k == kommune_code and isinstance(v, PublishedYear)
-                    for f in v.files
-                },
-            ),
-            "source_file",
-        ),
-        target_decisions=named(_target_decisions(con, kommune_code), "decided_by"),
-        completion_trend=completion_trend(con, kommune_code, year, small),
-    )
+    return notes
 
 
 def _published_sources(con, kommune_code: int, year: int, used: set[str]) -> pd.DataFrame:
     """Every published søgetal table loaded for the kommune (and the national ones), with whether
     the report uses it: its figures are shown, were revised by a later publication, or are of
     another opgørelse than the one shown for their years."""
-    frame = _df(
-        con,
-        """SELECT source_file, min(source) AS source, strftime(max(published_on), '%Y-%m-%d') AS published_on,
-                  min(year) AS first_year, max(year) AS last_year, bool_and(current) AS current,
-                  bool_or(current) AS partly_current
-           FROM published_application_shares WHERE kommune_code IN ($k, 0) AND year <= $y
-           GROUP BY source_file ORDER BY min(source_line) IS NULL, source_file""",
-        {"k": kommune_code, "y": year},
-    )
+    frame = _df(con, read_sql("published_sources"), {"k": kommune_code, "y": year})
     national = set(
         f
         for (f,) in con.execute(
@@ -765,19 +833,4 @@ def _published_sources(con, kommune_code: int, year: int, used: set[str]) -> pd.
 def _target_decisions(con, kommune_code: int) -> pd.DataFrame:
     """Each måltal decision (beslutning) with its years and values, and whether a later decision
     replaced it for some years: both are kept and shown in the methods."""
-    return _df(
-        con,
-        """WITH t AS (
-               SELECT *, row_number() OVER (PARTITION BY target_year, target_group
-                                            ORDER BY decided_year DESC NULLS LAST, decided_on DESC NULLS LAST) = 1 AS in_force
-               FROM targets WHERE kommune_code = $k)
-           SELECT decided_year, strftime(decided_on, '%Y-%m-%d') AS decided_on, decided_by, target_group,
-                  string_agg(target_year || ': ' || CASE WHEN target_pct = round(target_pct) THEN CAST(CAST(target_pct AS INTEGER) AS VARCHAR)
-                                                    WHEN target_pct = round(target_pct, 1) THEN replace(CAST(round(target_pct, 1) AS VARCHAR), '.', ',')
-                                                    ELSE replace(CAST(round(target_pct, 2) AS VARCHAR), '.', ',') END || ' %'
-                             || CASE value_basis WHEN 'interpolated' THEN ' (interpoleret)' ELSE '' END
-                             || CASE WHEN in_force THEN '' ELSE ' (erstattet)' END, '; ' ORDER BY target_year) AS targets,
-                  bool_and(NOT in_force) AS replaced, string_agg(DISTINCT source, '; ' ORDER BY source) AS source
-           FROM t GROUP BY ALL ORDER BY target_group, decided_year, decided_on""",
-        {"k": kommune_code},
-    )
+    return _df(con, read_sql("target_decisions"), {"k": kommune_code})

@@ -66,19 +66,31 @@ class _Plain(dict):
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
+@dataclass(frozen=True)
+class CardInputs:
+    """The report's parts a goal card is measured from (reports/data.py makes them)."""
+
+    series: dict[str, pd.DataFrame]  # by måltal group: the kommune's, national and target share by year
+    groups: pd.DataFrame  # the report year's applicants by education group
+    denominator: int | None  # the report year's leavers (None: hidden)
+    completion: pd.DataFrame
+    completion_year: int | None
+    extract_years: set[int]  # years shown from protected cells (audited); the rest are published
+
+
 @dataclass
 class Context:
     """What an indicator may read: the warehouse, the report's parts, the kommune and year."""
 
     con: object
-    data: dict
+    data: CardInputs
     kommune_code: int
     year: int
 
     @cached_property
     def eud(self) -> dict[str, _Plain]:
         # Read by most cards and by _mark: the frame is indexed once per report, not per card.
-        frame = self.data["series"]["EUD"].set_index("year")
+        frame = self.data.series["EUD"].set_index("year")
         return {
             c: _Plain(frame[c].to_dict()) if c in frame else _Plain() for c in ("kommune", "national", "target", "n")
         }
@@ -137,8 +149,8 @@ def _eud_card(ctx: Context, goal_id: str, title: str, target, note: str, deadlin
         card.note += say("verdict.judged_at", deadline=shown)
     if value is not None and target is not None and value < target:
         card.gap_pp = value - target
-        denominator = ctx.data["denominator"]
-        count = ctx.data["groups"].set_index("group").loc["EUD", "applicants"] if len(ctx.data["groups"]) else None
+        denominator = ctx.data.denominator
+        count = ctx.data.groups.set_index("group").loc["EUD", "applicants"] if len(ctx.data.groups) else None
         if shown == year and denominator and count is not None and not pd.isna(count):
             card.gap_people = math.ceil(round(target / 100 * denominator, 9)) - int(count)
             card.gap_people_text = say("eud_share.gap_people", people=card.gap_people)
@@ -265,7 +277,7 @@ def completion_goal(ctx: Context, g) -> GoalCard:
         if point["value"] < g.target_pct and css != "status-met":
             card.gap_pp = point["value"] - g.target_pct
         return card
-    comp = ctx.data["completion"]
+    comp = ctx.data.completion
     if comp.empty:
         return unmeasured(ctx, g, say("completion.no_projection"))
     mine = comp[(comp.area == "kommune") & (comp.status == "completed")].iloc[0]
@@ -275,7 +287,7 @@ def completion_goal(ctx: Context, g) -> GoalCard:
         g.description_da,
         "observeret",
         mine["share"],
-        say("completion.context_label", year=ctx.data["completion_year"]),
+        say("completion.context_label", year=ctx.data.completion_year),
         None,
         g.target_pct,
         nat["share"],
@@ -353,7 +365,7 @@ def unmeasured(ctx: Context, g, note: str | None = None) -> GoalCard:
     )
 
 
-def goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[GoalCard]:
+def goal_cards(con, data: CardInputs, goals: pd.DataFrame, params: dict) -> list[GoalCard]:
     """One card per goal in force, each measured by its indicator; then the cells the cards show
     are named for the disclosure audit (only years shown from protected cells)."""
     ctx = Context(con, data, params["k"], params["y"])
@@ -370,11 +382,11 @@ def goal_cards(con, data: dict, goals: pd.DataFrame, params: dict) -> list[GoalC
 
 def _mark(cards: list[GoalCard], ctx: Context) -> None:
     k, y = ctx.kommune_code, ctx.year
-    frame = ctx.data["series"]["EUD"].set_index("year")
+    frame = ctx.data.series["EUD"].set_index("year")
     basis = frame.get("target_basis", pd.Series(dtype=object))
     interpolated = {int(year) for year, b in basis.items() if b == "interpolated"}
     target_now = ctx.eud["target"].get(y)
-    extract = ctx.data["extract_years"]  # years shown from protected cells (audited); the rest are published
+    extract = ctx.data.extract_years  # years shown from protected cells (audited); the rest are published
     labels = {int(y): v for y, v in frame["label"].items() if isinstance(v, str)} if "label" in frame else {}
     for card in cards:
         if card.kind == "søgning" and card.target is not None and card.target == target_now and y in interpolated:
@@ -402,7 +414,7 @@ def _mark(cards: list[GoalCard], ctx: Context) -> None:
             if card.previous is not None and y - 1 in extract:
                 card.previous_cell, card.previous_of = f"{k}/{y - 1}/g/EUD", f"{k}/{y - 1}/g/n"
         elif card.kind == "observeret" and card.value_label.startswith("18–25") and card.value is not None:
-            cy = ctx.data["completion_year"]
+            cy = ctx.data.completion_year
             card.value_cell, card.value_of = f"{k}/c{cy}/c/completed", f"{k}/c{cy}/c/total"
 
 

@@ -94,16 +94,18 @@ def test_action_plan_flag_below_ten_percent(sample_run):
     assert 'id="action-plan"' in render_html(data, datetime(2026, 1, 1))
 
 
-def _parts() -> dict:
+def _parts():
     """The report parts a goal card reads, for 2024 (EUD 23,7 % against a måltal of 28 %)."""
-    return {
-        "series": {"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
-        "groups": pd.DataFrame(),
-        "denominator": None,
-        "completion": pd.DataFrame(),
-        "completion_year": None,
-        "extract_years": {2024},
-    }
+    from reports.indicators import CardInputs
+
+    return CardInputs(
+        series={"EUD": pd.DataFrame({"year": [2024], "kommune": [23.7], "national": [20.0], "target": [28.0]})},
+        groups=pd.DataFrame(),
+        denominator=None,
+        completion=pd.DataFrame(),
+        completion_year=None,
+        extract_years={2024},
+    )
 
 
 def test_goal_added_by_an_analyst_gets_a_card(sample_run):
