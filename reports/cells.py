@@ -17,7 +17,8 @@ from overgang import protection_cache, suppression
 from overgang.groups import SOURCE, GroupScheme, GroupSchemeError
 from overgang.protection_cache import ProtectionCache
 from overgang.suppression import PRIMARY, SECONDARY, Cube, DisclosureError, check, protect, required_labels
-from schemas.sqltext import SQL, fill
+from reports.sql import read_sql
+from schemas.sqltext import SQL
 
 SPLITS = ("grade", "sex", "school")
 
@@ -278,37 +279,9 @@ def load_published(
         where.append("list_contains($ys, s.year::INTEGER)")
         params["ys"] = [int(y) for y in years]
     cond = SQL(" AND ".join(where))
-    groups = con.execute(
-        fill(
-            """
-        SELECT s.kommune_code, s.year, s.grade, s.education_group, g.target_group, g.in_denominator, s.applicants
-        FROM application_shares s JOIN education_groups g ON g."group" = s.education_group
-        WHERE s.geography_basis = 'school' AND ${cond}""",
-            cond=cond,
-        ),
-        params,
-    ).fetchall()
-    sexes = con.execute(
-        fill(
-            """
-        SELECT s.kommune_code, s.year, s.sex, g.target_group, sum(s.applicants)::BIGINT
-        FROM application_shares_by_sex s JOIN education_groups g ON g."group" = s.education_group
-        WHERE g.in_denominator AND ${cond} GROUP BY ALL""",
-            cond=cond,
-        ),
-        params,
-    ).fetchall()
-    schools = con.execute(
-        fill(
-            """
-        SELECT s.kommune_code, s.year, s.school_institution_number, min(s.school_name), g.target_group,
-               sum(s.applicants)::BIGINT
-        FROM school_application_shares s JOIN education_groups g ON g."group" = s.education_group
-        WHERE g.in_denominator AND ${cond} GROUP BY ALL""",
-            cond=cond,
-        ),
-        params,
-    ).fetchall()
+    groups = con.execute(read_sql("cube_groups", cond=cond), params).fetchall()
+    sexes = con.execute(read_sql("cube_sexes", cond=cond), params).fetchall()
+    schools = con.execute(read_sql("cube_schools", cond=cond), params).fetchall()
     parts: dict = {}
 
     def part(k, y):

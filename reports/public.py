@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 
 from overgang.groups import GroupScheme
-from schemas.sqltext import SQL, fill
+from reports.sql import read_sql
+from schemas.sqltext import SQL
 
 # Which published table stands for a year when a kommune has more than one definition: the
 # ministry's denominator and school geography are what extracts give and what måltal are set on.
@@ -167,19 +168,7 @@ def load_published_years(
 
         scheme = read_scheme(con)
     rows = con.execute(
-        fill(
-            """
-        WITH figures AS (
-            SELECT *, dense_rank() OVER (PARTITION BY kommune_code, year ORDER BY ${preferred},
-                                         denominator_definition, geography_basis) AS pick
-            FROM published_application_shares
-            WHERE current AND grade = '9+10' AND list_contains($ks, kommune_code::INTEGER)
-              AND ($ys IS NULL OR list_contains($ys, year::INTEGER)))
-        SELECT kommune_code, year, education_group, share_pct, applicants, suppressed_as, source, source_file,
-               strftime(published_on, '%Y-%m-%d'), denominator_definition, geography_basis
-        FROM figures WHERE pick = 1 ORDER BY kommune_code, year, source_line""",
-            preferred=PREFERRED,
-        ),
+        read_sql("published_figures", preferred=PREFERRED),
         {
             **PREFERRED_PARAMS,
             "ks": [int(k) for k in kommuner],

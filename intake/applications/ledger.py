@@ -15,32 +15,12 @@ from pathlib import Path
 
 import duckdb
 
+from intake.sql import read_sql
+
 
 def update_ledger(con: duckdb.DuckDBPyConnection, years: list[int]) -> None:
     """Fill in valid, quarantined and duplicate rows of the years' files (after validation)."""
-    con.execute(
-        """
-        UPDATE file_ledger AS l SET
-            duplicate_rows = coalesce(q.duplicates, 0),
-            quarantined_rows = coalesce(q.quarantined, 0),
-            valid_rows = coalesce(a.valid, 0),
-            quarantined_by_rule = coalesce(r.by_rule, '{}')
-        FROM (SELECT f.source_file FROM file_ledger f WHERE f.file_year IN (SELECT unnest($years))) AS k
-        LEFT JOIN (SELECT source_file,
-                          count(DISTINCT row_id) FILTER (WHERE rule = 'duplicate_row') AS duplicates,
-                          count(DISTINCT row_id) FILTER (WHERE rule <> 'duplicate_row' AND row_id IS NOT NULL) AS quarantined
-                   FROM quarantine WHERE dataset = 'applications' AND year IN (SELECT unnest($years))
-                   GROUP BY source_file) AS q USING (source_file)
-        LEFT JOIN (SELECT source_file, to_json(map(list(rule ORDER BY rule), list(n ORDER BY rule)))::VARCHAR AS by_rule
-                   FROM (SELECT source_file, rule, count(DISTINCT coalesce(row_id, -source_line)) AS n FROM quarantine
-                         WHERE dataset = 'applications' AND year IN (SELECT unnest($years)) GROUP BY ALL)
-                   GROUP BY source_file) AS r USING (source_file)
-        LEFT JOIN (SELECT source_file, count(*) AS valid FROM applications
-                   WHERE year IN (SELECT unnest($years)) GROUP BY source_file) AS a USING (source_file)
-        WHERE l.source_file = k.source_file
-        """,
-        {"years": years},
-    )
+    con.execute(read_sql("applications", "update_file_ledger"), {"years": years})
 
 
 def ledger_rows(con: duckdb.DuckDBPyConnection, years: list[int]) -> list[dict]:

@@ -66,25 +66,7 @@ def quarantine_duplicates(con: duckdb.DuckDBPyConnection, years: list[int], run_
     first copy is loaded, the others are counted in the ledger, not lost and not double-counted.
     Candidates are found by a hash of the row, then compared column by column."""
     con.execute(
-        fill(
-            """
-        INSERT INTO quarantine (dataset, year, source_file, source_line, row_id, column_name, value, rule, message, run_id)
-        WITH hashed AS (SELECT row_id, file_year, hash(${cols}) AS h FROM staging_applications
-                        WHERE file_year IN (SELECT unnest($years))),
-             candidates AS (SELECT row_id FROM hashed WHERE (file_year, h) IN (
-                            SELECT (file_year, h) FROM hashed GROUP BY ALL HAVING count(*) > 1)),
-             copies AS (SELECT row_id, file_year, source_file, source_line,
-                               row_number() OVER w AS copy, first(source_file || ' line ' || source_line) OVER w AS original
-                        FROM staging_applications WHERE row_id IN (SELECT row_id FROM candidates)
-                        WINDOW w AS (PARTITION BY file_year, ${cols} ORDER BY row_id
-                                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
-        SELECT 'applications', file_year, source_file, source_line, row_id, NULL, NULL, 'duplicate_row',
-               'an exact copy of ' || original || ' (every field the same); the first copy is loaded, this one is not', $run
-        FROM copies WHERE copy > 1 ORDER BY source_file, source_line
-        """,
-            cols=idents(STAGED_COLUMNS),
-        ),
-        {"years": years, "run": run_id},
+        read_sql("applications", "quarantine_duplicates", cols=idents(STAGED_COLUMNS)), {"years": years, "run": run_id}
     )
     return con.execute(
         "SELECT count(*) FROM quarantine WHERE rule = 'duplicate_row' AND year IN (SELECT unnest($years))",
@@ -100,19 +82,7 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, run_id: str | None) -> i
         "[${raw}][list_position($raw_columns, f.column_name)]", raw=SQL(", ".join(f"s.{ident(c)}" for c in RAW_COLUMNS))
     )
     con.execute(
-        fill(
-            """
-        INSERT INTO quarantine (dataset, year, source_file, source_line, row_id, column_name, value, rule, message, run_id)
-        SELECT 'applications', s.file_year, s.source_file, s.source_line, f.row_id, f.column_name,
-               CASE WHEN list_contains($withheld_columns, f.column_name)
-                    THEN $withheld_values[list_position($withheld_columns, f.column_name)]
-                    ELSE ${raw_value} END, f.rule, f.message, $run_id
-        FROM (SELECT DISTINCT * FROM (${found})) f JOIN staging_applications s USING (row_id)
-        ORDER BY s.source_file, s.source_line
-        """,
-            raw_value=raw_value,
-            found=found,
-        ),
+        read_sql("applications", "quarantine_failures", raw_value=raw_value, found=found),
         {
             **found_params,
             "run_id": run_id,
@@ -123,16 +93,7 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, run_id: str | None) -> i
     )
     # A CPR number in another column was withheld at staging; the row is held back, and the
     # quarantine names the column but never the value.
-    con.execute(
-        """
-        INSERT INTO quarantine (dataset, year, source_file, source_line, row_id, column_name, value, rule, message, run_id)
-        SELECT 'applications', file_year, source_file, source_line, row_id, unnest(string_split(cpr_found_in, ',')),
-               NULL, 'cpr_in_wrong_column', $message, $run_id
-        FROM typed_rows WHERE cpr_found_in IS NOT NULL
-        ORDER BY source_file, source_line
-        """,
-        {"run_id": run_id, "message": CPR_MESSAGE},
-    )
+    con.execute(read_sql("applications", "quarantine_cpr_in_wrong_column"), {"run_id": run_id, "message": CPR_MESSAGE})
     return con.execute(
         "SELECT count(DISTINCT row_id) FROM quarantine WHERE run_id = $r AND dataset = 'applications'", {"r": run_id}
     ).fetchall()[0][0]
