@@ -23,6 +23,7 @@ from overgang.settings import Settings
 from overgang.tenants import TENANT_TAG, TENANTS_ENV, Tenant, tenants_from_env
 from pipelines.jobs import MAIN_JOB
 
+RETRY_STRATEGY_TAG = "dagster/retry_strategy"  # dagster._core.storage.tags.RETRY_STRATEGY_TAG
 WORKSPACE = PROJECT_DIR / "deploy" / "shared" / "workspace.yaml"
 LOCATION = "overgang"
 
@@ -49,9 +50,12 @@ def tenant_run_config(tenant: Tenant, config: dict[str, Any]) -> dict[str, Any]:
 
 
 def tenant_tags(tenant: Tenant, years: tuple[int, int] | None = None) -> dict[str, str]:
+    """The run's tenant, its years, and how a failed run is tried again (deploy/shared/dagster.yaml:
+    run_retries): all steps anew, since the outputs of the steps that succeeded stay on the worker
+    that ran them and the retry may land on another machine."""
     from pipelines.run import main_job_tags
 
-    return {**main_job_tags(years), TENANT_TAG: tenant.name}
+    return {**main_job_tags(years), TENANT_TAG: tenant.name, RETRY_STRATEGY_TAG: "ALL_STEPS"}
 
 
 def submit(names: list[str], years: tuple[int, int] | None = None, workspace: Path = WORKSPACE) -> list[str]:

@@ -121,20 +121,25 @@ def _wait_for(box: Servers, run_ids: list[str], dep: Deployment, timeout: float 
 
 @pytest.fixture(scope="module")
 def springs(shared, box) -> dict[str, str]:
-    """The three tenants' springs, submitted at once; run id by tenant."""
-    names = list(TENANTS)
-    run_ids = shared.submit(*names)
+    """The three tenants' springs, submitted at once, with a second run of the first tenant right
+    after its first (without the tag limit both would start at once on the two workers); run id by
+    tenant, the second run under AGAIN."""
+    first, *others = TENANTS
+    run_ids = shared.submit(first, first, *others)
     runs = _wait_for(box, run_ids, shared)
     failed = [r for r in run_ids if runs[r]["status"] != "SUCCESS"]
     assert not failed, (failed, "\n".join(f"--- {n}\n{shared.log(n)[-4000:]}" for n in ("daemon", "w1", "w2")))
-    return dict(zip(names, run_ids))
+    return {first: run_ids[0], AGAIN: run_ids[1], **dict(zip(others, run_ids[2:]))}
+
+
+AGAIN = "again"
 
 
 def test_every_tenant_is_published_and_its_run_history_is_in_postgres(springs, box):
     runs = _runs(box)
     for name, run_id in springs.items():
         assert runs[run_id]["status"] == "SUCCESS"
-        assert runs[run_id]["tags"]["overgang/tenant"] == name
+        assert runs[run_id]["tags"]["overgang/tenant"] == (next(iter(TENANTS)) if name == AGAIN else name)
         # The run ran on a Celery worker (the launcher's task id), not in the daemon.
         assert runs[run_id]["tags"].get("dagster-celery/task_id")
         assert _events(box, run_id, "ASSET_MATERIALIZATION"), "no materialisation stored in PostgreSQL"
@@ -158,15 +163,21 @@ def test_each_warehouse_holds_only_its_tenant_rows_pseudonymised_with_its_own_ke
                 assert not ids & {_pseudonym(KEYS[other], r["CPR"]) for r in _rows(other)}
 
 
-def test_tenants_run_side_by_side(springs, box):
-    """Two workers: at least two tenants' runs were running at the same moment."""
-    spans = []
-    for run_id in springs.values():
-        start = min(t for t, _ in _events(box, run_id, "PIPELINE_START"))
-        end = max(t for t, _ in _events(box, run_id, "PIPELINE_SUCCESS"))
-        spans.append((start, end))
+def _span(box: Servers, run_id: str) -> tuple[float, float]:
+    return (
+        min(t for t, _ in _events(box, run_id, "PIPELINE_START")),
+        max(t for t, _ in _events(box, run_id, "PIPELINE_SUCCESS")),
+    )
+
+
+def test_tenants_run_side_by_side_and_one_tenants_runs_one_at_a_time(springs, box):
+    """Two workers: at least two tenants' runs were running at the same moment; the first tenant's
+    two runs, queued at once, never were."""
+    spans = [_span(box, springs[name]) for name in TENANTS]
     overlapping = any(a[0] < b[1] and b[0] < a[1] for i, a in enumerate(spans) for b in spans[i + 1 :])
     assert overlapping, spans
+    first, again = _span(box, springs[next(iter(TENANTS))]), _span(box, springs[AGAIN])
+    assert first[1] <= again[0] or again[1] <= first[0], (first, again)
 
 
 # Runs of tenant aarhus configured by hand with what is not aarhus's: odense's folders, the
