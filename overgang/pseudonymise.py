@@ -196,7 +196,7 @@ def load_key(files: list[Path], source: KeySource | None = None, home: Path | No
             if not (value := os.environ.get(source.env)):
                 raise MissingKey(
                     f"The tenant's CPR key variable {source.env} is not set in this worker's environment; "
-                    f"give every worker the tenants' keys (deploy/shared/README.md).\n{HOW_TO_MAKE_A_KEY}"
+                    f"give every worker the tenants' keys (README.md, 'Shared deployment').\n{HOW_TO_MAKE_A_KEY}"
                 )
             return _checked(value.encode("utf-8"), source.env), False
         return _key_from_file(_key_path(source.file or ""), source.file or "", home), False

@@ -82,6 +82,11 @@ class Servers:
         self.redis = subprocess.Popen(self.redis_cmd, start_new_session=True, stdout=subprocess.DEVNULL)
         _wait("redis-server", self.redis_ready, self.redis)
 
+    def restart_redis(self) -> None:
+        assert self.redis is not None
+        _stop(self.redis)
+        self.start_redis()
+
     def redis_ready(self) -> bool:
         with socket.socket() as s:
             s.settimeout(0.5)
@@ -154,7 +159,10 @@ def servers() -> Iterator[Servers]:
             *["runuser", "-u", "redis", "--"],
             "redis-server",
             *["--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(redis_dir)],
-            *["--save", "", "--appendonly", "no"],
+            # Persistent, as a broker and result backend must be: a restarted Redis without its
+            # file forgets the state of a running run's task, and the daemon's run monitoring then
+            # takes the run for dead and fails it while its worker still writes the tenant's files.
+            *["--save", "", "--appendonly", "yes", "--appendfsync", "always"],
         ],
     )
     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -225,3 +227,68 @@ def test_a_run_configured_with_another_tenants_home_or_key_is_refused_and_writes
     assert "working database" in said[database_run] and "tenant odense's home" in said[database_run]
     assert "OVERGANG_CPR_KEY_HOEJE_TAASTRUP" in said[key_run] and "not its own" in said[key_run]
     assert [_files(h) for h in homes] == before, "a refused run wrote into a tenant's home"
+
+
+def _step_pid(box: Servers, run_id: str, step: str, timeout: float = 180) -> int:
+    """The process that runs `step` of the run, once the step has started."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with psycopg2.connect(box.postgres_url) as con, con.cursor() as cur:
+            cur.execute(
+                "SELECT event FROM event_logs WHERE run_id = %s AND dagster_event_type = 'STEP_START' AND step_key = %s",
+                (run_id, step),
+            )
+            row = cur.fetchone()
+        if row:
+            return int(re.search(r'"pid": (\d+)', row[0]).group(1))
+        time.sleep(0.1)
+    raise AssertionError(f"step {step} of run {run_id} did not start in {timeout} s")
+
+
+def _retry_of(box: Servers, run_id: str, timeout: float = 120) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        retries = [r for r, v in _runs(box).items() if v["tags"].get("dagster/parent_run_id") == run_id]
+        if retries:
+            return retries[0]
+        time.sleep(0.5)
+    raise AssertionError(f"run {run_id} was not tried again in {timeout} s")
+
+
+def _published(home: Path) -> tuple[str, set[int]]:
+    """The published warehouse's bytes (a digest) and its pupils, opened as a reader would."""
+    warehouse = home / "warehouse" / "overgang.duckdb"
+    digest = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return digest, {r[0] for r in con.execute("SELECT DISTINCT pupil_id FROM applications").fetchall()}
+
+
+def test_a_worker_killed_in_applications_and_the_broker_restarted_leave_no_half_written_warehouse(springs, shared, box):
+    """The run of one tenant (a new spring: more pupils) loses its worker process with SIGKILL in the
+    middle of `applications`; the published warehouse stays the last one, whole. The run is marked
+    failed and tried again; the broker is restarted during that retry, which still publishes the new
+    spring."""
+    name = "odense"
+    home = Path(shared.tenants[name]["home"])
+    before = _published(home)
+    code, start, _ = TENANTS[name]
+    more = many(PUPILS + 12, start=start, **{"Skolens kommunenr": str(code), "Bopælskommunenr": str(code)})
+    settled(write_extract(home / "extracts" / "optagelse_2024.csv", more))
+    (run_id,) = shared.submit(name)
+    os.kill(_step_pid(box, run_id, "applications"), signal.SIGKILL)
+    assert _published(home) == before, "the published warehouse changed while its run was killed"
+    assert _wait_for(box, [run_id], shared)[run_id]["status"] == "FAILURE"
+    assert _published(home) == before
+
+    retry = _retry_of(box, run_id)
+    _step_pid(box, retry, "applications")
+    box.restart_redis()
+    runs = _wait_for(box, [retry], shared)
+    assert runs[retry]["status"] == "SUCCESS", "\n".join(
+        f"--- {n}\n{shared.log(n)[-3000:]}" for n in ("daemon", "w1", "w2")
+    )
+    _, pupils = _published(home)
+    assert pupils == {_pseudonym(KEYS[name], r["CPR"]) for r in more}
+    # The killed run and its retry never ran at once (the retry waited for the slot of its tenant).
+    killed_end = max(t for t, _ in _events(box, run_id, "PIPELINE_FAILURE"))
+    assert killed_end <= min(t for t, _ in _events(box, retry, "PIPELINE_START"))
