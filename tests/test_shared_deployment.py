@@ -24,6 +24,7 @@ import yaml
 
 from overgang.pseudonymise import key_fingerprint
 from overgang.settings import PROJECT_DIR
+from overgang.tenants import TENANT_TAG
 from tests.cli import settled
 from tests.corpus import many
 from tests.extracts import write_extract
@@ -141,7 +142,7 @@ def test_every_tenant_is_published_and_its_run_history_is_in_postgres(springs, b
     runs = _runs(box)
     for name, run_id in springs.items():
         assert runs[run_id]["status"] == "SUCCESS"
-        assert runs[run_id]["tags"]["overgang/tenant"] == (next(iter(TENANTS)) if name == AGAIN else name)
+        assert runs[run_id]["tags"][TENANT_TAG] == (next(iter(TENANTS)) if name == AGAIN else name)
         # The run ran on a Celery worker (the launcher's task id), not in the daemon.
         assert runs[run_id]["tags"].get("dagster-celery/task_id")
         assert _events(box, run_id, "ASSET_MATERIALIZATION"), "no materialisation stored in PostgreSQL"
