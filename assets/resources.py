@@ -13,7 +13,8 @@ from dagster import ConfigurableResource, InitResourceContext, TableColumn, Tabl
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from overgang.settings import Settings
+from overgang.settings import ConfigError, Settings
+from overgang.tenants import KeySource, refusal
 from schemas.sqltext import fill, ident
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml gives it limit 1,
@@ -34,6 +35,8 @@ class WorkDatabase(DuckDBResource):
     _in_run: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        # A shared deployment's run opens only its own tenant's working database (overgang/tenants.py).
+        _refuse_another_tenant(context, paths={"working database": self.database})
         self._in_run = True
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
@@ -79,6 +82,23 @@ class ProjectSettings(ConfigurableResource):
     # As JSON: Dagster's config system has no null in a map, and report_year may be null. Empty:
     # read and checked when asked (a resource made by hand, e.g. for a sensor in a test).
     config_json: str = ""
+    # A shared deployment's tenant key (overgang/tenants.py): the NAME of the worker's variable
+    # that holds it, or the path of its secret file; never the key, which would be stored with the
+    # run. Both empty: OVERGANG_CPR_KEY / OVERGANG_CPR_KEY_FILE, as on one machine.
+    cpr_key_env: str = ""
+    cpr_key_file: str = ""
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        _refuse_another_tenant(
+            context,
+            paths={"home": self.home, "input folder": self.input_dir, "inbox": self.inbox_dir},
+            key=self.key_source() or KeySource(),
+        )
+
+    def key_source(self) -> KeySource | None:
+        if self.cpr_key_env or self.cpr_key_file:
+            return KeySource(env=self.cpr_key_env or None, file=self.cpr_key_file or None)
+        return None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProjectSettings:
@@ -98,7 +118,22 @@ class ProjectSettings(ConfigurableResource):
             input_dir=Path(self.input_dir),
             config=self._config(),
             inbox=Path(self.inbox_dir),
+            key_source=self.key_source(),
         )
+
+
+class TenantRefused(ConfigError):
+    """A shared deployment's run configured with another tenant's folders or key."""
+
+
+def _refuse_another_tenant(context: InitResourceContext, paths: dict[str, str], key: KeySource | None = None) -> None:
+    """Before a run's resources touch a folder: refused when they belong to another tenant than the
+    run's (overgang/tenants.py). Nothing on one machine, where no run names a tenant, nor outside
+    a run (a sensor's tick)."""
+    if context.dagster_run is None:
+        return
+    if reason := refusal(dict(context.dagster_run.tags), paths=paths, key=key):
+        raise TenantRefused(reason)
 
 
 def column_schema(schema: pa.DataFrameSchema) -> dict:

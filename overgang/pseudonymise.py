@@ -26,6 +26,7 @@ from pathlib import Path
 from overgang.cpr import scrub
 from overgang.encoding import sha256_file
 from overgang.settings import DATA_DIR, PROJECT_DIR
+from overgang.tenants import KeySource
 
 # Clearly a demonstration key: accepted only for the exact files listed in the sample manifest.
 DEMO_KEY = b"OVERGANG-DEMO-KEY-ONLY-FOR-THE-SHIPPED-SYNTHETIC-SAMPLE"
@@ -148,11 +149,13 @@ def _checked(key: bytes, where: str) -> bytes:
     return key
 
 
-def _refuse_key_in_home(path: Path) -> None:
-    """A key kept under OVERGANG_HOME sits beside the pseudonyms it reverses, in the folder that
-    is shared (warehouse, Parquet, reports) and backed up with them."""
-    home = Path(os.environ.get("OVERGANG_HOME", "var")).expanduser()
-    home = (home if home.is_absolute() else PROJECT_DIR / home).resolve()
+def _refuse_key_in_home(path: Path, home: Path | None = None) -> None:
+    """A key kept under the home (OVERGANG_HOME, or a tenant's) sits beside the pseudonyms it
+    reverses, in the folder that is shared (warehouse, Parquet, reports) and backed up with them."""
+    if home is None:
+        home = Path(os.environ.get("OVERGANG_HOME", "var")).expanduser()
+        home = home if home.is_absolute() else PROJECT_DIR / home
+    home = home.resolve()
     if path.resolve().is_relative_to(home):
         raise MissingKey(
             f"The CPR key {path} lies inside the Overgang home folder {home}, beside the warehouse "
@@ -179,24 +182,28 @@ def _key_path(key_file: str) -> Path:
     return path if path.is_absolute() else PROJECT_DIR / path
 
 
-def load_key(files: list[Path]) -> tuple[bytes, bool]:
+def load_key(files: list[Path], source: KeySource | None = None, home: Path | None = None) -> tuple[bytes, bool]:
     """The configured key, or the demo key when every file is the shipped sample.
 
     Returns (key, is_demo). A configured key that is empty, shorter than MIN_KEY_CHARS or the
-    demo key is refused, never silently replaced.
+    demo key is refused, never silently replaced. `source`: a shared deployment's tenant key
+    (overgang/tenants.py), read from there only, never from OVERGANG_CPR_KEY and never the demo
+    key: a worker holds every tenant's key, and a tenant's rows must be pseudonymised with its own.
+    `home`: the tenant's home, where its key file must not lie (without `source`: OVERGANG_HOME).
     """
+    if source is not None:
+        if source.env:
+            if not (value := os.environ.get(source.env)):
+                raise MissingKey(
+                    f"The tenant's CPR key variable {source.env} is not set in this worker's environment; "
+                    f"give every worker the tenants' keys (README.md, 'Shared deployment').\n{HOW_TO_MAKE_A_KEY}"
+                )
+            return _checked(value.encode("utf-8"), source.env), False
+        return _key_from_file(_key_path(source.file or ""), source.file or "", home), False
     if key := os.environ.get("OVERGANG_CPR_KEY"):
         return _checked(key.encode("utf-8"), "OVERGANG_CPR_KEY"), False
     if key_file := os.environ.get("OVERGANG_CPR_KEY_FILE"):
-        path = _key_path(key_file)
-        if not path.is_file():
-            raise MissingKey(f"OVERGANG_CPR_KEY_FILE points to {path}, which is not a file.\n{HOW_TO_MAKE_A_KEY}")
-        _refuse_key_in_home(path)
-        if path.stat().st_size > 4096:
-            raise MissingKey(
-                f"The key file {path} is {path.stat().st_size:,} bytes: not a key file.\n{HOW_TO_MAKE_A_KEY}"
-            )
-        return _checked(path.read_bytes(), f"The key file {path}"), False
+        return _key_from_file(_key_path(key_file), "OVERGANG_CPR_KEY_FILE", None), False
     not_sample = [p.name for p in files if not is_shipped_sample(p)]
     if not not_sample:
         return DEMO_KEY, True
@@ -205,6 +212,15 @@ def load_key(files: list[Path]) -> tuple[bytes, bool]:
         f"shipped sample: {', '.join(scrub(n) for n in not_sample[:5])}{' …' if len(not_sample) > 5 else ''}.\n"
         + HOW_TO_MAKE_A_KEY
     )
+
+
+def _key_from_file(path: Path, named_by: str, home: Path | None) -> bytes:
+    if not path.is_file():
+        raise MissingKey(f"{named_by} points to {path}, which is not a file.\n{HOW_TO_MAKE_A_KEY}")
+    _refuse_key_in_home(path, home)
+    if path.stat().st_size > 4096:
+        raise MissingKey(f"The key file {path} is {path.stat().st_size:,} bytes: not a key file.\n{HOW_TO_MAKE_A_KEY}")
+    return _checked(path.read_bytes(), f"The key file {path}")
 
 
 def new_key_file(path: Path) -> Path:

@@ -16,11 +16,14 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from overgang.paths import DATA_DIR, PROJECT_DIR, SAMPLE_DIR, ConfigError
+
+if TYPE_CHECKING:
+    from overgang.tenants import KeySource
 
 __all__ = ["DATA_DIR", "PROJECT_DIR", "SAMPLE_DIR", "ConfigError", "Settings", "pipeline_config", "series_break_year"]
 
@@ -82,6 +85,9 @@ class Settings:
     input_dir: Path
     config: dict[str, Any]
     inbox: Path | None = None  # None: OVERGANG_INBOX, else inbox_dir in pipeline.yaml
+    # A shared deployment's tenant (overgang/tenants.py): its own key, and no other. None: the key
+    # of OVERGANG_CPR_KEY / OVERGANG_CPR_KEY_FILE, as on one machine.
+    key_source: KeySource | None = None
 
     @classmethod
     def load(cls, checked: bool = False) -> Settings:

@@ -37,12 +37,20 @@ def execute_main_job(
     year through whose valid rows fall more than max_shrink_share below the published year's.
     RunLocked when another run uses the same home (unless `wait`).
     """
+    return _execute(
+        MAIN_JOB, settings, instance, quiet, main_job_tags(years, accept_smaller), wait, leave_out_unchanged=True
+    )
+
+
+def main_job_tags(years: tuple[int, int] | None = None, accept_smaller: bool = False) -> dict[str, str]:
+    """The main job's tags: the application years it builds (first, last; default all), and the
+    analyst's consent to a smaller year. The same for a run here and one in the shared deployment."""
     keys = APPLICATION_YEARS.get_partition_keys()
     first, last = (str(years[0]), str(years[1])) if years else (keys[0], keys[-1])
     tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
     if accept_smaller:
         tags[ACCEPT_SMALLER_TAG] = "true"
-    return _execute(MAIN_JOB, settings, instance, quiet, tags, wait, leave_out_unchanged=True)
+    return tags
 
 
 def unchanged_small_sources(settings: Settings) -> set[str]:

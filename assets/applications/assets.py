@@ -104,13 +104,14 @@ def application_extracts(
                 f"No extracts (*.csv) found in {settings.input_dir} or accepted by the inbox ({settings.inbox_dir})."
             )
         context.log.warning("No Optagelse.dk extracts: the warehouse holds the public figures loaded into the inbox.")
-    key, demo = load_key(files) if files else (b"", False)
+    key, demo = load_key(files, settings.key_source, settings.home) if files else (b"", False)
     synthetic = synthetic_files(files)
     if synthetic:
         context.log.warning("The shipped SYNTHETIC sample is loaded: these are not real figures.")
     if demo:
         context.log.warning("DEMO key used for CPR pseudonyms (shipped sample only).")
-    for warning in key_warnings():
+    # A tenant's key is its own (settings.key_source); the worker's OVERGANG_CPR_KEY_FILE is not it.
+    for warning in key_warnings() if settings.key_source is None else []:
         context.log.warning(warning)
     with duckdb.get_connection() as con:
         ensure_work_schema(con)

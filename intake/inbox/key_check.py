@@ -25,7 +25,7 @@ def key_refusal(settings: Settings, years: tuple[int, int] | None = None) -> str
     if not files:
         return None
     try:
-        load_key(files)
+        load_key(files, settings.key_source, settings.home)
         return None
     except MissingKey as err:
         reason = str(err)
