@@ -8,6 +8,7 @@ from dagster import Definitions, load_asset_checks_from_modules, load_assets_fro
 import assets.applications.assets as applications
 import assets.reference.assets as reference
 import assets.report.assets as report
+from assets.national.job import national_job
 from assets.resources import ProjectSettings, WorkDatabase
 from assets.sources.registry import source_assets
 from assets.warehouse.assets import publication_set, warehouse_asset
@@ -30,7 +31,7 @@ def build_definitions(settings: Settings | None = None, sources: tuple[Source, .
     return Definitions(
         assets=[*load_assets_from_modules(MODULES), *source_assets(sources), warehouse_asset(sources), publication_set],
         asset_checks=load_asset_checks_from_modules(MODULES),
-        jobs=[main_job, statbank_job, sources_job],
+        jobs=[main_job, statbank_job, sources_job, national_job],
         schedules=[spring_applications, statbank_refresh],
         # The one sensor for incoming files starts the sources job made from this registry (one job of that name).
         sensors=[changed_extracts.with_updated_jobs([main_job, sources_job])],

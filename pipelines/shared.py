@@ -23,6 +23,8 @@ from overgang.settings import Settings
 from overgang.tenants import TENANT_TAG, TENANTS_ENV, Tenant, tenants_from_env
 from pipelines.jobs import MAIN_JOB
 
+# The national job's runs: one at a time (deploy/shared/dagster.yaml), apart from the tenants' queue.
+NATIONAL_TAG = "overgang/national"
 RETRY_STRATEGY_TAG = "dagster/retry_strategy"  # dagster._core.storage.tags.RETRY_STRATEGY_TAG
 WORKSPACE = PROJECT_DIR / "deploy" / "shared" / "workspace.yaml"
 LOCATION = "overgang"
@@ -74,8 +76,20 @@ def submit(names: list[str], years: tuple[int, int] | None = None, workspace: Pa
     )
 
 
-def submit_runs(runs: list[tuple[dict[str, Any], dict[str, str]]], workspace: Path = WORKSPACE) -> list[str]:
-    """Queue a main-job run for each (run config, tags); their run ids. The code location is
+def submit_national(home: str, names: list[str], workspace: Path = WORKSPACE) -> str:
+    """Queue the national job (assets/national/job.py): the national set and overview at `home`
+    from the publication sets of `names` (every tenant when empty); its run id. The run belongs
+    to no tenant: it reads only the tenants' publication sets."""
+    from assets.national.job import NATIONAL_JOB
+
+    config = {"ops": {"national_overview_op": {"config": {"home": home, "tenants": names}}}}
+    return submit_runs([(config, {NATIONAL_TAG: "national"})], workspace, NATIONAL_JOB)[0]
+
+
+def submit_runs(
+    runs: list[tuple[dict[str, Any], dict[str, str]]], workspace: Path = WORKSPACE, job_name: str = MAIN_JOB
+) -> list[str]:
+    """Queue a run of `job_name` for each (run config, tags); their run ids. The code location is
     loaded once for all of them."""
     from dagster import DagsterInstance
     from dagster._cli.job import _create_run
@@ -94,7 +108,7 @@ def submit_runs(runs: list[tuple[dict[str, Any], dict[str, str]]], workspace: Pa
         context = process.create_request_context()
         location = get_code_location_from_workspace(context, LOCATION)
         repo = get_remote_repository_from_code_location(location, None)
-        job = get_remote_job_from_remote_repo(repo, MAIN_JOB)
+        job = get_remote_job_from_remote_repo(repo, job_name)
         run_ids = []
         for run_config, tags in runs:
             run = _create_run(
@@ -124,6 +138,18 @@ def submit_command(tenants: tuple[str, ...]) -> None:
     try:
         for run_id in submit(list(tenants)):
             click.echo(run_id)
+    except ConfigError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(2)
+
+
+@cli.command("national")
+@click.option("--home", required=True, help="The national home: publication/ and reports/ are written there.")
+@click.argument("tenants", nargs=-1)
+def national_command(home: str, tenants: tuple[str, ...]) -> None:
+    """Queue the national job over TENANTS' publication sets (all tenants when none); prints its run id."""
+    try:
+        click.echo(submit_national(home, list(tenants)))
     except ConfigError as err:
         click.echo(f"Error: {err}", err=True)
         sys.exit(2)

@@ -8,6 +8,7 @@ a peer in the comparison, the publication set). The cube and its sums are descri
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 
 import duckdb
@@ -15,6 +16,7 @@ import duckdb
 from overgang import groups as groups_module
 from overgang import protection_cache, suppression
 from overgang.groups import SOURCE, GroupScheme, GroupSchemeError
+from overgang.paths import DATA_DIR
 from overgang.protection_cache import ProtectionCache
 from overgang.suppression import PRIMARY, SECONDARY, Cube, DisclosureError, check, protect, required_labels
 from reports.sql import read_sql
@@ -32,6 +34,16 @@ def read_scheme(con: duckdb.DuckDBPyConnection) -> GroupScheme:
         'ORDER BY sort_order, "group"'
     ).fetchall()
     return GroupScheme.from_rows(rows, SOURCE)
+
+
+def read_scheme_file() -> GroupScheme:
+    """The education groups of the project's data/config/education_groups.csv, as read_scheme has
+    them from a warehouse: for a job that reads no warehouse (the national job, assets/national)."""
+    with (DATA_DIR / SOURCE.removeprefix("data/")).open(encoding="utf-8", newline="") as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: (int(r["sort_order"]), r["group"]))
+    return GroupScheme.from_rows(
+        [(r["group"], r["label_da"], r["short_label_da"], r["target_group"], r["in_denominator"]) for r in rows], SOURCE
+    )
 
 
 def share_pct(count: int, denominator: int) -> float:

@@ -225,8 +225,12 @@ class Deployment:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
     def submit(self, *tenants: str) -> list[str]:
+        return self.queue("submit", *tenants)
+
+    def queue(self, *args: str) -> list[str]:
+        """`python -m pipelines.shared ARGS` (submit, national); the run ids it prints."""
         done = subprocess.run(
-            [sys.executable, "-m", "pipelines.shared", "submit", *tenants],
+            [sys.executable, "-m", "pipelines.shared", *args],
             env=self.env,
             cwd=PROJECT_DIR,
             capture_output=True,

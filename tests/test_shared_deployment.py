@@ -173,6 +173,45 @@ def _span(box: Servers, run_id: str) -> tuple[float, float]:
     )
 
 
+def test_the_national_set_through_the_deployment_equals_one_built_by_hand_from_the_three_sets(
+    springs, shared, box, tmp_path
+):
+    """The national job, queued like a spring and run by a worker, with every tenant's warehouse and
+    working database moved out of reach for the duration: it can only have read publication sets."""
+    homes = {name: Path(entry["home"]) for name, entry in shared.tenants.items()}
+    hidden = [(home / part, home / (part + ".away")) for home in homes.values() for part in ("warehouse", "work")]
+    for there, away in hidden:
+        there.rename(away)
+    try:
+        (run_id,) = shared.queue("national", "--home", str(tmp_path / "national"))
+        runs = _wait_for(box, [run_id], shared)
+    finally:
+        for there, away in hidden:
+            away.rename(there)
+    assert runs[run_id]["status"] == "SUCCESS", shared.log("w1")[-3000:] + shared.log("w2")[-3000:]
+    assert runs[run_id]["tags"].get("overgang/national") == "national"
+    published = tmp_path / "national" / "publication" / "parquet"
+    for view in ("soegetal", "soegetal_split"):
+        by_hand = " UNION ALL ".join(
+            f"SELECT * FROM read_parquet('{homes[name] / 'publication' / 'parquet' / (view + '.parquet')}') "
+            f"WHERE kommune_code = {TENANTS[name][0]}"
+            for name in TENANTS
+        )
+        with duckdb.connect() as con:
+            missing, extra = (
+                con.execute(f"SELECT count(*) FROM (({a}) EXCEPT ALL ({b}))").fetchall()[0][0]
+                for a, b in (
+                    (by_hand, f"FROM read_parquet('{published / (view + '.parquet')}')"),
+                    (f"FROM read_parquet('{published / (view + '.parquet')}')", by_hand),
+                )
+            )
+            total = con.execute(f"SELECT count(*) FROM ({by_hand})").fetchall()[0][0]
+        assert (missing, extra) == (0, 0), (view, missing, extra)
+        assert view == "soegetal_split" or total > 0
+    page = tmp_path / "national" / "reports" / "landsoversigt_2024.html"
+    assert all(str(TENANTS[name][0]) in page.read_text(encoding="utf-8") for name in TENANTS)
+
+
 def test_tenants_run_side_by_side_and_one_tenants_runs_one_at_a_time(springs, box):
     """Two workers: at least two tenants' runs were running at the same moment; the first tenant's
     two runs, queued at once, never were."""

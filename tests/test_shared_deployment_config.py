@@ -8,6 +8,7 @@ import yaml
 
 from overgang.settings import PROJECT_DIR
 from overgang.tenants import TENANT_TAG, load_tenants
+from pipelines.shared import NATIONAL_TAG
 from tests.cli import python_child
 
 SHARED = PROJECT_DIR / "deploy" / "shared"
@@ -17,7 +18,10 @@ def test_the_queue_runs_one_run_per_tenant_by_the_tag_the_runs_carry():
     instance = yaml.safe_load((SHARED / "dagster.yaml").read_text())
     assert instance["run_coordinator"]["class"] == "QueuedRunCoordinator"
     limits = instance["run_coordinator"]["config"]["tag_concurrency_limits"]
-    assert limits == [{"key": TENANT_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+    assert limits == [
+        {"key": TENANT_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
+        {"key": NATIONAL_TAG, "limit": 1},
+    ]
     # No instance-wide pool limit: it would make every tenant's steps wait for every other's.
     assert "pools" not in (instance.get("concurrency") or {})
     assert "postgres" in instance["storage"]

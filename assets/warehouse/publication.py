@@ -27,6 +27,9 @@ from schemas.sqltext import SQL, fill, ident, literal
 
 # In the set's folder: the run id of the warehouse it was made from (as Parquet's, assets.py).
 PUBLICATION_MARK = ".publication"
+# In the folder of a set made from generated (synthetic) data.
+SYNTHETIC_MARK = "SYNTHETIC"
+SYNTHETIC_NOTE = "\nMADE FROM SYNTHETIC (GENERATED) DATA: not real pupils, not for publication as facts.\n"
 
 README = """Overgang: publication set (offentliggørelsessæt)
 
@@ -160,7 +163,32 @@ def write_publication_set(
         scheme = read_scheme(con)
         frame = publication_rows(con, small, scheme, store)
         has_run = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'publication'").fetchall()[0][0]
-        run_id = con.execute("SELECT max(run_id) FROM publication").fetchall()[0][0] if has_run else None
+        run_id, synthetic = (
+            con.execute("SELECT max(run_id), bool_or(synthetic_data) FROM publication").fetchall()[0]
+            if has_run
+            else (None, False)
+        )
+    write_cells(frame, scheme, folder, storage_version, run_id, bool(synthetic))
+    return {
+        "path": str(folder),
+        "cells": len(frame),
+        "hidden": int(frame["mark"].notna().sum()),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def write_cells(
+    frame: pd.DataFrame,
+    scheme: GroupScheme,
+    folder: Path,
+    storage_version: str,
+    run_id: str | None,
+    synthetic: bool,
+    readme: str = README,
+) -> None:
+    """Write protected cells (`frame`, publication_rows' columns) as a publication set into
+    `folder`, replacing it whole: built beside it and renamed into place, the set before kept as
+    `.previous`. Used for a kommune's set and for the national set (assets/national/)."""
     new = folder.with_name(folder.name + ".new")
     shutil.rmtree(new, ignore_errors=True)
     (new / "parquet").mkdir(parents=True)
@@ -186,7 +214,10 @@ def write_publication_set(
             )
         con.execute("USE memory")
         con.execute("DETACH pub")
-    (new / "README.txt").write_text(README, encoding="utf-8")
+    (new / "README.txt").write_text(readme + (SYNTHETIC_NOTE if synthetic else ""), encoding="utf-8")
+    if synthetic:
+        # A set made from generated data says so to whoever combines it (the national set does).
+        (new / SYNTHETIC_MARK).write_text("synthetic\n", encoding="utf-8")
     # The run of the warehouse this set was made from: rollback (rollback.py) matches it.
     if run_id is not None:
         (new / PUBLICATION_MARK).write_text(str(run_id), encoding="utf-8")
@@ -197,12 +228,6 @@ def write_publication_set(
     if folder.exists():
         folder.rename(old)
     new.rename(folder)
-    return {
-        "path": str(folder),
-        "cells": len(frame),
-        "hidden": int(frame["mark"].notna().sum()),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
 
 
-__all__ = ["write_publication_set", "publication_rows", "share_pct"]
+__all__ = ["publication_rows", "share_pct", "write_cells", "write_publication_set"]

@@ -1,0 +1,1 @@
+"""The national picture of a shared deployment, from the tenants' publication sets (combine.py)."""

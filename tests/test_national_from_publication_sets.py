@@ -1,0 +1,184 @@
+"""The national job (assets/national/): the national set and overview from the tenants'
+publication sets alone, audited over what the sets publish together. Hand-derived cases: the
+cells below are written by hand and the expected answers worked out in the comments."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from assets.national import combine
+from assets.national.job import NationalConfig, build_national, national_job
+from assets.warehouse.publication import PUBLICATION_MARK, SYNTHETIC_MARK, write_cells
+from overgang.tenants import TENANTS_ENV, load_tenants
+from reports.cells import read_scheme_file
+
+SCHEME = read_scheme_file()
+HT, AARHUS = 169, 751  # Høje-Taastrup and Aarhus (data/reference/kommuner.csv)
+
+
+def groups_rows(code: int, name: str, year: int, cells: dict[str, tuple[int, str | None]]) -> list[dict]:
+    """The 'groups' rows of one kommune and year: group -> (count, mark); a marked count is not
+    published (NULL), as in a real set."""
+    n = cells["n"][0]
+    rows = []
+    for group, (count, mark) in cells.items():
+        shown = mark is None
+        rows.append(
+            {
+                "kommune_code": code,
+                "kommune_name": name,
+                "year": year,
+                "part": "groups",
+                "row_key": None,
+                "row_name": None,
+                "education_group": group,
+                "applicants": count if shown else None,
+                "share_pct": round(100.0 * count / n, 1) if shown and group not in ("n", "TIENDE") else None,
+                "mark": mark,
+            }
+        )
+    return rows
+
+
+# Høje-Taastrup 2024 as its own set publishes it. FGU (3) is '<5', STU (6) hidden with 'x'. A
+# reader knows FGU + STU = n - EUD - GYM - OEVRIGT = 99 - 30 - 50 - 10 = 9, so STU = 9 - FGU lies
+# in 5-9 and FGU in 0-4: four or more values each, protected.
+HT_2024 = {
+    "EUD": (30, None),
+    "GYM": (50, None),
+    "FGU": (3, "<5"),
+    "STU": (6, "x"),
+    "OEVRIGT": (10, None),
+    "OEVRIGE": (19, None),
+    "n": (99, None),
+    "TIENDE": (12, None),
+}
+# Aarhus 2024: every cell shown. EUD 40 of 160 leavers.
+AARHUS_2024 = {
+    "EUD": (40, None),
+    "GYM": (90, None),
+    "FGU": (10, None),
+    "STU": (6, None),
+    "OEVRIGT": (14, None),
+    "OEVRIGE": (30, None),
+    "n": (160, None),
+    "TIENDE": (20, None),
+}
+
+
+def frame(*parts: list[dict]) -> pd.DataFrame:
+    out = pd.DataFrame([row for part in parts for row in part], columns=combine.COLUMNS)
+    out["applicants"] = out["applicants"].astype("Int64")
+    out["share_pct"] = out["share_pct"].astype("Float64")
+    return out
+
+
+@pytest.fixture
+def tenants(tmp_path, monkeypatch):
+    """Two tenants, each with a home holding only a publication set (no warehouse at all: the
+    national job must not need one)."""
+    file = tmp_path / "tenants.yaml"
+    file.write_text(
+        yaml.safe_dump(
+            {
+                "tenants": [
+                    {"name": "ht", "kommuner": [HT], "home": str(tmp_path / "ht"), "cpr_key_env": "KEY_HT"},
+                    {"name": "aarhus", "kommuner": [AARHUS], "home": str(tmp_path / "aarhus"), "cpr_key_env": "KEY_A"},
+                ]
+            }
+        )
+    )
+    monkeypatch.setenv(TENANTS_ENV, str(file))
+    return load_tenants(file)
+
+
+def publish(tenant, cells: pd.DataFrame, synthetic: bool = False) -> None:
+    write_cells(cells, SCHEME, tenant.home / "publication", "v1.0.0", "run-" + tenant.name, synthetic)
+
+
+def test_the_national_set_is_each_kommunes_cells_from_its_own_tenant_and_the_pooled_share(tenants, tmp_path):
+    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
+    # Aarhus's set also carries Høje-Taastrup's figures (a published table), hidden the same way.
+    publish(
+        tenants["aarhus"],
+        frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024), groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)),
+    )
+    written = build_national(NationalConfig(home=str(tmp_path / "national")))
+    assert written["kommuner"] == 2
+    with duckdb.connect(str(tmp_path / "national" / "publication" / combine.SET_DB), read_only=True) as con:
+        national = con.execute("SELECT * FROM cells ORDER BY kommune_code, education_group").df()
+    by_hand = frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024), groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024))
+    by_hand = by_hand.sort_values(["kommune_code", "education_group"]).reset_index(drop=True)
+    plain = [national.astype(object).where(national.notna(), None), by_hand.astype(object).where(by_hand.notna(), None)]
+    pd.testing.assert_frame_equal(*plain, check_dtype=False)
+    # Pooled share: both kommuner show EUD and n: (30 + 40) / (99 + 160) = 27.03 % -> 27.0.
+    page = (tmp_path / "national" / "reports" / "landsoversigt_2024.html").read_text(encoding="utf-8")
+    assert "27,0 %" in page
+    assert (tmp_path / "national" / "publication" / PUBLICATION_MARK).exists()
+
+
+def test_sets_that_together_pin_a_hidden_cell_are_refused_and_nothing_is_written(tenants, tmp_path):
+    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
+    # Aarhus's copy of Høje-Taastrup shows STU = 6: with FGU + STU = 9 (above) a reader of both
+    # sets gets FGU = 3 exactly. Each set alone passes; together they do not.
+    leaky = {**HT_2024, "STU": (6, None)}
+    publish(
+        tenants["aarhus"],
+        frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024), groups_rows(HT, "Høje-Taastrup", 2024, leaky)),
+    )
+    with pytest.raises(
+        combine.NationalError, match=r"kommune 169, 2024 \(g/FGU\) to 3-3.*Nothing national was written"
+    ):
+        build_national(NationalConfig(home=str(tmp_path / "national")))
+    assert not (tmp_path / "national").exists()
+
+
+def test_sets_that_show_different_figures_for_one_cell_are_refused(tenants, tmp_path):
+    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
+    other = {**HT_2024, "GYM": (51, None), "n": (100, None)}
+    publish(
+        tenants["aarhus"],
+        frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024), groups_rows(HT, "Høje-Taastrup", 2024, other)),
+    )
+    with pytest.raises(combine.NationalError, match="aarhus, ht disagree about kommune 169"):
+        build_national(NationalConfig(home=str(tmp_path / "national")))
+
+
+def test_a_tenant_without_a_finished_set_stops_the_national_job(tenants, tmp_path):
+    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
+    publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
+    (tenants["aarhus"].home / "publication" / PUBLICATION_MARK).unlink()  # a set mid-replacement
+    with pytest.raises(combine.NationalError, match="Tenant aarhus has no finished publication set"):
+        build_national(NationalConfig(home=str(tmp_path / "national")))
+
+
+def test_the_national_home_inside_a_tenants_home_is_refused(tenants, tmp_path):
+    with pytest.raises(combine.NationalError, match="lies in or around tenant ht's home"):
+        build_national(NationalConfig(home=str(tenants["ht"].home / "national")))
+
+
+def test_a_hidden_share_stays_hidden_and_a_synthetic_set_makes_a_synthetic_national_set(tenants, tmp_path):
+    # Høje-Taastrup's EUD hidden ('x'): the page shows no share for it, the pooled share is
+    # Aarhus's alone (40 / 160 = 25.0 %), and the national set says it is made of synthetic data.
+    hidden_eud = {**HT_2024, "EUD": (30, "x"), "GYM": (50, "x")}
+    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, hidden_eud)), synthetic=True)
+    publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
+    build_national(NationalConfig(home=str(tmp_path / "national")))
+    page = (tmp_path / "national" / "reports" / "landsoversigt_2024.html").read_text(encoding="utf-8")
+    assert "25,0 %" in page
+    assert "30,3 %" not in page  # 30 / 99, Høje-Taastrup's hidden share
+    assert (tmp_path / "national" / "publication" / SYNTHETIC_MARK).exists()
+
+
+@pytest.mark.integration
+def test_the_national_job_runs_in_dagster(tenants, tmp_path):
+    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
+    publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
+    result = national_job.execute_in_process(
+        run_config={"ops": {"national_overview_op": {"config": {"home": str(tmp_path / "national")}}}}
+    )
+    assert result.success
+    assert (tmp_path / "national" / "publication" / combine.SET_DB).exists()
