@@ -35,6 +35,7 @@ from assets.applications.ledger import ledger_problems, ledger_rows
 from assets.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
 from assets.sql import read_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
+from overgang.pipeline_settings import load_unchecked
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
 from overgang.settings import DATA_DIR, series_break_year
 from schemas.reference import column_map
@@ -205,7 +206,7 @@ def same_work_job(
         )
         step("applications")
         con.execute(_sql("ledger"), {"run_id": RUN_ID})
-        problems = ledger_problems(ledger_rows(con, years), _max_quarantine_share())
+        problems = ledger_problems(ledger_rows(con, years), load_unchecked().max_quarantine_share)
         step("ledger")
         for table in SHARE_TABLES:
             con.execute(
@@ -256,13 +257,6 @@ def _publish(con, published: Path, synthetic: bool) -> None:
     finally:
         con.execute(fill("USE ${work}", work=ident(work)))
         con.execute("DETACH pub")
-
-
-def _max_quarantine_share() -> float:
-    import yaml
-
-    config = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
-    return float(config["max_quarantine_share"])
 
 
 if __name__ == "__main__":  # a quick look on the shipped sample: uv run python bench/same_work.py

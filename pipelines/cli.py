@@ -373,8 +373,10 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
             console.print(f"[bold red]Error:[/] Interrupted (Ctrl-C): the run stopped after {elapsed:.1f} s.")
             sys.exit(INTERRUPTED_STATUS)
         _fail(f"the run stopped after {elapsed:.1f} s (Dagster run {result.run_id[:8]}).")
-    _summary(settings, settings.kommune_code, span)
-    reports = sorted(settings.reports_dir.glob(f"rapport_{settings.kommune_code}_*.html"), key=os.path.getmtime)
+    _summary(settings, settings.pipeline.municipality.kommune_code, span)
+    reports = sorted(
+        settings.reports_dir.glob(f"rapport_{settings.pipeline.municipality.kommune_code}_*.html"), key=os.path.getmtime
+    )
     console.print(
         f"[green]Done[/] in {elapsed:.1f} s (Dagster run {result.run_id[:8]}): published "
         + (f"application years {year_range}" if year_range else "every application year")
@@ -448,7 +450,7 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
     outcomes = []
     for path in files:
         # A file still being copied is not read at a line boundary: wait until it stops growing.
-        if not wait_until_settled(path, settings.inbox_settle_seconds, report=console.print):
+        if not wait_until_settled(path, settings.pipeline.inbox_settle_seconds, report=console.print):
             outcomes.append(
                 Outcome(path.name, "rejected", None, None, None, f"{path.name} kept changing: not loaded.", "")
             )
@@ -495,7 +497,7 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
                 failed = not _report_result(settings, result, time.perf_counter() - started, None) or failed
         if failed:
             _fail("the run stopped; see above for what was published and what was not.")
-        _summary(settings, settings.kommune_code, years or None)
+        _summary(settings, settings.pipeline.municipality.kommune_code, years or None)
     if any(o.outcome == "rejected" for o in outcomes):
         _fail(
             f"{sum(o.outcome == 'rejected' for o in outcomes)} file(s) rejected; the reasons are above and in "
@@ -611,7 +613,7 @@ def report(kommune: int | None, year: int | None, out: Path | None, every: bool)
         if every:
             _report_all(settings, year)
             return
-        path = render_report(settings, kommune or settings.kommune_code, year, out)
+        path = render_report(settings, kommune or settings.pipeline.municipality.kommune_code, year, out)
     except ReportError as err:
         _fail(str(err))
     console.print(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB)")

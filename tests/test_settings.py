@@ -6,6 +6,7 @@ from __future__ import annotations
 import yaml
 
 from overgang.config import load_config
+from overgang.pipeline_settings import SmallCell
 from overgang.settings import DATA_DIR, ConfigError, Settings
 from tests.cli import overgang
 
@@ -40,13 +41,8 @@ def test_a_misspelt_key_is_refused(tmp_path):
 
 def test_the_checked_settings_keep_the_interface_the_reports_use():
     checked, plain = Settings.load(checked=True), Settings.load()
-    assert (checked.kommune_code, checked.peers, checked.warehouse) == (
-        plain.kommune_code,
-        plain.peers,
-        plain.warehouse,
-    )
-    assert checked.config["small_cell"] == plain.config["small_cell"]
-    assert checked.intake == plain.intake  # the defaults in code and in the model agree
+    assert checked.warehouse == plain.warehouse
+    assert checked.pipeline == plain.pipeline  # one model: checked or not, the same values
 
 
 def test_overgang_run_stops_with_the_key_and_no_traceback(tmp_path):
@@ -62,5 +58,5 @@ def test_the_quick_commands_see_the_same_overrides_as_the_checked_ones(monkeypat
     monkeypatch.setenv("OVERGANG_SMALL_CELL__MIN_COUNT", "7")
     monkeypatch.setenv("OVERGANG_REPORT_YEAR", "2024")
     for settings in (Settings.load(), Settings.load(checked=True)):
-        assert settings.config["small_cell"] == {"min_count": 7, "min_denominator": 20}
-        assert settings.config["report_year"] == 2024
+        assert settings.pipeline.small_cell == SmallCell(min_count=7, min_denominator=20)
+        assert settings.pipeline.report_year == 2024

@@ -311,7 +311,7 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
         _record(settings, outcome)
         return outcome
     try:
-        found = recognise(path, settings.published_sum_tolerance_pp, settings.intake)
+        found = recognise(path, settings.pipeline.published_sum_tolerance_pp, settings.pipeline.intake)
     except FileRejected as err:
         return _reject(settings, path, meta, scrub(str(err)), sha, copy, link)
     if _signature(path) != before:
