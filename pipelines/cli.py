@@ -451,9 +451,7 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
     for path in files:
         # A file still being copied is not read at a line boundary: wait until it stops growing.
         if not wait_until_settled(path, settings.pipeline.inbox_settle_seconds, report=console.print):
-            outcomes.append(
-                Outcome(path.name, "rejected", None, None, None, f"{path.name} kept changing: not loaded.", "")
-            )
+            outcomes.append(Outcome.rejected(path.name, f"{path.name} kept changing: not loaded."))
             continue
         outcomes.append(receive(path, settings, copy=True))
     for o in outcomes:
