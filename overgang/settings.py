@@ -13,7 +13,7 @@ municipality's own installation each get their own warehouse without touching co
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -69,6 +69,12 @@ class Settings:
         home = _resolve(os.environ.get("OVERGANG_HOME", "var"))
         input_dir = _resolve(os.environ.get("OVERGANG_INPUT_DIR", pipeline.input_dir))
         return cls(home=home, input_dir=input_dir, pipeline=pipeline)
+
+    def with_input_dir(self, folder: Path) -> Settings:
+        """These settings with `folder` as the input folder, as OVERGANG_INPUT_DIR would give it
+        (the model's input_dir too, which the sources' fingerprints include): for `--input`."""
+        folder = _resolve(folder)
+        return replace(self, input_dir=folder, pipeline=replace(self.pipeline, input_dir=str(folder)))
 
     # The working database is what assets write to during a run; the published one is a
     # finished copy that analysts and the report read (replaced atomically at the end).

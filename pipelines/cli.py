@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, cast
 
@@ -288,18 +289,21 @@ def _report_result(settings: Settings, result, elapsed: float, years: list[int] 
     return False
 
 
-def _guard(action):
-    """Run `action` once the settings are right, turning a locked home into a message (faults of
-    the machine are said for every command by _PlainFaults)."""
+def _guard(action: Callable[[Settings], None], input_dir: Path | None = None) -> None:
+    """Run `action` with the checked settings, loaded once here (`input_dir`: the command's
+    --input, given to these settings only, never to the environment), turning a locked home into
+    a message (faults of the machine are said for every command by _PlainFaults)."""
     from overgang.home import RunLocked
 
     try:
         # A wrong setting stops the command before anything is read or written.
-        Settings.load(checked=True)
+        settings = Settings.load(checked=True)
     except ConfigError as err:
         _fail(f"{err}\n(see the comments in data/config/pipeline.yaml)")
+    if input_dir is not None:
+        settings = settings.with_input_dir(input_dir.resolve())
     try:
-        return action()
+        action(settings)
     except RunLocked as err:
         _fail(str(err))
 
@@ -329,13 +333,10 @@ def _guard(action):
 def run(input_dir: Path | None, year_range: str | None, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
     """Run the main job: ingest, validate, aggregate, publish the warehouse, render the report."""
     years = _year_range(year_range)
-    if input_dir:
-        os.environ["OVERGANG_INPUT_DIR"] = str(input_dir.resolve())
-    _guard(lambda: _run(years, year_range, rebuild, accept_smaller, wait))
+    _guard(lambda settings: _run(settings, years, year_range, rebuild, accept_smaller, wait), input_dir)
 
 
-def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
-    settings = Settings.load(checked=True)
+def _run(settings: Settings, years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
     prepare_dagster_home(settings)
     _warn_about_key()
     from dagster import DagsterInstance
@@ -437,13 +438,12 @@ def _take_input_folder(settings: Settings, wait: bool) -> None:
 @click.option("--wait", is_flag=True, help="If another run is using this home, wait for it instead of stopping.")
 def load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
     """Load files directly, as the inbox does: recognise, check, keep a copy in processed/, run."""
-    _guard(lambda: _load(files, no_run, accept_smaller, wait))
+    _guard(lambda settings: _load(settings, files, no_run, accept_smaller, wait))
 
 
-def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
+def _load(settings: Settings, files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
     from assets.inbox.receive import Outcome, fail_pending, receive, wait_until_settled
 
-    settings = Settings.load(checked=True)
     missing = [str(p) for p in files if not p.exists() and not p.is_symlink()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
@@ -520,14 +520,13 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def clean_rejected(days: float, dry_run: bool) -> None:
     """Remove refused files from the inbox's rejected/, each with its reason and description."""
-    _guard(lambda: _clean_rejected(days, dry_run))
+    _guard(lambda settings: _clean_rejected(settings, days, dry_run))
 
 
-def _clean_rejected(days: float, dry_run: bool) -> None:
+def _clean_rejected(settings: Settings, days: float, dry_run: bool) -> None:
     from assets.inbox.cleanup import NotCleaned
     from assets.inbox.cleanup import clean_rejected as clean
 
-    settings = Settings.load(checked=True)
     folder = settings.inbox_dir / "rejected"
     try:
         removed = clean(settings, days, dry_run)
@@ -553,10 +552,9 @@ def rollback() -> None:
     _guard(_rollback)
 
 
-def _rollback() -> None:
+def _rollback(settings: Settings) -> None:
     from assets.warehouse.rollback import NothingToRollBack, rollback
 
-    settings = Settings.load()
     try:
         done = rollback(settings)
     except NothingToRollBack as err:
