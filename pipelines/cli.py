@@ -14,7 +14,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 import click
 from rich.console import Console
@@ -24,6 +24,9 @@ from rich.table import Table
 from overgang.numbers import da_int, da_pct
 from overgang.process import exit_now, start_command, status_of
 from overgang.settings import SAMPLE_DIR, ConfigError, Settings, prepare_dagster_home
+
+if TYPE_CHECKING:
+    from reports.run_summary import LedgerRow
 
 
 def escape(text: str) -> str:
@@ -144,38 +147,20 @@ def main() -> None:
     """Overgang: søgetal, måltal and completion goals for Danish municipalities."""
 
 
-def _ledger_table(settings: Settings, years: list[int] | None) -> None:
+def _ledger_table(ledger: list[LedgerRow]) -> None:
     """The row ledger of the published years: every line of every file accounted for."""
-    import duckdb
-
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'file_ledger'").fetchall()[0][0]:
-            return
-        rows = con.execute(
-            "SELECT file_year, source_file, lines, blank_lines, rejected_lines, unaccounted_lines, staged_rows, "
-            "valid_rows, quarantined_rows, duplicate_rows FROM file_ledger "
-            + ("WHERE file_year IN (SELECT unnest($y)) " if years else "")
-            + "ORDER BY file_year, source_file",
-            {"y": years} if years else {},
-        ).fetchall()
-    if not rows:
+    if not ledger:
         return
     table = Table(
         title="Row ledger (lines = header + blank + unreadable + rows; rows = valid + quarantine + duplicates)"
     )
     for column in ("year", "file", "lines", "blank", "unreadable", "rows", "valid", "quarantine", "duplicates"):
         table.add_column(column, justify="left" if column == "file" else "right")
-    for year, name, lines, blank, rejected, unaccounted, staged, valid, quarantined, duplicates in rows:
+    for r in ledger:
         table.add_row(
-            str(year),
-            name,
-            da_int(lines),
-            da_int(blank),
-            da_int(rejected + unaccounted),
-            da_int(staged),
-            da_int(valid or 0),
-            da_int(quarantined or 0),
-            da_int(duplicates or 0),
+            str(r.year),
+            r.file,
+            *(da_int(n) for n in (r.lines, r.blank, r.unreadable, r.rows, r.valid, r.quarantined, r.duplicates)),
         )
     console.print(table)
 
@@ -197,57 +182,26 @@ def _summary(settings: Settings, kommune: int, years: list[int] | None = None) -
 
 
 def _summary_of(settings: Settings, kommune: int, years: list[int] | None) -> None:
-    import duckdb
+    from reports.run_summary import run_summary
 
-    _ledger_table(settings, years)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        files = con.execute("SELECT count(*), sum(data_rows) FROM ingested_files").fetchall()[0]
-        rules = con.execute(
-            "SELECT dataset || ': ' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC"
-        ).fetchall()
-        # The newest problems first: what the analyst just loaded.
-        sample = con.execute(
-            "SELECT dataset, source_file, source_line, column_name, value, rule FROM quarantine "
-            "ORDER BY quarantined_at DESC, source_file, source_line LIMIT 8"
-        ).fetchall()
-        eud = con.execute(
-            """SELECT year, max(share_pct) FILTER (WHERE kommune_code = $k)
-                             FROM application_shares WHERE education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school'
-                             GROUP BY year ORDER BY year DESC LIMIT 3""",
-            {"k": kommune},
-        ).fetchall()
-        # Hele landet as the report shows it: a published figure or none ("–"), never a sum of
-        # the loaded extracts (reports/data.py national_shares).
-        nationals = _published_nationals(con, [y for y, _ in eud])
-    console.print(f"Loaded {files[0]} files, {da_int(files[1])} rows.")
-    if rules:
+    summary = run_summary(settings.warehouse, kommune, years)
+    _ledger_table(summary.ledger)
+    console.print(f"Loaded {summary.files} files, {da_int(summary.rows)} rows.")
+    if summary.by_rule:
         table = Table(title="Quarantine (rows that failed a rule; see table `quarantine`)")
         for column in ("dataset", "file", "line", "column", "value", "rule"):
             table.add_column(column)
-        for row in sample:
-            table.add_row(*(escape(str(v)) for v in row))
+        for q in summary.newest_quarantined:
+            table.add_row(*(escape(str(v)) for v in (q.dataset, q.file, q.line, q.column, q.value, q.rule)))
         console.print(table)
-        console.print("By rule: " + ", ".join(f"{r} {n}" for r, n in rules))
+        console.print("By rule: " + ", ".join(f"{r} {n}" for r, n in summary.by_rule))
     table = Table(title=f"EUD share, kommune {kommune} (schools in the kommune, 1st priority)")
     table.add_column("year")
     table.add_column(f"kommune {kommune}", justify="right")
     table.add_column("Hele landet (published)", justify="right")
-    for year, share in eud:
-        table.add_row(str(year), da_pct(share), da_pct(nationals.get(year)))
+    for share in summary.eud:
+        table.add_row(str(share.year), da_pct(share.kommune_pct), da_pct(share.national_pct))
     console.print(table)
-
-
-def _published_nationals(con, years: list[int]) -> dict[int, float]:
-    """year -> the published national EUD share the council report shows; a year without one is left out."""
-    from overgang.groups import GroupSchemeError
-    from reports.cells import read_scheme
-    from reports.data import national_shares
-
-    try:
-        scheme = read_scheme(con)
-    except GroupSchemeError:
-        return {}
-    return {y: shares["EUD"] for y, (shares, _) in national_shares(con, years, scheme).items() if "EUD" in shares}
 
 
 def _year_range(year_range: str | None) -> tuple[int, int] | None:
