@@ -11,7 +11,6 @@ this module.
 from __future__ import annotations
 
 import dataclasses
-import os
 from functools import cache
 from pathlib import Path
 from types import UnionType
@@ -20,8 +19,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from overgang.paths import PROJECT_DIR, ConfigError
-from overgang.pipeline_settings import CONFIG_FILE, ENV_PREFIX, PipelineSettings, read
+from overgang.paths import ConfigError
+from overgang.pipeline_settings import CONFIG_FILE, PipelineSettings, read, where
 
 _KINDS = {
     "int_parsing": "an integer",
@@ -89,15 +88,6 @@ def _expected(error: ErrorDetails) -> str:
     return f"must be {what}, got {error['input']!r}"
 
 
-def _where(loc: tuple[str | int, ...], path: Path) -> str:
-    """The environment variable that set the key, if one did; else the file."""
-    for depth in range(len(loc), 0, -1):  # OVERGANG_SMALL_CELL__MIN_COUNT, else OVERGANG_SMALL_CELL (JSON)
-        variable = ENV_PREFIX + "__".join(str(p) for p in loc[:depth]).upper()
-        if variable in os.environ:
-            return variable
-    return str(path.relative_to(PROJECT_DIR)) if path.is_relative_to(PROJECT_DIR) else str(path)
-
-
 @cache
 def _adapter() -> TypeAdapter[PipelineSettings]:
     return TypeAdapter(PipelineSettings)
@@ -113,7 +103,7 @@ def check(data: object, path: Path = CONFIG_FILE) -> PipelineSettings:
         for error in err.errors():
             loc = tuple(p for p in error["loc"] if isinstance(p, str | int))
             key = ".".join(str(p) for p in loc)
-            lines.append(f"{_where(loc, path)}: {key}: {_expected(error)}")
+            lines.append(f"{where(loc, path)}: {key}: {_expected(error)}")
         raise ConfigError("\n".join(lines)) from None
 
 

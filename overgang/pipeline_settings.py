@@ -116,9 +116,9 @@ def read(path: Path = CONFIG_FILE) -> dict[str, Any]:
         raise ConfigError(f"{_shown(path)}: is not a list of 'key: value' lines. Nothing was run.")
     keys = {f.name for f in dataclasses.fields(PipelineSettings)}
     for name, text in sorted(os.environ.items()):
-        if not name.startswith(ENV_PREFIX):
+        if not name.upper().startswith(ENV_PREFIX):  # overgang_small_cell__min_count counts too
             continue
-        parts = name.removeprefix(ENV_PREFIX).lower().split("__")
+        parts = name[len(ENV_PREFIX) :].lower().split("__")
         if parts[0] in keys:
             _merge(config, parts, yaml.safe_load(text) if text.strip() else None)
     return config
@@ -128,25 +128,39 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(PROJECT_DIR)) if path.is_relative_to(PROJECT_DIR) else str(path)
 
 
+def where(loc: tuple[str | int, ...], path: Path = CONFIG_FILE) -> str:
+    """The environment variable that set the key at `loc`, if one did; else the file."""
+    names = {name.upper(): name for name in os.environ}
+    for depth in range(len(loc), 0, -1):  # OVERGANG_SMALL_CELL__MIN_COUNT, else OVERGANG_SMALL_CELL (JSON)
+        variable = ENV_PREFIX + "__".join(str(p) for p in loc[:depth]).upper()
+        if variable in names:
+            return names[variable]
+    return _shown(path)
+
+
 T = TypeVar("T")
 
 
-def unchecked(model: type[T], data: Mapping[str, Any], where: str = "") -> T:
+def unchecked(model: type[T], data: Mapping[str, Any], loc: tuple[str, ...] = (), path: Path = CONFIG_FILE) -> T:
     """`model` built from `data` as it is, sections as their dataclasses and a whole number where
-    a number is expected as a float (as the check makes it), nothing else checked: for the quick
-    commands. A key the model lacks is left out; one it needs and has no default for is a
-    ConfigError."""
+    a number is expected as a float (as the check makes it), no value checked: for the quick
+    commands. A key the model lacks is left out; a ConfigError for one it needs and has no default
+    for, or a section that is not one (nothing could be read from it)."""
     hints = get_type_hints(model)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(model):  # type: ignore[arg-type]  # T is a dataclass
-        key = f"{where}{f.name}"
+        at = (*loc, f.name)
         if f.name not in data:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(f"{_shown(CONFIG_FILE)}: {key}: is missing")
+                raise ConfigError(f"{where(at, path)}: {'.'.join(at)}: is missing")
             continue
         value, kind = data[f.name], hints[f.name]
-        if dataclasses.is_dataclass(kind) and isinstance(value, Mapping):
-            value = unchecked(kind, value, f"{key}.")  # type: ignore[arg-type]  # a dataclass type
+        if dataclasses.is_dataclass(kind):
+            if not isinstance(value, Mapping):
+                raise ConfigError(
+                    f"{where(at, path)}: {'.'.join(at)}: must be a section of 'key: value' lines, got {value!r}"
+                )
+            value = unchecked(kind, value, at, path)  # type: ignore[arg-type]  # a dataclass type
         elif kind is float and type(value) is int:
             value = float(value)
         values[f.name] = value
@@ -155,7 +169,7 @@ def unchecked(model: type[T], data: Mapping[str, Any], where: str = "") -> T:
 
 def load_unchecked(path: Path = CONFIG_FILE) -> PipelineSettings:
     """The file with the environment over it, as the model, unchecked (overgang/config.py checks)."""
-    return unchecked(PipelineSettings, read(path))
+    return unchecked(PipelineSettings, read(path), path=path)
 
 
 def as_dict(settings: object) -> dict[str, Any]:

@@ -130,6 +130,9 @@ class _PlainFaults(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except ConfigError as err:
+            # A setting a quick command could not read (the others check every setting first).
+            _fail(f"{err}\n(see the comments in data/config/pipeline.yaml)")
         except BaseException as err:
             import duckdb
 

@@ -3,6 +3,7 @@ stops `overgang run` at once with the file (or variable), the key and what was e
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from overgang.config import load_config
@@ -60,3 +61,20 @@ def test_the_quick_commands_see_the_same_overrides_as_the_checked_ones(monkeypat
     for settings in (Settings.load(), Settings.load(checked=True)):
         assert settings.pipeline.small_cell == SmallCell(min_count=7, min_denominator=20)
         assert settings.pipeline.report_year == 2024
+
+
+@pytest.mark.integration
+def test_a_quick_command_names_a_section_it_cannot_read_without_a_traceback(sample_home, tmp_path):
+    """`overgang report` does not check every value (it must not pay pydantic's import), but a
+    section it cannot read at all is said like a checked setting: the variable, the key, what it
+    must be; not an AttributeError deep inside the report."""
+    done = overgang(tmp_path, "report", OVERGANG_SMALL_CELL="")
+    assert done.returncode == 1
+    assert "OVERGANG_SMALL_CELL: small_cell: must be a section of 'key: value' lines, got None" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_variable_in_lower_case_is_read_by_the_quick_and_the_checked_commands_alike(monkeypatch):
+    monkeypatch.setenv("overgang_small_cell__min_count", "9")
+    for settings in (Settings.load(), Settings.load(checked=True)):
+        assert settings.pipeline.small_cell.min_count == 9
