@@ -70,6 +70,10 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+# Commands whose settings are checked, every key, before they start: they run the pipeline or
+# change the home. The quick ones read the settings unchecked (no pydantic import).
+CHECKED_COMMANDS = ("run", "load", "clean-rejected", "rollback")
+_COMMAND = "overgang.command"  # ctx.meta: the command's name, as typed
 # Commands that publish or replace the warehouse; every other command only reads it.
 WRITES_THE_WAREHOUSE = ("run", "load", "rollback")
 # The exit status of a command stopped by Ctrl-C, as the shell gives a process killed by SIGINT.
@@ -118,13 +122,25 @@ class _PlainFaults(click.Group):
     what happened, the true state of the published warehouse and what to do, never a traceback.
     A fault of the program keeps its traceback."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # The command's name, for invoke (click names it in ctx.invoked_subcommand only once the
+        # group's invoke has begun): what the group leaves is the command and then its arguments.
+        given = list(args)
+        rest = super().parse_args(ctx, args)
+        ctx.meta[_COMMAND] = given[-len(rest) - 1] if len(given) > len(rest) else None
+        return rest
+
     def invoke(self, ctx: click.Context):
         from overgang.faults import INTERRUPTED, kind_of
 
+        # The settings, built once for the command (_settings() hands them to it), checked for the
+        # commands that run the pipeline or change the home.
         try:
-            settings = Settings.load()
-        except Exception:  # a wrong setting is said by the command itself
+            settings = Settings.load(checked=ctx.meta.get(_COMMAND) in CHECKED_COMMANDS)
+            ctx.obj = settings
+        except Exception as err:  # a wrong setting is said when the command asks for them
             settings = None
+            ctx.obj = err
         before = _published_version(settings)
         try:
             return super().invoke(ctx)
@@ -246,17 +262,22 @@ def _report_result(settings: Settings, result, elapsed: float, years: list[int] 
     return False
 
 
+def _settings() -> Settings:
+    """The command's settings, built once by _PlainFaults.invoke (checked for CHECKED_COMMANDS);
+    a ConfigError there is said plainly by it, before anything is read or written."""
+    found = click.get_current_context().find_root().obj
+    if isinstance(found, Exception):
+        raise found
+    return cast(Settings, found)
+
+
 def _guard(action: Callable[[Settings], None], input_dir: Path | None = None) -> None:
-    """Run `action` with the checked settings, loaded once here (`input_dir`: the command's
-    --input, given to these settings only, never to the environment), turning a locked home into
-    a message (faults of the machine are said for every command by _PlainFaults)."""
+    """Run `action` with the command's checked settings (`input_dir`: the command's --input, given
+    to these settings only, never to the environment), turning a locked home into a message
+    (faults of the machine are said for every command by _PlainFaults)."""
     from overgang.home import RunLocked
 
-    try:
-        # A wrong setting stops the command before anything is read or written.
-        settings = Settings.load(checked=True)
-    except ConfigError as err:
-        _fail(f"{err}\n(see the comments in data/config/pipeline.yaml)")
+    settings = _settings()
     if input_dir is not None:
         settings = settings.with_input_dir(input_dir.resolve())
     try:
@@ -537,7 +558,7 @@ def statbank(table: str, fmt: str | None) -> None:
     """Fetch a StatBank table through the API into the inbox (then `overgang load` it, or let the sensor)."""
     from assets.statbank.api import StatBankError, fetch_table
 
-    settings = Settings.load()
+    settings = _settings()
     try:
         path = fetch_table(table, settings.inbox_dir, fmt=fmt)
     except StatBankError as err:
@@ -561,7 +582,7 @@ def report(kommune: int | None, year: int | None, out: Path | None, every: bool)
     """Render the council report for a municipality from the published warehouse."""
     from reports.render import ReportError, render_report
 
-    settings = Settings.load()
+    settings = _settings()
     try:
         if every:
             _report_all(settings, year)
@@ -696,7 +717,7 @@ def query(sql: str, as_csv: bool, csv_raw: bool, as_json: bool, publication: boo
     """Run SQL against the published warehouse, read-only (views in schema `analyst`)."""
     from overgang.sql_console import ConsoleError, run
 
-    settings = Settings.load()
+    settings = _settings()
     path, what = _opened(settings, publication)
     show = _Printer(
         "csv" if as_csv else "csv-raw" if csv_raw else "json" if as_json else "table",
@@ -727,7 +748,7 @@ def shell(publication: bool) -> None:
     from overgang.sql_console import ConsoleError, dot_command, run
 
     gc.enable()  # an interactive session may last hours (overgang/process.py)
-    settings = Settings.load()
+    settings = _settings()
     history = _shell_history(settings)
     show = _Printer("table", ".mode csv or .mode json write every row, or narrow it in the SQL (WHERE, LIMIT)")
     path, what = _opened(settings, publication)
@@ -830,7 +851,7 @@ def dictionary(out: Path | None) -> None:
     """The data dictionary of the analyst views, from the published warehouse."""
     from schemas.dictionary import dictionary_markdown
 
-    with _published(Settings.load()) as con:
+    with _published(_settings()) as con:
         text = dictionary_markdown(con)
     if out:
         out.write_text(text, encoding="utf-8")

@@ -39,3 +39,28 @@ def test_the_input_option_and_the_variable_give_the_same_settings(tmp_path, monk
     by_variable = Settings.load()
     assert by_option == by_variable
     assert by_option.input_dir == Path(folder)
+
+
+def test_each_command_builds_its_settings_once(tmp_path, monkeypatch):
+    """The settings are built once per command (Settings.load, which reads pipeline.yaml and the
+    environment): a file edited while the command runs cannot give its start and its end different
+    settings, and a command that checks the settings uses the ones it checked."""
+    loads = []
+    real = Settings.load.__func__
+
+    def counted(cls, checked=False):
+        loads.append(checked)
+        return real(cls, checked)
+
+    monkeypatch.setattr(Settings, "load", classmethod(counted))
+    monkeypatch.setenv("OVERGANG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("OVERGANG_INBOX", str(tmp_path / "inbox"))
+    for args, checked in (
+        (["rollback"], True),
+        (["clean-rejected", "--older-than", "1", "--dry-run"], True),
+        (["query", "select 1"], False),
+        (["dictionary"], False),
+    ):
+        loads.clear()
+        CliRunner().invoke(main, args)
+        assert loads == [checked], (args, loads)
