@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
 
-from overgang.settings import pipeline_config
+from overgang.pipeline_settings import load_unchecked
 
 # Dagster fixes an asset's partitions when its decorator runs, so the first year is read when the
-# assets are imported: the one file read at import, and only this file (no environment, no folders).
+# assets are imported: the one file read at import, and only this file and its OVERGANG_* keys (no folders).
 APPLICATION_YEARS = TimeWindowPartitionsDefinition(
-    start=str(pipeline_config()["first_year"]),
+    start=str(load_unchecked().first_year),
     fmt="%Y",
     cron_schedule="0 0 1 1 *",
     end_offset=1,

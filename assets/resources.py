@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 import duckdb
 import pandas as pd
 import pandera.pandas as pa
-from dagster import ConfigurableResource, InitResourceContext, TableColumn, TableSchema
+from dagster import Config, ConfigurableResource, InitResourceContext, TableColumn, TableSchema
 from dagster_duckdb import DuckDBResource
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, create_model
 
+from overgang.pipeline_settings import PipelineSettings, as_dict
 from overgang.settings import ConfigError, Settings
 from overgang.tenants import KeySource, refusal
 from schemas.sqltext import fill, ident
@@ -70,18 +72,45 @@ class WorkDatabase(DuckDBResource):
         return super().get_connection().__enter__()
 
 
+def dagster_config(model: type) -> type[Config]:
+    """The settings model (a dataclass of overgang/pipeline_settings.py) as a Dagster Config class
+    with the same fields, types and defaults, its sections as nested Config classes: made from the
+    model, so a new setting is typed resource config without a line here. The bounds are left to
+    the model's own check (overgang/config.py), which every step runs on these values."""
+    hints = get_type_hints(model)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(model):
+        kind = hints[f.name]
+        if dataclasses.is_dataclass(kind):
+            kind = dagster_config(kind)  # type: ignore[arg-type]  # a dataclass type
+        if f.default is not dataclasses.MISSING:
+            default: Any = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            made = f.default_factory()
+            default = kind(**as_dict(made)) if dataclasses.is_dataclass(made) else made
+        else:
+            default = ...
+        fields[f.name] = (kind, default)
+    return create_model(model.__name__, __base__=Config, **fields)
+
+
+if TYPE_CHECKING:
+    PipelineConfig = Config  # made below from the model; the type checker sees its base
+else:
+    PipelineConfig = dagster_config(PipelineSettings)
+
+
 class ProjectSettings(ConfigurableResource):
     """Paths and the analyst's settings as checked when the definitions were built
-    (data/config/pipeline.yaml and OVERGANG_* through the typed model, overgang/config.py): every
-    step of a run sees the same values, shown with the run in the UI. After editing the file,
-    reload the code location (the CLI builds the definitions anew for every run)."""
+    (data/config/pipeline.yaml and OVERGANG_*, the model in overgang/pipeline_settings.py): every
+    step of a run sees the same values, shown as typed config with the run in the UI. After editing
+    the file, reload the code location (the CLI builds the definitions anew for every run)."""
 
     home: str
     input_dir: str
     inbox_dir: str
-    # As JSON: Dagster's config system has no null in a map, and report_year may be null. Empty:
-    # read and checked when asked (a resource made by hand, e.g. for a sensor in a test).
-    config_json: str = ""
+    # None: read and checked when asked (a resource made by hand, e.g. for a sensor in a test).
+    pipeline: PipelineConfig | None = None
     # A shared deployment's tenant key (overgang/tenants.py): the NAME of the worker's variable
     # that holds it, or the path of its secret file; never the key, which would be stored with the
     # run. Both empty: OVERGANG_CPR_KEY / OVERGANG_CPR_KEY_FILE, as on one machine.
@@ -106,17 +135,18 @@ class ProjectSettings(ConfigurableResource):
             home=str(settings.home),
             input_dir=str(settings.input_dir),
             inbox_dir=str(settings.inbox_dir),
-            config_json=json.dumps(settings.config, default=str),
+            pipeline=PipelineConfig.model_validate(as_dict(settings.pipeline)),
         )
 
-    def _config(self) -> dict:
-        return json.loads(self.config_json) if self.config_json else Settings.load(checked=True).config
-
     def settings(self) -> Settings:
+        from overgang.config import check, load_config
+
+        # Checked again here: the config of a run can be edited in the UI's launchpad.
+        pipeline = load_config() if self.pipeline is None else check(self.pipeline.model_dump())
         return Settings(
             home=Path(self.home),
             input_dir=Path(self.input_dir),
-            config=self._config(),
+            pipeline=pipeline,
             inbox=Path(self.inbox_dir),
             key_source=self.key_source(),
         )

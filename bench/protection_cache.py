@@ -74,11 +74,12 @@ from pathlib import Path
 import duckdb
 from overgang.protection_cache import ProtectionCache
 from assets.warehouse.publication import publication_rows
+from overgang.pipeline_settings import SmallCell
 home = Path(sys.argv[1])
 store = ProtectionCache(home / "cache" / "protection") if sys.argv[2] == "yes" else None
 wall, cpu = time.perf_counter(), time.process_time()
 with duckdb.connect(str(home / "warehouse" / "overgang.duckdb"), read_only=True) as con:
-    publication_rows(con, {"min_count": 5, "min_denominator": 20}, store)
+    publication_rows(con, SmallCell(min_count=5, min_denominator=20), store)
 print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
 """
 

@@ -48,7 +48,7 @@ def main() -> None:
     import assets.warehouse.assets as warehouse
     from overgang.settings import Settings
 
-    version = Settings.load().storage_compatibility_version
+    version = Settings.load().pipeline.storage_compatibility_version
     # The bench's pipeline makes no small sources, whose marts export_parquet writes: Parquet is
     # left out of both ways alike.
     warehouse.export_parquet = lambda con, folder: folder.mkdir(parents=True, exist_ok=True)

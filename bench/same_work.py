@@ -36,6 +36,7 @@ from intake.applications.ledger import ledger_problems, ledger_rows
 from intake.applications.validate import quarantine_duplicates, quarantine_failures, stage_typed_rows
 from intake.sql import read_sql as read_intake_sql
 from overgang.encoding import TextFile, duckdb_readable, inspect, quick_inspect
+from overgang.pipeline_settings import load_unchecked
 from overgang.pseudonymise import hmac_pads, pseudonym_sql
 from overgang.settings import DATA_DIR, series_break_year
 from schemas.reference import column_map
@@ -206,7 +207,7 @@ def same_work_job(
         )
         step("applications")
         con.execute(_sql("ledger"), {"run_id": RUN_ID})
-        problems = ledger_problems(ledger_rows(con, years), _max_quarantine_share())
+        problems = ledger_problems(ledger_rows(con, years), load_unchecked().max_quarantine_share)
         step("ledger")
         for table in SHARE_TABLES:
             con.execute(
@@ -257,13 +258,6 @@ def _publish(con, published: Path, synthetic: bool) -> None:
     finally:
         con.execute(fill("USE ${work}", work=ident(work)))
         con.execute("DETACH pub")
-
-
-def _max_quarantine_share() -> float:
-    import yaml
-
-    config = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
-    return float(config["max_quarantine_share"])
 
 
 if __name__ == "__main__":  # a quick look on the shipped sample: uv run python bench/same_work.py

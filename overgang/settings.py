@@ -13,28 +13,19 @@ municipality's own installation each get their own warehouse without touching co
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import yaml
-
+from overgang import pipeline_settings
 from overgang.paths import DATA_DIR, PROJECT_DIR, SAMPLE_DIR, ConfigError
+from overgang.pipeline_settings import PipelineSettings
 
 if TYPE_CHECKING:
     from overgang.tenants import KeySource
 
-__all__ = ["DATA_DIR", "PROJECT_DIR", "SAMPLE_DIR", "ConfigError", "Settings", "pipeline_config", "series_break_year"]
-
-
-INTAKE_DEFAULTS = {
-    "max_field_bytes": 131072,
-    "max_line_bytes": 1 << 20,
-    "max_xlsx_uncompressed_bytes": 100 << 20,
-    "max_xlsx_rows": 100_000,
-    "max_seconds_per_file": 120,
-}
+__all__ = ["DATA_DIR", "PROJECT_DIR", "SAMPLE_DIR", "ConfigError", "PipelineSettings", "Settings", "series_break_year"]
 
 
 def series_break_year(series: str = "application_shares") -> int:
@@ -56,24 +47,6 @@ def series_break_years(series: str) -> tuple[int, ...]:
         return tuple(sorted(int(row["year"]) for row in csv.DictReader(f) if row["series"] == series))
 
 
-def pipeline_config() -> dict[str, Any]:
-    """data/config/pipeline.yaml as it is on disk, with OVERGANG_<KEY> / OVERGANG_<SECTION>__<KEY>
-    over it (a new dict each call: callers may change theirs). Unchecked: the quick commands use
-    this; overgang/config.py reads the same file and variables and checks every value."""
-    config: dict[str, Any] = yaml.safe_load((DATA_DIR / "config" / "pipeline.yaml").read_text(encoding="utf-8"))
-    for name, text in os.environ.items():
-        if not name.startswith("OVERGANG_"):
-            continue
-        path = name.removeprefix("OVERGANG_").lower().split("__")
-        if path[0] not in config:
-            continue  # OVERGANG_HOME, OVERGANG_CPR_KEY, ...: not keys of the file
-        section = config
-        for part in path[:-1]:
-            section = section.setdefault(part, {}) if isinstance(section.get(part), dict | None) else {}
-        section[path[-1]] = yaml.safe_load(text) if text.strip() else None
-    return config
-
-
 def _resolve(path: str | os.PathLike[str]) -> Path:
     p = Path(path).expanduser()
     return p if p.is_absolute() else (PROJECT_DIR / p)
@@ -83,7 +56,7 @@ def _resolve(path: str | os.PathLike[str]) -> Path:
 class Settings:
     home: Path
     input_dir: Path
-    config: dict[str, Any]
+    pipeline: PipelineSettings  # data/config/pipeline.yaml (overgang/pipeline_settings.py)
     inbox: Path | None = None  # None: OVERGANG_INBOX, else inbox_dir in pipeline.yaml
     # A shared deployment's tenant (overgang/tenants.py): its own key, and no other. None: the key
     # of OVERGANG_CPR_KEY / OVERGANG_CPR_KEY_FILE, as on one machine.
@@ -91,18 +64,24 @@ class Settings:
 
     @classmethod
     def load(cls, checked: bool = False) -> Settings:
-        """`checked`: every key validated by the typed model (overgang/config.py, pydantic),
-        ConfigError naming a bad one; for the commands that run the pipeline. Unchecked: the file
+        """`checked`: every key validated (overgang/config.py, pydantic), ConfigError naming a bad
+        one; for the commands that run the pipeline. Unchecked: the same model built from the file
         as it is, for the quick commands (query, report), which must not pay pydantic's import."""
         if checked:
             from overgang.config import load_config
 
-            config = load_config().model_dump()
+            pipeline = load_config()
         else:
-            config = pipeline_config()
+            pipeline = pipeline_settings.load_unchecked()
         home = _resolve(os.environ.get("OVERGANG_HOME", "var"))
-        input_dir = _resolve(os.environ.get("OVERGANG_INPUT_DIR", config["input_dir"]))
-        return cls(home=home, input_dir=input_dir, config=config)
+        input_dir = _resolve(os.environ.get("OVERGANG_INPUT_DIR", pipeline.input_dir))
+        return cls(home=home, input_dir=input_dir, pipeline=pipeline)
+
+    def with_input_dir(self, folder: Path) -> Settings:
+        """These settings with `folder` as the input folder, as OVERGANG_INPUT_DIR would give it
+        (the model's input_dir too, which the sources' fingerprints include): for `--input`."""
+        folder = _resolve(folder)
+        return replace(self, input_dir=folder, pipeline=replace(self.pipeline, input_dir=str(folder)))
 
     # The working database is what assets write to during a run; the published one is a
     # finished copy that analysts and the report read (replaced atomically at the end).
@@ -128,50 +107,13 @@ class Settings:
     def inbox_dir(self) -> Path:
         if self.inbox is not None:
             return self.inbox
-        configured = os.environ.get("OVERGANG_INBOX") or self.config.get("inbox_dir")
+        configured = os.environ.get("OVERGANG_INBOX") or self.pipeline.inbox_dir
         # Default: inside OVERGANG_HOME, so each home has its own inbox and ledger.
         return _resolve(configured) if configured else self.home / "inbox"
 
     @cached_property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
-
-    @property
-    def kommune_code(self) -> int:
-        return int(self.config["municipality"]["kommune_code"])
-
-    @property
-    def peers(self) -> list[int]:
-        return [int(k) for k in self.config["municipality"].get("peers", [])]
-
-    @property
-    def max_quarantine_share(self) -> float:
-        return float(self.config["max_quarantine_share"])
-
-    @property
-    def max_shrink_share(self) -> float:
-        return float(self.config.get("max_shrink_share", 0.2))
-
-    @property
-    def max_shrink_share_new_year(self) -> float:
-        return float(self.config.get("max_shrink_share_new_year", 0.5))
-
-    @property
-    def intake(self) -> dict[str, Any]:
-        """Limits on a file taken in (data/config/pipeline.yaml: intake)."""
-        return {**INTAKE_DEFAULTS, **(self.config.get("intake") or {})}
-
-    @property
-    def published_sum_tolerance_pp(self) -> float:
-        return float(self.config["published_sum_tolerance_pp"])
-
-    @property
-    def inbox_settle_seconds(self) -> float:
-        return float(self.config["inbox_settle_seconds"])
-
-    @property
-    def storage_compatibility_version(self) -> str:
-        return str(self.config["storage_compatibility_version"])
 
 
 def prepare_dagster_home(settings: Settings) -> Path:

@@ -12,8 +12,9 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 import click
 from rich.console import Console
@@ -23,6 +24,9 @@ from rich.table import Table
 from overgang.numbers import da_int, da_pct
 from overgang.process import exit_now, start_command, status_of
 from overgang.settings import SAMPLE_DIR, ConfigError, Settings, prepare_dagster_home
+
+if TYPE_CHECKING:
+    from reports.run_summary import LedgerRow
 
 
 def escape(text: str) -> str:
@@ -66,6 +70,10 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+# Commands whose settings are checked, every key, before they start: they run the pipeline or
+# change the home. The quick ones read the settings unchecked (no pydantic import).
+CHECKED_COMMANDS = ("run", "load", "clean-rejected", "rollback")
+_COMMAND = "overgang.command"  # ctx.meta: the command's name, as typed
 # Commands that publish or replace the warehouse; every other command only reads it.
 WRITES_THE_WAREHOUSE = ("run", "load", "rollback")
 # The exit status of a command stopped by Ctrl-C, as the shell gives a process killed by SIGINT.
@@ -114,18 +122,33 @@ class _PlainFaults(click.Group):
     what happened, the true state of the published warehouse and what to do, never a traceback.
     A fault of the program keeps its traceback."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # The command's name, for invoke (click names it in ctx.invoked_subcommand only once the
+        # group's invoke has begun): what the group leaves is the command and then its arguments.
+        given = list(args)
+        rest = super().parse_args(ctx, args)
+        ctx.meta[_COMMAND] = given[-len(rest) - 1] if len(given) > len(rest) else None
+        return rest
+
     def invoke(self, ctx: click.Context):
         from overgang.faults import INTERRUPTED, kind_of
 
+        # The settings, built once for the command (_settings() hands them to it), checked for the
+        # commands that run the pipeline or change the home.
         try:
-            settings = Settings.load()
-        except Exception:  # a wrong setting is said by the command itself
+            settings = Settings.load(checked=ctx.meta.get(_COMMAND) in CHECKED_COMMANDS)
+            ctx.obj = settings
+        except Exception as err:  # a wrong setting is said when the command asks for them
             settings = None
+            ctx.obj = err
         before = _published_version(settings)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except ConfigError as err:
+            # A setting a quick command could not read (the others check every setting first).
+            _fail(f"{err}\n(see the comments in data/config/pipeline.yaml)")
         except BaseException as err:
             import duckdb
 
@@ -143,38 +166,20 @@ def main() -> None:
     """Overgang: søgetal, måltal and completion goals for Danish municipalities."""
 
 
-def _ledger_table(settings: Settings, years: list[int] | None) -> None:
+def _ledger_table(ledger: list[LedgerRow]) -> None:
     """The row ledger of the published years: every line of every file accounted for."""
-    import duckdb
-
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'file_ledger'").fetchall()[0][0]:
-            return
-        rows = con.execute(
-            "SELECT file_year, source_file, lines, blank_lines, rejected_lines, unaccounted_lines, staged_rows, "
-            "valid_rows, quarantined_rows, duplicate_rows FROM file_ledger "
-            + ("WHERE file_year IN (SELECT unnest($y)) " if years else "")
-            + "ORDER BY file_year, source_file",
-            {"y": years} if years else {},
-        ).fetchall()
-    if not rows:
+    if not ledger:
         return
     table = Table(
         title="Row ledger (lines = header + blank + unreadable + rows; rows = valid + quarantine + duplicates)"
     )
     for column in ("year", "file", "lines", "blank", "unreadable", "rows", "valid", "quarantine", "duplicates"):
         table.add_column(column, justify="left" if column == "file" else "right")
-    for year, name, lines, blank, rejected, unaccounted, staged, valid, quarantined, duplicates in rows:
+    for r in ledger:
         table.add_row(
-            str(year),
-            name,
-            da_int(lines),
-            da_int(blank),
-            da_int(rejected + unaccounted),
-            da_int(staged),
-            da_int(valid or 0),
-            da_int(quarantined or 0),
-            da_int(duplicates or 0),
+            str(r.year),
+            r.file,
+            *(da_int(n) for n in (r.lines, r.blank, r.unreadable, r.rows, r.valid, r.quarantined, r.duplicates)),
         )
     console.print(table)
 
@@ -196,57 +201,26 @@ def _summary(settings: Settings, kommune: int, years: list[int] | None = None) -
 
 
 def _summary_of(settings: Settings, kommune: int, years: list[int] | None) -> None:
-    import duckdb
+    from reports.run_summary import run_summary
 
-    _ledger_table(settings, years)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        files = con.execute("SELECT count(*), sum(data_rows) FROM ingested_files").fetchall()[0]
-        rules = con.execute(
-            "SELECT dataset || ': ' || rule, count(*) FROM quarantine GROUP BY ALL ORDER BY 2 DESC"
-        ).fetchall()
-        # The newest problems first: what the analyst just loaded.
-        sample = con.execute(
-            "SELECT dataset, source_file, source_line, column_name, value, rule FROM quarantine "
-            "ORDER BY quarantined_at DESC, source_file, source_line LIMIT 8"
-        ).fetchall()
-        eud = con.execute(
-            """SELECT year, max(share_pct) FILTER (WHERE kommune_code = $k)
-                             FROM application_shares WHERE education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school'
-                             GROUP BY year ORDER BY year DESC LIMIT 3""",
-            {"k": kommune},
-        ).fetchall()
-        # Hele landet as the report shows it: a published figure or none ("–"), never a sum of
-        # the loaded extracts (reports/data.py national_shares).
-        nationals = _published_nationals(con, [y for y, _ in eud])
-    console.print(f"Loaded {files[0]} files, {da_int(files[1])} rows.")
-    if rules:
+    summary = run_summary(settings.warehouse, kommune, years)
+    _ledger_table(summary.ledger)
+    console.print(f"Loaded {summary.files} files, {da_int(summary.rows)} rows.")
+    if summary.by_rule:
         table = Table(title="Quarantine (rows that failed a rule; see table `quarantine`)")
         for column in ("dataset", "file", "line", "column", "value", "rule"):
             table.add_column(column)
-        for row in sample:
-            table.add_row(*(escape(str(v)) for v in row))
+        for q in summary.newest_quarantined:
+            table.add_row(*(escape(str(v)) for v in (q.dataset, q.file, q.line, q.column, q.value, q.rule)))
         console.print(table)
-        console.print("By rule: " + ", ".join(f"{r} {n}" for r, n in rules))
+        console.print("By rule: " + ", ".join(f"{r} {n}" for r, n in summary.by_rule))
     table = Table(title=f"EUD share, kommune {kommune} (schools in the kommune, 1st priority)")
     table.add_column("year")
     table.add_column(f"kommune {kommune}", justify="right")
     table.add_column("Hele landet (published)", justify="right")
-    for year, share in eud:
-        table.add_row(str(year), da_pct(share), da_pct(nationals.get(year)))
+    for share in summary.eud:
+        table.add_row(str(share.year), da_pct(share.kommune_pct), da_pct(share.national_pct))
     console.print(table)
-
-
-def _published_nationals(con, years: list[int]) -> dict[int, float]:
-    """year -> the published national EUD share the council report shows; a year without one is left out."""
-    from overgang.groups import GroupSchemeError
-    from reports.cells import read_scheme
-    from reports.data import national_shares
-
-    try:
-        scheme = read_scheme(con)
-    except GroupSchemeError:
-        return {}
-    return {y: shares["EUD"] for y, (shares, _) in national_shares(con, years, scheme).items() if "EUD" in shares}
 
 
 def _year_range(year_range: str | None) -> tuple[int, int] | None:
@@ -288,18 +262,26 @@ def _report_result(settings: Settings, result, elapsed: float, years: list[int] 
     return False
 
 
-def _guard(action):
-    """Run `action` once the settings are right, turning a locked home into a message (faults of
-    the machine are said for every command by _PlainFaults)."""
+def _settings() -> Settings:
+    """The command's settings, built once by _PlainFaults.invoke (checked for CHECKED_COMMANDS);
+    a ConfigError there is said plainly by it, before anything is read or written."""
+    found = click.get_current_context().find_root().obj
+    if isinstance(found, Exception):
+        raise found
+    return cast(Settings, found)
+
+
+def _guard(action: Callable[[Settings], None], input_dir: Path | None = None) -> None:
+    """Run `action` with the command's checked settings (`input_dir`: the command's --input, given
+    to these settings only, never to the environment), turning a locked home into a message
+    (faults of the machine are said for every command by _PlainFaults)."""
     from overgang.home import RunLocked
 
+    settings = _settings()
+    if input_dir is not None:
+        settings = settings.with_input_dir(input_dir.resolve())
     try:
-        # A wrong setting stops the command before anything is read or written.
-        Settings.load(checked=True)
-    except ConfigError as err:
-        _fail(f"{err}\n(see the comments in data/config/pipeline.yaml)")
-    try:
-        return action()
+        action(settings)
     except RunLocked as err:
         _fail(str(err))
 
@@ -329,13 +311,10 @@ def _guard(action):
 def run(input_dir: Path | None, year_range: str | None, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
     """Run the main job: ingest, validate, aggregate, publish the warehouse, render the report."""
     years = _year_range(year_range)
-    if input_dir:
-        os.environ["OVERGANG_INPUT_DIR"] = str(input_dir.resolve())
-    _guard(lambda: _run(years, year_range, rebuild, accept_smaller, wait))
+    _guard(lambda settings: _run(settings, years, year_range, rebuild, accept_smaller, wait), input_dir)
 
 
-def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
-    settings = Settings.load(checked=True)
+def _run(settings: Settings, years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> None:
     prepare_dagster_home(settings)
     _warn_about_key()
     from dagster import DagsterInstance
@@ -373,8 +352,10 @@ def _run(years, year_range, rebuild: bool, accept_smaller: bool, wait: bool) -> 
             console.print(f"[bold red]Error:[/] Interrupted (Ctrl-C): the run stopped after {elapsed:.1f} s.")
             sys.exit(INTERRUPTED_STATUS)
         _fail(f"the run stopped after {elapsed:.1f} s (Dagster run {result.run_id[:8]}).")
-    _summary(settings, settings.kommune_code, span)
-    reports = sorted(settings.reports_dir.glob(f"rapport_{settings.kommune_code}_*.html"), key=os.path.getmtime)
+    _summary(settings, settings.pipeline.municipality.kommune_code, span)
+    reports = sorted(
+        settings.reports_dir.glob(f"rapport_{settings.pipeline.municipality.kommune_code}_*.html"), key=os.path.getmtime
+    )
     console.print(
         f"[green]Done[/] in {elapsed:.1f} s (Dagster run {result.run_id[:8]}): published "
         + (f"application years {year_range}" if year_range else "every application year")
@@ -435,23 +416,20 @@ def _take_input_folder(settings: Settings, wait: bool) -> None:
 @click.option("--wait", is_flag=True, help="If another run is using this home, wait for it instead of stopping.")
 def load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
     """Load files directly, as the inbox does: recognise, check, keep a copy in processed/, run."""
-    _guard(lambda: _load(files, no_run, accept_smaller, wait))
+    _guard(lambda settings: _load(settings, files, no_run, accept_smaller, wait))
 
 
-def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
+def _load(settings: Settings, files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: bool) -> None:
     from intake.inbox.receive import Outcome, fail_pending, receive, wait_until_settled
 
-    settings = Settings.load(checked=True)
     missing = [str(p) for p in files if not p.exists() and not p.is_symlink()]
     if missing:
         _fail(f"no such file: {', '.join(missing)}")
     outcomes = []
     for path in files:
         # A file still being copied is not read at a line boundary: wait until it stops growing.
-        if not wait_until_settled(path, settings.inbox_settle_seconds, report=console.print):
-            outcomes.append(
-                Outcome(path.name, "rejected", None, None, None, f"{path.name} kept changing: not loaded.", "")
-            )
+        if not wait_until_settled(path, settings.pipeline.inbox_settle_seconds, report=console.print):
+            outcomes.append(Outcome.rejected(path.name, f"{path.name} kept changing: not loaded."))
             continue
         outcomes.append(receive(path, settings, copy=True))
     for o in outcomes:
@@ -495,7 +473,7 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
                 failed = not _report_result(settings, result, time.perf_counter() - started, None) or failed
         if failed:
             _fail("the run stopped; see above for what was published and what was not.")
-        _summary(settings, settings.kommune_code, years or None)
+        _summary(settings, settings.pipeline.municipality.kommune_code, years or None)
     if any(o.outcome == "rejected" for o in outcomes):
         _fail(
             f"{sum(o.outcome == 'rejected' for o in outcomes)} file(s) rejected; the reasons are above and in "
@@ -520,14 +498,13 @@ def _load(files: tuple[Path, ...], no_run: bool, accept_smaller: bool, wait: boo
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def clean_rejected(days: float, dry_run: bool) -> None:
     """Remove refused files from the inbox's rejected/, each with its reason and description."""
-    _guard(lambda: _clean_rejected(days, dry_run))
+    _guard(lambda settings: _clean_rejected(settings, days, dry_run))
 
 
-def _clean_rejected(days: float, dry_run: bool) -> None:
+def _clean_rejected(settings: Settings, days: float, dry_run: bool) -> None:
     from intake.inbox.cleanup import NotCleaned
     from intake.inbox.cleanup import clean_rejected as clean
 
-    settings = Settings.load(checked=True)
     folder = settings.inbox_dir / "rejected"
     try:
         removed = clean(settings, days, dry_run)
@@ -553,10 +530,9 @@ def rollback() -> None:
     _guard(_rollback)
 
 
-def _rollback() -> None:
+def _rollback(settings: Settings) -> None:
     from assets.warehouse.rollback import NothingToRollBack, rollback
 
-    settings = Settings.load()
     try:
         done = rollback(settings)
     except NothingToRollBack as err:
@@ -582,7 +558,7 @@ def statbank(table: str, fmt: str | None) -> None:
     """Fetch a StatBank table through the API into the inbox (then `overgang load` it, or let the sensor)."""
     from intake.statbank.api import StatBankError, fetch_table
 
-    settings = Settings.load()
+    settings = _settings()
     try:
         path = fetch_table(table, settings.inbox_dir, fmt=fmt)
     except StatBankError as err:
@@ -606,12 +582,12 @@ def report(kommune: int | None, year: int | None, out: Path | None, every: bool)
     """Render the council report for a municipality from the published warehouse."""
     from reports.render import ReportError, render_report
 
-    settings = Settings.load()
+    settings = _settings()
     try:
         if every:
             _report_all(settings, year)
             return
-        path = render_report(settings, kommune or settings.kommune_code, year, out)
+        path = render_report(settings, kommune or settings.pipeline.municipality.kommune_code, year, out)
     except ReportError as err:
         _fail(str(err))
     console.print(f"Report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
@@ -741,7 +717,7 @@ def query(sql: str, as_csv: bool, csv_raw: bool, as_json: bool, publication: boo
     """Run SQL against the published warehouse, read-only (views in schema `analyst`)."""
     from overgang.sql_console import ConsoleError, run
 
-    settings = Settings.load()
+    settings = _settings()
     path, what = _opened(settings, publication)
     show = _Printer(
         "csv" if as_csv else "csv-raw" if csv_raw else "json" if as_json else "table",
@@ -772,7 +748,7 @@ def shell(publication: bool) -> None:
     from overgang.sql_console import ConsoleError, dot_command, run
 
     gc.enable()  # an interactive session may last hours (overgang/process.py)
-    settings = Settings.load()
+    settings = _settings()
     history = _shell_history(settings)
     show = _Printer("table", ".mode csv or .mode json write every row, or narrow it in the SQL (WHERE, LIMIT)")
     path, what = _opened(settings, publication)
@@ -875,7 +851,7 @@ def dictionary(out: Path | None) -> None:
     """The data dictionary of the analyst views, from the published warehouse."""
     from schemas.dictionary import dictionary_markdown
 
-    with _published(Settings.load()) as con:
+    with _published(_settings()) as con:
         text = dictionary_markdown(con)
     if out:
         out.write_text(text, encoding="utf-8")

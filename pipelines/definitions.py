@@ -12,6 +12,7 @@ from assets.national.job import national_job
 from assets.resources import ProjectSettings, WorkDatabase
 from assets.sources.registry import source_assets
 from assets.warehouse.assets import publication_set, warehouse_asset
+from overgang.pipeline_settings import as_dict
 from overgang.settings import Settings
 from pipelines.jobs import MAIN_JOB, main_job, sources_job_for, statbank_job
 from pipelines.loggers import progress
@@ -37,7 +38,7 @@ def build_definitions(settings: Settings | None = None, sources: tuple[Source, .
         sensors=[changed_extracts.with_updated_jobs([main_job, sources_job])],
         loggers={"progress": progress},
         resources={
-            "duckdb": WorkDatabase(database=str(settings.work_db), connection_config=dict(settings.config["duckdb"])),
+            "duckdb": WorkDatabase(database=str(settings.work_db), connection_config=as_dict(settings.pipeline.duckdb)),
             "project": ProjectSettings.from_settings(settings),
         },
     )

@@ -57,12 +57,12 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
     try:
         # A failed extract is not taken again from the input folder: it would fail at every tick.
         outcomes += import_input(
-            settings, retry_failed=False, settle_seconds=settings.inbox_settle_seconds, known=loaded_before
+            settings, retry_failed=False, settle_seconds=settings.pipeline.inbox_settle_seconds, known=loaded_before
         )
     except (FileRejected, OSError) as err:
         context.log.error(str(err))
     try:
-        candidates = waiting(settings, settings.inbox_settle_seconds)
+        candidates = waiting(settings, settings.pipeline.inbox_settle_seconds)
     except OSError as err:
         context.log.error(f"The inbox {settings.inbox_dir} cannot be read: {err}")
         candidates = []

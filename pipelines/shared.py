@@ -10,15 +10,16 @@ it and the resources pointed at its home and key, built here from its entry in t
 
 from __future__ import annotations
 
-import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from overgang.paths import PROJECT_DIR, ConfigError
+from overgang.pipeline_settings import PipelineSettings, as_dict
 from overgang.settings import Settings
 from overgang.tenants import TENANT_TAG, TENANTS_ENV, Tenant, tenants_from_env
 from pipelines.jobs import MAIN_JOB
@@ -30,10 +31,10 @@ WORKSPACE = PROJECT_DIR / "deploy" / "shared" / "workspace.yaml"
 LOCATION = "overgang"
 
 
-def tenant_run_config(tenant: Tenant, config: dict[str, Any]) -> dict[str, Any]:
+def tenant_run_config(tenant: Tenant, pipeline: PipelineSettings) -> dict[str, Any]:
     """The run config that points the Definitions' resources at `tenant`'s home and key, with the
-    analyst's settings (`config`, data/config/pipeline.yaml checked) for its kommune."""
-    config = {**config, "municipality": {**config["municipality"], "kommune_code": tenant.kommune_code}}
+    analyst's settings (`pipeline`, data/config/pipeline.yaml checked) for its kommune."""
+    config = as_dict(replace(pipeline, municipality=replace(pipeline.municipality, kommune_code=tenant.kommune_code)))
     return {
         "resources": {
             "project": {
@@ -41,7 +42,7 @@ def tenant_run_config(tenant: Tenant, config: dict[str, Any]) -> dict[str, Any]:
                     "home": str(tenant.home),
                     "input_dir": str(tenant.input_dir),
                     "inbox_dir": str(tenant.inbox_dir),
-                    "config_json": json.dumps(config, default=str),
+                    "pipeline": config,
                     "cpr_key_env": tenant.key.env or "",
                     "cpr_key_file": tenant.key.file or "",
                 }
@@ -70,9 +71,9 @@ def submit(names: list[str], years: tuple[int, int] | None = None, workspace: Pa
             f"No tenant {', '.join(unknown)} in {os.environ[TENANTS_ENV]} (tenants: {', '.join(sorted(tenants))}). "
             "Nothing was submitted."
         )
-    config = Settings.load(checked=True).config
+    pipeline = Settings.load(checked=True).pipeline
     return submit_runs(
-        [(tenant_run_config(tenants[n], config), tenant_tags(tenants[n], years)) for n in names], workspace
+        [(tenant_run_config(tenants[n], pipeline), tenant_tags(tenants[n], years)) for n in names], workspace
     )
 
 

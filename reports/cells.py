@@ -17,6 +17,7 @@ from overgang import groups as groups_module
 from overgang import protection_cache, suppression
 from overgang.groups import SOURCE, GroupScheme, GroupSchemeError
 from overgang.paths import DATA_DIR
+from overgang.pipeline_settings import SmallCell
 from overgang.protection_cache import ProtectionCache
 from overgang.suppression import PRIMARY, SECONDARY, Cube, DisclosureError, check, protect, required_labels
 from reports.sql import read_sql
@@ -122,15 +123,15 @@ LEAVE_OUT_ORDER = ("sex", "school", "grade")
 POOL = "pool"
 
 
-def _clean(row: dict, small: dict, targets: tuple[str, ...]) -> bool:
+def _clean(row: dict, small: SmallCell, targets: tuple[str, ...]) -> bool:
     """A split row that can be shown as it is: every group 5 or more and enough pupils for shares."""
     return (
-        all(row.get(t, 0) >= small["min_count"] for t in targets)
-        and sum(row.get(t, 0) for t in targets) >= small["min_denominator"]
+        all(row.get(t, 0) >= small.min_count for t in targets)
+        and sum(row.get(t, 0) for t in targets) >= small.min_denominator
     )
 
 
-def publishable_splits(p: dict, small: dict, targets: tuple[str, ...]) -> tuple[dict, tuple[str, ...], int]:
+def publishable_splits(p: dict, small: SmallCell, targets: tuple[str, ...]) -> tuple[dict, tuple[str, ...], int]:
     """Publish less: a split (9th/10th grade, boys/girls) is shown only when every one of its
     cells can be shown; schools that cannot be shown are pooled into one row "other schools",
     itself shown only when it can be (the smallest shown schools join the pool until it can,
@@ -160,14 +161,14 @@ def publishable_splits(p: dict, small: dict, targets: tuple[str, ...]) -> tuple[
     return splits, tuple(left_out), pooled
 
 
-def _protected(p: dict, small: dict, scheme: GroupScheme, store: ProtectionCache | None = None):
+def _protected(p: dict, small: SmallCell, scheme: GroupScheme, store: ProtectionCache | None = None):
     """The protected cube of one part `p`: (cube, labels, splits left out, schools pooled), its cells
     and sums from `scheme`. Kept in this process (`_CACHE`) and, with `store`, on disk between
     processes: an unchanged cube is then audited (``check``), not searched again."""
     key = (
         repr(sorted((k, sorted(v.items()) if isinstance(v, dict) else v) for k, v in p.items() if k != "names")),
-        small["min_count"],
-        small["min_denominator"],
+        small.min_count,
+        small.min_denominator,
         scheme,
     )
     if key in _CACHE:
@@ -189,8 +190,8 @@ def _protected(p: dict, small: dict, scheme: GroupScheme, store: ProtectionCache
         material = {
             "part": [[k, v] for k, v in sorted(p.items()) if k != "names"],
             "cube": [sorted(first.values.items()), first.sums, sorted(first.rows.items())],
-            "min_count": small["min_count"],
-            "min_denominator": small["min_denominator"],
+            "min_count": small.min_count,
+            "min_denominator": small.min_denominator,
         }
         found = _from_store(store.get(fingerprint, material), candidates, cube_for, small, pooled)
         if isinstance(found, DisclosureError):
@@ -201,7 +202,7 @@ def _protected(p: dict, small: dict, scheme: GroupScheme, store: ProtectionCache
     for n, leave in enumerate(candidates):
         cube = cube_for(leave)
         try:
-            labels = protect(cube, small["min_count"], small["min_denominator"])
+            labels = protect(cube, small.min_count, small.min_denominator)
         except DisclosureError as e:
             if n == len(candidates) - 1:
                 if store is not None and fingerprint is not None:  # the material is made then
@@ -239,7 +240,7 @@ def _fingerprint() -> str | None:
     return _FINGERPRINT[0]
 
 
-def _from_store(entry, candidates: list[tuple], cube_for, small: dict, pooled: int):
+def _from_store(entry, candidates: list[tuple], cube_for, small: SmallCell, pooled: int):
     """A stored result, used only when it fits the cube built now and passes the audit: its
     left-out splits one of the candidates, its labels naming only cells of the cube, keeping
     every label the rule fixes ("<5", "<20" and the hidden rows), hiding any other cell only as
@@ -256,14 +257,14 @@ def _from_store(entry, candidates: list[tuple], cube_for, small: dict, pooled: i
     if not set(hidden) <= set(cube.values):
         return None
     labels = {c: hidden.get(c) for c in cube.values}
-    required = required_labels(cube, small["min_count"], small["min_denominator"])
+    required = required_labels(cube, small.min_count, small.min_denominator)
     for cell, label in labels.items():
         if required[cell] is not None and label != required[cell]:
             return None
         if required[cell] is None and label not in (None, SECONDARY):
             return None
     try:
-        check(cube, labels, small["min_count"])
+        check(cube, labels, small.min_count)
     except DisclosureError:
         return None
     return cube, labels, tuple(leave), pooled
@@ -271,7 +272,7 @@ def _from_store(entry, candidates: list[tuple], cube_for, small: dict, pooled: i
 
 def load_published(
     con: duckdb.DuckDBPyConnection,
-    small: dict,
+    small: SmallCell,
     kommuner: list[int] | None = None,
     years: list[int] | None = None,
     scheme: GroupScheme | None = None,

@@ -16,6 +16,7 @@ import pandas as pd
 
 from overgang import protection_cache
 from overgang.groups import GroupScheme, GroupSchemeError
+from overgang.pipeline_settings import SmallCell
 from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
@@ -63,7 +64,7 @@ class ReportData:
     goals: pd.DataFrame
     sources: pd.DataFrame
     publication: dict
-    small_cell: dict = field(default_factory=dict)
+    small_cell: SmallCell
     cells: dict = field(default_factory=dict)  # (kommune, year) -> Published: every cube the report shows
     completion_cube: tuple | None = None  # (Cube, labels) of the completion table
     notes: dict = field(default_factory=dict)  # why a table or figure is left out
@@ -132,7 +133,7 @@ def region_shares(con, region: str, year: int) -> dict[str, float]:
 
 
 def aggregates_withheld(
-    con, small: dict, scheme: GroupScheme, store, nationals: dict
+    con, small: SmallCell, scheme: GroupScheme, store, nationals: dict
 ) -> dict[int, set[tuple[str, str]]]:
     """Per year with a national or region figure: the (area, group) shares ("Hele landet" or a
     region's name) not printed because, with the loaded kommuner's shown counts, they would
@@ -163,7 +164,7 @@ def aggregates_withheld(
         def cubes(year=year):
             return {k: p for (k, _), p in load_published(con, small, None, [year], scheme, store).items()}
 
-        out[year] = withheld(values, cubes, found, small["min_count"])
+        out[year] = withheld(values, cubes, found, small.min_count)
     return out
 
 
@@ -200,7 +201,7 @@ def later_inputs(con, kommune_code: int, year: int) -> list[str]:
     return out
 
 
-def _split_frame(pub: Published | PublishedYear, kind: str, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
+def _split_frame(pub: Published | PublishedYear, kind: str, small: SmallCell, targets: tuple[str, ...]) -> pd.DataFrame:
     """One row per shown row of a split (grade, sex, school): pupils and shares per måltal group."""
     rows = []
     for key in pub.split_rows(kind):
@@ -297,7 +298,7 @@ def _groups(pub: Published | PublishedYear, national: dict, scheme: GroupScheme,
     return out
 
 
-def _schools(pub: Published | PublishedYear, small: dict, targets: tuple[str, ...]) -> pd.DataFrame:
+def _schools(pub: Published | PublishedYear, small: SmallCell, targets: tuple[str, ...]) -> pd.DataFrame:
     frame = _split_frame(pub, "school", small, targets)
     if frame.empty:
         return frame
@@ -412,17 +413,17 @@ def _placement(row: dict, national: float | None, comparable: bool) -> str | Non
     return funnel.place(float(share), int(n), float(national)).words
 
 
-def _completion_cube(persons: pd.Series, small: dict) -> tuple[Cube, dict]:
+def _completion_cube(persons: pd.Series, small: SmallCell) -> tuple[Cube, dict]:
     """One year's STATUSU6 counts of a kommune (status -> persons) as a protected cube: the
     statuses and their total, small counts hidden the same way wherever the year is shown."""
     cube = Cube(
         {**{f"c/{s}": int(v) for s, v in persons.items()}, "c/total": int(persons.sum())},
         [("c/total", tuple(f"c/{s}" for s in STATUS_LABELS))],
     )
-    return cube, protect(cube, small["min_count"])
+    return cube, protect(cube, small.min_count)
 
 
-def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | None, tuple | None]:
+def _completion(con, params: dict, small: SmallCell) -> tuple[pd.DataFrame, int | None, tuple | None]:
     latest = con.execute(
         "SELECT max(year) FROM completion_status WHERE kommune_code = $k AND year <= $y", params
     ).fetchone()[0]
@@ -479,7 +480,7 @@ def _completion(con, params: dict, small: dict) -> tuple[pd.DataFrame, int | Non
     return pd.DataFrame(out), latest, (cube, labels)
 
 
-def completion_trend(con, kommune_code: int, year: int, small: dict) -> pd.DataFrame:
+def completion_trend(con, kommune_code: int, year: int, small: SmallCell) -> pd.DataFrame:
     """STATUSU6 over the years up to the report year: the share of 18-25-year-olds with a
     completed youth education, kommune and Hele landet (context for the completion goals). A
     year's kommune share is shown only where its protected cube shows both the completed count
@@ -500,7 +501,7 @@ def completion_trend(con, kommune_code: int, year: int, small: dict) -> pd.DataF
         if len(mine):
             cube, labels = _completion_cube(mine.reindex(list(STATUS_LABELS)).fillna(0).astype(int), small)
             total = cube.values["c/total"]
-            if labels["c/completed"] is None and labels["c/total"] is None and total >= small["min_denominator"]:
+            if labels["c/completed"] is None and labels["c/total"] is None and total >= small.min_denominator:
                 row["kommune"] = share_pct(cube.values["c/completed"], total)
         rows.append(row)
     return pd.DataFrame(rows, columns=["year", "kommune", "national"])
@@ -540,7 +541,7 @@ class Subject:
     sample_left_out: bool
     scheme: GroupScheme
     words: dict[str, TargetWords]
-    small: dict  # the small-cell rule (pipeline.yaml: small_cell)
+    small: SmallCell  # the small-cell rule (pipeline.yaml: small_cell)
     peers: list[int]  # the comparison's kommuner, the report's own left out
 
     @property
@@ -660,7 +661,7 @@ def load_report_data(
 def report_subject(con, kommune_code: int, year: int | None, settings: Settings) -> Subject:
     """The kommune, the report year (the latest with figures when None) and what the warehouse
     holds for them; ReportError, with what to do, when there is nothing to report."""
-    small = settings.config["small_cell"]
+    small = settings.pipeline.small_cell
     try:
         # Read once: every cube, table and chart of the report follows these groups.
         scheme = read_scheme(con)
@@ -677,7 +678,7 @@ def report_subject(con, kommune_code: int, year: int | None, settings: Settings)
             "SELECT DISTINCT year FROM application_shares WHERE kommune_code = $k ORDER BY year", {"k": kommune_code}
         ).fetchall()
     ]
-    published = load_published_years(con, [kommune_code], min_count=small["min_count"], scheme=scheme)
+    published = load_published_years(con, [kommune_code], min_count=small.min_count, scheme=scheme)
     # synthetic_data: the warehouse's extracts are the shipped synthetic sample (the report says so
     # on every page). The kommune's own published figures are never shown beside them: with those,
     # the sample's extracts are left out of this report altogether.
@@ -712,7 +713,7 @@ def report_subject(con, kommune_code: int, year: int | None, settings: Settings)
         scheme=scheme,
         words=target_words(scheme),
         small=small,
-        peers=[p for p in settings.peers if p != kommune_code],
+        peers=[p for p in settings.pipeline.municipality.peers if p != kommune_code],
     )
 
 
@@ -727,7 +728,7 @@ def report_figures(con, subject: Subject, settings: Settings) -> Figures:
     figures: dict[tuple[int, int], Published | PublishedYear] = {
         key: v for key, v in subject.published.items() if key[1] <= year
     }
-    figures.update(load_published_years(con, subject.peers, [year], min_count=small["min_count"], scheme=scheme))
+    figures.update(load_published_years(con, subject.peers, [year], min_count=small.min_count, scheme=scheme))
     figures.update(cells)
     nationals = national_shares(con, [y for y in subject.years if y <= year], scheme)
     hidden = aggregates_withheld(con, small, scheme, store, nationals)
@@ -748,7 +749,7 @@ GRADE_NAMES = {"9": "9. klasse", "10": "10. klasse"}
 SEX_NAMES = {"M": "Drenge", "K": "Piger"}
 
 
-def _splits(pub: Published | PublishedYear, small: dict, scheme: GroupScheme) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _splits(pub: Published | PublishedYear, small: SmallCell, scheme: GroupScheme) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The report year's shares by grade and by sex, rows named and in the report's order."""
     out = []
     for kind, names in (("grade", GRADE_NAMES), ("sex", SEX_NAMES)):
@@ -773,7 +774,7 @@ def _notes(con, subject: Subject, shown: Figures, comparison: list[str], setting
             "kun kommunens offentliggjorte søgetal indlæst, og de er ikke opdelt sådan."
             if isinstance(pub, PublishedYear)
             else f"Fordelingen på {SPLIT_WHY[kind]} offentliggøres ikke for {year}: mindst én gruppe har færre end "
-            f"{small['min_count']} elever eller {small['min_denominator']} afgangselever, og den kan ikke skjules, "
+            f"{small.min_count} elever eller {small.min_denominator} afgangselever, og den kan ikke skjules, "
             "uden at tallene kan regnes ud af de andre tabeller."
         )
     if shown.national_withheld:

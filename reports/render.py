@@ -517,7 +517,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         for note in (
             *([SYNTHETIC_NOTE] if synthetic else []),
             "Antal på 0-4 står som <5; x er skjult for at beskytte et andet tal (altid 5 eller flere); "
-            f"<{data.small_cell['min_denominator']} betyder færre elever end det. Andele i procent med én decimal.",
+            f"<{data.small_cell.min_denominator} betyder færre elever end det. Andele i procent med én decimal.",
             f"{data.kommune_name} Kommune, {data.year}. Kilde: Overgang, kørsel {data.publication.get('run_id')}.",
         )
     ]

@@ -76,7 +76,7 @@ class Run:
 
 
 def run_pipeline(home: Path, input_dir: Path) -> Run:
-    settings = Settings(home=home, input_dir=input_dir, config=Settings.load().config, inbox=home.parent / "inbox")
+    settings = Settings(home=home, input_dir=input_dir, pipeline=Settings.load().pipeline, inbox=home.parent / "inbox")
     (home / "dagster").mkdir(parents=True, exist_ok=True)
     # The product's storage (dagster.yaml, pipelines/storage.py), as `overgang run` has it.
     storage = yaml.safe_load((PROJECT_DIR / "dagster.yaml").read_text())["storage"]

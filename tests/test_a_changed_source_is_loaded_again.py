@@ -101,7 +101,7 @@ def record(con, tables, print_, run_id):
 
 real, registry.record = registry.record, record
 tmp = Path(sys.argv[1])
-settings = Settings(home=tmp / "home", input_dir=tmp / "input", config=Settings.load().config, inbox=tmp / "inbox")
+settings = Settings(home=tmp / "home", input_dir=tmp / "input", pipeline=Settings.load().pipeline, inbox=tmp / "inbox")
 storage = yaml.safe_load((PROJECT_DIR / "dagster.yaml").read_text())["storage"]
 with instance_for_test(temp_dir=str(settings.home / "dagster"), overrides={"storage": storage}) as instance:
     execute_main_job(settings, instance, years=(2023, 2023))

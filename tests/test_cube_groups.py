@@ -36,6 +36,7 @@ import pandas as pd
 import pytest
 
 from overgang.groups import GroupScheme, GroupSchemeError
+from overgang.pipeline_settings import SmallCell
 from overgang.settings import DATA_DIR, PROJECT_DIR
 from tests.attacker import Knowledge
 from tests.cli import child_env
@@ -70,7 +71,7 @@ from dagster import instance_for_test
 from overgang.settings import Settings
 from pipelines.run import execute_main_job, failure_messages
 from reports.render import render_report
-settings = Settings(home=home, input_dir=input_dir, config=Settings.load().config, inbox=home.parent / "inbox")
+settings = Settings(home=home, input_dir=input_dir, pipeline=Settings.load().pipeline, inbox=home.parent / "inbox")
 with instance_for_test(temp_dir=str(home / "dagster")) as instance:
     result = execute_main_job(settings, instance)
 pages = {}
@@ -386,7 +387,7 @@ def test_a_warehouse_with_broken_groups_gives_no_report_and_no_publication_set(c
     with pytest.raises(ReportError, match=rf"education_groups\.csv: .*\b{group}\b"):
         load_report_data(con, 169)
     with pytest.raises(GroupSchemeError, match=rf"\b{group}\b"):
-        publication_rows(con, {"min_count": 5, "min_denominator": 20})
+        publication_rows(con, SmallCell(min_count=5, min_denominator=20))
 
 
 # -- the shipped sample: the same output as before this change ------------------------------------

@@ -32,7 +32,7 @@ TABLES = ("applications", "application_shares", "ingested_files", "file_ledger",
 
 def _settings(base: Path) -> Settings:
     home = base / "home"
-    return Settings(home=home, input_dir=base / "none", config=Settings.load().config, inbox=home / "inbox")
+    return Settings(home=home, input_dir=base / "none", pipeline=Settings.load().pipeline, inbox=home / "inbox")
 
 
 def _run(base: Path, *args: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -32,7 +33,7 @@ from tests.extracts import row, write_extract
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(
-        home=tmp_path / "home", input_dir=tmp_path / "none", config=Settings.load().config, inbox=tmp_path / "inbox"
+        home=tmp_path / "home", input_dir=tmp_path / "none", pipeline=Settings.load().pipeline, inbox=tmp_path / "inbox"
     )
 
 
@@ -96,19 +97,19 @@ def _ledger(path: Path, year: int) -> tuple[tuple, list[str]]:
             r["quarantined_rows"],
             r["duplicate_rows"],
         ),
-        ledger_problems(rows, Settings.load().max_quarantine_share),
+        ledger_problems(rows, Settings.load().pipeline.max_quarantine_share),
     )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_file_gets_its_outcome(case: Case, settings: Settings, keyed):
     if case.intake:
-        config = Settings.load().config
+        pipeline = Settings.load().pipeline
         settings = Settings(
             home=settings.home,
             input_dir=settings.input_dir,
             inbox=settings.inbox_dir,
-            config={**config, "intake": {**config["intake"], **case.intake}},
+            pipeline=replace(pipeline, intake=replace(pipeline.intake, **case.intake)),
         )
     settings.inbox_dir.mkdir(parents=True)
     path = case.write(settings.inbox_dir)

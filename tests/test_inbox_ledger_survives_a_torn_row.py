@@ -19,7 +19,7 @@ from tests.extracts import write_extract
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     s = Settings(
-        home=tmp_path / "home", input_dir=tmp_path / "none", config=Settings.load().config, inbox=tmp_path / "inbox"
+        home=tmp_path / "home", input_dir=tmp_path / "none", pipeline=Settings.load().pipeline, inbox=tmp_path / "inbox"
     )
     s.inbox_dir.mkdir(parents=True)
     return s

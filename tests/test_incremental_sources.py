@@ -5,6 +5,7 @@ setting, a table gone from the working database. What is published is the same e
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,7 @@ from dagster import instance_for_test
 
 from assets.reference.assets import TABLES
 from intake.inbox.receive import receive
+from overgang.pipeline_settings import PipelineSettings
 from overgang.settings import DATA_DIR, PROJECT_DIR, Settings
 from pipelines.run import execute_main_job, failure_messages
 from schemas.sources import SOURCES
@@ -25,11 +27,11 @@ pytestmark = pytest.mark.integration
 SMALL = {s.name for s in SOURCES} | set(TABLES)
 
 
-def _settings(tmp_path: Path, config: dict | None = None) -> Settings:
+def _settings(tmp_path: Path, pipeline: PipelineSettings | None = None) -> Settings:
     return Settings(
         home=tmp_path / "home",
         input_dir=tmp_path / "input",
-        config=config or Settings.load().config,
+        pipeline=pipeline or Settings.load().pipeline,
         inbox=tmp_path / "inbox",
     )
 
@@ -99,9 +101,8 @@ def test_a_corrected_source_file_is_loaded_again(first, tmp_path):
 
 
 def test_a_changed_setting_loads_every_source_again(first):
-    config = dict(first.config)
-    config["max_shrink_share"] = float(config["max_shrink_share"]) / 2
-    changed = Settings(home=first.home, input_dir=first.input_dir, config=config, inbox=first.inbox_dir)
+    pipeline = replace(first.pipeline, max_shrink_share=first.pipeline.max_shrink_share / 2)
+    changed = Settings(home=first.home, input_dir=first.input_dir, pipeline=pipeline, inbox=first.inbox_dir)
     _new_year(changed)
     assert _loaded(_run(changed, 2023)) == SMALL
 

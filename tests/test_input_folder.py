@@ -28,7 +28,9 @@ from tests.extracts import row, write_extract
 
 
 def _settings(tmp_path: Path, folder: Path) -> Settings:
-    return Settings(home=tmp_path / "home", input_dir=folder, config=Settings.load().config, inbox=tmp_path / "inbox")
+    return Settings(
+        home=tmp_path / "home", input_dir=folder, pipeline=Settings.load().pipeline, inbox=tmp_path / "inbox"
+    )
 
 
 def _state(folder: Path) -> dict[str, tuple]:

@@ -46,7 +46,7 @@ def _sha(path: Path) -> str:
 
 def _settings(tmp_path: Path, input_dir: Path) -> Settings:
     return Settings(
-        home=tmp_path / "home", input_dir=input_dir, config=Settings.load().config, inbox=tmp_path / "inbox"
+        home=tmp_path / "home", input_dir=input_dir, pipeline=Settings.load().pipeline, inbox=tmp_path / "inbox"
     )
 
 
@@ -115,7 +115,7 @@ def published_2024(_template, tmp_path, keyed):
 
 
 def _run(settings: Settings, input_dir: Path, **kwargs):
-    settings = Settings(home=settings.home, input_dir=input_dir, config=settings.config, inbox=settings.inbox_dir)
+    settings = Settings(home=settings.home, input_dir=input_dir, pipeline=settings.pipeline, inbox=settings.inbox_dir)
     with instance_for_test(temp_dir=str(settings.home / "dagster")) as instance:
         return settings, execute_main_job(settings, instance, years=(2024, 2024), **kwargs)
 
@@ -260,7 +260,7 @@ def test_two_runs_at_once(tmp_path):
         if "optagelse_2024.csv" in line:
             break
     holder = json.loads((home / "run.lock").read_text(encoding="utf-8"))
-    settings = Settings(home=home, input_dir=folder, config=Settings.load().config)
+    settings = Settings(home=home, input_dir=folder, pipeline=Settings.load().pipeline)
     (tmp_path / "other_dagster").mkdir()
     with pytest.raises(RunLocked) as refused:
         with instance_for_test(temp_dir=str(tmp_path / "other_dagster")) as instance:
@@ -375,7 +375,7 @@ def test_previous_kept_only_if_sane_and_rollback(published_2024, tmp_path):
     settings = published_2024
     previous = settings.warehouse.with_name("overgang.previous.duckdb")
     with duckdb.connect(str(settings.work_db)) as work:
-        publish(work, settings.warehouse, settings.storage_compatibility_version)
+        publish(work, settings.warehouse, settings.pipeline.storage_compatibility_version)
     good_previous = _sha(previous)
     assert sane(previous) is None
     # The published file is damaged (a truncated copy): publishing again must not keep it as previous.
@@ -383,7 +383,7 @@ def test_previous_kept_only_if_sane_and_rollback(published_2024, tmp_path):
     settings.warehouse.write_bytes(data[: len(data) // 3])
     assert sane(settings.warehouse) is not None
     with duckdb.connect(str(settings.work_db)) as work:
-        meta = publish(work, settings.warehouse, settings.storage_compatibility_version)
+        meta = publish(work, settings.warehouse, settings.pipeline.storage_compatibility_version)
     assert meta["previous"].startswith("the published file could not be opened")
     assert _sha(previous) == good_previous and sane(settings.warehouse) is None
     # Damaged again: rollback puts the previous version back and keeps the damaged one aside.

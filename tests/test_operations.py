@@ -54,7 +54,7 @@ def _cli(home: Path, *args: str) -> subprocess.Popen:
 def test_backfill_of_one_year_touches_only_that_year(sample_run, tmp_path):
     home = tmp_path / "home"
     shutil.copytree(sample_run.settings.home / "work", home / "work")
-    settings = Settings(home=home, input_dir=SAMPLE_DIR, config=Settings.load().config)
+    settings = Settings(home=home, input_dir=SAMPLE_DIR, pipeline=Settings.load().pipeline)
     (home / "dagster").mkdir(parents=True)
     with instance_for_test(temp_dir=str(home / "dagster")) as instance:
         result = execute_main_job(settings, instance, years=(2024, 2024))

@@ -49,8 +49,8 @@ def published_copy(sample_run, tmp_path):
     shutil.copy(sample_run.settings.work_db, tmp_path / "work" / "overgang.duckdb")
     work, published = tmp_path / "work" / "overgang.duckdb", tmp_path / "warehouse" / "overgang.duckdb"
     with duckdb.connect(str(work)) as con:
-        publish(con, published, sample_run.settings.storage_compatibility_version)
-    return work, published, sample_run.settings.storage_compatibility_version
+        publish(con, published, sample_run.settings.pipeline.storage_compatibility_version)
+    return work, published, sample_run.settings.pipeline.storage_compatibility_version
 
 
 def _kill_between_renames(work: Path, published: Path, version: str) -> None:

@@ -398,7 +398,9 @@ def test_an_input_folder_file_named_with_a_cpr_number_is_refused_unread(tmp_path
     folder = tmp_path / "input"
     _write(folder / "optagelse_2024.csv", [_row(1, 2024)])
     named = _write(folder / f"optagelse_2023_{IN_NAME}.csv", [_row(1, 2023)])
-    settings = Settings(home=tmp_path / "home", input_dir=folder, config=Settings.load().config, inbox=tmp_path / "in")
+    settings = Settings(
+        home=tmp_path / "home", input_dir=folder, pipeline=Settings.load().pipeline, inbox=tmp_path / "in"
+    )
     with pytest.raises(FileRejected) as err:
         extract_sources(settings)
     message = str(err.value)

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -27,6 +28,7 @@ import overgang.protection_cache as protection_cache
 import overgang.suppression as suppression
 import reports.cells as cells
 from overgang.groups import GroupScheme
+from overgang.pipeline_settings import SmallCell
 from overgang.protection_cache import ProtectionCache
 from overgang.settings import PROJECT_DIR
 from overgang.suppression import MIN_SPAN, PRIMARY, SECONDARY, check
@@ -34,7 +36,7 @@ from schemas.reference import GROUP_COLUMNS, read_groups
 from tests.attacker import Knowledge
 from tests.cli import overgang, overgang_process
 
-SMALL = {"min_count": 5, "min_denominator": 20}
+SMALL = SmallCell(min_count=5, min_denominator=20)
 # The shipped education groups, as the report's cube reads them (data/config/education_groups.csv).
 SCHEME = GroupScheme.from_rows([r[c] for c in GROUP_COLUMNS[:5]] for r in read_groups())
 
@@ -78,7 +80,7 @@ def part(shift: int = 0) -> dict:
     }
 
 
-def fresh(p: dict, small: dict = SMALL):
+def fresh(p: dict, small: SmallCell = SMALL):
     """protect() without any cache, as the code did before the cache."""
     new_process()
     out = cells._protected(p, small, SCHEME)
@@ -147,11 +149,11 @@ def test_anything_the_result_depends_on_changed_is_a_miss(tmp_path, monkeypatch,
     folder = tmp_path / "protection"
     cells._protected(part(), SMALL, SCHEME, ProtectionCache(folder))
     new_process()
-    p, small, store = part(), dict(SMALL), ProtectionCache(folder)
+    p, small, store = part(), SMALL, ProtectionCache(folder)
     if change == "count":
         p = part(shift=1)
     elif change in ("min_count", "min_denominator"):
-        small[change] += 1
+        small = replace(small, **{change: getattr(small, change) + 1})
     elif change == "code":
         monkeypatch.setattr(cells, "_FINGERPRINT", ["0" * 64])
     else:

@@ -44,7 +44,7 @@ def _without_new_year(con) -> None:
 def homes(sample_run, tmp_path):
     """The sample's working database (every year), one without its newest year, and that one
     published, as before a new spring."""
-    version = sample_run.settings.storage_compatibility_version
+    version = sample_run.settings.pipeline.storage_compatibility_version
     work = tmp_path / "work.duckdb"
     shutil.copy(sample_run.settings.work_db, work)
     old = tmp_path / "old.duckdb"

@@ -58,7 +58,7 @@ def stage(sample_run, tmp_path):
     """stage(before, after): `before` run on the working database, which (without its newest year)
     is then published the full way; `after` run on the working database (every year). Returns
     (work, published, version)."""
-    version = sample_run.settings.storage_compatibility_version
+    version = sample_run.settings.pipeline.storage_compatibility_version
 
     def make(before: list[str], after: list[str], control: bool = False):
         work = tmp_path / "work.duckdb"

@@ -55,7 +55,10 @@ FULL = textwrap.dedent(
 @pytest.fixture
 def published_home(tmp_path, keyed):
     settings = Settings(
-        home=tmp_path / "home", input_dir=tmp_path / "input", config=Settings.load().config, inbox=tmp_path / "inbox"
+        home=tmp_path / "home",
+        input_dir=tmp_path / "input",
+        pipeline=Settings.load().pipeline,
+        inbox=tmp_path / "inbox",
     )
     write_extract(settings.input_dir / "optagelse_2024.csv", TWO_ROWS)
     (settings.home / "dagster").mkdir(parents=True)
@@ -81,7 +84,7 @@ def test_a_disk_that_fills_mid_publish_leaves_the_published_warehouse_whole(publ
             FULL,
             str(settings.work_db),
             str(published),
-            settings.storage_compatibility_version,
+            settings.pipeline.storage_compatibility_version,
             str(limit),
         ],
         cwd=PROJECT_DIR,

@@ -132,7 +132,7 @@ def published_copy(sample_run, tmp_path_factory):
     (root / "warehouse").mkdir()
     shutil.copy(sample_run.settings.work_db, root / "work" / "overgang.duckdb")
     shutil.copy(sample_run.settings.warehouse, root / "warehouse" / "overgang.duckdb")
-    return root, sample_run.settings.storage_compatibility_version
+    return root, sample_run.settings.pipeline.storage_compatibility_version
 
 
 @pytest.mark.hostile
@@ -198,7 +198,7 @@ def test_runs_in_one_process_after_a_failed_run(tmp_path, keyed):
     given.mkdir()
     shutil.copy(SAMPLE_DIR / "optagelse_2024.csv", given)
     home = tmp_path / "home"
-    settings = Settings(home=home, input_dir=given, config=Settings.load().config, inbox=tmp_path / "inbox")
+    settings = Settings(home=home, input_dir=given, pipeline=Settings.load().pipeline, inbox=tmp_path / "inbox")
     (home / "dagster").mkdir(parents=True)
 
     def published_by() -> str:
@@ -253,7 +253,7 @@ def test_a_table_kept_out_of_the_warehouse_leaves_no_bytes_in_the_published_file
         )
         con.execute("INSERT INTO year_keys VALUES (2099, 'FINGERPRINT-CANARY-0123456789abcdef', false)")
         con.execute("CHECKPOINT")
-        publish(con, published, sample_run.settings.storage_compatibility_version)
+        publish(con, published, sample_run.settings.pipeline.storage_compatibility_version)
     data = published.read_bytes()
     assert b"STAGING-CANARY" not in data
     assert b"FINGERPRINT-CANARY" not in data

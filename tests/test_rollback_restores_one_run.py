@@ -29,7 +29,7 @@ def two_runs(sample_run, tmp_path, monkeypatch):
     home = tmp_path / "home"
     shutil.copytree(sample_run.settings.home, home, ignore=shutil.ignore_patterns("dagster"))
     monkeypatch.setenv("OVERGANG_HOME", str(home))
-    settings = Settings(home=home, input_dir=sample_run.settings.input_dir, config=sample_run.settings.config)
+    settings = Settings(home=home, input_dir=sample_run.settings.input_dir, pipeline=sample_run.settings.pipeline)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         first = con.execute("SELECT run_id FROM publication").fetchone()[0]
     return settings, first
@@ -42,10 +42,10 @@ def _publish_run_b(settings: Settings, with_publication_set: bool) -> None:
         for table in ("application_shares", "school_application_shares", "application_shares_by_sex", "applications"):
             work.execute(f"DELETE FROM {table} WHERE year = 2025")
         work.execute("COMMENT ON TABLE applications IS 'changed by run-b'")
-        publish(work, settings.warehouse, settings.storage_compatibility_version)
+        publish(work, settings.warehouse, settings.pipeline.storage_compatibility_version)
     if with_publication_set:
         write_publication_set(
-            settings.warehouse, settings.publication_dir, settings.config["small_cell"], "v1.0.0", None
+            settings.warehouse, settings.publication_dir, settings.pipeline.small_cell, "v1.0.0", None
         )
 
 

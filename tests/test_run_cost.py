@@ -43,7 +43,7 @@ def test_one_table_of_a_combined_step_can_still_be_loaded_alone(tmp_path):
     from overgang.settings import Settings
     from pipelines.definitions import build_definitions
 
-    settings = Settings(home=tmp_path / "home", input_dir=SAMPLE_DIR, config=Settings.load().config)
+    settings = Settings(home=tmp_path / "home", input_dir=SAMPLE_DIR, pipeline=Settings.load().pipeline)
     job = build_definitions(settings).resolve_implicit_global_asset_job_def()
     (tmp_path / "dagster").mkdir()
     with instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:

@@ -3,9 +3,11 @@ stops `overgang run` at once with the file (or variable), the key and what was e
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from overgang.config import load_config
+from overgang.pipeline_settings import SmallCell
 from overgang.settings import DATA_DIR, ConfigError, Settings
 from tests.cli import overgang
 
@@ -40,13 +42,8 @@ def test_a_misspelt_key_is_refused(tmp_path):
 
 def test_the_checked_settings_keep_the_interface_the_reports_use():
     checked, plain = Settings.load(checked=True), Settings.load()
-    assert (checked.kommune_code, checked.peers, checked.warehouse) == (
-        plain.kommune_code,
-        plain.peers,
-        plain.warehouse,
-    )
-    assert checked.config["small_cell"] == plain.config["small_cell"]
-    assert checked.intake == plain.intake  # the defaults in code and in the model agree
+    assert checked.warehouse == plain.warehouse
+    assert checked.pipeline == plain.pipeline  # one model: checked or not, the same values
 
 
 def test_overgang_run_stops_with_the_key_and_no_traceback(tmp_path):
@@ -62,5 +59,22 @@ def test_the_quick_commands_see_the_same_overrides_as_the_checked_ones(monkeypat
     monkeypatch.setenv("OVERGANG_SMALL_CELL__MIN_COUNT", "7")
     monkeypatch.setenv("OVERGANG_REPORT_YEAR", "2024")
     for settings in (Settings.load(), Settings.load(checked=True)):
-        assert settings.config["small_cell"] == {"min_count": 7, "min_denominator": 20}
-        assert settings.config["report_year"] == 2024
+        assert settings.pipeline.small_cell == SmallCell(min_count=7, min_denominator=20)
+        assert settings.pipeline.report_year == 2024
+
+
+@pytest.mark.integration
+def test_a_quick_command_names_a_section_it_cannot_read_without_a_traceback(sample_home, tmp_path):
+    """`overgang report` does not check every value (it must not pay pydantic's import), but a
+    section it cannot read at all is said like a checked setting: the variable, the key, what it
+    must be; not an AttributeError deep inside the report."""
+    done = overgang(tmp_path, "report", OVERGANG_SMALL_CELL="")
+    assert done.returncode == 1
+    assert "OVERGANG_SMALL_CELL: small_cell: must be a section of 'key: value' lines, got None" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_variable_in_lower_case_is_read_by_the_quick_and_the_checked_commands_alike(monkeypatch):
+    monkeypatch.setenv("overgang_small_cell__min_count", "9")
+    for settings in (Settings.load(), Settings.load(checked=True)):
+        assert settings.pipeline.small_cell.min_count == 9

@@ -230,7 +230,7 @@ from overgang.tenants import tenants_from_env
 from pipelines.shared import submit_runs, tenant_run_config, tenant_tags
 
 tenants = tenants_from_env()
-config = Settings.load(checked=True).config
+config = Settings.load(checked=True).pipeline
 foreign_home = tenant_run_config(tenants["odense"], config)
 foreign_database = tenant_run_config(tenants["aarhus"], config)
 foreign_database["resources"]["duckdb"]["config"]["database"] = str(tenants["odense"].work_db)

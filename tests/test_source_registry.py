@@ -83,7 +83,7 @@ WITH_TOY = (*SOURCES, TOY)
 
 def _settings(tmp_path: Path) -> Settings:
     base = Settings.load()
-    return Settings(home=tmp_path / "home", input_dir=base.input_dir, config=base.config, inbox=tmp_path / "inbox")
+    return Settings(home=tmp_path / "home", input_dir=base.input_dir, pipeline=base.pipeline, inbox=tmp_path / "inbox")
 
 
 def test_the_registry_makes_the_lists_that_were_written_by_hand():

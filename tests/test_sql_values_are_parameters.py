@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from assets.warehouse import publication
+from overgang.pipeline_settings import SmallCell
 from schemas.reference import GROUPS_FILE
 from schemas.sqltext import SQL, fill, ident, idents, literal
 
@@ -104,7 +105,7 @@ def test_publication_set_in_a_folder_whose_name_holds_a_quote(tmp_path, monkeypa
     monkeypatch.setattr(publication, "publication_rows", lambda con, small, scheme=None, store=None: empty)
     folder = tmp_path / "d'angelo'); COPY (SELECT 1) TO 'x.csv" / "publication"
     folder.parent.mkdir(parents=True)
-    written = publication.write_publication_set(warehouse, folder, {"min_count": 5}, "v1.0.0")
+    written = publication.write_publication_set(warehouse, folder, SmallCell(min_count=5, min_denominator=20), "v1.0.0")
     assert written["cells"] == 0
     with duckdb.connect(str(folder / "overgang_publication.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM cells").fetchone() == (0,)

@@ -70,7 +70,7 @@ NOTHING_VALID = {
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     found = Settings(
-        home=tmp_path / "home", input_dir=tmp_path / "none", config=Settings.load().config, inbox=tmp_path / "inbox"
+        home=tmp_path / "home", input_dir=tmp_path / "none", pipeline=Settings.load().pipeline, inbox=tmp_path / "inbox"
     )
     found.inbox_dir.mkdir(parents=True)
     return found

@@ -24,7 +24,10 @@ def test_a_later_decision_supersedes_and_keeps_its_decimals(sample_run, tmp_path
     done = overgang(tmp_path, "load", str(revised))
     assert "accepted" in done.stderr, done.stderr[-2000:]
     settings = sample_run.settings.__class__(
-        home=home, input_dir=sample_run.settings.input_dir, config=sample_run.settings.config, inbox=tmp_path / "inbox"
+        home=home,
+        input_dir=sample_run.settings.input_dir,
+        pipeline=sample_run.settings.pipeline,
+        inbox=tmp_path / "inbox",
     )
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         kept = con.execute(

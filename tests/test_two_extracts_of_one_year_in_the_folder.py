@@ -24,7 +24,9 @@ B = "optagelse_2024_rettet.csv"
 
 
 def _settings(tmp_path: Path, folder: Path) -> Settings:
-    return Settings(home=tmp_path / "home", input_dir=folder, config=Settings.load().config, inbox=tmp_path / "inbox")
+    return Settings(
+        home=tmp_path / "home", input_dir=folder, pipeline=Settings.load().pipeline, inbox=tmp_path / "inbox"
+    )
 
 
 def _folder(tmp_path: Path) -> Path:

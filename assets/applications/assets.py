@@ -233,7 +233,7 @@ def applications(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mate
     ),
 )
 def quarantine_share(context, duckdb: DuckDBResource, project: ProjectSettings) -> AssetCheckResult:
-    limit = project.settings().max_quarantine_share
+    limit = project.settings().pipeline.max_quarantine_share
     years = years_of(context) if context.has_partition_key or context.has_partition_key_range else []
     params = {"years": years}
     with duckdb.get_connection() as con:
@@ -300,7 +300,11 @@ def year_not_smaller(context, duckdb: DuckDBResource, project: ProjectSettings) 
     accepted = context.run.tags.get(ACCEPT_SMALLER_TAG, "") == "true"
     with duckdb.get_connection() as con:
         shrunk = shrunk_years(
-            con, settings.warehouse, years, settings.max_shrink_share, settings.max_shrink_share_new_year
+            con,
+            settings.warehouse,
+            years,
+            settings.pipeline.max_shrink_share,
+            settings.pipeline.max_shrink_share_new_year,
         )
     lines = [s.message() for s in shrunk]
     if accepted and shrunk:
@@ -310,7 +314,7 @@ def year_not_smaller(context, duckdb: DuckDBResource, project: ProjectSettings) 
         severity=AssetCheckSeverity.ERROR,
         description=" ".join(lines)
         if lines
-        else (f"No year shrank by more than {settings.max_shrink_share:.0%} against the published warehouse."),
+        else (f"No year shrank by more than {settings.pipeline.max_shrink_share:.0%} against the published warehouse."),
         metadata={"shrunk": MetadataValue.json([s.__dict__ for s in shrunk]), "accept_smaller": accepted},
     )
 

@@ -52,10 +52,10 @@ def build_national(config: NationalConfig, run_id: str | None = None) -> dict:
     settings = Settings.load(checked=True)
     scheme = read_scheme_file()
     sets = [combine.read_set(tenants[n]) for n in names]
-    national = combine.build(sets, tenants, scheme, int(settings.config["small_cell"]["min_count"]))
+    national = combine.build(sets, tenants, scheme, settings.pipeline.small_cell.min_count)
     # The set's mark names what made it: the Dagster run, or the call outside one.
     mark = run_id or f"national-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
-    return combine.write(national, scheme, home, settings.storage_compatibility_version, regions(), mark)
+    return combine.write(national, scheme, home, settings.pipeline.storage_compatibility_version, regions(), mark)
 
 
 @op(description="The national publication set and overview from the tenants' publication sets alone.")

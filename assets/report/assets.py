@@ -20,10 +20,11 @@ def council_report(context: AssetExecutionContext, project: ProjectSettings) -> 
     settings = project.settings()
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         loaded = kommuner_with_figures(con)
-    kommuner = [settings.kommune_code] if settings.kommune_code in loaded or not loaded else loaded
-    if kommuner != [settings.kommune_code]:
-        context.log.info(f"kommune {settings.kommune_code} has no figures; writing reports for {kommuner}")
-    paths = [render_report(settings, k, settings.config.get("report_year")) for k in kommuner]
+    home_kommune = settings.pipeline.municipality.kommune_code
+    kommuner = [home_kommune] if home_kommune in loaded or not loaded else loaded
+    if kommuner != [home_kommune]:
+        context.log.info(f"kommune {home_kommune} has no figures; writing reports for {kommuner}")
+    paths = [render_report(settings, k, settings.pipeline.report_year) for k in kommuner]
     # Reports as published: a copy of each, under its year and this run's id, never overwritten.
     kept = keep(settings.reports_dir, paths, context.run_id)
     return MaterializeResult(

@@ -302,7 +302,7 @@ def publish_warehouse(
         if half_built:
             raise half_built_error(context, half_built)
         context.log.info(f"publishing {settings.warehouse} …")
-        metadata = publish(con, settings.warehouse, settings.storage_compatibility_version)
+        metadata = publish(con, settings.warehouse, settings.pipeline.storage_compatibility_version)
     if not metadata["previous"].endswith(".duckdb") and metadata["previous"] != "none":
         context.log.warning(f"The warehouse that was published before this run is damaged: {metadata['previous']}.")
     # The extracts this publication holds become their years' current extracts in the inbox.
@@ -341,8 +341,8 @@ def publication_set(project: ProjectSettings) -> MaterializeResult:
         metadata=write_publication_set(
             settings.warehouse,
             settings.publication_dir,
-            settings.config["small_cell"],
-            settings.storage_compatibility_version,
+            settings.pipeline.small_cell,
+            settings.pipeline.storage_compatibility_version,
             protection_cache.at_home(settings.home),
         )
     )

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from overgang.groups import GroupScheme
+from overgang.pipeline_settings import SmallCell
 from overgang.protection_cache import ProtectionCache
 from overgang.suppression import check
 from reports.cells import load_published, read_scheme, share_pct
@@ -88,7 +89,7 @@ SPLIT_VIEW = (
 
 def publication_rows(
     con: duckdb.DuckDBPyConnection,
-    small: dict,
+    small: SmallCell,
     scheme: GroupScheme | None = None,
     store: ProtectionCache | None = None,
 ) -> pd.DataFrame:
@@ -154,7 +155,7 @@ def publication_rows(
 
 
 def write_publication_set(
-    warehouse: Path, folder: Path, small: dict, storage_version: str, store: ProtectionCache | None = None
+    warehouse: Path, folder: Path, small: SmallCell, storage_version: str, store: ProtectionCache | None = None
 ) -> dict:
     """Build the publication set from the internal warehouse into `folder`, replacing it whole.
     `store`: the home's protection cache (never inside `folder`), or None."""

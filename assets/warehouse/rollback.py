@@ -108,8 +108,8 @@ def rollback(settings: Settings) -> RolledBack:
                 write_publication_set(
                     current,
                     publication,
-                    settings.config["small_cell"],
-                    settings.storage_compatibility_version,
+                    settings.pipeline.small_cell,
+                    settings.pipeline.storage_compatibility_version,
                     protection_cache.at_home(settings.home),
                 )
                 remade.append("the publication set")

@@ -104,7 +104,7 @@ def import_folder(
             if sha == UNREAD:  # refused unread before and unchanged: said again, not recorded again
                 last = last_word(rows, "", scrub(path.name))
                 message = last["message"] if last else f"{scrub(path.name)}: refused unread (see the inbox ledger)"
-                outcomes.append(Outcome(scrub(path.name), "rejected", None, None, None, message, ""))
+                outcomes.append(Outcome.rejected(scrub(path.name), message))
                 continue
             if sha:
                 last = last_word(rows, sha)
@@ -114,7 +114,7 @@ def import_folder(
                     continue
                 if last is not None and last["outcome"] == "rejected":
                     stored = Path(last["stored_as"]) if last["stored_as"] else None
-                    outcomes.append(Outcome(path.name, "rejected", None, None, stored, last["message"], sha))
+                    outcomes.append(Outcome.rejected(path.name, last["message"], stored_as=stored, sha256=sha))
                     continue
             outcome = take(path, settings, copy=True, sha256=sha, link=True)
             outcomes.append(outcome)

@@ -49,6 +49,46 @@ class Outcome:
     message: str
     sha256: str
 
+    # One constructor per outcome, named for it: what each carries is stated here once.
+    @classmethod
+    def accepted(
+        cls, file: str, kind: str | None, year: int | None, stored_as: Path, message: str, sha256: str
+    ) -> Outcome:
+        return cls(file, "accepted", kind, year, stored_as, message, sha256)
+
+    @classmethod
+    def duplicate(cls, file: str, stored_as: Path, message: str, sha256: str) -> Outcome:
+        return cls(file, "duplicate", None, None, stored_as, message, sha256)
+
+    @classmethod
+    def waiting(cls, file: str, message: str, sha256: str) -> Outcome:
+        """Still being written: left in the inbox, tried again later."""
+        return cls(file, "waiting", None, None, None, message, sha256)
+
+    @classmethod
+    def rejected(
+        cls,
+        file: str,
+        message: str,
+        *,
+        stored_as: Path | None = None,
+        sha256: str = "",
+        kind: str | None = None,
+        year: int | None = None,
+    ) -> Outcome:
+        """`stored_as`: where the file was kept (rejected/, its reason file), if it was moved."""
+        return cls(file, "rejected", kind, year, stored_as, message, sha256)
+
+    @classmethod
+    def loaded(cls, file: str, year: int, stored_as: Path, message: str, sha256: str) -> Outcome:
+        """A received extract whose run published it."""
+        return cls(file, "loaded", "applications", year, stored_as, message, sha256)
+
+    @classmethod
+    def failed(cls, file: str, year: int, stored_as: Path, message: str, sha256: str) -> Outcome:
+        """A received extract whose run failed."""
+        return cls(file, "failed", "applications", year, stored_as, message, sha256)
+
 
 def _taken(stored: Path) -> tuple[int, int]:
     """Size and modification time of a stored file as it is read (through its link, if any)."""
@@ -84,7 +124,7 @@ def _reject(
         else "Correct the file and drop it into the inbox again"
     )
     reason.write_text(f"{path.name} was not loaded.\n\n{message}\n\n{again}.\n", encoding="utf-8")
-    outcome = Outcome(path.name, "rejected", None, None, reason if link else target, message, sha)
+    outcome = Outcome.rejected(path.name, message, stored_as=reason if link else target, sha256=sha)
     _record(settings, outcome)
     return outcome
 
@@ -146,7 +186,7 @@ def _refuse_unread(path: Path, settings: Settings, what: str, copy: bool) -> Out
         target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(path, target)  # rename moves a link or pipe itself, never what it points at
         target.with_name(target.name + ".reason.txt").write_text(f"{message}\n", encoding="utf-8")
-    outcome = Outcome(scrub(path.name), "rejected", None, None, target, message, "")
+    outcome = Outcome.rejected(scrub(path.name), message, stored_as=target)
     _record(settings, outcome)
     return outcome
 
@@ -187,14 +227,9 @@ def take(path: Path, settings: Settings, copy: bool, sha256: str | None = None, 
         try:
             return _reject(settings, path, sidecar(path), message, "", copy or link, link)
         except OSError as again:
-            return Outcome(
+            return Outcome.rejected(
                 path.name,
-                "rejected",
-                None,
-                None,
-                None,
                 f"{message} It could not be moved to rejected/ either ({again.strerror}): it is left where it is.",
-                "",
             )
 
 
@@ -216,11 +251,8 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
     already = loaded_as(settings, sha)
     if already is not None:
         waits = already.parent.name == "pending"
-        outcome = Outcome(
+        outcome = Outcome.duplicate(
             path.name,
-            "duplicate",
-            None,
-            None,
             already,
             f"already {'received (its run has not finished)' if waits else 'loaded'} as "
             f"{ledger_text(settings, already)}: nothing changes",
@@ -233,17 +265,13 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
         _record(settings, outcome)
         return outcome
     try:
-        found = recognise(path, settings.published_sum_tolerance_pp, settings.intake)
+        found = recognise(path, settings.pipeline.published_sum_tolerance_pp, settings.pipeline.intake)
     except FileRejected as err:
         return _reject(settings, path, meta, scrub(str(err)), sha, copy, link)
     if _signature(path) != before:
         # Still being copied or written: taken at a line boundary it would pass as a short file.
-        return Outcome(
+        return Outcome.waiting(
             path.name,
-            "waiting",
-            None,
-            None,
-            None,
             "the file changed while it was read (still being copied?): left in place, tried again later",
             sha,
         )
@@ -269,7 +297,7 @@ def _receive(path: Path, settings: Settings, copy: bool, known_sha: str | None =
     # The file as it was hashed, for the run to compare with: a copy as it is (its original unchanged
     # while it was copied), a moved or linked file (the same file) as it was when hashed.
     taken = _taken(stored) if copy and not link and _signature(path) == before else before
-    outcome = Outcome(path.name, "accepted", found.kind, found.year, stored, found.detail, sha)
+    outcome = Outcome.accepted(path.name, found.kind, found.year, stored, found.detail, sha)
     _record(settings, outcome, "received" if found.kind == "applications" else "accepted", taken)
     return outcome
 
@@ -303,7 +331,7 @@ def _two_of_a_year(settings: Settings, path: Path, year: int, sha: str, other: P
     reason = settings.inbox_dir / "rejected" / f"{path.name}.reason.txt"
     reason.parent.mkdir(parents=True, exist_ok=True)
     reason.write_text(f"{path.name} was not loaded.\n\n{message}\n", encoding="utf-8")
-    return Outcome(path.name, "rejected", "applications", year, reason, message, sha)
+    return Outcome.rejected(path.name, message, stored_as=reason, sha256=sha, kind="applications", year=year)
 
 
 def _refuse_cpr_name(path: Path, settings: Settings, copy: bool) -> Outcome:
@@ -320,7 +348,7 @@ def _refuse_cpr_name(path: Path, settings: Settings, copy: bool) -> Outcome:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(path, target)
         target.with_name(target.name + ".reason.txt").write_text(f"{message}\n", encoding="utf-8")
-    outcome = Outcome(safe, "rejected", None, None, target, message, "")
+    outcome = Outcome.rejected(safe, message, stored_as=target)
     _record(settings, outcome)
     return outcome
 
@@ -350,10 +378,8 @@ def promote(settings: Settings, published: dict[int, set[str]]) -> list[Outcome]
             for old in sorted(p for p in folder.iterdir() if p.is_file() or p.is_symlink()):
                 _supersede(settings, old)
             stored = _place(path, folder / path.name, copy=False)
-            outcome = Outcome(
+            outcome = Outcome.loaded(
                 path.name,
-                "loaded",
-                "applications",
                 year,
                 stored,
                 f"Optagelse.dk extract for {year}, published",
@@ -396,7 +422,7 @@ def fail_pending(
             target.with_name(target.name + ".reason.txt").write_text(
                 f"{path.name} was not loaded.\n\n{message}\n", encoding="utf-8"
             )
-            outcome = Outcome(path.name, "failed", "applications", year, target, message, sha)
+            outcome = Outcome.failed(path.name, year, target, message, sha)
             _record(settings, outcome)
             done.append(outcome)
     return done

@@ -33,7 +33,7 @@ from intake.sources.tables import (
     read_xlsx_rows,
 )
 from overgang.encoding import UnreadableFile, inspect
-from overgang.settings import INTAKE_DEFAULTS
+from overgang.pipeline_settings import Intake
 from schemas.reference import column_map
 from schemas.sources import SOURCES, Source, by_kind, recognition_order, resolve
 
@@ -195,9 +195,7 @@ def _encoding_as_the_run_reads_it(path: Path) -> str:
         raise FileRejected(str(err)) from None
 
 
-def extract_year(
-    path: Path, header: list[str], encoding: str, max_field_bytes: int = INTAKE_DEFAULTS["max_field_bytes"]
-) -> int:
+def extract_year(path: Path, header: list[str], encoding: str, max_field_bytes: int = Intake().max_field_bytes) -> int:
     """The application year of an extract: the year most of its application dates fall in."""
     columns = match_extract_columns(header, path.name)
     position = header.index(columns["application_date"])
@@ -268,19 +266,18 @@ def expected(sources: tuple[Source, ...] = SOURCES) -> str:
 
 
 def recognise(
-    path: Path, tolerance_pp: float = 0.2, limits: dict | None = None, sources: tuple[Source, ...] = SOURCES
+    path: Path, tolerance_pp: float = 0.2, limits: Intake | None = None, sources: tuple[Source, ...] = SOURCES
 ) -> Recognised:
     """The file's kind (and year, for an extract), or FileRejected saying what was expected.
-    `limits` (settings.intake) bound what one file may cost: field and line length, an .xlsx
+    `limits` (settings.pipeline.intake) bound what one file may cost: field and line length, an .xlsx
     file's unpacked size and rows, seconds per file. `sources`: the registry (schemas/sources.py)."""
-    limits = {**INTAKE_DEFAULTS, **(limits or {})}
-    deadline = time.monotonic() + float(limits["max_seconds_per_file"])
+    limits = limits or Intake()
+    deadline = time.monotonic() + limits.max_seconds_per_file
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        if path.stat().st_size > limits["max_line_bytes"]:
+        if path.stat().st_size > limits.max_line_bytes:
             raise FileRejected(
-                f"{path.name}: a YAML file larger than {_kb(limits['max_line_bytes'])} is not a table of "
-                "targets or goals."
+                f"{path.name}: a YAML file larger than {_kb(limits.max_line_bytes)} is not a table of targets or goals."
             )
         return _recognise_yaml(path, sources)
     if suffix not in (".csv", ".txt", ".xlsx"):
@@ -288,8 +285,8 @@ def recognise(
             f"{path.name}: Overgang reads .csv, .txt, .xlsx and .yaml files; expected {expected(sources)}."
         )
     if suffix == ".xlsx":
-        check_xlsx_size(path, limits["max_xlsx_uncompressed_bytes"])
-        header = read_xlsx_rows(path, max_rows=limits["max_xlsx_rows"], deadline=deadline).header
+        check_xlsx_size(path, limits.max_xlsx_uncompressed_bytes)
+        header = read_xlsx_rows(path, max_rows=limits.max_xlsx_rows, deadline=deadline).header
     else:
         text, encoding = _head(path)
         lines = text.splitlines()
@@ -309,11 +306,11 @@ def recognise(
                 f"{path.name}: the file ends in the middle of its last line ({short} of {len(header)} "
                 "fields, no final line break). It looks truncated: copy or export it again."
             )
-        if not scan_extract(path, int(limits["max_line_bytes"]), deadline):
+        if not scan_extract(path, limits.max_line_bytes, deadline):
             # Not UTF-8 throughout: Windows-1252, or two encodings mixed (the first 64 KB may be
             # either), decided by the run's own check.
             encoding = _encoding_as_the_run_reads_it(path)
-        year = extract_year(path, header, encoding, int(limits["max_field_bytes"]))
+        year = extract_year(path, header, encoding, limits.max_field_bytes)
         return Recognised("applications", year, f"Optagelse.dk extract for {year}")
     if path.stat().st_size > SMALL_FILE:
         raise FileRejected(

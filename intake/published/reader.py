@@ -424,7 +424,7 @@ def _sum_to_100(
 
 def read(path: Path, source, settings) -> tuple[pd.DataFrame, list[Failure]]:
     """The registry's reader (schemas/sources.py)."""
-    return read_published(path, settings.published_sum_tolerance_pp)
+    return read_published(path, settings.pipeline.published_sum_tolerance_pp)
 
 
 def recognise(seen: Seen, source) -> str | None:

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from intake.sources.files import SHIPPED, processed_dir
+from overgang.pipeline_settings import as_dict
 from overgang.settings import DATA_DIR, PROJECT_DIR, Settings
 from schemas.published import this_year
 from schemas.sources import SOURCES
@@ -67,7 +68,7 @@ def _code() -> bytes:
 def fingerprint(settings: Settings, asset: str) -> str:
     """Of the asset `asset` (a registry source's name, or REFERENCE for the reference tables)."""
     digest = hashlib.sha256(asset.encode() + b"\0" + _code())
-    digest.update(json.dumps(settings.config, sort_keys=True, default=str).encode())
+    digest.update(json.dumps(as_dict(settings.pipeline), sort_keys=True, default=str).encode())
     digest.update(f"year {this_year()}".encode())  # a checked figure may not be after today's year
     for folder in (DATA_DIR / "config", DATA_DIR / "reference"):
         _hash_files(digest, folder)

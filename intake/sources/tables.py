@@ -20,6 +20,7 @@ import pandas as pd
 
 from overgang.cpr import scrub
 from overgang.encoding import UnreadableFile, inspect
+from overgang.pipeline_settings import Intake
 
 
 class FileRejected(ValueError):
@@ -156,10 +157,10 @@ def check_xlsx_size(path: Path, limit: int) -> None:
         )
 
 
-def _intake_limits() -> dict:
+def _intake_limits() -> Intake:
     from overgang.settings import Settings
 
-    return Settings.load().intake
+    return Settings.load().pipeline.intake
 
 
 def read_xlsx_rows(
@@ -168,9 +169,9 @@ def read_xlsx_rows(
     from openpyxl import load_workbook
 
     limits = _intake_limits()
-    check_xlsx_size(path, int(limits["max_xlsx_uncompressed_bytes"]))
-    max_rows = int(limits["max_xlsx_rows"]) if max_rows is None else max_rows
-    deadline = time.monotonic() + float(limits["max_seconds_per_file"]) if deadline is None else deadline
+    check_xlsx_size(path, limits.max_xlsx_uncompressed_bytes)
+    max_rows = limits.max_xlsx_rows if max_rows is None else max_rows
+    deadline = time.monotonic() + limits.max_seconds_per_file if deadline is None else deadline
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
