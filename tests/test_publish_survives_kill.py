@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import build_init_resource_context
 
 from assets.resources import WorkDatabase
 from assets.warehouse.assets import NOT_PUBLISHED, publish, sane
@@ -29,7 +30,7 @@ from tests.cli import child_env
 
 def _in_run(path: Path) -> WorkDatabase:
     db = WorkDatabase(database=str(path))
-    db.setup_for_execution(None)
+    db.setup_for_execution(build_init_resource_context())
     return db
 
 
@@ -97,7 +98,7 @@ def test_a_second_run_in_the_same_process_opens_the_file_again(tmp_path):
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    db.setup_for_execution(None)
+    db.setup_for_execution(build_init_resource_context())
     try:
         with db.get_connection() as con:
             assert con.execute("SELECT list(k ORDER BY k) FROM t").fetchone() == ([1, 2],)
