@@ -1,33 +1,38 @@
 """Which printed national and region shares are withheld (``reports/aggregates.py``), decided once
-per publish and kept in the warehouse, so a report reads the decision instead of solving it again.
+and kept in the home's cache, so the next report reads the decision instead of solving it again.
 
 The decision is the same for every report: per year, one integer system of every loaded
 kommune's cube with each share the loaded kommuner add up to. On the sample it took 1.3 s of
-`overgang report`'s 1.4 s (bench/README.md, rounds 26-27). The run decides it before publishing
-and keeps it in the table `aggregates_withheld`: per year, the digest of everything the decision
-rests on and the shares withheld. A report uses a year's row only when the digest is what the
-warehouse, the settings and the code give now, and its MAC verifies under the home's key (the
-protection cache's, ``var/cache/protection.key``); for any other year (an older warehouse, a
-setting or the code changed, a table or row edited since, another home) it decides again, as
-before. The next run decides again only the years whose digest changed: a new spring, its own year.
+`overgang report`'s 1.4 s (bench/README.md, rounds 26-27); at 1 M rows 2-6 s. The first report
+after a publish (the run's own council report) decides each year and keeps the result in
+``<home>/cache/aggregates_withheld.json``: per year, a keyed digest of everything the decision
+rests on, the shares withheld, and a MAC of both. A report uses a year's entry only when its
+digest is what the warehouse, the settings and the code give now and its MAC verifies; any other
+year (a new spring, an edited count or entry, other settings or code, another home) is decided
+again and its entry replaced. A new spring thus solves its own year, not all of them.
 
-What a kept row is trusted for: the same as the counts beside it. The warehouse is written only by
-`publish` (assets/warehouse/append.py rests on that too), and a row needs the home's key besides.
-Unlike a cached cube's labels, a kept decision is not audited again when read: the audit is the
-decision, and repeating it is the 1.3 s this saves.
+The digest is an HMAC-SHA256 under the protection cache's key (``overgang/protection_cache.py``,
+``<home>/cache/protection.key``) of the year's rows of the three søgetal tables its cubes are
+made from (every row, sorted, hashed in SQL), the education groups, the shares that could be
+printed (area, group, share, the area's kommuner), the small-cell settings and the code (the files
+of this decision and of protection, and the solver's version). Keyed, as the cache's names are:
+a plain hash of the counts in a file outside the warehouse would let a reader of the published
+cells test guesses of the hidden ones. An entry holds no count.
 
-The digest (SHA-256) covers the year's rows of the three søgetal tables its cubes are made from
-(every row, sorted, in SQL), the education groups, the shares that could be printed (area, group,
-share, the area's kommuner), the small-cell settings and the code: the files of this decision and
-of protection (``reports/cells.py: _fingerprint``). Not a keyed hash: it sits in the internal
-warehouse beside the counts it is made of, which anyone who can read it reads anyway.
+What an entry is trusted for: unlike a cached cube's labels, a kept decision is not audited again
+when read (the audit is the decision; repeating it is what this saves). It is trusted on its MAC
+under the home's key, as the protection cache's file names are; deleting the file is always safe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import duckdb
 
@@ -36,9 +41,6 @@ from overgang.groups import GroupScheme
 from reports import aggregates
 from reports.aggregates import Aggregate, withheld
 from reports.cells import _fingerprint, build_cube, load_published
-from schemas.sqltext import fill, ident
-
-TABLE = "aggregates_withheld"
 
 # Every row a year's cubes are made from (reports/cells.py: load_published reads a subset of
 # these): a row as JSON, so no value can run into the next.
@@ -91,7 +93,7 @@ def _code() -> str:
     return protection_cache.code_fingerprint(__file__, aggregates.__file__, extra=str(_fingerprint()))
 
 
-def _digest(counts: str, groups: str, found: list[Aggregate], small: dict, code: str) -> str:
+def _digest(key: bytes, counts: str, groups: str, found: list[Aggregate], small: dict, code: str) -> str:
     material = {
         "counts": counts,
         "groups": groups,
@@ -99,45 +101,73 @@ def _digest(counts: str, groups: str, found: list[Aggregate], small: dict, code:
         "small_cell": small,
         "code": code,
     }
-    return hashlib.sha256(protection_cache.canonical(material)).hexdigest()
+    return hmac.new(key, protection_cache.canonical(material), hashlib.sha256).hexdigest()
 
 
-def _mac(key: bytes, year: int, digest: str, shares: str) -> str:
+FILE = "aggregates_withheld.json"
+FORMAT = 1
+
+
+def _file(store: protection_cache.ProtectionCache) -> Path:
+    """Beside the protection cache's folder and key, in the home's cache."""
+    return store.folder.parent / FILE
+
+
+def _mac(key: bytes, year: int, digest: str, shares: list) -> str:
     return hmac.new(key, protection_cache.canonical([year, digest, shares]), hashlib.sha256).hexdigest()
 
 
-def _shares_text(shares: set[tuple[str, str]]) -> str:
-    return json.dumps(sorted(shares), ensure_ascii=False)
-
-
-def _kept(con, key: bytes | None) -> dict[int, tuple[str, set[tuple[str, str]]]]:
-    """The decisions the warehouse keeps whose MAC this home's key verifies, per year: (digest,
-    withheld). Empty without the table or the key."""
-    if (
-        key is None
-        or not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $t", {"t": TABLE}).fetchone()[0]
-    ):
+def _kept(store: protection_cache.ProtectionCache, key: bytes) -> dict[int, tuple[str, set[tuple[str, str]]]]:
+    """The decisions kept whose MAC this home's key verifies, per year: (digest, withheld). An
+    entry that does not verify (edited, another key, torn, not this code's) is left out."""
+    try:
+        entries = json.loads(_file(store).read_bytes())["years"]
+    except (OSError, ValueError, TypeError, KeyError):
         return {}
     out = {}
-    rows = con.execute(fill("SELECT year, inputs, withheld, mac FROM ${t}", t=ident(TABLE))).fetchall()
-    for year, digest, shares, mac in rows:
+    for year, entry in entries.items() if isinstance(entries, dict) else ():
         try:
-            if not hmac.compare_digest(str(mac), _mac(key, int(year), str(digest), str(shares))):
-                continue  # not written with this home's key: decided again
-            out[int(year)] = (str(digest), {(str(a), str(g)) for a, g in json.loads(shares)})
-        except (TypeError, ValueError):
+            digest, shares, mac = entry["inputs"], entry["withheld"], entry["mac"]
+            if hmac.compare_digest(str(mac), _mac(key, int(year), str(digest), shares)):
+                out[int(year)] = (str(digest), {(str(a), str(g)) for a, g in shares})
+        except (TypeError, ValueError, KeyError):
             continue
     return out
 
 
+def _keep(store: protection_cache.ProtectionCache, key: bytes, decided: dict) -> None:
+    """The entries kept with this process's decisions put in, written atomically (a temporary file,
+    then os.replace: two reports at once leave one whole file). A home that cannot be written
+    costs the next report time, not this one."""
+    kept = {**_kept(store, key), **decided}
+    years = {}
+    for year, (digest, shares) in sorted(kept.items()):
+        listed = sorted([a, g] for a, g in shares)
+        years[str(year)] = {"inputs": digest, "withheld": listed, "mac": _mac(key, year, digest, listed)}
+    path = _file(store)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(protection_cache.canonical({"format": FORMAT, "years": years}))
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
 def decide(
     con: duckdb.DuckDBPyConnection, small: dict, scheme: GroupScheme, store, nationals: dict
-) -> dict[int, tuple[str, set[tuple[str, str]]]]:
-    """Per year with a national or region figure: the digest of what its decision rests on and
-    the (area, group) shares ("Hele landet" or a region's name) not printed because, with the
-    loaded kommuner's shown counts, they would narrow a hidden cell below the rule. A year whose
-    digest the warehouse keeps is read, not solved. The protected cubes are loaded only for a year
-    where some printed share is what the loaded kommuner add up to."""
+) -> dict[int, set[tuple[str, str]]]:
+    """Per year with a national or region figure: the (area, group) shares ("Hele landet" or a
+    region's name) not printed because, with the loaded kommuner's shown counts, they would
+    narrow a hidden cell below the rule. A year whose entry the home keeps (`store`: its
+    protection cache; None keeps nothing) is read, not solved; a year solved is kept. The
+    protected cubes are loaded only for a year where some printed share is what the loaded
+    kommuner add up to."""
     regions: dict[str, set[int]] = {}
     for code, region in con.execute("SELECT kommune_code, region FROM kommuner").fetchall():
         regions.setdefault(region, set()).add(int(code))
@@ -147,12 +177,14 @@ def decide(
            WHERE kommune_code <> 0 AND grade = '9+10' AND geography_basis = 'school' GROUP BY ALL"""
     ).fetchall():
         counts.setdefault(int(y), {}).setdefault(int(k), {})[group] = int(n)
-    rows = {int(y): str(d) for y, d in con.execute(_ROWS).fetchall()}
-    scheme_rows = str((con.execute(_GROUPS).fetchone() or ("",))[0])
+    key = store.key() if store is not None else None
+    rows, scheme_rows, kept, code = {}, "", {}, ""
+    if key is not None:
+        rows = {int(y): str(d) for y, d in con.execute(_ROWS).fetchall()}
+        scheme_rows = str((con.execute(_GROUPS).fetchone() or ("",))[0])
+        kept, code = _kept(store, key), _code()
     published = _region_shares(con)
-    kept = _kept(con, store.key() if store is not None else None)
-    code = _code()
-    out = {}
+    out, solved = {}, {}
     for year, (shares, source) in nationals.items():
         found = [Aggregate("Hele landet", g, v, None) for g, v in sorted(shares.items())] if source else []
         for region in sorted(regions):
@@ -162,49 +194,24 @@ def decide(
             ]
         if not found or year not in counts:
             continue
-        digest = _digest(rows.get(year, ""), scheme_rows, found, small, code)
-        if year in kept and kept[year][0] == digest:
-            out[year] = kept[year]
+        digest = _digest(key, rows.get(year, ""), scheme_rows, found, small, code) if key is not None else ""
+        if key is not None and year in kept and kept[year][0] == digest:
+            out[year] = kept[year][1]
             continue
         values = {k: build_cube(groups, {}, {}, {}, (), scheme).values for k, groups in counts[year].items()}
 
         def cubes(year=year):
             return {k: p for (k, _), p in load_published(con, small, None, [year], scheme, store).items()}
 
-        out[year] = digest, withheld(values, cubes, found, small["min_count"])
+        out[year] = withheld(values, cubes, found, small["min_count"])
+        solved[year] = digest, out[year]
+    if key is not None and solved:
+        _keep(store, key, solved)
     return out
 
 
 def aggregates_withheld(
     con: duckdb.DuckDBPyConnection, small: dict, scheme: GroupScheme, store, nationals: dict
 ) -> dict[int, set[tuple[str, str]]]:
-    """`decide`'s withheld shares per year, for a report."""
-    return {year: shares for year, (_, shares) in decide(con, small, scheme, store, nationals).items()}
-
-
-def keep(con: duckdb.DuckDBPyConnection, decided: dict[int, tuple[str, set[tuple[str, str]]]], store) -> None:
-    """Write the decisions into the working database (the run, before publishing), each row with
-    its MAC under this home's key (the protection cache's, ``overgang/protection_cache.py``): a
-    row edited or written without the key is decided again by the report. A year's row is
-    replaced only when it changed, so an unchanged year's row stays as published and a new spring
-    is still published by appending (assets/warehouse/append.py). Without a key nothing is kept."""
-    key = store.key() if store is not None else None
-    if key is None:
-        return
-    con.execute(
-        fill(
-            "CREATE TABLE IF NOT EXISTS ${t} (year INTEGER, inputs VARCHAR, withheld VARCHAR, mac VARCHAR)",
-            t=ident(TABLE),
-        )
-    )
-    kept = _kept(con, key)
-    con.execute(fill("DELETE FROM ${t} WHERE NOT list_contains($ys, year)", t=ident(TABLE)), {"ys": sorted(decided)})
-    for year, (digest, shares) in sorted(decided.items()):
-        if year in kept and kept[year] == (digest, shares):
-            continue
-        text = _shares_text(shares)
-        con.execute(fill("DELETE FROM ${t} WHERE year = $y", t=ident(TABLE)), {"y": year})
-        con.execute(
-            fill("INSERT INTO ${t} VALUES ($y, $d, $w, $m)", t=ident(TABLE)),
-            {"y": year, "d": digest, "w": text, "m": _mac(key, year, digest, text)},
-        )
+    """What a report does not print, per year (`decide`)."""
+    return decide(con, small, scheme, store, nationals)

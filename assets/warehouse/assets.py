@@ -275,34 +275,6 @@ def refuse_changed_extracts(con, settings, run_id: str) -> None:
     )
 
 
-def keep_withheld_shares(con: duckdb_lib.DuckDBPyConnection, settings) -> None:
-    """The national and region shares no report may print, decided once here for every report
-    and kept in the published warehouse (reports/withheld.py): a report reads them instead of
-    solving them again. Where they cannot be decided (groups that make no table of counts, a cube
-    that cannot be protected), nothing is kept and the report decides, and says why, itself."""
-    from overgang import protection_cache
-    from overgang.groups import GroupSchemeError
-    from overgang.suppression import DisclosureError
-    from reports.cells import read_scheme
-    from reports.data import national_shares
-    from reports.withheld import decide, keep
-
-    try:
-        scheme = read_scheme(con)
-        years = [
-            int(y)
-            for (y,) in con.execute(
-                "SELECT DISTINCT year FROM application_shares WHERE kommune_code <> 0 ORDER BY year"
-            ).fetchall()
-        ]
-        small = settings.config["small_cell"]
-        store = protection_cache.at_home(settings.home)
-        decided = decide(con, small, scheme, store, national_shares(con, years, scheme))
-    except (GroupSchemeError, DisclosureError, duckdb_lib.CatalogException):
-        return
-    keep(con, decided, store)
-
-
 def publish_warehouse(
     context: AssetExecutionContext, duckdb: DuckDBResource, project: ProjectSettings
 ) -> MaterializeResult:
@@ -318,7 +290,6 @@ def publish_warehouse(
             "SELECT year, any_value(run_id) FROM partitions_in_progress GROUP BY year ORDER BY year"
         ).fetchall()
         if not half_built:
-            keep_withheld_shares(con, settings)
             # Which run made this version (the report prints it in its footer), and whether any of it
             # is the shipped synthetic sample (the report then says so on every page).
             con.execute(
