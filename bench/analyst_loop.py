@@ -5,9 +5,16 @@
 Setup (not timed): a home whose warehouse holds the shipped sample's 2015-2024. Each timed
 `load` starts from a copy of that home and loads the sample's 2025 file (3,720 rows, about one
 municipality's year). Every command is the real CLI in a fresh Python process. Medians.
+`bare_duckdb_s` is the reference of issue 33's query target: a bare
+`python -c "import duckdb; duckdb.connect().execute('select 1')"`.
 Results: bench/results/analyst_loop.json.
 
-    uv run python bench/analyst_loop.py [--repeat 3]
+With --baseline DIR (another checkout, e.g. `git clone -q . ../before && git -C ../before checkout
+<commit>`), its code runs the same commands in turn with this one's, each in a home its own
+`overgang run` built, with this checkout's Python and packages; its figures are under `baseline`.
+On a shared machine only runs made side by side can be compared.
+
+    uv run python bench/analyst_loop.py [--repeat 3] [--baseline ../before]
 """
 
 from __future__ import annotations
@@ -34,9 +41,9 @@ def _env(home: Path, input_dir: Path) -> dict:
     return {**env, "OVERGANG_HOME": str(home), "OVERGANG_INPUT_DIR": str(input_dir), "OVERGANG_CPR_KEY": KEY}
 
 
-def _timed(env: dict, *args: str) -> float:
+def _timed(env: dict, *args: str, root: Path = ROOT) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=root, env=env, capture_output=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"overgang {' '.join(args)} failed:\n{done.stdout.decode()[-2000:]}{done.stderr.decode()[-2000:]}")
@@ -80,18 +87,32 @@ def _step_seconds(home: Path) -> dict:
     }
 
 
+def _bare_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import duckdb; duckdb.connect().execute('select 1')"], check=True)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout, run in turn with this one")
     args = parser.parse_args()
+    roots = {"this": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
+    times: dict[str, dict[str, list[float]]] = {label: {} for label in roots}
+
+    def note(label: str, what: str, seconds: float) -> None:
+        times[label].setdefault(what, []).append(seconds)
+
+    load_parts, parts, rows = {}, {}, 0
     with tempfile.TemporaryDirectory(prefix="overgang-loop-") as tmp:
         tmp = Path(tmp)
         base_input = tmp / "input"
         base_input.mkdir()
         for year in range(2015, 2025):
             shutil.copy(SAMPLE / f"optagelse_{year}.csv", base_input)
-        base = tmp / "base"
-        _timed(_env(base, base_input), "run")
+        for label, root in roots.items():
+            _timed(_env(tmp / f"base-{label}", base_input), "run", root=root)
         new_year = tmp / "spring" / "optagelse_2025.csv"
         new_year.parent.mkdir()
         shutil.copy(SAMPLE / "optagelse_2025.csv", new_year)
@@ -101,46 +122,65 @@ def main() -> None:
         os.utime(new_year, (a_minute_ago, a_minute_ago))
         rows = sum(1 for _ in new_year.open(encoding="utf-8")) - 1
 
-        loads = []
         for i in range(args.repeat):
-            home = tmp / f"home{i}"
-            shutil.copytree(base, home, symlinks=True)
-            loads.append(_timed(_env(home, base_input), "load", str(new_year)))
-        load_parts = _step_seconds(tmp / f"home{args.repeat - 1}")
-        home = tmp / "home0"
-        env = _env(home, base_input)
-        reports = [_timed(env, "report", "--kommune", "169") for _ in range(max(5, args.repeat))]
-        queries = [_timed(env, "query", "select 1") for _ in range(max(5, args.repeat))]
+            for label, root in roots.items():
+                home = tmp / f"home-{label}-{i}"
+                shutil.copytree(tmp / f"base-{label}", home, symlinks=True)
+                note(label, "load", _timed(_env(home, base_input), "load", str(new_year), root=root))
+        for label in roots:
+            load_parts[label] = _step_seconds(tmp / f"home-{label}-{args.repeat - 1}")
+        for _ in range(max(5, args.repeat)):
+            for label, root in roots.items():
+                env = _env(tmp / f"home-{label}-0", base_input)
+                note(label, "report", _timed(env, "report", "--kommune", "169", root=root))
+                note(label, "query", _timed(env, "query", "select 1", root=root))
+            note("this", "bare", _bare_seconds())
 
         empty_input = tmp / "empty"
         empty_input.mkdir()
-        empty_runs, parts = [], None
         for i in range(args.repeat):
-            home = tmp / f"empty{i}"
-            # A run on no data: nothing to ingest, the warehouse built and published empty.
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "pipelines.cli", "run"],
-                cwd=ROOT,
-                env=_env(home, empty_input),
-                capture_output=True,
-            )
-            empty_runs.append(time.perf_counter() - started)
-            parts = _step_seconds(home)
+            for label, root in roots.items():
+                home = tmp / f"empty-{label}-{i}"
+                # A run on no data: nothing to ingest, the warehouse built and published empty.
+                started = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "pipelines.cli", "run"],
+                    cwd=root,
+                    env=_env(home, empty_input),
+                    capture_output=True,
+                )
+                note(label, "empty", time.perf_counter() - started)
+                parts[label] = _step_seconds(home)
     imports = {m: round(_import_seconds(m), 2) for m in ("pipelines.cli", "dagster", "pipelines.definitions")}
     python = round(_import_seconds("sys"), 2)
+    bare = statistics.median(times["this"]["bare"])
+
+    def figures(label: str) -> dict:
+        t = times[label]
+        query = statistics.median(t["query"])
+        return {
+            "load_new_year_to_published_and_report_s": round(statistics.median(t["load"]), 2),
+            "load_runs_s": [round(x, 2) for x in t["load"]],
+            "load_last_run": load_parts[label],
+            "report_s": round(statistics.median(t["report"]), 2),
+            "report_runs_s": [round(x, 2) for x in t["report"]],
+            "query_select_1_s": round(query, 2),
+            "query_over_bare_duckdb": round(query / bare, 2),
+            "run_on_no_data_s": round(statistics.median(t["empty"]), 2),
+            "run_on_no_data_last_run": parts[label],
+        }
+
     out = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
         "new_year_rows": rows,
-        "load_new_year_to_published_and_report_s": round(statistics.median(loads), 2),
-        "load_runs_s": [round(x, 2) for x in loads],
-        "load_last_run": load_parts,
-        "report_s": round(statistics.median(reports), 2),
-        "query_select_1_s": round(statistics.median(queries), 2),
-        "run_on_no_data_s": round(statistics.median(empty_runs), 2),
-        "run_on_no_data_parts": {"python_start_s": python, "imports_s": imports, "last_run": parts},
-        "targets": {"load_to_report_s": 4.0, "report_s": 1.0, "query_s": 0.5},
+        **figures("this"),
+        "bare_duckdb_s": round(bare, 2),
+        "run_on_no_data_parts": {"python_start_s": python, "imports_s": imports},
+        "targets": {"load_to_report_s": 2.5, "report_s": 0.5, "query_over_bare_duckdb": 1.5},
     }
+    if args.baseline:
+        out["baseline"] = {"checkout": str(roots["baseline"]), **figures("baseline")}
     (ROOT / "bench" / "results" / "analyst_loop.json").write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
 

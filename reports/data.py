@@ -21,15 +21,15 @@ from overgang.settings import Settings
 from overgang.stats import wilson_interval
 from overgang.suppression import Cube, protect
 from reports import funnel
-from reports.aggregates import Aggregate, withheld
 from reports.archive import published_copies
-from reports.cells import Published, build_cube, load_published, read_scheme, share_pct
+from reports.cells import Published, load_published, read_scheme, share_pct
 from reports.groups import TargetWords, target_words, uncounted_phrase
 from reports.indicators import CardInputs, GoalCard, goal_cards
 from reports.names import Name, named
 from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
 from reports.sql import read_sql
+from reports.withheld import aggregates_withheld, region_shares
 from schemas.national import NATIONAL_SHARES
 from schemas.sqltext import SQL, fill
 
@@ -119,52 +119,6 @@ def national_shares(con, years: list[int], scheme: GroupScheme) -> dict[int, tup
             out[year] = {g: round(float(v), 1) for g, v in rows}, "offentliggjorte tal"
         else:
             out[year] = {}, None
-    return out
-
-
-def region_shares(con, region: str, year: int) -> dict[str, float]:
-    slug = region.lower().replace(" ", "_").replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-    rows = con.execute(
-        """SELECT "group", value FROM published_figures WHERE scope = $s
-                          AND measure = 'soegetal_share' AND year = $y""",
-        {"s": slug, "y": year},
-    ).fetchall()
-    return {g: round(float(v), 1) for g, v in rows}
-
-
-def aggregates_withheld(
-    con, small: SmallCell, scheme: GroupScheme, store, nationals: dict
-) -> dict[int, set[tuple[str, str]]]:
-    """Per year with a national or region figure: the (area, group) shares ("Hele landet" or a
-    region's name) not printed because, with the loaded kommuner's shown counts, they would
-    narrow a hidden cell below the rule (``reports/aggregates.py``). Decided over every loaded
-    kommune of the year, the same for every report; the protected cubes are loaded only for a
-    year where some printed share is what the loaded kommuner add up to."""
-    regions: dict[str, set[int]] = {}
-    for code, region in con.execute("SELECT kommune_code, region FROM kommuner").fetchall():
-        regions.setdefault(region, set()).add(int(code))
-    counts: dict[int, dict[int, dict[str, int]]] = {}
-    for k, y, group, n in con.execute(
-        """SELECT kommune_code, year, education_group, sum(applicants)::BIGINT FROM application_shares
-           WHERE kommune_code <> 0 AND grade = '9+10' AND geography_basis = 'school' GROUP BY ALL"""
-    ).fetchall():
-        counts.setdefault(int(y), {}).setdefault(int(k), {})[group] = int(n)
-    out = {}
-    for year, (shares, source) in nationals.items():
-        found = [Aggregate("Hele landet", g, v, None) for g, v in sorted(shares.items())] if source else []
-        for region in sorted(regions):
-            found += [
-                Aggregate(region, g, v, frozenset(regions[region]))
-                for g, v in sorted(region_shares(con, region, year).items())
-            ]
-        if not found or year not in counts:
-            continue
-        values = {k: build_cube(groups, {}, {}, {}, (), scheme).values for k, groups in counts[year].items()}
-
-        def cubes(year=year):
-            return {k: p for (k, _), p in load_published(con, small, None, [year], scheme, store).items()}
-
-        out[year] = withheld(values, cubes, found, small.min_count)
     return out
 
 
