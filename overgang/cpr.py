@@ -118,11 +118,14 @@ def _python_tables() -> tuple[dict[int, str | None], re.Pattern[str]]:
 
 # On normalised text (ASCII digits, every separator run one '-').
 _D = "[0-9]"
-_SHAPE10 = "[0-3]-?[0-9]-?[01]" + "".join(f"-?{_D}" for _ in range(7))
+# The month is 01-12 (a list of years, "2019, 2020, 2021", has month 19 and is no CPR number); the
+# day is left loose (0-39), as substitute numbers and typing slips do not keep it a calendar day.
+_MONTH = "(?:0-?[1-9]|1-?[0-2])"
+_SHAPE10 = "[0-3]-?[0-9]-?" + _MONTH + "".join(f"-?{_D}" for _ in range(6))
 # ddmmyyyy-xxxx: the birth date with its century, then the serial.
-_SHAPE12 = "[0-3]-?[0-9]-?[01]-?[0-9]-?[12]-?[09]" + "".join(f"-?{_D}" for _ in range(6))
+_SHAPE12 = "[0-3]-?[0-9]-?" + _MONTH + "-?[12]-?[09]" + "".join(f"-?{_D}" for _ in range(6))
 # dmmyy-xxxx: Excel dropped the leading zero (and Danish Excel may show 51207,4417).
-_SHAPE9 = f"[1-9][01]{_D}{{3}}-?{_D}{{4}}"
+_SHAPE9 = f"[1-9](?:0[1-9]|1[0-2]){_D}{{2}}-?{_D}{{4}}"
 _LONG = f"{_D}{{9,}}"
 # RE2 (DuckDB) has no look-behind: the edges are groups there.
 _SHAPES = f"{_SHAPE12}|{_SHAPE10}|{_SHAPE9}"

@@ -105,9 +105,27 @@ def test_python_and_duckdb_agree_on_any_text(text):
 def test_ten_digits_of_any_script_with_any_gaps_and_a_date_shape_are_caught(pairs):
     text = "".join(d + gap for d, gap in pairs).rstrip()
     values = [int(cpr.normalised(d)) for d, _ in pairs]
-    if values[0] <= 3 and values[2] <= 1:  # ddmm…, loosely
+    if values[0] <= 3 and 1 <= 10 * values[2] + values[3] <= 12:  # dd (loosely) and a month
         assert cpr.has_cpr(f"Skole {text} Nord")
         assert cpr.scrub(f"Skole {text} Nord").startswith("Skole (CPR withheld)")
+
+
+@pytest.mark.parametrize(
+    "years",
+    ["2019, 2020, 2021", "2018, 2019, 2020, 2021, 2022", "2021 2022 2023 2024", "2013-2014-2015", "2024/2025/2026"],
+)
+def test_a_list_of_years_is_not_taken_for_a_cpr_number(years):
+    """A message that lists years ("half-built years 2019, 2020, 2021") keeps them: twelve digits
+    whose 'month' is 13-99 are no ddmmyyyy-xxxx. Found by a test that read "years (CPR withheld),
+    (CPR withheld), 2021"."""
+    message = f"The working database has half-built years {years}: rebuild them."
+    assert cpr.scrub(message) == message
+    assert not cpr.has_cpr(message)
+
+
+@pytest.mark.parametrize("spelled", ["0101 2010 1234", "01012010-1234", "3112 1999 1234", "51207,4417"])
+def test_a_cpr_number_with_a_real_month_is_still_caught_in_a_list_of_numbers(spelled):
+    assert cpr.scrub(f"years 2019, {spelled}, 2021").count(cpr.CPR_WITHHELD) == 1
 
 
 def test_the_blocks_left_unscanned_hold_no_digit_separator_or_invisible_character():
