@@ -72,8 +72,10 @@ def test_a_thread_started_while_the_exit_waits_is_waited_for_too(tmp_path):
 @pytest.mark.integration
 def test_report_all_does_not_grow_with_the_municipalities(sample_run, tmp_path):
     # The command's own start (start_command: the collector off), then `overgang report --all`
-    # three times over the sample's 20 municipalities: the third may not hold more objects than
-    # the second (before the fix: +37,000 objects and +57 MB a pass).
+    # three times: the third may not hold more objects than the second (before the fix: +37,000
+    # objects and +57 MB a pass over the sample's 20 municipalities, about 1,800 a report). Five
+    # of the 20 are enough to see that (+9,000 a pass against the 5,000 allowed) at a quarter of
+    # the reports: --all is given the first five of its own list, the rest of the command as it is.
     home = tmp_path / "home"
     shutil.copytree(sample_run.settings.warehouse.parent, home / "warehouse")
     done = python_child(
@@ -81,7 +83,10 @@ def test_report_all_does_not_grow_with_the_municipalities(sample_run, tmp_path):
         from overgang.process import start_command
         start_command()
         import gc
+        import reports.overview
         from pipelines.cli import main
+        every = reports.overview.kommuner_with_data
+        reports.overview.kommuner_with_data = lambda con, year: every(con, year)[:5]
         for _ in range(3):
             try:
                 main(["report", "--all"], standalone_mode=False)

@@ -62,16 +62,22 @@ def test_a_huge_result_shows_its_first_rows_under_a_memory_limit(home):
 
 
 def test_csv_streams_every_row_under_a_memory_limit(home):
-    rows = 12_000_000  # fetched whole, more than the limit leaves
+    # Fetched whole, these rows need more than the limit leaves (twice the rows that fail so
+    # here); wide rows, because the command's cost is per row and the memory per byte: 1.5 M
+    # rows of 400 characters, where 12 M one-number rows took three times the CPU.
+    rows, pad = 1_500_000, "x" * 400
     with open(home / "out.csv", "w") as out:
-        done = _start(home, "query", "--csv", f"SELECT * FROM range({rows})", memory=MEMORY, stdout=out)
+        sql = f"SELECT range, repeat('x', {len(pad)}) AS pad FROM range({rows})"
+        done = _start(home, "query", "--csv", sql, memory=MEMORY, stdout=out)
         _, err = done.communicate(timeout=300)
     assert done.returncode == 0 and "Traceback" not in err, err[-2000:]
+    last = f"{rows - 1},{pad}\n".encode()
     with open(home / "out.csv", "rb") as f:
-        assert f.readline() == b"range\n"
+        assert f.readline() == b"range,pad\n"
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-        f.seek(-9, os.SEEK_END)
-        assert lines == rows and f.read() == f"{rows - 1}\n".encode()
+        f.seek(-len(last), os.SEEK_END)
+        assert lines == rows and f.read() == last
+    (home / "out.csv").unlink()  # 600 MB
 
 
 def test_ctrl_c_stops_a_running_query_with_a_plain_message(home):

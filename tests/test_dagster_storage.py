@@ -103,14 +103,23 @@ def _secondary_indexes(path: Path) -> set[str]:
         return {name for (name,) in con.execute("SELECT name FROM secondary_indexes")}
 
 
-def test_a_new_home_is_what_dagster_makes_at_its_migration_head(tmp_path):
+@pytest.fixture(scope="module")
+def new_homes(tmp_path_factory) -> tuple[Path, str, Path, str]:
+    """One run of small_job in a new home by Dagster's own storage and one by this storage (made
+    once for the module and only read): each home's folder and its run's id."""
+    root = tmp_path_factory.mktemp("new_homes")
+    with _instance(root / "dagster", ours=False) as instance:
+        theirs = small_job.execute_in_process(instance=instance).run_id
+    with _instance(root / "ours", ours=True) as instance:
+        ours = small_job.execute_in_process(instance=instance).run_id
+    return root / "dagster", theirs, root / "ours", ours
+
+
+def test_a_new_home_is_what_dagster_makes_at_its_migration_head(new_homes):
     # runs.db, schedules.db and index.db made without asking alembic: the same tables and indexes,
     # the same data migrations marked done, WAL, and Dagster's own check finds them at its head.
-    with _instance(tmp_path / "dagster", ours=False) as instance:
-        small_job.execute_in_process(instance=instance)
-    with _instance(tmp_path / "ours", ours=True) as instance:
-        small_job.execute_in_process(instance=instance)
-    theirs, ours = _files_of_a_home(tmp_path / "dagster"), _files_of_a_home(tmp_path / "ours")
+    theirs_home, _, ours_home, _ = new_homes
+    theirs, ours = _files_of_a_home(theirs_home), _files_of_a_home(ours_home)
     modules = {"runs": sqlite_run_storage, "index": sqlite_event_log, "schedules": sqlite_schedule_storage}
     for name, path in ours.items():
         assert _schema(path) == _schema(theirs[name]), name
@@ -139,13 +148,10 @@ def test_a_file_at_another_revision_goes_through_dagsters_own_code(tmp_path):
         ]
 
 
-def test_a_new_run_shard_is_what_dagster_makes_at_its_migration_head(tmp_path):
-    with _instance(tmp_path / "dagster", ours=False) as instance:
-        theirs = small_job.execute_in_process(instance=instance).run_id
-    with _instance(tmp_path / "ours", ours=True) as instance:
-        ours = small_job.execute_in_process(instance=instance).run_id
-    ours_path = tmp_path / "ours" / "history" / "runs" / f"{ours}.db"
-    assert _schema(ours_path) == _schema(tmp_path / "dagster" / "history" / "runs" / f"{theirs}.db")
+def test_a_new_run_shard_is_what_dagster_makes_at_its_migration_head(new_homes):
+    theirs_home, theirs, ours_home, ours = new_homes
+    ours_path = ours_home / "history" / "runs" / f"{ours}.db"
+    assert _schema(ours_path) == _schema(theirs_home / "history" / "runs" / f"{theirs}.db")
     engine = create_engine(f"sqlite:///{ours_path}")
     with engine.connect() as conn:
         current, head = check_alembic_revision(get_alembic_config(sqlite_event_log.__file__), conn)
@@ -226,8 +232,10 @@ def test_two_runs_at_once_and_one_killed_leave_a_whole_history(tmp_path):
 
 
 def test_a_long_running_process_keeps_a_bounded_number_of_engines(tmp_path):
+    # Two shards past the bound are enough to need an eviction (each new shard is made and
+    # stamped: about 0.15 s, so not twenty past it).
     events = storage.EventLogStorage(str(tmp_path))
-    for i in range(storage._MAX_ENGINES + 20):
+    for i in range(storage._MAX_ENGINES + 2):
         with events._connect(f"run{i}") as conn:
             conn.exec_driver_sql("SELECT 1")
     assert len(storage._engines) <= storage._MAX_ENGINES

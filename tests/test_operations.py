@@ -23,6 +23,7 @@ from pipelines.run import execute_main_job, failure_messages
 from pipelines.schedules import spring_applications, statbank_refresh
 from pipelines.sensors import changed_extracts
 from schemas.warehouse import VIEWS
+from tests.cli import overgang
 from tests.conftest import TEST_KEY, run_pipeline
 
 
@@ -36,6 +37,23 @@ def two_years(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("input")
     generate(folder, scale=3, years=(2023, 2024))
     return folder
+
+
+@pytest.fixture(scope="module")
+def published_two_years(two_years, tmp_path_factory) -> Path:
+    """A home (and inbox) in which two_years was run and published once: run once for the
+    module, copied by each test that starts from it (`_copy_of`)."""
+    root = tmp_path_factory.mktemp("two_years_home")
+    run_pipeline_with_key(root / "home", two_years)
+    return root
+
+
+def _copy_of(root: Path, tmp_path: Path) -> Path:
+    """tmp_path/home and tmp_path/inbox as the module's run left them in `root`."""
+    shutil.copytree(root / "home", tmp_path / "home", symlinks=True)
+    if (root / "inbox").exists():
+        shutil.copytree(root / "inbox", tmp_path / "inbox", symlinks=True)
+    return tmp_path / "home"
 
 
 def _cli(home: Path, *args: str) -> subprocess.Popen:
@@ -74,10 +92,10 @@ def test_backfill_of_one_year_touches_only_that_year(sample_run, tmp_path):
 
 
 @pytest.mark.integration
-def test_run_while_an_analyst_holds_the_warehouse_open(two_years, tmp_path):
-    home = tmp_path / "home"
-    first = run_pipeline_with_key(home, two_years)
-    before = _published_run(first.settings.warehouse)
+def test_run_while_an_analyst_holds_the_warehouse_open(published_two_years, two_years, tmp_path):
+    home = _copy_of(published_two_years, tmp_path)
+    warehouse = home / "warehouse" / "overgang.duckdb"
+    before = _published_run(warehouse)
     # A separate process opens the published file read-only and keeps reading it during the run.
     reader = subprocess.Popen(
         [
@@ -85,7 +103,7 @@ def test_run_while_an_analyst_holds_the_warehouse_open(two_years, tmp_path):
             "-c",
             f"""
 import duckdb, sys, time
-con = duckdb.connect({str(first.settings.warehouse)!r}, read_only=True)
+con = duckdb.connect({str(warehouse)!r}, read_only=True)
 print("open", flush=True)
 runs = set()
 for _ in range(150):
@@ -109,10 +127,9 @@ print(sorted(runs), flush=True)
 
 
 @pytest.mark.integration
-def test_killed_run_leaves_published_warehouse_unchanged(two_years, tmp_path):
-    home = tmp_path / "home"
-    first = run_pipeline_with_key(home, two_years)
-    published = first.settings.warehouse
+def test_killed_run_leaves_published_warehouse_unchanged(published_two_years, two_years, tmp_path):
+    home = _copy_of(published_two_years, tmp_path)
+    published = home / "warehouse" / "overgang.duckdb"
     digest = _sha(published)
 
     run = _cli(home, "--input", str(two_years), "--year", "2024")
@@ -125,14 +142,15 @@ def test_killed_run_leaves_published_warehouse_unchanged(two_years, tmp_path):
     assert _sha(published) == digest
 
     # 2024 is half-built in the working database: publishing anything else is refused ...
-    other = _cli(home, "--input", str(two_years), "--year", "2023")
-    output = other.communicate(timeout=300)[0]
-    assert other.returncode == 1
+    # (the command in this process from here: only the kill is about a process)
+    other = overgang(tmp_path, "run", "--input", str(two_years), "--year", "2023", OVERGANG_CPR_KEY=TEST_KEY)
+    output = other.stdout + other.stderr
+    assert other.returncode == 1, output[-2000:]
     assert "years 2024 were left half-built" in output and "published warehouse is unchanged" in output
     assert _sha(published) == digest
     # ... until the year is rebuilt.
-    rerun = _cli(home, "--input", str(two_years), "--year", "2024")
-    assert rerun.communicate(timeout=300)[0] and rerun.returncode == 0
+    rerun = overgang(tmp_path, "run", "--input", str(two_years), "--year", "2024", OVERGANG_CPR_KEY=TEST_KEY)
+    assert rerun.returncode == 0, (rerun.stdout + rerun.stderr)[-2000:]
     assert _sha(published) != digest
 
 
@@ -199,33 +217,17 @@ def test_dictionary_covers_every_column_of_every_view(sample_run):
     assert "application_shares.parquet" in parquet and len(parquet) == 6
 
 
-def test_query_command_reads_the_published_warehouse(sample_run):
-    env = {**os.environ, "OVERGANG_HOME": str(sample_run.settings.home)}
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "query",
-            "--csv",
-            "SELECT year, round(share_pct, 1) AS eud FROM analyst.application_shares WHERE kommune_code = 169 "
-            "AND education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school' AND year IN (2023, 2024) "
-            "ORDER BY year",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+def test_query_command_reads_the_published_warehouse(sample_home, tmp_path):
+    out = overgang(
+        tmp_path,
+        "query",
+        "--csv",
+        "SELECT year, round(share_pct, 1) AS eud FROM analyst.application_shares WHERE kommune_code = 169 "
+        "AND education_group = 'EUD' AND grade = '9+10' AND geography_basis = 'school' AND year IN (2023, 2024) "
+        "ORDER BY year",
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["year,eud", "2023,16.1", "2024,23.7"]
-    bad = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "query", "DELETE FROM main.goals"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert bad.returncode == 1 and "read-only" in bad.stderr.lower()
+    bad = overgang(tmp_path, "query", "DELETE FROM main.goals")
+    assert bad.returncode == 1 and "read-only" in bad.stderr.lower(), bad.stderr
+    assert "Traceback" not in bad.stderr, bad.stderr

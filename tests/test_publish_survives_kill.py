@@ -29,6 +29,7 @@ from tests.cli import child_env
 
 
 def _in_run(path: Path) -> WorkDatabase:
+    """The run's resource as Dagster sets it up (a context outside any run: no tenant)."""
     db = WorkDatabase(database=str(path))
     db.setup_for_execution(build_init_resource_context())
     return db
@@ -108,19 +109,36 @@ def test_a_second_run_in_the_same_process_opens_the_file_again(tmp_path):
 
 # --- kill -9 during publish -------------------------------------------------------------------
 
-PUBLISHER = textwrap.dedent(
+# One child imports publish (with Dagster: about 2 s of CPU) once; for each line read from its
+# standard input it forks a publisher, a process of its own that the test kills with SIGKILL,
+# and says "reaped" once that process is gone. A publisher opens its own DuckDB connection after
+# the fork (the child holds none) and writes "<round> <pid>" before each publish.
+PUBLISHERS = textwrap.dedent(
     """
+    import os
     import sys
     from pathlib import Path
     import duckdb
     from assets.warehouse.assets import publish
     work, published, version = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-    con = duckdb.connect(str(work))
-    for i in range(1000):
-        con.execute("UPDATE publication SET run_id = $r", {"r": f"killed-{i}"})
-        con.execute("CHECKPOINT")
-        print(i, flush=True)
-        publish(con.cursor(), published, version)
+
+    def publisher():
+        con = duckdb.connect(str(work))
+        for i in range(1000):
+            con.execute("UPDATE publication SET run_id = $r", {"r": f"killed-{i}"})
+            con.execute("CHECKPOINT")
+            print(i, os.getpid(), flush=True)
+            publish(con.cursor(), published, version)
+
+    for _ in sys.stdin:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                publisher()
+            finally:
+                os._exit(1)
+        os.waitpid(pid, 0)
+        print("reaped", flush=True)
     """
 )
 
@@ -155,24 +173,34 @@ def test_kill_9_at_any_moment_of_publish_leaves_a_sane_published_warehouse(publi
     seconds = time.perf_counter() - started
     rng = random.Random(20261201)
     seen = set()
-    for attempt in range(12):
-        child = subprocess.Popen(
-            [sys.executable, "-c", PUBLISHER, str(work), str(published), version],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert child.stdout.readline().strip() == "0"
-        time.sleep(rng.uniform(0, 2.5 * seconds))
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=60)
-        problem = sane(published)
-        assert problem is None, f"attempt {attempt}: published warehouse not sane after kill -9: {problem}"
-        with duckdb.connect(str(published), read_only=True) as con:
-            seen.add(con.execute("SELECT run_id FROM publication").fetchone()[0])
-            assert con.execute("SELECT count(*) FROM applications").fetchone()[0] > 0
+    publishers = subprocess.Popen(
+        [sys.executable, "-c", PUBLISHERS, str(work), str(published), version],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for attempt in range(12):
+            publishers.stdin.write("publish\n")
+            publishers.stdin.flush()
+            first, pid = publishers.stdout.readline().split() or ("", "")
+            assert first == "0", f"attempt {attempt}: no publisher started: {publishers.stderr.read()[-2000:]}"
+            time.sleep(rng.uniform(0, 2.5 * seconds))
+            os.kill(int(pid), signal.SIGKILL)
+            while (line := publishers.stdout.readline()) and line.strip() != "reaped":
+                pass  # the rounds the publisher finished before the kill
+            assert line, f"attempt {attempt}: {publishers.stderr.read()[-2000:]}"
+            problem = sane(published)
+            assert problem is None, f"attempt {attempt}: published warehouse not sane after kill -9: {problem}"
+            with duckdb.connect(str(published), read_only=True) as con:
+                seen.add(con.execute("SELECT run_id FROM publication").fetchone()[0])
+                assert con.execute("SELECT count(*) FROM applications").fetchone()[0] > 0
+    finally:
+        publishers.stdin.close()
+        publishers.wait(timeout=60)
     with duckdb.connect(str(work)) as con:
         con.execute("UPDATE publication SET run_id = 'after-the-kills'")
         metadata = publish(con, published, version)
