@@ -390,9 +390,13 @@ KILL = textwrap.dedent(
             return r
         def __getattr__(self, name):
             return getattr(self.con, name)
+    calls = {}
     def killer(real, name):
         def f(*a, **k):
-            if point == name:
+            # "replace" is the first call (previous kept), "replace#2" the second (the rename
+            # that publishes), in this process.
+            calls[name] = calls.get(name, 0) + 1
+            if point in (name, f"{name}#{calls[name]}"):
                 os._exit(9)
             return real(*a, **k)
         return f
@@ -426,6 +430,7 @@ POINTS = [
     "export_parquet",
     "link",
     "replace",
+    "replace#2",  # the moment of publishing itself (os.replace of the new file over the published one)
 ]
 
 
@@ -454,6 +459,8 @@ def test_kill_9_while_appending(killed, prepared, sample_run, point):
     version = sample_run.settings.storage_compatibility_version
     assert code == 9, stderr
     assert published.read_bytes() == (prepared[0] / "warehouse" / "overgang.duckdb").read_bytes()
+    if point == "replace#2":  # killed after the previous version was kept: at the rename that publishes
+        assert published.with_name("overgang.previous.duckdb").exists()
     _publish(work, published, version)
     _strict_same(published, prepared[1])
     assert not list(published.parent.glob("*.new.duckdb*"))
