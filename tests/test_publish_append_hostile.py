@@ -76,28 +76,46 @@ def prepared(sample_run, tmp_path_factory):
     return root, full
 
 
-@pytest.fixture
-def stage(sample_run, prepared, tmp_path):
-    """stage(before, after): `before` run on the working database, which (without its newest year)
-    is then published the full way; `after` run on the working database (every year). Returns
-    (work, published, version). With nothing run before, the prepared folder is copied instead
-    of publishing again (the same files)."""
+@pytest.fixture(scope="module")
+def _before_states(sample_run, prepared, tmp_path_factory) -> dict:
+    """The working database with a list of `before` statements run, and it (without its newest
+    year) published the full way: made once per module for each list (several tests start from
+    the same one), copied by each test."""
     version = sample_run.settings.storage_compatibility_version
     root, _ = prepared
+    states: dict[tuple[str, ...], Path] = {(): root}
 
-    def make(before: list[str], after: list[str], control: bool = False):
-        work = tmp_path / "work.duckdb"
-        shutil.copy(root / "work.duckdb", work)
-        published = tmp_path / "warehouse" / "overgang.duckdb"
-        if before:
+    def state(before: list[str]) -> Path:
+        if tuple(before) not in states:
+            folder = tmp_path_factory.mktemp("before")
+            work = folder / "work.duckdb"
+            shutil.copy(root / "work.duckdb", work)
             _run(work, before)
-            old = tmp_path / "old.duckdb"
+            old = folder / "old.duckdb"
             shutil.copy(work, old)
             with _connect(old) as con:
                 _without_new_year(con)
-                assert publish(con, published, version)["method"] == "copied"
-        else:
-            shutil.copytree(root / "warehouse", published.parent)
+                assert publish(con, folder / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
+            old.unlink()
+            states[tuple(before)] = folder
+        return states[tuple(before)]
+
+    return state
+
+
+@pytest.fixture
+def stage(sample_run, _before_states, tmp_path):
+    """stage(before, after): `before` run on the working database, which (without its newest year)
+    is then published the full way; `after` run on the working database (every year). Returns
+    (work, published, version). The state after `before` is made once per module and copied."""
+    version = sample_run.settings.storage_compatibility_version
+
+    def make(before: list[str], after: list[str], control: bool = False):
+        state = _before_states(before)
+        work = tmp_path / "work.duckdb"
+        shutil.copy(state / "work.duckdb", work)
+        published = tmp_path / "warehouse" / "overgang.duckdb"
+        shutil.copytree(state / "warehouse", published.parent)
         if control:  # positive control: the marker is findable in the published file's bytes
             assert MARKER.encode() in published.read_bytes()
         _run(work, after)
