@@ -19,6 +19,8 @@ from overgang.pipeline_settings import PipelineSettings
 from overgang.settings import DATA_DIR, PROJECT_DIR, Settings
 from pipelines.run import execute_main_job, failure_messages
 from schemas.sources import SOURCES
+from tests.cli import TEST_ENV
+from tests.conftest import TEST_KEY
 from tests.corpus import TWO_ROWS
 from tests.extracts import row, write_extract
 
@@ -55,12 +57,30 @@ def _published(settings: Settings) -> dict[str, list]:
         return {t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall())) for t in sorted(SMALL)}
 
 
+@pytest.fixture(scope="module")
+def _first_run(tmp_path_factory) -> Path:
+    """One first run per module (2024 from a two-row extract); each test gets a copy of its home,
+    input and inbox, not a run of its own."""
+    base = tmp_path_factory.mktemp("first")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OVERGANG_CPR_KEY", TEST_KEY)
+        # Set per test by conftest, not yet for a module's fixture; read into the settings, whose
+        # every value is part of a source's fingerprint.
+        for name, value in TEST_ENV.items():
+            mp.setenv(name, value)
+        settings = _settings(base)
+        write_extract(settings.input_dir / "optagelse_2024.csv", TWO_ROWS)
+        assert _loaded(_run(settings, 2024)) == SMALL, "a first run loads every small source"
+    return base
+
+
 @pytest.fixture
-def first(tmp_path, keyed):
-    settings = _settings(tmp_path)
-    write_extract(settings.input_dir / "optagelse_2024.csv", TWO_ROWS)
-    assert _loaded(_run(settings, 2024)) == SMALL, "a first run loads every small source"
-    return settings
+def first(_first_run, tmp_path, keyed):
+    """A home after a first run (every small source loaded), at its own path."""
+    for name in ("home", "input", "inbox"):
+        if (_first_run / name).exists():
+            shutil.copytree(_first_run / name, tmp_path / name, symlinks=True)
+    return _settings(tmp_path)
 
 
 def _new_year(settings: Settings) -> None:

@@ -33,6 +33,7 @@ from overgang.settings import PROJECT_DIR, Settings
 from pipelines.definitions import build_definitions
 from pipelines.run import execute_main_job, failure_messages, published_in
 from pipelines.sensors import changed_extracts
+from tests.cli import overgang
 from tests.conftest import TEST_KEY
 from tests.corpus import CASES, many
 from tests.extracts import write_extract
@@ -297,8 +298,8 @@ def test_failed_load_keeps_the_year_and_can_be_retried(published_2024, tmp_path)
     """`overgang load` of a corrected extract without a key: the run fails, the file goes to
     rejected/ with the reason, the year's extract stays current and published; loaded again
     with the key, it replaces the year."""
-    home, inbox = published_2024.home, published_2024.inbox_dir
-    env = {"OVERGANG_INBOX": str(inbox), "OVERGANG_INPUT_DIR": str(tmp_path / "good")}
+    inbox = published_2024.inbox_dir
+    assert (published_2024.home, inbox) == (tmp_path / "home", tmp_path / "inbox")  # where overgang() looks
     first = write_extract(tmp_path / "first" / "optagelse_2024.csv", THREE_HUNDRED)
     assert receive(first, published_2024, copy=True).outcome == "accepted"  # what `overgang load` does, in this process
     assert _run(published_2024, tmp_path / "good")[1].success
@@ -306,8 +307,9 @@ def test_failed_load_keeps_the_year_and_can_be_retried(published_2024, tmp_path)
     assert current.exists()
     corrected = _settled(write_extract(tmp_path / "optagelse_2024_rettet.csv", THREE_HUNDRED[:290]))
     before = _sha(published_2024.warehouse)
-    failing = _cli(home, "load", str(corrected), key=False, **env)
-    out = " ".join(failing.communicate(timeout=300)[0].split())
+    # In this process (tests/cli.py): the command's output and exit status, not its process, are the point.
+    failing = overgang(tmp_path, "load", str(corrected), OVERGANG_INPUT_DIR=str(tmp_path / "good"))
+    out = " ".join((failing.stdout + failing.stderr).split())
     assert failing.returncode == 1, out
     assert "No key for pseudonymising CPR numbers" in out and "Nothing was published" in out
     assert "optagelse_2024_rettet.csv was moved to" in out and "Traceback" not in out

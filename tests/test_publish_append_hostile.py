@@ -3,6 +3,7 @@ tries to break one promise and fails when the promise is broken."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -53,23 +54,68 @@ def _run(path: Path, sql: list[str]) -> None:
             con.execute(s, {"m": MARKER}) if "$m" in s else con.execute(s)
 
 
+@pytest.fixture(scope="module")
+def prepared(sample_run, tmp_path_factory):
+    """Made once per module, copied by each test: the sample's working database (every year); it
+    without its newest year, published the full way; and the working database published the full
+    way (what an append of the new year must equal). Publish does not write to the working
+    database (it attaches the new file and writes there), so a test whose working database is
+    left as the sample's compares with this one full copy instead of publishing its own."""
+    root = tmp_path_factory.mktemp("prepared")
+    version = sample_run.settings.pipeline.storage_compatibility_version
+    work = root / "work.duckdb"
+    shutil.copy(sample_run.settings.work_db, work)
+    old = root / "old.duckdb"
+    shutil.copy(work, old)
+    with _connect(old) as con:
+        _without_new_year(con)
+        assert publish(con, root / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
+    old.unlink()
+    full = root / "full" / "overgang.duckdb"
+    assert _publish(work, full, version)["method"] == "copied"
+    return root, full
+
+
+@pytest.fixture(scope="module")
+def _before_states(sample_run, prepared, tmp_path_factory) -> dict:
+    """The working database with a list of `before` statements run, and it (without its newest
+    year) published the full way: made once per module for each list (several tests start from
+    the same one), copied by each test."""
+    version = sample_run.settings.pipeline.storage_compatibility_version
+    root, _ = prepared
+    states: dict[tuple[str, ...], Path] = {(): root}
+
+    def state(before: list[str]) -> Path:
+        if tuple(before) not in states:
+            folder = tmp_path_factory.mktemp("before")
+            work = folder / "work.duckdb"
+            shutil.copy(root / "work.duckdb", work)
+            _run(work, before)
+            old = folder / "old.duckdb"
+            shutil.copy(work, old)
+            with _connect(old) as con:
+                _without_new_year(con)
+                assert publish(con, folder / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
+            old.unlink()
+            states[tuple(before)] = folder
+        return states[tuple(before)]
+
+    return state
+
+
 @pytest.fixture
-def stage(sample_run, tmp_path):
+def stage(sample_run, _before_states, tmp_path):
     """stage(before, after): `before` run on the working database, which (without its newest year)
     is then published the full way; `after` run on the working database (every year). Returns
-    (work, published, version)."""
+    (work, published, version). The state after `before` is made once per module and copied."""
     version = sample_run.settings.pipeline.storage_compatibility_version
 
     def make(before: list[str], after: list[str], control: bool = False):
+        state = _before_states(before)
         work = tmp_path / "work.duckdb"
-        shutil.copy(sample_run.settings.work_db, work)
-        _run(work, before)
-        old = tmp_path / "old.duckdb"
-        shutil.copy(work, old)
+        shutil.copy(state / "work.duckdb", work)
         published = tmp_path / "warehouse" / "overgang.duckdb"
-        with _connect(old) as con:
-            _without_new_year(con)
-            assert publish(con, published, version)["method"] == "copied"
+        shutil.copytree(state / "warehouse", published.parent)
         if control:  # positive control: the marker is findable in the published file's bytes
             assert MARKER.encode() in published.read_bytes()
         _run(work, after)
@@ -294,12 +340,12 @@ HAND = {
 
 
 @pytest.mark.parametrize("what", list(HAND))
-def test_objects_added_by_hand_to_the_published_file_do_not_stay(stage, tmp_path, what):
+def test_objects_added_by_hand_to_the_published_file_do_not_stay(stage, prepared, what):
     work, published, version = stage([], [])
     with duckdb.connect(str(published)) as con:
         con.execute(HAND[what])
     meta = _publish(work, published, version)
-    _strict_same(published, _full(work, tmp_path, version))
+    _strict_same(published, prepared[1])
     if "'" in HAND[what]:
         assert MARKER.encode() not in published.read_bytes(), meta["method"]
 
@@ -315,7 +361,7 @@ def test_a_comment_changed_in_work_is_published(stage, tmp_path):
     _strict_same(published, full)
 
 
-def test_a_wal_beside_the_published_file(stage, tmp_path):
+def test_a_wal_beside_the_published_file(stage, prepared):
     """The published file with an unfinished change in its WAL (a hand edit, a killed reader-writer):
     after publishing, the file analysts open must be what work publishes, not the old WAL replayed."""
     work, published, version = stage([], [])
@@ -326,28 +372,30 @@ def test_a_wal_beside_the_published_file(stage, tmp_path):
     wal = Path(str(published) + ".wal")
     assert wal.exists()
     meta = _publish(work, published, version)
-    _strict_same(published, _full(work, tmp_path, version))
+    _strict_same(published, prepared[1])
     leftover = wal.read_bytes() if wal.exists() else b""
     assert MARKER.encode() not in published.read_bytes() + leftover, meta["method"]
 
 
-def test_a_truncated_published_file_is_copied_whole(stage, tmp_path):
+def test_a_truncated_published_file_is_copied_whole(stage, prepared):
     work, published, version = stage([], [])
     data = published.read_bytes()
     published.write_bytes(data[: len(data) // 2])
     meta = _publish(work, published, version)
     assert meta["method"] == "copied"
-    _strict_same(published, _full(work, tmp_path, version))
+    _strict_same(published, prepared[1])
 
 
+# One child process imports the publishing code once, then forks one process per moment: each
+# fork is the process as it stood after the imports, killed (os._exit(9)) at its own moment while
+# it publishes its own copy of the prepared folder. (A fresh interpreter per moment cost 7-10 s.)
 KILL = textwrap.dedent(
     """
-    import os, sys, shutil
+    import json, os, shutil, traceback
     from pathlib import Path
     import duckdb
     import assets.warehouse.assets as warehouse
-    work, published = Path(os.environ["WORK"]), Path(os.environ["PUBLISHED"])
-    version, point = os.environ["VERSION"], os.environ["POINT"]
+    version, point = os.environ["VERSION"], None
     class Work:
         def __init__(self, con):
             self.con = con
@@ -360,9 +408,13 @@ KILL = textwrap.dedent(
             return r
         def __getattr__(self, name):
             return getattr(self.con, name)
+    calls = {}
     def killer(real, name):
         def f(*a, **k):
-            if point == name:
+            # "replace" is the first call (previous kept), "replace#2" the second (the rename
+            # that publishes), in this process.
+            calls[name] = calls.get(name, 0) + 1
+            if point in (name, f"{name}#{calls[name]}"):
                 os._exit(9)
             return real(*a, **k)
         return f
@@ -370,8 +422,20 @@ KILL = textwrap.dedent(
     os.link = killer(os.link, "link")
     os.replace = killer(os.replace, "replace")
     warehouse.export_parquet = killer(warehouse.export_parquet, "export_parquet")
-    with duckdb.connect(str(work)) as con:
-        warehouse.publish(Work(con), published, version)
+    codes = {}
+    for name, folder in json.loads(os.environ["MOMENTS"]).items():
+        pid = os.fork()
+        if pid == 0:
+            point = name
+            try:
+                with duckdb.connect(str(Path(folder) / "work.duckdb")) as con:
+                    warehouse.publish(Work(con), Path(folder) / "warehouse" / "overgang.duckdb", version)
+            except BaseException:
+                traceback.print_exc()
+                os._exit(1)
+            os._exit(0)  # published without being killed: the moment was never reached
+        codes[name] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    print(json.dumps(codes))
     """
 )
 
@@ -384,18 +448,39 @@ POINTS = [
     "export_parquet",
     "link",
     "replace",
+    "replace#2",  # the moment of publishing itself (os.replace of the new file over the published one)
 ]
 
 
+@pytest.fixture(scope="module")
+def killed(sample_run, prepared, tmp_path_factory):
+    """Each moment's folder (a copy of the prepared one) after a publish killed at that moment,
+    and the exit code of the process that was killed."""
+    root, _ = prepared
+    moments = {}
+    for i, point in enumerate(POINTS):
+        folder = tmp_path_factory.mktemp(f"killed{i}")
+        shutil.copy(root / "work.duckdb", folder / "work.duckdb")
+        shutil.copytree(root / "warehouse", folder / "warehouse")
+        moments[point] = str(folder)
+    version = sample_run.settings.pipeline.storage_compatibility_version
+    done = python_child(KILL, timeout=600, VERSION=version, MOMENTS=json.dumps(moments))
+    assert done.returncode == 0, done.stderr
+    codes = json.loads(done.stdout.strip().splitlines()[-1])
+    return {point: (Path(moments[point]), codes[point], done.stderr) for point in POINTS}
+
+
 @pytest.mark.parametrize("point", POINTS)
-def test_kill_9_while_appending(stage, tmp_path, point):
-    work, published, version = stage([], [])
-    before = published.read_bytes()
-    done = python_child(KILL, timeout=300, WORK=str(work), PUBLISHED=str(published), VERSION=version, POINT=point)
-    assert done.returncode == 9, done.stderr
-    assert published.read_bytes() == before
+def test_kill_9_while_appending(killed, prepared, sample_run, point):
+    folder, code, stderr = killed[point]
+    work, published = folder / "work.duckdb", folder / "warehouse" / "overgang.duckdb"
+    version = sample_run.settings.pipeline.storage_compatibility_version
+    assert code == 9, stderr
+    assert published.read_bytes() == (prepared[0] / "warehouse" / "overgang.duckdb").read_bytes()
+    if point == "replace#2":  # killed after the previous version was kept: at the rename that publishes
+        assert published.with_name("overgang.previous.duckdb").exists()
     _publish(work, published, version)
-    _strict_same(published, _full(work, tmp_path, version))
+    _strict_same(published, prepared[1])
     assert not list(published.parent.glob("*.new.duckdb*"))
 
 
