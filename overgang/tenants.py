@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,20 @@ class Tenant:
         return self.kommuner[0]
 
 
+class _TenantsLoader(yaml.SafeLoader):
+    """YAML as safe_load reads it, but a number is the decimal digits written. Kommune codes are
+    often written with four digits (0740 Silkeborg), which YAML 1.1 reads as octal (480 Nordfyns);
+    hex (0x65), sexagesimal (1:41) and underscores (1_01) are no way to write a code either."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
+    text = str(loader.construct_scalar(node))
+    return int(text, 10) if re.fullmatch(r"[+-]?[0-9]+", text) else text
+
+
+_TenantsLoader.add_constructor("tag:yaml.org,2002:int", _decimal)
+
+
 def _known_kommuner() -> set[int]:
     with (DATA_DIR / "reference" / "kommuner.csv").open(encoding="utf-8", newline="") as f:
         return {int(row["kommune_code"]) for row in csv.DictReader(f)}
@@ -85,12 +100,19 @@ def _entry(where: str, raw: Any, known: set[int], base: Path) -> Tenant:
         raise ConfigError(f"{where}: 'name' must be a non-empty word without '/' or spaces around it (got {name!r}).")
     codes = raw.get("kommuner")
     codes = [codes] if isinstance(codes, int) else codes
+    if isinstance(codes, list):
+        # Digits YAML leaves a string (0169: a 9 is no octal digit; '0751' quoted, as a
+        # spreadsheet exports it) are the kommune they say, as 0740 is.
+        codes = [int(c, 10) if isinstance(c, str) and c.isascii() and c.isdigit() else c for c in codes]
     if (
         not isinstance(codes, list)
         or not codes
         or not all(isinstance(c, int) and not isinstance(c, bool) for c in codes)
     ):
-        raise ConfigError(f"{where} ({name}): 'kommuner' must be one or more kommune codes (numbers).")
+        raise ConfigError(
+            f"{where} ({name}): 'kommuner' must be one or more kommune codes written in decimal digits "
+            f"(e.g. [169] or [0740]; got {raw.get('kommuner')!r})."
+        )
     if bad := [c for c in codes if c not in known]:
         raise ConfigError(f"{where} ({name}): no such kommune code(s) {bad} (data/reference/kommuner.csv).")
     home = raw.get("home")
@@ -116,7 +138,7 @@ def load_tenants(path: Path) -> dict[str, Tenant]:
     an entry is malformed, or two tenants share a name, a home, a key or a kommune (their homes
     would then be one tenant's data under two keys, or one folder written by two runs at once)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TenantsLoader)  # noqa: S506  # a SafeLoader
     except OSError as err:
         raise ConfigError(f"The tenants file {path} cannot be read ({err.strerror or err}).") from None
     except yaml.YAMLError as err:
