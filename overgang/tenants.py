@@ -130,7 +130,17 @@ def _entry(where: str, raw: Any, known: set[int], base: Path) -> Tenant:
         raise ConfigError(f"{where} ({name}): 'cpr_key_file' must be a path.")
     home_path = Path(home).expanduser()
     home_path = (home_path if home_path.is_absolute() else base / home_path).resolve()
+    if file is not None:
+        # Relative to the tenants file, as a home is (not to a worker's working folder). Symlinks
+        # are kept: a mounted secret (Kubernetes) is a symlink whose target changes on rotation.
+        key_path = Path(file).expanduser()
+        file = str(key_path if key_path.is_absolute() else base / key_path)
     return Tenant(name=name, kommuner=tuple(codes), home=home_path, key=KeySource(env=env, file=file))
+
+
+def _key_file(tenant: Tenant) -> Path | None:
+    """The file a tenant's key is read from, however its path is spelt (.., //, a symlink)."""
+    return Path(tenant.key.file).resolve() if tenant.key.file else None
 
 
 def load_tenants(path: Path) -> dict[str, Tenant]:
@@ -157,7 +167,7 @@ def load_tenants(path: Path) -> dict[str, Tenant]:
                 else "home"
                 if other.home.is_relative_to(tenant.home) or tenant.home.is_relative_to(other.home)
                 else "CPR key"
-                if other.key == tenant.key
+                if other.key == tenant.key or (_key_file(tenant) is not None and _key_file(other) == _key_file(tenant))
                 else "kommune"
                 if set(other.kommuner) & set(tenant.kommuner)
                 else None
@@ -168,6 +178,13 @@ def load_tenants(path: Path) -> dict[str, Tenant]:
                     f"each tenant needs its own name, home folder, CPR key and kommuner."
                 )
         tenants[tenant.name] = tenant
+    for i, tenant in enumerate(tenants.values(), start=1):
+        key_file = _key_file(tenant)
+        if owner := next((t.name for t in tenants.values() if key_file and key_file.is_relative_to(t.home)), None):
+            raise ConfigError(
+                f"The tenants file {path}, entry {i} ({tenant.name}): the key file {tenant.key.file} lies in tenant "
+                f"{owner}'s home, within reach of its runs; a key file is a secret kept outside every home."
+            )
     return tenants
 
 
