@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -97,6 +98,44 @@ def read_set(tenant: Tenant) -> TenantSet:
             "Nothing national was written."
         )
     return TenantSet(tenant.name, folder, cells, (folder / SYNTHETIC_MARK).exists())
+
+
+def _cell_name(r: Any) -> str:
+    """A row of a set (itertuples) named as the refusals name a cell."""
+    row = "" if r.row_key is None or pd.isna(r.row_key) else f" {r.row_key}"
+    return f"kommune {r.kommune_code}, {r.year}, {r.part}{row} {r.education_group}"
+
+
+def _problem(r: Any, min_count: int) -> str | None:
+    """What makes a row of a set one no publish writes, or None. A publish shows a cell as a whole
+    count of at least `min_count` (every count under it is '<5', zero too), and a hidden cell as a
+    known mark with no figure: anything else (a set altered by hand, a set of another program)
+    would go into the national set or the audit as a figure it is not."""
+    mark, applicants, share = r.mark, r.applicants, r.share_pct
+    if mark is None or pd.isna(mark):
+        if applicants is None or pd.isna(applicants):
+            return "shows no figure and no mark"
+        if float(applicants) != int(applicants) or applicants < min_count:
+            return f"shows {applicants}, a count under {min_count} or not a whole one, which a publish hides"
+        return None
+    try:
+        _knowledge(mark, 0, min_count)
+    except ValueError:
+        return f"has the unknown mark {mark!r}"
+    if not pd.isna(applicants) or not pd.isna(share):
+        return f"is marked {mark!r} but carries its figure"
+    return None
+
+
+def check_set(s: TenantSet, min_count: int = MIN_COUNT) -> None:
+    """NationalError naming the tenant, the cell and what is wrong if `s` holds a row no publish
+    writes (_problem)."""
+    for r in s.cells.itertuples(index=False):
+        if problem := _problem(r, min_count):
+            raise NationalError(
+                f"Tenant {s.tenant}'s publication set {s.folder}: the cell {_cell_name(r)} {problem}; it is not a "
+                "set a publish makes. Nothing national was written. Publish the tenant's set anew (its spring run)."
+            )
 
 
 def _knowledge(mark: object, applicants: object, min_count: int = MIN_COUNT) -> tuple[float, float]:
@@ -189,6 +228,8 @@ def audit(sets: list[TenantSet], scheme: GroupScheme, min_count: int = MIN_COUNT
     """The disclosure audit over the combined figures; the number of kommune-years checked.
     NationalError naming the kommune, year, cell and the interval a reader gets if any hidden
     cell is narrower than the promise."""
+    for s in sets:
+        check_set(s, min_count)
     knowledge = combined_knowledge(sets, min_count)
     checked = 0
     for (code, year), cells in knowledge.groupby(["kommune_code", "year"], sort=True):
