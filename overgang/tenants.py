@@ -198,9 +198,15 @@ def _same(a: str | os.PathLike[str], b: Path) -> bool:
     return Path(a).expanduser().resolve() == b.resolve()
 
 
-def refusal(tags: dict[str, str], *, paths: dict[str, str] | None = None, key: KeySource | None = None) -> str | None:
+def refusal(
+    tags: dict[str, str],
+    *,
+    paths: dict[str, str] | None = None,
+    key: KeySource | None = None,
+    kommune: int | None = None,
+) -> str | None:
     """Why a run with `tags` must not use `paths` (what each is: home, input folder, inbox, working
-    database) and `key`, or None. In a shared deployment every run belongs to one tenant (its tag)
+    database), `key` and report on `kommune`, or None. In a shared deployment every run belongs to one tenant (its tag)
     and may use only that tenant's folders and key; on one machine (no tenants file, no tag)
     nothing is refused."""
     tenants = tenants_from_env()
@@ -245,5 +251,11 @@ def refusal(tags: dict[str, str], *, paths: dict[str, str] | None = None, key: K
             f"This run of tenant {name} is configured with {key.describe()} as its CPR key, not its own "
             f"({tenant.key.describe()}). Nothing was read or written. Each tenant's pseudonyms are made with "
             f"its own key only."
+        )
+    if kommune is not None and kommune not in tenant.kommuner:
+        return (
+            f"This run of tenant {name} is configured to report on kommune {kommune}, not one of its own "
+            f"({', '.join(map(str, tenant.kommuner))}). Nothing was read or written. Submit runs with "
+            f"`python -m pipelines.shared submit {name}`, which configures the tenant's own kommune."
         )
     return None
