@@ -129,9 +129,20 @@ def _problem(r: Any, min_count: int) -> str | None:
 
 def check_set(s: TenantSet, min_count: int = MIN_COUNT) -> None:
     """NationalError naming the tenant, the cell and what is wrong if `s` holds a row no publish
-    writes (_problem)."""
-    for r in s.cells.itertuples(index=False):
-        if problem := _problem(r, min_count):
+    writes (_problem), or a share beside a hidden total (share = applicants / total: the total
+    told; a publish prints a share only where both are shown)."""
+    cells = s.cells
+    total = cells["education_group"] == "n"
+    shown_totals = {
+        (r.kommune_code, r.year, r.part, None if pd.isna(r.row_key) else r.row_key)
+        for r in cells[total & cells["mark"].isna()].itertuples(index=False)
+    }
+    for r in cells.itertuples(index=False):
+        problem = _problem(r, min_count)
+        row = (r.kommune_code, r.year, r.part, None if pd.isna(r.row_key) else r.row_key)
+        if problem is None and not pd.isna(r.share_pct) and row not in shown_totals:
+            problem = f"shows a share ({r.share_pct} %) of a total that is hidden, which tells the total"
+        if problem:
             raise NationalError(
                 f"Tenant {s.tenant}'s publication set {s.folder}: the cell {_cell_name(r)} {problem}; it is not a "
                 "set a publish makes. Nothing national was written. Publish the tenant's set anew (its spring run)."
