@@ -85,19 +85,36 @@ def read_set(tenant: Tenant) -> TenantSet:
     mark of the run that made it: a set being replaced, or from before the first publish)."""
     folder = tenant.home / "publication"
     db = folder / SET_DB
-    if not db.is_file() or not (folder / PUBLICATION_MARK).is_file():
+    before = _marks(folder)
+    if not db.is_file() or before[0] is None:
         raise NationalError(
             f"Tenant {tenant.name} has no finished publication set at {folder} (run its spring first). "
             "Nothing national was written."
         )
     with duckdb.connect(str(db), read_only=True) as con:
         cells = con.execute("SELECT * FROM cells").df()
+    # The marks read again: a set replaced while it was read (the tenant's spring publishing) would
+    # give these cells the other set's synthetic mark.
+    if _marks(folder) != before:
+        raise NationalError(
+            f"Tenant {tenant.name}'s publication set at {folder} was replaced while the national job read it. "
+            "Nothing national was written. Run the national job again."
+        )
     if list(cells.columns) != COLUMNS:
         raise NationalError(
             f"Tenant {tenant.name}'s publication set {db} has columns {list(cells.columns)}, not {COLUMNS}. "
             "Nothing national was written."
         )
-    return TenantSet(tenant.name, folder, cells, (folder / SYNTHETIC_MARK).exists())
+    return TenantSet(tenant.name, folder, cells, before[1])
+
+
+def _marks(folder: Path) -> tuple[str | None, bool]:
+    """The run that made the set in `folder` (None: no finished set) and whether it is synthetic."""
+    try:
+        run: str | None = (folder / PUBLICATION_MARK).read_text(encoding="utf-8")
+    except OSError:
+        run = None
+    return run, (folder / SYNTHETIC_MARK).exists()
 
 
 def _cell_name(r: Any) -> str:
