@@ -16,7 +16,7 @@ from pydantic import PrivateAttr, create_model
 
 from overgang.pipeline_settings import PipelineSettings, as_dict
 from overgang.settings import ConfigError, Settings
-from overgang.tenants import KeySource, refusal
+from overgang.tenants import TENANT_TAG, KeySource, refusal
 from schemas.sqltext import fill, ident
 
 # Every asset that writes the warehouse runs in this pool; dagster.yaml gives it limit 1,
@@ -118,10 +118,14 @@ class ProjectSettings(ConfigurableResource):
     cpr_key_file: str = ""
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        # The kommune reported on is a setting of a tenant's run too (the launchpad edits it). Read
+        # for a tenant's run only: on one machine a bad setting is told by the step that reads it.
+        tenant_run = context.dagster_run is not None and TENANT_TAG in context.dagster_run.tags
         _refuse_another_tenant(
             context,
             paths={"home": self.home, "input folder": self.input_dir, "inbox": self.inbox_dir},
             key=self.key_source() or KeySource(),
+            kommune=self.settings().pipeline.municipality.kommune_code if tenant_run else None,
         )
 
     def key_source(self) -> KeySource | None:
@@ -156,13 +160,15 @@ class TenantRefused(ConfigError):
     """A shared deployment's run configured with another tenant's folders or key."""
 
 
-def _refuse_another_tenant(context: InitResourceContext, paths: dict[str, str], key: KeySource | None = None) -> None:
+def _refuse_another_tenant(
+    context: InitResourceContext, paths: dict[str, str], key: KeySource | None = None, kommune: int | None = None
+) -> None:
     """Before a run's resources touch a folder: refused when they belong to another tenant than the
     run's (overgang/tenants.py). Nothing on one machine, where no run names a tenant, nor outside
     a run (a sensor's tick)."""
     if context.dagster_run is None:
         return
-    if reason := refusal(dict(context.dagster_run.tags), paths=paths, key=key):
+    if reason := refusal(dict(context.dagster_run.tags), paths=paths, key=key, kommune=kommune):
         raise TenantRefused(reason)
 
 

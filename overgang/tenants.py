@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,20 @@ class Tenant:
         return self.kommuner[0]
 
 
+class _TenantsLoader(yaml.SafeLoader):
+    """YAML as safe_load reads it, but a number is the decimal digits written. Kommune codes are
+    often written with four digits (0740 Silkeborg), which YAML 1.1 reads as octal (480 Nordfyns);
+    hex (0x65), sexagesimal (1:41) and underscores (1_01) are no way to write a code either."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
+    text = str(loader.construct_scalar(node))
+    return int(text, 10) if re.fullmatch(r"[+-]?[0-9]+", text) else text
+
+
+_TenantsLoader.add_constructor("tag:yaml.org,2002:int", _decimal)
+
+
 def _known_kommuner() -> set[int]:
     with (DATA_DIR / "reference" / "kommuner.csv").open(encoding="utf-8", newline="") as f:
         return {int(row["kommune_code"]) for row in csv.DictReader(f)}
@@ -85,12 +100,19 @@ def _entry(where: str, raw: Any, known: set[int], base: Path) -> Tenant:
         raise ConfigError(f"{where}: 'name' must be a non-empty word without '/' or spaces around it (got {name!r}).")
     codes = raw.get("kommuner")
     codes = [codes] if isinstance(codes, int) else codes
+    if isinstance(codes, list):
+        # Digits YAML leaves a string (0169: a 9 is no octal digit; '0751' quoted, as a
+        # spreadsheet exports it) are the kommune they say, as 0740 is.
+        codes = [int(c, 10) if isinstance(c, str) and c.isascii() and c.isdigit() else c for c in codes]
     if (
         not isinstance(codes, list)
         or not codes
         or not all(isinstance(c, int) and not isinstance(c, bool) for c in codes)
     ):
-        raise ConfigError(f"{where} ({name}): 'kommuner' must be one or more kommune codes (numbers).")
+        raise ConfigError(
+            f"{where} ({name}): 'kommuner' must be one or more kommune codes written in decimal digits "
+            f"(e.g. [169] or [0740]; got {raw.get('kommuner')!r})."
+        )
     if bad := [c for c in codes if c not in known]:
         raise ConfigError(f"{where} ({name}): no such kommune code(s) {bad} (data/reference/kommuner.csv).")
     home = raw.get("home")
@@ -108,7 +130,17 @@ def _entry(where: str, raw: Any, known: set[int], base: Path) -> Tenant:
         raise ConfigError(f"{where} ({name}): 'cpr_key_file' must be a path.")
     home_path = Path(home).expanduser()
     home_path = (home_path if home_path.is_absolute() else base / home_path).resolve()
+    if file is not None:
+        # Relative to the tenants file, as a home is (not to a worker's working folder). Symlinks
+        # are kept: a mounted secret (Kubernetes) is a symlink whose target changes on rotation.
+        key_path = Path(file).expanduser()
+        file = str(key_path if key_path.is_absolute() else base / key_path)
     return Tenant(name=name, kommuner=tuple(codes), home=home_path, key=KeySource(env=env, file=file))
+
+
+def _key_file(tenant: Tenant) -> Path | None:
+    """The file a tenant's key is read from, however its path is spelt (.., //, a symlink)."""
+    return Path(tenant.key.file).resolve() if tenant.key.file else None
 
 
 def load_tenants(path: Path) -> dict[str, Tenant]:
@@ -116,7 +148,7 @@ def load_tenants(path: Path) -> dict[str, Tenant]:
     an entry is malformed, or two tenants share a name, a home, a key or a kommune (their homes
     would then be one tenant's data under two keys, or one folder written by two runs at once)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TenantsLoader)  # noqa: S506  # a SafeLoader
     except OSError as err:
         raise ConfigError(f"The tenants file {path} cannot be read ({err.strerror or err}).") from None
     except yaml.YAMLError as err:
@@ -135,7 +167,7 @@ def load_tenants(path: Path) -> dict[str, Tenant]:
                 else "home"
                 if other.home.is_relative_to(tenant.home) or tenant.home.is_relative_to(other.home)
                 else "CPR key"
-                if other.key == tenant.key
+                if other.key == tenant.key or (_key_file(tenant) is not None and _key_file(other) == _key_file(tenant))
                 else "kommune"
                 if set(other.kommuner) & set(tenant.kommuner)
                 else None
@@ -146,6 +178,13 @@ def load_tenants(path: Path) -> dict[str, Tenant]:
                     f"each tenant needs its own name, home folder, CPR key and kommuner."
                 )
         tenants[tenant.name] = tenant
+    for i, tenant in enumerate(tenants.values(), start=1):
+        key_file = _key_file(tenant)
+        if owner := next((t.name for t in tenants.values() if key_file and key_file.is_relative_to(t.home)), None):
+            raise ConfigError(
+                f"The tenants file {path}, entry {i} ({tenant.name}): the key file {tenant.key.file} lies in tenant "
+                f"{owner}'s home, within reach of its runs; a key file is a secret kept outside every home."
+            )
     return tenants
 
 
@@ -159,9 +198,15 @@ def _same(a: str | os.PathLike[str], b: Path) -> bool:
     return Path(a).expanduser().resolve() == b.resolve()
 
 
-def refusal(tags: dict[str, str], *, paths: dict[str, str] | None = None, key: KeySource | None = None) -> str | None:
+def refusal(
+    tags: dict[str, str],
+    *,
+    paths: dict[str, str] | None = None,
+    key: KeySource | None = None,
+    kommune: int | None = None,
+) -> str | None:
     """Why a run with `tags` must not use `paths` (what each is: home, input folder, inbox, working
-    database) and `key`, or None. In a shared deployment every run belongs to one tenant (its tag)
+    database), `key` and report on `kommune`, or None. In a shared deployment every run belongs to one tenant (its tag)
     and may use only that tenant's folders and key; on one machine (no tenants file, no tag)
     nothing is refused."""
     tenants = tenants_from_env()
@@ -206,5 +251,11 @@ def refusal(tags: dict[str, str], *, paths: dict[str, str] | None = None, key: K
             f"This run of tenant {name} is configured with {key.describe()} as its CPR key, not its own "
             f"({tenant.key.describe()}). Nothing was read or written. Each tenant's pseudonyms are made with "
             f"its own key only."
+        )
+    if kommune is not None and kommune not in tenant.kommuner:
+        return (
+            f"This run of tenant {name} is configured to report on kommune {kommune}, not one of its own "
+            f"({', '.join(map(str, tenant.kommuner))}). Nothing was read or written. Submit runs with "
+            f"`python -m pipelines.shared submit {name}`, which configures the tenant's own kommune."
         )
     return None

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -84,19 +85,85 @@ def read_set(tenant: Tenant) -> TenantSet:
     mark of the run that made it: a set being replaced, or from before the first publish)."""
     folder = tenant.home / "publication"
     db = folder / SET_DB
-    if not db.is_file() or not (folder / PUBLICATION_MARK).is_file():
+    before = _marks(folder)
+    if not db.is_file() or before[0] is None:
         raise NationalError(
             f"Tenant {tenant.name} has no finished publication set at {folder} (run its spring first). "
             "Nothing national was written."
         )
     with duckdb.connect(str(db), read_only=True) as con:
         cells = con.execute("SELECT * FROM cells").df()
+    # The marks read again: a set replaced while it was read (the tenant's spring publishing) would
+    # give these cells the other set's synthetic mark.
+    if _marks(folder) != before:
+        raise NationalError(
+            f"Tenant {tenant.name}'s publication set at {folder} was replaced while the national job read it. "
+            "Nothing national was written. Run the national job again."
+        )
     if list(cells.columns) != COLUMNS:
         raise NationalError(
             f"Tenant {tenant.name}'s publication set {db} has columns {list(cells.columns)}, not {COLUMNS}. "
             "Nothing national was written."
         )
-    return TenantSet(tenant.name, folder, cells, (folder / SYNTHETIC_MARK).exists())
+    return TenantSet(tenant.name, folder, cells, before[1])
+
+
+def _marks(folder: Path) -> tuple[str | None, bool]:
+    """The run that made the set in `folder` (None: no finished set) and whether it is synthetic."""
+    try:
+        run: str | None = (folder / PUBLICATION_MARK).read_text(encoding="utf-8")
+    except OSError:
+        run = None
+    return run, (folder / SYNTHETIC_MARK).exists()
+
+
+def _cell_name(r: Any) -> str:
+    """A row of a set (itertuples) named as the refusals name a cell."""
+    row = "" if r.row_key is None or pd.isna(r.row_key) else f" {r.row_key}"
+    return f"kommune {r.kommune_code}, {r.year}, {r.part}{row} {r.education_group}"
+
+
+def _problem(r: Any, min_count: int) -> str | None:
+    """What makes a row of a set one no publish writes, or None. A publish shows a cell as a whole
+    count of at least `min_count` (every count under it is '<5', zero too), and a hidden cell as a
+    known mark with no figure: anything else (a set altered by hand, a set of another program)
+    would go into the national set or the audit as a figure it is not."""
+    mark, applicants, share = r.mark, r.applicants, r.share_pct
+    if mark is None or pd.isna(mark):
+        if applicants is None or pd.isna(applicants):
+            return "shows no figure and no mark"
+        if float(applicants) != int(applicants) or applicants < min_count:
+            return f"shows {applicants}, a count under {min_count} or not a whole one, which a publish hides"
+        return None
+    try:
+        _knowledge(mark, 0, min_count)
+    except ValueError:
+        return f"has the unknown mark {mark!r}"
+    if not pd.isna(applicants) or not pd.isna(share):
+        return f"is marked {mark!r} but carries its figure"
+    return None
+
+
+def check_set(s: TenantSet, min_count: int = MIN_COUNT) -> None:
+    """NationalError naming the tenant, the cell and what is wrong if `s` holds a row no publish
+    writes (_problem), or a share beside a hidden total (share = applicants / total: the total
+    told; a publish prints a share only where both are shown)."""
+    cells = s.cells
+    total = cells["education_group"] == "n"
+    shown_totals = {
+        (r.kommune_code, r.year, r.part, None if pd.isna(r.row_key) else r.row_key)
+        for r in cells[total & cells["mark"].isna()].itertuples(index=False)
+    }
+    for r in cells.itertuples(index=False):
+        problem = _problem(r, min_count)
+        row = (r.kommune_code, r.year, r.part, None if pd.isna(r.row_key) else r.row_key)
+        if problem is None and not pd.isna(r.share_pct) and row not in shown_totals:
+            problem = f"shows a share ({r.share_pct} %) of a total that is hidden, which tells the total"
+        if problem:
+            raise NationalError(
+                f"Tenant {s.tenant}'s publication set {s.folder}: the cell {_cell_name(r)} {problem}; it is not a "
+                "set a publish makes. Nothing national was written. Publish the tenant's set anew (its spring run)."
+            )
 
 
 def _knowledge(mark: object, applicants: object, min_count: int = MIN_COUNT) -> tuple[float, float]:
@@ -189,6 +256,8 @@ def audit(sets: list[TenantSet], scheme: GroupScheme, min_count: int = MIN_COUNT
     """The disclosure audit over the combined figures; the number of kommune-years checked.
     NationalError naming the kommune, year, cell and the interval a reader gets if any hidden
     cell is narrower than the promise."""
+    for s in sets:
+        check_set(s, min_count)
     knowledge = combined_knowledge(sets, min_count)
     checked = 0
     for (code, year), cells in knowledge.groupby(["kommune_code", "year"], sort=True):

@@ -38,7 +38,8 @@ def build_national(config: NationalConfig, run_id: str | None = None) -> dict:
         raise combine.NationalError(
             f"{TENANTS_ENV} is not set: the national job combines the tenants of a tenants file."
         )
-    names = config.tenants or sorted(tenants)
+    # Each tenant once, however often named: its cells would otherwise be in the set twice.
+    names = list(dict.fromkeys(config.tenants)) or sorted(tenants)
     if unknown := [n for n in names if n not in tenants]:
         raise combine.NationalError(f"No tenant {', '.join(unknown)} in {TENANTS_ENV}. Nothing national was written.")
     home = Path(config.home).expanduser().resolve()

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from overgang.exchange import exchange
 from overgang.groups import GroupScheme
 from overgang.pipeline_settings import SmallCell
 from overgang.protection_cache import ProtectionCache
@@ -226,6 +227,11 @@ def write_cells(
     # back the set that belongs to the previous warehouse.
     old = folder.with_name(folder.name + ".previous")
     shutil.rmtree(old, ignore_errors=True)
+    # The new set and the one in place exchanged in one step (overgang/exchange.py): a process
+    # killed here leaves one whole set in place, never none. Where the system cannot, two renames.
+    if folder.exists() and exchange(new, folder):
+        new.rename(old)
+        return
     if folder.exists():
         folder.rename(old)
     new.rename(folder)
