@@ -1,0 +1,66 @@
+"""What a report reads that is the same for every kommune of one published warehouse, read once
+per process and kept for the next report of the same warehouse file.
+
+A test session or a script renders hundreds of reports from one warehouse, each on a connection
+of its own (``render_report``); without this each report ran the same warehouse-wide queries again
+(every year's rows hashed for the withheld-shares decision, every kommune's counts, ...).
+
+An entry is used only while the warehouse is the same file with the same bytes on disk: its path,
+inode, size and modification time (and those of its write-ahead log) and the run id the connection
+itself reads. A publish replaces the file (another inode and run id); an edit through a writable
+connection changes its size or time. A connection to an in-memory database keeps nothing. One
+entry per name: the memory held is one warehouse's worth, never a history.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TypeVar
+
+import duckdb
+
+T = TypeVar("T")
+
+_KEPT: dict[str, tuple[tuple, object]] = {}
+
+
+def _stat(path: str) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def warehouse_key(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    """Which warehouse file, as it is on disk now, `con` reads; None for one that is not a file."""
+    (path,) = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone() or (None,)
+    if not path:
+        return None
+    found = _stat(path)
+    if found is None:
+        return None
+    try:
+        # Read through the connection, not from the file: a file replaced since the connection
+        # was opened has another run id than what this connection sees, so its entry never matches.
+        run = con.execute("SELECT run_id FROM publication").fetchone()
+    except duckdb.Error:
+        run = None
+    return os.path.realpath(path), found, _stat(path + ".wal"), run
+
+
+def per_warehouse(con: duckdb.DuckDBPyConnection, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` for the warehouse `con` reads, kept under `name` while that warehouse is unchanged.
+    The value is shared by every later caller: it must not be changed by them."""
+    key = warehouse_key(con)
+    if key is None:
+        return compute()
+    kept = _KEPT.get(name)
+    if kept is not None and kept[0] == key:
+        return kept[1]  # type: ignore[return-value]
+    value = compute()
+    _KEPT[name] = key, value
+    return value
