@@ -8,21 +8,22 @@ of its own (``render_report``); without this each report ran the same warehouse-
 An entry is used only while the warehouse is the same file with the same bytes on disk: its path,
 inode, size and modification time (and those of its write-ahead log) and the run id the connection
 itself reads. A publish replaces the file (another inode and run id); an edit through a writable
-connection changes its size or time. A connection to an in-memory database keeps nothing. One
-entry per name: the memory held is one warehouse's worth, never a history.
+connection changes its size or time. Only a read-only connection to a file keeps anything (the
+published warehouse, as reports read it). One entry per name: the memory held is one warehouse's
+worth, never a history.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import duckdb
 
 T = TypeVar("T")
 
-_KEPT: dict[str, tuple[tuple, object]] = {}
+_KEPT: dict[Hashable, tuple[tuple, object]] = {}
 
 
 def _stat(path: str) -> tuple[int, int, int, int] | None:
@@ -33,12 +34,14 @@ def _stat(path: str) -> tuple[int, int, int, int] | None:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def warehouse_key(con: duckdb.DuckDBPyConnection) -> tuple | None:
+def warehouse_key(con) -> tuple | None:
     """Which warehouse file, as it is on disk now, `con` reads; None for one that is not a file."""
-    (path,) = con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone() or (None,)
-    if not path:
+    path, readonly = con.execute(
+        "SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone() or (None, False)
+    if not path or not readonly:
+        # A writable connection may hold changes not yet on disk (a run building its tables in a
+        # transaction): what it reads is never kept.
         return None
     found = _stat(path)
     if found is None:
@@ -52,7 +55,7 @@ def warehouse_key(con: duckdb.DuckDBPyConnection) -> tuple | None:
     return os.path.realpath(path), found, _stat(path + ".wal"), run
 
 
-def per_warehouse(con: duckdb.DuckDBPyConnection, name: str, compute: Callable[[], T]) -> T:
+def per_warehouse(con, name: Hashable, compute: Callable[[], T]) -> T:
     """`compute()` for the warehouse `con` reads, kept under `name` while that warehouse is unchanged.
     The value is shared by every later caller: it must not be changed by them."""
     key = warehouse_key(con)
