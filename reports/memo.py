@@ -16,6 +16,7 @@ worth, never a history.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -34,8 +35,28 @@ def _stat(path: str) -> tuple[int, int, int, int] | None:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
+# Each open connection's key, worked out at its first use: a read-only connection sees the same
+# warehouse as long as it is open (no one can write the file while it holds it). Weak: a
+# connection let go is closed as before, its file free for a writer.
+_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def warehouse_key(con) -> tuple | None:
-    """Which warehouse file, as it is on disk now, `con` reads; None for one that is not a file."""
+    """Which warehouse file `con` reads, as it was on disk at the connection's first use here;
+    None for one that is not a file or not read-only."""
+    try:
+        return _KEYS[con]
+    except (KeyError, TypeError):
+        pass
+    key = _key(con)
+    try:
+        _KEYS[con] = key
+    except TypeError:
+        pass  # an object that cannot be weakly referred to: worked out again next time
+    return key
+
+
+def _key(con) -> tuple | None:
     path, readonly = con.execute(
         "SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone() or (None, False)
