@@ -20,6 +20,7 @@ from overgang.paths import DATA_DIR
 from overgang.pipeline_settings import SmallCell
 from overgang.protection_cache import ProtectionCache
 from overgang.suppression import PRIMARY, SECONDARY, Cube, DisclosureError, check, protect, required_labels
+from reports.memo import per_warehouse
 from reports.sql import read_sql
 from schemas.sqltext import SQL
 
@@ -270,20 +271,9 @@ def _from_store(entry, candidates: list[tuple], cube_for, small: SmallCell, pool
     return cube, labels, tuple(leave), pooled
 
 
-def load_published(
-    con: duckdb.DuckDBPyConnection,
-    small: SmallCell,
-    kommuner: list[int] | None = None,
-    years: list[int] | None = None,
-    scheme: GroupScheme | None = None,
-    store: ProtectionCache | None = None,
-) -> dict[tuple[int, int], Published]:
-    """The protected cube of every (kommune, year) asked for (all loaded ones by default), its
-    cells and sums from the warehouse's education groups (`scheme`, read once by the caller, or
-    here). Raises GroupSchemeError when the groups cannot make a table of counts: nothing is
-    published from them. `store`: the home's protection cache (``overgang/protection_cache.py``),
-    or None."""
-    scheme = scheme or read_scheme(con)
+def _parts(con: duckdb.DuckDBPyConnection, kommuner: list[int] | None, years: list[int] | None) -> dict:
+    """Each (kommune, year)'s counts as the cube is made from them (all loaded ones by default):
+    groups, grades, sexes and schools with their names."""
     where, params = ["s.kommune_code <> 0"], {}
     if kommuner is not None:
         where.append("list_contains($ks, s.kommune_code::INTEGER)")
@@ -315,14 +305,45 @@ def load_published(
         row = p["school"].setdefault(school, {})
         row[target] = row.get(target, 0) + int(n)
         p["names"][f"school:{school}"] = name or "(uden navn)"
-    out = {}
-    for (k, y), p in parts.items():
-        if not p["groups"]:
-            continue
+    for p in parts.values():
         for grade in ("9", "10"):
             p["grade"].setdefault(grade, {})
         for sex in ("M", "K"):
             p["sex"].setdefault(sex, {})
+    return parts
+
+
+def load_published(
+    con: duckdb.DuckDBPyConnection,
+    small: SmallCell,
+    kommuner: list[int] | None = None,
+    years: list[int] | None = None,
+    scheme: GroupScheme | None = None,
+    store: ProtectionCache | None = None,
+) -> dict[tuple[int, int], Published]:
+    """The protected cube of every (kommune, year) asked for (all loaded ones by default), its
+    cells and sums from the warehouse's education groups (`scheme`, read once by the caller, or
+    here). Raises GroupSchemeError when the groups cannot make a table of counts: nothing is
+    published from them. `store`: the home's protection cache (``overgang/protection_cache.py``),
+    or None."""
+    scheme = scheme or read_scheme(con)
+    if kommuner is None or years is None:
+        parts = _parts(con, kommuner, years)
+    else:
+        # Each (kommune, year)'s counts read once per warehouse file in this process (reports/memo.py):
+        # a script or a test writing every kommune's report asks for the same ones again and again.
+        known = per_warehouse(con, "cells.parts", dict)
+        wanted = list(dict.fromkeys((int(k), int(y)) for k in kommuner for y in years))
+        missing = [w for w in wanted if w not in known]
+        if missing:
+            ks, ys = sorted({k for k, _ in missing}), sorted({y for _, y in missing})
+            found = _parts(con, ks, ys)
+            known.update({(k, y): found.get((k, y)) for k in ks for y in ys})
+        parts = {w: known[w] for w in wanted if known[w] is not None}
+    out = {}
+    for (k, y), p in parts.items():
+        if not p["groups"]:
+            continue
         cube, labels, left_out, pooled = _protected(p, small, scheme, store)
         names = dict(p["names"])
         names[f"school:{POOL}"] = f"Øvrige skoler ({pooled})"

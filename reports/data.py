@@ -25,6 +25,7 @@ from reports.archive import published_copies
 from reports.cells import Published, load_published, read_scheme, share_pct
 from reports.groups import TargetWords, target_words, uncounted_phrase
 from reports.indicators import CardInputs, GoalCard, goal_cards
+from reports.memo import per_warehouse
 from reports.names import Name, named
 from reports.public import PublishedYear, half_up, load_published_years
 from reports.sql import frame as _df
@@ -89,6 +90,13 @@ class ReportData:
 
 
 def national_shares(con, years: list[int], scheme: GroupScheme) -> dict[int, tuple[dict[str, float], str | None]]:
+    """National shares per group for each of `years` (`_national_shares`), read once per warehouse
+    file and years; a new dict each call, as the caller takes withheld shares out of it."""
+    key = ("data.national_shares", tuple(int(y) for y in years), scheme)
+    return dict(per_warehouse(con, key, lambda: _national_shares(con, years, scheme)))
+
+
+def _national_shares(con, years: list[int], scheme: GroupScheme) -> dict[int, tuple[dict[str, float], str | None]]:
     """National shares per group for each of `years`, rounded to one decimal, and where they come
     from: a published table (published_application_shares, then reference/published_figures.csv;
     the rule is schemas/national.py, which the analysts' view analyst.national_shares reads too),
@@ -122,6 +130,17 @@ def national_shares(con, years: list[int], scheme: GroupScheme) -> dict[int, tup
     return out
 
 
+def _kommuner(con) -> dict[int, tuple[str, str]]:
+    """Every municipality's name and region, by code (read once per warehouse file: reports/memo.py)."""
+    return per_warehouse(
+        con,
+        "data.kommuner",
+        lambda: {
+            k: (n, r) for k, n, r in con.execute("SELECT kommune_code, kommune_name, region FROM kommuner").fetchall()
+        },
+    )
+
+
 def _withheld_note(area: str, area_lower: str, year: int, groups: list[str]) -> str:
     return WITHHELD_NOTE.format(area=area, area_lower=area_lower, year=year, groups=", ".join(groups))
 
@@ -144,7 +163,15 @@ def later_inputs(con, kommune_code: int, year: int) -> list[str]:
         return ", ".join(map(str, sorted(found)))
 
     out = []
-    if later := years("SELECT DISTINCT year FROM application_shares WHERE kommune_code <> 0 AND year > $y"):
+    extract_years = per_warehouse(
+        con,
+        "data.extract_years",
+        lambda: [
+            int(y)
+            for (y,) in con.execute("SELECT DISTINCT year FROM application_shares WHERE kommune_code <> 0").fetchall()
+        ],
+    )
+    if later := ", ".join(map(str, sorted(y for y in extract_years if y > year))):
         out.append(f"udtræk fra Optagelse.dk for {later}")
     if later := years(
         "SELECT DISTINCT year FROM published_application_shares WHERE year > $y AND (kommune_code = $k OR kommune_code = 0)"
@@ -286,7 +313,7 @@ def _comparison(
     withheld_now: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
     short: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    named = dict(con.execute("SELECT kommune_code, kommune_name FROM kommuner").fetchall())
+    named = {k: name for k, (name, _) in _kommuner(con).items()}
     rows, notes = [], []
     for code in [params["k"]] + [p for p in peers if p != params["k"]]:
         pub = figures.get((code, params["y"]))
@@ -567,10 +594,14 @@ def load_report_data(
         goal_cards=goal_cards(con, card_inputs, goals, subject.params),
         goals=named(goals.astype(object).where(goals.notna(), None), "description_da", "set_by"),
         sources=named(
-            con.execute(
+            per_warehouse(
+                con,
+                "data.sources",
                 # No row counts: a file's rows minus the shown leavers would give hidden counts away.
-                "SELECT source_file, encoding, loaded_at FROM ingested_files ORDER BY source_file"
-            ).df(),
+                lambda: con.execute(
+                    "SELECT source_file, encoding, loaded_at FROM ingested_files ORDER BY source_file"
+                ).df(),
+            ),
             "source_file",
         ),
         publication=subject.publication,
@@ -618,12 +649,10 @@ def report_subject(con, kommune_code: int, year: int | None, settings: Settings)
     small = settings.pipeline.small_cell
     try:
         # Read once: every cube, table and chart of the report follows these groups.
-        scheme = read_scheme(con)
+        scheme = per_warehouse(con, "data.scheme", lambda: read_scheme(con))
     except GroupSchemeError as e:
         raise ReportError(f"{e} No report is written.") from e
-    found = con.execute(
-        "SELECT kommune_name, region FROM kommuner WHERE kommune_code = $k", {"k": kommune_code}
-    ).fetchone()
+    found = _kommuner(con).get(kommune_code)
     if found is None:
         raise ReportError(f"Kommune {kommune_code} is not one of the 98 municipalities (data/reference/kommuner.csv).")
     extract_years = [
@@ -636,7 +665,9 @@ def report_subject(con, kommune_code: int, year: int | None, settings: Settings)
     # synthetic_data: the warehouse's extracts are the shipped synthetic sample (the report says so
     # on every page). The kommune's own published figures are never shown beside them: with those,
     # the sample's extracts are left out of this report altogether.
-    publication = con.execute("SELECT * FROM publication").df().iloc[0].to_dict()
+    publication = dict(
+        per_warehouse(con, "data.publication", lambda: con.execute("SELECT * FROM publication").df().iloc[0].to_dict())
+    )
     publication["synthetic_data"] = bool(publication.get("synthetic_data", False))
     sample_left_out = publication["synthetic_data"] and bool(published)
     if sample_left_out:
@@ -768,11 +799,15 @@ def _published_sources(con, kommune_code: int, year: int, used: set[str]) -> pd.
     the report uses it: its figures are shown, were revised by a later publication, or are of
     another opgørelse than the one shown for their years."""
     frame = _df(con, read_sql("published_sources"), {"k": kommune_code, "y": year})
-    national = set(
-        f
-        for (f,) in con.execute(
-            "SELECT DISTINCT source_file FROM published_application_shares WHERE kommune_code = 0"
-        ).fetchall()
+    national = per_warehouse(
+        con,
+        "data.national_files",
+        lambda: {
+            f
+            for (f,) in con.execute(
+                "SELECT DISTINCT source_file FROM published_application_shares WHERE kommune_code = 0"
+            ).fetchall()
+        },
     )
     frame["used"] = [
         "ja"

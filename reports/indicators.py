@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from overgang.numbers import da_pct
 from overgang.settings import series_break_years
+from reports.memo import per_warehouse
 from reports.sql import frame as _df
 from reports.verdicts import MIN_POINTS, Point, Projection, Verdict, _texts, judge, one_series, say
 
@@ -302,12 +303,17 @@ def national_age25(ctx: Context, g) -> GoalCard | None:
     """The national 90 %/85 % goals for 25-year-olds, from published national figures (not
     measured for a single kommune), judged by the one rule: on the deadline year's figure once it
     has come; before it, the newest published figure and a projection of the published ones."""
-    points = _df(
+    every = per_warehouse(
         ctx.con,
-        """SELECT year, value FROM published_figures WHERE scope = 'national'
-           AND measure = 'completed_youth_edu_age25' AND year <= $y ORDER BY year""",
-        {"y": ctx.year},
+        "indicators.national_age25",
+        lambda: _df(
+            ctx.con,
+            """SELECT year, value FROM published_figures WHERE scope = 'national'
+               AND measure = 'completed_youth_edu_age25' ORDER BY year""",
+            {},
+        ),
     )
+    points = every[every.year <= ctx.year]
     if points.empty:
         return None
     deadline = None if pd.isna(g.deadline_year) else int(g.deadline_year)

@@ -36,7 +36,7 @@ from reports.findings import (
 from reports.names import Name, plain
 from reports.verdicts import MIN_POINTS, MODEL
 
-__all__ = ["ReportError", "load_report_data", "render_html", "render_report"]
+__all__ = ["ReportError", "load_report_data", "render_html", "render_report", "write_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -704,15 +704,21 @@ def render_report(settings: Settings, kommune_code: int, year: int | None = None
         raise ReportError(f"No published warehouse at {settings.warehouse}: run `overgang run` first.")
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         data = load_report_data(con, kommune_code, year, settings)
-    html = render_html(data, datetime.now())
+    return write_report(settings, data, out, datetime.now())
+
+
+def write_report(settings: Settings, data: ReportData, out: Path | None, when: datetime) -> Path:
+    """The page of `data` (made at `when`) audited and written with its workbook, at `out` or in
+    the home's reports folder; ReportError, and nothing written, when it fails the audit."""
+    html = render_html(data, when)
     try:
         # The disclosure audit on the page as written; a report that fails it is not written.
         audit_html(html, data)
     except DisclosureError as e:
         raise ReportError(
-            f"Report for kommune {kommune_code} {data.year} not written: it fails the disclosure audit ({e})."
+            f"Report for kommune {data.kommune_code} {data.year} not written: it fails the disclosure audit ({e})."
         ) from e
-    out = out or settings.reports_dir / f"rapport_{kommune_code}_{data.year}.html"
+    out = out or settings.reports_dir / f"rapport_{data.kommune_code}_{data.year}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     write_workbook(data, out.with_suffix(".xlsx"))
     tmp = out.with_suffix(".tmp")

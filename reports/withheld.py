@@ -42,6 +42,7 @@ from overgang.pipeline_settings import SmallCell, as_dict
 from reports import aggregates
 from reports.aggregates import Aggregate, withheld
 from reports.cells import _fingerprint, build_cube, load_published
+from reports.memo import per_warehouse
 from reports.sql import SQL_DIR, read_sql
 
 # Every row a year's cubes are made from, a digest per year (reports/sql/withheld_rows.sql).
@@ -149,15 +150,9 @@ def _keep(store: protection_cache.ProtectionCache, key: bytes, decided: dict) ->
             os.unlink(tmp)
 
 
-def decide(
-    con: duckdb.DuckDBPyConnection, small: SmallCell, scheme: GroupScheme, store, nationals: dict
-) -> dict[int, set[tuple[str, str]]]:
-    """Per year with a national or region figure: the (area, group) shares ("Hele landet" or a
-    region's name) not printed because, with the loaded kommuner's shown counts, they would
-    narrow a hidden cell below the rule. A year whose entry the home keeps (`store`: its
-    protection cache; None keeps nothing) is read, not solved; a year solved is kept. The
-    protected cubes are loaded only for a year where some printed share is what the loaded
-    kommuner add up to."""
+def _inputs(con) -> tuple[dict[str, set[int]], dict[int, dict[int, dict[str, int]]], dict]:
+    """What every year's decision reads from the warehouse: each region's kommuner, each loaded
+    kommune's counts by year and group, and the published region shares."""
     regions: dict[str, set[int]] = {}
     for code, region in con.execute("SELECT kommune_code, region FROM kommuner").fetchall():
         regions.setdefault(region, set()).add(int(code))
@@ -167,13 +162,33 @@ def decide(
         "WHERE kommune_code <> 0 AND grade = '9+10' AND geography_basis = 'school' GROUP BY ALL"
     ).fetchall():
         counts.setdefault(int(y), {}).setdefault(int(k), {})[group] = int(n)
+    return regions, counts, _region_shares(con)
+
+
+def _digests(con) -> tuple[dict[int, str], str]:
+    """Per year, the digest of the rows its cubes are made from; and that of the education groups."""
+    rows = {int(y): str(d) for y, d in con.execute(read_sql(_ROWS)).fetchall()}
+    return rows, str((con.execute(_GROUPS).fetchone() or ("",))[0])
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection, small: SmallCell, scheme: GroupScheme, store, nationals: dict
+) -> dict[int, set[tuple[str, str]]]:
+    """Per year with a national or region figure: the (area, group) shares ("Hele landet" or a
+    region's name) not printed because, with the loaded kommuner's shown counts, they would
+    narrow a hidden cell below the rule. A year whose entry the home keeps (`store`: its
+    protection cache; None keeps nothing) is read, not solved; a year solved is kept. The
+    protected cubes are loaded only for a year where some printed share is what the loaded
+    kommuner add up to."""
+    regions, counts, published = per_warehouse(con, "withheld.inputs", lambda: _inputs(con))
     key = store.key() if store is not None else None
-    rows, scheme_rows, kept, code = {}, "", {}, ""
+    rows: dict[int, str] = {}
+    scheme_rows, kept, code = "", {}, ""
     if key is not None:
-        rows = {int(y): str(d) for y, d in con.execute(read_sql(_ROWS)).fetchall()}
-        scheme_rows = str((con.execute(_GROUPS).fetchone() or ("",))[0])
+        # The warehouse's digests, read once per warehouse file in this process (reports/memo.py);
+        # the kept file is read every time: another process may have written it since.
+        rows, scheme_rows = per_warehouse(con, "withheld.digests", lambda: _digests(con))
         kept, code = _kept(store, key), _code()
-    published = _region_shares(con)
     out, solved = {}, {}
     for year, (shares, source) in nationals.items():
         found = [Aggregate("Hele landet", g, v, None) for g, v in sorted(shares.items())] if source else []

@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from dagster import ExecuteInProcessResult, instance_for_test
@@ -16,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from overgang.settings import PROJECT_DIR, SAMPLE_DIR, Settings
 from pipelines.run import execute_main_job
+from reports.data import ReportData
 from tests.cli import TEST_ENV
 
 # Property tests: 60 examples each in `make test`; `make test-fast` (--hypothesis-profile=fast) tries
@@ -48,6 +51,7 @@ STARTS_A_RUN_OR_A_BROWSER = {
     "attacked",  # test_privacy_attacks.py
     "hostile",  # test_privacy_hostile.py
     "every_report",  # test_disclosure.py
+    "every_sample_report",  # every report of the sample, shared by the files that read them all
     "overview",  # test_overview_browser.py
     "public_home",  # test_public_report.py
 }
@@ -114,6 +118,45 @@ def sample_run(tmp_path_factory) -> Run:
     run = run_pipeline(tmp_path_factory.mktemp("sample") / "home", SAMPLE_DIR)
     assert run.result.success, run.result.all_events
     return run
+
+
+@dataclass(frozen=True)
+class SampleReport:
+    """One council report of the sample, as `overgang report` writes it (audited, with its workbook)."""
+
+    kommune: int
+    year: int
+    data: ReportData
+    path: Path
+
+    def page(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+# When every sample report says it was made: a fixed time, so the pages are the same in every session.
+REPORTS_MADE = datetime(2026, 5, 1, 12, 0)
+
+
+@pytest.fixture(scope="session")
+def every_sample_report(sample_run, tmp_path_factory) -> list[SampleReport]:
+    """Every kommune and year of the sample (220 reports), rendered once per session for every
+    test file that reads them all: the way `overgang report` does (reports/render.py:
+    load_report_data on a read-only connection of its own, then write_report), at REPORTS_MADE.
+    The pages stay on disk; each file reads what it needs."""
+    from reports.render import load_report_data, write_report
+
+    out = tmp_path_factory.mktemp("every_sample_report")
+    settings = sample_run.settings
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        pairs = con.execute("""SELECT DISTINCT kommune_code, year FROM application_shares
+                               WHERE kommune_code <> 0 ORDER BY ALL""").fetchall()
+    reports = []
+    for k, y in pairs:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            data = load_report_data(con, k, y, settings)
+        path = write_report(settings, data, out / f"rapport_{k}_{y}.html", REPORTS_MADE)
+        reports.append(SampleReport(int(k), int(y), data, path))
+    return reports
 
 
 @pytest.fixture

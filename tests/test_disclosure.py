@@ -108,14 +108,11 @@ def assert_protected(knowledge: Knowledge, found: dict, truth: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def every_report(sample_run, tmp_path_factory):
-    """Every kommune and year of the sample, rendered (and audited) the way `overgang report` does."""
-    out = tmp_path_factory.mktemp("every_report")
-    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
-        pairs = con.execute("""SELECT DISTINCT kommune_code, year FROM application_shares
-                               WHERE kommune_code <> 0 ORDER BY ALL""").fetchall()
-    paths = [render_report(sample_run.settings, k, y, out / f"rapport_{k}_{y}.html") for k, y in pairs]
-    return pairs, paths
+def every_report(every_sample_report):
+    """Every kommune and year of the sample, rendered (and audited) the way `overgang report` does
+    (tests/conftest.py: every_sample_report, shared with the other files that read them all)."""
+    pairs = [(r.kommune, r.year) for r in every_sample_report]
+    return pairs, [r.path for r in every_sample_report]
 
 
 def test_attacker_pins_nothing_in_every_report_and_the_publication_set(sample_run, every_report):

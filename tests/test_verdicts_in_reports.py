@@ -5,31 +5,18 @@ or on points from both sides of the series break, and the small words a council 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
-import duckdb
 import pytest
 
 from overgang.settings import series_break_year
 from reports.audit import chart_data
-from reports.data import load_report_data
-from reports.render import render_html
-
-WHEN = datetime(2026, 5, 1, 12, 0)
 
 
 @pytest.fixture(scope="module")
-def every_page(sample_run):
-    """(kommune, year, data, page) for every kommune and year of the sample, rendered once."""
-    out = []
-    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
-        pairs = con.execute(
-            "SELECT DISTINCT kommune_code, year FROM application_shares WHERE kommune_code <> 0 ORDER BY ALL"
-        ).fetchall()
-        for k, y in pairs:
-            data = load_report_data(con, k, y, sample_run.settings)
-            out.append((k, y, data, render_html(data, WHEN)))
-    return out
+def every_page(every_sample_report):
+    """(kommune, year, data, page) for every kommune and year of the sample, rendered once per
+    session (tests/conftest.py: every_sample_report)."""
+    return [(r.kommune, r.year, r.data, r.page()) for r in every_sample_report]
 
 
 def test_no_goal_is_judged_on_a_later_years_figure(every_page):
