@@ -116,6 +116,16 @@ def published(home: Path) -> bool:
     return (home / "warehouse" / "overgang.duckdb").is_file()
 
 
+def failed_runs(url: str) -> int:
+    """Runs the deployment's history in PostgreSQL holds as failed (a retry is a new run)."""
+    import psycopg2
+
+    with psycopg2.connect(url) as con, con.cursor() as cur:
+        cur.execute("SELECT count(*) FROM runs WHERE status = 'FAILURE'")
+        row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
 def sequential(folder: Path, codes: dict[int, Path]) -> dict:
     started = time.perf_counter()
     peak = 0
@@ -159,10 +169,12 @@ def shared(folder: Path, codes: dict[int, Path]) -> dict:
         roots = [p.pid for p in dep.processes.values()] + ([box.redis.pid] if box.redis else []) + server_pids
         started = time.perf_counter()
         with PeakMemory(roots) as mem:
-            dep.submit(*(e["name"] for e in entries))
+            dep.submit(*(e["name"] for e in entries), timeout=1800)  # 98 runs queued by one command
             homes = [extract.parent.parent for extract in codes.values()]
             while not all(published(h) for h in homes):
                 time.sleep(0.5)
+                if failed := failed_runs(box.postgres_url):
+                    raise RuntimeError(f"{failed} run(s) failed: see {folder / 'deployment' / 'logs'}")
                 if time.perf_counter() - started > 3600:
                     raise RuntimeError("not every tenant published within an hour")
             wall = time.perf_counter() - started

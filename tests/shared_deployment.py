@@ -224,10 +224,10 @@ class Deployment:
         assert self.logs is not None
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
-    def submit(self, *tenants: str) -> list[str]:
-        return self.queue("submit", *tenants)
+    def submit(self, *tenants: str, timeout: float = 180) -> list[str]:
+        return self.queue("submit", *tenants, timeout=timeout)
 
-    def queue(self, *args: str) -> list[str]:
+    def queue(self, *args: str, timeout: float = 180) -> list[str]:
         """`python -m pipelines.shared ARGS` (submit, national); the run ids it prints."""
         done = subprocess.run(
             [sys.executable, "-m", "pipelines.shared", *args],
@@ -235,7 +235,7 @@ class Deployment:
             cwd=PROJECT_DIR,
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=timeout,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         # The code server the command starts writes its own log lines to the same output.
