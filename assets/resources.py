@@ -14,7 +14,7 @@ from dagster import Config, ConfigurableResource, InitResourceContext, TableColu
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr, create_model
 
-from overgang.pipeline_settings import PipelineSettings, as_dict
+from overgang.pipeline_settings import PipelineSettings, SmallCell, as_dict
 from overgang.settings import ConfigError, Settings
 from overgang.tenants import TENANT_TAG, KeySource, refusal
 from schemas.sqltext import fill, ident
@@ -120,13 +120,16 @@ class ProjectSettings(ConfigurableResource):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # The kommune reported on is a setting of a tenant's run too (the launchpad edits it). Read
         # for a tenant's run only: on one machine a bad setting is told by the step that reads it.
-        tenant_run = context.dagster_run is not None and TENANT_TAG in context.dagster_run.tags
+        tenant = context.dagster_run.tags.get(TENANT_TAG) if context.dagster_run is not None else None
+        tenant_run = tenant is not None
         _refuse_another_tenant(
             context,
             paths={"home": self.home, "input folder": self.input_dir, "inbox": self.inbox_dir},
             key=self.key_source() or KeySource(),
             kommune=self.settings().pipeline.municipality.kommune_code if tenant_run else None,
         )
+        if tenant_run and (reason := weaker_protection(self.settings().pipeline.small_cell)):
+            raise TenantRefused(f"This run of tenant {tenant} {reason}")
 
     def key_source(self) -> KeySource | None:
         if self.cpr_key_env or self.cpr_key_file:
@@ -158,6 +161,27 @@ class ProjectSettings(ConfigurableResource):
 
 class TenantRefused(ConfigError):
     """A shared deployment's run configured with another tenant's folders or key."""
+
+
+def weaker_protection(run: SmallCell) -> str | None:
+    """Why a shared deployment's run may not use the small-cell settings `run`, or None. The floor
+    is the deployment's own data/config/pipeline.yaml (with the worker's OVERGANG_ variables),
+    which the operator sets: a run's configuration is edited in the launchpad by whoever may
+    launch runs, and a tenant may protect more than the floor, never less. Every field of the
+    rule is a minimum, so a smaller value protects less."""
+    floor = Settings.load(checked=True).pipeline.small_cell
+    weaker = [
+        f"{f.name} {getattr(run, f.name)} (the deployment's is {getattr(floor, f.name)})"
+        for f in dataclasses.fields(floor)
+        if getattr(run, f.name) < getattr(floor, f.name)
+    ]
+    if not weaker:
+        return None
+    return (
+        f"is configured with less small-cell protection than the deployment: small_cell {', '.join(weaker)}. "
+        "Nothing was read or written. A tenant's run may protect more, never less; the floor is "
+        "data/config/pipeline.yaml on the workers."
+    )
 
 
 def _refuse_another_tenant(
