@@ -21,6 +21,9 @@ from pipelines.run import execute_main_job
 from reports.data import ReportData
 from tests.cli import TEST_ENV
 
+# The national job's tests' fixture `tenants` (two tenants, each with a publication set only).
+from tests.national_sets import tenants  # noqa: F401
+
 # Property tests: 60 examples each in `make test`; `make test-fast` (--hypothesis-profile=fast) tries
 # 12, enough to catch a plain mistake in the edit-test loop, while CI keeps the full search.
 hypothesis_settings.register_profile("full", max_examples=60)

@@ -12,7 +12,7 @@ import duckdb
 from assets.national import combine
 from assets.national.job import NationalConfig, build_national
 from assets.warehouse.publication import SYNTHETIC_MARK, write_cells
-from tests.test_national_from_publication_sets import (  # the hand-written sets of the national job's tests
+from tests.national_sets import (  # the hand-written sets of the national job's tests
     AARHUS,
     AARHUS_2024,
     HT,
@@ -21,11 +21,10 @@ from tests.test_national_from_publication_sets import (  # the hand-written sets
     frame,
     groups_rows,
     publish,
-    tenants,  # noqa: F401  # the fixture: two tenants, each with a publication set only
 )
 
 
-def test_a_synthetic_set_replaced_by_a_real_one_while_read_is_never_unmarked(tenants, tmp_path, monkeypatch):  # noqa: F811
+def test_a_synthetic_set_replaced_by_a_real_one_while_read_is_never_unmarked(tenants, tmp_path, monkeypatch):
     ht = tenants["ht"]
     cells = frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024))
     publish(ht, cells, synthetic=True)

@@ -8,7 +8,7 @@ import duckdb
 
 from assets.national import combine
 from assets.national.job import NationalConfig, build_national
-from tests.test_national_from_publication_sets import (  # the hand-written sets of the national job's tests
+from tests.national_sets import (  # the hand-written sets of the national job's tests
     AARHUS,
     AARHUS_2024,
     HT,
@@ -16,11 +16,10 @@ from tests.test_national_from_publication_sets import (  # the hand-written sets
     frame,
     groups_rows,
     publish,
-    tenants,  # noqa: F401  # the fixture: two tenants, each with a publication set only
 )
 
 
-def test_a_tenant_named_twice_is_combined_once(tenants, tmp_path):  # noqa: F811
+def test_a_tenant_named_twice_is_combined_once(tenants, tmp_path):
     publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
     publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
     written = build_national(NationalConfig(home=str(tmp_path / "national"), tenants=["aarhus", "ht", "aarhus"]))

@@ -11,7 +11,7 @@ import pytest
 
 from assets.national import combine
 from assets.national.job import NationalConfig, build_national
-from tests.test_national_from_publication_sets import (  # the hand-written sets of the national job's tests
+from tests.national_sets import (  # the hand-written sets of the national job's tests
     AARHUS,
     AARHUS_2024,
     HT,
@@ -19,7 +19,6 @@ from tests.test_national_from_publication_sets import (  # the hand-written sets
     frame,
     groups_rows,
     publish,
-    tenants,  # noqa: F401  # the fixture: two tenants, each with a publication set only
 )
 
 
@@ -46,7 +45,7 @@ def _forged(group: str, **changes):
         ({"group": "STU", "share_pct": 6.1}, "marked 'x' but carries its figure"),  # 6 of 99 leavers
     ],
 )
-def test_a_set_altered_by_hand_is_refused_and_nothing_national_is_written(tenants, tmp_path, changes, said):  # noqa: F811
+def test_a_set_altered_by_hand_is_refused_and_nothing_national_is_written(tenants, tmp_path, changes, said):
     group = changes.pop("group")
     publish(tenants["ht"], _forged(group, **changes))
     publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))

@@ -9,7 +9,7 @@ import pytest
 
 from assets.national import combine
 from assets.national.job import NationalConfig, build_national
-from tests.test_national_from_publication_sets import (  # the hand-written sets of the national job's tests
+from tests.national_sets import (  # the hand-written sets of the national job's tests
     AARHUS,
     AARHUS_2024,
     HT,
@@ -17,11 +17,10 @@ from tests.test_national_from_publication_sets import (  # the hand-written sets
     frame,
     groups_rows,
     publish,
-    tenants,  # noqa: F401  # the fixture: two tenants, each with a publication set only
 )
 
 
-def test_a_share_beside_a_hidden_total_is_refused(tenants, tmp_path):  # noqa: F811
+def test_a_share_beside_a_hidden_total_is_refused(tenants, tmp_path):
     # n hidden ('x') and the hidden counts around it: FGU '<5', STU 'x', and TIENDE shown.
     cells = frame(groups_rows(HT, "Høje-Taastrup", 2024, {**HT_2024, "n": (99, "x"), "OEVRIGE": (19, "x")}))
     # ... but EUD's share left as printed beside the shown n: 30 / 99 = 30.3 %.

@@ -14,7 +14,7 @@ from assets.national.job import NationalConfig, build_national
 from assets.warehouse.publication import PUBLICATION_MARK
 from overgang.tenants import TENANTS_ENV
 from tests.cli import python_child
-from tests.test_national_from_publication_sets import (  # the hand-written sets of the national job's tests
+from tests.national_sets import (  # the hand-written sets of the national job's tests
     AARHUS,
     AARHUS_2024,
     HT,
@@ -22,7 +22,6 @@ from tests.test_national_from_publication_sets import (  # the hand-written sets
     frame,
     groups_rows,
     publish,
-    tenants,  # noqa: F401  # the fixture: two tenants, each with a publication set only
 )
 
 # One child imports the national job once, then forks one process per moment; each counts the
@@ -65,7 +64,7 @@ def _set(home):
     return (folder / PUBLICATION_MARK).read_text(encoding="utf-8"), n
 
 
-def test_a_national_job_killed_while_writing_leaves_the_set_before_or_the_new_one(tenants, tmp_path):  # noqa: F811
+def test_a_national_job_killed_while_writing_leaves_the_set_before_or_the_new_one(tenants, tmp_path):
     publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
     publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
     # The national set before: of both tenants' 2024. The new one adds Aarhus's 2023.
