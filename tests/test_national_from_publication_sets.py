@@ -59,6 +59,23 @@ def test_sets_that_together_pin_a_hidden_cell_are_refused_and_nothing_is_written
     assert not (tmp_path / "national").exists()
 
 
+def test_marks_that_together_narrow_a_hidden_cell_are_refused(tenants, tmp_path):
+    # TIENDE (12) hidden as 'x' (5 or more) in Høje-Taastrup's set and as '<20' (0-19) in
+    # Aarhus's copy: together 5-19, which neither mark says, so no audit of one mark per cell
+    # has seen it.
+    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, {**HT_2024, "TIENDE": (12, "x")})))
+    publish(
+        tenants["aarhus"],
+        frame(
+            groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024),
+            groups_rows(HT, "Høje-Taastrup", 2024, {**HT_2024, "TIENDE": (12, "<20")}),
+        ),
+    )
+    with pytest.raises(combine.NationalError, match=r"hide kommune 169, 2024, groups\s+TIENDE .*narrow it to 5-19"):
+        build_national(NationalConfig(home=str(tmp_path / "national")))
+    assert not (tmp_path / "national").exists()
+
+
 def test_sets_that_show_different_figures_for_one_cell_are_refused(tenants, tmp_path):
     publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
     other = {**HT_2024, "GYM": (51, None), "n": (100, None)}
