@@ -241,12 +241,12 @@ def combined_knowledge(sets: list[TenantSet], min_count: int = MIN_COUNT) -> pd.
             # Marks that together say more than any one of them ('x' in one set and '<20' in
             # another: 5-19): the audit's cells carry one mark each and would not see it.
             names = ", ".join(sorted(set(group["_set"])))
+            cell = f"kommune {key[0]}, {key[1]}, {key[2]} {'' if pd.isna(key[3]) else key[3]} {key[4]}"
+            marks = ", ".join(sorted(set(map(str, group["mark"]))))
+            span = f"{int(low)}-{int(high) if high < BIG else 'more'}"
             raise NationalError(
-                f"The publication sets of {names} hide kommune {key[0]}, {key[1]}, {key[2]} "
-                f"{'' if pd.isna(key[3]) else key[3]} {key[4]} with different marks "
-                f"({', '.join(sorted(set(map(str, group['mark']))))}): together they narrow it to "
-                f"{int(low)}-{int(high) if high < BIG else 'more'}, more than either set's audit saw. "
-                "Nothing national was written."
+                f"The publication sets of {names} hide {cell} with different marks ({marks}): together they "
+                f"narrow it to {span}, more than either set's audit saw. Nothing national was written."
             )
         rows.append(
             {
