@@ -94,3 +94,35 @@ def test_a_refused_file_leaves_nothing_staged(tmp_path):
     # The connection is usable again, outside any transaction.
     stage_files(con, files[:1], KEY, False, "run")
     assert con.execute("SELECT count(*) FROM staging_applications").fetchone()[0] == 24
+
+
+class _InterruptedAfterCommit:
+    """The real connection, with Ctrl-C arriving the moment a COMMIT has returned: between the
+    commit of one row group and the BEGIN of the next, when no transaction is open."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+    def execute(self, sql, *args):
+        result = self.con.execute(sql, *args)
+        if sql == "COMMIT":
+            raise KeyboardInterrupt
+        return result
+
+
+def test_an_interrupt_between_two_row_groups_reaches_the_caller_as_an_interrupt(tmp_path, monkeypatch):
+    # Found by the suite: the ROLLBACK of the error path failed ("no transaction is active") and its
+    # error replaced the interrupt, so a Ctrl-C'd run said a file had failed and exited 1, not 130.
+    monkeypatch.setattr(ingest, "ROW_GROUP_ROWS", 30)
+    files = _files(tmp_path)
+    con = duckdb.connect(str(tmp_path / "work.duckdb"))
+    ensure_work_schema(con)
+    with pytest.raises(KeyboardInterrupt):
+        stage_files(_InterruptedAfterCommit(con), files, KEY, False, "run")
+    # What was committed before the interrupt stays (the first two files, whole); the connection is usable.
+    assert con.execute("SELECT count(DISTINCT source_file) FROM ingested_files").fetchone() == (2,)
+    stage_files(con, files[2:], KEY, False, "run")
+    assert con.execute("SELECT count(*) FROM ingested_files").fetchone() == (4,)
