@@ -34,7 +34,12 @@ def _stage_all(files: list[Path], guarded: bool) -> float:
     original = ingest.cpr_guarded
     if not guarded:
         ingest.cpr_guarded = lambda sources: (
-            {**sources, "cpr_in_row": ingest.SQL("false"), "cpr_found_in": ingest.SQL("NULL")},
+            {
+                **sources,
+                "cpr_in_row": ingest.SQL("false"),
+                "cpr_hits": ingest.SQL("NULL"),
+                "cpr_found_in": ingest.SQL("NULL"),
+            },
             {},
         )
     try:

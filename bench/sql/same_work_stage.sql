@@ -25,14 +25,19 @@ SELECT
 FROM (
     SELECT
         *,
-        regexp_full_match(trim(${cpr}), $cpr_shape) AS cpr_ok,
-        coalesce(${cpr_in_row}, FALSE) AS cpr_in_row
+        CASE WHEN cpr_in_row THEN ${cpr_hits} END AS cpr_hits
     FROM (
-        SELECT ${used}
-        FROM read_csv(
-            $path, delim = ';', quote = '"', escape = '"', header = TRUE, auto_detect = FALSE,
-            columns = $columns, encoding = $encoding, store_rejects = TRUE,
-            rejects_table = 'extract_rejects', rejects_scan = 'extract_reject_scans', null_padding = FALSE
-        )
-    ) AS file_rows
+        SELECT
+            *,
+            regexp_full_match(trim(${cpr}), $cpr_shape) AS cpr_ok,
+            coalesce(${cpr_in_row}, FALSE) AS cpr_in_row
+        FROM (
+            SELECT ${used}
+            FROM read_csv(
+                $path, delim = ';', quote = '"', escape = '"', header = TRUE, auto_detect = FALSE,
+                columns = $columns, encoding = $encoding, store_rejects = TRUE,
+                rejects_table = 'extract_rejects', rejects_scan = 'extract_reject_scans', null_padding = FALSE
+            )
+        ) AS file_rows
+    ) AS guarded_rows
 ) AS read_rows;

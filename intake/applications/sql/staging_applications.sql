@@ -30,8 +30,12 @@ SELECT
     ${application_status}                                       AS application_status,
     ${cpr_found_in}                                             AS cpr_found_in
 FROM (
-    SELECT *,
-           regexp_full_match(trim(${cpr}), '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}') AS cpr_ok,
-           coalesce(${cpr_in_row}, FALSE) AS cpr_in_row
-    FROM ${extract}
+    -- Which columns hold a CPR number, for the rare rows the prefilter passes (ingest.cpr_guarded).
+    SELECT *, CASE WHEN cpr_in_row THEN ${cpr_hits} END AS cpr_hits
+    FROM (
+        SELECT *,
+               regexp_full_match(trim(${cpr}), '(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}') AS cpr_ok,
+               coalesce(${cpr_in_row}, FALSE) AS cpr_in_row
+        FROM ${extract}
+    ) AS file_rows
 ) AS read_rows;
