@@ -1,5 +1,12 @@
 # The two commands of README.md. Needs only Python 3.11+ and git: uv comes through pip.
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+# The project's packages, as pyproject.toml lists them for the wheel (one list: a package moved
+# out of another, as intake/ was out of assets/, is compiled without a second edit here).
+PACKAGES := $(shell sed -n 's/^packages = \[\(.*\)\]/\1/p' pyproject.toml | tr -d '",')
+# pytest keeps its rewritten test modules (assert rewriting) as bytecode only where bytecode may be
+# written; this machine sets PYTHONDONTWRITEBYTECODE, so every worker of every run parsed and
+# rewrote all test files again (3 s of CPU a worker). Empty is "not set" to Python.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(UV) run pytest
 
 .PHONY: run test test-fast lint lint-python dev setup bench bench-scale
 
@@ -11,7 +18,7 @@ setup:
 	@$(UV) sync --quiet --compile-bytecode
 	@# The project's own modules too (an editable install is not compiled by uv): without them every
 	@# command compiled the CLI, settings and library again, 40 % of `overgang query 'select 1'`.
-	@$(UV) run --no-sync python -m compileall -q overgang pipelines reports schemas assets
+	@$(UV) run --no-sync python -m compileall -q $(PACKAGES)
 
 ## The main job on the data shipped in data/: warehouse and council report under var/.
 run: setup
@@ -21,14 +28,14 @@ run: setup
 ## both cores: a module's tests stay on one worker (--dist loadscope), so a module's fixture (a run,
 ## a hostile home) is built once; the session's sample run is built once per worker.
 test: setup lint
-	$(UV) run pytest -n 2 --dist loadscope
+	$(PYTEST) -n 2 --dist loadscope
 
 ## The tests that start no Dagster run and no browser and are no slow `hostile` attack (unmarked;
 ## `integration` and `hostile` are the rest), after
 ## the Python linters, on two workers with fewer property examples: the edit-test loop. CI runs
 ## `make test`: every linter (the SQL one too) and every test.
 test-fast: setup lint-python
-	$(UV) run pytest -m "not integration and not hostile" --hypothesis-profile=fast -n 2
+	$(PYTEST) -m "not integration and not hostile" --hypothesis-profile=fast -n 2
 
 ## Lint and format check (ruff), the layers (import-linter), the types (mypy) and the SQL files
 ## (sqlfluff, DuckDB dialect); every rule is in pyproject.toml. `uv run ruff format .` formats.

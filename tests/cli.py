@@ -61,23 +61,32 @@ def overgang_process(tmp_path: Path, *args: str, timeout: int = 600, **env: str)
     )
 
 
-def overgang(tmp_path: Path, *args: str, timeout: int = 600, **env: str) -> subprocess.CompletedProcess:
+def overgang(
+    tmp_path: Path | None,
+    *args: str,
+    timeout: int = 600,
+    input: str | bytes | None = None,
+    environ: dict[str, str] | None = None,
+    **env: str,
+) -> subprocess.CompletedProcess:
     """`overgang ARGS` in this process (pipelines.cli.main through Click's CliRunner), with the
     environment, working folder, exit status and output a child would have: an exception the
     command lets through is printed to standard error as Python prints it, so a test that no
-    traceback is shown sees it. `timeout` is kept for the callers; it does not apply here."""
+    traceback is shown sees it. `input` is its standard input; `environ` its whole environment
+    (a child's, from child_env), else child_env(tmp_path, **env). `timeout` is kept for the
+    callers; it does not apply here."""
     from click.testing import CliRunner
 
     from pipelines.cli import main
 
-    wanted = child_env(tmp_path, **env)
+    wanted = environ if environ is not None else child_env(tmp_path, **env)
     saved = dict(os.environ)
     try:
         # The command changes os.environ (DAGSTER_HOME, OVERGANG_INPUT_DIR): put back afterwards.
         os.environ.clear()
         os.environ.update(wanted)
         with contextlib.chdir(PROJECT_DIR):
-            result = CliRunner().invoke(main, list(args), catch_exceptions=True)
+            result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=True)
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 
 from assets.national import combine
 from assets.national.job import NationalConfig, build_national
@@ -64,6 +65,7 @@ def _set(home):
     return (folder / PUBLICATION_MARK).read_text(encoding="utf-8"), n
 
 
+@pytest.mark.hostile  # kill -9 at every moment: CI runs it, the edit-test loop does not
 def test_a_national_job_killed_while_writing_leaves_the_set_before_or_the_new_one(tenants, tmp_path):
     publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
     publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))

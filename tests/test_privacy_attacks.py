@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from overgang.settings import PROJECT_DIR
-from tests.cli import child_env
+from tests.cli import child_env, overgang
 from tests.cpr_spellings import digit_forms, scannable, spellings
 from tests.test_privacy_hostile import HEADER, _env, _row, _texts_of
 
@@ -40,6 +40,13 @@ def _needles(cpr: str) -> set[bytes]:
     """The number as typed, with a plain dash, and as bare digits."""
     d = _digits(cpr)
     return {cpr.encode(), f"{d[:6]}-{d[6:]}".encode(), d.encode()}
+
+
+def _console(env: dict, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """`overgang query`/`shell` in this process (tests/cli.py), output as bytes as a child's: the
+    console tests are about what is printed and written, not about the process."""
+    done = overgang(None, *args, input=stdin, environ=env)
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.encode(), done.stderr.encode())
 
 
 def _cli(env: dict, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
@@ -203,19 +210,19 @@ def console_env(tmp_path):
 
 @pytest.mark.parametrize("value", ["[bold]a[/bold]", "[/]", "[red]x"])
 def test_query_prints_a_value_in_square_brackets_as_it_is(console_env, value):
-    done = _cli(console_env["env"], "query", f"SELECT '{value}' AS v")
+    done = _console(console_env["env"], "query", f"SELECT '{value}' AS v")
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")[-800:]
     assert done.returncode == 0 and value.encode() in done.stdout
 
 
 def test_query_error_naming_a_bracketed_column_is_a_plain_message(console_env):
-    done = _cli(console_env["env"], "query", 'SELECT "[/]" FROM t')
+    done = _console(console_env["env"], "query", 'SELECT "[/]" FROM t')
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")[-800:]
     assert done.returncode == 1 and b"[/]" in done.stderr
 
 
 def test_shell_survives_an_error_that_holds_square_brackets(console_env):
-    done = _cli(console_env["env"], "shell", stdin=b'SELECT "[/]" FROM t;\nSELECT 4242 AS after;\n')
+    done = _console(console_env["env"], "shell", stdin=b'SELECT "[/]" FROM t;\nSELECT 4242 AS after;\n')
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")[-800:]
     assert b"4242" in done.stdout
 
@@ -223,7 +230,9 @@ def test_shell_survives_an_error_that_holds_square_brackets(console_env):
 def test_shell_survives_a_value_python_cannot_hold(console_env):
     # fetchall() raises OverflowError (not a duckdb.Error) for an interval of a billion months:
     # the shell ends in a traceback, and `query` prints one.
-    done = _cli(console_env["env"], "shell", stdin=b"SELECT INTERVAL 1000000000 MONTH AS i;\nSELECT 4242 AS after;\n")
+    done = _console(
+        console_env["env"], "shell", stdin=b"SELECT INTERVAL 1000000000 MONTH AS i;\nSELECT 4242 AS after;\n"
+    )
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")[-800:]
     assert b"4242" in done.stdout
 
@@ -238,7 +247,7 @@ def test_query_cannot_write_a_file_into_the_warehouse_temp_folder(console_env):
     spill = Path(str(console_env["warehouse"]) + ".tmp")
     spill.mkdir()
     target = spill / "out.csv"
-    done = _cli(console_env["env"], "query", f"COPY (SELECT 42 AS n) TO '{target}'")
+    done = _console(console_env["env"], "query", f"COPY (SELECT 42 AS n) TO '{target}'")
     assert not target.exists(), "the read-only console wrote a file"
     assert done.returncode == 1
 
@@ -259,11 +268,11 @@ def test_query_cannot_write_a_file_into_the_warehouse_temp_folder(console_env):
 def test_query_prints_intervals_and_infinite_dates_as_duckdb_does(console_env, sql, duckdb_prints):
     # Python's timedelta has no months (1 year 2 months printed as '420 days, 0:00:00') and its
     # dates stop at 9999-12-31 (infinity printed as a real date).
-    done = _cli(console_env["env"], "query", sql, "--csv-raw")
+    done = _console(console_env["env"], "query", sql, "--csv-raw")
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode().splitlines()[1] == duckdb_prints
     # CSV for a spreadsheet: "-infinity" would be read as a formula there, so it gets a "'".
-    spreadsheet = _cli(console_env["env"], "query", sql, "--csv").stdout.decode().splitlines()[1]
+    spreadsheet = _console(console_env["env"], "query", sql, "--csv").stdout.decode().splitlines()[1]
     assert spreadsheet == ("'" + duckdb_prints if duckdb_prints.startswith("-") else duckdb_prints)
 
 
