@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
+import pytest
 
 from overgang.settings import PROJECT_DIR
 from tests.cli import child_env, overgang_process
@@ -23,13 +25,22 @@ def imported(stderr: str) -> set[str]:
     return {line.rsplit("|", 1)[1].strip().split(".")[0] for line in lines[1:]}
 
 
-def test_importing_the_definitions_reads_no_environment_and_creates_no_folder(tmp_path):
-    home = tmp_path / "home"
-    env = child_env(tmp_path, OVERGANG_HOME=str(home))
+# The shared deployment's packages (deploy/shared/): one machine's path never loads them.
+SHARED_ONLY = {"dagster_celery", "dagster_postgres", "celery", "redis", "kombu"}
+
+
+@pytest.fixture(scope="module")
+def definitions_imported(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """One child that imports the definitions and one machine's commands, with OVERGANG_HOME set to
+    a folder that does not exist; it prints the modules of the shared deployment it loaded."""
+    tmp_path = tmp_path_factory.mktemp("definitions")
+    env = child_env(tmp_path, OVERGANG_HOME=str(tmp_path / "home"))
     code = (
+        "import sys\n"
         "import pipelines.definitions as d, pipelines.cli, pipelines.run, pipelines.sensors\n"
         "from dagster.components.definitions import LazyDefinitions\n"
         "assert isinstance(d.defs, LazyDefinitions), type(d.defs)\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(SHARED_ONLY)!r} or m == 'pipelines.shared'))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -39,8 +50,19 @@ def test_importing_the_definitions_reads_no_environment_and_creates_no_folder(tm
         text=True,
         timeout=120,
     )
+    return done, tmp_path
+
+
+def test_importing_the_definitions_reads_no_environment_and_creates_no_folder(definitions_imported):
+    done, tmp_path = definitions_imported
     assert done.returncode == 0, done.stderr
-    assert not home.exists() and not (tmp_path / "inbox").exists()
+    assert not (tmp_path / "home").exists() and not (tmp_path / "inbox").exists()
+
+
+def test_one_machines_commands_import_no_shared_deployment_package(definitions_imported):
+    done, _ = definitions_imported
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_query_imports_neither_dagster_nor_pandera(tmp_path):

@@ -1,6 +1,7 @@
 """deploy/shared/ as shipped: the queue limits runs by the tag the code sets (one source for the
 name), one run per tenant; the run launcher and the workers use one broker; the example tenants
-file is a valid one; and nothing on one machine's path imports the shared deployment's packages."""
+file is a valid one. That nothing on one machine's path imports the shared deployment's packages
+is in tests/test_layers.py (one child imports the definitions for both checks)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import yaml
 from overgang.settings import PROJECT_DIR
 from overgang.tenants import TENANT_TAG, load_tenants
 from pipelines.shared import NATIONAL_TAG
-from tests.cli import python_child
 
 SHARED = PROJECT_DIR / "deploy" / "shared"
 
@@ -36,15 +36,3 @@ def test_the_launcher_and_the_workers_use_one_broker_and_result_backend():
 def test_the_example_tenants_file_is_valid():
     tenants = load_tenants(SHARED / "tenants.yaml")
     assert len(tenants) >= 2 and all(t.key.env or t.key.file for t in tenants.values())
-
-
-def test_one_machines_commands_import_no_shared_deployment_package():
-    done = python_child(
-        """
-        import sys
-        import pipelines.cli, pipelines.definitions, pipelines.run
-        print(sorted(m for m in sys.modules if m.split(".")[0] in {"dagster_celery", "dagster_postgres", "celery", "redis", "pipelines.shared"} or m == "pipelines.shared"))
-        """
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]", done.stdout
