@@ -202,7 +202,7 @@ class SchemeAttacker(Knowledge):
                     cell = f"{r.kommune_code}/{r.year}/{row}/{group}"
                     if isinstance(r.mark, str):
                         self.mark(cell, r.mark)
-                        continue
+                    # A count or share beside a mark is read too: it would pin the hidden cell.
                     if not pd.isna(r.applicants):
                         self.count(cell, int(r.applicants), "publication set")
                     if not pd.isna(r.share_pct):
