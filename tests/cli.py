@@ -90,6 +90,11 @@ def overgang(
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        # What the command's process end does (atexit, pipelines/storage.py): the run history's
+        # SQLite engines closed, so the next command opens the files as they are then (a folder
+        # moved aside meanwhile is not reached through a pooled connection), as a new process does.
+        if "pipelines.storage" in sys.modules:
+            sys.modules["pipelines.storage"]._close_engines()
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(result.exception))

@@ -24,11 +24,11 @@ from overgang.groups import GroupScheme, GroupSchemeError
 from tests.test_cube_groups import (
     HEADER,
     SchemeAttacker,
-    _child,
     _data_with,
     _rows,
     _scheme_from_file,
     assert_no_cell_narrowed,
+    groups_child,  # noqa: F401  (the module's child that forks a process per groups file)
 )
 
 pytestmark = pytest.mark.integration
@@ -63,11 +63,11 @@ REPORTS = [(169, 2025), (169, 2023), (101, 2025), (461, 2024)]
 
 
 @pytest.fixture(scope="module", params=sorted(SCHEMES))
-def odd_run(request, tmp_path_factory):
+def odd_run(request, groups_child, tmp_path_factory):  # noqa: F811
     base = tmp_path_factory.mktemp(f"groups_{request.param}")
     groups, codes = SCHEMES[request.param]
     data = _data_with(base, groups, codes)
-    done = _child(data, "run", base / "home", REPORTS)
+    done = groups_child(data, "run", base / "home", REPORTS)
     assert done.returncode == 0, done.stderr[-4000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["success"], out["messages"]
@@ -95,12 +95,12 @@ def test_an_attacker_with_the_odd_groups_file_cannot_narrow_a_hidden_cell(odd_ru
     assert_no_cell_narrowed(k, odd_run["warehouse"], s)
 
 
-def test_groups_without_an_eud_target_group_stop_the_run_naming_file_and_group(tmp_path):
+def test_groups_without_an_eud_target_group_stop_the_run_naming_file_and_group(groups_child, tmp_path):  # noqa: F811
     """ONE_TARGET passed the scheme's checks, then the council report failed on a published
     warehouse ('Pandas' object has no attribute 'EUD'): the report is built on the EUD share."""
     with pytest.raises(GroupSchemeError, match="EUD"):
         GroupScheme.from_rows(_rows(ONE_TARGET))
-    done = _child(_data_with(tmp_path, ONE_TARGET), "cli", tmp_path / "home")
+    done = groups_child(_data_with(tmp_path, ONE_TARGET), "cli", tmp_path / "home")
     said = done.stdout + done.stderr
     assert done.returncode != 0
     assert "Traceback" not in said, said[-3000:]

@@ -96,32 +96,40 @@ def test_run_while_an_analyst_holds_the_warehouse_open(published_two_years, two_
     home = _copy_of(published_two_years, tmp_path)
     warehouse = home / "warehouse" / "overgang.duckdb"
     before = _published_run(warehouse)
-    # A separate process opens the published file read-only and keeps reading it during the run.
+    # A separate process opens the published file read-only and keeps reading it during the run,
+    # until the test says the run has ended (a line on its standard input): not a fixed 15 s of
+    # reads, which outlasted the run by seconds of waiting (or ended before a slower run did).
     reader = subprocess.Popen(
         [
             sys.executable,
             "-c",
             f"""
-import duckdb, sys, time
+import duckdb, select, sys
 con = duckdb.connect({str(warehouse)!r}, read_only=True)
 print("open", flush=True)
-runs = set()
-for _ in range(150):
+runs, reads = set(), 0
+while True:
     runs.add(con.execute("SELECT run_id FROM publication").fetchone()[0])
     con.execute("SELECT sum(applicants) FROM analyst.application_shares").fetchone()
-    time.sleep(0.1)
-print(sorted(runs), flush=True)
+    reads += 1
+    if select.select([sys.stdin], [], [], 0.1)[0]:
+        break
+runs.add(con.execute("SELECT run_id FROM publication").fetchone()[0])
+print(reads, sorted(runs), flush=True)
 """,
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert reader.stdout.readline().strip() == "open"
     second = run_pipeline_with_key(home, two_years)
-    out, err = reader.communicate(timeout=60)
+    out, err = reader.communicate("the run has ended\n", timeout=60)
     assert second.result.success and reader.returncode == 0, err
-    assert out.strip() == str([before])  # the reader kept its snapshot throughout
+    reads, runs = out.strip().split(" ", 1)
+    assert int(reads) > 10, f"the reader read {reads} times: not throughout the run"
+    assert runs == str([before])  # the reader kept its snapshot throughout, and after the run
     assert _published_run(second.settings.warehouse) == second.result.run_id
     assert second.settings.warehouse.with_name("overgang.previous.duckdb").exists()
 

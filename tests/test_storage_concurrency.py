@@ -7,6 +7,7 @@ must too, or one of the two fails ("table event_logs already exists")."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import uuid
 from pathlib import Path
@@ -16,6 +17,8 @@ from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.sql import check_alembic_revision, get_alembic_config
 from sqlalchemy import create_engine
 
+from tests.cli import python_child
+
 pytestmark = [pytest.mark.integration, pytest.mark.hostile]
 
 PROCESSES = 4
@@ -24,7 +27,45 @@ ROUNDS = 6
 
 # Each process is started once and meets the others at a barrier before every round: the race
 # is the same as with new processes per round, without importing Dagster again for each
-# (4 x 6 processes cost about 60 s of CPU).
+# (4 x 6 processes cost about 60 s of CPU). And the processes are forked from one child that
+# imported Dagster and the storage once (`_race` in a child; a fork shares the imports, not
+# the storages, which each process opens after the fork): 4 spawned processes per test each
+# imported them again (about 2.3 s of CPU each).
+
+
+def _race(target: str, args: list) -> None:
+    """In a child process of the test: PROCESSES processes forked from this one run `target`
+    (a function of this module) with `args`, a barrier and an error queue; prints the exit codes
+    and the errors found as JSON."""
+    import dagster._core.storage.sqlite_storage  # noqa: F401 - imported once, before the forks
+
+    import pipelines.storage  # noqa: F401
+
+    context = mp.get_context("fork")
+    errors = context.Queue()
+    barrier = context.Barrier(PROCESSES)
+    work = globals()[target]
+    processes = [context.Process(target=work, args=(*args, barrier, errors)) for _ in range(PROCESSES)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join(300)
+    found = []
+    while not errors.empty():
+        found.append(errors.get())
+    print(json.dumps({"exitcodes": [p.exitcode for p in processes], "errors": found}))
+
+
+def _in_a_child(target: str, *args) -> dict:
+    done = python_child(
+        f"""
+        from tests.test_storage_concurrency import _race
+        _race({target!r}, {list(args)!r})
+        """,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _open_shard(base: str, run_ids: list[str], barrier, errors) -> None:
@@ -48,20 +89,10 @@ def test_processes_opening_a_new_run_shard_at_once(tmp_path):
 
     base = str(tmp_path)
     EventLogStorage(_event_logs_directory(base))  # the index, as an existing home has it
-    context = mp.get_context("spawn")
-    errors = context.Queue()
     run_ids = [str(uuid.uuid4()) for _ in range(ROUNDS)]
-    barrier = context.Barrier(PROCESSES)
-    processes = [context.Process(target=_open_shard, args=(base, run_ids, barrier, errors)) for _ in range(PROCESSES)]
-    for p in processes:
-        p.start()
-    for p in processes:
-        p.join(300)
-    assert all(p.exitcode == 0 for p in processes)
-    found = []
-    while not errors.empty():
-        found.append(errors.get())
-    assert not found, found
+    raced = _in_a_child("_open_shard", base, run_ids)
+    assert raced["exitcodes"] == [0] * PROCESSES, raced
+    assert not raced["errors"], raced["errors"]
     for run_id in run_ids:
         shard = Path(_event_logs_directory(base)) / f"{run_id}.db"
         with create_engine(f"sqlite:///{shard}").connect() as conn:
@@ -84,17 +115,7 @@ def test_processes_opening_a_new_home_at_once(tmp_path):
     """The webserver, the daemon and a first `overgang run` started together on a new home (or
     test_dagster_storage's three runners): each makes runs.db if it is not there. Dagster's
     from_local does not retry when another process made a table between its look and its CREATE."""
-    context = mp.get_context("spawn")
-    errors = context.Queue()
     bases = [str(tmp_path / f"home{i}") for i in range(3)]
-    barrier = context.Barrier(PROCESSES)
-    processes = [context.Process(target=_open_home, args=(bases, barrier, errors)) for _ in range(PROCESSES)]
-    for p in processes:
-        p.start()
-    for p in processes:
-        p.join(300)
-    found = []
-    while not errors.empty():
-        found.append(errors.get())
-    assert not found, found
-    assert all(p.exitcode == 0 for p in processes)
+    raced = _in_a_child("_open_home", bases)
+    assert not raced["errors"], raced["errors"]
+    assert raced["exitcodes"] == [0] * PROCESSES, raced
