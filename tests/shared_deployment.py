@@ -289,5 +289,7 @@ def deployment(box: Servers, folder: Path, tenants_file: Path, **env: str) -> It
         dep.start_worker("w2")
         yield dep
     finally:
+        # Killed, not shut down: the daemon's orderly stop takes about 5 s (its threads, its code
+        # server), and everything it would tidy is thrown away with the servers' folder.
         for name in list(dep.processes):
-            dep.stop(name)
+            dep.stop(name, signal.SIGKILL)

@@ -115,7 +115,7 @@ def _wait_for(box: Servers, run_ids: list[str], dep: Deployment, timeout: float 
         runs = _runs(box)
         if all(runs.get(r, {}).get("status") in {"SUCCESS", "FAILURE", "CANCELED"} for r in run_ids):
             return runs
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise AssertionError(
         f"runs not finished in {timeout} s: {[(r, _runs(box).get(r, {}).get('status')) for r in run_ids]}\n"
         + "\n".join(f"--- {n}\n{dep.log(n)[-3000:]}" for n in ("daemon", "w1", "w2"))
@@ -291,7 +291,7 @@ def _retry_of(box: Servers, run_id: str, timeout: float = 120) -> str:
         retries = [r for r, v in _runs(box).items() if v["tags"].get("dagster/parent_run_id") == run_id]
         if retries:
             return retries[0]
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise AssertionError(f"run {run_id} was not tried again in {timeout} s")
 
 
