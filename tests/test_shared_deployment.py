@@ -285,14 +285,17 @@ def _step_pid(box: Servers, run_id: str, step: str, timeout: float = 180) -> int
     raise AssertionError(f"step {step} of run {run_id} did not start in {timeout} s")
 
 
-def _retry_of(box: Servers, run_id: str, timeout: float = 120) -> str:
+def _retry_of(box: Servers, run_id: str, dep: Deployment, timeout: float = 120) -> str:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         retries = [r for r, v in _runs(box).items() if v["tags"].get("dagster/parent_run_id") == run_id]
         if retries:
             return retries[0]
         time.sleep(0.2)
-    raise AssertionError(f"run {run_id} was not tried again in {timeout} s")
+    raise AssertionError(
+        f"run {run_id} was not tried again in {timeout} s: {_runs(box).get(run_id)}\n"
+        + "\n".join(f"--- {n}\n{dep.log(n)[-4000:]}" for n in ("daemon", "w1", "w2"))
+    )
 
 
 def _published(home: Path) -> tuple[str, set[int]]:
@@ -331,7 +334,7 @@ def test_a_worker_killed_the_broker_restarted_and_postgres_down_leave_no_half_wr
     assert _wait_for(box, [run_id], shared)[run_id]["status"] == "FAILURE"
     assert _published(home) == before
 
-    retry = _retry_of(box, run_id)
+    retry = _retry_of(box, run_id, shared)
     _step_pid(box, retry, "applications")
     box.restart_redis()
     box.stop_postgres()
