@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
@@ -14,10 +16,12 @@ from assets.sources.registry import source_assets
 from assets.warehouse.assets import publication_set, warehouse_asset
 from overgang.pipeline_settings import as_dict
 from overgang.settings import Settings
+from overgang.tenants import TENANTS_ENV
 from pipelines.jobs import MAIN_JOB, main_job, sources_job_for, statbank_job
 from pipelines.loggers import progress
 from pipelines.schedules import spring_applications, statbank_refresh
 from pipelines.sensors import changed_extracts
+from pipelines.tenant_automation import for_each_tenant, tenants_changed_extracts
 from schemas.sources import SOURCES, Source
 
 # The hand-written assets; the small sources' assets and checks come from the registry.
@@ -29,13 +33,18 @@ def build_definitions(settings: Settings | None = None, sources: tuple[Source, .
     """`sources`: the registry (schemas/sources.py); a test passes its own to see what one entry makes."""
     settings = settings or Settings.load(checked=True)
     sources_job = sources_job_for(sources)
+    schedules, incoming = [spring_applications, statbank_refresh], changed_extracts
+    if os.environ.get(TENANTS_ENV):
+        # The shared deployment (deploy/shared/): the same sensor and schedules, one run per tenant.
+        # One machine (the variable unset) keeps its own, which watch OVERGANG_HOME.
+        schedules, incoming = [for_each_tenant(s) for s in schedules], tenants_changed_extracts
     return Definitions(
         assets=[*load_assets_from_modules(MODULES), *source_assets(sources), warehouse_asset(sources), publication_set],
         asset_checks=load_asset_checks_from_modules(MODULES),
         jobs=[main_job, statbank_job, sources_job, national_job],
-        schedules=[spring_applications, statbank_refresh],
+        schedules=schedules,
         # The one sensor for incoming files starts the sources job made from this registry (one job of that name).
-        sensors=[changed_extracts.with_updated_jobs([main_job, sources_job])],
+        sensors=[incoming.with_updated_jobs([main_job, sources_job])],
         loggers={"progress": progress},
         resources={
             "duckdb": WorkDatabase(database=str(settings.work_db), connection_config=as_dict(settings.pipeline.duckdb)),

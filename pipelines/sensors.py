@@ -14,6 +14,7 @@ from intake.inbox import ledger
 from intake.inbox.intake import import_input
 from intake.inbox.receive import fail_pending, pending_extracts, receive, waiting
 from intake.sources.tables import FileRejected
+from overgang.settings import Settings
 from pipelines.jobs import MAIN_JOB, SOURCES_JOB, main_job, sources_job
 
 CURSOR = json.dumps({"version": 2})
@@ -39,12 +40,30 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
     """The one way files come in while the daemon runs. The name is the former input-folder
     sensor's, so its cursor is handed over: the files it had loaded are taken into the inbox
     without hashing them again and start no run."""
-    settings = project.settings()
-    loaded_before = _old_cursor(context.cursor)
-    requests, sources, extracts = [], [], {}
+    requests = incoming(context, project.settings(), known=_old_cursor(context.cursor))
+    if requests:
+        return SensorResult(run_requests=requests, cursor=CURSOR)
+    if context.cursor not in (None, CURSOR):  # the former sensor's cursor, handed over
+        return SensorResult(skip_reason="No new or changed files.", cursor=CURSOR)
+    return SkipReason("No new or changed files.")
+
+
+def incoming(
+    context: SensorEvaluationContext,
+    settings: Settings,
+    known: dict[str, list] | None = None,
+    runs_of: dict[str, str] | None = None,
+) -> list[RunRequest]:
+    """The runs that the files new in `settings`' input folder and inbox ask for, once they are
+    taken in. `known`: the files the former sensor had loaded (no run again). `runs_of`: the tags
+    that say whose runs are this home's (a tenant's, in a shared deployment), so that a failed run
+    is looked up among them only."""
+    known = known or {}
+    requests = []
+    sources, extracts = [], {}
     # Extracts whose run failed: to rejected/ with the reason, the earlier extract stays current,
     # and the year is rebuilt from it (the failed run may have left it half-built).
-    for year, sha in _settle_failed_runs(context, settings):
+    for year, sha in _settle_failed_runs(context, settings, runs_of or {}):
         requests.append(
             RunRequest(
                 job_name=MAIN_JOB,
@@ -57,7 +76,7 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
     try:
         # A failed extract is not taken again from the input folder: it would fail at every tick.
         outcomes += import_input(
-            settings, retry_failed=False, settle_seconds=settings.pipeline.inbox_settle_seconds, known=loaded_before
+            settings, retry_failed=False, settle_seconds=settings.pipeline.inbox_settle_seconds, known=known
         )
     except (FileRejected, OSError) as err:
         context.log.error(str(err))
@@ -67,7 +86,7 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
         context.log.error(f"The inbox {settings.inbox_dir} cannot be read: {err}")
         candidates = []
     outcomes += [receive(path, settings) for path in candidates]  # each in its own error boundary
-    known_shas = {v[-1] for v in loaded_before.values()}
+    known_shas = {v[-1] for v in known.values()}
     valid = set(APPLICATION_YEARS.get_partition_keys())
     for outcome in outcomes:
         context.log.info(f"{outcome.file}: {outcome.outcome} ({outcome.message})")
@@ -97,18 +116,16 @@ def changed_extracts(context: SensorEvaluationContext, project: ProjectSettings)
                 tags={"overgang/file": ", ".join(o.file for o in sources)[:200]},
             )
         )
-    if requests:
-        return SensorResult(run_requests=requests, cursor=CURSOR)
-    if context.cursor not in (None, CURSOR):  # the former sensor's cursor, handed over
-        return SensorResult(skip_reason="No new or changed files.", cursor=CURSOR)
-    return SkipReason("No new or changed files.")
+    return requests
 
 
 SHA_TAG = "overgang/sha256"
 FAILED = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
 
-def _settle_failed_runs(context: SensorEvaluationContext, settings) -> list[tuple[int, str]]:
+def _settle_failed_runs(
+    context: SensorEvaluationContext, settings: Settings, runs_of: dict[str, str]
+) -> list[tuple[int, str]]:
     """Pending extracts whose run failed move to rejected/ with the reason; returns their years."""
     pending = pending_extracts(settings)
     if not pending:
@@ -121,7 +138,8 @@ def _settle_failed_runs(context: SensorEvaluationContext, settings) -> list[tupl
     years = []
     for year, path in pending.items():
         sha = received.get(str(path))
-        runs = instance.get_runs(filters=RunsFilter(tags={SHA_TAG: sha}), limit=1) if sha else []
+        # Two tenants may receive the same file: only this home's runs say how its file fared.
+        runs = instance.get_runs(filters=RunsFilter(tags={SHA_TAG: sha, **runs_of}), limit=1) if sha else []
         if sha and runs and runs[0].status in FAILED:  # runs are looked up by a sha only
             reason = f"run {runs[0].run_id[:8]} {runs[0].status.value.lower()} (its log in the Dagster UI says why)."
             for outcome in fail_pending(settings, [year], reason, {sha}):

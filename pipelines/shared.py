@@ -58,7 +58,13 @@ def tenant_tags(tenant: Tenant, years: tuple[int, int] | None = None) -> dict[st
     that ran them and the retry may land on another machine."""
     from pipelines.run import main_job_tags
 
-    return {**main_job_tags(years), TENANT_TAG: tenant.name, RETRY_STRATEGY_TAG: "ALL_STEPS"}
+    return {**main_job_tags(years), **tenant_own_tags(tenant)}
+
+
+def tenant_own_tags(tenant: Tenant) -> dict[str, str]:
+    """What makes any run `tenant`'s (a submitted one, a sensor's, a schedule's): its tenant, and all
+    steps anew on retry (tenant_tags says why)."""
+    return {TENANT_TAG: tenant.name, RETRY_STRATEGY_TAG: "ALL_STEPS"}
 
 
 def submit(names: list[str], years: tuple[int, int] | None = None, workspace: Path = WORKSPACE) -> list[str]:

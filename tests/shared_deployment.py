@@ -77,6 +77,25 @@ class Servers:
     redis_port: int
     redis_cmd: list[str] = field(default_factory=list)
     redis: subprocess.Popen | None = None
+    postgres_cmd: list[str] = field(default_factory=list)
+    postgres_isready: list[str] = field(default_factory=list)
+    postgres_stop_cmd: list[str] = field(default_factory=list)
+    postgres: subprocess.Popen | None = None
+
+    def start_postgres(self) -> None:
+        # Its log beside its data (postgres.log): what it said of a shutdown or a refused client.
+        with (self.folder / "postgres.log").open("ab") as log:
+            self.postgres = subprocess.Popen(self.postgres_cmd, start_new_session=True, stdout=log, stderr=log)
+        _wait("postgres", lambda: subprocess.run(self.postgres_isready).returncode == 0, self.postgres)
+
+    def stop_postgres(self) -> None:
+        """A fast shutdown (pg_ctl -m fast: open sessions are ended, their transactions rolled back),
+        waited for. Not a signal to the group: `runuser` would answer it with SIGTERM to the server
+        and SIGKILL 2 s later, a crash rather than a shutdown. `start_postgres` brings it back on
+        the same data folder and port."""
+        assert self.postgres is not None
+        subprocess.run(self.postgres_stop_cmd, check=True, capture_output=True, timeout=60)
+        _stop(self.postgres)  # runuser, ended with its server
 
     def start_redis(self) -> None:
         self.redis = subprocess.Popen(self.redis_cmd, start_new_session=True, stdout=subprocess.DEVNULL)
@@ -128,8 +147,13 @@ def servers() -> Iterator[Servers]:
         capture_output=True,
     )
     pg_port, redis_port = free_port(), free_port()
-    postgres = subprocess.Popen(
-        [
+    box = Servers(
+        postgres_url=f"postgresql://postgres@127.0.0.1:{pg_port}/overgang",
+        dagster_postgres_url=f"postgresql+psycopg2://postgres@127.0.0.1:{pg_port}/overgang",
+        broker_url=f"redis://127.0.0.1:{redis_port}/0",
+        folder=folder,
+        redis_port=redis_port,
+        postgres_cmd=[
             *as_postgres,
             str(pg_bin / "postgres"),
             "-D",
@@ -145,16 +169,8 @@ def servers() -> Iterator[Servers]:
             "-c",
             "max_connections=200",
         ],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    box = Servers(
-        postgres_url=f"postgresql://postgres@127.0.0.1:{pg_port}/overgang",
-        dagster_postgres_url=f"postgresql+psycopg2://postgres@127.0.0.1:{pg_port}/overgang",
-        broker_url=f"redis://127.0.0.1:{redis_port}/0",
-        folder=folder,
-        redis_port=redis_port,
+        postgres_isready=[str(pg_bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(pg_port), "-q"],
+        postgres_stop_cmd=[*as_postgres, str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
         redis_cmd=[
             *["runuser", "-u", "redis", "--"],
             "redis-server",
@@ -166,8 +182,7 @@ def servers() -> Iterator[Servers]:
         ],
     )
     try:
-        isready = [str(pg_bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(pg_port), "-q"]
-        _wait("postgres", lambda: subprocess.run(isready).returncode == 0, postgres)
+        box.start_postgres()
         subprocess.run(
             [
                 *as_postgres,
@@ -188,7 +203,8 @@ def servers() -> Iterator[Servers]:
     finally:
         if box.redis is not None:
             _stop(box.redis)
-        _stop(postgres, signal.SIGINT)  # fast shutdown
+        if box.postgres is not None:
+            _stop(box.postgres, signal.SIGINT)  # fast shutdown
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -273,5 +289,7 @@ def deployment(box: Servers, folder: Path, tenants_file: Path, **env: str) -> It
         dep.start_worker("w2")
         yield dep
     finally:
+        # Killed, not shut down: the daemon's orderly stop takes about 5 s (its threads, its code
+        # server), and everything it would tidy is thrown away with the servers' folder.
         for name in list(dep.processes):
-            dep.stop(name)
+            dep.stop(name, signal.SIGKILL)
