@@ -12,44 +12,23 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from overgang.paths import PROJECT_DIR, ConfigError
-from overgang.pipeline_settings import PipelineSettings, as_dict
 from overgang.settings import Settings
-from overgang.tenants import TENANT_TAG, TENANTS_ENV, Tenant, tenants_from_env
+from overgang.tenants import TENANTS_ENV, Tenant, tenants_from_env
 from pipelines.jobs import MAIN_JOB
+
+# What makes a run a tenant's, also for the sensors and schedules (which must not import this module).
+from pipelines.tenant_config import tenant_own_tags, tenant_run_config
 
 # The national job's runs: one at a time (deploy/shared/dagster.yaml), apart from the tenants' queue.
 NATIONAL_TAG = "overgang/national"
-RETRY_STRATEGY_TAG = "dagster/retry_strategy"  # dagster._core.storage.tags.RETRY_STRATEGY_TAG
 WORKSPACE = PROJECT_DIR / "deploy" / "shared" / "workspace.yaml"
 LOCATION = "overgang"
-
-
-def tenant_run_config(tenant: Tenant, pipeline: PipelineSettings) -> dict[str, Any]:
-    """The run config that points the Definitions' resources at `tenant`'s home and key, with the
-    analyst's settings (`pipeline`, data/config/pipeline.yaml checked) for its kommune."""
-    config = as_dict(replace(pipeline, municipality=replace(pipeline.municipality, kommune_code=tenant.kommune_code)))
-    return {
-        "resources": {
-            "project": {
-                "config": {
-                    "home": str(tenant.home),
-                    "input_dir": str(tenant.input_dir),
-                    "inbox_dir": str(tenant.inbox_dir),
-                    "pipeline": config,
-                    "cpr_key_env": tenant.key.env or "",
-                    "cpr_key_file": tenant.key.file or "",
-                }
-            },
-            "duckdb": {"config": {"database": str(tenant.work_db)}},
-        }
-    }
 
 
 def tenant_tags(tenant: Tenant, years: tuple[int, int] | None = None) -> dict[str, str]:
@@ -59,12 +38,6 @@ def tenant_tags(tenant: Tenant, years: tuple[int, int] | None = None) -> dict[st
     from pipelines.run import main_job_tags
 
     return {**main_job_tags(years), **tenant_own_tags(tenant)}
-
-
-def tenant_own_tags(tenant: Tenant) -> dict[str, str]:
-    """What makes any run `tenant`'s (a submitted one, a sensor's, a schedule's): its tenant, and all
-    steps anew on retry (tenant_tags says why)."""
-    return {TENANT_TAG: tenant.name, RETRY_STRATEGY_TAG: "ALL_STEPS"}
 
 
 def submit(names: list[str], years: tuple[int, int] | None = None, workspace: Path = WORKSPACE) -> list[str]:

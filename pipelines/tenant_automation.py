@@ -28,7 +28,7 @@ from overgang.settings import Settings
 from overgang.tenants import TENANT_TAG, Tenant, tenants_from_env
 from pipelines.jobs import main_job, sources_job
 from pipelines.sensors import incoming
-from pipelines.shared import tenant_own_tags, tenant_run_config
+from pipelines.tenant_config import tenant_own_tags, tenant_run_config
 
 NOTHING_TAKEN = "Nothing was taken in and no run was started; the next tick reads the tenants file again."
 

@@ -15,7 +15,7 @@ from assets.resources import PipelineConfig, ProjectSettings
 from overgang.pipeline_settings import as_dict
 from overgang.settings import Settings
 from overgang.tenants import TENANT_TAG
-from pipelines.shared import tenant_run_config
+from pipelines.tenant_config import tenant_run_config
 from tests.test_a_tenant_run_reports_only_its_own_kommuner import _one_step, tenant_a  # noqa: F401
 
 

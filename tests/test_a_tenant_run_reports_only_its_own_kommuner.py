@@ -16,7 +16,7 @@ from assets.resources import PipelineConfig, ProjectSettings
 from overgang.pipeline_settings import as_dict
 from overgang.settings import Settings
 from overgang.tenants import TENANT_TAG, TENANTS_ENV, load_tenants
-from pipelines.shared import tenant_run_config
+from pipelines.tenant_config import tenant_run_config
 
 
 @op(required_resource_keys={"project"})

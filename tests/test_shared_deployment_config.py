@@ -24,7 +24,10 @@ def test_the_queue_runs_one_run_per_tenant_by_the_tag_the_runs_carry():
     ]
     # No instance-wide pool limit: it would make every tenant's steps wait for every other's.
     assert "pools" not in (instance.get("concurrency") or {})
-    assert "postgres" in instance["storage"]
+    # dagster-postgres's storage, patient with a PostgreSQL away for a while (pipelines/postgres_storage.py).
+    storage = instance["storage"]["custom"]
+    assert (storage["module"], storage["class"]) == ("pipelines.postgres_storage", "PostgresStorage")
+    assert storage["config"]["postgres_url"] == {"env": "OVERGANG_POSTGRES_URL"}
 
 
 def test_the_launcher_and_the_workers_use_one_broker_and_result_backend():
