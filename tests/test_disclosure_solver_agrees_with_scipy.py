@@ -69,7 +69,13 @@ def _scipy_piece(names, box, members, eqs, first_failure, truths=None):
 def _whole_cube_intervals(cube: Cube, labels: dict, min_count: int = 5) -> dict[str, tuple[int, int]] | None:
     """The attacker's view, written apart from the audit: every cell a variable (shown ones fixed),
     every sum a row, the whole cube at once, each hidden cell minimised and maximised by scipy.
-    None when no counts fit the labels at all."""
+    None when no counts fit the labels at all.
+
+    A solve is left out only where its answer is proven without it: every optimum scipy returns
+    is a whole table of counts that fits (checked here in integers, not on the solver's word), and
+    a cell that such a table puts at the cell's own bound (0 for a "<5", 4 for its top, 5 for an
+    "x") has that bound as its exact end, as no count beyond the bound fits. The intervals are
+    exact as before; a third to a half of the solves go (this attacker runs for hundreds of cubes)."""
     names = sorted(cube.values)
     index = {c: i for i, c in enumerate(names)}
     lo = np.zeros(len(names))
@@ -89,19 +95,39 @@ def _whole_cube_intervals(cube: Cube, labels: dict, min_count: int = 5) -> dict[
         a[r, index[total]] += 1
         for p in parts:
             a[r, index[p]] -= 1
+    whole_a, whole_lo, whole_hi = a.astype(np.int64), lo.astype(np.int64), hi.astype(np.int64)
+    constraint, bounds, integral = LinearConstraint(a, 0, 0), Bounds(lo, hi), np.ones(len(names))
+    reached: list[set[int]] = [set() for _ in names]  # values of each cell in tables known to fit
+
+    def seen(x: np.ndarray) -> None:
+        counts = np.rint(x).astype(np.int64)
+        fits = (
+            np.all(np.abs(x - counts) < 1e-6)
+            and not np.any(whole_a @ counts)
+            and np.all(whole_lo <= counts)
+            and np.all(counts <= whole_hi)
+        )
+        if fits:
+            for i, v in enumerate(counts):
+                reached[i].add(int(v))
+
     out = {}
     for c in names:
         if labels.get(c) is None:
             continue
+        i = index[c]
         ends = []
         for sign in (1, -1):
+            bound = int(lo[i]) if sign == 1 else int(hi[i])
+            if bound in reached[i]:  # a fitting table has the cell at its bound: that is the end
+                ends.append(bound)
+                continue
             cost = np.zeros(len(names))
-            cost[index[c]] = sign
-            res = milp(
-                cost, constraints=LinearConstraint(a, 0, 0), bounds=Bounds(lo, hi), integrality=np.ones(len(names))
-            )
+            cost[i] = sign
+            res = milp(cost, constraints=constraint, bounds=bounds, integrality=integral)
             if res.status != 0:
                 return None
+            seen(res.x)
             ends.append(round(sign * res.fun))
         out[c] = (ends[0], ends[1])
     return out
