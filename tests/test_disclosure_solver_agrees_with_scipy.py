@@ -22,6 +22,7 @@ from overgang.groups import GroupScheme
 from overgang.suppression import BIG, MIN_SPAN, PRIMARY, SECONDARY, Cube, DisclosureError, intervals, protect
 from reports.cells import build_cube
 from schemas.reference import GROUP_COLUMNS, read_groups
+from tests.attacker import Fitting
 
 pytestmark = pytest.mark.hostile  # an independent solver over many cubes: slow
 
@@ -71,11 +72,10 @@ def _whole_cube_intervals(cube: Cube, labels: dict, min_count: int = 5) -> dict[
     every sum a row, the whole cube at once, each hidden cell minimised and maximised by scipy.
     None when no counts fit the labels at all.
 
-    A solve is left out only where its answer is proven without it: every optimum scipy returns
-    is a whole table of counts that fits (checked here in integers, not on the solver's word), and
-    a cell that such a table puts at the cell's own bound (0 for a "<5", 4 for its top, 5 for an
-    "x") has that bound as its exact end, as no count beyond the bound fits. The intervals are
-    exact as before; a third to a half of the solves go (this attacker runs for hundreds of cubes)."""
+    A solve is left out only where its answer is proven without it (tests/attacker.py: Fitting):
+    an optimum scipy returned is a whole table of counts that fits, and puts the cell at its own
+    bound (0 for a "<5", 4 for its top, 5 for an "x"), which is then the cell's exact end. The
+    intervals are exact as before; this attacker runs for hundreds of cubes."""
     names = sorted(cube.values)
     index = {c: i for i, c in enumerate(names)}
     lo = np.zeros(len(names))
@@ -95,22 +95,8 @@ def _whole_cube_intervals(cube: Cube, labels: dict, min_count: int = 5) -> dict[
         a[r, index[total]] += 1
         for p in parts:
             a[r, index[p]] -= 1
-    whole_a, whole_lo, whole_hi = a.astype(np.int64), lo.astype(np.int64), hi.astype(np.int64)
     constraint, bounds, integral = LinearConstraint(a, 0, 0), Bounds(lo, hi), np.ones(len(names))
-    reached: list[set[int]] = [set() for _ in names]  # values of each cell in tables known to fit
-
-    def seen(x: np.ndarray) -> None:
-        counts = np.rint(x).astype(np.int64)
-        fits = (
-            np.all(np.abs(x - counts) < 1e-6)
-            and not np.any(whole_a @ counts)
-            and np.all(whole_lo <= counts)
-            and np.all(counts <= whole_hi)
-        )
-        if fits:
-            for i, v in enumerate(counts):
-                reached[i].add(int(v))
-
+    fitting = Fitting(a, np.zeros(len(a)), np.zeros(len(a)), lo, hi)
     out = {}
     for c in names:
         if labels.get(c) is None:
@@ -118,16 +104,16 @@ def _whole_cube_intervals(cube: Cube, labels: dict, min_count: int = 5) -> dict[
         i = index[c]
         ends = []
         for sign in (1, -1):
-            bound = int(lo[i]) if sign == 1 else int(hi[i])
-            if bound in reached[i]:  # a fitting table has the cell at its bound: that is the end
-                ends.append(bound)
+            known = fitting.end(i, sign)  # a fitting table has the cell at its bound: that is the end
+            if known is not None:
+                ends.append(known)
                 continue
             cost = np.zeros(len(names))
             cost[i] = sign
             res = milp(cost, constraints=constraint, bounds=bounds, integrality=integral)
             if res.status != 0:
                 return None
-            seen(res.x)
+            fitting.add(res.x)
             ends.append(round(sign * res.fun))
         out[c] = (ends[0], ends[1])
     return out
