@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pickle
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -140,25 +143,59 @@ class SampleReport:
 REPORTS_MADE = datetime(2026, 5, 1, 12, 0)
 
 
-@pytest.fixture(scope="session")
-def every_sample_report(sample_run, tmp_path_factory) -> list[SampleReport]:
-    """Every kommune and year of the sample (220 reports), rendered once per session for every
-    test file that reads them all: the way `overgang report` does (reports/render.py:
-    load_report_data on a read-only connection of its own, then write_report), at REPORTS_MADE.
-    The pages stay on disk; each file reads what it needs."""
+def _sample_report_pairs(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
+    """(kommune, year) of every council report the warehouse on `con` can make."""
+    return [
+        (int(k), int(y))
+        for k, y in con.execute(
+            "SELECT DISTINCT kommune_code, year FROM application_shares WHERE kommune_code <> 0 ORDER BY ALL"
+        ).fetchall()
+    ]
+
+
+def _render_every_sample_report(settings: Settings, out: Path) -> list[SampleReport]:
+    """Every kommune and year of the sample's warehouse, rendered into `out` the way `overgang
+    report` does (reports/render.py: load_report_data on a read-only connection, then
+    write_report), at REPORTS_MADE. One connection for all 220, as reports/overview.py reads
+    every kommune: opening and closing the warehouse for each report was a quarter of the cost."""
     from reports.render import load_report_data, write_report
 
-    out = tmp_path_factory.mktemp("every_sample_report")
-    settings = sample_run.settings
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        pairs = con.execute("""SELECT DISTINCT kommune_code, year FROM application_shares
-                               WHERE kommune_code <> 0 ORDER BY ALL""").fetchall()
     reports = []
-    for k, y in pairs:
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        for k, y in _sample_report_pairs(con):
             data = load_report_data(con, k, y, settings)
-        path = write_report(settings, data, out / f"rapport_{k}_{y}.html", REPORTS_MADE)
-        reports.append(SampleReport(int(k), int(y), data, path))
+            path = write_report(settings, data, out / f"rapport_{k}_{y}.html", REPORTS_MADE)
+            reports.append(SampleReport(int(k), int(y), data, path))
+    return reports
+
+
+@pytest.fixture(scope="session")
+def every_sample_report(sample_run, tmp_path_factory) -> list[SampleReport]:
+    """Every kommune and year of the sample (220 reports, _render_every_sample_report), rendered
+    once for every test file that reads them all. The pages stay on disk; each file reads what it
+    needs. Under pytest-xdist they are rendered once for all workers (the pattern pytest-xdist
+    documents: a file lock in the run's common temporary folder): the first worker to ask renders
+    them and leaves the reports pickled beside the pages, the others load that. Every worker's
+    sample run is the same job on the same shipped sample, so the pages are the same whichever
+    worker renders them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:  # one process: nobody to share with
+        return _render_every_sample_report(sample_run.settings, tmp_path_factory.mktemp("every_sample_report"))
+    shared = tmp_path_factory.getbasetemp().parent / "every_sample_report"
+    index = shared / "reports.pickle"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if rendering fails
+        if not index.exists():
+            shared.mkdir(exist_ok=True)
+            reports = _render_every_sample_report(sample_run.settings, shared)
+            index.with_suffix(".partial").write_bytes(pickle.dumps(reports))
+            index.with_suffix(".partial").replace(index)
+            return reports
+    reports = pickle.loads(index.read_bytes())
+    # Rendered by another worker: they must be this worker's sample's reports, every one of them.
+    with duckdb.connect(str(sample_run.settings.warehouse), read_only=True) as con:
+        pairs = _sample_report_pairs(con)
+    assert [(r.kommune, r.year) for r in reports] == pairs, f"{index} does not hold every report of the sample"
     return reports
 
 

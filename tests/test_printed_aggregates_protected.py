@@ -24,7 +24,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from overgang.settings import PROJECT_DIR
 from reports.render import render_report
-from tests.attacker import MARKS, Knowledge, _number
+from tests.attacker import MARKS, Fitting, Knowledge, _number
 from tests.conftest import run_pipeline
 from tests.extracts import row, write_extract
 
@@ -140,13 +140,19 @@ def joint_attack(knowledge: Knowledge, aggregates: dict, regions: dict[str, set[
             reached |= {c.split("/")[0] for c in xs + ns if c not in knowledge.counts}
         cells = [c for c in names if c in knowledge.marks and c.split("/")[0] in reached]
         a = LinearConstraint(np.array(rows), lbs, ubs)
+        fitting = Fitting(rows, lbs, ubs, lo, hi)  # a solve a whole solution already proves is left out
         for c in cells:
             ends = []
             for sign in (1, -1):
+                known = fitting.end(index[c], sign)
+                if known is not None:
+                    ends.append(known)
+                    continue
                 cost = np.zeros(len(names))
                 cost[index[c]] = sign
                 res = milp(cost, constraints=a, bounds=Bounds(lo, hi), integrality=np.ones(len(names)))
                 assert res.status == 0, (c, res.message)
+                fitting.add(res.x)
                 ends.append(round(sign * res.fun))
             out[c] = (ends[0], ends[1])
     return out
