@@ -97,7 +97,9 @@ def cpr_guarded(sources: dict[str, SQL]) -> tuple[dict[str, SQL], dict[str, str]
     # patterns stood 22 times in each file's statement, 70 ms of compiling a file whatever its size.
     # `cpr_hits` is computed only for the rare rows the prefilter passes (the template's CASE).
     hits = fill(
-        "list_transform([${values}], lambda v: regexp_matches(" + cpr.normalised_sql("v") + ", $cpr_guard))",
+        "list_transform([${values}], lambda field_value: regexp_matches("
+        + cpr.normalised_sql("field_value")
+        + ", $cpr_guard))",
         values=SQL(", ".join(others.values())),
     )
     hit = {c: SQL(f"cpr_hits[{i}]") for i, c in enumerate(others, 1)}
