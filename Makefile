@@ -8,7 +8,7 @@ PACKAGES := $(shell sed -n 's/^packages = \[\(.*\)\]/\1/p' pyproject.toml | tr -
 # rewrote all test files again (3 s of CPU a worker). Empty is "not set" to Python.
 PYTEST := PYTHONDONTWRITEBYTECODE= $(UV) run pytest
 
-.PHONY: run test test-fast lint lint-python dev setup bench bench-scale
+.PHONY: run test test-fast tests-all tests-fast lint lint-python dev setup bench bench-scale
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -24,17 +24,27 @@ setup:
 run: setup
 	$(UV) run overgang run
 
-## The tests (the browser test needs Debian's chromium; .ci/run installs it), after the linters, on
-## both cores: a module's tests stay on one worker (--dist loadscope), so a module's fixture (a run,
-## a hostile home) is built once; the session's sample run is built once per worker.
-test: setup lint
-	$(PYTEST) -n 2 --dist loadscope
+# The linters beside the tests (the tests keep both cores busy; the linters' few seconds of CPU fit
+# in): a sub-make with two jobs, each line of output printed whole. Either failing fails the target.
+BESIDE := $(MAKE) --no-print-directory -j2 -Oline
+
+## The tests (the browser test needs Debian's chromium; .ci/run installs it), with the linters beside
+## them, on both cores: a module's tests stay on one worker (--dist loadscope), so a module's fixture
+## (a run, a hostile home) is built once; the session's sample run is built once per worker.
+test:
+	@$(BESIDE) lint tests-all
 
 ## The tests that start no Dagster run and no browser and are no slow `hostile` attack (unmarked;
-## `integration` and `hostile` are the rest), after
-## the Python linters, on two workers with fewer property examples: the edit-test loop. CI runs
-## `make test`: every linter (the SQL one too) and every test.
-test-fast: setup lint-python
+## `integration` and `hostile` are the rest), with the Python linters beside them, on two workers
+## with fewer property examples: the edit-test loop. CI runs `make test`: every linter (the SQL one
+## too) and every test.
+test-fast:
+	@$(BESIDE) lint-python tests-fast
+
+tests-all: setup
+	$(PYTEST) -n 2 --dist loadscope
+
+tests-fast: setup
 	$(PYTEST) -m "not integration and not hostile" --hypothesis-profile=fast -n 2
 
 ## Lint and format check (ruff), the layers (import-linter), the types (mypy) and the SQL files
