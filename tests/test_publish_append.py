@@ -6,7 +6,6 @@ row removed from the working database leaves no trace in the bytes analysts are 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -14,30 +13,11 @@ import pytest
 from assets.warehouse.assets import NOT_PUBLISHED, publish
 from schemas.dictionary import SCHEMA
 from tests.cli import python_child
+from tests.published_files import NEW_YEAR, connect, publish_from, same_published, tables, without_new_year
 
 pytestmark = pytest.mark.integration
 
-NEW_YEAR = 2025
 MARKER = "MARKER-a-pupil-who-should-not-be-here-7f3a9c"
-
-
-def _tables(con) -> dict[str, list[str]]:
-    rows = con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = 'main' ORDER BY table_name, column_index"
-    ).fetchall()
-    out: dict[str, list[str]] = {}
-    for table, column in rows:
-        out.setdefault(table, []).append(column)
-    return out
-
-
-def _without_new_year(con) -> None:
-    """The working database as it was before the new year was loaded."""
-    for table, columns in _tables(con).items():
-        for column in ("year", "file_year"):
-            if column in columns:
-                con.execute(f'DELETE FROM "{table}" WHERE "{column}" = {NEW_YEAR}')
 
 
 @pytest.fixture
@@ -49,62 +29,19 @@ def homes(sample_run, tmp_path):
     shutil.copy(sample_run.settings.work_db, work)
     old = tmp_path / "old.duckdb"
     shutil.copy(work, old)
-    with _connect(old) as con:
-        _without_new_year(con)
+    with connect(old) as con:
+        without_new_year(con)
         assert publish(con, tmp_path / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
     return work, tmp_path / "warehouse" / "overgang.duckdb", version
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """A connection that writes strings as they are, so that a row's text is found in the file's
-    bytes when it is there: compressed (FSST), a value may or may not show, depending on the
-    rows beside it. The rows a file keeps are the same either way."""
-    con = duckdb.connect(str(path))
-    con.execute("SET force_compression = 'uncompressed'")
-    return con
-
-
-def _publish(work: Path, published: Path, version: str) -> dict:
-    with _connect(work) as con:
-        return publish(con, published, version)
-
-
-def _same(a: Path, b: Path) -> None:
-    """Two published warehouses hold the same tables, rows, views and comments."""
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
-    tables = {
-        db: con.execute(
-            "SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE database_name = $db ORDER BY ALL",
-            {"db": db},
-        ).fetchall()
-        for db in ("a", "b")
-    }
-    assert tables["a"] == tables["b"]
-    for schema, table, _ in tables["a"]:
-        for x, y in (("a", "b"), ("b", "a")):
-            extra = con.execute(f'FROM {x}."{schema}"."{table}" EXCEPT ALL FROM {y}."{schema}"."{table}"').fetchall()
-            assert not extra, f"{schema}.{table}: rows in {x} only: {extra[:3]}"
-    for kind in ("duckdb_views()", "duckdb_columns()"):
-        what = "view_name, sql, comment" if kind == "duckdb_views()" else "table_name, column_name, data_type, comment"
-        got = [
-            con.execute(
-                f"SELECT schema_name, {what} FROM {kind} WHERE database_name = $db AND NOT internal ORDER BY ALL",
-                {"db": db},
-            ).fetchall()
-            for db in ("a", "b")
-        ]
-        assert got[0] == got[1], kind
-
-
 def test_a_new_year_is_appended_and_equals_a_full_copy(homes, tmp_path):
     work, published, version = homes
-    meta = _publish(work, published, version)
+    meta = publish_from(work, published, version)
     assert meta["method"] == "appended"
     full = tmp_path / "full" / "overgang.duckdb"
-    assert _publish(work, full, version)["method"] == "copied"
-    _same(published, full)
+    assert publish_from(work, full, version)["method"] == "copied"
+    same_published(published, full)
     assert (published.parent / "data_dictionary.md").read_text() == (full.parent / "data_dictionary.md").read_text()
     # Its own connection: the module's default one may hold another test's unfinished result.
     parquet = duckdb.connect()
@@ -114,7 +51,7 @@ def test_a_new_year_is_appended_and_equals_a_full_copy(homes, tmp_path):
         assert parquet.execute(f"FROM '{b}' EXCEPT ALL FROM '{a}'").fetchall() == []
     # Nothing the working database keeps to itself came along with the copy.
     with duckdb.connect(str(published), read_only=True) as con:
-        assert not set(NOT_PUBLISHED) & set(_tables(con))
+        assert not set(NOT_PUBLISHED) & set(tables(con))
     # The previous version is the one before the new year, for rollback.
     with duckdb.connect(str(published.with_name("overgang.previous.duckdb")), read_only=True) as con:
         assert con.execute(f"SELECT count(*) FROM applications WHERE year = {NEW_YEAR}").fetchone() == (0,)
@@ -128,12 +65,12 @@ def test_a_row_removed_from_a_published_year_leaves_no_trace_in_the_file(homes):
             "INSERT INTO applications SELECT * REPLACE ($m AS school_name) FROM applications WHERE year = 2019 LIMIT 1",
             {"m": MARKER},
         )
-    assert _publish(work, published, version)["method"] == "copied"  # 2019 changed: not an append
+    assert publish_from(work, published, version)["method"] == "copied"  # 2019 changed: not an append
     assert MARKER.encode() in published.read_bytes()
     # The new year alone appends; then the row is taken out of the working database.
     with duckdb.connect(str(work)) as con:
         con.execute("DELETE FROM applications WHERE school_name = $m", {"m": MARKER})
-    assert _publish(work, published, version)["method"] == "copied"
+    assert publish_from(work, published, version)["method"] == "copied"
     assert MARKER.encode() not in published.read_bytes()
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM applications WHERE school_name = $m", {"m": MARKER}).fetchone() == (0,)
@@ -145,10 +82,10 @@ def test_a_published_file_changed_by_hand_is_copied_whole(homes, tmp_path):
         con.execute(
             "INSERT INTO applications SELECT * REPLACE ('added by hand' AS school_name) FROM applications LIMIT 1"
         )
-    assert _publish(work, published, version)["method"] == "copied"
+    assert publish_from(work, published, version)["method"] == "copied"
     full = tmp_path / "full" / "overgang.duckdb"
-    _publish(work, full, version)
-    _same(published, full)
+    publish_from(work, full, version)
+    same_published(published, full)
 
 
 @pytest.mark.parametrize(
@@ -173,16 +110,16 @@ def test_anything_but_added_rows_is_copied_whole(homes, tmp_path, change):
             )
         else:
             con.execute("UPDATE kommuner SET kommune_name = kommune_name || ' (changed)' WHERE kommune_code = 169")
-    assert _publish(work, published, version)["method"] == "copied"
+    assert publish_from(work, published, version)["method"] == "copied"
     full = tmp_path / "full" / "overgang.duckdb"
-    _publish(work, full, version)
-    _same(published, full)
+    publish_from(work, full, version)
+    same_published(published, full)
 
 
 def test_another_storage_version_is_copied_whole(homes):
     work, published, version = homes
     other = "v1.2.0" if version != "v1.2.0" else "v1.1.0"
-    assert _publish(work, published, other)["method"] == "copied"
+    assert publish_from(work, published, other)["method"] == "copied"
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{published}' AS p (READ_ONLY)")
         tag = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'p'")
@@ -193,7 +130,7 @@ def test_a_view_the_code_no_longer_makes_does_not_stay(homes):
     work, published, version = homes
     with duckdb.connect(str(published)) as con:
         con.execute(f"CREATE VIEW {SCHEMA}.an_old_view AS SELECT 1 AS x")
-    assert _publish(work, published, version)["method"] == "appended"
+    assert publish_from(work, published, version)["method"] == "appended"
     with duckdb.connect(str(published), read_only=True) as con:
         views = {v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     assert "an_old_view" not in views and "application_shares" in views
@@ -219,7 +156,7 @@ def test_killed_while_appending_the_published_file_is_untouched(homes):
     assert done.returncode == 9, done.stderr
     assert published.read_bytes() == before
     assert published.with_name("overgang.new.duckdb").exists()  # left by the killed publish
-    assert _publish(work, published, version)["method"] == "appended"
+    assert publish_from(work, published, version)["method"] == "appended"
     assert not published.with_name("overgang.new.duckdb").exists()
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute(f"SELECT count(*) > 0 FROM applications WHERE year = {NEW_YEAR}").fetchone() == (True,)

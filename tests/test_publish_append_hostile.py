@@ -13,7 +13,7 @@ import pytest
 
 from assets.warehouse.assets import publish
 from tests.cli import python_child
-from tests.test_publish_append import NEW_YEAR, _connect, _publish, _without_new_year
+from tests.published_files import NEW_YEAR, connect, publish_from, same_published, without_new_year
 
 pytestmark = [pytest.mark.integration, pytest.mark.hostile]
 
@@ -67,12 +67,12 @@ def prepared(sample_run, tmp_path_factory):
     shutil.copy(sample_run.settings.work_db, work)
     old = root / "old.duckdb"
     shutil.copy(work, old)
-    with _connect(old) as con:
-        _without_new_year(con)
+    with connect(old) as con:
+        without_new_year(con)
         assert publish(con, root / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
     old.unlink()
     full = root / "full" / "overgang.duckdb"
-    assert _publish(work, full, version)["method"] == "copied"
+    assert publish_from(work, full, version)["method"] == "copied"
     return root, full
 
 
@@ -93,8 +93,8 @@ def _before_states(sample_run, prepared, tmp_path_factory) -> dict:
             _run(work, before)
             old = folder / "old.duckdb"
             shutil.copy(work, old)
-            with _connect(old) as con:
-                _without_new_year(con)
+            with connect(old) as con:
+                without_new_year(con)
                 assert publish(con, folder / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
             old.unlink()
             states[tuple(before)] = folder
@@ -124,56 +124,10 @@ def stage(sample_run, _before_states, tmp_path):
     return make
 
 
-def _strict_same(a: Path, b: Path) -> None:
-    """What _same checks (the same tables with the same DDL, views, column types and comments,
-    and rows), stricter: every row equal as its typed values and as text at once (so -0.0 and 0.0,
-    'A' and 'a' under NOCASE differ), and the same comments, views, macros, sequences, types and
-    indexes. The rows of both files are counted in one grouping per table, keyed by every column
-    and the row's text: a key whose counts differ is a row in one file only (or more often in
-    one), the same verdict as EXCEPT ALL both ways on the typed rows and on their text, in a
-    quarter of the CPU (the comparison runs some 30 times in this file)."""
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
-    tables = {
-        db: con.execute(
-            "SELECT schema_name, table_name, sql FROM duckdb_tables() WHERE database_name = $db ORDER BY ALL",
-            {"db": db},
-        ).fetchall()
-        for db in ("a", "b")
-    }
-    assert tables["a"] == tables["b"]
-    for schema, table, _ in tables["a"]:
-        side = {
-            x: f'SELECT t.*, t::VARCHAR AS "__row text", {n} AS "__side" FROM {x}."{schema}"."{table}" t'
-            for x, n in (("a", 1), ("b", -1))
-        }
-        extra = con.execute(
-            f'SELECT * EXCLUDE ("__side"), sum("__side") AS "__a minus b" FROM ({side["a"]} UNION ALL {side["b"]}) '
-            f'GROUP BY ALL HAVING "__a minus b" <> 0 LIMIT 3'
-        ).fetchall()
-        assert not extra, (
-            f"{schema}.{table}: rows (typed or as text) not equally often in a and b (count a minus b last): {extra}"
-        )
-    for what in (
-        "SELECT schema_name, table_name, comment FROM duckdb_tables() WHERE database_name = $db",
-        "SELECT schema_name, view_name, sql, comment FROM duckdb_views() WHERE database_name = $db AND NOT internal",
-        "SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns() "
-        "WHERE database_name = $db AND NOT internal",
-        "SELECT schema_name, function_name, macro_definition FROM duckdb_functions() WHERE database_name = $db "
-        "AND NOT internal",
-        "SELECT schema_name, sequence_name FROM duckdb_sequences() WHERE database_name = $db",
-        "SELECT schema_name, type_name FROM duckdb_types() WHERE database_name = $db AND NOT internal",
-        "SELECT schema_name, index_name FROM duckdb_indexes() WHERE database_name = $db",
-    ):
-        got = [sorted(map(str, con.execute(what, {"db": db}).fetchall())) for db in ("a", "b")]
-        assert got[0] == got[1], what
-
-
 def _full(work: Path, tmp_path: Path, version: str) -> Path:
     full = tmp_path / "full" / "overgang.duckdb"
     shutil.rmtree(full.parent, ignore_errors=True)
-    assert _publish(work, full, version)["method"] == "copied"
+    assert publish_from(work, full, version)["method"] == "copied"
     return full
 
 
@@ -254,10 +208,10 @@ SCENARIOS = {
 def test_removed_or_replaced_rows_leave_no_trace(stage, tmp_path, name):
     before, after, gone = SCENARIOS[name]
     work, published, version = stage(before, after, control=any("$m" in s for s in before))
-    meta = _publish(work, published, version)
+    meta = publish_from(work, published, version)
     if gone:
         assert MARKER.encode() not in published.read_bytes(), meta["method"]
-    _strict_same(published, _full(work, tmp_path, version))
+    same_published(published, _full(work, tmp_path, version))
 
 
 def test_negative_zero_in_an_old_year_is_published(stage, tmp_path):
@@ -275,7 +229,7 @@ def test_negative_zero_in_an_old_year_is_published(stage, tmp_path):
     with duckdb.connect(str(work), read_only=True) as con:
         control = "SELECT count(*) FROM application_shares WHERE year = 2019 AND signbit(share_pct) AND share_pct = 0"
         assert con.execute(control).fetchone() == (1,)
-    meta = _publish(work, published, version)
+    meta = publish_from(work, published, version)
     signs = _count_2019(published, "share_pct::VARCHAR = '-0.0'")
     assert signs == 1, f"published 0.0 where the working database has -0.0 (method {meta['method']})"
 
@@ -287,7 +241,7 @@ def test_nocase_column_in_a_table_without_year_leaks_the_old_value(stage, tmp_pa
         ["UPDATE notes SET s = lower(s)"],
         control=True,
     )
-    meta = _publish(work, published, version)
+    meta = publish_from(work, published, version)
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("SELECT s FROM notes").fetchall() == [(MARKER.lower(),)], meta["method"]
     assert MARKER.encode() not in published.read_bytes()
@@ -322,7 +276,7 @@ def test_crafted_hash_collision_keeps_a_replaced_row(stage, tmp_path):
             con.execute(f"SELECT hash({quoted}) FROM applications WHERE school_name = 'clean-row'").fetchone()[0]
             == target
         )
-    meta = _publish(work, published, version)
+    meta = publish_from(work, published, version)
     assert MARKER.encode() not in published.read_bytes(), f"the replaced row is still published ({meta['method']})"
 
 
@@ -338,7 +292,7 @@ def test_null_and_a_colliding_double_are_one_fingerprint(stage, tmp_path):
         [f"UPDATE application_shares SET share_pct = NULL {pick}"],
         [f"UPDATE application_shares SET share_pct = {x!r} WHERE year = 2019 AND share_pct IS NULL"],
     )
-    meta = _publish(work, published, version)
+    meta = publish_from(work, published, version)
     nulls = _count_2019(published, "share_pct IS NULL")
     assert nulls == 0, f"a NULL stayed published where work has {x!r} (method {meta['method']})"
 
@@ -361,21 +315,21 @@ def test_objects_added_by_hand_to_the_published_file_do_not_stay(stage, prepared
     work, published, version = stage([], [])
     with duckdb.connect(str(published)) as con:
         con.execute(HAND[what])
-    meta = _publish(work, published, version)
-    _strict_same(published, prepared[1])
+    meta = publish_from(work, published, version)
+    same_published(published, prepared[1])
     if "'" in HAND[what]:
         assert MARKER.encode() not in published.read_bytes(), meta["method"]
 
 
 def test_a_comment_changed_in_work_is_published(stage, tmp_path):
     work, published, version = stage([], ["COMMENT ON TABLE kommuner IS 'the kommuner, commented'"])
-    _publish(work, published, version)
+    publish_from(work, published, version)
     full = _full(work, tmp_path, version)
     with duckdb.connect(str(full), read_only=True) as con:
         assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'kommuner'").fetchone() == (
             "the kommuner, commented",
         )
-    _strict_same(published, full)
+    same_published(published, full)
 
 
 def test_a_wal_beside_the_published_file(stage, prepared):
@@ -388,8 +342,8 @@ def test_a_wal_beside_the_published_file(stage, prepared):
     con.close()
     wal = Path(str(published) + ".wal")
     assert wal.exists()
-    meta = _publish(work, published, version)
-    _strict_same(published, prepared[1])
+    meta = publish_from(work, published, version)
+    same_published(published, prepared[1])
     leftover = wal.read_bytes() if wal.exists() else b""
     assert MARKER.encode() not in published.read_bytes() + leftover, meta["method"]
 
@@ -398,9 +352,9 @@ def test_a_truncated_published_file_is_copied_whole(stage, prepared):
     work, published, version = stage([], [])
     data = published.read_bytes()
     published.write_bytes(data[: len(data) // 2])
-    meta = _publish(work, published, version)
+    meta = publish_from(work, published, version)
     assert meta["method"] == "copied"
-    _strict_same(published, prepared[1])
+    same_published(published, prepared[1])
 
 
 # One child process imports the publishing code once, then forks one process per moment: each
@@ -496,8 +450,8 @@ def test_kill_9_while_appending(killed, prepared, sample_run, point):
     assert published.read_bytes() == (prepared[0] / "warehouse" / "overgang.duckdb").read_bytes()
     if point == "replace#2":  # killed after the previous version was kept: at the rename that publishes
         assert published.with_name("overgang.previous.duckdb").exists()
-    _publish(work, published, version)
-    _strict_same(published, prepared[1])
+    publish_from(work, published, version)
+    same_published(published, prepared[1])
     assert not list(published.parent.glob("*.new.duckdb*"))
 
 
@@ -528,5 +482,5 @@ def test_rows_made_to_collide_without_the_salt_are_told_apart(stage, tmp_path):
         # Without the salt the clean row is the marker row's hash: the rows would be one fingerprint.
         made = con.execute(f"SELECT hash({whole}) FROM applications WHERE school_name = 'clean-row'").fetchone()[0]
         assert made == target
-    meta = _publish(work, published, version)
+    meta = publish_from(work, published, version)
     assert MARKER.encode() not in published.read_bytes(), f"the replaced row is still published ({meta['method']})"
