@@ -95,3 +95,9 @@ def tenants(tmp_path, monkeypatch):
 
 def publish(tenant, cells: pd.DataFrame, synthetic: bool = False) -> None:
     write_cells(cells, SCHEME, tenant.home / "publication", "v1.0.0", "run-" + tenant.name, synthetic)
+
+
+def publish_2024(tenants) -> None:
+    """Both tenants' hand-written 2024 sets, each with its own kommune only: the start of most cases."""
+    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
+    publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))

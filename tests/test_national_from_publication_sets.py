@@ -19,6 +19,7 @@ from tests.national_sets import (
     frame,
     groups_rows,
     publish,
+    publish_2024,
 )
 
 
@@ -88,8 +89,7 @@ def test_sets_that_show_different_figures_for_one_cell_are_refused(tenants, tmp_
 
 
 def test_a_tenant_without_a_finished_set_stops_the_national_job(tenants, tmp_path):
-    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
-    publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
+    publish_2024(tenants)
     (tenants["aarhus"].home / "publication" / PUBLICATION_MARK).unlink()  # a set mid-replacement
     with pytest.raises(combine.NationalError, match="Tenant aarhus has no finished publication set"):
         build_national(NationalConfig(home=str(tmp_path / "national")))
@@ -115,8 +115,7 @@ def test_a_hidden_share_stays_hidden_and_a_synthetic_set_makes_a_synthetic_natio
 
 @pytest.mark.integration
 def test_the_national_job_runs_in_dagster(tenants, tmp_path):
-    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
-    publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
+    publish_2024(tenants)
     result = national_job.execute_in_process(
         run_config={"ops": {"national_overview_op": {"config": {"home": str(tmp_path / "national")}}}}
     )

@@ -9,19 +9,12 @@ import duckdb
 from assets.national import combine
 from assets.national.job import NationalConfig, build_national
 from tests.national_sets import (  # the hand-written sets of the national job's tests
-    AARHUS,
-    AARHUS_2024,
-    HT,
-    HT_2024,
-    frame,
-    groups_rows,
-    publish,
+    publish_2024,
 )
 
 
 def test_a_tenant_named_twice_is_combined_once(tenants, tmp_path):
-    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
-    publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
+    publish_2024(tenants)
     written = build_national(NationalConfig(home=str(tmp_path / "national"), tenants=["aarhus", "ht", "aarhus"]))
     with duckdb.connect(str(tmp_path / "national" / "publication" / combine.SET_DB), read_only=True) as con:
         twice = con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM cells)").fetchone()[0]

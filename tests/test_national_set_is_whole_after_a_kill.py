@@ -18,11 +18,10 @@ from tests.cli import python_child
 from tests.national_sets import (  # the hand-written sets of the national job's tests
     AARHUS,
     AARHUS_2024,
-    HT,
-    HT_2024,
     frame,
     groups_rows,
     publish,
+    publish_2024,
 )
 
 # One child imports the national job once, then forks one process per moment; each counts the
@@ -67,8 +66,7 @@ def _set(home):
 
 @pytest.mark.hostile  # kill -9 at every moment: CI runs it, the edit-test loop does not
 def test_a_national_job_killed_while_writing_leaves_the_set_before_or_the_new_one(tenants, tmp_path):
-    publish(tenants["ht"], frame(groups_rows(HT, "Høje-Taastrup", 2024, HT_2024)))
-    publish(tenants["aarhus"], frame(groups_rows(AARHUS, "Aarhus", 2024, AARHUS_2024)))
+    publish_2024(tenants)
     # The national set before: of both tenants' 2024. The new one adds Aarhus's 2023.
     homes = {m: tmp_path / f"national{m}" for m in MOMENTS}
     for home in homes.values():
