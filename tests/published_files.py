@@ -4,6 +4,7 @@ publishing from a working file, and the strict comparison of two published files
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -91,3 +92,14 @@ def same_published(a: Path, b: Path) -> None:
     ):
         got = [sorted(map(str, con.execute(what, {"db": db}).fetchall())) for db in ("a", "b")]
         assert got[0] == got[1], what
+
+
+def publish_without_new_year(work: Path, published: Path, version: str) -> None:
+    """`work` as it was before the new year was loaded, published the full way to `published`
+    (as before a new spring); `work` itself is left as it is."""
+    old = work.with_name("old.duckdb")
+    shutil.copy(work, old)
+    with connect(old) as con:
+        without_new_year(con)
+        assert publish(con, published, version)["method"] == "copied"
+    old.unlink()

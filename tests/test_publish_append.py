@@ -10,10 +10,10 @@ import shutil
 import duckdb
 import pytest
 
-from assets.warehouse.assets import NOT_PUBLISHED, publish
+from assets.warehouse.assets import NOT_PUBLISHED
 from schemas.dictionary import SCHEMA
 from tests.cli import python_child
-from tests.published_files import NEW_YEAR, connect, publish_from, same_published, tables, without_new_year
+from tests.published_files import NEW_YEAR, publish_from, publish_without_new_year, same_published, tables
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +27,7 @@ def homes(sample_run, tmp_path):
     version = sample_run.settings.pipeline.storage_compatibility_version
     work = tmp_path / "work.duckdb"
     shutil.copy(sample_run.settings.work_db, work)
-    old = tmp_path / "old.duckdb"
-    shutil.copy(work, old)
-    with connect(old) as con:
-        without_new_year(con)
-        assert publish(con, tmp_path / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
+    publish_without_new_year(work, tmp_path / "warehouse" / "overgang.duckdb", version)
     return work, tmp_path / "warehouse" / "overgang.duckdb", version
 
 

@@ -11,9 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.warehouse.assets import publish
 from tests.cli import python_child
-from tests.published_files import NEW_YEAR, connect, publish_from, same_published, without_new_year
+from tests.published_files import (
+    NEW_YEAR,
+    publish_from,
+    publish_without_new_year,
+    same_published,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.hostile]
 
@@ -65,12 +69,7 @@ def prepared(sample_run, tmp_path_factory):
     version = sample_run.settings.pipeline.storage_compatibility_version
     work = root / "work.duckdb"
     shutil.copy(sample_run.settings.work_db, work)
-    old = root / "old.duckdb"
-    shutil.copy(work, old)
-    with connect(old) as con:
-        without_new_year(con)
-        assert publish(con, root / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
-    old.unlink()
+    publish_without_new_year(work, root / "warehouse" / "overgang.duckdb", version)
     full = root / "full" / "overgang.duckdb"
     assert publish_from(work, full, version)["method"] == "copied"
     return root, full
@@ -91,12 +90,7 @@ def _before_states(sample_run, prepared, tmp_path_factory) -> dict:
             work = folder / "work.duckdb"
             shutil.copy(root / "work.duckdb", work)
             _run(work, before)
-            old = folder / "old.duckdb"
-            shutil.copy(work, old)
-            with connect(old) as con:
-                without_new_year(con)
-                assert publish(con, folder / "warehouse" / "overgang.duckdb", version)["method"] == "copied"
-            old.unlink()
+            publish_without_new_year(work, folder / "warehouse" / "overgang.duckdb", version)
             states[tuple(before)] = folder
         return states[tuple(before)]
 
