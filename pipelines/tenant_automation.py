@@ -45,7 +45,9 @@ def tenant_request(tenant: Tenant, pipeline: PipelineSettings, request: RunReque
         job_name=request.job_name,
         partition_key=request.partition_key,
         run_key=f"{tenant.name}:{request.run_key}" if request.run_key else None,
-        run_config=tenant_run_config(tenant, pipeline),
+        # The request's own config (ops, if one machine's sensor ever sets any) kept; the resources
+        # are the tenant's alone.
+        run_config={**request.run_config, **tenant_run_config(tenant, pipeline)},
         tags={**request.tags, **tenant_own_tags(tenant)},
     )
 

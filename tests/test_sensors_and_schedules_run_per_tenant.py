@@ -178,3 +178,19 @@ def test_a_bad_tenants_file_is_told_plainly_and_nothing_is_taken_in(tenants_file
     assert str(tenants_file) in result.skip_message and said in result.skip_message
     assert "Nothing was taken in" in result.skip_message and "Traceback" not in result.skip_message
     assert extract.exists(), "a file was taken in though the tenants file could not be read"
+
+
+def test_a_requests_own_config_is_kept_and_its_resources_are_the_tenants(tenants_file):
+    from overgang.settings import Settings
+    from pipelines.tenant_automation import tenant_request
+
+    tenant = load_tenants(tenants_file)["aarhus"]
+    pipeline = Settings.load(checked=True).pipeline
+    asked = RunRequest(
+        run_key="k",
+        run_config={"ops": {"x": {"config": {"n": 1}}}, "resources": {"project": {"config": {"home": "/elsewhere"}}}},
+    )
+    made = tenant_request(tenant, pipeline, asked)
+    assert made.run_config["ops"] == {"x": {"config": {"n": 1}}}
+    assert made.run_config["resources"]["project"]["config"]["home"] == str(tenant.home)
+    assert made.tags[TENANT_TAG] == "aarhus" and made.run_key == "aarhus:k"
